@@ -1,0 +1,296 @@
+package dev.trawl.hnsw;
+
+import dev.trawl.vector.FloatKernels;
+import dev.trawl.vector.Kernels;
+import dev.trawl.vector.Metric;
+import dev.trawl.vector.PagedArray;
+import dev.trawl.vector.VectorStore;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
+ * ordinals. It stores the links, allocates ordinals, inserts nodes and keeps the tombstones of
+ * deleted ones; searching is done by {@link HnswSearcher}s, one per thread.
+ *
+ * <h2>Layout</h2>
+ * Level-0 links live in pages of 1,024 nodes, each node a block of {@code 1 + 2M} ints (count, then
+ * neighbours). Nodes on upper levels (about one in M) get a block of {@code level * (1 + M)} ints in a
+ * bump-allocated upper store, found through a per-node offset. A per-node state word holds
+ * {@code level + 1} once the node is published, 0 before.
+ *
+ * <h2>Concurrency</h2>
+ * <ul>
+ *   <li>Writers allocate ordinals under a short lock, then insert concurrently; a writer that edits a
+ *       node's link list holds that node's stripe lock (one of 4,096), never two at once.
+ *   <li>Readers take no locks. A node is <i>published</i> by a release write of its state after its
+ *       vector and its own links are written, and before any other node links to it; a reader does
+ *       an acquire read of a neighbour's state before reading its vector, and skips unpublished ones.
+ *       A reader that races a link-list edit sees a mix of old and new neighbours, all of them valid
+ *       published nodes, which is harmless for an approximate search.
+ *   <li>Deletion sets a tombstone; deleted nodes are still walked through but never returned.
+ * </ul>
+ *
+ * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
+ * reusable scratch object, made on its first insert).
+ */
+public final class HnswGraph {
+  /** Highest level a node can be given. */
+  public static final int MAX_LEVEL = 15;
+
+  static final long NO_ENTRY = -1L;
+  private static final FloatKernels KERNELS = Kernels.BEST;
+  private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+  private static final int NODE_SHIFT = VectorStore.PAGE_SHIFT;
+  private static final int NODE_MASK = (1 << NODE_SHIFT) - 1;
+  private static final int UPPER_SHIFT = 16;
+  private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
+  private static final int STRIPES = 4096;
+
+  private final VectorStore vectors;
+  private final int dimension;
+  private final boolean l2;
+  private final float dotOffset;
+  private final int m;
+  private final int maxDegree0;
+  private final int efConstruction;
+  private final double levelMultiplier;
+  private final long seed;
+  private final PagedArray<int[]> links0;
+  private final PagedArray<int[]> states;
+  private final PagedArray<int[]> upperOffsets;
+  private final PagedArray<int[]> upperLinks;
+  private final Tombstones tombstones = new Tombstones();
+  private final Object allocationLock = new Object();
+  private final Object entryLock = new Object();
+  private final Object[] stripes = new Object[STRIPES];
+  private final ThreadLocal<GraphInserter> inserters;
+  private int upperTop;
+  private volatile int size;
+  private volatile long entry = NO_ENTRY;
+
+  /**
+   * @param vectors where node vectors are stored (the graph writes them on insert)
+   * @param m links per node on upper levels (2M on level 0), at least 2
+   * @param efConstruction beam width while inserting, at least 1
+   * @param seed seeds the level assignment, so builds in the same order give the same graph
+   */
+  public HnswGraph(VectorStore vectors, int m, int efConstruction, long seed) {
+    if (m < 2 || m > 512) {
+      throw new IllegalArgumentException("M must be in [2, 512], got " + m);
+    }
+    if (efConstruction < 1) {
+      throw new IllegalArgumentException("efConstruction must be positive, got " + efConstruction);
+    }
+    this.vectors = vectors;
+    this.dimension = vectors.dimension();
+    this.l2 = vectors.metric() == Metric.L2;
+    this.dotOffset = vectors.metric() == Metric.COSINE ? 1f : 0f;
+    this.m = m;
+    this.maxDegree0 = 2 * m;
+    this.efConstruction = efConstruction;
+    this.levelMultiplier = 1.0 / Math.log(m);
+    this.seed = seed;
+    final int stride0 = 1 + maxDegree0;
+    this.links0 = new PagedArray<>(NODE_SHIFT, p -> new int[stride0 << NODE_SHIFT]);
+    this.states = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
+    this.upperOffsets = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
+    this.upperLinks = new PagedArray<>(UPPER_SHIFT, p -> new int[1 << UPPER_SHIFT]);
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Object();
+    }
+    this.inserters = ThreadLocal.withInitial(() -> new GraphInserter(this));
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  public int m() {
+    return m;
+  }
+
+  public int efConstruction() {
+    return efConstruction;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public VectorStore vectors() {
+    return vectors;
+  }
+
+  public Tombstones tombstones() {
+    return tombstones;
+  }
+
+  /** Largest number of links a node may have on {@code level}. */
+  public int maxDegree(int level) {
+    return level == 0 ? maxDegree0 : m;
+  }
+
+  // ---------------------------------------------------------------- allocation and insertion
+
+  /**
+   * Number of ordinals allocated so far. Every ordinal below it has storage; some may not be published
+   * yet. Volatile read: readers take it once at the start of a search.
+   */
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Reserves the next ordinal and its storage. The node stays invisible to searches until
+   * {@link #insert} publishes it.
+   *
+   * @throws IllegalStateException when the index holds 2^31 - 1 ordinals
+   */
+  public int allocate() {
+    synchronized (allocationLock) {
+      final int ordinal = size;
+      if (ordinal == Integer.MAX_VALUE) {
+        throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
+      }
+      return allocateLocked(ordinal);
+    }
+  }
+
+  private int allocateLocked(int ordinal) {
+    final int count = ordinal + 1;
+    vectors.ensureCapacity(count);
+    links0.ensureCapacity(count);
+    states.ensureCapacity(count);
+    upperOffsets.ensureCapacity(count);
+    tombstones.ensureCapacity(count);
+    final int level = levelOf(ordinal);
+    if (level > 0) {
+      final int need = level * (1 + m);
+      if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
+        upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
+      }
+      final int offset = upperTop;
+      upperTop += need;
+      upperLinks.ensureCapacity(upperTop);
+      upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
+    }
+    size = count; // volatile write: storage for the new ordinal is visible to whoever reads size
+    return ordinal;
+  }
+
+  /**
+   * The level of {@code ordinal}: a pure function of the seed and the ordinal, drawn from the usual
+   * exponential distribution with multiplier 1/ln(M), capped at {@link #MAX_LEVEL}.
+   */
+  public int levelOf(int ordinal) {
+    long z = seed + (ordinal + 1L) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    final double uniform = ((z >>> 11) + 1) * 0x1.0p-53; // in (0, 1]
+    return (int) Math.min(MAX_LEVEL, -Math.log(uniform) * levelMultiplier);
+  }
+
+  /**
+   * Stores {@code vector} under an ordinal from {@link #allocate}, links it into the graph and publishes
+   * it. Runs concurrently with searches and other inserts. The vector must already be checked.
+   *
+   * @param replaced an ordinal this node replaces (an update), or -1. It is tombstoned right before the
+   *     new node becomes visible and is never chosen as a neighbour of the new node.
+   */
+  public void insert(int ordinal, float[] vector, int replaced) {
+    vectors.set(ordinal, vector);
+    inserters.get().insert(ordinal, levelOf(ordinal), replaced);
+  }
+
+  /** Marks {@code ordinal} deleted; returns whether it was live. */
+  public boolean delete(int ordinal) {
+    return tombstones.set(ordinal);
+  }
+
+  /** Whether {@code ordinal} is deleted. */
+  public boolean isDeleted(int ordinal) {
+    return tombstones.contains(ordinal);
+  }
+
+  // ---------------------------------------------------------------- node state and links
+
+  /** Whether {@code ordinal} is linked and visible to searches (acquire read). */
+  public boolean isPublished(int ordinal) {
+    return (int) INTS.getAcquire(states.page(ordinal), ordinal & NODE_MASK) != 0;
+  }
+
+  /** The level of a published node, or -1 when it is not published. */
+  public int publishedLevel(int ordinal) {
+    return (int) INTS.getAcquire(states.page(ordinal), ordinal & NODE_MASK) - 1;
+  }
+
+  void publish(int ordinal, int level) {
+    INTS.setRelease(states.page(ordinal), ordinal & NODE_MASK, level + 1);
+  }
+
+  /** The packed entry point: level in the high 32 bits, node in the low, or -1 when empty. */
+  long entry() {
+    return entry;
+  }
+
+  /** Entry node, or -1 when the graph is empty. */
+  public int entryNode() {
+    final long e = entry;
+    return e == NO_ENTRY ? -1 : (int) e;
+  }
+
+  /** Level of the entry node, or -1 when the graph is empty. */
+  public int topLevel() {
+    final long e = entry;
+    return e == NO_ENTRY ? -1 : (int) (e >>> 32);
+  }
+
+  Object entryLock() {
+    return entryLock;
+  }
+
+  void setEntry(int node, int level) {
+    entry = ((long) level << 32) | node;
+  }
+
+  /** The page holding {@code node}'s link list on {@code level}. */
+  public int[] linkPage(int node, int level) {
+    if (level == 0) {
+      return links0.page(node);
+    }
+    return upperLinks.page(upperBase(node, level));
+  }
+
+  /** Where {@code node}'s list on {@code level} starts in its {@link #linkPage}: the count, then ids. */
+  public int linkBase(int node, int level) {
+    if (level == 0) {
+      return (node & NODE_MASK) * (1 + maxDegree0);
+    }
+    return upperBase(node, level) & UPPER_MASK;
+  }
+
+  private int upperBase(int node, int level) {
+    return upperOffsets.page(node)[node & NODE_MASK] + (level - 1) * (1 + m);
+  }
+
+  /** The lock guarding edits of {@code node}'s link lists. */
+  Object stripe(int node) {
+    return stripes[node & (STRIPES - 1)];
+  }
+
+  // ---------------------------------------------------------------- distances
+
+  /** Distance from a query slice to stored node {@code node}. */
+  public float distance(float[] query, int queryOffset, int node) {
+    final float[] page = vectors.page(node);
+    final int offset = vectors.offset(node);
+    return l2
+        ? KERNELS.squaredL2(query, queryOffset, page, offset, dimension)
+        : dotOffset - KERNELS.dot(query, queryOffset, page, offset, dimension);
+  }
+
+  /** Distance between two stored nodes. */
+  public float distanceBetween(int a, int b) {
+    return distance(vectors.page(a), vectors.offset(a), b);
+  }
+}

@@ -1,0 +1,247 @@
+package dev.trawl.hnsw;
+
+/**
+ * Searches one {@link HnswGraph}: greedy descent through the upper levels, then a beam search of width
+ * {@code ef} on level 0, or an exact scan. Results stay in the searcher until drained with
+ * {@link #drainNearest}.
+ *
+ * <p>Filtering happens inside the walk: every published node is traversed, but only nodes that are
+ * not tombstoned and pass the {@link OrdinalFilter} enter the result queue, and the walk continues
+ * until the queue holds {@code ef} accepted nodes closer than every remaining candidate (or the visit
+ * budget runs out, which {@link #budgetExhausted} reports so a planner can fall back).
+ *
+ * <p><b>Not thread-safe: one searcher per thread.</b> It owns its scratch (epoch-stamped visited set,
+ * packed {@code long} heaps) and reuses it on every call. <b>Allocation:</b> none in steady state;
+ * scratch grows only when the graph or the requested ef has grown since the last search.
+ */
+public final class HnswSearcher {
+  private final HnswGraph graph;
+  private final VisitedSet visited;
+  private final LongHeap candidates;
+  private final LongHeap results; // complemented keys: peek() is the worst result
+  private int visitedCount;
+  private boolean budgetExhausted;
+
+  public HnswSearcher(HnswGraph graph) {
+    this.graph = graph;
+    this.visited = new VisitedSet(graph.size());
+    this.candidates = new LongHeap(256);
+    this.results = new LongHeap(256);
+  }
+
+  public HnswGraph graph() {
+    return graph;
+  }
+
+  /**
+   * Approximate search. Leaves up to {@code ef} accepted nodes, nearest to the query, in the result
+   * queue; returns how many.
+   *
+   * @param query the query, already checked and normalised for the metric
+   * @param visitBudget stop after scoring this many nodes ({@code Integer.MAX_VALUE} for no limit)
+   */
+  public int search(float[] query, int ef, OrdinalFilter filter, int visitBudget) {
+    results.clear();
+    visitedCount = 0;
+    budgetExhausted = false;
+    final long entry = graph.entry();
+    if (entry == HnswGraph.NO_ENTRY) {
+      return 0;
+    }
+    final int limit = graph.size();
+    int node = (int) entry;
+    float dist = graph.distance(query, 0, node);
+    for (int level = (int) (entry >>> 32); level > 0; level--) {
+      final long best = greedy(query, 0, node, dist, level, limit);
+      node = NodeScores.node(best);
+      dist = NodeScores.distance(best);
+    }
+    searchLevel(query, 0, node, dist, ef, 0, filter, limit, visitBudget);
+    return results.size();
+  }
+
+  /**
+   * Greedy walk on one level from {@code node}: moves to the nearest neighbour while that is closer.
+   * Returns the packed (distance, node) it stops at.
+   */
+  long greedy(float[] query, int queryOffset, int node, float dist, int level, int limit) {
+    final HnswGraph g = graph;
+    final int maxDegree = g.maxDegree(level);
+    boolean moved = true;
+    while (moved) {
+      moved = false;
+      final int[] links = g.linkPage(node, level);
+      final int base = g.linkBase(node, level);
+      final int count = Math.min(links[base], maxDegree);
+      for (int i = 1; i <= count; i++) {
+        final int next = links[base + i];
+        if (next >= limit || !g.isPublished(next)) {
+          continue;
+        }
+        visitedCount++;
+        final float d = g.distance(query, queryOffset, next);
+        if (d < dist) {
+          dist = d;
+          node = next;
+          moved = true;
+        }
+      }
+    }
+    return NodeScores.pack(dist, node);
+  }
+
+  /**
+   * Beam search of width {@code ef} on one level from {@code entry}; leaves the accepted results in the
+   * result queue (cleared first).
+   */
+  void searchLevel(
+      float[] query,
+      int queryOffset,
+      int entry,
+      float entryDist,
+      int ef,
+      int level,
+      OrdinalFilter filter,
+      int limit,
+      int visitBudget) {
+    final HnswGraph g = graph;
+    final Tombstones dead = g.tombstones();
+    final VisitedSet seen = visited;
+    final LongHeap frontier = candidates;
+    final LongHeap found = results;
+    final int maxDegree = g.maxDegree(level);
+    seen.ensureCapacity(limit);
+    seen.clear();
+    frontier.clear();
+    found.clear();
+
+    seen.getAndSet(entry);
+    frontier.push(NodeScores.pack(entryDist, entry));
+    if (!dead.contains(entry) && filter.accepts(entry)) {
+      found.push(~NodeScores.pack(entryDist, entry));
+    }
+    float worst = found.size() >= ef ? entryDist : Float.POSITIVE_INFINITY;
+    int scored = 1;
+    while (!frontier.isEmpty()) {
+      final long current = frontier.pop();
+      if (NodeScores.distance(current) > worst) {
+        break;
+      }
+      if (scored >= visitBudget) {
+        budgetExhausted = true;
+        break;
+      }
+      final int node = NodeScores.node(current);
+      final int[] links = g.linkPage(node, level);
+      final int base = g.linkBase(node, level);
+      final int count = Math.min(links[base], maxDegree);
+      for (int i = 1; i <= count; i++) {
+        final int next = links[base + i];
+        if (next >= limit || seen.getAndSet(next) || !g.isPublished(next)) {
+          continue;
+        }
+        scored++;
+        final float d = g.distance(query, queryOffset, next);
+        if (d < worst) {
+          frontier.push(NodeScores.pack(d, next));
+          if (!dead.contains(next) && filter.accepts(next)) {
+            found.offerBounded(~NodeScores.pack(d, next), ef);
+            if (found.size() >= ef) {
+              worst = NodeScores.distance(~found.peek());
+            }
+          }
+        }
+      }
+    }
+    visitedCount += scored;
+  }
+
+  /**
+   * Exact search: scores every published, live, accepted node. Leaves the {@code k} nearest in the
+   * result queue; returns how many.
+   */
+  public int searchExact(float[] query, int k, OrdinalFilter filter) {
+    results.clear();
+    budgetExhausted = false;
+    final HnswGraph g = graph;
+    final Tombstones dead = g.tombstones();
+    final int limit = g.size();
+    int scored = 0;
+    for (int node = 0; node < limit; node++) {
+      if (!g.isPublished(node) || dead.contains(node) || !filter.accepts(node)) {
+        continue;
+      }
+      scored++;
+      results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
+    }
+    visitedCount = scored;
+    return results.size();
+  }
+
+  /**
+   * Exact search over a caller-given list of ordinals (for example the members of a small allowed
+   * set). Unpublished and tombstoned ordinals are skipped. Returns how many results are queued.
+   */
+  public int searchOrdinals(float[] query, int k, int[] ordinals, int count) {
+    results.clear();
+    budgetExhausted = false;
+    final HnswGraph g = graph;
+    final Tombstones dead = g.tombstones();
+    final int limit = g.size();
+    int scored = 0;
+    for (int i = 0; i < count; i++) {
+      final int node = ordinals[i];
+      if (node < 0 || node >= limit || !g.isPublished(node) || dead.contains(node)) {
+        continue;
+      }
+      scored++;
+      results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
+    }
+    visitedCount = scored;
+    return results.size();
+  }
+
+  /**
+   * Moves the {@code k} nearest queued results, nearest first, into the given arrays and empties the
+   * queue. Returns how many were written ({@code min(k, queued)}).
+   */
+  public int drainNearest(int k, int[] ordinals, float[] distances) {
+    while (results.size() > k) {
+      results.pop();
+    }
+    final int n = results.size();
+    for (int i = n - 1; i >= 0; i--) {
+      final long packed = ~results.pop();
+      ordinals[i] = NodeScores.node(packed);
+      distances[i] = NodeScores.distance(packed);
+    }
+    return n;
+  }
+
+  /**
+   * Moves every queued result into {@code out} as packed (distance, node) longs, nearest first; returns
+   * how many. {@code out} must hold {@link #queued()} entries.
+   */
+  int drainPacked(long[] out) {
+    final int n = results.size();
+    for (int i = n - 1; i >= 0; i--) {
+      out[i] = ~results.pop();
+    }
+    return n;
+  }
+
+  /** Number of results queued by the last search. */
+  public int queued() {
+    return results.size();
+  }
+
+  /** Nodes scored by the last search (a cost measure that does not depend on the clock). */
+  public int visitedCount() {
+    return visitedCount;
+  }
+
+  /** Whether the last approximate search stopped because it hit its visit budget. */
+  public boolean budgetExhausted() {
+    return budgetExhausted;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.trawl.index;
+
+import java.util.Arrays;
+
+/**
+ * A reusable, caller-owned holder of search results: external ids and distances, nearest first.
+ * A search overwrites it; keep one per thread (or per request) and pass it to every search.
+ *
+ * <p><b>Not thread-safe.</b> <b>Allocation:</b> none, unless a search asks for more results than the
+ * current capacity, in which case the arrays grow once.
+ */
+public final class SearchResults {
+  private long[] ids;
+  private float[] distances;
+  private int[] ordinals;
+  private int size;
+
+  /** Results with room for {@code capacity} entries (grows on demand). */
+  public SearchResults(int capacity) {
+    final int c = Math.max(1, capacity);
+    ids = new long[c];
+    distances = new float[c];
+    ordinals = new int[c];
+  }
+
+  /** Number of results held. */
+  public int size() {
+    return size;
+  }
+
+  /** External id of the {@code i}-th nearest result. */
+  public long id(int i) {
+    checkIndex(i);
+    return ids[i];
+  }
+
+  /** Distance of the {@code i}-th nearest result, in the index's {@link dev.trawl.vector.Metric}. */
+  public float distance(int i) {
+    checkIndex(i);
+    return distances[i];
+  }
+
+  /** Internal ordinal of the {@code i}-th result (stable while the item is not updated or removed). */
+  public int ordinal(int i) {
+    checkIndex(i);
+    return ordinals[i];
+  }
+
+  /** Copies the ids into a new array (a convenience for tests and tools; allocates). */
+  public long[] idsCopy() {
+    return Arrays.copyOf(ids, size);
+  }
+
+  /** Empties the results. */
+  public void clear() {
+    size = 0;
+  }
+
+  void ensureCapacity(int capacity) {
+    if (capacity > ids.length) {
+      ids = Arrays.copyOf(ids, capacity);
+      distances = Arrays.copyOf(distances, capacity);
+      ordinals = Arrays.copyOf(ordinals, capacity);
+    }
+  }
+
+  int[] ordinalArray() {
+    return ordinals;
+  }
+
+  float[] distanceArray() {
+    return distances;
+  }
+
+  long[] idArray() {
+    return ids;
+  }
+
+  void setSize(int size) {
+    this.size = size;
+  }
+
+  private void checkIndex(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException("result " + i + " of " + size);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.trawl.index;
+
+import dev.trawl.hnsw.HnswSearcher;
+import dev.trawl.hnsw.OrdinalFilter;
+import dev.trawl.vector.VectorChecks;
+
+/**
+ * Searches one {@link VectorIndex}. Owns all per-query scratch (a normalised query copy, the HNSW
+ * visited set and heaps), so a search allocates nothing.
+ *
+ * <p><b>Not thread-safe: one searcher per thread</b>, reused for every query. Searches run
+ * concurrently with writers on other threads and never block on them. Results go into a caller-owned
+ * {@link SearchResults}, which the searcher does not keep.
+ *
+ * <p>Bad input ({@code k <= 0}, {@code ef < k}, a query of the wrong dimension, with NaN or infinite
+ * components, or zero under cosine) throws {@link IllegalArgumentException} before anything is done.
+ */
+public final class Searcher {
+  private final VectorIndex index;
+  private final HnswSearcher hnsw;
+  private final float[] query;
+
+  Searcher(VectorIndex index) {
+    this.index = index;
+    this.hnsw = new HnswSearcher(index.graph());
+    this.query = new float[index.dimension()];
+  }
+
+  /**
+   * Approximate k-nearest-neighbour search with beam width {@code ef}; writes up to {@code k} results,
+   * nearest first, into {@code out} and returns how many.
+   */
+  public int search(float[] query, int k, int ef, SearchResults out) {
+    return search(query, k, ef, OrdinalFilter.ALL, out);
+  }
+
+  /**
+   * Approximate search returning only items the filter accepts; the filter is applied inside the graph
+   * walk, so the walk still passes through rejected items.
+   */
+  public int search(float[] query, int k, int ef, OrdinalFilter filter, SearchResults out) {
+    checkK(k);
+    if (ef < k) {
+      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
+    }
+    prepare(query);
+    hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
+    return drain(k, out);
+  }
+
+  /** Exact search by scanning every live item: the ground truth for tests and tiny indexes. */
+  public int searchExact(float[] query, int k, SearchResults out) {
+    return searchExact(query, k, OrdinalFilter.ALL, out);
+  }
+
+  /** Exact search over the items the filter accepts. */
+  public int searchExact(float[] query, int k, OrdinalFilter filter, SearchResults out) {
+    checkK(k);
+    prepare(query);
+    hnsw.searchExact(this.query, k, filter);
+    return drain(k, out);
+  }
+
+  /** Nodes scored by the last search: a clock-free measure of its cost. */
+  public int visitedCount() {
+    return hnsw.visitedCount();
+  }
+
+  /** The engine-level searcher, for the filter planner in higher layers. */
+  public HnswSearcher engine() {
+    return hnsw;
+  }
+
+  /** Checks and (for cosine) normalises {@code query} into this searcher's own copy. */
+  public float[] prepare(float[] query) {
+    VectorChecks.check(query, index.dimension(), index.metric(), "query");
+    VectorChecks.copyForMetric(query, this.query, 0, index.metric());
+    return this.query;
+  }
+
+  /** Moves the engine's queued results into {@code out}, translating ordinals to ids. */
+  public int drain(int k, SearchResults out) {
+    out.ensureCapacity(k);
+    final int n = hnsw.drainNearest(k, out.ordinalArray(), out.distanceArray());
+    final int[] ordinals = out.ordinalArray();
+    final long[] ids = out.idArray();
+    for (int i = 0; i < n; i++) {
+      ids[i] = index.idOf(ordinals[i]);
+    }
+    out.setSize(n);
+    return n;
+  }
+
+  private static void checkK(int k) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be positive, got " + k);
+    }
+  }
+}

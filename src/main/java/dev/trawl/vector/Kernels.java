@@ -1,0 +1,47 @@
+package dev.trawl.vector;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Chooses the distance kernels once per JVM. The Vector API kernels are used when the host started
+ * the JVM with {@code --add-modules jdk.incubator.vector} and the CPU has vectors of at least 128
+ * bits; otherwise the hand-unrolled scalar kernels are used. The choice is logged once through
+ * {@link System.Logger} at INFO (with the reason, when it falls back). Setting the system property
+ * {@code trawl.kernels=scalar} forces the scalar path, for comparisons.
+ *
+ * <p>{@link #BEST} is a {@code static final} constant, so the JIT sees one implementation and inlines
+ * it. Thread-safe; allocates nothing after class initialisation.
+ */
+public final class Kernels {
+  /** The kernels this JVM uses. */
+  public static final FloatKernels BEST = choose();
+
+  private Kernels() {}
+
+  private static FloatKernels choose() {
+    final System.Logger log = System.getLogger("dev.trawl.vector");
+    if ("scalar".equalsIgnoreCase(System.getProperty("trawl.kernels", ""))) {
+      log.log(Level.INFO, "trawl: scalar distance kernels (forced by -Dtrawl.kernels=scalar)");
+      return ScalarKernels.INSTANCE;
+    }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      log.log(
+          Level.INFO,
+          "trawl: scalar distance kernels (start the JVM with --add-modules jdk.incubator.vector"
+              + " for SIMD kernels)");
+      return ScalarKernels.INSTANCE;
+    }
+    try {
+      final FloatKernels panama = PanamaKernels.INSTANCE;
+      if (jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() < 128) {
+        log.log(Level.INFO, "trawl: scalar distance kernels (CPU vectors narrower than 128 bits)");
+        return ScalarKernels.INSTANCE;
+      }
+      log.log(Level.INFO, "trawl: " + panama.name() + " distance kernels");
+      return panama;
+    } catch (LinkageError e) {
+      log.log(Level.WARNING, "trawl: scalar distance kernels (Vector API unusable: " + e + ")");
+      return ScalarKernels.INSTANCE;
+    }
+  }
+}

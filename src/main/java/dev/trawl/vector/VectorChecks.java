@@ -1,0 +1,86 @@
+package dev.trawl.vector;
+
+/**
+ * Validation and normalisation of caller vectors, shared by inserts and queries so that both reject
+ * exactly the same input with the same words.
+ *
+ * <p>Stateless and thread-safe; allocates only the exception it throws.
+ */
+public final class VectorChecks {
+  private VectorChecks() {}
+
+  /**
+   * Checks that {@code vector} has {@code dimension} components, all finite, and (under cosine) is not
+   * the zero vector.
+   *
+   * @param what names the vector in the message, such as {@code "query"} or {@code "vector of id 42"}
+   * @throws IllegalArgumentException saying which rule was broken and where
+   * @throws NullPointerException when {@code vector} is null
+   */
+  public static void check(float[] vector, int dimension, Metric metric, String what) {
+    check(vector, dimension, metric, what, Long.MIN_VALUE);
+  }
+
+  /**
+   * Like {@link #check(float[], int, Metric, String)} for the vector of item {@code id}; the message
+   * is built only on failure, so a valid vector costs no allocation.
+   */
+  public static void checkItem(float[] vector, int dimension, Metric metric, long id) {
+    check(vector, dimension, metric, null, id);
+  }
+
+  private static void check(float[] vector, int dimension, Metric metric, String label, long id) {
+    if (vector == null || vector.length != dimension || !finiteAndNonZero(vector, metric)) {
+      throw describe(vector, dimension, metric, label != null ? label : "vector of id " + id);
+    }
+  }
+
+  private static boolean finiteAndNonZero(float[] vector, Metric metric) {
+    float sumSquares = 0f;
+    for (float x : vector) {
+      if (!Float.isFinite(x)) {
+        return false;
+      }
+      sumSquares += x * x;
+    }
+    return !metric.normalises() || sumSquares > 0f;
+  }
+
+  private static RuntimeException describe(
+      float[] vector, int dimension, Metric metric, String what) {
+    if (vector == null) {
+      return new NullPointerException(what + " is null");
+    }
+    if (vector.length != dimension) {
+      return new IllegalArgumentException(
+          what + " has dimension " + vector.length + ", index dimension is " + dimension);
+    }
+    for (int i = 0; i < vector.length; i++) {
+      if (!Float.isFinite(vector[i])) {
+        return new IllegalArgumentException(
+            what + " has a non-finite component " + vector[i] + " at position " + i);
+      }
+    }
+    return new IllegalArgumentException(
+        what + " under " + metric + " is the zero vector (or too small to normalise), which has no cosine");
+  }
+
+  /**
+   * Copies {@code src} into {@code dst[dstOffset..]}, scaled to unit length when the metric
+   * normalises. The caller has already {@link #check checked} {@code src}.
+   */
+  public static void copyForMetric(float[] src, float[] dst, int dstOffset, Metric metric) {
+    if (!metric.normalises()) {
+      System.arraycopy(src, 0, dst, dstOffset, src.length);
+      return;
+    }
+    double sumSquares = 0;
+    for (float x : src) {
+      sumSquares += (double) x * x;
+    }
+    final float inv = (float) (1.0 / Math.sqrt(sumSquares));
+    for (int i = 0; i < src.length; i++) {
+      dst[dstOffset + i] = src[i] * inv;
+    }
+  }
+}
