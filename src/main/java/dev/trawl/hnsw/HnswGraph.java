@@ -67,6 +67,7 @@ public final class HnswGraph {
   private final ThreadLocal<GraphInserter> inserters;
   private int upperTop;
   private volatile int size;
+  private volatile int nodeCapacity;
   private volatile long entry = NO_ENTRY;
 
   /**
@@ -155,13 +156,35 @@ public final class HnswGraph {
     }
   }
 
-  private int allocateLocked(int ordinal) {
-    final int count = ordinal + 1;
+  /**
+   * Pre-allocates storage for {@code count} nodes, so that inserts up to that count allocate nothing
+   * (the upper-level store is sized for the expected share of upper-level nodes, with slack).
+   */
+  public void reserve(int count) {
+    synchronized (allocationLock) {
+      ensureNodeCapacity(count);
+      final long expectedUpperInts = (long) (count / (m - 1.0) * (1 + m) * 1.5) + (1 << UPPER_SHIFT);
+      upperLinks.ensureCapacity(Math.min(Integer.MAX_VALUE, upperTop + expectedUpperInts));
+    }
+  }
+
+  private void ensureNodeCapacity(int count) {
     vectors.ensureCapacity(count);
     links0.ensureCapacity(count);
     states.ensureCapacity(count);
     upperOffsets.ensureCapacity(count);
     tombstones.ensureCapacity(count);
+    nodeCapacity = (int) Math.min(Integer.MAX_VALUE, states.capacity());
+  }
+
+  /** Number of nodes storage is currently reserved for (at least {@link #size}). */
+  public int nodeCapacity() {
+    return nodeCapacity;
+  }
+
+  private int allocateLocked(int ordinal) {
+    final int count = ordinal + 1;
+    ensureNodeCapacity(count);
     final int level = levelOf(ordinal);
     if (level > 0) {
       final int need = level * (1 + m);

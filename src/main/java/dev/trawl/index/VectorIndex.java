@@ -52,6 +52,8 @@ public final class VectorIndex {
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
     this.ordinalIds = new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
     this.idToOrdinal = new Long2LongHashMap(Math.max(8, b.expectedItems * 2), 0.65f, MISSING);
+    graph.reserve(b.expectedItems);
+    ordinalIds.ensureCapacity(b.expectedItems);
   }
 
   /** Starts a builder for an index of {@code dimension}-component vectors under {@code metric}. */
@@ -231,7 +233,10 @@ public final class VectorIndex {
       return this;
     }
 
-    /** Pre-sizes the id map for this many items (growth is still automatic). Default 1,024. */
+    /**
+     * Pre-allocates storage and the id map for this many items, so that adding up to this many
+     * allocates nothing (growth beyond it is still automatic). Default 1,024.
+     */
     public Builder expectedItems(int expectedItems) {
       this.expectedItems = Math.max(1, expectedItems);
       return this;
