@@ -43,7 +43,7 @@ public final class HnswGraph {
   private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
   private static final int NODE_SHIFT = VectorStore.PAGE_SHIFT;
   private static final int NODE_MASK = (1 << NODE_SHIFT) - 1;
-  private static final int UPPER_SHIFT = 16;
+  private static final int UPPER_SHIFT = 14;
   private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
   private static final int STRIPES = 4096;
 
@@ -163,7 +163,8 @@ public final class HnswGraph {
   public void reserve(int count) {
     synchronized (allocationLock) {
       ensureNodeCapacity(count);
-      final long expectedUpperInts = (long) (count / (m - 1.0) * (1 + m) * 1.5) + (1 << UPPER_SHIFT);
+      // a node reaches level >= 1 with probability 1/M and then has M/(M-1) levels on average
+      final long expectedUpperInts = (long) (count * (1.0 + m) / (m - 1.0) * 1.2) + (1 << UPPER_SHIFT);
       upperLinks.ensureCapacity(Math.min(Integer.MAX_VALUE, upperTop + expectedUpperInts));
     }
   }
@@ -299,6 +300,50 @@ public final class HnswGraph {
   /** The lock guarding edits of {@code node}'s link lists. */
   Object stripe(int node) {
     return stripes[node & (STRIPES - 1)];
+  }
+
+  // ---------------------------------------------------------------- accounting
+
+  /**
+   * Bytes held by vectors, links and node state, counting whole pages as allocated (reserved but
+   * unused capacity included). Not synchronised with writers: a snapshot estimate.
+   */
+  public long memoryBytes() {
+    final long nodes = states.capacity();
+    return vectors.capacity() * vectors.dimension() * Float.BYTES
+        + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
+        + nodes * Integer.BYTES * 2L // state and upper-level offset
+        + upperLinks.capacity() * Integer.BYTES
+        + (nodes + 7) / 8; // tombstone bits
+  }
+
+  /** Number of links currently stored on all levels of published nodes (for bytes-per-link figures). */
+  public long linkCount() {
+    long links = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      for (int l = 0; l <= level; l++) {
+        links += linkPage(node, l)[linkBase(node, l)];
+      }
+    }
+    return links;
+  }
+
+  /**
+   * Number of link slots of published nodes: 2M on level 0 plus M per upper level, filled or not.
+   * Lists have a fixed stride, so this, not {@link #linkCount}, is what the links occupy.
+   */
+  public long linkSlotCount() {
+    long slots = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      if (level >= 0) {
+        slots += maxDegree0 + (long) level * m;
+      }
+    }
+    return slots;
   }
 
   // ---------------------------------------------------------------- distances

@@ -40,6 +40,7 @@ import org.agrona.collections.Long2LongHashMap;
  */
 public final class VectorIndex {
   private static final long MISSING = -1L;
+  private static final float ID_MAP_LOAD = 0.7f;
 
   private final VectorStore vectors;
   private final HnswGraph graph;
@@ -51,7 +52,8 @@ public final class VectorIndex {
     this.vectors = new VectorStore(b.dimension, b.metric);
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
     this.ordinalIds = new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
-    this.idToOrdinal = new Long2LongHashMap(Math.max(8, b.expectedItems * 2), 0.65f, MISSING);
+    this.idToOrdinal =
+        new Long2LongHashMap(Math.max(8, (int) (b.expectedItems / ID_MAP_LOAD)), ID_MAP_LOAD, MISSING);
     graph.reserve(b.expectedItems);
     ordinalIds.ensureCapacity(b.expectedItems);
   }
@@ -175,6 +177,18 @@ public final class VectorIndex {
   /** The external id stored under a published {@code ordinal}. */
   public long idOf(int ordinal) {
     return ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)];
+  }
+
+  /**
+   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages
+   * and the id map's tables. Counts reserved capacity; an estimate taken without locking the graph.
+   */
+  public long memoryBytes() {
+    final long idMapBytes;
+    synchronized (idLock) {
+      idMapBytes = (long) idToOrdinal.capacity() * 2 * Long.BYTES;
+    }
+    return graph.memoryBytes() + ordinalIds.capacity() * Long.BYTES + idMapBytes;
   }
 
   /** A new searcher: one per thread, reused for every query. */
