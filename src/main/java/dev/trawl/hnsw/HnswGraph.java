@@ -152,7 +152,7 @@ public final class HnswGraph {
       if (ordinal == Integer.MAX_VALUE) {
         throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
       }
-      return allocateLocked(ordinal);
+      return allocateLocked(ordinal, levelOf(ordinal));
     }
   }
 
@@ -182,10 +182,9 @@ public final class HnswGraph {
     return nodeCapacity;
   }
 
-  private int allocateLocked(int ordinal) {
+  private int allocateLocked(int ordinal, int level) {
     final int count = ordinal + 1;
     ensureNodeCapacity(count);
-    final int level = levelOf(ordinal);
     if (level > 0) {
       final int need = level * (1 + m);
       if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
@@ -299,6 +298,62 @@ public final class HnswGraph {
   /** The lock guarding edits of {@code node}'s link lists. */
   Object stripe(int node) {
     return stripes[node & (STRIPES - 1)];
+  }
+
+  /**
+   * Copies {@code node}'s link list on {@code level} into {@code out} under the node's stripe lock, so
+   * the copy is never torn by a concurrent edit; returns the number of links. For snapshots and tools;
+   * {@code node} must be published at a level of at least {@code level}.
+   */
+  public int copyLinks(int node, int level, int[] out) {
+    synchronized (stripe(node)) {
+      final int[] page = linkPage(node, level);
+      final int base = linkBase(node, level);
+      final int count = page[base];
+      System.arraycopy(page, base + 1, out, 0, count);
+      return count;
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshot loading
+
+  /**
+   * For snapshot loading only. On a graph that has allocated nothing yet, allocates ordinals
+   * {@code [0, levels.length)}, node {@code o} with upper-level storage for {@code levels[o]} levels
+   * ({@code -1} marks a node that stays unpublished and gets none). Nothing is published yet: the
+   * loader fills the vectors and the link lists in place, through {@link #vectors()},
+   * {@link #linkPage} and {@link #linkBase}, then calls {@link #publishRestored}. Must not run while
+   * the graph is shared with other threads.
+   *
+   * @throws IllegalStateException when the graph has allocated ordinals already
+   */
+  public void allocateRestored(int[] levels) {
+    synchronized (allocationLock) {
+      if (size != 0) {
+        throw new IllegalStateException("allocateRestored needs an empty graph, this one has " + size);
+      }
+      ensureNodeCapacity(levels.length);
+      for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+        allocateLocked(ordinal, Math.max(0, levels[ordinal]));
+      }
+    }
+  }
+
+  /**
+   * For snapshot loading only: publishes every node of {@link #allocateRestored} whose level is not
+   * negative and makes {@code entryNode} (-1 for none) the entry point, at its level.
+   */
+  public void publishRestored(int[] levels, int entryNode) {
+    for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+      if (levels[ordinal] >= 0) {
+        publish(ordinal, levels[ordinal]);
+      }
+    }
+    if (entryNode >= 0) {
+      synchronized (entryLock) {
+        setEntry(entryNode, levels[entryNode]);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- distances
