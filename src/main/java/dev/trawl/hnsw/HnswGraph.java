@@ -186,17 +186,22 @@ public final class HnswGraph {
     final int count = ordinal + 1;
     ensureNodeCapacity(count);
     if (level > 0) {
-      final int need = level * (1 + m);
-      if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
-        upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
-      }
-      final int offset = upperTop;
-      upperTop += need;
-      upperLinks.ensureCapacity(upperTop);
-      upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
+      allocateUpperLocked(ordinal, level);
     }
     size = count; // volatile write: storage for the new ordinal is visible to whoever reads size
     return ordinal;
+  }
+
+  /** Bump-allocates {@code ordinal}'s upper-level block, never across a page boundary. */
+  private void allocateUpperLocked(int ordinal, int level) {
+    final int need = level * (1 + m);
+    if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
+      upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
+    }
+    final int offset = upperTop;
+    upperTop += need;
+    upperLinks.ensureCapacity(upperTop);
+    upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
   }
 
   /**
@@ -334,8 +339,11 @@ public final class HnswGraph {
       }
       ensureNodeCapacity(levels.length);
       for (int ordinal = 0; ordinal < levels.length; ordinal++) {
-        allocateLocked(ordinal, Math.max(0, levels[ordinal]));
+        if (levels[ordinal] > 0) {
+          allocateUpperLocked(ordinal, levels[ordinal]);
+        }
       }
+      size = levels.length;
     }
   }
 
@@ -346,9 +354,11 @@ public final class HnswGraph {
   public void publishRestored(int[] levels, int entryNode) {
     for (int ordinal = 0; ordinal < levels.length; ordinal++) {
       if (levels[ordinal] >= 0) {
-        publish(ordinal, levels[ordinal]);
+        // plain writes: the graph is not shared yet, and the fence below orders them before the entry
+        states.page(ordinal)[ordinal & NODE_MASK] = levels[ordinal] + 1;
       }
     }
+    VarHandle.releaseFence();
     if (entryNode >= 0) {
       synchronized (entryLock) {
         setEntry(entryNode, levels[entryNode]);

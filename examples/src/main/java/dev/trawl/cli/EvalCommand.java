@@ -167,7 +167,11 @@ final class EvalCommand implements Callable<Integer> {
 
   private VectorIndex openIndex(PrintWriter out) {
     if (index != null) {
-      return Snapshots.load(index);
+      final Snapshots.Loaded loaded = Snapshots.load(index);
+      if (!json) {
+        out.printf(Locale.ROOT, "loaded %s in %.1f ms%n", index, loaded.seconds() * 1e3);
+      }
+      return loaded.index();
     }
     final VectorFile file = VectorFile.open(base);
     final long start = System.nanoTime();
