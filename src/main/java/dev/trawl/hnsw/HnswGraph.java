@@ -152,7 +152,7 @@ public final class HnswGraph {
       if (ordinal == Integer.MAX_VALUE) {
         throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
       }
-      return allocateLocked(ordinal);
+      return allocateLocked(ordinal, levelOf(ordinal));
     }
   }
 
@@ -183,22 +183,26 @@ public final class HnswGraph {
     return nodeCapacity;
   }
 
-  private int allocateLocked(int ordinal) {
+  private int allocateLocked(int ordinal, int level) {
     final int count = ordinal + 1;
     ensureNodeCapacity(count);
-    final int level = levelOf(ordinal);
     if (level > 0) {
-      final int need = level * (1 + m);
-      if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
-        upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
-      }
-      final int offset = upperTop;
-      upperTop += need;
-      upperLinks.ensureCapacity(upperTop);
-      upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
+      allocateUpperLocked(ordinal, level);
     }
     size = count; // volatile write: storage for the new ordinal is visible to whoever reads size
     return ordinal;
+  }
+
+  /** Bump-allocates {@code ordinal}'s upper-level block, never across a page boundary. */
+  private void allocateUpperLocked(int ordinal, int level) {
+    final int need = level * (1 + m);
+    if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
+      upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
+    }
+    final int offset = upperTop;
+    upperTop += need;
+    upperLinks.ensureCapacity(upperTop);
+    upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
   }
 
   /**
@@ -344,6 +348,67 @@ public final class HnswGraph {
       }
     }
     return slots;
+  }
+
+  /**
+   * Copies {@code node}'s link list on {@code level} into {@code out} under the node's stripe lock, so
+   * the copy is never torn by a concurrent edit; returns the number of links. For snapshots and tools;
+   * {@code node} must be published at a level of at least {@code level}.
+   */
+  public int copyLinks(int node, int level, int[] out) {
+    synchronized (stripe(node)) {
+      final int[] page = linkPage(node, level);
+      final int base = linkBase(node, level);
+      final int count = page[base];
+      System.arraycopy(page, base + 1, out, 0, count);
+      return count;
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshot loading
+
+  /**
+   * For snapshot loading only. On a graph that has allocated nothing yet, allocates ordinals
+   * {@code [0, levels.length)}, node {@code o} with upper-level storage for {@code levels[o]} levels
+   * ({@code -1} marks a node that stays unpublished and gets none). Nothing is published yet: the
+   * loader fills the vectors and the link lists in place, through {@link #vectors()},
+   * {@link #linkPage} and {@link #linkBase}, then calls {@link #publishRestored}. Must not run while
+   * the graph is shared with other threads.
+   *
+   * @throws IllegalStateException when the graph has allocated ordinals already
+   */
+  public void allocateRestored(int[] levels) {
+    synchronized (allocationLock) {
+      if (size != 0) {
+        throw new IllegalStateException("allocateRestored needs an empty graph, this one has " + size);
+      }
+      ensureNodeCapacity(levels.length);
+      for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+        if (levels[ordinal] > 0) {
+          allocateUpperLocked(ordinal, levels[ordinal]);
+        }
+      }
+      size = levels.length;
+    }
+  }
+
+  /**
+   * For snapshot loading only: publishes every node of {@link #allocateRestored} whose level is not
+   * negative and makes {@code entryNode} (-1 for none) the entry point, at its level.
+   */
+  public void publishRestored(int[] levels, int entryNode) {
+    for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+      if (levels[ordinal] >= 0) {
+        // plain writes: the graph is not shared yet, and the fence below orders them before the entry
+        states.page(ordinal)[ordinal & NODE_MASK] = levels[ordinal] + 1;
+      }
+    }
+    VarHandle.releaseFence();
+    if (entryNode >= 0) {
+      synchronized (entryLock) {
+        setEntry(entryNode, levels[entryNode]);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- distances

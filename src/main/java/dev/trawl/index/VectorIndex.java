@@ -39,7 +39,8 @@ import org.agrona.collections.Long2LongHashMap;
  * scratch object per writing thread on its first write. Searches allocate nothing.
  */
 public final class VectorIndex {
-  private static final long MISSING = -1L;
+  /** The id map's missing value. */
+  static final long MISSING = -1L;
   private static final float ID_MAP_LOAD = 0.7f;
 
   private final VectorStore vectors;
@@ -51,11 +52,32 @@ public final class VectorIndex {
   private VectorIndex(Builder b) {
     this.vectors = new VectorStore(b.dimension, b.metric);
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
-    this.ordinalIds = new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
-    this.idToOrdinal =
-        new Long2LongHashMap(Math.max(8, (int) (b.expectedItems / ID_MAP_LOAD)), ID_MAP_LOAD, MISSING);
+    this.ordinalIds = newIdPages();
+    this.idToOrdinal = newIdMap(b.expectedItems);
     graph.reserve(b.expectedItems);
     ordinalIds.ensureCapacity(b.expectedItems);
+  }
+
+  /**
+   * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
+   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference.
+   */
+  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, Long2LongHashMap idToOrdinal) {
+    this.vectors = graph.vectors();
+    this.graph = graph;
+    this.ordinalIds = ordinalIds;
+    this.idToOrdinal = idToOrdinal;
+  }
+
+  /** An empty ordinal-to-id page table in the index's layout. */
+  static PagedArray<long[]> newIdPages() {
+    return new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
+  }
+
+  /** An empty id-to-ordinal map sized for {@code expectedItems}. */
+  static Long2LongHashMap newIdMap(int expectedItems) {
+    return new Long2LongHashMap(
+        Math.max(8, (int) (expectedItems / ID_MAP_LOAD)), ID_MAP_LOAD, MISSING);
   }
 
   /** Starts a builder for an index of {@code dimension}-component vectors under {@code metric}. */
