@@ -13,8 +13,8 @@ import java.util.Arrays;
  *       {@link #exactBelow} or at most the estimated cost of a filtered walk (see below). Scoring a few
  *       hundred vectors is cheaper and exact.
  *   <li><b>In-walk filtering</b> otherwise: the graph walk traverses rejected nodes but only returns
- *       accepted ones, with a beam widened by the excluded count (see {@link #walkEf}), because an
- *       exclusion such as "already seen" removes exactly the region nearest the query.
+ *       accepted ones, with a beam widened by the items excluded one by one (see {@link #walkEf}),
+ *       because an exclusion such as "already seen" removes exactly the region nearest the query.
  *   <li><b>Fallback</b>: the walk gets a visit budget equal to the exact scan's cost; when it exhausts it
  *       (the filter was harder than the estimate), the search is redone exactly, as Lucene does.
  * </ol>
@@ -42,6 +42,7 @@ public final class FilterPlanner {
   private int exactBelow = 1_000;
   private int walkCostPerEf = 16;
   private int maxEfFactor = 4;
+  private int forcedPlan = NONE;
   private int lastPlan = NONE;
   private int lastEf;
   private int lastAllowed;
@@ -80,12 +81,27 @@ public final class FilterPlanner {
   }
 
   /**
-   * The beam width a walk uses: {@code ef} grown by the number of excluded items,
-   * {@code max(ef, k + excluded)}, capped at {@code maxEfFactor * ef}. A seen set is the posts nearest
-   * the user, so each excluded item is likely to occupy a slot the beam needs.
+   * Forces every search to use one plan, for measurement: {@link #EXACT}, {@link #WALK} (a walk with no
+   * visit budget, hence no fallback) or {@link #NONE} to let the planner choose (the default).
+   *
+   * @throws IllegalArgumentException for any other value
    */
-  public int walkEf(int k, int ef, int excluded) {
-    final long wanted = (long) k + excluded;
+  public FilterPlanner forcePlan(int plan) {
+    if (plan != NONE && plan != EXACT && plan != WALK) {
+      throw new IllegalArgumentException("forcePlan takes NONE, EXACT or WALK, got " + plan);
+    }
+    this.forcedPlan = plan;
+    return this;
+  }
+
+  /**
+   * The beam width a walk uses: {@code ef} grown by the number of items excluded one by one,
+   * {@code max(ef, k + pointExclusions)}, capped at {@code maxEfFactor * ef}. A seen set is the posts
+   * nearest the user, so each may sit exactly where the beam needs room; exclusions by attribute are
+   * spread over the index and need no widening, because rejected nodes never take a result slot.
+   */
+  public int walkEf(int k, int ef, int pointExclusions) {
+    final long wanted = (long) k + pointExclusions;
     return (int) Math.max(ef, Math.min(wanted, (long) ef * maxEfFactor));
   }
 
@@ -107,16 +123,18 @@ public final class FilterPlanner {
       lastVisited = 0;
       return searcher.searchOrdinals(query, k, ordinals, 0);
     }
-    final int efWalk = walkEf(k, ef, limit - allowed);
+    final int efWalk = walkEf(k, ef, filter.pointExclusions());
     lastEf = efWalk;
     final long walkCost = (long) walkCostPerEf * efWalk * limit / allowed;
-    if (allowed <= exactBelow || allowed <= walkCost) {
+    final boolean exact =
+        forcedPlan == NONE ? allowed <= exactBelow || allowed <= walkCost : forcedPlan == EXACT;
+    if (exact) {
       lastPlan = EXACT;
       final int found = exact(query, k, filter, limit, allowed);
       lastVisited = searcher.visitedCount();
       return found;
     }
-    searcher.search(query, efWalk, filter, allowed);
+    searcher.search(query, efWalk, filter, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
     final int walked = searcher.visitedCount();
     if (!searcher.budgetExhausted()) {
       lastPlan = WALK;

@@ -39,6 +39,7 @@ public final class RequestFilter implements OrdinalFilter {
   private final OrdinalBitset include;
   private final OrdinalBitset exclude;
   private boolean includeAll = true;
+  private int pointExclusions;
 
   /** A filter accepting everything, sized for an index of about {@code capacity} ordinals. */
   public RequestFilter(int capacity) {
@@ -51,6 +52,7 @@ public final class RequestFilter implements OrdinalFilter {
     include.clear();
     exclude.clear();
     includeAll = true;
+    pointExclusions = 0;
     return this;
   }
 
@@ -59,6 +61,7 @@ public final class RequestFilter implements OrdinalFilter {
     include.clear();
     exclude.clear();
     includeAll = false;
+    pointExclusions = 0;
     return this;
   }
 
@@ -98,6 +101,7 @@ public final class RequestFilter implements OrdinalFilter {
   /** Rejects the node {@code ordinal}; negative ordinals (missing items) are ignored. */
   public RequestFilter andNotOrdinal(int ordinal) {
     if (ordinal >= 0) {
+      pointExclusions++;
       if (includeAll) {
         exclude.add(ordinal);
       } else {
@@ -157,6 +161,16 @@ public final class RequestFilter implements OrdinalFilter {
   @Override
   public boolean accepts(int ordinal) {
     return (includeAll || include.contains(ordinal)) && !exclude.contains(ordinal);
+  }
+
+  /**
+   * How many items were excluded one by one ({@link #andNotOrdinal}, {@link #andNotIds}) since the last
+   * reset. Such exclusions are usually a user's seen or hidden posts, which cluster around that user's
+   * interests, i.e. near the query, unlike attribute exclusions, which spread over the index; the
+   * planner widens the beam by this count.
+   */
+  public int pointExclusions() {
+    return pointExclusions;
   }
 
   /** Whether the include side is "everything", i.e. the filter only excludes. */

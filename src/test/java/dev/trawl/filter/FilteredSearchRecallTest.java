@@ -86,7 +86,13 @@ class FilteredSearchRecallTest {
 
   /** Mean recall@10 over the fixture's queries; also checks every result passes the filter. */
   private static double recall(Fixture f, String label, FilterMaker maker) {
+    return recall(f, label, maker, FilterPlanner.NONE);
+  }
+
+  /** As {@link #recall(Fixture, String, FilterMaker)}, with the planner forced to {@code plan}. */
+  private static double recall(Fixture f, String label, FilterMaker maker, int plan) {
     final Searcher searcher = f.index().newSearcher();
+    searcher.planner().forcePlan(plan);
     final RequestFilter filter = f.index().newFilter();
     final SearchResults found = new SearchResults(K);
     final SearchResults truth = new SearchResults(K);
@@ -114,7 +120,7 @@ class FilteredSearchRecallTest {
     }
     final double recall = sum / f.queries();
     System.out.printf(
-        "filter-recall %-18s %-24s recall@10=%.4f visited=%.0f plans[exact=%d walk=%d walk+exact=%d]%n",
+        "filter-recall %-18s %-30s recall@10=%.4f visited=%.0f plans[exact=%d walk=%d walk+exact=%d]%n",
         f.data().name(), label, recall, visited / (double) f.queries(),
         plans[FilterPlanner.EXACT], plans[FilterPlanner.WALK], plans[FilterPlanner.WALK_THEN_EXACT]);
     return recall;
@@ -169,14 +175,23 @@ class FilteredSearchRecallTest {
     final Fixture f = fixture(dataset);
     for (double fraction : new double[] {0.5, 0.1, 0.01}) {
       final RoaringBitmap keep = randomKeep(f, fraction, 17);
-      assertThat(recall(f, "random keep " + fraction, (fx, q, filter) -> filter.allowAll().and(keep)))
+      final FilterMaker maker = (fx, q, filter) -> filter.allowAll().and(keep);
+      assertThat(recall(f, "random keep " + fraction, maker))
           .as("%s, random filter keeping %s", dataset, fraction)
           .isGreaterThanOrEqualTo(0.95);
+      // The walk alone must also hold up, should the planner's estimate send such a filter to it.
+      assertThat(recall(f, "random keep " + fraction + " (walk)", maker, FilterPlanner.WALK))
+          .as("%s, random filter keeping %s, forced walk", dataset, fraction)
+          .isGreaterThanOrEqualTo(0.95);
     }
-    final double community =
-        recall(f, "one community of 50", (fx, q, filter) ->
-            filter.allowAll().and(fx.index().attributes().communities(), q % COMMUNITIES));
-    assertThat(community).as("%s, one community of 50", dataset).isGreaterThanOrEqualTo(0.95);
+    final FilterMaker oneCommunity = (fx, q, filter) ->
+        filter.allowAll().and(fx.index().attributes().communities(), q % COMMUNITIES);
+    assertThat(recall(f, "one community of 50", oneCommunity))
+        .as("%s, one community of 50", dataset)
+        .isGreaterThanOrEqualTo(0.95);
+    assertThat(recall(f, "one community of 50 (walk)", oneCommunity, FilterPlanner.WALK))
+        .as("%s, one community of 50, forced walk", dataset)
+        .isGreaterThanOrEqualTo(0.95);
   }
 
   @Test
