@@ -7,6 +7,7 @@ import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorStore;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
@@ -29,6 +30,9 @@ import java.lang.invoke.VarHandle;
  *       A reader that races a link-list edit sees a mix of old and new neighbours, all of them valid
  *       published nodes, which is harmless for an approximate search.
  *   <li>Deletion sets a tombstone; deleted nodes are still walked through but never returned.
+ *       {@link GraphRepair} later re-links their live neighbours around them (each list rewritten
+ *       under its stripe lock, naming only published nodes), after which searches no longer reach
+ *       them; their own slots are never reused, since stored vectors are write-once.
  * </ul>
  *
  * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
@@ -61,6 +65,7 @@ public final class HnswGraph {
   private final PagedArray<int[]> upperOffsets;
   private final PagedArray<int[]> upperLinks;
   private final Tombstones tombstones = new Tombstones();
+  private final AtomicInteger deletedCount = new AtomicInteger();
   private final Object allocationLock = new Object();
   private final Object entryLock = new Object();
   private final Object[] stripes = new Object[STRIPES];
@@ -232,7 +237,16 @@ public final class HnswGraph {
 
   /** Marks {@code ordinal} deleted; returns whether it was live. */
   public boolean delete(int ordinal) {
-    return tombstones.set(ordinal);
+    if (tombstones.set(ordinal)) {
+      deletedCount.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Number of nodes deleted so far (removals and the old ordinals of updates). */
+  public int deletedCount() {
+    return deletedCount.get();
   }
 
   /** Whether {@code ordinal} is deleted. */
