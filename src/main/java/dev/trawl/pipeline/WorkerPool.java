@@ -5,11 +5,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 
 /**
  * The pipeline's own small pool of daemon threads for running sources in parallel, built so that
- * handing a task over allocates nothing: a bounded lock-free array queue (Agrona) and
+ * handing a task over allocates nothing: a bounded lock-free array queue and
  * park/unpark instead of locks and conditions (a {@code ThreadPoolExecutor} allocates a queue node
  * per task and a condition node whenever a worker waits).
  *
@@ -22,7 +21,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static volatile WorkerPool shared;
 
-  private final ManyToManyConcurrentArrayQueue<Runnable> queue;
+  private final TaskQueue queue;
   private final Worker[] workers;
   private volatile boolean closed;
 
@@ -36,7 +35,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
       throw new IllegalArgumentException(
           "threads and queueCapacity must be positive, got " + threads + ", " + queueCapacity);
     }
-    this.queue = new ManyToManyConcurrentArrayQueue<>(queueCapacity);
+    this.queue = new TaskQueue(queueCapacity);
     this.workers = new Worker[threads];
     final int pool = POOLS.incrementAndGet();
     for (int i = 0; i < threads; i++) {
@@ -121,7 +120,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
 
     @Override
     public void run() {
-      final ManyToManyConcurrentArrayQueue<Runnable> q = pool.queue;
+      final TaskQueue q = pool.queue;
       int spins = 0;
       while (true) {
         final Runnable task = q.poll();
