@@ -11,6 +11,7 @@ import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
 import dev.trawl.pipeline.stages.SortByScore;
+import dev.trawl.pipeline.stages.SourceBlender;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.vector.Metric;
@@ -152,12 +153,17 @@ final class HomeFeedFixture {
     }
     recent = new RecentItems(4096);
     final Attributes a = new Attributes();
-    for (long id = items - 4096; id < items; id++) {
+    for (long id = Math.max(0, items - 4096); id < items; id++) {
       recent.append(id, a.author(id), a.community(id), NOW - (items - id) * 1000L);
     }
   }
 
   Pipeline.Builder builder(int perSource) {
+    return builder(perSource, false);
+  }
+
+  /** With {@code blend}, a seeded source blender replaces MMR. */
+  Pipeline.Builder builder(int perSource, boolean blend) {
     return Pipeline.builder("home-feed")
         .validIds(id -> id >= 0 && id < items)
         .source("ann", VectorSource.builder(index).k(perSource).ef(perSource).excludeSeen(true).build(),
@@ -179,7 +185,8 @@ final class HomeFeedFixture {
         .selector("sort", SortByScore.instance())
         .selector("author-cap", DiversityCap.perAuthor(2))
         .selector("community-cap", DiversityCap.perCommunity(6))
-        .selector("mmr", new MmrDiversity(index, 0.7f, 150))
+        .selector(blend ? "blend" : "mmr",
+            blend ? new SourceBlender(1, 1, 1) : new MmrDiversity(index, 0.7f, 150))
         .selector("page", Truncate.toPages(1));
   }
 
