@@ -123,7 +123,7 @@ public final class ComparisonWindow {
     }
     requests++;
     failed.add(a.outcome() == RunRecord.FAILED ? 1 : 0, b.outcome() == RunRecord.FAILED ? 1 : 0);
-    timedOut.add(a.outcome() == RunRecord.TIMED_OUT ? 1 : 0, b.outcome() == RunRecord.TIMED_OUT ? 1 : 0);
+    timedOut.add(a.timedOut() ? 1 : 0, b.timedOut() ? 1 : 0);
     final long highest = config.highestLatencyNanos();
     totalA.recordValue(Math.min(highest, a.totalNanos()));
     totalB.recordValue(Math.min(highest, b.totalNanos()));

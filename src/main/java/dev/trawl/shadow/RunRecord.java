@@ -20,7 +20,7 @@ public final class RunRecord {
   public static final int OK = 0;
   /** The run failed (an exception or a failed required stage). */
   public static final int FAILED = 1;
-  /** The run exceeded its deadline. */
+  /** The run exceeded its deadline and produced no page. */
   public static final int TIMED_OUT = 2;
   /** Latency of a stage that did not run; funnel input of a filter that does not exist. */
   public static final int NOT_RUN = -1;
@@ -34,6 +34,7 @@ public final class RunRecord {
   private int size;
   private int outcome;
   private long totalNanos;
+  private int timedOutStages;
   private final long[] stageNanos;
   private final int[] filterIn;
   private final int[] filterRemoved;
@@ -62,6 +63,7 @@ public final class RunRecord {
     size = 0;
     outcome = OK;
     totalNanos = 0;
+    timedOutStages = 0;
     Arrays.fill(stageNanos, NOT_RUN);
     Arrays.fill(filterIn, NOT_RUN);
     Arrays.fill(filterRemoved, 0);
@@ -94,6 +96,24 @@ public final class RunRecord {
       throw new IllegalArgumentException("outcome must be OK, FAILED or TIMED_OUT, got " + outcome);
     }
     this.outcome = outcome;
+  }
+
+  /**
+   * Records that {@code count} stages (e.g. sources) were abandoned at their timeout while the run
+   * still answered; the run counts towards the timeout rate but its page is compared.
+   */
+  public void timedOutStages(int count) {
+    timedOutStages = Math.max(0, count);
+  }
+
+  /** Stages abandoned at their timeout in an answered run. */
+  public int timedOutStages() {
+    return timedOutStages;
+  }
+
+  /** Whether the run timed out as a whole or had a stage abandoned at its timeout. */
+  public boolean timedOut() {
+    return outcome == TIMED_OUT || timedOutStages > 0;
   }
 
   public void totalNanos(long nanos) {
@@ -132,6 +152,7 @@ public final class RunRecord {
     }
     outcome = other.outcome;
     totalNanos = other.totalNanos;
+    timedOutStages = other.timedOutStages;
     System.arraycopy(other.stageNanos, 0, stageNanos, 0, stageNanos.length);
     System.arraycopy(other.filterIn, 0, filterIn, 0, filterIn.length);
     System.arraycopy(other.filterRemoved, 0, filterRemoved, 0, filterRemoved.length);
