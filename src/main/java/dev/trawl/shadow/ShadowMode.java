@@ -4,9 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * In-process shadow testing: after the primary pipeline has answered a request, the host offers the
@@ -52,29 +50,15 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private final FlagPolicy policy;
   private final String title;
   private final PrimaryRecorder<H, R> recorder;
-  private static final int FREE = 0;
-  private static final int CLAIMED = 1;
-  private static final int QUEUED = 2;
-  private static final int RUNNING = 3;
-
-  private final int capacity;
-  // The bounded queue: a fixed array of jobs, each moving FREE -> CLAIMED (request thread copies into
-  // it) -> QUEUED -> RUNNING (a worker) -> FREE, by CAS on its state. Lock-free, no allocation, no
-  // Unsafe; a scan is O(capacity), which is small. Order among queued jobs is not kept: shadow
-  // comparisons do not need it.
-  private final List<Job<H>> jobs;
-  private final AtomicIntegerArray states;
-  private final List<Worker> workers;
+  private final BoundedSlots<Job<H>> slots;
   private final AtomicLong sampled = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong captureFailures = new AtomicLong();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong candidateFailures = new AtomicLong();
-  private final AtomicLong workerErrors = new AtomicLong();
   private volatile double sampleRate;
   private volatile ComparisonWindow ab;
   private volatile ComparisonWindow aa;
-  private volatile boolean closed;
 
   /** One in-flight request: the primary's answer and each lane's state and answer. */
   private static final class Job<H> {
@@ -83,13 +67,16 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     final RunRecord candidateRun;
     final BoundLane<H, ?> rerun;
     final RunRecord rerunRun;
+    final PairComparison comparison;
 
-    Job(ShadowSchema schema, int pageSize, BoundLane<H, ?> candidate, BoundLane<H, ?> rerun) {
+    Job(ShadowSchema schema, ComparisonConfig config, BoundLane<H, ?> candidate, BoundLane<H, ?> rerun) {
+      final int pageSize = config.expectedPageSize();
       this.primary = new RunRecord(schema, pageSize);
       this.candidate = candidate;
       this.candidateRun = new RunRecord(schema, pageSize);
       this.rerun = rerun;
       this.rerunRun = rerun == null ? null : new RunRecord(schema, pageSize);
+      this.comparison = new PairComparison(schema, config);
     }
   }
 
@@ -99,28 +86,15 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     policy = b.policy;
     title = b.title;
     recorder = b.recorder;
-    capacity = b.queueCapacity;
     sampleRate = b.sampleRate;
     ab = new ComparisonWindow(schema, config);
     aa = b.noiseLane == null ? null : new ComparisonWindow(schema, config);
-    final List<Job<H>> all = new ArrayList<>(capacity);
-    for (int i = 0; i < capacity; i++) {
-      all.add(new Job<>(schema, config.expectedPageSize(), BoundLane.bind(b.candidateLane),
+    final List<Job<H>> all = new ArrayList<>(b.queueCapacity);
+    for (int i = 0; i < b.queueCapacity; i++) {
+      all.add(new Job<>(schema, config, BoundLane.bind(b.candidateLane),
           b.noiseLane == null ? null : BoundLane.bind(b.noiseLane)));
     }
-    jobs = List.copyOf(all);
-    states = new AtomicIntegerArray(capacity);
-    final List<Worker> threads = new ArrayList<>(b.workers);
-    for (int i = 0; i < b.workers; i++) {
-      final Worker w = new Worker();
-      w.thread = new Thread(w, "trawl-shadow-" + title + "-" + i);
-      w.thread.setDaemon(true);
-      threads.add(w);
-    }
-    workers = List.copyOf(threads);
-    for (int i = 0; i < workers.size(); i++) {
-      workers.get(i).thread.start();
-    }
+    slots = new BoundedSlots<>(all, b.workers, "trawl-shadow-" + title, this::process);
   }
 
   /**
@@ -144,17 +118,17 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    */
   public boolean offer(H request, R result, long primaryNanos) {
     final double rate = sampleRate;
-    if (closed || rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
       return false;
     }
     sampled.incrementAndGet();
-    final int slot = claim(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
+    final int slot = slots.claim();
     if (slot < 0) {
       dropped.incrementAndGet();
       ab.recordDropped();
       return false;
     }
-    final Job<H> job = jobs.get(slot);
+    final Job<H> job = slots.job(slot);
     try {
       job.primary.clear();
       recorder.record(request, result, job.primary);
@@ -165,11 +139,10 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       captureFailures.incrementAndGet();
-      states.set(slot, FREE);
+      slots.release(slot);
       return false;
     }
-    states.set(slot, QUEUED); // volatile write: publishes the copied request to the worker
-    wakeOne();
+    slots.submit(slot);
     return true;
   }
 
@@ -210,9 +183,9 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return candidateFailures.get();
   }
 
-  /** Jobs whose comparison itself threw (a bug; they are not in any window), since the start. */
+  /** Jobs whose comparison itself threw (a bug; they are in no window), since the start. */
   public long workerErrors() {
-    return workerErrors.get();
+    return slots.handlerErrors();
   }
 
   /** A report of the current window (which keeps accumulating). */
@@ -238,130 +211,36 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @return whether it became idle within the timeout
    */
   public boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
-    final long deadline = System.nanoTime() + unit.toNanos(timeout);
-    while (!idle()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(1);
-    }
-    return true;
-  }
-
-  private boolean idle() {
-    for (int i = 0; i < capacity; i++) {
-      if (states.get(i) != FREE) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Moves one job from state {@code from} to {@code to}, scanning from {@code start}; its slot or -1. */
-  private int claim(int from, int to, int start) {
-    final AtomicIntegerArray s = states;
-    final int n = capacity;
-    for (int k = 0, i = start; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
-      if (s.get(i) == from && s.compareAndSet(i, from, to)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  private boolean anyQueued() {
-    for (int i = 0; i < capacity; i++) {
-      if (states.get(i) == QUEUED) {
-        return true;
-      }
-    }
-    return false;
+    return slots.awaitIdle(timeout, unit);
   }
 
   /** Thread ids of the shadow workers (for allocation measurements). */
   public long[] workerThreadIds() {
-    final long[] ids = new long[workers.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = workers.get(i).thread.getId();
-    }
-    return ids;
+    return slots.workerThreadIds();
   }
 
   /** Stops the workers; queued jobs are abandoned. Offers after close are ignored. */
   @Override
   public void close() {
-    closed = true;
-    for (Worker w : workers) {
-      LockSupport.unpark(w.thread);
-    }
-    for (Worker w : workers) {
-      try {
-        w.thread.join(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    slots.close();
   }
 
-  private void wakeOne() {
-    final List<Worker> ws = workers;
-    for (int i = 0; i < ws.size(); i++) {
-      final Worker w = ws.get(i);
-      if (w.waiting) {
-        LockSupport.unpark(w.thread);
-        return;
-      }
+  /** Runs on a shadow worker: both lanes, then the comparisons. */
+  private void process(Job<H> job) {
+    final ComparisonWindow abWindow = ab;
+    final ComparisonWindow aaWindow = aa;
+    final PairComparison comparison = job.comparison;
+    if (job.candidate.run(0L, job.candidateRun)) {
+      candidateFailures.incrementAndGet();
     }
-  }
-
-  /** A shadow worker: takes jobs, runs the lanes, compares, returns the job to the free list. */
-  private final class Worker implements Runnable {
-    private final PairComparison comparison = new PairComparison(schema, config);
-    volatile boolean waiting;
-    Thread thread;
-
-    @Override
-    public void run() {
-      int next = 0;
-      while (!closed) {
-        final int slot = claim(QUEUED, RUNNING, next);
-        if (slot < 0) {
-          // announce before the re-check, so an offer either sees us waiting or we see its job
-          waiting = true;
-          if (!anyQueued() && !closed) {
-            LockSupport.parkNanos(this, 10_000_000L);
-          }
-          waiting = false;
-          continue;
-        }
-        next = slot + 1 == capacity ? 0 : slot + 1;
-        try {
-          process(jobs.get(slot));
-        } catch (RuntimeException e) {
-          // a worker must outlive any bad job; the job is simply not compared
-          workerErrors.incrementAndGet();
-        } finally {
-          states.set(slot, FREE);
-        }
-      }
+    comparison.compare(job.primary, job.candidateRun);
+    abWindow.add(comparison);
+    if (job.rerun != null && aaWindow != null) {
+      job.rerun.run(NOISE_SEED_SALT, job.rerunRun);
+      comparison.compare(job.primary, job.rerunRun);
+      aaWindow.add(comparison);
     }
-
-    private void process(Job<H> job) {
-      final ComparisonWindow abWindow = ab;
-      final ComparisonWindow aaWindow = aa;
-      if (job.candidate.run(0L, job.candidateRun)) {
-        candidateFailures.incrementAndGet();
-      }
-      comparison.compare(job.primary, job.candidateRun);
-      abWindow.add(comparison);
-      if (job.rerun != null && aaWindow != null) {
-        job.rerun.run(NOISE_SEED_SALT, job.rerunRun);
-        comparison.compare(job.primary, job.rerunRun);
-        aaWindow.add(comparison);
-      }
-      completed.incrementAndGet();
-    }
+    completed.incrementAndGet();
   }
 
   /** Options of a {@link ShadowMode}; each setter validates its argument. */
