@@ -135,7 +135,7 @@ public final class RequestLog {
     private final DataInputStream in;
     private final Path file;
     private long read;
-    private final float[] vectorBuffer = new float[0];
+    private float[] vectorBuffer = new float[0];
 
     private Reader(DataInputStream in, Path file) throws IOException {
       this.in = in;
@@ -180,7 +180,10 @@ public final class RequestLog {
         into.pageSize(pageSize).timeoutNanos(timeout);
         final int dim = in.readInt();
         if (dim >= 0) {
-          final float[] v = dim == 0 ? vectorBuffer : new float[count(dim, "vector dimension", n)];
+          if (vectorBuffer.length < count(dim, "vector dimension", n)) {
+            vectorBuffer = new float[dim];
+          }
+          final float[] v = vectorBuffer;
           for (int i = 0; i < dim; i++) {
             v[i] = in.readFloat();
           }

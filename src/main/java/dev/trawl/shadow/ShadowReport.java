@@ -230,6 +230,9 @@ public final class ShadowReport {
   }
 
   private void paired(List<MetricRow> out, String group, String name, PairedStat abStat, PairedStat aaStat) {
+    if (abStat.a().count() == 0 && abStat.b().count() == 0 && group.equals("filter_funnel")) {
+      return; // no run reported this filter's funnel (e.g. live pipeline lanes): nothing to show
+    }
     final RunningStat d = abStat.diff();
     final boolean onlyOneSide = (abStat.a().count() > 0) != (abStat.b().count() > 0);
     double noise = 0;
