@@ -1,7 +1,7 @@
 package dev.trawl.shadow;
 
 /**
- * One line of a {@link ShadowReport}.
+ * One line of a {@link ShadowReport}. Immutable and thread-safe.
  *
  * @param group what the metric is about: {@code agreement}, {@code page}, {@code source_share},
  *     {@code filter_funnel}, {@code scores}, {@code latency}, {@code errors}

@@ -143,7 +143,8 @@ public final class PageAlignment {
    * <p>It is the point estimate that assumes the agreement seen at the evaluated depth continues
    * below it, so identical pages score exactly 1 (unlike the lower bound RBO<sub>MIN</sub>), and a
    * page that is a prefix of the other also scores 1. {@code p} sets how top-heavy it is: the top
-   * {@code d} ranks carry about {@code 1 - p^d} of the weight (p = 0.9 puts ~86% on the top 10).
+   * ranks weigh most: p = 0.9 puts ~86% of the weight on the top 10 ranks, p = 0.98 on the top 50
+   * (the paper's eq. 21).
    * Two empty pages score 1; an empty page against a non-empty one scores 0.
    *
    * @throws IllegalArgumentException unless {@code 0 < p < 1}
