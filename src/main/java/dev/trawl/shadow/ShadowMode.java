@@ -59,6 +59,10 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private volatile double sampleRate;
   private volatile ComparisonWindow ab;
   private volatile ComparisonWindow aa;
+  private final CumulativeStats primaryStats;
+  private final CumulativeStats candidateStats;
+  private final CumulativeStats noiseStats;
+  private volatile Object[] marks;
 
   /** One in-flight request: the primary's answer and each lane's state and answer. */
   private static final class Job<H> {
@@ -94,7 +98,44 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       all.add(new Job<>(schema, config, BoundLane.bind(b.candidateLane),
           b.noiseLane == null ? null : BoundLane.bind(b.noiseLane)));
     }
+    primaryStats = b.recorder instanceof CumulativeStats ? (CumulativeStats) b.recorder : null;
+    candidateStats = b.candidateLane instanceof CumulativeStats ? (CumulativeStats) b.candidateLane : null;
+    noiseStats = b.noiseLane instanceof CumulativeStats ? (CumulativeStats) b.noiseLane : null;
+    marks = mark();
     slots = new BoundedSlots<>(all, b.workers, "trawl-shadow-" + title, this::process);
+  }
+
+  private Object[] mark() {
+    return new Object[] {
+      primaryStats == null ? null : primaryStats.mark(),
+      candidateStats == null ? null : candidateStats.mark(),
+      noiseStats == null ? null : noiseStats.mark()
+    };
+  }
+
+  /**
+   * Builds a report from copies of the windows plus what lanes with {@link CumulativeStats} counted
+   * since {@code m}: side A from the primary's recorder (else the A/A lane), side B from the
+   * candidate lane, and in the A/A window side B from the A/A lane.
+   */
+  private ShadowReport build(ComparisonWindow abWindow, ComparisonWindow aaWindow, Object[] m) {
+    final ComparisonWindow abCopy = abWindow.copy();
+    final ComparisonWindow aaCopy = aaWindow == null ? null : aaWindow.copy();
+    final CumulativeStats aSide = primaryStats != null ? primaryStats : noiseStats;
+    final Object aMark = primaryStats != null ? m[0] : m[2];
+    if (aSide != null) {
+      aSide.addSince(aMark, abCopy, ComparisonWindow.SIDE_A);
+      if (aaCopy != null) {
+        aSide.addSince(aMark, aaCopy, ComparisonWindow.SIDE_A);
+      }
+    }
+    if (candidateStats != null) {
+      candidateStats.addSince(m[1], abCopy, ComparisonWindow.SIDE_B);
+    }
+    if (noiseStats != null && aaCopy != null) {
+      noiseStats.addSince(m[2], aaCopy, ComparisonWindow.SIDE_B);
+    }
+    return ShadowReport.of(title, abCopy, aaCopy, policy);
   }
 
   /**
@@ -190,7 +231,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
   /** A report of the current window (which keeps accumulating). */
   public ShadowReport report() {
-    return ShadowReport.of(title, ab, aa, policy);
+    return build(ab, aa, marks);
   }
 
   /**
@@ -198,11 +239,15 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * switch may still land in the old window; they are then in neither report.
    */
   public synchronized ShadowReport rollWindow() {
+    // cumulative counters are marked at the switch; runs in flight then land on either side
     final ComparisonWindow oldAb = ab;
     final ComparisonWindow oldAa = aa;
+    final Object[] oldMarks = marks;
+    final Object[] newMarks = mark();
     ab = new ComparisonWindow(schema, config);
     aa = oldAa == null ? null : new ComparisonWindow(schema, config);
-    return ShadowReport.of(title, oldAb, oldAa, policy);
+    marks = newMarks;
+    return build(oldAb, oldAa, oldMarks);
   }
 
   /**

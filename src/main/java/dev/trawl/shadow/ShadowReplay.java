@@ -18,6 +18,10 @@ import java.nio.file.Path;
  *     .run(Path.of("requests.trq"));
  * }</pre>
  *
+ * <p>Lanes that implement {@link CumulativeStats} (such as {@link PipelineLane}) also contribute
+ * per-stage latencies and pooled filter funnels; give each lane its own pipeline instance so their
+ * counters do not mix.
+ *
  * <p>Runs are sequential (baseline, candidate, then the A/A re-run, per request), so latencies are
  * measured under the same conditions for all three.
  *
@@ -36,6 +40,9 @@ public final class ShadowReplay {
   private final RunRecord candidateRun;
   private final RunRecord noiseRun;
   private final PairComparison comparison;
+  private final CumulativeStats baselineStats;
+  private final CumulativeStats candidateStats;
+  private final CumulativeStats noiseStats;
 
   private ShadowReplay(Builder b) {
     schema = b.schema;
@@ -49,6 +56,34 @@ public final class ShadowReplay {
     candidateRun = new RunRecord(schema, config.expectedPageSize());
     noiseRun = new RunRecord(schema, config.expectedPageSize());
     comparison = new PairComparison(schema, config);
+    baselineStats = b.baseline instanceof CumulativeStats ? (CumulativeStats) b.baseline : null;
+    candidateStats = b.candidate instanceof CumulativeStats ? (CumulativeStats) b.candidate : null;
+    noiseStats = b.noise instanceof CumulativeStats ? (CumulativeStats) b.noise : null;
+  }
+
+  private Object[] mark() {
+    return new Object[] {
+      baselineStats == null ? null : baselineStats.mark(),
+      candidateStats == null ? null : candidateStats.mark(),
+      noiseStats == null ? null : noiseStats.mark()
+    };
+  }
+
+  /** Adds lane counters since {@code m} (stage latencies, pooled funnels) and builds the report. */
+  private ShadowReport finish(ComparisonWindow ab, ComparisonWindow aa, Object[] m) {
+    if (baselineStats != null) {
+      baselineStats.addSince(m[0], ab, ComparisonWindow.SIDE_A);
+      if (aa != null) {
+        baselineStats.addSince(m[0], aa, ComparisonWindow.SIDE_A);
+      }
+    }
+    if (candidateStats != null) {
+      candidateStats.addSince(m[1], ab, ComparisonWindow.SIDE_B);
+    }
+    if (noiseStats != null && aa != null) {
+      noiseStats.addSince(m[2], aa, ComparisonWindow.SIDE_B);
+    }
+    return ShadowReport.of(title, ab, aa, policy);
   }
 
   public static Builder builder(ShadowSchema schema) {
@@ -59,10 +94,11 @@ public final class ShadowReplay {
   public ShadowReport run(Iterable<RequestRecord> requests) {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
+    final Object[] m = mark();
     for (RequestRecord r : requests) {
       replayOne(r, ab, aa);
     }
-    return ShadowReport.of(title, ab, aa, policy);
+    return finish(ab, aa, m);
   }
 
   /**
@@ -74,12 +110,13 @@ public final class ShadowReplay {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
     final RequestRecord r = new RequestRecord();
+    final Object[] m = mark();
     try (RequestLog.Reader reader = RequestLog.reader(requestLog)) {
       while (reader.next(r)) {
         replayOne(r, ab, aa);
       }
     }
-    return ShadowReport.of(title, ab, aa, policy);
+    return finish(ab, aa, m);
   }
 
   /**

@@ -58,6 +58,9 @@ class PipelineShadowTest {
       assertThat(report.row("score_psi").delta()).isCloseTo(0.0, within(1e-12));
       // latency rows compare wall-clock time, which tests never assert on; everything else is exact
       assertThat(report.flagged()).filteredOn(r -> !r.group().equals("latency")).isEmpty();
+      // the primary's side effect never runs in shadow, so it is not reported as a missing stage
+      assertThat(report.rows()).extracting(MetricRow::name).doesNotContain("stage_p99_us[impressions]")
+          .contains("stage_p99_us[sort]", "removed[seen]", "removed[no_trending]");
     }
   }
 
@@ -80,6 +83,18 @@ class PipelineShadowTest {
       assertThat(share.noise()).isEqualTo(0.0);
       assertThat(share.flagged()).isTrue();
       assertThat(report.row("share[ann]").delta()).isCloseTo(-expected, within(1e-12));
+      // funnels pooled from the pipelines' own counters (live lanes report no per-request funnel)
+      final MetricRow funnel = report.row("removed[no_trending]");
+      assertThat(funnel.primary()).isCloseTo(60.0 / 115, within(1e-12));
+      assertThat(funnel.note()).isEqualTo("absent in candidate");
+      assertThat(funnel.flagged()).isTrue();
+      final MetricRow seen = report.row("removed[seen]");
+      assertThat(seen.primary()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.candidate()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.flagged()).isFalse();
+      // stage latencies, from the same counters: present for every stage that ran on each side
+      assertThat(report.row("stage_p99_us[sort]").candidate()).isGreaterThan(0);
+      assertThat(report.row("stage_p99_us[no_trending]").note()).isEqualTo("absent in candidate");
     }
   }
 
@@ -161,7 +176,7 @@ class PipelineShadowTest {
     final ShadowReport report = ShadowReplay.builder(schema)
         .baseline(PipelineLane.replay(primaryShadow, schema, true))
         .candidate(PipelineLane.replay(withoutFilter, schema, true))
-        .noiseFloor(PipelineLane.replay(primaryShadow, schema, true))
+        .noiseFloor(PipelineLane.replay(FeedPipelines.feed("aa", true, false, false), schema, true))
         .title("trending filter off")
         .build()
         .run(log);
@@ -177,6 +192,7 @@ class PipelineShadowTest {
     assertThat(funnel.note()).isEqualTo("absent in candidate");
     assertThat(report.row("removed[seen]").primary()).isCloseTo(5.0 / 120, within(1e-12));
     assertThat(report.row("removed[seen]").flagged()).isFalse();
+    assertThat(report.row("stage_p99_us[seen]").primary()).isGreaterThan(0);
     assertThat(Files.size(log)).isGreaterThan(0);
   }
 
