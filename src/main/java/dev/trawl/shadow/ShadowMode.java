@@ -59,9 +59,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private volatile double sampleRate;
   private volatile ComparisonWindow ab;
   private volatile ComparisonWindow aa;
-  private final CumulativeStats primaryStats;
-  private final CumulativeStats candidateStats;
-  private final CumulativeStats noiseStats;
+  private final LaneStats laneStats;
   private volatile Object[] marks;
 
   /** One in-flight request: the primary's answer and each lane's state and answer. */
@@ -98,43 +96,18 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       all.add(new Job<>(schema, config, BoundLane.bind(b.candidateLane),
           b.noiseLane == null ? null : BoundLane.bind(b.noiseLane)));
     }
-    primaryStats = b.recorder instanceof CumulativeStats ? (CumulativeStats) b.recorder : null;
-    candidateStats = b.candidateLane instanceof CumulativeStats ? (CumulativeStats) b.candidateLane : null;
-    noiseStats = b.noiseLane instanceof CumulativeStats ? (CumulativeStats) b.noiseLane : null;
-    marks = mark();
+    // the primary's own counters if its recorder keeps them, else the A/A instance's (same config)
+    laneStats = LaneStats.of(b.recorder instanceof CumulativeStats ? b.recorder : b.noiseLane,
+        b.candidateLane, b.noiseLane);
+    marks = laneStats.mark();
     slots = new BoundedSlots<>(all, b.workers, "trawl-shadow-" + title, this::process);
   }
 
-  private Object[] mark() {
-    return new Object[] {
-      primaryStats == null ? null : primaryStats.mark(),
-      candidateStats == null ? null : candidateStats.mark(),
-      noiseStats == null ? null : noiseStats.mark()
-    };
-  }
-
-  /**
-   * Builds a report from copies of the windows plus what lanes with {@link CumulativeStats} counted
-   * since {@code m}: side A from the primary's recorder (else the A/A lane), side B from the
-   * candidate lane, and in the A/A window side B from the A/A lane.
-   */
+  /** Builds a report from copies of the windows plus what the lanes' own counters grew since {@code m}. */
   private ShadowReport build(ComparisonWindow abWindow, ComparisonWindow aaWindow, Object[] m) {
     final ComparisonWindow abCopy = abWindow.copy();
     final ComparisonWindow aaCopy = aaWindow == null ? null : aaWindow.copy();
-    final CumulativeStats aSide = primaryStats != null ? primaryStats : noiseStats;
-    final Object aMark = primaryStats != null ? m[0] : m[2];
-    if (aSide != null) {
-      aSide.addSince(aMark, abCopy, ComparisonWindow.SIDE_A);
-      if (aaCopy != null) {
-        aSide.addSince(aMark, aaCopy, ComparisonWindow.SIDE_A);
-      }
-    }
-    if (candidateStats != null) {
-      candidateStats.addSince(m[1], abCopy, ComparisonWindow.SIDE_B);
-    }
-    if (noiseStats != null && aaCopy != null) {
-      noiseStats.addSince(m[2], aaCopy, ComparisonWindow.SIDE_B);
-    }
+    laneStats.addSince(m, abCopy, aaCopy);
     return ShadowReport.of(title, abCopy, aaCopy, policy);
   }
 
@@ -243,7 +216,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     final ComparisonWindow oldAb = ab;
     final ComparisonWindow oldAa = aa;
     final Object[] oldMarks = marks;
-    final Object[] newMarks = mark();
+    final Object[] newMarks = laneStats.mark();
     ab = new ComparisonWindow(schema, config);
     aa = oldAa == null ? null : new ComparisonWindow(schema, config);
     marks = newMarks;

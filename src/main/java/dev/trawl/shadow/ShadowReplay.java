@@ -40,9 +40,7 @@ public final class ShadowReplay {
   private final RunRecord candidateRun;
   private final RunRecord noiseRun;
   private final PairComparison comparison;
-  private final CumulativeStats baselineStats;
-  private final CumulativeStats candidateStats;
-  private final CumulativeStats noiseStats;
+  private final LaneStats laneStats;
 
   private ShadowReplay(Builder b) {
     schema = b.schema;
@@ -56,33 +54,12 @@ public final class ShadowReplay {
     candidateRun = new RunRecord(schema, config.expectedPageSize());
     noiseRun = new RunRecord(schema, config.expectedPageSize());
     comparison = new PairComparison(schema, config);
-    baselineStats = b.baseline instanceof CumulativeStats ? (CumulativeStats) b.baseline : null;
-    candidateStats = b.candidate instanceof CumulativeStats ? (CumulativeStats) b.candidate : null;
-    noiseStats = b.noise instanceof CumulativeStats ? (CumulativeStats) b.noise : null;
-  }
-
-  private Object[] mark() {
-    return new Object[] {
-      baselineStats == null ? null : baselineStats.mark(),
-      candidateStats == null ? null : candidateStats.mark(),
-      noiseStats == null ? null : noiseStats.mark()
-    };
+    laneStats = LaneStats.of(b.baseline, b.candidate, b.noise);
   }
 
   /** Adds lane counters since {@code m} (stage latencies, pooled funnels) and builds the report. */
   private ShadowReport finish(ComparisonWindow ab, ComparisonWindow aa, Object[] m) {
-    if (baselineStats != null) {
-      baselineStats.addSince(m[0], ab, ComparisonWindow.SIDE_A);
-      if (aa != null) {
-        baselineStats.addSince(m[0], aa, ComparisonWindow.SIDE_A);
-      }
-    }
-    if (candidateStats != null) {
-      candidateStats.addSince(m[1], ab, ComparisonWindow.SIDE_B);
-    }
-    if (noiseStats != null && aa != null) {
-      noiseStats.addSince(m[2], aa, ComparisonWindow.SIDE_B);
-    }
+    laneStats.addSince(m, ab, aa);
     return ShadowReport.of(title, ab, aa, policy);
   }
 
@@ -94,7 +71,7 @@ public final class ShadowReplay {
   public ShadowReport run(Iterable<RequestRecord> requests) {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
-    final Object[] m = mark();
+    final Object[] m = laneStats.mark();
     for (RequestRecord r : requests) {
       replayOne(r, ab, aa);
     }
@@ -110,7 +87,7 @@ public final class ShadowReplay {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
     final RequestRecord r = new RequestRecord();
-    final Object[] m = mark();
+    final Object[] m = laneStats.mark();
     try (RequestLog.Reader reader = RequestLog.reader(requestLog)) {
       while (reader.next(r)) {
         replayOne(r, ab, aa);
