@@ -3,17 +3,18 @@ package dev.trawl.pipeline;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 
 /**
  * The pipeline's own small pool of daemon threads for running sources in parallel, built so that
- * handing a task over allocates nothing: a bounded lock-free array queue (Agrona) and
+ * handing a task over allocates nothing: a bounded lock-free array queue and
  * park/unpark instead of locks and conditions (a {@code ThreadPoolExecutor} allocates a queue node
  * per task and a condition node whenever a worker waits).
  *
- * <p>Workers spin briefly, then park; {@link #execute} unparks an idle worker. {@link #shared()} is
+ * <p>Workers spin briefly, then park; {@link #execute} claims one parked worker (a CAS on its idle
+ * flag, so back-to-back tasks wake different workers) and unparks it. {@link #shared()} is
  * a process-wide pool of {@code max(2, availableProcessors)} threads used by pipelines by default.
  *
  * <p><b>Thread-safe. Allocation:</b> none per task; threads and the queue are created up front.
@@ -22,7 +23,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static volatile WorkerPool shared;
 
-  private final ManyToManyConcurrentArrayQueue<Runnable> queue;
+  private final TaskQueue queue;
   private final Worker[] workers;
   private volatile boolean closed;
 
@@ -36,7 +37,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
       throw new IllegalArgumentException(
           "threads and queueCapacity must be positive, got " + threads + ", " + queueCapacity);
     }
-    this.queue = new ManyToManyConcurrentArrayQueue<>(queueCapacity);
+    this.queue = new TaskQueue(queueCapacity);
     this.workers = new Worker[threads];
     final int pool = POOLS.incrementAndGet();
     for (int i = 0; i < threads; i++) {
@@ -78,8 +79,10 @@ public final class WorkerPool implements Executor, AutoCloseable {
     if (!queue.offer(task)) {
       throw new RejectedExecutionException("worker pool queue is full (" + queue.capacity() + ")");
     }
+    // Claim one parked worker per task: two tasks submitted back to back must wake two workers,
+    // not the same one twice.
     for (Worker w : workers) {
-      if (w.idle) {
+      if (w.idle.get() && w.idle.compareAndSet(true, false)) {
         LockSupport.unpark(w.thread);
         return;
       }
@@ -113,7 +116,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
 
     private final WorkerPool pool;
     Thread thread;
-    volatile boolean idle;
+    final AtomicBoolean idle = new AtomicBoolean();
 
     Worker(WorkerPool pool) {
       this.pool = pool;
@@ -121,7 +124,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
 
     @Override
     public void run() {
-      final ManyToManyConcurrentArrayQueue<Runnable> q = pool.queue;
+      final TaskQueue q = pool.queue;
       int spins = 0;
       while (true) {
         final Runnable task = q.poll();
@@ -144,11 +147,11 @@ public final class WorkerPool implements Executor, AutoCloseable {
         // Dekker pair with execute(): we publish idle, then re-read the queue; the submitter
         // publishes the task, then reads idle. One of us sees the other. The timed park is a
         // safety net only.
-        idle = true;
+        idle.set(true);
         if (q.isEmpty() && !pool.closed) {
           LockSupport.parkNanos(this, PARK_NANOS);
         }
-        idle = false;
+        idle.set(false);
         spins = 0;
       }
     }
