@@ -203,7 +203,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   }
 
   /** A report of the current window (which keeps accumulating). */
-  public ShadowReport report() {
+  public synchronized ShadowReport report() {
     return build(ab, aa, marks);
   }
 
@@ -237,7 +237,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return slots.workerThreadIds();
   }
 
-  /** Stops the workers; queued jobs are abandoned. Offers after close are ignored. */
+  /** Stops the workers; queued jobs are abandoned. Offers after close are counted as dropped. */
   @Override
   public void close() {
     slots.close();
