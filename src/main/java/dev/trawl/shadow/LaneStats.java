@@ -3,7 +3,7 @@ package dev.trawl.shadow;
 /**
  * The {@link CumulativeStats} of a comparison's three runs (primary side A, candidate side B, A/A
  * re-run), any of which may be absent: marks them when a window starts and, for the report, adds
- * their growth to copies of the windows. Immutable; allocates (reporting only).
+ * their growth to copies of the windows. Immutable and thread-safe; allocates (reporting only).
  */
 final class LaneStats {
   private final CumulativeStats primary;

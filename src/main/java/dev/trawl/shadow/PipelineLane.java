@@ -32,7 +32,7 @@ import java.util.List;
  * the pipeline's trace for every run to record each filter's funnel: meant for offline replay.
  */
 public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State>, CumulativeStats {
-  /** A job's pipeline context and result. */
+  /** A job's pipeline context and result; owned by one job at a time (not thread-safe). */
   public static final class State {
     final RequestContext ctx;
     final PipelineResult result = new PipelineResult();

@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Renders a {@link ShadowReport} as one self-contained HTML page: the metric table and three inline
  * SVG plots (score histograms, rank-shift histogram, end-to-end latency CDFs). No scripts, no external
- * resources, so the file can be attached to a review as is. Stateless.
+ * resources, so the file can be attached to a review as is. Stateless and thread-safe; allocates.
  */
 final class ReportHtml {
   private static final int W = 640;
