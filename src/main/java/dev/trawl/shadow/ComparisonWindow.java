@@ -30,6 +30,7 @@ public final class ComparisonWindow {
   private long pagesCompared;
   final PairedStat failed = new PairedStat();
   final PairedStat timedOut = new PairedStat();
+  final PairedStat latencyMicros = new PairedStat();
   final RunningStat overlap = new RunningStat();
   final RunningStat jaccard = new RunningStat();
   final RunningStat rbo = new RunningStat();
@@ -86,6 +87,7 @@ public final class ComparisonWindow {
     pagesCompared = o.pagesCompared;
     failed.copyFrom(o.failed);
     timedOut.copyFrom(o.timedOut);
+    latencyMicros.copyFrom(o.latencyMicros);
     overlap.copyFrom(o.overlap);
     jaccard.copyFrom(o.jaccard);
     rbo.copyFrom(o.rbo);
@@ -136,6 +138,7 @@ public final class ComparisonWindow {
     failed.add(a.outcome() == RunRecord.FAILED ? 1 : 0, b.outcome() == RunRecord.FAILED ? 1 : 0);
     timedOut.add(a.timedOut() ? 1 : 0, b.timedOut() ? 1 : 0);
     final long highest = config.highestLatencyNanos();
+    latencyMicros.add(a.totalNanos() / 1000.0, b.totalNanos() / 1000.0);
     totalA.recordValue(Math.min(highest, a.totalNanos()));
     totalB.recordValue(Math.min(highest, b.totalNanos()));
     for (int s = 0; s < stageA.length; s++) {

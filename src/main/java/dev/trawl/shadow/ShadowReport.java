@@ -205,6 +205,7 @@ public final class ShadowReport {
     }
     distribution(out, "score_psi", true);
     distribution(out, "score_ks", false);
+    paired(out, "latency", "latency_mean_us", ab.latencyMicros, aa == null ? null : aa.latencyMicros);
     latency(out, "latency_p50_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 50);
     latency(out, "latency_p99_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 99);
     for (int s = 0; s < schema.stageCount(); s++) {
