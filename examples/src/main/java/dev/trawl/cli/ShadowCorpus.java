@@ -24,7 +24,7 @@ import org.agrona.collections.Long2LongHashMap;
  * <p>The <b>demo corpus</b> is generated from a seed: {@code communities} centres in {@code dimension}
  * dimensions, each post near the centre of its community (spread 0.6 per component, as the demo
  * command), {@value #AUTHORS_PER_COMMUNITY} authors per community, one post a minute-ish up to
- * {@link #NOW} (ids in publication order), every 97th post taken down, 200 trending posts. The index is
+ * {@link #NOW} (ids in publication order), every 97th post taken down, 50 trending posts. The index is
  * built on one thread, so the same spec gives the same graph and the same pages on every run.
  *
  * <p>A <b>snapshot corpus</b> loads the index; metadata is synthesised from the ids (author {@code id
@@ -38,7 +38,7 @@ final class ShadowCorpus {
   static final long NOW = 1_700_000_000_000L;
   static final int AUTHORS_PER_COMMUNITY = 25;
   private static final int RECENT = 4_096;
-  private static final int TRENDING = 200;
+  private static final int TRENDING = 50;
   private static final float SPREAD = 0.6f;
 
   private final FeedConfig.CorpusSpec spec;
