@@ -36,6 +36,9 @@ import picocli.CommandLine.Spec;
  * <p>Every request is first replayed {@code --warmup} times through all lanes unreported (JIT
  * compilation, caches), then once more for the report: baseline, candidate and, with {@code
  * --noise-floor}, the baseline again with a second seed, one after another on this thread.
+ *
+ * <p>Not thread-safe (a picocli command object, used once). Replaying allocates (the log is read into
+ * memory, lanes trace their runs for the filter funnel): it is an offline tool.
  */
 @Command(
     name = "shadow",
