@@ -118,6 +118,14 @@ class ShadowCommandTest {
   }
 
   @Test
+  void helpNamesTheOptions() {
+    final Cli.Run run = Cli.run("shadow", "--help");
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("Usage: trawl shadow", "--requests", "--baseline", "--candidate",
+        "--noise-floor", "--json", "--html", "--demo", "--record-demo");
+  }
+
+  @Test
   void theShippedExampleConfigurationsAreValid() {
     final FeedConfig baseline = FeedConfig.load(Path.of("shadow/baseline.properties"));
     final FeedConfig ef = FeedConfig.load(Path.of("shadow/ef-300.properties"));
