@@ -118,6 +118,26 @@ class ShadowCommandTest {
   }
 
   @Test
+  void aSnapshotCorpusReplaysLikeTheDemoOne() throws IOException {
+    final Path vectors = TestFiles.fvecs(dir.resolve("posts.fvecs"), TestFiles.integerVectors(800, 16, 9));
+    final Path index = dir.resolve("posts.trawl");
+    final Cli.Run build = Cli.run("build", "--vectors", vectors.toString(), "--metric", "cosine", "--threads", "1",
+        "--out", index.toString());
+    assertThat(build.exit()).as(build.err()).isZero();
+    final Path snapshot = config("snapshot.properties", "corpus = posts.trawl", "interest.k = 50", "page.size = 20");
+    final Path noMmr = config("no-mmr.properties", "base = snapshot.properties", "selectors = author-cap, community-cap");
+    final Cli.Run run = Cli.run("shadow", "--requests", requests.toString(), "--baseline", snapshot.toString(),
+        "--candidate", noMmr.toString(), "--json", "--warmup", "0");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).containsOnlyOnce("loaded " + index);
+    final List<Metric> metrics = metrics(run.out());
+    assertThat(metric(metrics, "page_size").primary()).isEqualTo("20");
+    assertThat(metric(metrics, "failure_rate").candidate()).isEqualTo("0");
+    assertThat(metric(metrics, "share[interest]").primary()).isNotEqualTo("0");
+    assertThat(metric(metrics, "stage_p99_us[mmr]").note()).isEqualTo("absent in candidate");
+  }
+
+  @Test
   void helpNamesTheOptions() {
     final Cli.Run run = Cli.run("shadow", "--help");
     assertThat(run.exit()).isZero();
