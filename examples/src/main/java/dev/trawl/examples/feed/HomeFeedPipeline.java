@@ -11,22 +11,10 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
-import dev.trawl.pipeline.StageOptions;
-import dev.trawl.pipeline.stages.AttributeHydrator;
-import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
-import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemAttributes;
-import dev.trawl.pipeline.stages.LinearScorer;
-import dev.trawl.pipeline.stages.MmrDiversity;
-import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
-import dev.trawl.pipeline.stages.SortByScore;
-import dev.trawl.pipeline.stages.Truncate;
-import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.vector.Metric;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 /**
@@ -59,32 +47,10 @@ public final class HomeFeedPipeline {
    */
   public static Pipeline build(VectorIndex index, RecentItems recent, ItemAttributes attributes,
       LongPredicate takenDown, CandidateSource trending) {
-    return Pipeline.builder("home-feed")
-        .timeout(150, TimeUnit.MILLISECONDS)
-        .pageSize(50)
-        .validIds(index::contains)
-        .queryHydrator("activity", ACTIVITY, StageOptions.defaults().writes(USER_ACTIVITY))
-        .source("interest", VectorSource.builder(index).k(500).ef(600).excludeSeen(true).build(),
-            StageOptions.defaults().timeout(40, TimeUnit.MILLISECONDS).expectedCandidates(500))
-        .source("fresh", new RecencySource(recent, 300, TimeUnit.DAYS.toMillis(2),
-            TimeUnit.HOURS.toMillis(6), true),
-            StageOptions.defaults().timeout(20, TimeUnit.MILLISECONDS).expectedCandidates(300))
-        .source("trending", trending,
-            StageOptions.defaults().timeout(20, TimeUnit.MILLISECONDS).expectedCandidates(200))
-        .hydrator("attributes", new AttributeHydrator(attributes))
-        .hydrator("affinity", new AffinityHydrator())
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .filter("taken-down", ExcludeFilter.removed(takenDown))
-        .scorer("weighted", LinearScorer.builder().sourceScore(1f).weight(AUTHOR_AFFINITY, 0.4f)
-            .sourceBoost(1, 0.05f).build())
-        .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
-        .selector("rank", SortByScore.instance())
-        .selector("author-cap", DiversityCap.perAuthor(2))
-        .selector("community-cap", DiversityCap.perCommunity(8))
-        .selector("mmr", new MmrDiversity(index, 0.7f, 200))
-        .selector("page", Truncate.toPages(1))
-        .build();
+    // one definition of the feed: HomeFeedVariant's defaults, with the live service's threading and
+    // timeouts (sources in parallel on the pool, each with its own budget inside the 150 ms deadline)
+    return new HomeFeedVariant().timeoutMillis(150).sourceTimeoutsMillis(40, 20, 20)
+        .sourcesOnCallerThread(false).build(index, recent, attributes, takenDown, trending);
   }
 
   /** A query hydrator as a constant: it reads the request and writes a query feature. */

@@ -30,12 +30,14 @@ import java.util.function.LongPredicate;
  * and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes it, nothing else
  * moves.
  *
- * <p>Built pipelines run their sources on the calling thread ({@code sourcesOnCallerThread()}), which is
- * what shadow lanes and offline replay want: one request's work stays on one thread.
+ * <p>By default the built pipelines run their sources on the calling thread ({@code
+ * sourcesOnCallerThread()}), which is what shadow lanes and offline replay want: one request's work
+ * stays on one thread. {@link HomeFeedPipeline#build} is this class with the live settings (sources
+ * on the pipeline's pool, a 150 ms deadline, per-source timeouts).
  *
  * <p><b>Not thread-safe</b> (a set-up object; setters validate and throw {@link
- * IllegalArgumentException} naming the bad value). The pipelines it builds are thread-safe and
- * allocation-free per request, like the home feed's.
+ * IllegalArgumentException} naming the bad value, leaving the variant unchanged). The pipelines it
+ * builds are thread-safe and allocation-free per request, like the home feed's.
  */
 public final class HomeFeedVariant {
   /** Source names, in declaration order. */
@@ -62,7 +64,8 @@ public final class HomeFeedVariant {
   private int mmrPool = 200;
   private int pageSize = 50;
   private long timeoutMillis = 150;
-  private long sourceTimeoutMillis;
+  private final long[] sourceTimeoutMillis = new long[SOURCES.size()];
+  private boolean callerThread = true;
 
   /** The home feed's settings, except that sources have no timeout of their own. */
   public HomeFeedVariant() {}
@@ -82,10 +85,10 @@ public final class HomeFeedVariant {
 
   /** The sources that run, a non-empty subset of {@link #SOURCES}. */
   public HomeFeedVariant sources(List<String> names) {
-    replace(sources, names, SOURCES, "source");
-    if (sources.isEmpty()) {
+    if (names.isEmpty()) {
       throw new IllegalArgumentException("at least one source must be on; known sources: " + SOURCES);
     }
+    replace(sources, names, SOURCES, "source");
     return this;
   }
 
@@ -185,12 +188,26 @@ public final class HomeFeedVariant {
     return this;
   }
 
-  /** Each source's own timeout; 0 (the default) leaves sources bounded by the request deadline only. */
+  /** Every source's own timeout; 0 (the default) leaves sources bounded by the request deadline only. */
   public HomeFeedVariant sourceTimeoutMillis(long millis) {
-    if (millis < 0) {
-      throw new IllegalArgumentException("source timeout must be >= 0, got " + millis + " ms");
+    return sourceTimeoutsMillis(millis, millis, millis);
+  }
+
+  /** Per-source timeouts of interest, fresh and trending; 0 = bounded by the request deadline only. */
+  public HomeFeedVariant sourceTimeoutsMillis(long interest, long fresh, long trending) {
+    final long[] t = {interest, fresh, trending};
+    for (long millis : t) {
+      if (millis < 0) {
+        throw new IllegalArgumentException("source timeout must be >= 0, got " + millis + " ms");
+      }
     }
-    this.sourceTimeoutMillis = millis;
+    System.arraycopy(t, 0, sourceTimeoutMillis, 0, t.length);
+    return this;
+  }
+
+  /** Whether sources run on the calling thread (default) or on the pipeline's worker pool. */
+  public HomeFeedVariant sourcesOnCallerThread(boolean callerThread) {
+    this.callerThread = callerThread;
     return this;
   }
 
@@ -223,16 +240,16 @@ public final class HomeFeedVariant {
     int declared = 0;
     if (sources.contains("interest")) {
       b.source("interest", VectorSource.builder(index).k(interestK).ef(interestEf).excludeSeen(true).build(),
-          sourceOptions(interestK));
+          sourceOptions(0, interestK));
       declared++;
     }
     if (sources.contains("fresh")) {
       b.source("fresh", new RecencySource(recent, freshCount, TimeUnit.DAYS.toMillis(2),
-          TimeUnit.HOURS.toMillis(6), true), sourceOptions(freshCount));
+          TimeUnit.HOURS.toMillis(6), true), sourceOptions(1, freshCount));
       freshSource = declared++;
     }
     if (sources.contains("trending")) {
-      b.source("trending", trending, sourceOptions(200));
+      b.source("trending", trending, sourceOptions(2, 200));
     }
     b.hydrator("attributes", new AttributeHydrator(attributes))
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
@@ -262,12 +279,14 @@ public final class HomeFeedVariant {
     if (selectors.contains("mmr")) {
       b.selector("mmr", new MmrDiversity(index, mmrLambda, mmrPool));
     }
-    return b.selector("page", Truncate.toPages(1)).sourcesOnCallerThread().build();
+    b.selector("page", Truncate.toPages(1));
+    return (callerThread ? b.sourcesOnCallerThread() : b).build();
   }
 
-  private StageOptions sourceOptions(int expected) {
+  private StageOptions sourceOptions(int source, int expected) {
     final StageOptions o = StageOptions.defaults().expectedCandidates(expected);
-    return sourceTimeoutMillis > 0 ? o.timeout(sourceTimeoutMillis, TimeUnit.MILLISECONDS) : o;
+    final long timeout = sourceTimeoutMillis[source];
+    return timeout > 0 ? o.timeout(timeout, TimeUnit.MILLISECONDS) : o;
   }
 
   private static void replace(Set<String> into, List<String> names, List<String> known, String what) {
