@@ -146,7 +146,16 @@ public class PipelineBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws InterruptedException {
-    index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
+    index = generatedIndex(items, dim);
+    recent = recentItems(items);
+    users = users(dim);
+    final Pipeline.Builder b = homeFeed("home-feed", index, recent, items, perSource, perSource);
+    pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
+  }
+
+  /** {@code items} posts of uniform random components (seeded by id), built on every core. */
+  static VectorIndex generatedIndex(int items, int dim) throws InterruptedException {
+    final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
         .expectedItems(items).build();
     final AtomicInteger next = new AtomicInteger();
     final Thread[] builders = new Thread[Math.max(1, Runtime.getRuntime().availableProcessors())];
@@ -166,27 +175,43 @@ public class PipelineBenchmark {
     for (Thread t : builders) {
       t.join();
     }
+    return index;
+  }
+
+  /** The newest 65,536 posts, one a second up to {@link #NOW}. */
+  static RecentItems recentItems(int items) {
     final Attributes attributes = new Attributes();
-    recent = new RecentItems(1 << 16);
+    final RecentItems recent = new RecentItems(1 << 16);
     for (long id = Math.max(0, items - (1 << 16)); id < items; id++) {
       recent.append(id, attributes.author(id), attributes.community(id), NOW - (items - id) * 1_000L);
     }
+    return recent;
+  }
+
+  /** 256 user vectors, seed 7. */
+  static float[][] users(int dim) {
     final SplittableRandom random = new SplittableRandom(7);
-    users = new float[256][dim];
+    final float[][] users = new float[256][dim];
     for (float[] u : users) {
       for (int d = 0; d < dim; d++) {
         u[d] = (float) (random.nextDouble() * 2 - 1);
       }
     }
-    final Pipeline.Builder b = Pipeline.builder("home-feed")
+    return users;
+  }
+
+  /** The benchmarked home feed; {@code ef} is the nearest-neighbour source's beam width. */
+  static Pipeline.Builder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
+      int perSource, int ef) {
+    return Pipeline.builder(name)
         .validIds(id -> id >= 0 && id < items)
-        .source("ann", VectorSource.builder(index).k(perSource).ef(perSource).excludeSeen(true).build(),
+        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).excludeSeen(true).build(),
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
         .source("trending", new Trending(perSource, items),
             StageOptions.defaults().expectedCandidates(perSource))
-        .hydrator("attributes", new AttributeHydrator(attributes))
+        .hydrator("attributes", new AttributeHydrator(new Attributes()))
         .hydrator("affinity", new Affinity())
         .filter("seen", ExcludeFilter.seen())
         .filter("blocked", ExcludeFilter.blockedAuthors())
@@ -198,7 +223,16 @@ public class PipelineBenchmark {
         .selector("community-cap", DiversityCap.perCommunity(5))
         .selector("mmr", new MmrDiversity(index, 0.7f, 200))
         .selector("page", Truncate.toPages(1));
-    pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
+  }
+
+  /** Fills {@code ctx} with request {@code i}: user vector, 20 seen ids, a blocked author. */
+  static RequestContext request(RequestContext ctx, int i, float[][] users, int items) {
+    ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 255]);
+    for (int s = 0; s < 20; s++) {
+      ctx.seenIds().add((i * 31L + s * 17L) % items);
+    }
+    ctx.blockedAuthors().add(i % 50_000);
+    return ctx;
   }
 
   /** One request thread's reusable context and page. */
@@ -217,14 +251,7 @@ public class PipelineBenchmark {
 
   @Benchmark
   public int homeFeed(Request r) {
-    final int i = r.next++;
-    final RequestContext ctx = r.ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50)
-        .queryVector(users[i & 255]);
-    for (int s = 0; s < 20; s++) {
-      ctx.seenIds().add((i * 31L + s * 17L) % items);
-    }
-    ctx.blockedAuthors().add(i % 50_000);
-    pipeline.execute(ctx, r.page);
+    pipeline.execute(request(r.ctx, r.next++, users, items), r.page);
     return r.page.size();
   }
 

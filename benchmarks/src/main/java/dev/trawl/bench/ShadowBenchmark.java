@@ -4,27 +4,14 @@ import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
-import dev.trawl.pipeline.StageOptions;
-import dev.trawl.pipeline.stages.AttributeHydrator;
-import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
-import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.LinearScorer;
-import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
-import dev.trawl.pipeline.stages.SortByScore;
-import dev.trawl.pipeline.stages.Truncate;
-import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.shadow.PipelineLane;
 import dev.trawl.shadow.PipelineShadow;
 import dev.trawl.shadow.ShadowMode;
 import dev.trawl.shadow.ShadowReport;
 import dev.trawl.shadow.ShadowSchema;
-import dev.trawl.vector.Metric;
 import java.lang.management.ManagementFactory;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,11 +39,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * measures: the offer (a CAS-claimed slot and a copy of the request and page) plus the competition for
  * the machine's cores, caches and memory bandwidth. Sample mode gives the distribution (p50, p99).
  *
- * <p>The primary is a home feed like {@link PipelineBenchmark}'s with sources on the calling thread
- * (one request = one thread): HNSW neighbours of a user vector ({@code perSource} of them, ef =
- * {@code perSource}) over {@code items} generated {@code dim}-dimensional posts, the newest posts, a
- * trending list; attributes and affinity hydrators; seen, blocked and removed filters; a weighted
- * scorer, freshness decay, sort, author and community caps, page of 50. The candidate is the same feed
+ * <p>The primary is {@link PipelineBenchmark}'s home feed (same data, same stages, same requests) with
+ * sources on the calling thread (one request = one thread): HNSW neighbours of a user vector
+ * ({@code perSource} of them, ef = {@code perSource}) over {@code items} generated
+ * {@code dim}-dimensional posts, the newest posts, a trending list; attributes and affinity
+ * hydrators; seen, blocked and removed filters; a weighted scorer, freshness decay, sort, author and
+ * community caps, MMR over the top 200, page of 50. The candidate is the same feed
  * with a twice as wide search beam (ef = 2 &times; perSource), as when shadowing an ef change; no A/A
  * lane. Queue capacity 32 jobs, 1 worker: when the worker falls behind, samples are dropped (counted
  * and printed at tear-down; at 100% on 2 cores the candidate is slower than the primary, so many
@@ -99,70 +87,18 @@ public class ShadowBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws InterruptedException {
-    final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
-        .expectedItems(items).build();
-    final AtomicInteger next = new AtomicInteger();
-    final Thread[] builders = new Thread[Math.max(1, Runtime.getRuntime().availableProcessors())];
-    for (int t = 0; t < builders.length; t++) {
-      builders[t] = new Thread(() -> {
-        final float[] v = new float[dim];
-        for (int id = next.getAndIncrement(); id < items; id = next.getAndIncrement()) {
-          final SplittableRandom r = new SplittableRandom(id);
-          for (int d = 0; d < dim; d++) {
-            v[d] = (float) (r.nextDouble() * 2 - 1);
-          }
-          index.add(id, v);
-        }
-      });
-      builders[t].start();
-    }
-    for (Thread t : builders) {
-      t.join();
-    }
-    final PipelineBenchmark.Attributes attributes = new PipelineBenchmark.Attributes();
-    final RecentItems recent = new RecentItems(1 << 14);
-    for (long id = Math.max(0, items - (1 << 14)); id < items; id++) {
-      recent.append(id, attributes.author(id), attributes.community(id),
-          PipelineBenchmark.NOW - (items - id) * 1_000L);
-    }
-    final SplittableRandom random = new SplittableRandom(7);
-    users = new float[256][dim];
-    for (float[] u : users) {
-      for (int d = 0; d < dim; d++) {
-        u[d] = (float) (random.nextDouble() * 2 - 1);
-      }
-    }
-    primary = feed("primary", index, recent, attributes, perSource);
-    final Pipeline candidate = feed("candidate", index, recent, attributes, 2 * perSource);
+    final VectorIndex index = PipelineBenchmark.generatedIndex(items, dim);
+    final RecentItems recent = PipelineBenchmark.recentItems(items);
+    users = PipelineBenchmark.users(dim);
+    primary = PipelineBenchmark.homeFeed("primary", index, recent, items, perSource, perSource)
+        .sourcesOnCallerThread().build();
+    final Pipeline candidate =
+        PipelineBenchmark.homeFeed("candidate", index, recent, items, perSource, 2 * perSource)
+            .sourcesOnCallerThread().build();
     final ShadowSchema schema = PipelineShadow.schema(primary, candidate);
     shadow = ShadowMode.builder(schema, PipelineShadow.recorder(primary, schema),
             PipelineLane.live(candidate, schema))
         .sampleRate(rate).queueCapacity(32).workers(1).title("ef " + perSource + " -> " + 2 * perSource)
-        .build();
-  }
-
-  private Pipeline feed(String name, VectorIndex index, RecentItems recent,
-      PipelineBenchmark.Attributes attributes, int ef) {
-    return Pipeline.builder(name)
-        .validIds(id -> id >= 0 && id < items)
-        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).excludeSeen(true).build(),
-            StageOptions.defaults().expectedCandidates(perSource))
-        .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
-            TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
-        .source("trending", new PipelineBenchmark.Trending(perSource, items),
-            StageOptions.defaults().expectedCandidates(perSource))
-        .hydrator("attributes", new AttributeHydrator(attributes))
-        .hydrator("affinity", new PipelineBenchmark.Affinity())
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
-        .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(PipelineBenchmark.AFFINITY, 0.3f).build())
-        .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
-        .selector("sort", SortByScore.instance())
-        .selector("author-cap", DiversityCap.perAuthor(2))
-        .selector("community-cap", DiversityCap.perCommunity(5))
-        .selector("page", Truncate.toPages(1))
-        .sourcesOnCallerThread()
         .build();
   }
 
@@ -206,14 +142,8 @@ public class ShadowBenchmark {
   @Benchmark
   public int primaryRequest(Request r) {
     final long before = r.allocated();
-    final int i = r.next++;
     final long start = System.nanoTime();
-    final RequestContext ctx = r.ctx.reset().userId(i).nowMillis(PipelineBenchmark.NOW).seed(i).pageSize(50)
-        .queryVector(users[i & 255]);
-    for (int s = 0; s < 20; s++) {
-      ctx.seenIds().add((i * 31L + s * 17L) % items);
-    }
-    ctx.blockedAuthors().add(i % 50_000);
+    final RequestContext ctx = PipelineBenchmark.request(r.ctx, r.next++, users, items);
     primary.execute(ctx, r.page);
     shadow.offer(ctx, r.page, System.nanoTime() - start);
     r.bytes += r.allocated() - before;
