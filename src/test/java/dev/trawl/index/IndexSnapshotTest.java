@@ -272,6 +272,57 @@ class IndexSnapshotTest {
         .hasMessageContaining("section kind-99 is required but unknown to this reader");
   }
 
+  /**
+   * Adds a seventh section of an unknown kind, {@code flags} and {@code payload} to a valid file, as a
+   * newer writer would (the first section starts at 320, leaving room for one more table entry).
+   */
+  private byte[] withExtraSection(byte[] good, int flags, byte[] payload) {
+    final int sections = 7;
+    final int headerLength = SnapshotFormat.headerLength(sections);
+    final long offset = SnapshotFormat.align(good.length);
+    final ByteBuffer out =
+        ByteBuffer.allocate((int) offset + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+    out.put(good);
+    out.position((int) offset);
+    out.put(payload);
+    final ByteBuffer table = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(table.getLong(SnapshotFormat.FIXED_HEADER + 8)).isGreaterThanOrEqualTo(headerLength);
+    for (int i = SnapshotFormat.headerLength(6) - 4; i < headerLength; i++) {
+      out.put(i, (byte) 0);
+    }
+    out.putInt(SnapshotFormat.AT_SECTION_COUNT, sections);
+    out.putInt(SnapshotFormat.AT_HEADER_LENGTH, headerLength);
+    final int at = SnapshotFormat.FIXED_HEADER + 6 * SnapshotFormat.TABLE_ENTRY;
+    final CRC32C crc = new CRC32C();
+    crc.update(payload);
+    out.putInt(at, 40).putInt(at + 4, flags).putLong(at + 8, offset).putLong(at + 16, payload.length);
+    out.putInt(at + 24, (int) crc.getValue()).putInt(at + 28, 0);
+    crc.reset();
+    crc.update(out.array(), 0, headerLength - 4);
+    out.putInt(headerLength - 4, (int) crc.getValue());
+    return out.array();
+  }
+
+  @Test
+  void unknownOptionalSectionIsCheckedAndSkipped() throws IOException {
+    final byte[] good = tinySnapshot();
+    final byte[] payload = "attributes of a newer writer".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    final byte[] extended = withExtraSection(good, 0, payload);
+    assertThat(loadBytes(extended)).isNull();
+    final Path file = Files.write(dir.resolve("extended.trawl"), extended);
+    assertThat(IndexSnapshot.readInfo(file).sections()).last().extracting(SnapshotInfo.Section::name).isEqualTo("kind-40");
+    assertThat(IndexSnapshot.load(file).size()).isEqualTo(IndexSnapshot.load(dir.resolve("tiny.trawl")).size());
+
+    final byte[] corrupt = extended.clone();
+    corrupt[corrupt.length - 1] ^= 1;
+    assertThat(loadBytes(corrupt))
+        .isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("section kind-40 checksum mismatch");
+    assertThat(loadBytes(withExtraSection(good, SnapshotFormat.FLAG_REQUIRED, payload)))
+        .isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("section kind-40 is required but unknown to this reader");
+  }
+
   @Test
   void otherFilesAreNotSnapshots() throws IOException {
     assertThat(loadBytes("just text, not an index".getBytes(java.nio.charset.StandardCharsets.UTF_8)))

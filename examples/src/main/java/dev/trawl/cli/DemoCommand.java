@@ -3,6 +3,7 @@ package dev.trawl.cli;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
+import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -97,7 +98,9 @@ final class DemoCommand implements Callable<Integer> {
           r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(), r.allocBytesPerQuery());
       out.flush();
     }
-    out.println("(recall is against exact brute-force neighbours; one searching thread)");
+    out.printf(
+        "(recall against exact brute-force neighbours; one searching thread; %s distance kernels)%n",
+        Kernels.BEST.name());
     out.flush();
     return 0;
   }

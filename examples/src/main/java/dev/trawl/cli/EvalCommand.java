@@ -1,6 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.index.VectorIndex;
+import dev.trawl.vector.Kernels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,8 +132,8 @@ final class EvalCommand implements Callable<Integer> {
     final SearchBench bench = new SearchBench(idx, queryFile.readAll(), k, settings);
     if (!json) {
       out.printf(
-          Locale.ROOT, "%,d items, %,d queries, k=%d, %d searching thread(s)%n",
-          idx.size(), queryFile.count(), k, threads);
+          Locale.ROOT, "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%n",
+          idx.size(), queryFile.count(), k, threads, Kernels.BEST.name());
       out.printf(Locale.ROOT, "%6s %8s %12s %9s %9s %13s%n", "ef", "recall", "qps", "p50 us", "p99 us", "alloc B/query");
       out.flush();
     }

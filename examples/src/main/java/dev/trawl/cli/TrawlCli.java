@@ -36,6 +36,9 @@ public final class TrawlCli implements Runnable {
   /** Exit code for an unexpected failure (a bug). */
   public static final int EXIT_INTERNAL = 3;
 
+  /** Held so the level set in {@link #main} sticks (loggers are weakly referenced). */
+  private static final java.util.logging.Logger TRAWL_LOG = java.util.logging.Logger.getLogger("dev.trawl");
+
   @Spec CommandSpec spec;
 
   @Override
@@ -75,6 +78,10 @@ public final class TrawlCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (System.getenv("TRAWL_DEBUG") == null) {
+      // the library logs its kernel choice at INFO; eval and demo print it in their headers instead
+      TRAWL_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
     System.exit(commandLine().execute(args));
   }
 }

@@ -73,11 +73,11 @@ class SnapshotCommandsTest {
   }
 
   @Test
-  void evalOnTheSnapshotMatchesEvalOnTheVectorsBuiltTheSameWay() {
+  void evalOnTheSnapshotWithTwoThreadsMatchesEvalOnTheVectorsBuiltTheSameWay() {
     final String[] timing = {"--ef", "20,60", "--json", "--warmup-ms", "0", "--min-time-ms", "10", "--repetitions", "1"};
     final Cli.Run fromIndex =
         Cli.run(concat(new String[] {"eval", "--index", index.toString(), "--queries", queryFile.toString(),
-            "--truth", truthFile.toString()}, timing));
+            "--truth", truthFile.toString(), "--threads", "2"}, timing));
     final Cli.Run fromBase =
         Cli.run(concat(new String[] {"eval", "--base", baseFile.toString(), "--metric", "l2", "--m", "8",
             "--ef-construction", "60", "--build-threads", "1", "--queries", queryFile.toString(),
