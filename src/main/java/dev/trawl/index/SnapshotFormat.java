@@ -3,8 +3,8 @@ package dev.trawl.index;
 import dev.trawl.vector.Metric;
 
 /**
- * Constants of the snapshot file format, version 1 (described in {@code docs/format.md}). All numbers
- * are little-endian.
+ * Constants of the snapshot file format, version 1 (described in {@code docs/format.md}). All
+ * numbers are little-endian.
  *
  * <pre>
  * offset  size  field
@@ -71,11 +71,15 @@ final class SnapshotFormat {
     NODE_LEVELS(2, 4),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
     LINKS_LEVEL0(3, 4),
-    /** For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L. */
+    /**
+     * For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L.
+     */
     LINKS_UPPER(4, 4),
     /** int64 per ordinal: the external id; 0 for unpublished ordinals. */
     IDS(5, 8),
-    /** int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished. */
+    /**
+     * int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished.
+     */
     TOMBSTONES(6, 8);
 
     final int code;

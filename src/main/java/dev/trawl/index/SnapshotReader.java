@@ -20,11 +20,12 @@ import org.agrona.collections.Long2LongHashMap;
 
 /**
  * Validates and loads one snapshot file. Everything is checked before the index is handed out: the
- * header (magic, byte order, version, checksum, parameters), the section table against the file size,
- * the zero padding between sections, every section's CRC-32C, and then the structure (levels, link
- * counts and targets, tombstones, unique ids, the entry point). Sections are read through read-only
- * memory mappings of at most 1 GiB and copied in bulk into freshly allocated heap pages. Any failure
- * throws a {@link SnapshotException}; the partly built index is dropped, never returned.
+ * header (magic, byte order, version, checksum, parameters), the section table against the file
+ * size, the zero padding between sections, every section's CRC-32C, and then the structure (levels,
+ * link counts and targets, tombstones, unique ids, the entry point). Sections are read through
+ * read-only memory mappings of at most 1 GiB and copied in bulk into freshly allocated heap pages.
+ * Any failure throws a {@link SnapshotException}; the partly built index is dropped, never
+ * returned.
  *
  * <p>One reader per load; not shared.
  */
@@ -93,8 +94,19 @@ final class SnapshotReader {
 
   private SnapshotInfo info() {
     return new SnapshotInfo(
-        SnapshotFormat.VERSION, metric, dimension, m, efConstruction, seed, ordinals, published, live,
-        entryNode, entryLevel, fileSize, sections);
+        SnapshotFormat.VERSION,
+        metric,
+        dimension,
+        m,
+        efConstruction,
+        seed,
+        ordinals,
+        published,
+        live,
+        entryNode,
+        entryLevel,
+        fileSize,
+        sections);
   }
 
   // ---------------------------------------------------------------- header and table
@@ -106,28 +118,40 @@ final class SnapshotReader {
     }
     if (fileSize < SnapshotFormat.FIXED_HEADER) {
       throw corrupt(
-          "truncated: the file has " + fileSize + " bytes, fewer than the " + SnapshotFormat.FIXED_HEADER
+          "truncated: the file has "
+              + fileSize
+              + " bytes, fewer than the "
+              + SnapshotFormat.FIXED_HEADER
               + "-byte header");
     }
     final int mark = fixed.getInt(SnapshotFormat.AT_BYTE_ORDER);
     if (mark == Integer.reverseBytes(SnapshotFormat.BYTE_ORDER_MARK)) {
-      throw corrupt("written in big-endian byte order; snapshots are little-endian and this reader reads no other");
+      throw corrupt(
+          "written in big-endian byte order; snapshots are little-endian and this reader reads no"
+              + " other");
     }
     if (mark != SnapshotFormat.BYTE_ORDER_MARK) {
-      throw corrupt("corrupt byte-order marker 0x" + Integer.toHexString(mark) + " (expected 0x0a0b0c0d)");
+      throw corrupt(
+          "corrupt byte-order marker 0x" + Integer.toHexString(mark) + " (expected 0x0a0b0c0d)");
     }
     final int version = fixed.getInt(SnapshotFormat.AT_VERSION);
     if (version != SnapshotFormat.VERSION) {
       throw corrupt(
-          "format version " + version + " is not supported; this build reads version " + SnapshotFormat.VERSION);
+          "format version "
+              + version
+              + " is not supported; this build reads version "
+              + SnapshotFormat.VERSION);
     }
     final int count = fixed.getInt(SnapshotFormat.AT_SECTION_COUNT);
     final int headerLength = fixed.getInt(SnapshotFormat.AT_HEADER_LENGTH);
-    if (count < 1 || count > SnapshotFormat.MAX_SECTIONS || headerLength != SnapshotFormat.headerLength(count)) {
+    if (count < 1
+        || count > SnapshotFormat.MAX_SECTIONS
+        || headerLength != SnapshotFormat.headerLength(count)) {
       throw corrupt("corrupt header: " + count + " sections in a " + headerLength + "-byte header");
     }
     if (fileSize < headerLength) {
-      throw corrupt("truncated: the file has " + fileSize + " bytes, the header alone needs " + headerLength);
+      throw corrupt(
+          "truncated: the file has " + fileSize + " bytes, the header alone needs " + headerLength);
     }
     final ByteBuffer header = read(0, headerLength);
     final CRC32C crc = new CRC32C();
@@ -135,7 +159,10 @@ final class SnapshotReader {
     final int stored = header.getInt(headerLength - 4);
     if (stored != (int) crc.getValue()) {
       throw corrupt(
-          "header checksum mismatch (stored " + hex(stored) + ", computed " + hex((int) crc.getValue())
+          "header checksum mismatch (stored "
+              + hex(stored)
+              + ", computed "
+              + hex((int) crc.getValue())
               + "): the file is corrupt");
     }
     readFields(header);
@@ -156,16 +183,35 @@ final class SnapshotReader {
     if (metric == null) {
       throw corrupt("unknown metric code " + h.getInt(SnapshotFormat.AT_METRIC));
     }
-    if (dimension < 1 || m < 2 || m > 512 || efConstruction < 1 || h.getInt(SnapshotFormat.AT_RESERVED) != 0) {
+    if (dimension < 1
+        || m < 2
+        || m > 512
+        || efConstruction < 1
+        || h.getInt(SnapshotFormat.AT_RESERVED) != 0) {
       throw corrupt(
-          "impossible parameters: dimension " + dimension + ", M " + m + ", efConstruction " + efConstruction);
+          "impossible parameters: dimension "
+              + dimension
+              + ", M "
+              + m
+              + ", efConstruction "
+              + efConstruction);
     }
     if (ordinals < 0 || published < 0 || published > ordinals || live < 0 || live > published) {
       throw corrupt(
-          "impossible counts: " + ordinals + " ordinals, " + published + " published, " + live + " live");
+          "impossible counts: "
+              + ordinals
+              + " ordinals, "
+              + published
+              + " published, "
+              + live
+              + " live");
     }
-    if (entryNode < -1 || entryNode >= ordinals || entryLevel < -1 || entryLevel > HnswGraph.MAX_LEVEL
-        || (entryNode < 0) != (entryLevel < 0) || (entryNode < 0) != (published == 0)) {
+    if (entryNode < -1
+        || entryNode >= ordinals
+        || entryLevel < -1
+        || entryLevel > HnswGraph.MAX_LEVEL
+        || (entryNode < 0) != (entryLevel < 0)
+        || (entryNode < 0) != (published == 0)) {
       throw corrupt("impossible entry point: node " + entryNode + " at level " + entryLevel);
     }
   }
@@ -183,19 +229,37 @@ final class SnapshotReader {
       final String name = kind != null ? kind.name() : "kind-" + code;
       if (kind == null && (flags & SnapshotFormat.FLAG_REQUIRED) != 0) {
         throw corrupt(
-            "section " + name + " is required but unknown to this reader (written by a newer Trawl?)");
+            "section "
+                + name
+                + " is required but unknown to this reader (written by a newer Trawl?)");
       }
-      if (offset < previousEnd || offset % SnapshotFormat.ALIGNMENT != 0 || length < 0
+      if (offset < previousEnd
+          || offset % SnapshotFormat.ALIGNMENT != 0
+          || length < 0
           || offset - previousEnd >= SnapshotFormat.ALIGNMENT) {
-        throw corrupt("corrupt section table: section " + name + " at offset " + offset + ", length " + length);
+        throw corrupt(
+            "corrupt section table: section "
+                + name
+                + " at offset "
+                + offset
+                + ", length "
+                + length);
       }
       final long end = offset + length;
       if (end > fileSize) {
         throw corrupt(
-            "truncated: section " + name + " needs bytes [" + offset + ", " + end + ") but the file has "
-                + fileSize + " bytes");
+            "truncated: section "
+                + name
+                + " needs bytes ["
+                + offset
+                + ", "
+                + end
+                + ") but the file has "
+                + fileSize
+                + " bytes");
       }
-      final SnapshotInfo.Section section = new SnapshotInfo.Section(name, code, offset, length, crc);
+      final SnapshotInfo.Section section =
+          new SnapshotInfo.Section(name, code, offset, length, crc);
       if (kind != null) {
         if (known[kind.ordinal()] != null) {
           throw corrupt("corrupt section table: section " + name + " appears twice");
@@ -216,11 +280,19 @@ final class SnapshotReader {
       final long expected = expectedLength(kind);
       if (expected >= 0 && section.length() != expected) {
         throw corrupt(
-            "section " + kind + " has " + section.length() + " bytes, expected " + expected + " for "
-                + ordinals + " ordinals");
+            "section "
+                + kind
+                + " has "
+                + section.length()
+                + " bytes, expected "
+                + expected
+                + " for "
+                + ordinals
+                + " ordinals");
       }
       if (section.length() % kind.elementBytes != 0) {
-        throw corrupt("section " + kind + " has " + section.length() + " bytes, not whole elements");
+        throw corrupt(
+            "section " + kind + " has " + section.length() + " bytes, not whole elements");
       }
     }
   }
@@ -249,7 +321,10 @@ final class SnapshotReader {
       final ByteBuffer gap = read(previousEnd, (int) (section.offset() - previousEnd));
       for (int i = 0; i < gap.limit(); i++) {
         if (gap.get(i) != 0) {
-          throw corrupt("non-zero byte in the padding at offset " + (previousEnd + i) + ": the file is corrupt");
+          throw corrupt(
+              "non-zero byte in the padding at offset "
+                  + (previousEnd + i)
+                  + ": the file is corrupt");
         }
       }
       final CRC32C crc = new CRC32C();
@@ -258,8 +333,13 @@ final class SnapshotReader {
       }
       if ((int) crc.getValue() != section.crc32c()) {
         throw corrupt(
-            "section " + section.name() + " checksum mismatch (stored " + hex(section.crc32c()) + ", computed "
-                + hex((int) crc.getValue()) + "): the file is corrupt");
+            "section "
+                + section.name()
+                + " checksum mismatch (stored "
+                + hex(section.crc32c())
+                + ", computed "
+                + hex((int) crc.getValue())
+                + "): the file is corrupt");
       }
       previousEnd = section.offset() + section.length();
     }
@@ -302,7 +382,10 @@ final class SnapshotReader {
     ids.ensureCapacity(ordinals);
     final Input idInput = new Input(Kind.IDS);
     for (int p = 0; (long) p << VectorStore.PAGE_SHIFT < ordinals; p++) {
-      idInput.longs(ids.pageAt(p), 0, Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
+      idInput.longs(
+          ids.pageAt(p),
+          0,
+          Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
     }
     final Long2LongHashMap idMap = VectorIndex.newIdMap(live);
     for (int o = 0; o < ordinals; o++) {
@@ -341,18 +424,32 @@ final class SnapshotReader {
         deletedCount++;
       }
     }
-    if ((ordinals & 63) != 0 && deleted.length > 0 && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
+    if ((ordinals & 63) != 0
+        && deleted.length > 0
+        && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
       throw corrupt("tombstone bits are set beyond the last ordinal");
     }
     if (publishedCount != published || ordinals - deletedCount != live) {
       throw corrupt(
-          "counts disagree with the header: " + publishedCount + " published and " + (ordinals - deletedCount)
-              + " live nodes, header says " + published + " and " + live);
+          "counts disagree with the header: "
+              + publishedCount
+              + " published and "
+              + (ordinals - deletedCount)
+              + " live nodes, header says "
+              + published
+              + " and "
+              + live);
     }
     if (entryNode >= 0 && (levels[entryNode] != entryLevel || entryLevel != maxLevel)) {
       throw corrupt(
-          "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel
-              + ", highest level is " + maxLevel);
+          "entry node "
+              + entryNode
+              + " has level "
+              + levels[entryNode]
+              + ", header says "
+              + entryLevel
+              + ", highest level is "
+              + maxLevel);
     }
     final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
     if (upper.length() != upperInts * 4) {
@@ -361,18 +458,35 @@ final class SnapshotReader {
     }
   }
 
-  private void checkLinks(HnswGraph graph, int[] levels, int node, int level) throws SnapshotException {
+  private void checkLinks(HnswGraph graph, int[] levels, int node, int level)
+      throws SnapshotException {
     final int[] page = graph.linkPage(node, level);
     final int base = graph.linkBase(node, level);
     final int count = page[base];
     final int max = levels[node] < 0 ? 0 : graph.maxDegree(level);
     if (count < 0 || count > max) {
-      throw corrupt("node " + node + " has " + count + " links on level " + level + ", at most " + max + " allowed");
+      throw corrupt(
+          "node "
+              + node
+              + " has "
+              + count
+              + " links on level "
+              + level
+              + ", at most "
+              + max
+              + " allowed");
     }
     for (int i = 1; i <= count; i++) {
       final int target = page[base + i];
       if (target < 0 || target >= ordinals || levels[target] < level) {
-        throw corrupt("node " + node + " links on level " + level + " to " + target + ", not a node of that level");
+        throw corrupt(
+            "node "
+                + node
+                + " links on level "
+                + level
+                + " to "
+                + target
+                + ", not a node of that level");
       }
     }
   }
@@ -387,7 +501,8 @@ final class SnapshotReader {
     final ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     while (buf.hasRemaining()) {
       if (channel.read(buf, position + buf.position()) < 0) {
-        throw corrupt("truncated while reading bytes [" + position + ", " + (position + length) + ")");
+        throw corrupt(
+            "truncated while reading bytes [" + position + ", " + (position + length) + ")");
       }
     }
     return buf.clear();

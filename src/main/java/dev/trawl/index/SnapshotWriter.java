@@ -45,7 +45,8 @@ final class SnapshotWriter {
 
   // output
   private FileChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer buffer =
+      ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private final CRC32C crc = new CRC32C();
   private long written;
 
@@ -66,7 +67,11 @@ final class SnapshotWriter {
     final Path dir = target.getParent();
     takeCut();
     final Path temp =
-        dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        dir.resolve(
+            "."
+                + target.getFileName()
+                + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     boolean moved = false;
     try {
       final SnapshotInfo info;
@@ -77,10 +82,14 @@ final class SnapshotWriter {
         ch.force(true);
       }
       try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException(
-            "cannot write " + target + " atomically: the file system does not support atomic rename", e);
+            "cannot write "
+                + target
+                + " atomically: the file system does not support atomic rename",
+            e);
       }
       moved = true;
       forceDirectory(dir);
@@ -96,8 +105,8 @@ final class SnapshotWriter {
 
   /**
    * Reads the entry point, then the allocated count, then every node's published level. A node
-   * published after its level was read is left out, and so are links to it; see
-   * {@link IndexSnapshot} for what that means for concurrent writes.
+   * published after its level was read is left out, and so are links to it; see {@link
+   * IndexSnapshot} for what that means for concurrent writes.
    */
   private void takeCut() {
     final int entry = graph.entryNode(); // read first: the entry node is published before it is set
@@ -169,7 +178,11 @@ final class SnapshotWriter {
       flush();
       if (written != offsets[s] + lengths[s]) {
         throw new IllegalStateException(
-            "snapshot writer bug: section " + kinds[s] + " wrote " + (written - offsets[s]) + " bytes, planned "
+            "snapshot writer bug: section "
+                + kinds[s]
+                + " wrote "
+                + (written - offsets[s])
+                + " bytes, planned "
                 + lengths[s]);
       }
       crcs[s] = (int) crc.getValue();
@@ -200,7 +213,9 @@ final class SnapshotWriter {
       header.putLong(at + 16, lengths[s]);
       header.putInt(at + 24, crcs[s]);
       header.putInt(at + 28, 0);
-      sections.add(new SnapshotInfo.Section(kinds[s].name(), kinds[s].code, offsets[s], lengths[s], crcs[s]));
+      sections.add(
+          new SnapshotInfo.Section(
+              kinds[s].name(), kinds[s].code, offsets[s], lengths[s], crcs[s]));
     }
     crc.reset();
     crc.update(header.array(), 0, headerLength - 4);
@@ -210,8 +225,19 @@ final class SnapshotWriter {
       channel.write(header, header.position());
     }
     return new SnapshotInfo(
-        SnapshotFormat.VERSION, vectors.metric(), dimension, m, graph.efConstruction(), graph.seed(),
-        ordinals, published, live, entryNode, entryLevel, end, sections);
+        SnapshotFormat.VERSION,
+        vectors.metric(),
+        dimension,
+        m,
+        graph.efConstruction(),
+        graph.seed(),
+        ordinals,
+        published,
+        live,
+        entryNode,
+        entryLevel,
+        end,
+        sections);
   }
 
   private void writeSection(Kind kind) throws IOException {
@@ -264,8 +290,8 @@ final class SnapshotWriter {
   }
 
   /**
-   * Writes one link list: the count, the links, zero padding to {@code slots}. Links to nodes outside
-   * the cut (allocated or published after it) are dropped.
+   * Writes one link list: the count, the links, zero padding to {@code slots}. Links to nodes
+   * outside the cut (allocated or published after it) are dropped.
    */
   private void putLinks(int node, int level, int[] scratch, int slots) throws IOException {
     int kept = 0;
@@ -324,7 +350,9 @@ final class SnapshotWriter {
     }
   }
 
-  /** Pads with zeros, outside any checksum, up to {@code offset} (less than a header plus 64 bytes). */
+  /**
+   * Pads with zeros, outside any checksum, up to {@code offset} (less than a header plus 64 bytes).
+   */
   private void zerosUntil(long offset) throws IOException {
     flush();
     written += writeFully(ByteBuffer.allocate((int) (offset - written)));

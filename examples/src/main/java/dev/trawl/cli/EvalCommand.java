@@ -15,17 +15,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trawl eval}: recall@k, queries per second, latency percentiles and allocation per query for a
- * list of ef values, timed as described in {@link SearchBench}.
+ * {@code trawl eval}: recall@k, queries per second, latency percentiles and allocation per query
+ * for a list of ef values, timed as described in {@link SearchBench}.
  */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures recall@k, queries per second, p50/p99 latency and bytes allocated per query for each ef.",
-      "Each ef is warmed up, then the query set is looped for at least --min-time-ms per repetition;"
-          + " the median of --repetitions is reported.",
-      "The index is a snapshot (--index) or built in memory from a vector file (--base, with --metric)."
+      "Measures recall@k, queries per second, p50/p99 latency and bytes allocated per query for"
+          + " each ef.",
+      "Each ef is warmed up, then the query set is looped for at least --min-time-ms per"
+          + " repetition; the median of --repetitions is reported.",
+      "The index is a snapshot (--index) or built in memory from a vector file (--base, with"
+          + " --metric)."
     })
 final class EvalCommand implements Callable<Integer> {
   private static final List<Integer> DEFAULT_EFS = List.of(10, 20, 40, 80, 160, 320);
@@ -43,7 +45,10 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin BuildOptions build;
 
-  @Option(names = "--build-threads", paramLabel = "N", description = "Threads building --base. Default: all.")
+  @Option(
+      names = "--build-threads",
+      paramLabel = "N",
+      description = "Threads building --base. Default: all.")
   Integer buildThreads;
 
   @Option(names = "--queries", required = true, paramLabel = "FILE", description = "Query vectors.")
@@ -53,26 +58,35 @@ final class EvalCommand implements Callable<Integer> {
       names = "--truth",
       required = true,
       paramLabel = "FILE.ivecs",
-      description = "True nearest ids per query, nearest first (row numbers unless built with --ids).")
+      description =
+          "True nearest ids per query, nearest first (row numbers unless built with --ids).")
   Path truth;
 
-  @Option(names = "--k", defaultValue = "10", description = "Neighbours per query. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--k",
+      defaultValue = "10",
+      description = "Neighbours per query. Default ${DEFAULT-VALUE}.")
   int k;
 
   @Option(
       names = "--ef",
       split = ",",
       paramLabel = "EF",
-      description = "Beam widths to measure, comma-separated. Default 10,20,40,80,160,320 (those >= k).")
+      description =
+          "Beam widths to measure, comma-separated. Default 10,20,40,80,160,320 (those >= k).")
   List<Integer> efs;
 
   @Option(
       names = "--exclude-true-top",
       paramLabel = "N",
-      description = "Exclude each query's true top-N through the seen filter; score against the next k.")
+      description =
+          "Exclude each query's true top-N through the seen filter; score against the next k.")
   Integer excludeTrueTop;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Searching threads. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description = "Searching threads. Default ${DEFAULT-VALUE}.")
   int threads;
 
   @Option(names = "--json", description = "Print one JSON object per ef instead of a table.")
@@ -126,15 +140,31 @@ final class EvalCommand implements Callable<Integer> {
     final VectorIndex idx = openIndex(out);
     if (queryFile.dimension() != idx.dimension()) {
       throw new CliError(
-          queries + ": queries have dimension " + queryFile.dimension() + ", the index has "
+          queries
+              + ": queries have dimension "
+              + queryFile.dimension()
+              + ", the index has "
               + idx.dimension());
     }
     final SearchBench bench = new SearchBench(idx, queryFile.readAll(), k, settings);
     if (!json) {
       out.printf(
-          Locale.ROOT, "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%n",
-          idx.size(), queryFile.count(), k, threads, Kernels.BEST.name());
-      out.printf(Locale.ROOT, "%6s %8s %12s %9s %9s %13s%n", "ef", "recall", "qps", "p50 us", "p99 us", "alloc B/query");
+          Locale.ROOT,
+          "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%n",
+          idx.size(),
+          queryFile.count(),
+          k,
+          threads,
+          Kernels.BEST.name());
+      out.printf(
+          Locale.ROOT,
+          "%6s %8s %12s %9s %9s %13s%n",
+          "ef",
+          "recall",
+          "qps",
+          "p50 us",
+          "p99 us",
+          "alloc B/query");
       out.flush();
     }
     for (int ef : efList) {
@@ -160,7 +190,8 @@ final class EvalCommand implements Callable<Integer> {
     }
     for (int ef : efs) {
       if (ef < k) {
-        throw new CliError("--ef " + ef + " is smaller than --k " + k + "; every ef must be at least k");
+        throw new CliError(
+            "--ef " + ef + " is smaller than --k " + k + "; every ef must be at least k");
       }
     }
     return efs;
@@ -177,8 +208,11 @@ final class EvalCommand implements Callable<Integer> {
     final VectorFile file = VectorFile.open(base);
     final long start = System.nanoTime();
     final VectorIndex built;
-    try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", file.count(), null)) {
-      built = Indexing.build(Indexing.of(file), null, build.params("trawl eval --base", buildThreads), bar);
+    try (Progress bar =
+        Progress.start(spec.commandLine().getErr(), "building", file.count(), null)) {
+      built =
+          Indexing.build(
+              Indexing.of(file), null, build.params("trawl eval --base", buildThreads), bar);
     }
     if (!json) {
       out.printf(Locale.ROOT, "built %s in %.2f s%n", base, (System.nanoTime() - start) / 1e9);
@@ -190,7 +224,11 @@ final class EvalCommand implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "{\"ef\":%d,\"recall\":%.4f,\"qps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"alloc_bytes_per_query\":%s}",
-        r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(),
+        r.ef(),
+        r.recall(),
+        r.qps(),
+        r.p50Us(),
+        r.p99Us(),
         Double.isNaN(r.allocBytesPerQuery())
             ? "null"
             : String.format(Locale.ROOT, "%.2f", r.allocBytesPerQuery()));
@@ -198,7 +236,13 @@ final class EvalCommand implements Callable<Integer> {
 
   static String toRow(SearchBench.Result r) {
     return String.format(
-        Locale.ROOT, "%6d %8.4f %12.0f %9.1f %9.1f %13.2f",
-        r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(), r.allocBytesPerQuery());
+        Locale.ROOT,
+        "%6d %8.4f %12.0f %9.1f %9.1f %13.2f",
+        r.ef(),
+        r.recall(),
+        r.qps(),
+        r.p50Us(),
+        r.p99Us(),
+        r.allocBytesPerQuery());
   }
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Builds a {@link VectorIndex} from a {@link VectorFile} on several threads, each claiming chunks of
- * rows. With one thread the insertion order is the row order, so the graph is reproducible; with more
- * it depends on scheduling (recall does not). Stateless.
+ * Builds a {@link VectorIndex} from a {@link VectorFile} on several threads, each claiming chunks
+ * of rows. With one thread the insertion order is the row order, so the graph is reproducible; with
+ * more it depends on scheduling (recall does not). Stateless.
  */
 final class Indexing {
   private static final int CHUNK = 64;
@@ -32,7 +32,9 @@ final class Indexing {
     }
   }
 
-  /** Where rows come from: a file or arrays in memory. Must be safe to call from several threads. */
+  /**
+   * Where rows come from: a file or arrays in memory. Must be safe to call from several threads.
+   */
   interface Rows {
     int count();
 

@@ -12,12 +12,13 @@ import org.HdrHistogram.Histogram;
  * pass over the queries; then, on {@code threads} searching threads, a warm-up, followed by several
  * repetitions that each loop over the query set for at least a minimum time (and at least one full
  * pass). Each repetition yields queries per second (over all threads), p50 and p99 latency (one
- * {@code nanoTime} pair per query) and bytes allocated per query on the searching threads, read from
- * {@link com.sun.management.ThreadMXBean#getThreadAllocatedBytes(long)}; the reported figure is the
- * median over the repetitions.
+ * {@code nanoTime} pair per query) and bytes allocated per query on the searching threads, read
+ * from {@link com.sun.management.ThreadMXBean#getThreadAllocatedBytes(long)}; the reported figure
+ * is the median over the repetitions.
  *
  * <p>One bench per run; not thread-safe itself. Each lane (searching thread) owns its searcher,
- * results and histogram, reused across repetitions and ef values, so the timed loop allocates nothing.
+ * results and histogram, reused across repetitions and ef values, so the timed loop allocates
+ * nothing.
  */
 final class SearchBench {
   /** How long to measure. */
@@ -36,7 +37,8 @@ final class SearchBench {
   }
 
   /** One ef's figures; {@code allocBytesPerQuery} is NaN when the JVM cannot measure it. */
-  record Result(int ef, double recall, double qps, double p50Us, double p99Us, double allocBytesPerQuery) {}
+  record Result(
+      int ef, double recall, double qps, double p50Us, double p99Us, double allocBytesPerQuery) {}
 
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -57,7 +59,8 @@ final class SearchBench {
     this.settings = settings;
     this.lanes = new Lane[settings.threads()];
     for (int t = 0; t < lanes.length; t++) {
-      lanes[t] = new Lane(index.newSearcher(), new SearchResults(k), t * queries.length / lanes.length);
+      lanes[t] =
+          new Lane(index.newSearcher(), new SearchResults(k), t * queries.length / lanes.length);
     }
     if (THREADS.isThreadAllocatedMemorySupported() && !THREADS.isThreadAllocatedMemoryEnabled()) {
       THREADS.setThreadAllocatedMemoryEnabled(true);

@@ -98,7 +98,10 @@ class VectorFileTest {
   @Test
   void npyThatIsNotTwoDimensionalIsRejected() throws IOException {
     final Path file =
-        TestFiles.npyRaw(dir.resolve("o.npy"), rows, "{'descr': '<f4', 'fortran_order': False, 'shape': (185,), }");
+        TestFiles.npyRaw(
+            dir.resolve("o.npy"),
+            rows,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (185,), }");
     assertThatThrownBy(() -> VectorFile.open(file))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("expected 2-D");
@@ -180,13 +183,16 @@ class VectorFileTest {
   void idFilesMustHaveOneDistinctIntegerPerVector() throws IOException {
     assertThat(InputFiles.readIds(Files.writeString(dir.resolve("ok.txt"), "7\n\n-3\n9\n"), 3))
         .containsExactly(7, -3, 9);
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("dup.txt"), "7\n7\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("dup.txt"), "7\n7\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("line 2: id 7 appears twice");
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("few.txt"), "7\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("few.txt"), "7\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("1 ids, but there are 2 vectors");
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("bad.txt"), "7\nx\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("bad.txt"), "7\nx\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("line 2: 'x' is not an integer id");
   }
