@@ -7,6 +7,7 @@ import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorStore;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
@@ -29,6 +30,9 @@ import java.lang.invoke.VarHandle;
  *       A reader that races a link-list edit sees a mix of old and new neighbours, all of them valid
  *       published nodes, which is harmless for an approximate search.
  *   <li>Deletion sets a tombstone; deleted nodes are still walked through but never returned.
+ *       {@link GraphRepair} later re-links their live neighbours around them (each list rewritten
+ *       under its stripe lock, naming only published nodes), after which searches no longer reach
+ *       them; their own slots are never reused, since stored vectors are write-once.
  * </ul>
  *
  * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
@@ -43,7 +47,7 @@ public final class HnswGraph {
   private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
   private static final int NODE_SHIFT = VectorStore.PAGE_SHIFT;
   private static final int NODE_MASK = (1 << NODE_SHIFT) - 1;
-  private static final int UPPER_SHIFT = 16;
+  private static final int UPPER_SHIFT = 14;
   private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
   private static final int STRIPES = 4096;
 
@@ -61,6 +65,7 @@ public final class HnswGraph {
   private final PagedArray<int[]> upperOffsets;
   private final PagedArray<int[]> upperLinks;
   private final Tombstones tombstones = new Tombstones();
+  private final AtomicInteger deletedCount = new AtomicInteger();
   private final Object allocationLock = new Object();
   private final Object entryLock = new Object();
   private final Object[] stripes = new Object[STRIPES];
@@ -163,7 +168,8 @@ public final class HnswGraph {
   public void reserve(int count) {
     synchronized (allocationLock) {
       ensureNodeCapacity(count);
-      final long expectedUpperInts = (long) (count / (m - 1.0) * (1 + m) * 1.5) + (1 << UPPER_SHIFT);
+      // a node reaches level >= 1 with probability 1/M and then has M/(M-1) levels on average
+      final long expectedUpperInts = (long) (count * (1.0 + m) / (m - 1.0) * 1.2) + (1 << UPPER_SHIFT);
       upperLinks.ensureCapacity(Math.min(Integer.MAX_VALUE, upperTop + expectedUpperInts));
     }
   }
@@ -231,7 +237,16 @@ public final class HnswGraph {
 
   /** Marks {@code ordinal} deleted; returns whether it was live. */
   public boolean delete(int ordinal) {
-    return tombstones.set(ordinal);
+    if (tombstones.set(ordinal)) {
+      deletedCount.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Number of nodes deleted so far (removals and the old ordinals of updates). */
+  public int deletedCount() {
+    return deletedCount.get();
   }
 
   /** Whether {@code ordinal} is deleted. */
@@ -303,6 +318,50 @@ public final class HnswGraph {
   /** The lock guarding edits of {@code node}'s link lists. */
   Object stripe(int node) {
     return stripes[node & (STRIPES - 1)];
+  }
+
+  // ---------------------------------------------------------------- accounting
+
+  /**
+   * Bytes held by vectors, links and node state, counting whole pages as allocated (reserved but
+   * unused capacity included). Not synchronised with writers: a snapshot estimate.
+   */
+  public long memoryBytes() {
+    final long nodes = states.capacity();
+    return vectors.capacity() * vectors.dimension() * Float.BYTES
+        + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
+        + nodes * Integer.BYTES * 2L // state and upper-level offset
+        + upperLinks.capacity() * Integer.BYTES
+        + (nodes + 7) / 8; // tombstone bits
+  }
+
+  /** Number of links currently stored on all levels of published nodes (for bytes-per-link figures). */
+  public long linkCount() {
+    long links = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      for (int l = 0; l <= level; l++) {
+        links += linkPage(node, l)[linkBase(node, l)];
+      }
+    }
+    return links;
+  }
+
+  /**
+   * Number of link slots of published nodes: 2M on level 0 plus M per upper level, filled or not.
+   * Lists have a fixed stride, so this, not {@link #linkCount}, is what the links occupy.
+   */
+  public long linkSlotCount() {
+    long slots = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      if (level >= 0) {
+        slots += maxDegree0 + (long) level * m;
+      }
+    }
+    return slots;
   }
 
   /**

@@ -1,0 +1,416 @@
+package dev.trawl.pipeline;
+
+import java.util.Arrays;
+
+/**
+ * The candidates of one request, as parallel primitive columns: id, source, author, community,
+ * creation time, score, source score, index ordinal, and one {@code float} column per candidate
+ * {@link Feature}. Rows {@code [0, size())} are valid.
+ *
+ * <ul>
+ *   <li>Filters {@link #remove(int) mark} rows; the pipeline compacts after the filter returns, so a
+ *       filter may read any row while it runs.
+ *   <li>Selectors compute a row order into {@link #rowScratch()} and apply it with
+ *       {@link #keepRows(int[], int)}, which reorders and cuts every column at once.
+ *   <li>Hydrators and scorers write through the setters or straight into the column arrays
+ *       ({@link #scores()}, {@link #featureColumn(Feature)}).
+ * </ul>
+ *
+ * <p>Owned by a {@link RequestContext}, used by one thread at a time, cleared at the start of every
+ * request. <b>Not thread-safe. Allocation:</b> none once the columns have grown to the largest
+ * request seen (each column keeps a spare array for reordering). Do not keep references to the column
+ * arrays beyond one stage call: they are swapped when rows are reordered.
+ */
+public final class CandidateBatch {
+  /** The value of an author, community or creation time that no stage has set. */
+  public static final long UNKNOWN = Long.MIN_VALUE;
+
+  private final Schema schema;
+  private int size;
+  private int removed;
+  private long[] ids;
+  private long[] authors;
+  private long[] communities;
+  private long[] createdAt;
+  private int[] sources;
+  private int[] ordinals;
+  private float[] scores;
+  private float[] sourceScores;
+  private float[][] features;
+  private boolean[] removedMarks;
+  // Spares for keepRows: each column is gathered into its spare, then the two are swapped.
+  private long[][] spareLongs;
+  private int[][] spareInts;
+  private float[][] spareFloats;
+  private float[][] spareFeatures;
+  private int[] rowScratch;
+  private long[] longScratch;
+  private int[] stamps;
+  private int stamp;
+  private float[] savedScores;
+
+  CandidateBatch(Schema schema, int capacity) {
+    this.schema = schema;
+    allocate(Math.max(16, capacity));
+  }
+
+  private void allocate(int c) {
+    ids = grow(ids, c);
+    authors = grow(authors, c);
+    communities = grow(communities, c);
+    createdAt = grow(createdAt, c);
+    sources = grow(sources, c);
+    ordinals = grow(ordinals, c);
+    scores = grow(scores, c);
+    sourceScores = grow(sourceScores, c);
+    if (features == null) {
+      features = new float[schema.candidateFeatures.length][];
+      spareFeatures = new float[features.length][];
+    }
+    for (int i = 0; i < features.length; i++) {
+      features[i] = grow(features[i], c);
+      spareFeatures[i] = new float[c];
+    }
+    removedMarks = removedMarks == null ? new boolean[c] : Arrays.copyOf(removedMarks, c);
+    spareLongs = new long[][] {new long[c], new long[c], new long[c], new long[c]};
+    spareInts = new int[][] {new int[c], new int[c]};
+    spareFloats = new float[][] {new float[c], new float[c]};
+    rowScratch = new int[c];
+    longScratch = new long[c];
+    stamps = new int[c];
+    stamp = 0;
+    savedScores = new float[c];
+  }
+
+  private static long[] grow(long[] a, int c) {
+    return a == null ? new long[c] : Arrays.copyOf(a, c);
+  }
+
+  private static int[] grow(int[] a, int c) {
+    return a == null ? new int[c] : Arrays.copyOf(a, c);
+  }
+
+  private static float[] grow(float[] a, int c) {
+    return a == null ? new float[c] : Arrays.copyOf(a, c);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** Number of candidates. */
+  public int size() {
+    return size;
+  }
+
+  public long id(int row) {
+    return ids[check(row)];
+  }
+
+  /** Index of the source that produced the row, in declaration order. */
+  public int source(int row) {
+    return sources[check(row)];
+  }
+
+  /** Name of the source that produced the row. */
+  public String sourceName(int row) {
+    return schema.sourceNames[sources[check(row)]];
+  }
+
+  /** Number of sources in the pipeline (source indexes are {@code [0, sourceCount())}). */
+  public int sourceCount() {
+    return schema.sourceNames.length;
+  }
+
+  /** Author id, or {@link #UNKNOWN}. */
+  public long author(int row) {
+    return authors[check(row)];
+  }
+
+  /** Community id, or {@link #UNKNOWN}. */
+  public long community(int row) {
+    return communities[check(row)];
+  }
+
+  /** Creation time in epoch milliseconds, or {@link #UNKNOWN}. */
+  public long createdAt(int row) {
+    return createdAt[check(row)];
+  }
+
+  public float score(int row) {
+    return scores[check(row)];
+  }
+
+  public float sourceScore(int row) {
+    return sourceScores[check(row)];
+  }
+
+  /** Vector index ordinal, or -1 when the source did not know it. */
+  public int ordinal(int row) {
+    return ordinals[check(row)];
+  }
+
+  /**
+   * Value of a candidate feature.
+   *
+   * @throws IllegalArgumentException if the pipeline has no such candidate feature
+   */
+  public float feature(Feature feature, int row) {
+    return features[schema.candidateColumn(feature)][check(row)];
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  public void setScore(int row, float score) {
+    scores[check(row)] = score;
+  }
+
+  public void setAuthor(int row, long author) {
+    authors[check(row)] = author;
+  }
+
+  public void setCommunity(int row, long community) {
+    communities[check(row)] = community;
+  }
+
+  public void setCreatedAt(int row, long epochMillis) {
+    createdAt[check(row)] = epochMillis;
+  }
+
+  public void setOrdinal(int row, int ordinal) {
+    ordinals[check(row)] = ordinal;
+  }
+
+  public void setFeature(Feature feature, int row, float value) {
+    features[schema.candidateColumn(feature)][check(row)] = value;
+  }
+
+  /** The id column (rows {@code [0, size())}); read-only by contract. */
+  public long[] ids() {
+    return ids;
+  }
+
+  /** The score column, for bulk scoring (rows {@code [0, size())}). */
+  public float[] scores() {
+    return scores;
+  }
+
+  /** A candidate feature's column, for bulk hydration (rows {@code [0, size())}). */
+  public float[] featureColumn(Feature feature) {
+    return features[schema.candidateColumn(feature)];
+  }
+
+  // ---------------------------------------------------------------- filtering
+
+  /** Marks a row for removal (filters only); idempotent. The pipeline compacts afterwards. */
+  public void remove(int row) {
+    if (!removedMarks[check(row)]) {
+      removedMarks[row] = true;
+      removed++;
+    }
+  }
+
+  public boolean isRemoved(int row) {
+    return removedMarks[check(row)];
+  }
+
+  /** Rows marked by the running filter so far. */
+  public int removedCount() {
+    return removed;
+  }
+
+  // --------------------------------------------------------------- reordering
+
+  /** An {@code int} scratch array of at least {@link #size()} entries, owned by the batch. */
+  public int[] rowScratch() {
+    return rowScratch;
+  }
+
+  /** A {@code long} scratch array of at least {@link #size()} entries (e.g. packed score keys). */
+  public long[] longScratch() {
+    return longScratch;
+  }
+
+  /**
+   * Keeps rows {@code rows[0..n)} in that order and drops the others; every column moves together.
+   * {@code rows} may be {@link #rowScratch()}.
+   *
+   * @throws IllegalArgumentException if {@code n > size()}, a row is out of range or repeated; the
+   *     batch is unchanged
+   */
+  public void keepRows(int[] rows, int n) {
+    if (n < 0 || n > size) {
+      throw new IllegalArgumentException("cannot keep " + n + " rows of " + size);
+    }
+    if (++stamp == 0) {
+      Arrays.fill(stamps, 0);
+      stamp = 1;
+    }
+    for (int i = 0; i < n; i++) {
+      final int r = rows[i];
+      if (r < 0 || r >= size) {
+        throw new IllegalArgumentException("row " + r + " at position " + i + " is out of range [0, " + size + ")");
+      }
+      if (stamps[r] == stamp) {
+        throw new IllegalArgumentException("row " + r + " is kept twice (positions up to " + i + ")");
+      }
+      stamps[r] = stamp;
+    }
+    ids = gather(ids, rows, n, 0);
+    authors = gather(authors, rows, n, 1);
+    communities = gather(communities, rows, n, 2);
+    createdAt = gather(createdAt, rows, n, 3);
+    sources = gather(sources, rows, n, 0);
+    ordinals = gather(ordinals, rows, n, 1);
+    scores = gatherFloat(scores, rows, n, 0);
+    sourceScores = gatherFloat(sourceScores, rows, n, 1);
+    for (int f = 0; f < features.length; f++) {
+      final float[] src = features[f];
+      final float[] dst = spareFeatures[f];
+      for (int i = 0; i < n; i++) {
+        dst[i] = src[rows[i]];
+      }
+      spareFeatures[f] = src;
+      features[f] = dst;
+    }
+    size = n;
+  }
+
+  private long[] gather(long[] src, int[] rows, int n, int spare) {
+    final long[] dst = spareLongs[spare];
+    for (int i = 0; i < n; i++) {
+      dst[i] = src[rows[i]];
+    }
+    spareLongs[spare] = src;
+    return dst;
+  }
+
+  private int[] gather(int[] src, int[] rows, int n, int spare) {
+    final int[] dst = spareInts[spare];
+    for (int i = 0; i < n; i++) {
+      dst[i] = src[rows[i]];
+    }
+    spareInts[spare] = src;
+    return dst;
+  }
+
+  private float[] gatherFloat(float[] src, int[] rows, int n, int spare) {
+    final float[] dst = spareFloats[spare];
+    for (int i = 0; i < n; i++) {
+      dst[i] = src[rows[i]];
+    }
+    spareFloats[spare] = src;
+    return dst;
+  }
+
+  /** Shortens the batch to its first {@code n} rows (no-op when {@code n >= size()}). */
+  public void truncate(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("cannot truncate to " + n + " rows");
+    }
+    if (n < size) {
+      size = n;
+    }
+  }
+
+  // ------------------------------------------------------------ pipeline side
+
+  void clear() {
+    size = 0;
+    removed = 0;
+  }
+
+  /** Appends row {@code row} of {@code sink}, produced by source {@code source}. */
+  void append(CandidateSink sink, int row, int source) {
+    if (size == ids.length) {
+      allocate(ids.length * 2);
+    }
+    final int r = size++;
+    ids[r] = sink.id(row);
+    sources[r] = source;
+    final float s = sink.score(row);
+    scores[r] = s;
+    sourceScores[r] = s;
+    authors[r] = sink.author(row);
+    communities[r] = sink.community(row);
+    createdAt[r] = sink.createdAt(row);
+    ordinals[r] = sink.ordinal(row);
+    removedMarks[r] = false;
+    final Feature[] fs = schema.candidateFeatures;
+    for (int f = 0; f < fs.length; f++) {
+      features[f][r] = fs[f].defaultValue();
+    }
+  }
+
+  /** Drops the rows marked by the last filter, keeping order. */
+  void compact() {
+    if (removed == 0) {
+      return;
+    }
+    int w = 0;
+    final int n = size;
+    for (int r = 0; r < n; r++) {
+      if (removedMarks[r]) {
+        removedMarks[r] = false;
+        continue;
+      }
+      if (w != r) {
+        ids[w] = ids[r];
+        authors[w] = authors[r];
+        communities[w] = communities[r];
+        createdAt[w] = createdAt[r];
+        sources[w] = sources[r];
+        ordinals[w] = ordinals[r];
+        scores[w] = scores[r];
+        sourceScores[w] = sourceScores[r];
+        for (float[] col : features) {
+          col[w] = col[r];
+        }
+      }
+      w++;
+    }
+    size = w;
+    removed = 0;
+  }
+
+  /** Forgets the marks of a filter that failed open. */
+  void unmarkAll() {
+    if (removed == 0) {
+      return;
+    }
+    Arrays.fill(removedMarks, 0, size, false);
+    removed = 0;
+  }
+
+  void saveScores() {
+    System.arraycopy(scores, 0, savedScores, 0, size);
+  }
+
+  void restoreScores() {
+    System.arraycopy(savedScores, 0, scores, 0, size);
+  }
+
+  /** Resets the columns a failed hydrator declared to their defaults. */
+  void resetColumns(Feature[] written) {
+    for (Feature f : written) {
+      if (f.kind() == Feature.Kind.CANDIDATE) {
+        Arrays.fill(features[schema.candidateColumn(f)], 0, size, f.defaultValue());
+      } else if (f == Feature.AUTHOR) {
+        Arrays.fill(authors, 0, size, UNKNOWN);
+      } else if (f == Feature.COMMUNITY) {
+        Arrays.fill(communities, 0, size, UNKNOWN);
+      } else if (f == Feature.CREATED_AT) {
+        Arrays.fill(createdAt, 0, size, UNKNOWN);
+      }
+    }
+  }
+
+  Schema schema() {
+    return schema;
+  }
+
+  private int check(int row) {
+    if (row < 0 || row >= size) {
+      throw new IndexOutOfBoundsException("row " + row + " of " + size + " candidates");
+    }
+    return row;
+  }
+}

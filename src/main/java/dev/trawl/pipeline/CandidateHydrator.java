@@ -1,0 +1,13 @@
+package dev.trawl.pipeline;
+
+/**
+ * Fills candidate columns (features, or built-in columns such as {@link Feature#AUTHOR}) for every
+ * candidate in the batch, e.g. from a feature store. Declare them in {@link #writes()}. Optional by
+ * default: on failure the columns it declared are reset to their defaults and the request goes on.
+ *
+ * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ */
+@FunctionalInterface
+public interface CandidateHydrator extends Stage {
+  void hydrate(RequestContext ctx, CandidateBatch batch);
+}

@@ -1,0 +1,13 @@
+package dev.trawl.pipeline;
+
+/**
+ * Computes per-request scalars ({@link Feature.Kind#QUERY} features) before the sources run, e.g. the
+ * user's activity level, with {@link RequestContext#setQueryFeature}. Declare them in
+ * {@link #writes()}. Optional by default: on failure the features keep their defaults.
+ *
+ * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ */
+@FunctionalInterface
+public interface QueryHydrator extends Stage {
+  void hydrate(RequestContext ctx);
+}

@@ -1,0 +1,323 @@
+package dev.trawl.pipeline;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.agrona.collections.LongHashSet;
+
+/**
+ * Everything one request needs and produces on its way through a {@link Pipeline}: the host's inputs
+ * (user, time, page size, seed, query vector, id sets, query features), the candidate batch, every
+ * stage's scratch and the source sinks. Created by {@link Pipeline#newContext()} for that pipeline,
+ * then <b>reused for every request</b> on one thread:
+ *
+ * <pre>{@code
+ * RequestContext ctx = pipeline.newContext();   // once per thread
+ * PipelineResult page = new PipelineResult();
+ * // per request:
+ * ctx.reset().userId(user).nowMillis(now).seed(requestSeed).queryVector(userVector);
+ * ctx.seenIds().add(alreadyShownId);
+ * pipeline.execute(ctx, page);
+ * }</pre>
+ *
+ * <p><b>Not thread-safe</b>: one thread at a time. Sources running on worker threads read its inputs
+ * concurrently with the request thread, which does not change them during
+ * {@link Pipeline#execute}; the host must not change inputs while a request runs.
+ *
+ * <p><b>Allocation:</b> none per request once the buffers (query vector, id sets, batch) have grown to
+ * their working size. {@link #reset()} is O(size of the id sets' tables).
+ */
+public final class RequestContext {
+  final Pipeline pipeline;
+  final CandidateBatch batch;
+  final Object[] scratch;
+  final SourceTask[] tasks;
+  final float[] queryFeatures;
+  final LongSet dedup;
+
+  private long userId;
+  private long nowMillis;
+  private int pageSize;
+  private long seed;
+  private long timeoutNanos;
+  private float[] queryVector = new float[0];
+  private int queryDimension = -1;
+  private final LongHashSet seenIds = new LongHashSet(256);
+  private final LongHashSet blockedAuthors = new LongHashSet(64);
+  private final LongHashSet followedCommunities = new LongHashSet(64);
+  private Object attachment;
+  private boolean traceNext;
+
+  // per request, set by the pipeline
+  long generation;
+  long deadlineNanos;
+  boolean tracing;
+  volatile Thread waiter;
+  int currentStage = -1;
+  private long random;
+
+  RequestContext(Pipeline pipeline, Object[] scratch, SourceTask[] tasks, int batchCapacity) {
+    this.pipeline = pipeline;
+    this.scratch = scratch;
+    this.tasks = tasks;
+    this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
+    this.queryFeatures = new float[pipeline.schema().queryFeatures.length];
+    this.dedup = new LongSet(batchCapacity);
+    reset();
+  }
+
+  /**
+   * Clears every input back to its default (user 0, time 0, the pipeline's page size and timeout,
+   * seed 0, no query vector, empty id sets, query features at their defaults, no attachment, no
+   * trace). Returns this context for chaining.
+   */
+  public RequestContext reset() {
+    userId = 0;
+    nowMillis = 0;
+    pageSize = pipeline.defaultPageSize();
+    seed = 0;
+    timeoutNanos = pipeline.defaultTimeoutNanos();
+    queryDimension = -1;
+    if (!seenIds.isEmpty()) {
+      seenIds.clear();
+    }
+    if (!blockedAuthors.isEmpty()) {
+      blockedAuthors.clear();
+    }
+    if (!followedCommunities.isEmpty()) {
+      followedCommunities.clear();
+    }
+    final Feature[] qf = pipeline.schema().queryFeatures;
+    for (int i = 0; i < qf.length; i++) {
+      queryFeatures[i] = qf[i].defaultValue();
+    }
+    attachment = null;
+    traceNext = false;
+    return this;
+  }
+
+  /**
+   * Copies every input of {@code other} (which may belong to another pipeline) into this context,
+   * e.g. to run the same request through a shadow pipeline. Query features are copied by feature
+   * identity where both pipelines have them.
+   */
+  public RequestContext copyInputsFrom(RequestContext other) {
+    reset();
+    userId = other.userId;
+    nowMillis = other.nowMillis;
+    pageSize = other.pageSize;
+    seed = other.seed;
+    timeoutNanos = other.timeoutNanos;
+    if (other.queryDimension >= 0) {
+      queryVector(other.queryVector, other.queryDimension);
+    }
+    seenIds.addAll(other.seenIds);
+    blockedAuthors.addAll(other.blockedAuthors);
+    followedCommunities.addAll(other.followedCommunities);
+    final Feature[] mine = pipeline.schema().queryFeatures;
+    final Feature[] theirs = other.pipeline.schema().queryFeatures;
+    for (int i = 0; i < mine.length; i++) {
+      for (int j = 0; j < theirs.length; j++) {
+        if (mine[i] == theirs[j]) {
+          queryFeatures[i] = other.queryFeatures[j];
+        }
+      }
+    }
+    attachment = other.attachment;
+    return this;
+  }
+
+  // ------------------------------------------------------------------- inputs
+
+  public RequestContext userId(long userId) {
+    this.userId = userId;
+    return this;
+  }
+
+  public long userId() {
+    return userId;
+  }
+
+  /** The request's "now", in epoch milliseconds (used by recency and freshness stages). */
+  public RequestContext nowMillis(long nowMillis) {
+    this.nowMillis = nowMillis;
+    return this;
+  }
+
+  public long nowMillis() {
+    return nowMillis;
+  }
+
+  /**
+   * How many candidates the page holds.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public RequestContext pageSize(int pageSize) {
+    if (pageSize <= 0) {
+      throw new IllegalArgumentException("pageSize must be positive, got " + pageSize);
+    }
+    this.pageSize = pageSize;
+    return this;
+  }
+
+  public int pageSize() {
+    return pageSize;
+  }
+
+  /** Seed of the request's random stream ({@link #randomLong()}): same seed, same page. */
+  public RequestContext seed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  /**
+   * This request's deadline, counted from the start of {@link Pipeline#execute}.
+   *
+   * @throws IllegalArgumentException if {@code amount <= 0}
+   */
+  public RequestContext timeout(long amount, TimeUnit unit) {
+    if (amount <= 0) {
+      throw new IllegalArgumentException("timeout must be positive, got " + amount + " " + unit);
+    }
+    this.timeoutNanos = unit.toNanos(amount);
+    return this;
+  }
+
+  public long timeoutNanos() {
+    return timeoutNanos;
+  }
+
+  /** Copies {@code vector} into the context's own buffer (the caller keeps its array). */
+  public RequestContext queryVector(float[] vector) {
+    return queryVector(vector, vector.length);
+  }
+
+  private RequestContext queryVector(float[] vector, int dimension) {
+    if (queryVector.length < dimension) {
+      queryVector = new float[dimension];
+    }
+    System.arraycopy(vector, 0, queryVector, 0, dimension);
+    queryDimension = dimension;
+    return this;
+  }
+
+  /** Whether a query vector was set since the last {@link #reset()}. */
+  public boolean hasQueryVector() {
+    return queryDimension >= 0;
+  }
+
+  /** Dimension of the query vector, or -1 when none is set. */
+  public int queryDimension() {
+    return queryDimension;
+  }
+
+  /**
+   * The context's query vector buffer; only the first {@link #queryDimension()} entries are the
+   * vector. Read-only by contract.
+   */
+  public float[] queryVectorBuffer() {
+    return queryVector;
+  }
+
+  /** Ids the user has already seen (filled by the host, cleared by {@link #reset()}). */
+  public LongHashSet seenIds() {
+    return seenIds;
+  }
+
+  /** Authors the user blocked. */
+  public LongHashSet blockedAuthors() {
+    return blockedAuthors;
+  }
+
+  /** Communities the user follows (read by the recency source). */
+  public LongHashSet followedCommunities() {
+    return followedCommunities;
+  }
+
+  /** Sets a query feature (host inputs and query hydrators). */
+  public RequestContext setQueryFeature(Feature feature, float value) {
+    queryFeatures[pipeline.schema().queryIndex(feature)] = value;
+    return this;
+  }
+
+  /**
+   * Value of a query feature.
+   *
+   * @throws IllegalArgumentException if the pipeline has no such query feature
+   */
+  public float queryFeature(Feature feature) {
+    return queryFeatures[pipeline.schema().queryIndex(feature)];
+  }
+
+  /** Any host object the host's own stages need (kept until {@link #reset()}). */
+  public RequestContext attachment(Object attachment) {
+    this.attachment = attachment;
+    return this;
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T attachment() {
+    return (T) attachment;
+  }
+
+  /** Records a {@link Trace} of the next request into its result (allocates; for debugging). */
+  public RequestContext traceNextRequest() {
+    traceNext = true;
+    return this;
+  }
+
+  // ---------------------------------------------------------- request-scoped
+
+  /** The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. */
+  @SuppressWarnings("unchecked")
+  public <T> T scratch() {
+    final int s = currentStage;
+    return s < 0 ? null : (T) scratch[s];
+  }
+
+  /** The deadline of the running request, in {@link NanoClock} time. */
+  public long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  /** Next value of the request's seeded random stream (SplitMix64). */
+  public long randomLong() {
+    long z = (random += 0x9E3779B97F4A7C15L);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Uniform in {@code [0, 1)} from the request's seeded random stream. */
+  public double randomDouble() {
+    return (randomLong() >>> 11) * 0x1.0p-53;
+  }
+
+  // ----------------------------------------------------------- pipeline side
+
+  void beginRequest(long startNanos) {
+    generation++;
+    final long t = timeoutNanos;
+    deadlineNanos = startNanos + t < startNanos ? Long.MAX_VALUE : startNanos + t;
+    tracing = traceNext;
+    traceNext = false;
+    random = seed;
+    batch.clear();
+    dedup.clear();
+    currentStage = -1;
+  }
+
+  Pipeline pipeline() {
+    return pipeline;
+  }
+
+  @Override
+  public String toString() {
+    return "RequestContext[user=" + userId + ", page=" + pageSize + ", seen=" + seenIds.size()
+        + ", queryFeatures=" + Arrays.toString(queryFeatures) + "]";
+  }
+}

@@ -1,0 +1,13 @@
+package dev.trawl.pipeline;
+
+/**
+ * Writes (or adjusts) {@link Feature#SCORE} for every candidate with
+ * {@link CandidateBatch#setScore(int, float)}. Required by default; an optional scorer that fails
+ * leaves the scores as they were before it ran.
+ *
+ * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ */
+@FunctionalInterface
+public interface Scorer extends Stage {
+  void score(RequestContext ctx, CandidateBatch batch);
+}

@@ -1,0 +1,14 @@
+package dev.trawl.pipeline;
+
+/**
+ * Reorders and/or cuts the batch (sorting, caps, diversity, blending, truncation) by computing a
+ * row order into {@link CandidateBatch#rowScratch()} and calling
+ * {@link CandidateBatch#keepRows(int[], int)}. Required by default; an optional selector that fails
+ * before calling {@code keepRows} leaves the order unchanged.
+ *
+ * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ */
+@FunctionalInterface
+public interface Selector extends Stage {
+  void select(RequestContext ctx, CandidateBatch batch);
+}

@@ -1,0 +1,13 @@
+package dev.trawl.pipeline;
+
+/**
+ * Runs after the page is built, e.g. to record impressions into the host's buffers. Always optional:
+ * a side effect that fails is counted and never fails the request. It sees the final page and must
+ * not keep references to it.
+ *
+ * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ */
+@FunctionalInterface
+public interface SideEffect extends Stage {
+  void apply(RequestContext ctx, PipelineResult page);
+}

@@ -1,0 +1,113 @@
+package dev.trawl.pipeline;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * A point-in-time copy of one stage's counters and latency histogram (cumulative since the pipeline
+ * was built), for the host to export to its metrics system. For the whole-request entry
+ * ({@link MetricsSnapshot#request()}), {@code calls} counts requests, {@code failures} failed
+ * requests and {@code skipped} requests a pipeline gate turned off. Immutable; allocated per snapshot.
+ */
+public final class StageStats {
+  private final String name;
+  private final StageKind kind;
+  private final long calls;
+  private final long skipped;
+  private final long failures;
+  private final long timeouts;
+  private final long candidatesIn;
+  private final long candidatesOut;
+  private final long invalid;
+  private final long duplicates;
+  private final long totalNanos;
+  private final Histogram latency;
+
+  StageStats(String name, StageKind kind, long calls, long skipped, long failures, long timeouts,
+      long candidatesIn, long candidatesOut, long invalid, long duplicates, long totalNanos,
+      Histogram latency) {
+    this.name = name;
+    this.kind = kind;
+    this.calls = calls;
+    this.skipped = skipped;
+    this.failures = failures;
+    this.timeouts = timeouts;
+    this.candidatesIn = candidatesIn;
+    this.candidatesOut = candidatesOut;
+    this.invalid = invalid;
+    this.duplicates = duplicates;
+    this.totalNanos = totalNanos;
+    this.latency = latency;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The stage's kind, or {@code null} for the whole-request entry. */
+  public StageKind kind() {
+    return kind;
+  }
+
+  /** Times the stage ran (including runs that failed or timed out). */
+  public long calls() {
+    return calls;
+  }
+
+  /** Times a gate, or the request deadline, skipped the stage. */
+  public long skipped() {
+    return skipped;
+  }
+
+  /** Times the stage threw. */
+  public long failures() {
+    return failures;
+  }
+
+  /** Times a source missed its timeout (or the deadline) and was abandoned. */
+  public long timeouts() {
+    return timeouts;
+  }
+
+  /** Candidates the stage received (for sources: candidates it produced). */
+  public long candidatesIn() {
+    return candidatesIn;
+  }
+
+  /** Candidates the stage passed on (for sources: candidates merged into the batch). */
+  public long candidatesOut() {
+    return candidatesOut;
+  }
+
+  /** Candidates removed ({@code in - out}): for filters, what they filtered. */
+  public long removed() {
+    return candidatesIn - candidatesOut;
+  }
+
+  /** Candidates a source returned with an invalid id or a NaN score (dropped). */
+  public long invalid() {
+    return invalid;
+  }
+
+  /** Candidates a source returned that an earlier source (or itself) had already returned. */
+  public long duplicates() {
+    return duplicates;
+  }
+
+  /** Sum of the stage's latencies in nanoseconds. */
+  public long totalNanos() {
+    return totalNanos;
+  }
+
+  /** Latency histogram in nanoseconds (a copy the caller owns). */
+  public Histogram latency() {
+    return latency;
+  }
+
+  @Override
+  public String toString() {
+    return name + (kind == null ? "" : " (" + kind + ")") + ": calls=" + calls + " skipped=" + skipped
+        + " failures=" + failures + " timeouts=" + timeouts + " in=" + candidatesIn + " out="
+        + candidatesOut + " invalid=" + invalid + " duplicates=" + duplicates + " p50="
+        + latency.getValueAtPercentile(50) + "ns p99=" + latency.getValueAtPercentile(99) + "ns";
+  }
+}

@@ -1,0 +1,155 @@
+package dev.trawl.pipeline;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The pipeline's own small pool of daemon threads for running sources in parallel, built so that
+ * handing a task over allocates nothing: a bounded lock-free array queue and
+ * park/unpark instead of locks and conditions (a {@code ThreadPoolExecutor} allocates a queue node
+ * per task and a condition node whenever a worker waits).
+ *
+ * <p>Workers spin briefly, then park; {@link #execute} unparks an idle worker. {@link #shared()} is
+ * a process-wide pool of {@code max(2, availableProcessors)} threads used by pipelines by default.
+ *
+ * <p><b>Thread-safe. Allocation:</b> none per task; threads and the queue are created up front.
+ */
+public final class WorkerPool implements Executor, AutoCloseable {
+  private static final AtomicInteger POOLS = new AtomicInteger();
+  private static volatile WorkerPool shared;
+
+  private final TaskQueue queue;
+  private final Worker[] workers;
+  private volatile boolean closed;
+
+  /**
+   * Starts {@code threads} daemon workers with room for {@code queueCapacity} waiting tasks.
+   *
+   * @throws IllegalArgumentException if either is not positive
+   */
+  public WorkerPool(int threads, int queueCapacity) {
+    if (threads <= 0 || queueCapacity <= 0) {
+      throw new IllegalArgumentException(
+          "threads and queueCapacity must be positive, got " + threads + ", " + queueCapacity);
+    }
+    this.queue = new TaskQueue(queueCapacity);
+    this.workers = new Worker[threads];
+    final int pool = POOLS.incrementAndGet();
+    for (int i = 0; i < threads; i++) {
+      workers[i] = new Worker(this);
+      final Thread t = new Thread(workers[i], "trawl-source-" + pool + "-" + i);
+      t.setDaemon(true);
+      workers[i].thread = t;
+    }
+    for (Worker w : workers) {
+      w.thread.start();
+    }
+  }
+
+  /** The process-wide default pool, started on first use. */
+  public static WorkerPool shared() {
+    WorkerPool p = shared;
+    if (p == null) {
+      synchronized (WorkerPool.class) {
+        p = shared;
+        if (p == null) {
+          p = new WorkerPool(Math.max(2, Runtime.getRuntime().availableProcessors()), 4096);
+          shared = p;
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * Queues {@code task} and wakes an idle worker.
+   *
+   * @throws RejectedExecutionException if the pool is closed or the queue is full
+   */
+  @Override
+  public void execute(Runnable task) {
+    if (closed) {
+      throw new RejectedExecutionException("worker pool is closed");
+    }
+    if (!queue.offer(task)) {
+      throw new RejectedExecutionException("worker pool queue is full (" + queue.capacity() + ")");
+    }
+    for (Worker w : workers) {
+      if (w.idle) {
+        LockSupport.unpark(w.thread);
+        return;
+      }
+    }
+  }
+
+  /** The worker threads' ids, e.g. to measure their allocation. */
+  public long[] threadIds() {
+    final long[] ids = new long[workers.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = workers[i].thread.getId();
+    }
+    return ids;
+  }
+
+  /** Stops the workers after the queued tasks; {@link #shared()} must not be closed. */
+  @Override
+  public void close() {
+    if (this == shared) {
+      throw new IllegalStateException("the shared worker pool cannot be closed");
+    }
+    closed = true;
+    for (Worker w : workers) {
+      LockSupport.unpark(w.thread);
+    }
+  }
+
+  private static final class Worker implements Runnable {
+    private static final int SPINS = 200;
+    private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final WorkerPool pool;
+    Thread thread;
+    volatile boolean idle;
+
+    Worker(WorkerPool pool) {
+      this.pool = pool;
+    }
+
+    @Override
+    public void run() {
+      final TaskQueue q = pool.queue;
+      int spins = 0;
+      while (true) {
+        final Runnable task = q.poll();
+        if (task != null) {
+          spins = 0;
+          try {
+            task.run();
+          } catch (Throwable t) {
+            // tasks catch their own failures; anything else must not kill the worker
+          }
+          continue;
+        }
+        if (pool.closed) {
+          return;
+        }
+        if (++spins < SPINS) {
+          Thread.onSpinWait();
+          continue;
+        }
+        // Dekker pair with execute(): we publish idle, then re-read the queue; the submitter
+        // publishes the task, then reads idle. One of us sees the other. The timed park is a
+        // safety net only.
+        idle = true;
+        if (q.isEmpty() && !pool.closed) {
+          LockSupport.parkNanos(this, PARK_NANOS);
+        }
+        idle = false;
+        spins = 0;
+      }
+    }
+  }
+}

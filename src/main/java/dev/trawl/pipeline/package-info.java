@@ -1,0 +1,51 @@
+/**
+ * The feed pipeline: a composable request path from candidate sources to a page, which product
+ * engineers extend with small typed stages and which allocates nothing per request.
+ *
+ * <h2>Model</h2>
+ *
+ * <ul>
+ *   <li><b>Typed stages.</b> {@link dev.trawl.pipeline.Gate}, {@link dev.trawl.pipeline.QueryHydrator},
+ *       {@link dev.trawl.pipeline.CandidateSource}, {@link dev.trawl.pipeline.CandidateHydrator},
+ *       {@link dev.trawl.pipeline.CandidateFilter}, {@link dev.trawl.pipeline.Scorer},
+ *       {@link dev.trawl.pipeline.Selector}, {@link dev.trawl.pipeline.SideEffect}: each one method
+ *       whose state comes in as arguments (the request context, the batch), so a stage is a
+ *       {@code static final} constant or a small immutable object shared by every thread. Per-context
+ *       scratch comes from {@link dev.trawl.pipeline.Stage#newScratch()} and is handed back through
+ *       the context, never captured.
+ *   <li><b>Validated at build.</b> {@link dev.trawl.pipeline.Pipeline.Builder#build()} checks unique
+ *       names, that every {@link dev.trawl.pipeline.Feature} a stage reads is written by an earlier
+ *       stage (sources declare the built-in columns they fill), and what each kind may write. The
+ *       result is immutable.
+ *   <li><b>Columnar batch.</b> {@link dev.trawl.pipeline.CandidateBatch} holds candidates as parallel
+ *       primitive arrays (id, source, author, community, created-at, score, source score, ordinal,
+ *       float feature columns). Filters mark then the pipeline compacts; selectors permute with one
+ *       gather per column into a spare array (the two arrays then swap).
+ *   <li><b>Context owns everything mutable.</b> {@link dev.trawl.pipeline.RequestContext} (one per
+ *       thread, reset per request) owns the inputs, the batch, the stage scratch, the per-source sinks
+ *       and the de-duplication set; {@link dev.trawl.pipeline.PipelineResult} is the reusable page.
+ * </ul>
+ *
+ * <h2>Concurrency</h2>
+ * Sources run on {@link dev.trawl.pipeline.WorkerPool} (allocation-free hand-off: a bounded lock-free
+ * queue plus park/unpark), on a host executor, or on the calling thread. Each context pre-allocates
+ * one task per source. A task's state is one {@code long} packing the request generation with a
+ * phase (idle, running, done, abandoned); the request thread and the worker race with one CAS, so a
+ * result is either consumed by the request it belongs to or never read. A task still running when
+ * its context is reused is replaced, never shared, so a late source cannot write into a later request.
+ *
+ * <h2>Failures and budgets</h2>
+ * Per-request deadline, per-source soft timeouts, per-stage fail-open/fail-closed
+ * ({@link dev.trawl.pipeline.StageOptions}); classified errors
+ * ({@link dev.trawl.pipeline.PipelineException.Kind}) naming the stage.
+ *
+ * <h2>Observability</h2>
+ * Per-stage counters and HdrHistogram latency recorders are created when the pipeline is built and
+ * recorded without allocation from any thread; {@link dev.trawl.pipeline.Pipeline#metrics()} returns
+ * a snapshot. {@link dev.trawl.pipeline.RequestContext#traceNextRequest()} records one request's
+ * per-stage ids in and out into a {@link dev.trawl.pipeline.Trace}.
+ *
+ * <p>Built-in stages are in {@code dev.trawl.pipeline.stages}; a test kit for contributors in
+ * {@code dev.trawl.pipeline.testkit}; a guide in {@code docs/pipeline.md}.
+ */
+package dev.trawl.pipeline;

@@ -1,0 +1,26 @@
+/**
+ * Built-in stages that feeds need, each a small immutable class shared by all request threads, with
+ * any per-request state in per-context scratch ({@link dev.trawl.pipeline.Stage#newScratch()}):
+ *
+ * <ul>
+ *   <li>sources: {@link dev.trawl.pipeline.stages.VectorSource} (nearest items in a
+ *       {@link dev.trawl.index.VectorIndex}, restricted inside the walk by an
+ *       {@link dev.trawl.hnsw.OrdinalFilter}), {@link dev.trawl.pipeline.stages.RecencySource} (newest
+ *       items of a {@link dev.trawl.pipeline.stages.RecentItems} ring);
+ *   <li>filter: {@link dev.trawl.pipeline.stages.ExcludeFilter} (seen ids, blocked authors, removed
+ *       ids);
+ *   <li>hydrator: {@link dev.trawl.pipeline.stages.AttributeHydrator} (author, community, creation
+ *       time from the host's {@link dev.trawl.pipeline.stages.ItemAttributes});
+ *   <li>scorers: {@link dev.trawl.pipeline.stages.LinearScorer},
+ *       {@link dev.trawl.pipeline.stages.FreshnessDecay};
+ *   <li>selectors: {@link dev.trawl.pipeline.stages.SortByScore},
+ *       {@link dev.trawl.pipeline.stages.DiversityCap} (per author / community),
+ *       {@link dev.trawl.pipeline.stages.MmrDiversity} (over item vectors),
+ *       {@link dev.trawl.pipeline.stages.SourceBlender} (seeded interleaving),
+ *       {@link dev.trawl.pipeline.stages.Truncate}.
+ * </ul>
+ *
+ * <p>None allocates per request in steady state. Selectors that depend on order (caps, MMR, blender)
+ * expect to run after {@link dev.trawl.pipeline.stages.SortByScore}. Scores are "higher is better".
+ */
+package dev.trawl.pipeline.stages;

@@ -1,0 +1,10 @@
+/**
+ * A test kit for pipeline contributors, with no test-framework dependency: hand-made candidates
+ * ({@link dev.trawl.pipeline.testkit.Candidates}), a harness that runs one stage or a small pipeline
+ * and returns what came out ({@link dev.trawl.pipeline.testkit.StageTest}), a fake clock for
+ * deterministic budgets ({@link dev.trawl.pipeline.testkit.FakeClock}), and an allocation meter
+ * ({@link dev.trawl.pipeline.testkit.Allocations}) to prove a stage allocates nothing.
+ *
+ * <p>Everything here allocates freely and is meant for tests and tools, never for the request path.
+ */
+package dev.trawl.pipeline.testkit;

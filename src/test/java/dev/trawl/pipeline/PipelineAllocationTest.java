@@ -1,0 +1,66 @@
+package dev.trawl.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trawl.pipeline.testkit.Allocations;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A full home-feed request (3 sources, 5 filters, 2 hydrators, scorers, caps, MMR, page of 50)
+ * allocates nothing in steady state, on the calling thread and, with a worker pool, on its threads.
+ */
+class PipelineAllocationTest {
+  private static final int WARMUP = 3_000;
+  private static final int REQUESTS = 10_000;
+  private static HomeFeedFixture feed;
+
+  @BeforeAll
+  static void corpus() {
+    feed = new HomeFeedFixture(10_000, 32, 17);
+  }
+
+  @Test
+  void aHomeFeedRequestOnTheCallerThreadAllocatesNothing() {
+    final Pipeline p = feed.callerThreadPipeline(100);
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    final int[] next = {0};
+    final double perRequest = Allocations.bytesPerRun(() -> {
+      feed.request(ctx, next[0]++);
+      p.execute(ctx, page);
+    }, WARMUP, REQUESTS);
+    System.out.printf("caller-thread home feed: %.3f bytes/request over %d requests%n", perRequest, REQUESTS);
+    assertThat(page.size()).isEqualTo(50);
+    assertThat(page.degraded()).isFalse();
+    assertThat(perRequest).as("bytes per request").isLessThan(1.0);
+  }
+
+  @Test
+  void aHomeFeedRequestOnTheWorkerPoolAllocatesNothingOnAnyThread() {
+    try (WorkerPool pool = new WorkerPool(2, 64)) {
+      final Pipeline p = feed.pooledPipeline(100, pool);
+      final RequestContext ctx = p.newContext();
+      final PipelineResult page = new PipelineResult();
+      for (int i = 0; i < WARMUP; i++) {
+        feed.request(ctx, i);
+        p.execute(ctx, page);
+      }
+      final long[] workers = pool.threadIds();
+      final long callerBefore = Allocations.currentThreadBytes();
+      final long workersBefore = Allocations.threadsBytes(workers);
+      for (int i = 0; i < REQUESTS; i++) {
+        feed.request(ctx, i);
+        p.execute(ctx, page);
+      }
+      final double caller = (double) (Allocations.currentThreadBytes() - callerBefore) / REQUESTS;
+      final double onWorkers = (double) (Allocations.threadsBytes(workers) - workersBefore) / REQUESTS;
+      System.out.printf("pooled home feed: caller %.3f, workers %.3f bytes/request over %d requests%n",
+          caller, onWorkers, REQUESTS);
+      assertThat(page.size()).isEqualTo(50);
+      assertThat(p.metrics().stage("ann").timeouts()).isZero();
+      assertThat(caller).as("caller bytes per request").isLessThan(1.0);
+      assertThat(onWorkers).as("worker bytes per request").isLessThan(1.0);
+    }
+  }
+}

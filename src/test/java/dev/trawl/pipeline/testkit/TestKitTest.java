@@ -1,0 +1,39 @@
+package dev.trawl.pipeline.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.stages.DiversityCap;
+import org.junit.jupiter.api.Test;
+
+class TestKitTest {
+  static Object sink;
+
+  @Test
+  void allocationMeterSeesASmallAllocationPerRun() {
+    final double bytes = Allocations.bytesPerRun(() -> sink = new long[4], 1_000, 10_000);
+    assertThat(bytes).isGreaterThanOrEqualTo(32);
+    final double none = Allocations.bytesPerRun(() -> { }, 1_000, 10_000);
+    assertThat(none).isLessThan(1.0);
+  }
+
+  @Test
+  void candidatesDeclareTheColumnsOnlyWhenEveryRowHasThem() {
+    assertThat(Candidates.builder().add(1, 1f, 2, 3, 4).build().writes())
+        .containsExactly(Feature.AUTHOR, Feature.COMMUNITY, Feature.CREATED_AT);
+    assertThat(Candidates.builder().add(1, 1f, 2, 3, 4).add(5, 1f).build().writes()).isEmpty();
+    // so a cap over partial candidates is refused at build time
+    assertThatThrownBy(StageTest.with(Candidates.builder().add(1, 1f).build())
+            .selector("cap", DiversityCap.perAuthor(1))::run)
+        .hasMessageContaining("reads author");
+  }
+
+  @Test
+  void repeatedRunsReuseTheContextAndStartFromFreshInputs() {
+    final StageTest test = StageTest.with(Candidates.ofIds(1, 2, 3))
+        .filter("seen", dev.trawl.pipeline.stages.ExcludeFilter.seen());
+    assertThat(test.run(ctx -> ctx.seenIds().add(1)).ids()).containsExactly(2L, 3L);
+    assertThat(test.run().ids()).containsExactly(1L, 2L, 3L);
+  }
+}
