@@ -112,6 +112,8 @@ public final class GraphRepair implements OrdinalFilter {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
     synchronized (g.stripe(node)) {
+      // Inserts that began after this pass add reverse links to ordinals >= limit: make room for them.
+      pooled.ensureCapacity(g.size(), g.nodeCapacity());
       pooled.clear();
       pooled.getAndSet(node);
       int size = 0;

@@ -1,5 +1,8 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.ItemAttributes;
+import dev.trawl.filter.KeyedBitmaps;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
 import dev.trawl.vector.Metric;
@@ -17,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.agrona.collections.Long2LongHashMap;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * Validates and loads one snapshot file. Everything is checked before the index is handed out: the
@@ -48,6 +53,7 @@ final class SnapshotReader {
   private int entryNode;
   private int entryLevel;
   private int published;
+  private int deletedAtLastRepair;
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
 
@@ -186,8 +192,7 @@ final class SnapshotReader {
     if (dimension < 1
         || m < 2
         || m > 512
-        || efConstruction < 1
-        || h.getInt(SnapshotFormat.AT_RESERVED) != 0) {
+        || efConstruction < 1) {
       throw corrupt(
           "impossible parameters: dimension "
               + dimension
@@ -195,6 +200,10 @@ final class SnapshotReader {
               + m
               + ", efConstruction "
               + efConstruction);
+    }
+    deletedAtLastRepair = h.getInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR);
+    if (deletedAtLastRepair < 0 || deletedAtLastRepair > Math.max(0, ordinals)) {
+      throw corrupt("impossible deleted count at the last repair: " + deletedAtLastRepair);
     }
     if (ordinals < 0 || published < 0 || published > ordinals || live < 0 || live > published) {
       throw corrupt(
@@ -272,10 +281,16 @@ final class SnapshotReader {
     if (fileSize > previousEnd) {
       throw corrupt((fileSize - previousEnd) + " unexpected bytes after the last section");
     }
+    if ((known[Kind.ATTRIBUTE_VALUES.ordinal()] == null) != (known[Kind.ATTRIBUTE_BITMAPS.ordinal()] == null)) {
+      throw corrupt("sections ATTRIBUTE_VALUES and ATTRIBUTE_BITMAPS must come together");
+    }
     for (Kind kind : Kind.values()) {
       final SnapshotInfo.Section section = known[kind.ordinal()];
       if (section == null) {
-        throw corrupt("section " + kind + " is missing");
+        if (kind.alwaysPresent) {
+          throw corrupt("section " + kind + " is missing");
+        }
+        continue;
       }
       final long expected = expectedLength(kind);
       if (expected >= 0 && section.length() != expected) {
@@ -310,6 +325,8 @@ final class SnapshotReader {
         return (long) ordinals * 8;
       case TOMBSTONES:
         return ((ordinals + 63L) >>> 6) * 8;
+      case ATTRIBUTE_VALUES:
+        return (long) ordinals * 4 * 8;
       default:
         return -1;
     }
@@ -400,12 +417,120 @@ final class SnapshotReader {
       }
     }
     graph.publishRestored(levels, entryNode);
-    return new VectorIndex(graph, ids, idMap);
+    final VectorIndex index = new VectorIndex(graph, ids, idMap, deletedAtLastRepair);
+    if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
+      restoreAttributes(index.attributes(), deleted);
+    }
+    return index;
+  }
+
+  /**
+   * Loads the attribute values in bulk and installs the bitmaps, checking that they agree: every
+   * bitmap member is a live ordinal holding that key, and each field's bitmaps hold exactly as many
+   * ordinals as the values say (so the bitmaps are exactly the ones the values imply).
+   */
+  private void restoreAttributes(AttributeIndex attributes, long[] deleted) throws IOException {
+    attributes.ensureCapacity(ordinals);
+    final PagedArray<long[]> pages = attributes.valuePages();
+    final Input values = new Input(Kind.ATTRIBUTE_VALUES);
+    final int perPage = AttributeIndex.PAGE_ORDINALS;
+    final long[] expected = new long[4];
+    for (int p = 0; (long) p * perPage < ordinals; p++) {
+      final int first = p * perPage;
+      final int count = Math.min(perPage, ordinals - first);
+      final long[] page = pages.pageAt(p);
+      values.longs(page, 0, 4 * count);
+      for (int i = 0; i < count; i++) {
+        final int at = 4 * i;
+        if (isSet(deleted, first + i)) {
+          if (page[at] != ItemAttributes.NONE || page[at + 1] != ItemAttributes.NONE
+              || page[at + 2] != ItemAttributes.NONE || page[at + 3] != 0) {
+            throw corrupt("ordinal " + (first + i) + " is deleted but has attribute values");
+          }
+          continue;
+        }
+        for (int f = 0; f < 3; f++) {
+          if (page[at + f] != ItemAttributes.NONE) {
+            expected[f]++;
+          }
+        }
+        expected[3] += Long.bitCount(page[at + 3]);
+      }
+    }
+    final SnapshotInfo.Section section = known[Kind.ATTRIBUTE_BITMAPS.ordinal()];
+    if (section.length() > Integer.MAX_VALUE) {
+      throw corrupt("section ATTRIBUTE_BITMAPS is over 2 GiB, which this reader cannot map");
+    }
+    final ByteBuffer in = map(section.offset(), section.length());
+    final KeyedBitmaps[] fields = {
+      attributes.authors(), attributes.communities(), attributes.languages(), attributes.flags()
+    };
+    final String[] names = {"author", "community", "language", "flag"};
+    for (int f = 0; f < 4; f++) {
+      final int keys = need(in, 4).getInt();
+      if (keys < 0) {
+        throw corrupt("section ATTRIBUTE_BITMAPS: negative key count for " + names[f]);
+      }
+      long total = 0;
+      long previous = 0;
+      for (int k = 0; k < keys; k++) {
+        final long key = need(in, 12).getLong();
+        final int length = in.getInt();
+        if ((k > 0 && key <= previous) || length < 0 || (f == 3 && (key < 0 || key > 63))) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: bad entry for " + names[f] + " key " + key);
+        }
+        previous = key;
+        final ByteBuffer bytes = need(in, length).slice().limit(length);
+        in.position(in.position() + length);
+        final RoaringBitmap bitmap = new RoaringBitmap();
+        try {
+          bitmap.deserialize(bytes);
+        } catch (IOException | RuntimeException e) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed", e);
+        }
+        if (bitmap.isEmpty() || bitmap.serializedSizeInBytes() != length) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed");
+        }
+        final PeekableIntIterator members = bitmap.getIntIterator();
+        while (members.hasNext()) {
+          final int o = members.next();
+          if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key)) {
+            throw corrupt(
+                "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal " + o
+                    + ", which is not a live item with that value");
+          }
+        }
+        total += bitmap.getLongCardinality();
+        fields[f].restore(key, bitmap);
+      }
+      if (total != expected[f]) {
+        throw corrupt(
+            "section ATTRIBUTE_BITMAPS: the " + names[f] + " bitmaps hold " + total + " ordinals, the values "
+                + expected[f]);
+      }
+    }
+    if (in.hasRemaining()) {
+      throw corrupt("section ATTRIBUTE_BITMAPS: " + in.remaining() + " unexpected bytes at its end");
+    }
+  }
+
+  /** Whether ordinal {@code o} holds {@code key} in field {@code f} (3: flag bit {@code key}). */
+  private static boolean holds(PagedArray<long[]> pages, int o, int f, long key) {
+    final long[] page = pages.page(o);
+    final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
+    return f < 3 ? page[at + f] == key : (page[at + 3] & (1L << key)) != 0;
+  }
+
+  /** {@code in}, after checking that it has {@code bytes} more bytes. */
+  private ByteBuffer need(ByteBuffer in, int bytes) throws SnapshotException {
+    if (in.remaining() < bytes) {
+      throw corrupt("section ATTRIBUTE_BITMAPS ends in the middle of an entry");
+    }
+    return in;
   }
 
   private void checkLevelsAndTombstones(int[] levels, long[] deleted) throws SnapshotException {
     int publishedCount = 0;
-    int maxLevel = -1;
     long upperInts = 0;
     int deletedCount = 0;
     for (int o = 0; o < ordinals; o++) {
@@ -415,7 +540,6 @@ final class SnapshotReader {
       }
       if (level >= 0) {
         publishedCount++;
-        maxLevel = Math.max(maxLevel, level);
         upperInts += (long) level * (1 + m);
       } else if (!isSet(deleted, o)) {
         throw corrupt("node " + o + " is unpublished but not marked deleted");
@@ -440,16 +564,10 @@ final class SnapshotReader {
               + " and "
               + live);
     }
-    if (entryNode >= 0 && (levels[entryNode] != entryLevel || entryLevel != maxLevel)) {
+    if (entryNode >= 0 && levels[entryNode] != entryLevel) {
+      // (the entry need not be on the highest level: a repair moves it off a deleted node)
       throw corrupt(
-          "entry node "
-              + entryNode
-              + " has level "
-              + levels[entryNode]
-              + ", header says "
-              + entryLevel
-              + ", highest level is "
-              + maxLevel);
+          "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel);
     }
     final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
     if (upper.length() != upperInts * 4) {

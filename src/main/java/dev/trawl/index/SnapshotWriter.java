@@ -1,5 +1,7 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
 import dev.trawl.vector.VectorStore;
@@ -14,9 +16,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 import org.agrona.collections.Long2LongHashMap;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * Writes one snapshot of a live index: takes the cut (see {@link IndexSnapshot}), streams the
@@ -42,6 +47,12 @@ final class SnapshotWriter {
   private int published;
   private int live;
   private long upperInts;
+  private int deletedAtLastRepair;
+  /** Attribute values by page of {@link AttributeIndex#PAGE_ORDINALS} ordinals, 4 longs each. */
+  private long[][] attributeValues;
+  /** Per field (author, community, language, flag): key to serialised bitmap, keys ascending. */
+  private List<TreeMap<Long, byte[]>> attributeBitmaps;
+  private long attributeBitmapBytes;
 
   // output
   private FileChannel channel;
@@ -116,19 +127,25 @@ final class SnapshotWriter {
     for (int o = 0; o < ordinals; o++) {
       levels[o] = graph.publishedLevel(o);
     }
-    int best = entry >= 0 && entry < ordinals ? entry : -1;
+    int best = entry >= 0 && entry < ordinals && levels[entry] >= 0 ? entry : -1;
     for (int o = 0; o < ordinals; o++) {
-      // a node published after the entry was read may have a higher level: the highest one leads
-      if (levels[o] >= 0 && (best < 0 || levels[o] > levels[best])) {
+      // A live node published after the entry was read may have a higher level: it leads. (Deleted
+      // ones may legitimately stand higher than the entry: a graph repair moves the entry off them.)
+      if (levels[o] >= 0 && (best < 0 || (levels[o] > levels[best] && !graph.isDeleted(o)))) {
         best = o;
       }
     }
     entryNode = best;
     entryLevel = best < 0 ? -1 : levels[best];
-    final Long2LongHashMap liveIds = VectorIndex.newIdMap(ordinals);
     for (int o = 0; o < ordinals; o++) {
       if (levels[o] < 0 || graph.isDeleted(o)) {
         markDeleted(o);
+      }
+    }
+    copyAttributeValues();
+    final Long2LongHashMap liveIds = VectorIndex.newIdMap(ordinals);
+    for (int o = 0; o < ordinals; o++) {
+      if (isDeleted(o)) {
         continue;
       }
       // an update racing the cut can leave its old and new ordinal both live: the newer one wins
@@ -144,6 +161,89 @@ final class SnapshotWriter {
       }
     }
     live = liveIds.size();
+    deletedAtLastRepair = Math.max(0, Math.min(ordinals, index.deletedAtLastRepair()));
+    buildAttributeBitmaps();
+  }
+
+  /**
+   * Copies every ordinal's attribute values, a page at a time under the index's id lock. A removal or
+   * an update clears the old ordinal's attributes only after tombstoning it, so an ordinal found
+   * deleted right after its copy is marked deleted here too: the item is then left out whole rather
+   * than kept without its attributes.
+   */
+  private void copyAttributeValues() {
+    final int perPage = AttributeIndex.PAGE_ORDINALS;
+    attributeValues = new long[(ordinals + perPage - 1) / perPage][];
+    final ItemAttributes scratch = new ItemAttributes();
+    for (int p = 0; p < attributeValues.length; p++) {
+      final int from = p * perPage;
+      final int to = Math.min(ordinals, from + perPage);
+      final long[] page = new long[4 * (to - from)];
+      index.copyAttributeValues(from, to, page, scratch);
+      for (int o = from; o < to; o++) {
+        if (!isDeleted(o) && graph.isDeleted(o)) {
+          markDeleted(o);
+        }
+      }
+      attributeValues[p] = page;
+    }
+  }
+
+  /**
+   * Clears the values of ordinals that are not live and derives the bitmaps from the values of the
+   * live ones, so that values and bitmaps describe the same cut. Leaves both null when no live item
+   * has an attribute.
+   */
+  private void buildAttributeBitmaps() {
+    final List<TreeMap<Long, RoaringBitmap>> bitmaps = new ArrayList<>();
+    for (int f = 0; f < 4; f++) {
+      bitmaps.add(new TreeMap<>());
+    }
+    boolean any = false;
+    for (int o = 0; o < ordinals; o++) {
+      final long[] page = attributeValues[o / AttributeIndex.PAGE_ORDINALS];
+      final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
+      if (isDeleted(o)) {
+        page[at] = ItemAttributes.NONE;
+        page[at + 1] = ItemAttributes.NONE;
+        page[at + 2] = ItemAttributes.NONE;
+        page[at + 3] = 0L;
+        continue;
+      }
+      for (int f = 0; f < 3; f++) {
+        if (page[at + f] != ItemAttributes.NONE) {
+          bitmaps.get(f).computeIfAbsent(page[at + f], k -> new RoaringBitmap()).add(o);
+          any = true;
+        }
+      }
+      for (long bits = page[at + 3]; bits != 0; bits &= bits - 1) {
+        bitmaps.get(3).computeIfAbsent((long) Long.numberOfTrailingZeros(bits), k -> new RoaringBitmap()).add(o);
+        any = true;
+      }
+    }
+    if (!any) {
+      attributeValues = null;
+      return;
+    }
+    attributeBitmaps = new ArrayList<>();
+    attributeBitmapBytes = 0;
+    for (TreeMap<Long, RoaringBitmap> field : bitmaps) {
+      final TreeMap<Long, byte[]> serialised = new TreeMap<>();
+      attributeBitmapBytes += 4;
+      for (Map.Entry<Long, RoaringBitmap> e : field.entrySet()) {
+        final RoaringBitmap bitmap = e.getValue();
+        bitmap.runOptimize();
+        final byte[] bytes = new byte[bitmap.serializedSizeInBytes()];
+        bitmap.serialize(ByteBuffer.wrap(bytes));
+        serialised.put(e.getKey(), bytes);
+        attributeBitmapBytes += 8 + 4 + bytes.length;
+      }
+      attributeBitmaps.add(serialised);
+    }
+  }
+
+  private boolean isDeleted(int ordinal) {
+    return (deleted[ordinal >>> 6] & (1L << ordinal)) != 0;
   }
 
   private void markDeleted(int ordinal) {
@@ -153,15 +253,17 @@ final class SnapshotWriter {
   // ---------------------------------------------------------------- the file
 
   private SnapshotInfo writeSections(Path target) throws IOException {
-    final Kind[] kinds = Kind.values();
-    final long[] lengths = {
-      (long) ordinals * dimension * 4,
-      (long) ordinals * 4,
-      (long) ordinals * (1 + 2 * m) * 4,
-      upperInts * 4,
-      (long) ordinals * 8,
-      (long) deleted.length * 8,
-    };
+    final List<Kind> present = new ArrayList<>();
+    for (Kind kind : Kind.values()) {
+      if (kind.alwaysPresent || attributeValues != null) {
+        present.add(kind);
+      }
+    }
+    final Kind[] kinds = present.toArray(new Kind[0]);
+    final long[] lengths = new long[kinds.length];
+    for (int s = 0; s < kinds.length; s++) {
+      lengths[s] = length(kinds[s]);
+    }
     final int headerLength = SnapshotFormat.headerLength(kinds.length);
     final long[] offsets = new long[kinds.length];
     long end = headerLength;
@@ -203,7 +305,7 @@ final class SnapshotWriter {
     header.putInt(SnapshotFormat.AT_ENTRY_NODE, entryNode);
     header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, entryLevel);
     header.putInt(SnapshotFormat.AT_PUBLISHED, published);
-    header.putInt(SnapshotFormat.AT_RESERVED, 0);
+    header.putInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR, deletedAtLastRepair);
     final List<SnapshotInfo.Section> sections = new ArrayList<>();
     for (int s = 0; s < kinds.length; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
@@ -238,6 +340,29 @@ final class SnapshotWriter {
         entryLevel,
         end,
         sections);
+  }
+
+  private long length(Kind kind) {
+    switch (kind) {
+      case VECTORS:
+        return (long) ordinals * dimension * 4;
+      case NODE_LEVELS:
+        return (long) ordinals * 4;
+      case LINKS_LEVEL0:
+        return (long) ordinals * (1 + 2 * m) * 4;
+      case LINKS_UPPER:
+        return upperInts * 4;
+      case IDS:
+        return (long) ordinals * 8;
+      case TOMBSTONES:
+        return (long) deleted.length * 8;
+      case ATTRIBUTE_VALUES:
+        return (long) ordinals * 4 * 8;
+      case ATTRIBUTE_BITMAPS:
+        return attributeBitmapBytes;
+      default:
+        throw new IllegalStateException("no length for section " + kind);
+    }
   }
 
   private void writeSection(Kind kind) throws IOException {
@@ -284,6 +409,23 @@ final class SnapshotWriter {
           putLong(word);
         }
         break;
+      case ATTRIBUTE_VALUES:
+        for (long[] page : attributeValues) {
+          for (long value : page) {
+            putLong(value);
+          }
+        }
+        break;
+      case ATTRIBUTE_BITMAPS:
+        for (TreeMap<Long, byte[]> field : attributeBitmaps) {
+          putInt(field.size());
+          for (Map.Entry<Long, byte[]> e : field.entrySet()) {
+            putLong(e.getKey());
+            putInt(e.getValue().length);
+            putBytes(e.getValue());
+          }
+        }
+        break;
       default:
         throw new IllegalStateException("no writer for section " + kind);
     }
@@ -325,6 +467,17 @@ final class SnapshotWriter {
       flush();
     }
     buffer.putLong(value);
+  }
+
+  private void putBytes(byte[] src) throws IOException {
+    for (int done = 0; done < src.length; ) {
+      if (!buffer.hasRemaining()) {
+        flush();
+      }
+      final int n = Math.min(src.length - done, buffer.remaining());
+      buffer.put(src, done, n);
+      done += n;
+    }
   }
 
   private void putFloats(float[] src, int offset, int length) throws IOException {

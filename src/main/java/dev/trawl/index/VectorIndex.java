@@ -74,14 +74,43 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
-   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference.
+   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference,
+   * and fills {@link #attributes()} before sharing the index. {@code deletedAtLastRepair} resumes the
+   * repair schedule of the index that was saved.
    */
-  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, Long2LongHashMap idToOrdinal) {
+  VectorIndex(
+      HnswGraph graph,
+      PagedArray<long[]> ordinalIds,
+      Long2LongHashMap idToOrdinal,
+      int deletedAtLastRepair) {
     this.vectors = graph.vectors();
     this.graph = graph;
     this.ordinalIds = ordinalIds;
     this.idToOrdinal = idToOrdinal;
     this.repairThreshold = Builder.DEFAULT_REPAIR_THRESHOLD;
+    this.deletedAtLastRepair = deletedAtLastRepair;
+  }
+
+  /** For snapshots: the deleted count when the last repair pass started. */
+  int deletedAtLastRepair() {
+    return deletedAtLastRepair;
+  }
+
+  /**
+   * For snapshots: copies the attribute values of ordinals {@code [from, to)} into {@code out}, four
+   * per ordinal (author, community, language, flags), under the id lock, so that no item's values are
+   * caught half-changed.
+   */
+  void copyAttributeValues(int from, int to, long[] out, ItemAttributes scratch) {
+    synchronized (idLock) {
+      for (int o = from, i = 0; o < to; o++, i += 4) {
+        attributes.get(o, scratch);
+        out[i] = scratch.author();
+        out[i + 1] = scratch.community();
+        out[i + 2] = scratch.language();
+        out[i + 3] = scratch.flags();
+      }
+    }
   }
 
   /** An empty ordinal-to-id page table in the index's layout. */

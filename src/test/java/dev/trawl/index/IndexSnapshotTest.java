@@ -26,8 +26,9 @@ class IndexSnapshotTest {
   /** An index with removals and updates, built on one thread so it is the same on every run. */
   private static VectorIndex sampleIndex(Metric metric, int n, int dim, int m) {
     final float[][] vectors = Vectors.clustered(n, dim, 8, 17);
+    // no background repair: it would race the snapshot; the explicit repair below covers repaired graphs
     final VectorIndex index =
-        VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5).build();
+        VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5).repairThreshold(1.0).build();
     for (int i = 0; i < n; i++) {
       index.add(1000L + i, vectors[i]);
     }
@@ -40,6 +41,7 @@ class IndexSnapshotTest {
         index.update(1000L + i, replacements[i]);
       }
     }
+    index.repair();
     return index;
   }
 
