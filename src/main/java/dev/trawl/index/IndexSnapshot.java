@@ -20,8 +20,9 @@ import java.nio.file.Path;
  * lock and blocks no one (it holds a node's stripe lock only while copying that node's links). It
  * takes a <i>cut</i>: it reads the entry point, then the number of allocated ordinals {@code N},
  * then which of those ordinals are published (linked and visible to searches). The snapshot holds
- * exactly the nodes published at the cut, with their vectors, ids and links; links to nodes outside
- * the cut are dropped. So:
+ * exactly the nodes published at the cut, with their vectors, ids, links and attributes (values and
+ * bitmaps); links to nodes outside the cut are dropped. (It also takes the stripe locks of the nodes
+ * whose links it copies, and the id lock for a moment per 1,024 items to copy attribute values.) So:
  *
  * <ul>
  *   <li>every item whose {@code add}/{@code update}/{@code upsert} returned before {@code write}
