@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         seconds,
         items / seconds);
 
-    final int[][] truth = exactTruth(index, queryVectors);
+    final long[][] truth = exactTruth(index, queryVectors);
     final SearchBench bench =
         new SearchBench(
             index, queryVectors, K, new SearchBench.Settings(minMillis / 2, minMillis, 3, 1));
@@ -125,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
         "alloc B/query");
     out.flush();
     for (int ef : EFS) {
-      final SearchBench.Result r = bench.measure(ef, bench.recall(truth, ef));
+      final SearchBench.Result r = bench.measure(ef, bench.recall(truth, 0, ef));
       out.printf(
           Locale.ROOT,
           "%6d %9.4f %12.0f %9.1f %9.1f %13.2f%n",
@@ -146,15 +146,13 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Exact top-k ids per query by a full scan: the ground truth. */
-  private static int[][] exactTruth(VectorIndex index, float[][] queries) {
+  private static long[][] exactTruth(VectorIndex index, float[][] queries) {
     final Searcher searcher = index.newSearcher();
     final SearchResults results = new SearchResults(K);
-    final int[][] truth = new int[queries.length][K];
+    final long[][] truth = new long[queries.length][];
     for (int q = 0; q < queries.length; q++) {
-      final int n = searcher.searchExact(queries[q], K, results);
-      for (int i = 0; i < n; i++) {
-        truth[q][i] = (int) results.id(i);
-      }
+      searcher.searchExact(queries[q], K, results);
+      truth[q] = results.idsCopy();
     }
     return truth;
   }

@@ -1,5 +1,7 @@
 package dev.trawl.cli;
 
+import dev.trawl.index.SearchResults;
+import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.vector.Kernels;
 import java.io.PrintWriter;
@@ -119,10 +121,9 @@ final class EvalCommand implements Callable<Integer> {
     if (k <= 0) {
       throw new CliError("--k must be positive, got " + k);
     }
-    if (excludeTrueTop != null) {
-      throw new CliError(
-          "--exclude-true-top is not yet available: it needs the seen filter of dev.trawl.filter,"
-              + " which this build does not include");
+    final int skip = excludeTrueTop == null ? 0 : excludeTrueTop;
+    if (skip < 0) {
+      throw new CliError("--exclude-true-top must not be negative, got " + skip);
     }
     final List<Integer> efList = efList();
     final SearchBench.Settings settings =
@@ -146,16 +147,29 @@ final class EvalCommand implements Callable<Integer> {
               + ", the index has "
               + idx.dimension());
     }
-    final SearchBench bench = new SearchBench(idx, queryFile.readAll(), k, settings);
+    final float[][] queryVectors = queryFile.readAll();
+    final long[][] truthIds = truthIds(truthRows, idx, queryVectors, skip + k, out);
+    long[][] excluded = null;
+    if (skip > 0) {
+      excluded = new long[queryVectors.length][];
+      for (int q = 0; q < excluded.length; q++) {
+        excluded[q] = java.util.Arrays.copyOf(truthIds[q], skip);
+      }
+    }
+    final SearchBench bench = new SearchBench(idx, queryVectors, excluded, k, settings);
     if (!json) {
       out.printf(
           Locale.ROOT,
-          "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%n",
+          "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%s%n",
           idx.size(),
           queryFile.count(),
           k,
           threads,
-          Kernels.BEST.name());
+          Kernels.BEST.name(),
+          skip == 0
+              ? ""
+              : ", each query excluding its true top " + skip + " through a seen filter (recall"
+                  + " against true neighbours " + (skip + 1) + ".." + (skip + k) + ")");
       out.printf(
           Locale.ROOT,
           "%6s %8s %12s %9s %9s %13s%n",
@@ -168,11 +182,50 @@ final class EvalCommand implements Callable<Integer> {
       out.flush();
     }
     for (int ef : efList) {
-      final SearchBench.Result r = bench.measure(ef, bench.recall(truthRows, ef));
+      final SearchBench.Result r = bench.measure(ef, bench.recall(truthIds, skip, ef));
       out.println(json ? toJson(r) : toRow(r));
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * The true neighbour ids, at least {@code depth} per query: the truth file's rows when they are deep
+   * enough, otherwise an exact scan of the index (reported unless --json).
+   */
+  private long[][] truthIds(
+      int[][] rows, VectorIndex idx, float[][] queryVectors, int depth, PrintWriter out) {
+    final long[][] ids = new long[queryVectors.length][];
+    if (rows[0].length >= depth) {
+      for (int q = 0; q < ids.length; q++) {
+        ids[q] = new long[depth];
+        for (int j = 0; j < depth; j++) {
+          ids[q][j] = rows[q][j];
+        }
+      }
+      return ids;
+    }
+    if (!json) {
+      out.printf(
+          Locale.ROOT,
+          "%s holds the top %d per query, %d are needed: computing exact neighbours by brute force%n",
+          truth,
+          rows[0].length,
+          depth);
+      out.flush();
+    }
+    final Searcher searcher = idx.newSearcher();
+    final SearchResults results = new SearchResults(depth);
+    for (int q = 0; q < ids.length; q++) {
+      final int n = searcher.searchExact(queryVectors[q], depth, results);
+      if (n < depth) {
+        throw new CliError(
+            "--exclude-true-top " + (depth - k) + " with --k " + k + " needs " + depth
+                + " neighbours per query, but the index has only " + n + " items");
+      }
+      ids[q] = results.idsCopy();
+    }
+    return ids;
   }
 
   private List<Integer> efList() {

@@ -143,6 +143,37 @@ class CommandsTest {
   }
 
   @Test
+  void evalExcludingTheTrueTopScoresAgainstTheNextNeighboursFromFileOrBruteForce()
+      throws IOException {
+    final ClusteredVectors corpus = new ClusteredVectors(12, 20, 0.5f, 15);
+    final float[][] base = corpus.sample(1500, 16);
+    final float[][] queries = corpus.sample(30, 17);
+    final Path baseFile = TestFiles.fvecs(dir.resolve("base.fvecs"), base);
+    final Path queryFile = TestFiles.fvecs(dir.resolve("q.fvecs"), queries);
+    final int[][] deep = TestFiles.bruteForceL2(base, queries, 20);
+    final Path deepTruth = TestFiles.ivecs(dir.resolve("deep.ivecs"), deep);
+    final int[][] shallow = new int[deep.length][];
+    for (int q = 0; q < deep.length; q++) {
+      shallow[q] = java.util.Arrays.copyOf(deep[q], 10);
+    }
+    final Path shallowTruth = TestFiles.ivecs(dir.resolve("shallow.ivecs"), shallow);
+    final String[] common = {
+      "eval", "--base", baseFile.toString(), "--metric", "l2", "--build-threads", "1",
+      "--queries", queryFile.toString(), "--k", "10", "--ef", "80", "--exclude-true-top", "5",
+      "--warmup-ms", "0", "--min-time-ms", "10", "--repetitions", "1"
+    };
+    final Cli.Run fromFile = Cli.run(concat(common, "--truth", deepTruth.toString()));
+    final Cli.Run bruteForce = Cli.run(concat(common, "--truth", shallowTruth.toString()));
+    for (Cli.Run run : List.of(fromFile, bruteForce)) {
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).contains("excluding its true top 5 through a seen filter");
+      assertThat(recallColumn(run.out())).singleElement().satisfies(r -> assertThat(r).isGreaterThan(0.9));
+    }
+    assertThat(bruteForce.out()).contains("computing exact neighbours by brute force");
+    assertThat(recallColumn(bruteForce.out())).isEqualTo(recallColumn(fromFile.out()));
+  }
+
+  @Test
   void evalRejectsInconsistentInputs() throws IOException {
     final float[][] base = TestFiles.integerVectors(50, 6, 1);
     final Path baseFile = TestFiles.fvecs(dir.resolve("b.fvecs"), base);
@@ -167,9 +198,13 @@ class CommandsTest {
         TrawlCli.EXIT_INPUT,
         "--ef 4 is smaller than --k 5");
     assertOneLineError(
-        Cli.run(concat(common, "--queries", queries.toString(), "--exclude-true-top", "3")),
+        Cli.run(concat(common, "--queries", queries.toString(), "--k", "5", "--exclude-true-top", "-1")),
         TrawlCli.EXIT_INPUT,
-        "--exclude-true-top is not yet available");
+        "--exclude-true-top must not be negative, got -1");
+    assertOneLineError(
+        Cli.run(concat(common, "--queries", queries.toString(), "--k", "5", "--exclude-true-top", "48")),
+        TrawlCli.EXIT_INPUT,
+        "needs 53 neighbours per query, but the index has only 50 items");
     assertOneLineError(
         Cli.run("eval", "--queries", queries.toString(), "--truth", truth.toString()),
         TrawlCli.EXIT_INPUT,
