@@ -212,25 +212,49 @@ class CommandsTest {
   }
 
   @Test
-  void demoOnOneThreadIsReproducibleAndFindsTheTrueNeighbours() {
+  void demoServesReproducibleFeedsThatRespectSeenBlockedAndTakenDownPosts() {
     final String[] args = {
-      "demo",
-      "--items",
-      "2000",
-      "--queries",
-      "50",
-      "--dimension",
-      "16",
-      "--threads",
-      "1",
-      "--min-time-ms",
-      "20"
+      "demo", "--posts", "3000", "--users", "40", "--requests", "100", "--warmup", "60",
+      "--dimension", "16", "--communities", "10", "--show", "3", "--rows", "20", "--min-time-ms", "20"
     };
     final Cli.Run first = Cli.run(args);
     final Cli.Run second = Cli.run(args);
     assertThat(first.exit()).as(first.err()).isZero();
-    assertThat(recallColumn(first.out())).hasSize(4).isEqualTo(recallColumn(second.out()));
-    assertThat(recallColumn(first.out()).get(3)).as("recall@10 at ef 128").isGreaterThan(0.95);
+    assertThat(second.exit()).as(second.err()).isZero();
+    final Matcher check = Pattern.compile("recall@10 ([0-9.]+) at ef=64").matcher(first.out());
+    assertThat(check.find()).as(first.out()).isTrue();
+    assertThat(Double.parseDouble(check.group(1))).isGreaterThan(0.9);
+    assertThat(first.out()).contains("latency p50", "p99", "per stage");
+
+    final FeedCorpus corpus = new FeedCorpus(3000, 16, 10, DemoCommand.NOW_MILLIS, 7);
+    final List<String> feeds = feedLines(first.out());
+    assertThat(feeds).hasSizeGreaterThan(3 * 5);
+    int user = -1;
+    for (String line : feeds) {
+      if (line.startsWith("user ")) {
+        user = Integer.parseInt(line.substring(5, line.indexOf(':')));
+        continue;
+      }
+      final String[] cells = line.strip().split("\\s+");
+      final long post = Long.parseLong(cells[1]);
+      final long author = Long.parseLong(cells[3]);
+      final FeedCorpus.User u = corpus.user(user, 30);
+      assertThat(u.seen()).as("user %d was shown post %d, seen before", user, post).doesNotContain(post);
+      assertThat(author).as("user %d was shown blocked author", user).isNotEqualTo(u.blockedAuthor());
+      assertThat(corpus.isTakenDown(post)).as("post %d was taken down", post).isFalse();
+      assertThat(corpus.author(post)).isEqualTo(author);
+      assertThat(corpus.community(post)).isEqualTo(Long.parseLong(cells[4]));
+    }
+    if (!first.out().contains("degraded:") && !second.out().contains("degraded:")) {
+      assertThat(feedLines(second.out())).isEqualTo(feeds); // same seed, one building thread
+    }
+  }
+
+  /** The printed feeds: each "user N: ..." line followed by its rows. */
+  private static List<String> feedLines(String out) {
+    return out.lines()
+        .filter(l -> l.startsWith("user ") || l.matches("\\s+\\d+\\s+\\d+\\s+[a-z]+\\s+.*"))
+        .toList();
   }
 
   private static List<Double> recallColumn(String out) {
