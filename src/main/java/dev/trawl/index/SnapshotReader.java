@@ -323,6 +323,7 @@ final class SnapshotReader {
   private void checkLevelsAndTombstones(int[] levels, long[] deleted) throws SnapshotException {
     int publishedCount = 0;
     int maxLevel = -1;
+    int maxLiveLevel = -1;
     long upperInts = 0;
     int deletedCount = 0;
     for (int o = 0; o < ordinals; o++) {
@@ -333,6 +334,9 @@ final class SnapshotReader {
       if (level >= 0) {
         publishedCount++;
         maxLevel = Math.max(maxLevel, level);
+        if (!isSet(deleted, o)) {
+          maxLiveLevel = Math.max(maxLiveLevel, level);
+        }
         upperInts += (long) level * (1 + m);
       } else if (!isSet(deleted, o)) {
         throw corrupt("node " + o + " is unpublished but not marked deleted");
@@ -349,10 +353,12 @@ final class SnapshotReader {
           "counts disagree with the header: " + publishedCount + " published and " + (ordinals - deletedCount)
               + " live nodes, header says " + published + " and " + live);
     }
-    if (entryNode >= 0 && (levels[entryNode] != entryLevel || entryLevel != maxLevel)) {
+    // the entry is the highest live node; only when every node is deleted may it be a deleted one
+    final int expectedEntryLevel = maxLiveLevel >= 0 ? maxLiveLevel : maxLevel;
+    if (entryNode >= 0 && (levels[entryNode] != entryLevel || entryLevel != expectedEntryLevel)) {
       throw corrupt(
           "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel
-              + ", highest level is " + maxLevel);
+              + ", highest live level is " + expectedEntryLevel);
     }
     final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
     if (upper.length() != upperInts * 4) {

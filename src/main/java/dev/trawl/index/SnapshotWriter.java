@@ -109,8 +109,9 @@ final class SnapshotWriter {
     }
     int best = entry >= 0 && entry < ordinals ? entry : -1;
     for (int o = 0; o < ordinals; o++) {
-      // a node published after the entry was read may have a higher level: the highest one leads
-      if (levels[o] >= 0 && (best < 0 || levels[o] > levels[best])) {
+      // a node published after the entry was read may have a higher level: the highest one leads.
+      // Deleted nodes never take over: repair moves the entry off a deleted node, and so does this.
+      if (levels[o] >= 0 && (best < 0 || levels[o] > levels[best]) && !graph.isDeleted(o)) {
         best = o;
       }
     }

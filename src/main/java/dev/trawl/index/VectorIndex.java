@@ -83,6 +83,8 @@ public final class VectorIndex implements IdResolver {
     this.ordinalIds = ordinalIds;
     this.idToOrdinal = idToOrdinal;
     this.repairThreshold = Builder.DEFAULT_REPAIR_THRESHOLD;
+    // a snapshot is a settled graph: deletions made after loading count towards the next repair
+    this.deletedAtLastRepair = graph.deletedCount();
   }
 
   /** An empty ordinal-to-id page table in the index's layout. */

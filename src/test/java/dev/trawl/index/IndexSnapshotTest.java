@@ -26,9 +26,7 @@ class IndexSnapshotTest {
   /** An index with removals and updates, built on one thread so it is the same on every run. */
   private static VectorIndex sampleIndex(Metric metric, int n, int dim, int m) {
     final float[][] vectors = Vectors.clustered(n, dim, 8, 17);
-    // no background repair: it would race the snapshot; the explicit repair below covers repaired graphs
-    final VectorIndex index = VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5)
-        .repairThreshold(1.0).build();
+    final VectorIndex index = VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5).build();
     for (int i = 0; i < n; i++) {
       index.add(1000L + i, vectors[i]);
     }
@@ -41,6 +39,8 @@ class IndexSnapshotTest {
         index.update(1000L + i, replacements[i]);
       }
     }
+    // waits for any background repair the removals started, then repairs the rest, so the graph is
+    // settled before it is snapshotted
     index.repair();
     return index;
   }
