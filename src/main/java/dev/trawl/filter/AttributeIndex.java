@@ -75,6 +75,15 @@ public final class AttributeIndex {
     values.ensureCapacity(ordinals);
   }
 
+  /** Bytes held: the per-ordinal attribute values and every bitmap index. */
+  public long memoryBytes() {
+    return values.capacity() * FIELDS * Long.BYTES
+        + authors.memoryBytes()
+        + communities.memoryBytes()
+        + languages.memoryBytes()
+        + flags.memoryBytes();
+  }
+
   /** Indexes a fresh {@code ordinal} (no attributes yet) with {@code attributes}. */
   public void set(int ordinal, ItemAttributes attributes) {
     final long[] page = values.page(ordinal);

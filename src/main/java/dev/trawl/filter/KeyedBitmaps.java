@@ -26,6 +26,17 @@ public final class KeyedBitmaps {
     this.name = name;
   }
 
+  /** Bytes held by the bitmaps (their serialized size, a close estimate of their heap size). */
+  public long memoryBytes() {
+    synchronized (bitmaps) {
+      long bytes = (long) bitmaps.capacity() * 2 * Long.BYTES;
+      for (RoaringBitmap bitmap : bitmaps.values()) {
+        bytes += bitmap.getLongSizeInBytes();
+      }
+      return bytes;
+    }
+  }
+
   /** Records that {@code ordinal} carries {@code key}. */
   public void add(long key, int ordinal) {
     synchronized (bitmaps) {

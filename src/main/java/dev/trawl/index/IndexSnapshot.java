@@ -18,11 +18,13 @@ import java.nio.file.Path;
  *
  * {@link #write} runs while other threads search, add, update and remove; it takes no index-wide
  * lock and blocks no one (it holds a node's stripe lock only while copying that node's links). It
- * takes a <i>cut</i>: it reads the entry point, then the number of allocated ordinals {@code N},
- * then which of those ordinals are published (linked and visible to searches). The snapshot holds
- * exactly the nodes published at the cut, with their vectors, ids, links and attributes (values and
- * bitmaps); links to nodes outside the cut are dropped. (It also takes the stripe locks of the nodes
- * whose links it copies, and the id lock for a moment per 1,024 items to copy attribute values.) So:
+ * takes a <i>cut</i>: it reads the entry point, copies the link lists of the published nodes, then
+ * reads the number of allocated ordinals {@code N} and which of those are published (linked and
+ * visible to searches). The snapshot holds exactly the nodes published at the cut, with their
+ * vectors, ids, links and attributes (values and bitmaps). Because a node is linked to only once it
+ * is published, every node a copied list names is in the cut, so concurrent inserts cost the
+ * snapshot no links. (It also takes each node's stripe lock while copying its lists, and the id lock
+ * for a moment per 1,024 items to copy attribute values.) So:
  *
  * <ul>
  *   <li>every item whose {@code add}/{@code update}/{@code upsert} returned before {@code write}

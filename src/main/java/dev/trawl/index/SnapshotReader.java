@@ -565,7 +565,10 @@ final class SnapshotReader {
               + live);
     }
     if (entryNode >= 0 && levels[entryNode] != entryLevel) {
-      // (the entry need not be on the highest level: a repair moves it off a deleted node)
+      // The entry need not be the highest node, nor the highest live one: a repair moves it off a
+      // deleted node, an entry removed since the last repair is still the entry, and a node deleted
+      // while a live snapshot is cut may be recorded as deleted after it was chosen. Any published
+      // node is a valid start for the walk.
       throw corrupt(
           "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel);
     }

@@ -24,10 +24,12 @@ import org.agrona.collections.Long2LongHashMap;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Writes one snapshot of a live index: takes the cut (see {@link IndexSnapshot}), streams the
- * sections to a temporary file next to the target through one direct buffer, checksumming as it
- * goes, writes the header last, forces the file to disk, renames it over the target atomically and
- * forces the directory. One writer per call; allocates a few arrays of one entry per ordinal.
+ * Writes one snapshot of a live index: copies the link lists, takes the cut (see {@link
+ * IndexSnapshot}), streams the sections to a temporary file next to the target through one direct
+ * buffer, checksumming as it goes, writes the header last, forces the file to disk, renames it over
+ * the target atomically and forces the directory. One writer per call; allocates a copy of the link
+ * lists (about the size of the file's link sections), the attribute values and a few arrays of one
+ * entry per ordinal.
  */
 final class SnapshotWriter {
   private static final int BUFFER_BYTES = 1 << 20;
@@ -41,6 +43,10 @@ final class SnapshotWriter {
   // the cut
   private int ordinals;
   private int[] levels;
+  /** Copied level-0 lists by page of 1,024 nodes, {@code 1 + 2M} ints per node (count, links). */
+  private int[][] links0;
+  /** Copied upper lists per node of level L >= 1: L blocks of {@code 1 + M} ints; else null. */
+  private int[][] upperLinks;
   private long[] deleted;
   private int entryNode = -1;
   private int entryLevel = -1;
@@ -121,11 +127,35 @@ final class SnapshotWriter {
    */
   private void takeCut() {
     final int entry = graph.entryNode(); // read first: the entry node is published before it is set
+    // Copy the link lists before deciding which nodes are in: every node a copied list names was
+    // published before the copy (a node is linked to only once published), so it is published when
+    // the levels are read below, and in the cut. Links are lost only for the few nodes published
+    // while the lists were being copied, whose lists are copied afterwards.
+    final int copied = graph.size();
+    links0 = new int[(copied + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT][];
+    upperLinks = new int[copied][];
+    final int[] copiedLevels = new int[copied];
+    final int[] scratch = new int[2 * m];
+    for (int o = 0; o < copied; o++) {
+      copiedLevels[o] = graph.publishedLevel(o);
+      if (copiedLevels[o] >= 0) {
+        copyLinks(o, copiedLevels[o], scratch);
+      }
+    }
     ordinals = graph.size();
     levels = new int[ordinals];
     deleted = new long[(ordinals + 63) >>> 6];
     for (int o = 0; o < ordinals; o++) {
       levels[o] = graph.publishedLevel(o);
+    }
+    if (ordinals > copied) {
+      links0 = java.util.Arrays.copyOf(links0, (ordinals + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT);
+      upperLinks = java.util.Arrays.copyOf(upperLinks, ordinals);
+    }
+    for (int o = 0; o < ordinals; o++) {
+      if (levels[o] >= 0 && (o >= copied || copiedLevels[o] < 0)) {
+        copyLinks(o, levels[o], scratch);
+      }
     }
     int best = entry >= 0 && entry < ordinals && levels[entry] >= 0 ? entry : -1;
     for (int o = 0; o < ordinals; o++) {
@@ -244,6 +274,29 @@ final class SnapshotWriter {
 
   private boolean isDeleted(int ordinal) {
     return (deleted[ordinal >>> 6] & (1L << ordinal)) != 0;
+  }
+
+  /** Copies {@code node}'s lists on levels {@code 0..level}, each under the node's stripe lock. */
+  private void copyLinks(int node, int level, int[] scratch) {
+    final int stride0 = 1 + 2 * m;
+    final int page = node >>> VectorStore.PAGE_SHIFT;
+    if (links0[page] == null) {
+      links0[page] = new int[stride0 << VectorStore.PAGE_SHIFT];
+    }
+    final int base = (node & (VectorStore.PAGE_SIZE - 1)) * stride0;
+    final int count0 = graph.copyLinks(node, 0, scratch);
+    links0[page][base] = count0;
+    System.arraycopy(scratch, 0, links0[page], base + 1, count0);
+    if (level > 0) {
+      final int[] upper = new int[level * (1 + m)];
+      for (int l = 1; l <= level; l++) {
+        final int at = (l - 1) * (1 + m);
+        final int count = graph.copyLinks(node, l, scratch);
+        upper[at] = count;
+        System.arraycopy(scratch, 0, upper, at + 1, count);
+      }
+      upperLinks[node] = upper;
+    }
   }
 
   private void markDeleted(int ordinal) {
@@ -438,9 +491,17 @@ final class SnapshotWriter {
   private void putLinks(int node, int level, int[] scratch, int slots) throws IOException {
     int kept = 0;
     if (levels[node] >= level) {
-      final int count = graph.copyLinks(node, level, scratch);
-      for (int i = 0; i < count; i++) {
-        final int target = scratch[i];
+      final int[] list;
+      final int base;
+      if (level == 0) {
+        list = links0[node >>> VectorStore.PAGE_SHIFT];
+        base = (node & (VectorStore.PAGE_SIZE - 1)) * (1 + 2 * m);
+      } else {
+        list = upperLinks[node];
+        base = (level - 1) * (1 + m);
+      }
+      for (int i = 1, count = list[base]; i <= count; i++) {
+        final int target = list[base + i];
         if (target >= 0 && target < ordinals && levels[target] >= level) {
           scratch[kept++] = target;
         }

@@ -69,6 +69,7 @@ public final class VectorIndex implements IdResolver {
     this.idToOrdinal = newIdMap(b.expectedItems);
     graph.reserve(b.expectedItems);
     ordinalIds.ensureCapacity(b.expectedItems);
+    attributes.ensureCapacity(b.expectedItems);
     this.repairThreshold = b.repairThreshold;
   }
 
@@ -390,15 +391,18 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages
-   * and the id map's tables. Counts reserved capacity; an estimate taken without locking the graph.
+   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages,
+   * the id map's tables and the attribute indexes. Counts reserved capacity; an estimate taken without locking the graph.
    */
   public long memoryBytes() {
     final long idMapBytes;
     synchronized (idLock) {
       idMapBytes = (long) idToOrdinal.capacity() * 2 * Long.BYTES;
     }
-    return graph.memoryBytes() + ordinalIds.capacity() * Long.BYTES + idMapBytes;
+    return graph.memoryBytes()
+        + ordinalIds.capacity() * Long.BYTES
+        + idMapBytes
+        + attributes.memoryBytes();
   }
 
   /** A new searcher: one per thread, reused for every query. */

@@ -403,8 +403,18 @@ public final class Pipeline {
         tasks[i] = task;
         replacedTasks.incrementAndGet();
       }
-      if (!gateOpen(s, ctx, out) || start >= ctx.deadlineNanos) {
+      if (!gateOpen(s, ctx, out)) {
         task.disarm(generation);
+        continue;
+      }
+      if (start >= ctx.deadlineNanos) {
+        // query hydrators used up the budget: a required source fails, an optional one is skipped
+        task.disarm(generation);
+        if (s.required) {
+          sourceTimedOut(s, ctx, out, s.options.timeoutNanos());
+        }
+        s.metrics.skipped.incrementAndGet();
+        out.skippedForDeadline();
         continue;
       }
       task.arm(generation);

@@ -5,7 +5,7 @@ package dev.trawl.pipeline;
  * failed. Thrown by {@link Pipeline#execute}; also thrown by a stage, through
  * {@link #badRequest(String)}, to say the request itself is invalid.
  *
- * <p>Only created on failure paths (it allocates, like any exception).
+ * <p>Immutable and thread-safe. Only created on failure paths (it allocates, like any exception).
  */
 public final class PipelineException extends RuntimeException {
   private static final long serialVersionUID = 1L;

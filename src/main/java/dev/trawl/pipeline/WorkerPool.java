@@ -3,6 +3,7 @@ package dev.trawl.pipeline;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -12,7 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * park/unpark instead of locks and conditions (a {@code ThreadPoolExecutor} allocates a queue node
  * per task and a condition node whenever a worker waits).
  *
- * <p>Workers spin briefly, then park; {@link #execute} unparks an idle worker. {@link #shared()} is
+ * <p>Workers spin briefly, then park; {@link #execute} claims one parked worker (a CAS on its idle
+ * flag, so back-to-back tasks wake different workers) and unparks it. {@link #shared()} is
  * a process-wide pool of {@code max(2, availableProcessors)} threads used by pipelines by default.
  *
  * <p><b>Thread-safe. Allocation:</b> none per task; threads and the queue are created up front.
@@ -77,8 +79,10 @@ public final class WorkerPool implements Executor, AutoCloseable {
     if (!queue.offer(task)) {
       throw new RejectedExecutionException("worker pool queue is full (" + queue.capacity() + ")");
     }
+    // Claim one parked worker per task: two tasks submitted back to back must wake two workers,
+    // not the same one twice.
     for (Worker w : workers) {
-      if (w.idle) {
+      if (w.idle.get() && w.idle.compareAndSet(true, false)) {
         LockSupport.unpark(w.thread);
         return;
       }
@@ -112,7 +116,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
 
     private final WorkerPool pool;
     Thread thread;
-    volatile boolean idle;
+    final AtomicBoolean idle = new AtomicBoolean();
 
     Worker(WorkerPool pool) {
       this.pool = pool;
@@ -143,11 +147,11 @@ public final class WorkerPool implements Executor, AutoCloseable {
         // Dekker pair with execute(): we publish idle, then re-read the queue; the submitter
         // publishes the task, then reads idle. One of us sees the other. The timed park is a
         // safety net only.
-        idle = true;
+        idle.set(true);
         if (q.isEmpty() && !pool.closed) {
           LockSupport.parkNanos(this, PARK_NANOS);
         }
-        idle = false;
+        idle.set(false);
         spins = 0;
       }
     }

@@ -18,6 +18,11 @@ import org.HdrHistogram.Histogram;
  * allocate nothing; {@link #copy} allocates a full copy and is meant for reporting.
  */
 public final class ComparisonWindow {
+  /** The primary's side. */
+  public static final int SIDE_A = 0;
+  /** The candidate's side (or the primary's re-run in an A/A window). */
+  public static final int SIDE_B = 1;
+
   private final ShadowSchema schema;
   private final ComparisonConfig config;
   private final AtomicLong dropped = new AtomicLong();
@@ -25,6 +30,7 @@ public final class ComparisonWindow {
   private long pagesCompared;
   final PairedStat failed = new PairedStat();
   final PairedStat timedOut = new PairedStat();
+  final PairedStat latencyMicros = new PairedStat();
   final RunningStat overlap = new RunningStat();
   final RunningStat jaccard = new RunningStat();
   final RunningStat rbo = new RunningStat();
@@ -39,6 +45,8 @@ public final class ComparisonWindow {
   final long[] filterRemovedA;
   final long[] filterInB;
   final long[] filterRemovedB;
+  final boolean[] pooledFunnelA;
+  final boolean[] pooledFunnelB;
   final long[] scoresA;
   final long[] scoresB;
   final long[] rankShiftCounts;
@@ -57,6 +65,8 @@ public final class ComparisonWindow {
     filterRemovedA = new long[schema.filterCount()];
     filterInB = new long[schema.filterCount()];
     filterRemovedB = new long[schema.filterCount()];
+    pooledFunnelA = new boolean[schema.filterCount()];
+    pooledFunnelB = new boolean[schema.filterCount()];
     scoresA = new long[config.scoreBins().count()];
     scoresB = new long[config.scoreBins().count()];
     rankShiftCounts = new long[2 * config.maxRankShift() + 1];
@@ -77,6 +87,7 @@ public final class ComparisonWindow {
     pagesCompared = o.pagesCompared;
     failed.copyFrom(o.failed);
     timedOut.copyFrom(o.timedOut);
+    latencyMicros.copyFrom(o.latencyMicros);
     overlap.copyFrom(o.overlap);
     jaccard.copyFrom(o.jaccard);
     rbo.copyFrom(o.rbo);
@@ -95,6 +106,8 @@ public final class ComparisonWindow {
     System.arraycopy(o.filterRemovedA, 0, filterRemovedA, 0, filterRemovedA.length);
     System.arraycopy(o.filterInB, 0, filterInB, 0, filterInB.length);
     System.arraycopy(o.filterRemovedB, 0, filterRemovedB, 0, filterRemovedB.length);
+    System.arraycopy(o.pooledFunnelA, 0, pooledFunnelA, 0, pooledFunnelA.length);
+    System.arraycopy(o.pooledFunnelB, 0, pooledFunnelB, 0, pooledFunnelB.length);
     System.arraycopy(o.scoresA, 0, scoresA, 0, scoresA.length);
     System.arraycopy(o.scoresB, 0, scoresB, 0, scoresB.length);
     System.arraycopy(o.rankShiftCounts, 0, rankShiftCounts, 0, rankShiftCounts.length);
@@ -125,6 +138,7 @@ public final class ComparisonWindow {
     failed.add(a.outcome() == RunRecord.FAILED ? 1 : 0, b.outcome() == RunRecord.FAILED ? 1 : 0);
     timedOut.add(a.timedOut() ? 1 : 0, b.timedOut() ? 1 : 0);
     final long highest = config.highestLatencyNanos();
+    latencyMicros.add(a.totalNanos() / 1000.0, b.totalNanos() / 1000.0);
     totalA.recordValue(Math.min(highest, a.totalNanos()));
     totalB.recordValue(Math.min(highest, b.totalNanos()));
     for (int s = 0; s < stageA.length; s++) {
@@ -162,6 +176,54 @@ public final class ComparisonWindow {
     final long[] shifts = c.rankShiftCounts();
     for (int i = 0; i < shifts.length; i++) {
       rankShiftCounts[i] += shifts[i];
+    }
+  }
+
+  /**
+   * Adds pooled funnel counts of a filter to one side, for systems that count per window rather than
+   * per request (see {@link CumulativeStats}). Used by the report when no run reported the filter.
+   *
+   * @throws IllegalArgumentException on a bad side, slot or counts
+   */
+  public synchronized void addPooledFunnel(int side, int filterSlot, long in, long removed) {
+    checkSide(side);
+    if (filterSlot < 0 || filterSlot >= filterInA.length) {
+      throw new IllegalArgumentException("filter slot " + filterSlot + " outside [0, " + filterInA.length + ")");
+    }
+    if (in < 0 || removed < 0 || removed > in) {
+      throw new IllegalArgumentException("need 0 <= removed <= in, got in=" + in + " removed=" + removed);
+    }
+    if (side == SIDE_A) {
+      filterInA[filterSlot] += in;
+      filterRemovedA[filterSlot] += removed;
+      pooledFunnelA[filterSlot] = true;
+    } else {
+      filterInB[filterSlot] += in;
+      filterRemovedB[filterSlot] += removed;
+      pooledFunnelB[filterSlot] = true;
+    }
+  }
+
+  /**
+   * Adds a stage's latency histogram (nanoseconds) to one side; values above the configured highest
+   * latency are clamped. Allocates (iterates the histogram); for reporting.
+   */
+  public synchronized void addStageLatency(int side, int stageSlot, Histogram nanos) {
+    checkSide(side);
+    if (stageSlot < 0 || stageSlot >= stageA.length) {
+      throw new IllegalArgumentException("stage slot " + stageSlot + " outside [0, " + stageA.length + ")");
+    }
+    final Histogram target = side == SIDE_A ? stageA[stageSlot] : stageB[stageSlot];
+    final long highest = config.highestLatencyNanos();
+    for (org.HdrHistogram.HistogramIterationValue v : nanos.recordedValues()) {
+      target.recordValueWithCount(
+          Math.min(highest, Math.max(0, v.getValueIteratedTo())), v.getCountAtValueIteratedTo());
+    }
+  }
+
+  private static void checkSide(int side) {
+    if (side != SIDE_A && side != SIDE_B) {
+      throw new IllegalArgumentException("side must be SIDE_A (0) or SIDE_B (1), got " + side);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.trawl.shadow;
 
 import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
@@ -23,12 +24,15 @@ import java.util.List;
  * <p>Seeds: the context keeps the captured request's seed, XOR-ed with the run's salt (0 for the
  * candidate, {@link ShadowMode#NOISE_SEED_SALT} for the A/A re-run).
  *
+ * <p>As {@link CumulativeStats} it reports the pipeline's per-filter funnel and per-stage latency
+ * over a window, from the pipeline's own metrics: give each lane its own pipeline instance.
+ *
  * <p><b>Thread-safe</b> (per-job state holds the context and result). <b>Allocation:</b> none per run
  * in steady state (the pipeline's own guarantee), except with {@code traceFunnel}, which switches on
  * the pipeline's trace for every run to record each filter's funnel: meant for offline replay.
  */
-public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> {
-  /** A job's pipeline context and result. */
+public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State>, CumulativeStats {
+  /** A job's pipeline context and result; owned by one job at a time (not thread-safe). */
   public static final class State {
     final RequestContext ctx;
     final PipelineResult result = new PipelineResult();
@@ -112,6 +116,18 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
     if (traceFunnel && state.result.trace() != null) {
       funnel(state.result.trace(), out);
     }
+  }
+
+  /** A snapshot of the pipeline's metrics (see {@link CumulativeStats}). */
+  @Override
+  public Object mark() {
+    return pipeline.metrics();
+  }
+
+  /** Adds the pipeline's filter funnels and stage latencies since {@code mark} to one side. */
+  @Override
+  public void addSince(Object mark, ComparisonWindow window, int side) {
+    PipelineShadow.addMetricsSince(pipeline, (MetricsSnapshot) mark, schema, window, side);
   }
 
   private void funnel(Trace trace, RunRecord out) {

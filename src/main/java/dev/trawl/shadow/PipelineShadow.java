@@ -1,6 +1,7 @@
 package dev.trawl.shadow;
 
 import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
@@ -29,7 +30,10 @@ import org.agrona.collections.LongHashSet;
 public final class PipelineShadow {
   private PipelineShadow() {}
 
-  /** The union of the pipelines' source names and filter names, in declaration order. */
+  /**
+   * The union of the pipelines' source, filter and stage names, in declaration order. Side-effect
+   * stages are left out: they never run in a shadow lane.
+   */
   public static ShadowSchema schema(Pipeline... pipelines) {
     final ShadowSchema.Builder b = ShadowSchema.builder();
     for (Pipeline p : pipelines) {
@@ -40,19 +44,89 @@ public final class PipelineShadow {
         if (s.kind() == StageKind.FILTER) {
           b.filter(s.name());
         }
+        if (s.kind() != StageKind.SIDE_EFFECT) {
+          b.stage(s.name());
+        }
       }
     }
     return b.build();
   }
 
   /**
-   * Records the primary's page into a run record.
+   * Records the primary's page into a run record; as {@link CumulativeStats} it reports the primary
+   * pipeline's filter funnels and stage latencies (over all its traffic, not only the sample).
    *
    * @throws IllegalArgumentException if a source of {@code primary} is not in {@code schema}
    */
-  public static PrimaryRecorder<RequestContext, PipelineResult> recorder(Pipeline primary, ShadowSchema schema) {
-    final int[] slots = sourceSlots(primary, schema);
-    return (request, result, out) -> copyPage(result, slots, out);
+  public static PipelineRecorder recorder(Pipeline primary, ShadowSchema schema) {
+    return new PipelineRecorder(primary, schema);
+  }
+
+  /** The primary's recorder: see {@link #recorder}. Thread-safe; {@code record} allocates nothing. */
+  public static final class PipelineRecorder
+      implements PrimaryRecorder<RequestContext, PipelineResult>, CumulativeStats {
+    private final Pipeline pipeline;
+    private final ShadowSchema schema;
+    private final int[] slots;
+
+    private PipelineRecorder(Pipeline pipeline, ShadowSchema schema) {
+      this.pipeline = pipeline;
+      this.schema = schema;
+      this.slots = sourceSlots(pipeline, schema);
+    }
+
+    @Override
+    public void record(RequestContext request, PipelineResult result, RunRecord out) {
+      copyPage(result, slots, out);
+    }
+
+    @Override
+    public Object mark() {
+      return pipeline.metrics();
+    }
+
+    @Override
+    public void addSince(Object mark, ComparisonWindow window, int side) {
+      addMetricsSince(pipeline, (MetricsSnapshot) mark, schema, window, side);
+    }
+  }
+
+  /**
+   * Adds a pipeline's per-filter funnel and per-stage latency growth since {@code mark} to one side
+   * of {@code window}. Allocates; for reporting.
+   */
+  static void addMetricsSince(
+      Pipeline pipeline, MetricsSnapshot mark, ShadowSchema schema, ComparisonWindow window, int side) {
+    for (StageStats now : pipeline.metrics().stages()) {
+      final StageStats before = find(mark, now.name());
+      final int filter = schema.filterSlot(now.name());
+      if (now.kind() == StageKind.FILTER && filter >= 0) {
+        final long in = now.candidatesIn() - (before == null ? 0 : before.candidatesIn());
+        final long removed = now.removed() - (before == null ? 0 : before.removed());
+        if (in > 0) {
+          window.addPooledFunnel(side, filter, in, Math.max(0, Math.min(in, removed)));
+        }
+      }
+      final int stage = schema.stageSlot(now.name());
+      if (stage >= 0) {
+        final org.HdrHistogram.Histogram h = now.latency().copy();
+        if (before != null) {
+          h.subtract(before.latency());
+        }
+        if (h.getTotalCount() > 0) {
+          window.addStageLatency(side, stage, h);
+        }
+      }
+    }
+  }
+
+  private static StageStats find(MetricsSnapshot snapshot, String name) {
+    for (StageStats s : snapshot.stages()) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
   }
 
   /**

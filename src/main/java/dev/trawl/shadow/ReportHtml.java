@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Renders a {@link ShadowReport} as one self-contained HTML page: the metric table and three inline
  * SVG plots (score histograms, rank-shift histogram, end-to-end latency CDFs). No scripts, no external
- * resources, so the file can be attached to a review as is. Stateless.
+ * resources, so the file can be attached to a review as is. Stateless and thread-safe; allocates.
  */
 final class ReportHtml {
   private static final int W = 640;
@@ -99,17 +99,32 @@ final class ReportHtml {
     close(sb);
   }
 
+  /** Latency CDFs on a log x axis: tails span decades, and a linear axis hides everything but them. */
   private static void latencyCdf(StringBuilder sb, ShadowReport r) {
     final double[] pct = ShadowReport.cdfPercentiles();
     final double[][] sides = {r.latencyCdf(0), r.latencyCdf(1), r.latencyCdf(2)};
     final String[] colours = {PRIMARY, CANDIDATE, RERUN};
     final String[] names = {"primary", "candidate", "primary A/A re-run"};
-    double maxUs = 0;
-    for (double[] s : sides) {
-      maxUs = Math.max(maxUs, max(s));
+    double lo = Double.MAX_VALUE;
+    double hi = 0;
+    for (double[] side : sides) {
+      for (double v : side) {
+        if (v > 0) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
     }
     open(sb, "latency CDF");
-    if (maxUs > 0) {
+    if (hi > 0) {
+      final double logLo = Math.floor(Math.log10(lo));
+      final double logHi = Math.max(logLo + 1, Math.ceil(Math.log10(hi)));
+      for (double decade = logLo; decade <= logHi; decade++) {
+        final double x = PAD + (W - 2 * PAD) * (decade - logLo) / (logHi - logLo);
+        sb.append(String.format(Locale.ROOT,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, PAD, x, H - PAD));
+        axisLabel(sb, x, H - PAD + 14, duration(Math.pow(10, decade)));
+      }
       for (int s = 0; s < sides.length; s++) {
         if (sides[s].length == 0) {
           continue;
@@ -117,17 +132,17 @@ final class ReportHtml {
         sb.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colours[s])
             .append("\" points=\"");
         for (int i = 0; i < pct.length; i++) {
-          final double x = PAD + (W - 2 * PAD) * sides[s][i] / maxUs;
+          final double v = Math.max(Math.pow(10, logLo), sides[s][i]);
+          final double x = PAD + (W - 2 * PAD) * (Math.log10(v) - logLo) / (logHi - logLo);
           final double y = H - PAD - (H - 2 * PAD) * pct[i] / 100.0;
           sb.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
         }
         sb.append("\"/>\n");
-        legend(sb, names[s], colours[s], s);
+        legend(sb, names[s], colours[s], s + 4);
       }
     }
-    axisLabel(sb, PAD, H - PAD + 14, "0 us");
-    axisLabel(sb, W - PAD, H - PAD + 14, fmt(maxUs) + " us");
     axisLabel(sb, PAD - 4, PAD - 6, "100%");
+    axisLabel(sb, PAD - 14, H - PAD, "0%");
     close(sb);
   }
 
@@ -165,6 +180,17 @@ final class ReportHtml {
   private static void axisLabel(StringBuilder sb, double x, double y, String text) {
     sb.append(String.format(Locale.ROOT,
         "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n", x, y, esc(text)));
+  }
+
+  /** A decade of microseconds as a short label: 100 us, 10 ms, 1 s. */
+  private static String duration(double micros) {
+    if (micros >= 1e6) {
+      return String.format(Locale.ROOT, "%.0f s", micros / 1e6);
+    }
+    if (micros >= 1e3) {
+      return String.format(Locale.ROOT, "%.0f ms", micros / 1e3);
+    }
+    return micros >= 1 ? String.format(Locale.ROOT, "%.0f us", micros) : fmt(micros) + " us";
   }
 
   private static double[] proportions(long[] counts) {

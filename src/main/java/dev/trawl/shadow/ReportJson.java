@@ -2,7 +2,7 @@ package dev.trawl.shadow;
 
 import dev.trawl.shadow.metrics.FixedBins;
 
-/** Renders a {@link ShadowReport} as JSON ({@code NaN} becomes {@code null}). Stateless. */
+/** Renders a {@link ShadowReport} as JSON ({@code NaN} becomes {@code null}). Stateless, thread-safe. */
 final class ReportJson {
   private ReportJson() {}
 

@@ -3,7 +3,7 @@ package dev.trawl.shadow;
 import java.util.List;
 import java.util.Locale;
 
-/** Renders a {@link ShadowReport} as a fixed-width text summary for a terminal. Stateless. */
+/** Renders a {@link ShadowReport} as fixed-width text for a terminal. Stateless, thread-safe. */
 final class ReportText {
   private ReportText() {}
 

@@ -59,6 +59,8 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private volatile double sampleRate;
   private volatile ComparisonWindow ab;
   private volatile ComparisonWindow aa;
+  private final LaneStats laneStats;
+  private volatile Object[] marks;
 
   /** One in-flight request: the primary's answer and each lane's state and answer. */
   private static final class Job<H> {
@@ -94,7 +96,19 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       all.add(new Job<>(schema, config, BoundLane.bind(b.candidateLane),
           b.noiseLane == null ? null : BoundLane.bind(b.noiseLane)));
     }
+    // the primary's own counters if its recorder keeps them, else the A/A instance's (same config)
+    laneStats = LaneStats.of(b.recorder instanceof CumulativeStats ? b.recorder : b.noiseLane,
+        b.candidateLane, b.noiseLane);
+    marks = laneStats.mark();
     slots = new BoundedSlots<>(all, b.workers, "trawl-shadow-" + title, this::process);
+  }
+
+  /** Builds a report from copies of the windows plus what the lanes' own counters grew since {@code m}. */
+  private ShadowReport build(ComparisonWindow abWindow, ComparisonWindow aaWindow, Object[] m) {
+    final ComparisonWindow abCopy = abWindow.copy();
+    final ComparisonWindow aaCopy = aaWindow == null ? null : aaWindow.copy();
+    laneStats.addSince(m, abCopy, aaCopy);
+    return ShadowReport.of(title, abCopy, aaCopy, policy);
   }
 
   /**
@@ -189,8 +203,8 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   }
 
   /** A report of the current window (which keeps accumulating). */
-  public ShadowReport report() {
-    return ShadowReport.of(title, ab, aa, policy);
+  public synchronized ShadowReport report() {
+    return build(ab, aa, marks);
   }
 
   /**
@@ -198,11 +212,15 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * switch may still land in the old window; they are then in neither report.
    */
   public synchronized ShadowReport rollWindow() {
+    // cumulative counters are marked at the switch; runs in flight then land on either side
     final ComparisonWindow oldAb = ab;
     final ComparisonWindow oldAa = aa;
+    final Object[] oldMarks = marks;
+    final Object[] newMarks = laneStats.mark();
     ab = new ComparisonWindow(schema, config);
     aa = oldAa == null ? null : new ComparisonWindow(schema, config);
-    return ShadowReport.of(title, oldAb, oldAa, policy);
+    marks = newMarks;
+    return build(oldAb, oldAa, oldMarks);
   }
 
   /**
@@ -219,7 +237,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return slots.workerThreadIds();
   }
 
-  /** Stops the workers; queued jobs are abandoned. Offers after close are ignored. */
+  /** Stops the workers; queued jobs are abandoned. Offers after close are counted as dropped. */
   @Override
   public void close() {
     slots.close();

@@ -18,6 +18,10 @@ import java.nio.file.Path;
  *     .run(Path.of("requests.trq"));
  * }</pre>
  *
+ * <p>Lanes that implement {@link CumulativeStats} (such as {@link PipelineLane}) also contribute
+ * per-stage latencies and pooled filter funnels; give each lane its own pipeline instance so their
+ * counters do not mix.
+ *
  * <p>Runs are sequential (baseline, candidate, then the A/A re-run, per request), so latencies are
  * measured under the same conditions for all three.
  *
@@ -36,6 +40,7 @@ public final class ShadowReplay {
   private final RunRecord candidateRun;
   private final RunRecord noiseRun;
   private final PairComparison comparison;
+  private final LaneStats laneStats;
 
   private ShadowReplay(Builder b) {
     schema = b.schema;
@@ -49,6 +54,13 @@ public final class ShadowReplay {
     candidateRun = new RunRecord(schema, config.expectedPageSize());
     noiseRun = new RunRecord(schema, config.expectedPageSize());
     comparison = new PairComparison(schema, config);
+    laneStats = LaneStats.of(b.baseline, b.candidate, b.noise);
+  }
+
+  /** Adds lane counters since {@code m} (stage latencies, pooled funnels) and builds the report. */
+  private ShadowReport finish(ComparisonWindow ab, ComparisonWindow aa, Object[] m) {
+    laneStats.addSince(m, ab, aa);
+    return ShadowReport.of(title, ab, aa, policy);
   }
 
   public static Builder builder(ShadowSchema schema) {
@@ -59,10 +71,11 @@ public final class ShadowReplay {
   public ShadowReport run(Iterable<RequestRecord> requests) {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
+    final Object[] m = laneStats.mark();
     for (RequestRecord r : requests) {
       replayOne(r, ab, aa);
     }
-    return ShadowReport.of(title, ab, aa, policy);
+    return finish(ab, aa, m);
   }
 
   /**
@@ -74,12 +87,13 @@ public final class ShadowReplay {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
     final RequestRecord r = new RequestRecord();
+    final Object[] m = laneStats.mark();
     try (RequestLog.Reader reader = RequestLog.reader(requestLog)) {
       while (reader.next(r)) {
         replayOne(r, ab, aa);
       }
     }
-    return ShadowReport.of(title, ab, aa, policy);
+    return finish(ab, aa, m);
   }
 
   /**

@@ -196,11 +196,16 @@ public final class ShadowReport {
           aa == null ? null : aa.shares[s]);
     }
     for (int f = 0; f < schema.filterCount(); f++) {
-      paired(out, "filter_funnel", "removed[" + schema.filterName(f) + "]", ab.removed[f],
-          aa == null ? null : aa.removed[f]);
+      final String name = "removed[" + schema.filterName(f) + "]";
+      if (ab.removed[f].a().count() + ab.removed[f].b().count() > 0) {
+        paired(out, "filter_funnel", name, ab.removed[f], aa == null ? null : aa.removed[f]);
+      } else if (ab.pooledFunnelA[f] || ab.pooledFunnelB[f]) {
+        pooled(out, name, f);
+      }
     }
     distribution(out, "score_psi", true);
     distribution(out, "score_ks", false);
+    paired(out, "latency", "latency_mean_us", ab.latencyMicros, aa == null ? null : aa.latencyMicros);
     latency(out, "latency_p50_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 50);
     latency(out, "latency_p99_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 99);
     for (int s = 0; s < schema.stageCount(); s++) {
@@ -249,6 +254,41 @@ public final class ShadowReport {
         : abStat.a().count() > 0 ? "absent in candidate" : "absent in primary";
     out.add(new MetricRow(group, name, abStat.a().mean(), abStat.b().mean(), delta, noise, threshold,
         flagged, note));
+  }
+
+  /**
+   * A funnel row from pooled counts (systems that count per window): removal rates of both sides,
+   * their difference, and a two-proportion standard error. Candidates of one request are not
+   * independent, so this allowance is optimistic; the A/A floor absorbs part of it.
+   */
+  private void pooled(List<MetricRow> out, String name, int f) {
+    final double ra = rate(ab.filterRemovedA[f], ab.filterInA[f], ab.pooledFunnelA[f]);
+    final double rb = rate(ab.filterRemovedB[f], ab.filterInB[f], ab.pooledFunnelB[f]);
+    final boolean onlyOneSide = Double.isNaN(ra) != Double.isNaN(rb);
+    final double delta = rb - ra;
+    double noise = 0;
+    double noiseSe = 0;
+    if (aa != null) {
+      final double na = rate(aa.filterRemovedA[f], aa.filterInA[f], aa.pooledFunnelA[f]);
+      final double nb = rate(aa.filterRemovedB[f], aa.filterInB[f], aa.pooledFunnelB[f]);
+      if (!Double.isNaN(na) && !Double.isNaN(nb)) {
+        noise = nb - na;
+        noiseSe = proportionSe(na, aa.filterInA[f], nb, aa.filterInB[f]);
+      }
+    }
+    final double se = onlyOneSide ? 0 : proportionSe(ra, ab.filterInA[f], rb, ab.filterInB[f]);
+    final double threshold = Math.abs(noise) + policy.z() * Math.hypot(se, noiseSe) + policy.minEffect();
+    final boolean flagged = onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold);
+    final String note = !onlyOneSide ? "pooled" : Double.isNaN(rb) ? "absent in candidate" : "absent in primary";
+    out.add(new MetricRow("filter_funnel", name, ra, rb, delta, noise, threshold, flagged, note));
+  }
+
+  private static double rate(long removed, long in, boolean present) {
+    return !present || in == 0 ? Double.NaN : (double) removed / in;
+  }
+
+  private static double proportionSe(double pa, long na, double pb, long nb) {
+    return Math.sqrt(pa * (1 - pa) / Math.max(1, na) + pb * (1 - pb) / Math.max(1, nb));
   }
 
   private void distribution(List<MetricRow> out, String name, boolean psi) {

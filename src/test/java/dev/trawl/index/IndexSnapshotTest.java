@@ -41,6 +41,8 @@ class IndexSnapshotTest {
         index.update(1000L + i, replacements[i]);
       }
     }
+    // waits for any background repair the removals started, then repairs the rest, so the graph is
+    // settled before it is snapshotted
     index.repair();
     return index;
   }

@@ -37,6 +37,25 @@ class PipelineAllocationTest {
   }
 
   @Test
+  void aShadowRequestCopyingTheInputsIntoASecondPipelineAllocatesNothing() {
+    final Pipeline live = feed.callerThreadPipeline(50);
+    final Pipeline shadow = feed.builder(50, true).sourcesOnCallerThread().build();
+    final RequestContext liveCtx = live.newContext();
+    final RequestContext shadowCtx = shadow.newContext();
+    final PipelineResult livePage = new PipelineResult();
+    final PipelineResult shadowPage = new PipelineResult();
+    final int[] next = {0};
+    final double perRequest = Allocations.bytesPerRun(() -> {
+      feed.request(liveCtx, next[0]++);
+      shadowCtx.copyInputsFrom(liveCtx);
+      live.execute(liveCtx, livePage);
+      shadow.execute(shadowCtx, shadowPage);
+    }, WARMUP, REQUESTS);
+    assertThat(shadowPage.size()).isEqualTo(50);
+    assertThat(perRequest).as("bytes per live + shadow request").isLessThan(1.0);
+  }
+
+  @Test
   void aHomeFeedRequestOnTheWorkerPoolAllocatesNothingOnAnyThread() {
     try (WorkerPool pool = new WorkerPool(2, 64)) {
       final Pipeline p = feed.pooledPipeline(100, pool);

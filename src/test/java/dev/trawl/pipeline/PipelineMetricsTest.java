@@ -59,6 +59,14 @@ class PipelineMetricsTest {
       feed.request(ctx, i);
       p.execute(ctx, page);
       assertThat(page.size()).isEqualTo(50);
+      final java.util.Map<Long, Integer> authors = new java.util.HashMap<>();
+      final java.util.Map<Long, Integer> communities = new java.util.HashMap<>();
+      for (int j = 0; j < page.size(); j++) {
+        authors.merge(page.author(j), 1, Integer::sum);
+        communities.merge(page.community(j), 1, Integer::sum);
+      }
+      assertThat(authors.values()).as("author cap on page %d", i).allMatch(n -> n <= 2);
+      assertThat(communities.values()).as("community cap on page %d", i).allMatch(n -> n <= 6);
     }
     final MetricsSnapshot m = p.metrics();
     assertThat(m.stages()).hasSize(17);

@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.trawl.pipeline.CandidateSink;
+import dev.trawl.pipeline.CandidateSource;
+import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.Scorer;
+import dev.trawl.pipeline.StageOptions;
+import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.SortByScore;
+import dev.trawl.pipeline.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +65,9 @@ class PipelineShadowTest {
       assertThat(report.row("score_psi").delta()).isCloseTo(0.0, within(1e-12));
       // latency rows compare wall-clock time, which tests never assert on; everything else is exact
       assertThat(report.flagged()).filteredOn(r -> !r.group().equals("latency")).isEmpty();
+      // the primary's side effect never runs in shadow, so it is not reported as a missing stage
+      assertThat(report.rows()).extracting(MetricRow::name).doesNotContain("stage_p99_us[impressions]")
+          .contains("stage_p99_us[sort]", "removed[seen]", "removed[no_trending]");
     }
   }
 
@@ -80,6 +90,18 @@ class PipelineShadowTest {
       assertThat(share.noise()).isEqualTo(0.0);
       assertThat(share.flagged()).isTrue();
       assertThat(report.row("share[ann]").delta()).isCloseTo(-expected, within(1e-12));
+      // funnels pooled from the pipelines' own counters (live lanes report no per-request funnel)
+      final MetricRow funnel = report.row("removed[no_trending]");
+      assertThat(funnel.primary()).isCloseTo(60.0 / 115, within(1e-12));
+      assertThat(funnel.note()).isEqualTo("absent in candidate");
+      assertThat(funnel.flagged()).isTrue();
+      final MetricRow seen = report.row("removed[seen]");
+      assertThat(seen.primary()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.candidate()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.flagged()).isFalse();
+      // stage latencies, from the same counters: present for every stage that ran on each side
+      assertThat(report.row("stage_p99_us[sort]").candidate()).isGreaterThan(0);
+      assertThat(report.row("stage_p99_us[no_trending]").note()).isEqualTo("absent in candidate");
     }
   }
 
@@ -132,6 +154,72 @@ class PipelineShadowTest {
   }
 
   @Test
+  void candidateWhoseSourceMissesItsTimeoutShowsInTheTimeoutRate() throws Exception {
+    // the trending source advances a fake clock past its own 5 ms timeout: deterministic, no sleeping
+    final FakeClock clock = new FakeClock();
+    final FeedPipelines.Generated trending = new FeedPipelines.Generated(1);
+    final CandidateSource slowTrending = new CandidateSource() {
+      @Override
+      public Feature[] writes() {
+        return trending.writes();
+      }
+
+      @Override
+      public void fetch(RequestContext c, CandidateSink out) {
+        clock.advance(10, TimeUnit.MILLISECONDS);
+        trending.fetch(c, out);
+      }
+    };
+    final Pipeline slow = Pipeline.builder("slow")
+        .source("ann", new FeedPipelines.Generated(0))
+        .source("trending", slowTrending, StageOptions.defaults().timeout(5, TimeUnit.MILLISECONDS))
+        .filter("seen", ExcludeFilter.seen())
+        .filter("no_trending", FeedPipelines.NO_TRENDING)
+        .selector("sort", SortByScore.instance())
+        .pageSize(FeedPipelines.PAGE).clock(clock).sourcesOnCallerThread().build();
+    try (ShadowMode<RequestContext, PipelineResult> mode = shadow(slow, null)) {
+      for (long u = 0; u < 40; u++) {
+        serve(mode, u);
+      }
+      assertThat(mode.awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+      final ShadowReport report = mode.report();
+      assertThat(report.row("timeout_rate").primary()).isEqualTo(0.0);
+      assertThat(report.row("timeout_rate").candidate()).isEqualTo(1.0);
+      assertThat(report.row("timeout_rate").flagged()).isTrue();
+      // the late source is dropped, and the filter removed trending anyway: the pages still agree
+      assertThat(report.row("jaccard").candidate()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void samplingRequestsForReplayAllocatesNothingOnTheRequestThread() throws Exception {
+    try (RequestSampler<RequestContext> sampler = RequestSampler.start(
+        PipelineShadow.capture(), RequestLog.writer(dir.resolve("alloc.trq")), 1.0, 64)) {
+      for (int i = 0; i < 2_000; i++) {
+        FeedPipelines.request(ctx, i % USERS);
+        sampler.offer(ctx);
+        if (i % 32 == 0) {
+          sampler.flush(60, TimeUnit.SECONDS);
+        }
+      }
+      final int ops = 10_000;
+      long bytes = 0;
+      for (int i = 0; i < ops; i++) {
+        FeedPipelines.request(ctx, i % USERS);
+        final long before = AllocationMeter.allocatedBytes();
+        sampler.offer(ctx);
+        bytes += AllocationMeter.allocatedBytes() - before;
+        if (i % 32 == 0) {
+          sampler.flush(60, TimeUnit.SECONDS);
+        }
+      }
+      assertThat(sampler.flush(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(sampler.written() + sampler.dropped()).isEqualTo(12_000);
+      assertThat((double) bytes / ops).isLessThan(1.0);
+    }
+  }
+
+  @Test
   void lanesRefuseSideEffectsAndUnknownSources() {
     assertThatThrownBy(() -> PipelineLane.live(primary, schema))
         .isInstanceOf(IllegalArgumentException.class)
@@ -161,7 +249,7 @@ class PipelineShadowTest {
     final ShadowReport report = ShadowReplay.builder(schema)
         .baseline(PipelineLane.replay(primaryShadow, schema, true))
         .candidate(PipelineLane.replay(withoutFilter, schema, true))
-        .noiseFloor(PipelineLane.replay(primaryShadow, schema, true))
+        .noiseFloor(PipelineLane.replay(FeedPipelines.feed("aa", true, false, false), schema, true))
         .title("trending filter off")
         .build()
         .run(log);
@@ -177,6 +265,7 @@ class PipelineShadowTest {
     assertThat(funnel.note()).isEqualTo("absent in candidate");
     assertThat(report.row("removed[seen]").primary()).isCloseTo(5.0 / 120, within(1e-12));
     assertThat(report.row("removed[seen]").flagged()).isFalse();
+    assertThat(report.row("stage_p99_us[seen]").primary()).isGreaterThan(0);
     assertThat(Files.size(log)).isGreaterThan(0);
   }
 

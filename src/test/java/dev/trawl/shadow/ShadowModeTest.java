@@ -179,6 +179,43 @@ class ShadowModeTest {
   }
 
   @Test
+  void concurrentOffersAreEachQueuedOrDroppedAndEveryQueuedOneIsCompared() throws Exception {
+    try (ShadowMode<Request, RunRecord> mode = ShadowMode
+        .builder(SCHEMA, FakeHost.RECORDER, new Lane(false, 2, Behaviour.NORMAL))
+        .sampleRate(1.0).queueCapacity(8).workers(2).build()) {
+      final int perThread = 3_000;
+      final long[] queued = new long[2];
+      final Thread[] threads = new Thread[2];
+      for (int t = 0; t < 2; t++) {
+        final int id = t;
+        threads[t] = new Thread(() -> {
+          final SyntheticRuns runs = new SyntheticRuns(FakeHost.POOL);
+          final Request req = new Request();
+          final RunRecord res = new RunRecord(SCHEMA, FakeHost.PAGE);
+          for (int i = 0; i < perThread; i++) {
+            req.number = id * 100_000L + i;
+            req.seed = i;
+            FakeHost.answer(runs, req, res, 0);
+            if (mode.offer(req, res, 1000)) {
+              queued[id]++;
+            }
+          }
+        });
+        threads[t].start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(mode.awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(mode.sampled()).isEqualTo(2L * perThread);
+      assertThat(queued[0] + queued[1] + mode.dropped()).isEqualTo(2L * perThread);
+      assertThat(mode.completed()).isEqualTo(queued[0] + queued[1]);
+      assertThat(mode.report().requests()).isEqualTo(queued[0] + queued[1]);
+      assertThat(mode.workerErrors()).isZero();
+    }
+  }
+
+  @Test
   void offerAndShadowWorkAllocateNothingInSteadyState() throws Exception {
     try (ShadowMode<Request, RunRecord> mode =
         mode(new Lane(false, 3, Behaviour.NORMAL), new Lane(true, 3, Behaviour.NORMAL), 64, 1.0)) {

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 public final class Allocations {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final int MAX_WARM_UP_ROUNDS = 30;
 
   private Allocations() {}
 
@@ -21,5 +22,21 @@ public final class Allocations {
       operation.run();
     }
     return (currentThreadBytes() - before) / (double) n;
+  }
+
+  /**
+   * Bytes per call in steady state: warms up in rounds of {@code n} calls until a round allocates
+   * less than one byte per call (the JIT has compiled the path; interpreted and C1-compiled Vector
+   * API code boxes its vectors) or {@value #MAX_WARM_UP_ROUNDS} rounds have run, then measures one
+   * more round of {@code n} calls and returns its average. A path that allocates on every call, or
+   * every few thousand calls, still shows in the measured round.
+   */
+  public static double steadyStatePerOperation(int n, Runnable operation) {
+    for (int round = 0; round < MAX_WARM_UP_ROUNDS; round++) {
+      if (perOperation(n, operation) < 1.0) {
+        break;
+      }
+    }
+    return perOperation(n, operation);
   }
 }

@@ -1,0 +1,251 @@
+package dev.trawl.bench;
+
+import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.CandidateBatch;
+import dev.trawl.pipeline.CandidateHydrator;
+import dev.trawl.pipeline.CandidateSink;
+import dev.trawl.pipeline.CandidateSource;
+import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.MetricsSnapshot;
+import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineResult;
+import dev.trawl.pipeline.RequestContext;
+import dev.trawl.pipeline.StageOptions;
+import dev.trawl.pipeline.StageStats;
+import dev.trawl.pipeline.stages.AttributeHydrator;
+import dev.trawl.pipeline.stages.DiversityCap;
+import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.FreshnessDecay;
+import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.LinearScorer;
+import dev.trawl.pipeline.stages.MmrDiversity;
+import dev.trawl.pipeline.stages.RecencySource;
+import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.SortByScore;
+import dev.trawl.pipeline.stages.Truncate;
+import dev.trawl.pipeline.stages.VectorSource;
+import dev.trawl.vector.Metric;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * End-to-end latency of one home-feed request through {@link Pipeline}: 3 sources of
+ * {@code perSource} candidates each (HNSW nearest neighbours of a user vector over {@code items}
+ * generated {@code dim}-dimensional posts, the newest posts, a trending list), 3 filters, 2
+ * hydrators, a weighted scorer and freshness decay, sort, author and community caps, MMR over the
+ * top 200, page of 50. One operation = one request (inputs reset and refilled, then execute).
+ *
+ * <p>Sample mode reports p50/p99. At tear-down the pipeline's own metrics are printed: the sum of
+ * the stage times vs the end-to-end time ({@code overhead}); read it on {@code execution=caller},
+ * where sources run one after another (on the pool, parallel source times overlap).
+ *
+ * <pre>
+ * java -Xmx6g -jar benchmarks.jar PipelineBenchmark -prof gc               # 1M items, 64 dims
+ * java -Xmx2g -jar benchmarks.jar PipelineBenchmark -p items=100000        # quicker
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g"})
+public class PipelineBenchmark {
+  static final long NOW = 1_700_000_000_000L;
+  static final Feature AFFINITY = Feature.candidate("author_affinity", 0f);
+
+  @Param({"1000000"})
+  public int items;
+
+  @Param({"64"})
+  public int dim;
+
+  @Param({"1000"})
+  public int perSource;
+
+  @Param({"pool", "caller"})
+  public String execution;
+
+  VectorIndex index;
+  RecentItems recent;
+  float[][] users;
+  Pipeline pipeline;
+
+  /** Post metadata derived from the id. */
+  static final class Attributes implements ItemAttributes {
+    @Override
+    public long author(long id) {
+      return id % 50_000;
+    }
+
+    @Override
+    public long community(long id) {
+      return id % 500;
+    }
+
+    @Override
+    public long createdAt(long id) {
+      return NOW - (id % 20_000) * 30_000L;
+    }
+  }
+
+  /** A trending list of {@code size} ids rotating with the user. */
+  static final class Trending implements CandidateSource {
+    private final int size;
+    private final int items;
+
+    Trending(int size, int items) {
+      this.size = size;
+      this.items = items;
+    }
+
+    @Override
+    public void fetch(RequestContext ctx, CandidateSink out) {
+      final long start = (ctx.userId() * 7919L) % items;
+      for (int i = 0; i < size; i++) {
+        out.add((start + i * 977L) % items, 1f - i / (float) size);
+      }
+    }
+  }
+
+  /** Author affinity from the user id (stands in for a feature-store lookup). */
+  static final class Affinity implements CandidateHydrator {
+    @Override
+    public Feature[] reads() {
+      return new Feature[] {Feature.AUTHOR};
+    }
+
+    @Override
+    public Feature[] writes() {
+      return new Feature[] {AFFINITY};
+    }
+
+    @Override
+    public void hydrate(RequestContext ctx, CandidateBatch batch) {
+      final float[] a = batch.featureColumn(AFFINITY);
+      final long user = ctx.userId();
+      for (int r = 0, n = batch.size(); r < n; r++) {
+        a[r] = ((batch.author(r) ^ user) & 15) / 15f;
+      }
+    }
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() throws InterruptedException {
+    index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
+        .expectedItems(items).build();
+    final AtomicInteger next = new AtomicInteger();
+    final Thread[] builders = new Thread[Math.max(1, Runtime.getRuntime().availableProcessors())];
+    for (int t = 0; t < builders.length; t++) {
+      builders[t] = new Thread(() -> {
+        final float[] v = new float[dim];
+        for (int id = next.getAndIncrement(); id < items; id = next.getAndIncrement()) {
+          final SplittableRandom r = new SplittableRandom(id);
+          for (int d = 0; d < dim; d++) {
+            v[d] = (float) (r.nextDouble() * 2 - 1);
+          }
+          index.add(id, v);
+        }
+      });
+      builders[t].start();
+    }
+    for (Thread t : builders) {
+      t.join();
+    }
+    final Attributes attributes = new Attributes();
+    recent = new RecentItems(1 << 16);
+    for (long id = Math.max(0, items - (1 << 16)); id < items; id++) {
+      recent.append(id, attributes.author(id), attributes.community(id), NOW - (items - id) * 1_000L);
+    }
+    final SplittableRandom random = new SplittableRandom(7);
+    users = new float[256][dim];
+    for (float[] u : users) {
+      for (int d = 0; d < dim; d++) {
+        u[d] = (float) (random.nextDouble() * 2 - 1);
+      }
+    }
+    final Pipeline.Builder b = Pipeline.builder("home-feed")
+        .validIds(id -> id >= 0 && id < items)
+        .source("ann", VectorSource.builder(index).k(perSource).ef(perSource).excludeSeen(true).build(),
+            StageOptions.defaults().expectedCandidates(perSource))
+        .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
+            TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
+        .source("trending", new Trending(perSource, items),
+            StageOptions.defaults().expectedCandidates(perSource))
+        .hydrator("attributes", new AttributeHydrator(attributes))
+        .hydrator("affinity", new Affinity())
+        .filter("seen", ExcludeFilter.seen())
+        .filter("blocked", ExcludeFilter.blockedAuthors())
+        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
+        .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f).build())
+        .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
+        .selector("sort", SortByScore.instance())
+        .selector("author-cap", DiversityCap.perAuthor(2))
+        .selector("community-cap", DiversityCap.perCommunity(5))
+        .selector("mmr", new MmrDiversity(index, 0.7f, 200))
+        .selector("page", Truncate.toPages(1));
+    pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
+  }
+
+  /** One request thread's reusable context and page. */
+  @State(Scope.Thread)
+  public static class Request {
+    RequestContext ctx;
+    PipelineResult page;
+    int next;
+
+    @Setup(Level.Trial)
+    public void setUp(PipelineBenchmark bench) {
+      ctx = bench.pipeline.newContext();
+      page = new PipelineResult();
+    }
+  }
+
+  @Benchmark
+  public int homeFeed(Request r) {
+    final int i = r.next++;
+    final RequestContext ctx = r.ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50)
+        .queryVector(users[i & 255]);
+    for (int s = 0; s < 20; s++) {
+      ctx.seenIds().add((i * 31L + s * 17L) % items);
+    }
+    ctx.blockedAuthors().add(i % 50_000);
+    pipeline.execute(ctx, r.page);
+    return r.page.size();
+  }
+
+  @TearDown(Level.Trial)
+  public void report() {
+    final MetricsSnapshot m = pipeline.metrics();
+    long stageNanos = 0;
+    for (StageStats s : m.stages()) {
+      stageNanos += s.totalNanos();
+    }
+    System.out.printf("%n[pipeline %s] requests=%d p50=%.1fus p99=%.1fus stage-sum=%.1fus/request "
+            + "end-to-end=%.1fus/request overhead=%.2f%% degraded=%d%n", execution, m.request().calls(),
+        m.request().latency().getValueAtPercentile(50) / 1e3,
+        m.request().latency().getValueAtPercentile(99) / 1e3,
+        stageNanos / 1e3 / m.request().calls(), m.request().totalNanos() / 1e3 / m.request().calls(),
+        100 * m.overheadFraction(), m.degradedRequests());
+    for (StageStats s : m.stages()) {
+      System.out.printf("  %-14s p50=%8.1fus p99=%8.1fus mean=%8.1fus in/req=%7.1f out/req=%7.1f%n",
+          s.name(), s.latency().getValueAtPercentile(50) / 1e3, s.latency().getValueAtPercentile(99) / 1e3,
+          s.totalNanos() / 1e3 / Math.max(1, s.calls()), s.candidatesIn() / (double) Math.max(1, s.calls()),
+          s.candidatesOut() / (double) Math.max(1, s.calls()));
+    }
+  }
+}
