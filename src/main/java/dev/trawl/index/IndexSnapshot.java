@@ -54,8 +54,9 @@ import java.nio.file.Path;
  * wrong-version or wrong-byte-order file fails with a {@link SnapshotException} naming the problem;
  * nothing is returned.
  *
- * <p>All methods are static and thread-safe. {@link #write} allocates one array entry per ordinal
- * for the cut plus a 1 MiB buffer; {@link #load} allocates the index.
+ * <p>All methods are static and thread-safe. {@link #write} allocates a copy of the link lists
+ * and attribute values, a few arrays of one entry per ordinal and a 1 MiB buffer; {@link #load}
+ * allocates the index.
  */
 public final class IndexSnapshot {
   /** The format version this build writes and reads. */
