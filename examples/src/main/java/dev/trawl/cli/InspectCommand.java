@@ -1,5 +1,6 @@
 package dev.trawl.cli;
 
+import dev.trawl.filter.AttributeIndex;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotInfo;
 import dev.trawl.index.VectorIndex;
@@ -34,7 +35,8 @@ final class InspectCommand implements Callable<Integer> {
     final VectorIndex idx = loaded.index();
     final HnswGraph graph = idx.graph();
     final int ordinals = graph.size();
-    final int top = Math.max(0, graph.topLevel());
+    // deleted nodes may stand above the entry until a repair: count every level a node can have
+    final int top = HnswGraph.MAX_LEVEL;
     final long[] nodes = new long[top + 1];
     final long[] links = new long[top + 1];
     for (int o = 0; o < ordinals; o++) {
@@ -78,6 +80,14 @@ final class InspectCommand implements Callable<Integer> {
     }
     out.printf(Locale.ROOT, "nodes/level   %s%n", levels);
     out.printf(Locale.ROOT, "mean degree   %s%n", degrees);
+    final AttributeIndex attributes = idx.attributes();
+    out.printf(
+        Locale.ROOT,
+        "attributes    %,d authors, %,d communities, %,d languages, %,d flags in use%n",
+        attributes.authors().keyCount(),
+        attributes.communities().keyCount(),
+        attributes.languages().keyCount(),
+        attributes.flags().keyCount());
     out.printf(
         Locale.ROOT,
         "bytes/item    %,.1f in the file (vectors %,d)%n",
@@ -86,7 +96,7 @@ final class InspectCommand implements Callable<Integer> {
     for (SnapshotInfo.Section s : info.sections()) {
       out.printf(
           Locale.ROOT,
-          "section       %-13s %,14d bytes at %,d  crc32c %08x%n",
+          "section       %-17s %,14d bytes at %,d  crc32c %08x%n",
           s.name(),
           s.length(),
           s.offset(),

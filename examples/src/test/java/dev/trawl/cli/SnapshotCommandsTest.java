@@ -62,9 +62,30 @@ class SnapshotCommandsTest {
         .contains("items         1,200 live, 1,200 ordinals")
         .contains("nodes/level   0: 1,200")
         .contains("mean degree   0: ")
+        .contains("attributes    0 authors, 0 communities, 0 languages, 0 flags in use")
         .contains("bytes/item")
         .contains("section       LINKS_LEVEL0")
         .contains("loaded in");
+  }
+
+  @Test
+  void inspectCountsNodesLeftAboveTheEntryByARepair() throws IOException {
+    final dev.trawl.index.VectorIndex idx =
+        dev.trawl.index.VectorIndex.builder(10, dev.trawl.vector.Metric.L2)
+            .m(8)
+            .repairThreshold(1.0)
+            .build();
+    for (int i = 0; i < base.length; i++) {
+      idx.add(i, base[i]);
+    }
+    final int top = idx.graph().topLevel();
+    idx.remove(idx.idOf(idx.graph().entryNode()));
+    idx.repair(); // moves the entry to the highest live node, which may stand lower
+    final Path file = dir.resolve("repaired.trawl");
+    dev.trawl.index.IndexSnapshot.write(idx, file);
+    final Cli.Run run = Cli.run("inspect", file.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("nodes/level   0: 1,200").contains(top + ": ");
   }
 
   @Test
