@@ -35,12 +35,14 @@ import org.roaringbitmap.RoaringBitmap;
  * <p>One reader per load; not shared.
  */
 final class SnapshotReader {
-  private static final long CHUNK = 1L << 30;
+  /** Largest mapping: a multiple of every element size, so no element straddles two mappings. */
+  static final long CHUNK = 1L << 30;
   private static final long SMALL = 1L << 16;
 
   private final Path path;
   private final FileChannel channel;
   private final long fileSize;
+  private final long chunkBytes;
 
   // header
   private Metric metric;
@@ -57,25 +59,34 @@ final class SnapshotReader {
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
 
-  private SnapshotReader(Path path, FileChannel channel, long fileSize) {
+  private SnapshotReader(Path path, FileChannel channel, long fileSize, long chunkBytes) {
     this.path = path;
     this.channel = channel;
     this.fileSize = fileSize;
+    this.chunkBytes = chunkBytes;
   }
 
   /** Reads and checks the header and section table only. */
   static SnapshotInfo readInfo(Path path) throws IOException {
-    return run(path, false).info;
+    return run(path, false, CHUNK).info;
   }
 
   /** Loads the whole index onto the heap. */
   static VectorIndex load(Path path) throws IOException {
-    return run(path, true).index;
+    return run(path, true, CHUNK).index;
+  }
+
+  /** Loads with mappings of at most {@code chunkBytes} (a multiple of 8), to test chunking. */
+  static VectorIndex load(Path path, long chunkBytes) throws IOException {
+    if (chunkBytes <= 0 || chunkBytes % 8 != 0) {
+      throw new IllegalArgumentException("chunkBytes must be a positive multiple of 8, got " + chunkBytes);
+    }
+    return run(path, true, chunkBytes).index;
   }
 
   private record Result(SnapshotInfo info, VectorIndex index) {}
 
-  private static Result run(Path path, boolean load) throws IOException {
+  private static Result run(Path path, boolean load, long chunkBytes) throws IOException {
     if (!Files.isRegularFile(path)) {
       if (!Files.exists(path)) {
         throw new java.nio.file.NoSuchFileException(path.toString(), null, "no such snapshot file");
@@ -83,7 +94,7 @@ final class SnapshotReader {
       throw new SnapshotException(path + ": not a regular file");
     }
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      final SnapshotReader reader = new SnapshotReader(path, ch, ch.size());
+      final SnapshotReader reader = new SnapshotReader(path, ch, ch.size(), chunkBytes);
       try {
         reader.readHeader();
         if (!load) {
@@ -345,8 +356,8 @@ final class SnapshotReader {
         }
       }
       final CRC32C crc = new CRC32C();
-      for (long at = 0; at < section.length(); at += CHUNK) {
-        crc.update(map(section.offset() + at, Math.min(CHUNK, section.length() - at)));
+      for (long at = 0; at < section.length(); at += chunkBytes) {
+        crc.update(map(section.offset() + at, Math.min(chunkBytes, section.length() - at)));
       }
       if ((int) crc.getValue() != section.crc32c()) {
         throw corrupt(
@@ -655,7 +666,7 @@ final class SnapshotReader {
   }
 
   /**
-   * Reads one section front to back in bulk, through mappings of at most {@link #CHUNK} bytes (a
+   * Reads one section front to back in bulk, through mappings of at most {@code chunkBytes} (a
    * multiple of every element size, so no element straddles two mappings).
    */
   private final class Input {
@@ -676,7 +687,7 @@ final class SnapshotReader {
         if (chunkStart >= length) {
           throw corrupt("section ends early");
         }
-        chunk = map(start + chunkStart, Math.min(CHUNK, length - chunkStart));
+        chunk = map(start + chunkStart, Math.min(chunkBytes, length - chunkStart));
       }
       return chunk;
     }
@@ -685,6 +696,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asFloatBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
         done += n;
@@ -695,6 +709,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asIntBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
         done += n;
@@ -705,6 +722,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 8);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asLongBuffer().get(dst, offset + done, n);
         c.position(c.position() + 8 * n);
         done += n;

@@ -134,6 +134,32 @@ class SnapshotAttributesTest {
   }
 
   @Test
+  void loadingThroughSmallMappingsReadsTheSameIndex() throws IOException {
+    final VectorIndex original = indexWithAttributes(3000, 8);
+    final Path file = dir.resolve("chunked.trawl");
+    IndexSnapshot.write(original, file);
+    // mappings of 72 KiB + 8 bytes: every section spans several, and elements meet their edges
+    final VectorIndex loaded = SnapshotReader.load(file, (72 << 10) + 8);
+    assertSameAttributes(original, loaded, 3000);
+    final float[] a = new float[8];
+    final float[] b = new float[8];
+    for (long id = 0; id < 3000; id++) {
+      if (original.contains(id)) {
+        original.vector(id, a);
+        loaded.vector(id, b);
+        assertThat(b).isEqualTo(a);
+      }
+    }
+    final SearchResults ra = new SearchResults(10);
+    final SearchResults rb = new SearchResults(10);
+    for (float[] q : Vectors.clustered(20, 8, 6, 78)) {
+      original.newSearcher().search(q, 10, 40, ra);
+      loaded.newSearcher().search(q, 10, 40, rb);
+      assertThat(rb.idsCopy()).isEqualTo(ra.idsCopy());
+    }
+  }
+
+  @Test
   void indexWithoutAttributesWritesNoAttributeSections() throws IOException {
     final VectorIndex index = VectorIndex.builder(4, Metric.L2).build();
     final float[][] vectors = Vectors.clustered(100, 4, 3, 1);

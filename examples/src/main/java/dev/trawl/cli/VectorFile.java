@@ -103,6 +103,11 @@ final class VectorFile {
    * @throws CliError when the file is missing, empty or malformed, naming the problem
    */
   static VectorFile open(Path path) {
+    return open(path, MAX_SEGMENT);
+  }
+
+  /** Like {@link #open(Path)}, mapping binary files in segments of at most {@code maxSegment} bytes. */
+  static VectorFile open(Path path, long maxSegment) {
     final Format format = formatOf(path);
     try {
       final long size = Files.size(path);
@@ -111,11 +116,11 @@ final class VectorFile {
       }
       switch (format) {
         case FVECS:
-          return openVecs(path, format, size, false);
+          return openVecs(path, format, size, false, maxSegment);
         case BVECS:
-          return openVecs(path, format, size, true);
+          return openVecs(path, format, size, true, maxSegment);
         case NPY:
-          return openNpy(path, size);
+          return openNpy(path, size, maxSegment);
         default:
           return openCsv(path);
       }
@@ -172,7 +177,8 @@ final class VectorFile {
 
   // ------------------------------------------------------------------ formats
 
-  private static VectorFile openVecs(Path path, Format format, long size, boolean bytes)
+  private static VectorFile openVecs(
+      Path path, Format format, long size, boolean bytes, long maxSegment)
       throws IOException {
     if (size < 4) {
       throw new CliError(path + ": file is " + size + " bytes, too short for a row header");
@@ -207,7 +213,8 @@ final class VectorFile {
     }
     final long rows = size / rowBytes;
     checkRowCount(path, rows);
-    final VectorFile file = mapped(path, format, dimension, (int) rows, 0, 4, bytes, size);
+    final VectorFile file =
+        mapped(path, format, dimension, (int) rows, 0, 4, bytes, size, maxSegment);
     for (int r = 0; r < file.count; r++) {
       final ByteBuffer segment = file.segments[r / file.rowsPerSegment];
       final int d = segment.getInt((r % file.rowsPerSegment) * file.rowBytes);
@@ -225,7 +232,7 @@ final class VectorFile {
     return file;
   }
 
-  private static VectorFile openNpy(Path path, long size) throws IOException {
+  private static VectorFile openNpy(Path path, long size, long maxSegment) throws IOException {
     final ByteBuffer head =
         ByteBuffer.allocate((int) Math.min(size, 65_546)).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -305,7 +312,8 @@ final class VectorFile {
               + expected
               + " bytes: truncated?");
     }
-    return mapped(path, Format.NPY, (int) dimension, (int) rows, dataStart, 0, false, size);
+    return mapped(
+        path, Format.NPY, (int) dimension, (int) rows, dataStart, 0, false, size, maxSegment);
   }
 
   private static VectorFile openCsv(Path path) throws IOException {
@@ -388,10 +396,11 @@ final class VectorFile {
       long dataStart,
       int prefix,
       boolean bytes,
-      long size)
+      long size,
+      long maxSegment)
       throws IOException {
     final long rowBytes = prefix + (long) dimension * (bytes ? 1 : 4);
-    final int rowsPerSegment = (int) Math.max(1, Math.min(rows, MAX_SEGMENT / rowBytes));
+    final int rowsPerSegment = (int) Math.max(1, Math.min(rows, maxSegment / rowBytes));
     final int segmentCount = (int) ((rows + (long) rowsPerSegment - 1) / rowsPerSegment);
     final ByteBuffer[] segments = new ByteBuffer[Math.max(1, segmentCount)];
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

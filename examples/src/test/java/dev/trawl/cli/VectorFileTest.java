@@ -33,6 +33,19 @@ class VectorFileTest {
   }
 
   @Test
+  void filesMappedInManySegmentsReadTheSameRows() throws IOException {
+    final Path[] files = {
+      TestFiles.fvecs(dir.resolve("s.fvecs"), rows),
+      TestFiles.bvecs(dir.resolve("s.bvecs"), rows),
+      TestFiles.npy(dir.resolve("s.npy"), rows),
+    };
+    for (Path file : files) {
+      // 50-byte segments hold two fvecs rows, five bvecs rows, two npy rows: 37 rows span many
+      assertThat(VectorFile.open(file, 50).readAll()).as(file.toString()).isDeepEqualTo(rows);
+    }
+  }
+
+  @Test
   void npyVersionTwoHeaderIsRead() throws IOException {
     final Path v1 = TestFiles.npy(dir.resolve("v1.npy"), rows);
     final byte[] b = Files.readAllBytes(v1);
