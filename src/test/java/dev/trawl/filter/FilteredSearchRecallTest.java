@@ -23,12 +23,13 @@ import org.roaringbitmap.RoaringBitmap;
  *
  * <p>Each index is built once per class. Query subsets keep the class near a minute: wordnet 300 of
  * 1,000 queries, siftsmall all 100, Fashion-MNIST 200 of 10,000 queries over the first 15,000 of the
- * 60,000 base images (run with {@code -Dtrawl.fashion.base=60000} for the full base). Each case prints
+ * 60,000 base images (run with {@code -Dtrawl.fashion.base=60000} for the full base;
+ * {@code -Dtrawl.filter.ef=40} measures another search ef, and the floors still apply). Each case prints
  * its recall, mean nodes scored and plan mix, which docs/filters.md quotes.
  */
 class FilteredSearchRecallTest {
   private static final int K = 10;
-  private static final int EF = 64;
+  private static final int EF = Integer.getInteger("trawl.filter.ef", 64);
   private static final int COMMUNITIES = 50;
   private static final Map<String, Fixture> FIXTURES = new HashMap<>();
 
