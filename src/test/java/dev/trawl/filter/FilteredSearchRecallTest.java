@@ -30,6 +30,8 @@ import org.roaringbitmap.RoaringBitmap;
 class FilteredSearchRecallTest {
   private static final int K = 10;
   private static final int EF = Integer.getInteger("trawl.filter.ef", 64);
+  /** 4 is the planner's default; -Dtrawl.filter.maxEfFactor=1 measures the walk without widening. */
+  private static final int MAX_EF_FACTOR = Integer.getInteger("trawl.filter.maxEfFactor", 4);
   private static final int COMMUNITIES = 50;
   private static final Map<String, Fixture> FIXTURES = new HashMap<>();
 
@@ -93,7 +95,7 @@ class FilteredSearchRecallTest {
   /** As {@link #recall(Fixture, String, FilterMaker)}, with the planner forced to {@code plan}. */
   private static double recall(Fixture f, String label, FilterMaker maker, int plan) {
     final Searcher searcher = f.index().newSearcher();
-    searcher.planner().forcePlan(plan);
+    searcher.planner().forcePlan(plan).maxEfFactor(MAX_EF_FACTOR);
     final RequestFilter filter = f.index().newFilter();
     final SearchResults found = new SearchResults(K);
     final SearchResults truth = new SearchResults(K);
@@ -138,11 +140,35 @@ class FilteredSearchRecallTest {
     });
   }
 
+  /**
+   * A large seen set: the query's true top-100 plus {@code extra} random other items (a long-time
+   * user's history, mostly far from today's query).
+   */
+  private static double seenTop100PlusRandom(Fixture f, int extra) {
+    final long[] seen = new long[100 + extra];
+    final SplittableRandom random = new SplittableRandom(29);
+    return recall(f, "seen top-100 + " + extra + " random", (fx, q, filter) -> {
+      for (int i = 0; i < 100; i++) {
+        seen[i] = fx.data().truth()[q][i];
+      }
+      for (int i = 100; i < seen.length; i++) {
+        seen[i] = random.nextInt(fx.data().base().length);
+      }
+      filter.allowAll().andNotIds(seen, 0, seen.length, fx.index());
+    });
+  }
+
   private static void assertSeenRecall(String dataset, double floor) throws Exception {
     final Fixture f = fixture(dataset);
+    // The unfiltered baseline, for the cost comparison in docs/filters.md.
+    assertThat(recall(f, "no filter (baseline)", (fx, q, filter) -> filter.allowAll()))
+        .isGreaterThanOrEqualTo(floor);
     for (int n : new int[] {10, 50, 100}) {
       assertThat(seenTopN(f, n)).as("%s, seen top-%d", dataset, n).isGreaterThanOrEqualTo(floor);
     }
+    assertThat(seenTop100PlusRandom(f, 2_000))
+        .as("%s, seen top-100 plus 2,000 random", dataset)
+        .isGreaterThanOrEqualTo(floor);
   }
 
   @Test
