@@ -9,10 +9,12 @@ import java.util.Arrays;
  * <p>For every live node with a deleted neighbour on some level, the new neighbour list is chosen by the
  * usual HNSW heuristic from a candidate pool made of its live neighbours plus the live neighbours of
  * its deleted neighbours (the nodes the deleted ones used to connect it to); when that pool is smaller
- * than the node's degree, a beam search of width efConstruction from the node tops it up. If the entry
- * point is deleted, the live node on the highest level becomes the entry point first. Deleted nodes keep
- * their own (now unused) lists, so a search or insert that is already inside one still finds its way
- * out.
+ * than the node's degree, a beam search of width efConstruction from the node tops it up. The chosen
+ * list is refilled with the nearest pruned candidates back to the node's former degree (it lost the
+ * in-links that ran through deleted nodes), and each new neighbour links back to it as after an insert.
+ * If the entry point is deleted, the live node on the highest level becomes the entry point first.
+ * Deleted nodes keep their own (now unused) lists, so a search or insert that is already inside one
+ * still finds its way out.
  *
  * <p><b>Concurrency:</b> runs while searches and inserts continue. Each list is rewritten under its
  * node's stripe lock (the lock inserts take for their reverse links), holding no other lock, and a
