@@ -35,6 +35,14 @@ import org.agrona.collections.Long2LongHashMap;
  * the old one just before the new one becomes visible, so a search sees the item once, old or new
  * (or, for a moment, neither), never twice.
  *
+ * <h2>Attributes, filters and removals</h2>
+ * Items may carry {@link ItemAttributes} (author, community, language, flags), indexed as bitmaps in
+ * {@link #attributes()} for per-request {@link RequestFilter}s ({@link #newFilter()}), which
+ * {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)} plans and applies inside the
+ * graph walk. Removed and replaced items are tombstoned at once; once they pass the builder's
+ * {@link Builder#repairThreshold repair threshold}, a background {@link #repair()} re-links the graph
+ * around them. See {@code docs/filters.md}.
+ *
  * <h2>Errors</h2>
  * Bad input fails before anything changes: a vector of the wrong dimension, with NaN or infinite
  * components, or the zero vector under cosine ({@link IllegalArgumentException}); adding an id that is
@@ -42,8 +50,9 @@ import org.agrona.collections.Long2LongHashMap;
  * ({@link NoSuchElementException}).
  *
  * <h2>Allocation</h2>
- * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles), plus one
- * scratch object per writing thread on its first write. Searches allocate nothing.
+ * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles; an attribute
+ * bitmap grows), plus one scratch object per writing thread on its first write, and a repair thread
+ * with its scratch when a repair starts. Searches, filtered or not, allocate nothing.
  */
 public final class VectorIndex implements IdResolver {
   /** The id map's missing value. */
