@@ -277,7 +277,8 @@ public final class Pipeline {
       return;
     }
     final CandidateBatch b = ctx.batch;
-    if (!s.required && clock.nanoTime() > ctx.deadlineNanos) {
+    // side effects run after the page exists, so the deadline no longer protects anything
+    if (!s.required && s.kind != StageKind.SIDE_EFFECT && clock.nanoTime() > ctx.deadlineNanos) {
       s.metrics.skipped.incrementAndGet();
       out.skippedForDeadline();
       if (ctx.tracing) {
@@ -374,6 +375,8 @@ public final class Pipeline {
           }
         }
         break;
+      case SIDE_EFFECT:
+        return; // the page is unaffected: counted in the stage's failures, not a degraded page
       default:
         break;
     }

@@ -189,7 +189,9 @@ class PipelineFailureTest {
       throw new IllegalStateException("impression log full");
     };
     final StageTest test = StageTest.with(Candidates.ofIds(1)).sideEffect("log", broken);
-    assertThat(test.run().ids()).containsExactly(1L);
+    final StageTest.Outcome out = test.run();
+    assertThat(out.ids()).containsExactly(1L);
+    assertThat(out.degraded()).as("the page itself is whole").isFalse();
     assertThat(test.pipeline().metrics().stage("log").failures()).isEqualTo(1);
   }
 
