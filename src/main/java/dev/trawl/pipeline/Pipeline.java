@@ -213,9 +213,9 @@ public final class Pipeline {
       ctx.currentStage = -1;
       ctx.waiter = null;
       requestMetrics.recordLatency(clock.nanoTime() - start);
-      requestMetrics.calls.incrementAndGet();
+      requestMetrics.calls.increment();
       if (!ok) {
-        requestMetrics.failures.incrementAndGet();
+        requestMetrics.failures.increment();
       } else if (result.degraded()) {
         degradedRequests.incrementAndGet();
       }
@@ -232,7 +232,7 @@ public final class Pipeline {
             "a gate of pipeline '" + name + "' failed: " + e, e);
       }
       if (!open) {
-        requestMetrics.skipped.incrementAndGet();
+        requestMetrics.skipped.increment();
         out.markGatedOff();
         return;
       }
@@ -264,7 +264,7 @@ public final class Pipeline {
       return false;
     }
     if (!open) {
-      s.metrics.skipped.incrementAndGet();
+      s.metrics.skipped.increment();
       if (ctx.tracing) {
         trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, null);
       }
@@ -279,7 +279,7 @@ public final class Pipeline {
     final CandidateBatch b = ctx.batch;
     // side effects run after the page exists, so the deadline no longer protects anything
     if (!s.required && s.kind != StageKind.SIDE_EFFECT && clock.nanoTime() > ctx.deadlineNanos) {
-      s.metrics.skipped.incrementAndGet();
+      s.metrics.skipped.increment();
       out.skippedForDeadline();
       if (ctx.tracing) {
         trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, "deadline passed");
@@ -340,9 +340,9 @@ public final class Pipeline {
 
   /** A stage threw: classify, then fail the request or undo the stage's effects. */
   private void fail(Slot s, RequestContext ctx, PipelineResult out, Throwable failure, long in) {
-    s.metrics.failures.incrementAndGet();
+    s.metrics.failures.increment();
     if (in != CandidateBatch.UNKNOWN) {
-      s.metrics.calls.incrementAndGet();
+      s.metrics.calls.increment();
     }
     if (ctx.tracing) {
       trace(ctx, out, s, s.required ? Trace.Outcome.FAILED : Trace.Outcome.FAILED_OPEN, null, null,
@@ -416,7 +416,7 @@ public final class Pipeline {
         if (s.required) {
           sourceTimedOut(s, ctx, out, s.options.timeoutNanos());
         }
-        s.metrics.skipped.incrementAndGet();
+        s.metrics.skipped.increment();
         out.skippedForDeadline();
         continue;
       }
@@ -476,8 +476,8 @@ public final class Pipeline {
   }
 
   private void sourceTimedOut(Slot s, RequestContext ctx, PipelineResult out, long timeout) {
-    s.metrics.timeouts.incrementAndGet();
-    s.metrics.calls.incrementAndGet();
+    s.metrics.timeouts.increment();
+    s.metrics.calls.increment();
     if (ctx.tracing) {
       trace(ctx, out, s, Trace.Outcome.TIMED_OUT, null, null, null);
     }
@@ -511,10 +511,10 @@ public final class Pipeline {
     }
     s.metrics.recordCounts(produced, batch.size() - before);
     if (invalid > 0) {
-      s.metrics.invalid.addAndGet(invalid);
+      s.metrics.invalid.add(invalid);
     }
     if (duplicates > 0) {
-      s.metrics.duplicates.addAndGet(duplicates);
+      s.metrics.duplicates.add(duplicates);
     }
     if (ctx.tracing) {
       final long[] idsOut = new long[produced];
