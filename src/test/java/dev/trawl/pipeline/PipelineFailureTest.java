@@ -245,7 +245,7 @@ class PipelineFailureTest {
     try (WorkerPool pool = new WorkerPool(2, 64)) {
       final Pipeline p = Pipeline.builder("pool").sourcesOn(pool)
           .source("fast", Candidates.ofIds(1, 2))
-          .source("hangs", sometimesHangs, StageOptions.defaults().timeout(30, TimeUnit.MILLISECONDS))
+          .source("hangs", sometimesHangs, StageOptions.defaults().timeout(300, TimeUnit.MILLISECONDS))
           .hydrator("release", releaseLate)
           .selector("sort", SortByScore.instance())
           .build();
