@@ -60,10 +60,27 @@ class IndexStagesTest {
     final float[] query = vectors[9];
     final StageTest.Outcome out = StageTest.with(
         VectorSource.builder(index).k(30).ef(100).excludeSeen(true)
-            .filter((ctx, ordinal) -> index.idOf(ordinal) % 3 != 0).build())
+            .filter(ctx -> NOT_MULTIPLE_OF_3).build())
         .run(ctx -> ctx.queryVector(query).seenIds().add(9));
     assertThat(out.ids()).hasSize(30).doesNotContain(9L);
     assertThat(java.util.Arrays.stream(out.ids()).filter(id -> id % 3 == 0)).isEmpty();
+  }
+
+  private static final dev.trawl.hnsw.OrdinalFilter NOT_MULTIPLE_OF_3 =
+      ordinal -> index.idOf(ordinal) % 3 != 0;
+
+  @Test
+  void vectorSourceUsesTheFilterTheProviderPicksForTheRequest() {
+    final dev.trawl.hnsw.OrdinalFilter evenIds = ordinal -> index.idOf(ordinal) % 2 == 0;
+    // the host keeps a request-scoped filter in the context's attachment
+    final StageTest test = StageTest.with(VectorSource.builder(index).k(25).ef(100)
+        .filter(ctx -> ctx.attachment() == null ? dev.trawl.hnsw.OrdinalFilter.ALL : ctx.attachment())
+        .build());
+    final long[] filtered = test.run(ctx -> ctx.queryVector(vectors[3]).attachment(evenIds)).ids();
+    assertThat(filtered).hasSize(25);
+    assertThat(java.util.Arrays.stream(filtered).filter(id -> id % 2 != 0)).isEmpty();
+    final long[] open = test.run(ctx -> ctx.queryVector(vectors[3])).ids();
+    assertThat(java.util.Arrays.stream(open).filter(id -> id % 2 != 0)).isNotEmpty();
   }
 
   @Test
