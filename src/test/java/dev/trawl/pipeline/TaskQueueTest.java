@@ -7,12 +7,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class TaskQueueTest {
+  private static final class Task implements Runnable {
+    @Override
+    public void run() {}
+  }
+
   @Test
   void isFifoAndRefusesWhenFull() {
     final TaskQueue q = new TaskQueue(4);
     final Runnable[] tasks = new Runnable[5];
     for (int i = 0; i < tasks.length; i++) {
-      tasks[i] = () -> { };
+      tasks[i] = new Task();
     }
     for (int i = 0; i < 4; i++) {
       assertThat(q.offer(tasks[i])).isTrue();
@@ -33,7 +38,7 @@ class TaskQueueTest {
     final int perProducer = 20_000;
     final Runnable[] tasks = new Runnable[2 * perProducer];
     for (int i = 0; i < tasks.length; i++) {
-      tasks[i] = () -> { };
+      tasks[i] = new Task(); // distinct objects (a non-capturing lambda is one shared instance)
     }
     final ConcurrentHashMap<Runnable, Boolean> taken = new ConcurrentHashMap<>();
     final AtomicInteger duplicates = new AtomicInteger();
