@@ -446,7 +446,7 @@ public final class Pipeline {
       long generation, long start, Executor exec) {
     for (int i = 0; i < sources.length; i++) {
       final SourceTask task = tasks[i];
-      if (task.state() == (generation << 2 | SourceTask.IDLE)) {
+      if (task.notStarted(generation)) {
         continue; // not started this request
       }
       final Slot s = sources[i];

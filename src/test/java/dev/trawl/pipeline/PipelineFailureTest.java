@@ -285,4 +285,46 @@ class PipelineFailureTest {
       assertThat(p.replacedSourceTasks()).isZero();
     }
   }
+
+  @Test
+  void aSourceAbandonedBeforeAnyWorkerStartedItNeverRunsForThatRequest() throws Exception {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch firstDone = new CountDownLatch(1);
+    final AtomicInteger aCalls = new AtomicInteger();
+    final AtomicInteger bCalls = new AtomicInteger();
+    final CandidateSource a = (ctx, out) -> {
+      if (aCalls.incrementAndGet() == 1) {
+        try {
+          release.await(); // occupies the only worker
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        firstDone.countDown();
+        return;
+      }
+      out.add(1, 1f);
+    };
+    final CandidateSource b = (ctx, out) -> {
+      bCalls.incrementAndGet();
+      out.add(2, 0.5f);
+    };
+    try (WorkerPool single = new WorkerPool(1, 16)) {
+      final Pipeline p = Pipeline.builder("one-worker").sourcesOn(single)
+          .source("a", a, StageOptions.defaults().timeout(200, TimeUnit.MILLISECONDS))
+          .source("b", b, StageOptions.defaults().timeout(200, TimeUnit.MILLISECONDS))
+          .build();
+      final RequestContext ctx = p.newContext();
+      final PipelineResult page = new PipelineResult();
+      p.execute(ctx.reset(), page);
+      assertThat(page.size()).isZero();
+      assertThat(page.timedOutSources()).isEqualTo(2);
+
+      release.countDown();
+      firstDone.await(10, TimeUnit.SECONDS);
+      p.execute(ctx.reset().timeout(30, TimeUnit.SECONDS), page);
+      assertThat(page.idsCopy()).containsExactly(1L, 2L);
+      assertThat(bCalls).as("b ran for the second request only").hasValue(1);
+      assertThat(p.metrics().stage("b").timeouts()).isEqualTo(1);
+    }
+  }
 }
