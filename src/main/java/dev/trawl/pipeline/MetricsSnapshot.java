@@ -29,6 +29,8 @@ public final class MetricsSnapshot {
     return degradedRequests;
   }
 
+  /** Every stage, in declaration order. */
+
   public List<StageStats> stages() {
     return stages;
   }

@@ -31,9 +31,13 @@ public final class PipelineResult {
     return size;
   }
 
+  /** Id of page entry {@code i} (0 is the top). */
+
   public long id(int i) {
     return ids[check(i)];
   }
+
+  /** Final score of page entry {@code i}. */
 
   public float score(int i) {
     return scores[check(i)];
@@ -44,17 +48,25 @@ public final class PipelineResult {
     return sources[check(i)];
   }
 
+  /** Name of the source that produced page entry {@code i}. */
+
   public String sourceName(int i) {
     return sourceNames[sources[check(i)]];
   }
+
+  /** Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
 
   public long author(int i) {
     return authors[check(i)];
   }
 
+  /** Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
+
   public long community(int i) {
     return communities[check(i)];
   }
+
+  /** Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
 
   public long createdAt(int i) {
     return createdAt[check(i)];

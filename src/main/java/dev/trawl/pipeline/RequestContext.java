@@ -128,10 +128,14 @@ public final class RequestContext {
 
   // ------------------------------------------------------------------- inputs
 
+  /** The user the feed is for. */
+
   public RequestContext userId(long userId) {
     this.userId = userId;
     return this;
   }
+
+  /** The user the feed is for (0 after {@link #reset()}). */
 
   public long userId() {
     return userId;
@@ -142,6 +146,8 @@ public final class RequestContext {
     this.nowMillis = nowMillis;
     return this;
   }
+
+  /** The request's "now", epoch milliseconds. */
 
   public long nowMillis() {
     return nowMillis;
@@ -160,6 +166,8 @@ public final class RequestContext {
     return this;
   }
 
+  /** Candidates on the page. */
+
   public int pageSize() {
     return pageSize;
   }
@@ -169,6 +177,8 @@ public final class RequestContext {
     this.seed = seed;
     return this;
   }
+
+  /** Seed of the request's random stream. */
 
   public long seed() {
     return seed;
@@ -186,6 +196,8 @@ public final class RequestContext {
     this.timeoutNanos = unit.toNanos(amount);
     return this;
   }
+
+  /** This request's deadline, in nanoseconds from the start of execute. */
 
   public long timeoutNanos() {
     return timeoutNanos;
@@ -259,6 +271,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** The host object set with {@link #attachment(Object)}, or {@code null}. */
   @SuppressWarnings("unchecked")
   public <T> T attachment() {
     return (T) attachment;

@@ -62,6 +62,8 @@ public final class StageOptions {
     return DEFAULTS.policy(Policy.FAIL_CLOSED);
   }
 
+  /** Sets the failure policy. */
+
   public StageOptions policy(Policy policy) {
     if (policy == null) {
       throw new NullPointerException("policy is null");
@@ -124,6 +126,8 @@ public final class StageOptions {
     return out;
   }
 
+  /** The failure policy. */
+
   public Policy policy() {
     return policy;
   }
@@ -137,6 +141,8 @@ public final class StageOptions {
   public Gate gate() {
     return gate;
   }
+
+  /** Candidates a source usually returns (sink pre-size). */
 
   public int expectedCandidates() {
     return expectedCandidates;

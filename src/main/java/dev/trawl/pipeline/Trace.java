@@ -39,13 +39,19 @@ public final class Trace {
       this.error = error;
     }
 
+    /** The stage's name. */
+
     public String stage() {
       return stage;
     }
 
+    /** The stage's kind. */
+
     public StageKind kind() {
       return kind;
     }
+
+    /** How the stage ended. */
 
     public Outcome outcome() {
       return outcome;
@@ -79,6 +85,8 @@ public final class Trace {
   void add(Step step) {
     steps.add(step);
   }
+
+  /** The steps in execution order. */
 
   public List<Step> steps() {
     return Collections.unmodifiableList(steps);
