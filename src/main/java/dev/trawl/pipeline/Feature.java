@@ -97,13 +97,11 @@ public final class Feature {
   }
 
   /** The feature's name (unique within a pipeline). */
-
   public String name() {
     return name;
   }
 
   /** Candidate column, query scalar or built-in column. */
-
   public Kind kind() {
     return kind;
   }

@@ -30,7 +30,6 @@ public final class MetricsSnapshot {
   }
 
   /** Every stage, in declaration order. */
-
   public List<StageStats> stages() {
     return stages;
   }

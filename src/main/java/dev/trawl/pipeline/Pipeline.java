@@ -542,7 +542,6 @@ public final class Pipeline {
   // ------------------------------------------------------------ introspection
 
   /** The pipeline's name, as given to {@link #builder}. */
-
   public String name() {
     return name;
   }
@@ -636,85 +635,71 @@ public final class Pipeline {
     }
 
     /** Adds a query hydrator (runs before the sources), optional by default. */
-
     public Builder queryHydrator(String name, QueryHydrator stage) {
       return queryHydrator(name, stage, StageOptions.defaults());
     }
 
     /** Adds a query hydrator with explicit options. */
-
     public Builder queryHydrator(String name, QueryHydrator stage, StageOptions options) {
       return add(name, StageKind.QUERY_HYDRATOR, stage, options);
     }
 
     /** Adds a candidate source, optional by default, bounded by the request deadline. */
-
     public Builder source(String name, CandidateSource stage) {
       return source(name, stage, StageOptions.defaults());
     }
 
     /** Adds a candidate source with explicit options (timeout, policy, expected candidates, gate). */
-
     public Builder source(String name, CandidateSource stage, StageOptions options) {
       return add(name, StageKind.SOURCE, stage, options);
     }
 
     /** Adds a candidate hydrator, optional by default; runs in declaration order among candidate stages. */
-
     public Builder hydrator(String name, CandidateHydrator stage) {
       return hydrator(name, stage, StageOptions.defaults());
     }
 
     /** Adds a candidate hydrator with explicit options. */
-
     public Builder hydrator(String name, CandidateHydrator stage, StageOptions options) {
       return add(name, StageKind.CANDIDATE_HYDRATOR, stage, options);
     }
 
     /** Adds a filter, required by default; runs in declaration order among candidate stages. */
-
     public Builder filter(String name, CandidateFilter stage) {
       return filter(name, stage, StageOptions.defaults());
     }
 
     /** Adds a filter with explicit options. */
-
     public Builder filter(String name, CandidateFilter stage, StageOptions options) {
       return add(name, StageKind.FILTER, stage, options);
     }
 
     /** Adds a scorer, required by default; runs in declaration order among candidate stages. */
-
     public Builder scorer(String name, Scorer stage) {
       return scorer(name, stage, StageOptions.defaults());
     }
 
     /** Adds a scorer with explicit options. */
-
     public Builder scorer(String name, Scorer stage, StageOptions options) {
       return add(name, StageKind.SCORER, stage, options);
     }
 
     /** Adds a selector, required by default; runs in declaration order among candidate stages. */
-
     public Builder selector(String name, Selector stage) {
       return selector(name, stage, StageOptions.defaults());
     }
 
     /** Adds a selector with explicit options. */
-
     public Builder selector(String name, Selector stage, StageOptions options) {
       return add(name, StageKind.SELECTOR, stage, options);
     }
 
     /** Adds a side effect; runs after the page is built, always optional. */
-
     public Builder sideEffect(String name, SideEffect stage) {
       return sideEffect(name, stage, StageOptions.defaults());
     }
 
     /** Adds a side effect with options (its policy is always fail-open). */
-
     public Builder sideEffect(String name, SideEffect stage, StageOptions options) {
       return add(name, StageKind.SIDE_EFFECT, stage, options.policy(StageOptions.Policy.FAIL_OPEN));
     }

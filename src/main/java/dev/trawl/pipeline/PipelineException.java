@@ -35,7 +35,6 @@ public final class PipelineException extends RuntimeException {
   }
 
   /** The classification of the failure. */
-
   public Kind kind() {
     return kind;
   }

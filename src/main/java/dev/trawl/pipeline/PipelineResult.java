@@ -32,13 +32,11 @@ public final class PipelineResult {
   }
 
   /** Id of page entry {@code i} (0 is the top). */
-
   public long id(int i) {
     return ids[check(i)];
   }
 
   /** Final score of page entry {@code i}. */
-
   public float score(int i) {
     return scores[check(i)];
   }
@@ -49,25 +47,21 @@ public final class PipelineResult {
   }
 
   /** Name of the source that produced page entry {@code i}. */
-
   public String sourceName(int i) {
     return sourceNames[sources[check(i)]];
   }
 
   /** Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
-
   public long author(int i) {
     return authors[check(i)];
   }
 
   /** Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
-
   public long community(int i) {
     return communities[check(i)];
   }
 
   /** Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
-
   public long createdAt(int i) {
     return createdAt[check(i)];
   }

@@ -129,14 +129,12 @@ public final class RequestContext {
   // ------------------------------------------------------------------- inputs
 
   /** The user the feed is for. */
-
   public RequestContext userId(long userId) {
     this.userId = userId;
     return this;
   }
 
   /** The user the feed is for (0 after {@link #reset()}). */
-
   public long userId() {
     return userId;
   }
@@ -148,7 +146,6 @@ public final class RequestContext {
   }
 
   /** The request's "now", epoch milliseconds. */
-
   public long nowMillis() {
     return nowMillis;
   }
@@ -167,7 +164,6 @@ public final class RequestContext {
   }
 
   /** Candidates on the page. */
-
   public int pageSize() {
     return pageSize;
   }
@@ -179,7 +175,6 @@ public final class RequestContext {
   }
 
   /** Seed of the request's random stream. */
-
   public long seed() {
     return seed;
   }
@@ -198,7 +193,6 @@ public final class RequestContext {
   }
 
   /** This request's deadline, in nanoseconds from the start of execute. */
-
   public long timeoutNanos() {
     return timeoutNanos;
   }

@@ -63,7 +63,6 @@ public final class StageOptions {
   }
 
   /** Sets the failure policy. */
-
   public StageOptions policy(Policy policy) {
     if (policy == null) {
       throw new NullPointerException("policy is null");
@@ -127,7 +126,6 @@ public final class StageOptions {
   }
 
   /** The failure policy. */
-
   public Policy policy() {
     return policy;
   }
@@ -143,7 +141,6 @@ public final class StageOptions {
   }
 
   /** Candidates a source usually returns (sink pre-size). */
-
   public int expectedCandidates() {
     return expectedCandidates;
   }

@@ -40,7 +40,6 @@ public final class StageStats {
   }
 
   /** The stage's name (the pipeline's for the whole-request entry). */
-
   public String name() {
     return name;
   }

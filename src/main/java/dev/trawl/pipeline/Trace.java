@@ -40,19 +40,16 @@ public final class Trace {
     }
 
     /** The stage's name. */
-
     public String stage() {
       return stage;
     }
 
     /** The stage's kind. */
-
     public StageKind kind() {
       return kind;
     }
 
     /** How the stage ended. */
-
     public Outcome outcome() {
       return outcome;
     }
@@ -87,7 +84,6 @@ public final class Trace {
   }
 
   /** The steps in execution order. */
-
   public List<Step> steps() {
     return Collections.unmodifiableList(steps);
   }
