@@ -71,7 +71,7 @@ final class GraphInserter implements OrdinalFilter {
             query, queryOffset, current, currentDist, g.efConstruction(), l, this, limit,
             Integer.MAX_VALUE);
         final int found = searcher.drainPacked(candidates);
-        final int kept = selectNeighbours(node, candidates, found, g.maxDegree(l), chosen[l]);
+        final int kept = selectNeighbours(g, node, candidates, found, g.maxDegree(l), chosen[l]);
         chosenCount[l] = kept;
         writeLinks(node, l, chosen[l], kept);
         if (found > 0) {
@@ -110,8 +110,8 @@ final class GraphInserter implements OrdinalFilter {
    * closer to it than the base node is, which spreads links across directions. {@code sorted} holds
    * packed (distance to base, node) pairs in ascending order.
    */
-  private int selectNeighbours(int base, long[] sorted, int count, int maxDegree, int[] out) {
-    final HnswGraph g = graph;
+  static int selectNeighbours(
+      HnswGraph g, int base, long[] sorted, int count, int maxDegree, int[] out) {
     int kept = 0;
     for (int i = 0; i < count && kept < maxDegree; i++) {
       final int candidate = NodeScores.node(sorted[i]);
@@ -167,7 +167,7 @@ final class GraphInserter implements OrdinalFilter {
       }
       scratch[count] = NodeScores.pack(g.distanceBetween(node, added), added);
       Arrays.sort(scratch, 0, count + 1);
-      final int kept = selectNeighbours(node, scratch, count + 1, maxDegree, pruneChosen);
+      final int kept = selectNeighbours(g, node, scratch, count + 1, maxDegree, pruneChosen);
       System.arraycopy(pruneChosen, 0, page, base + 1, kept);
       page[base] = kept;
     }

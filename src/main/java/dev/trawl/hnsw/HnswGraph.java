@@ -7,6 +7,7 @@ import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorStore;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
@@ -29,6 +30,9 @@ import java.lang.invoke.VarHandle;
  *       A reader that races a link-list edit sees a mix of old and new neighbours, all of them valid
  *       published nodes, which is harmless for an approximate search.
  *   <li>Deletion sets a tombstone; deleted nodes are still walked through but never returned.
+ *       {@link GraphRepair} later re-links their live neighbours around them (each list rewritten
+ *       under its stripe lock, naming only published nodes), after which searches no longer reach
+ *       them; their own slots are never reused, since stored vectors are write-once.
  * </ul>
  *
  * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
@@ -43,7 +47,7 @@ public final class HnswGraph {
   private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
   private static final int NODE_SHIFT = VectorStore.PAGE_SHIFT;
   private static final int NODE_MASK = (1 << NODE_SHIFT) - 1;
-  private static final int UPPER_SHIFT = 16;
+  private static final int UPPER_SHIFT = 14;
   private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
   private static final int STRIPES = 4096;
 
@@ -61,12 +65,14 @@ public final class HnswGraph {
   private final PagedArray<int[]> upperOffsets;
   private final PagedArray<int[]> upperLinks;
   private final Tombstones tombstones = new Tombstones();
+  private final AtomicInteger deletedCount = new AtomicInteger();
   private final Object allocationLock = new Object();
   private final Object entryLock = new Object();
   private final Object[] stripes = new Object[STRIPES];
   private final ThreadLocal<GraphInserter> inserters;
   private int upperTop;
   private volatile int size;
+  private volatile int nodeCapacity;
   private volatile long entry = NO_ENTRY;
 
   /**
@@ -151,30 +157,57 @@ public final class HnswGraph {
       if (ordinal == Integer.MAX_VALUE) {
         throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
       }
-      return allocateLocked(ordinal);
+      return allocateLocked(ordinal, levelOf(ordinal));
     }
   }
 
-  private int allocateLocked(int ordinal) {
-    final int count = ordinal + 1;
+  /**
+   * Pre-allocates storage for {@code count} nodes, so that inserts up to that count allocate nothing
+   * (the upper-level store is sized for the expected share of upper-level nodes, with slack).
+   */
+  public void reserve(int count) {
+    synchronized (allocationLock) {
+      ensureNodeCapacity(count);
+      // a node reaches level >= 1 with probability 1/M and then has M/(M-1) levels on average
+      final long expectedUpperInts = (long) (count * (1.0 + m) / (m - 1.0) * 1.2) + (1 << UPPER_SHIFT);
+      upperLinks.ensureCapacity(Math.min(Integer.MAX_VALUE, upperTop + expectedUpperInts));
+    }
+  }
+
+  private void ensureNodeCapacity(int count) {
     vectors.ensureCapacity(count);
     links0.ensureCapacity(count);
     states.ensureCapacity(count);
     upperOffsets.ensureCapacity(count);
     tombstones.ensureCapacity(count);
-    final int level = levelOf(ordinal);
+    nodeCapacity = (int) Math.min(Integer.MAX_VALUE, states.capacity());
+  }
+
+  /** Number of nodes storage is currently reserved for (at least {@link #size}). */
+  public int nodeCapacity() {
+    return nodeCapacity;
+  }
+
+  private int allocateLocked(int ordinal, int level) {
+    final int count = ordinal + 1;
+    ensureNodeCapacity(count);
     if (level > 0) {
-      final int need = level * (1 + m);
-      if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
-        upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
-      }
-      final int offset = upperTop;
-      upperTop += need;
-      upperLinks.ensureCapacity(upperTop);
-      upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
+      allocateUpperLocked(ordinal, level);
     }
     size = count; // volatile write: storage for the new ordinal is visible to whoever reads size
     return ordinal;
+  }
+
+  /** Bump-allocates {@code ordinal}'s upper-level block, never across a page boundary. */
+  private void allocateUpperLocked(int ordinal, int level) {
+    final int need = level * (1 + m);
+    if ((upperTop & UPPER_MASK) + need > (1 << UPPER_SHIFT)) {
+      upperTop = (upperTop + UPPER_MASK) & ~UPPER_MASK;
+    }
+    final int offset = upperTop;
+    upperTop += need;
+    upperLinks.ensureCapacity(upperTop);
+    upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
   }
 
   /**
@@ -204,7 +237,16 @@ public final class HnswGraph {
 
   /** Marks {@code ordinal} deleted; returns whether it was live. */
   public boolean delete(int ordinal) {
-    return tombstones.set(ordinal);
+    if (tombstones.set(ordinal)) {
+      deletedCount.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** Number of nodes deleted so far (removals and the old ordinals of updates). */
+  public int deletedCount() {
+    return deletedCount.get();
   }
 
   /** Whether {@code ordinal} is deleted. */
@@ -276,6 +318,111 @@ public final class HnswGraph {
   /** The lock guarding edits of {@code node}'s link lists. */
   Object stripe(int node) {
     return stripes[node & (STRIPES - 1)];
+  }
+
+  // ---------------------------------------------------------------- accounting
+
+  /**
+   * Bytes held by vectors, links and node state, counting whole pages as allocated (reserved but
+   * unused capacity included). Not synchronised with writers: a snapshot estimate.
+   */
+  public long memoryBytes() {
+    final long nodes = states.capacity();
+    return vectors.capacity() * vectors.dimension() * Float.BYTES
+        + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
+        + nodes * Integer.BYTES * 2L // state and upper-level offset
+        + upperLinks.capacity() * Integer.BYTES
+        + (nodes + 7) / 8; // tombstone bits
+  }
+
+  /** Number of links currently stored on all levels of published nodes (for bytes-per-link figures). */
+  public long linkCount() {
+    long links = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      for (int l = 0; l <= level; l++) {
+        links += linkPage(node, l)[linkBase(node, l)];
+      }
+    }
+    return links;
+  }
+
+  /**
+   * Number of link slots of published nodes: 2M on level 0 plus M per upper level, filled or not.
+   * Lists have a fixed stride, so this, not {@link #linkCount}, is what the links occupy.
+   */
+  public long linkSlotCount() {
+    long slots = 0;
+    final int n = size;
+    for (int node = 0; node < n; node++) {
+      final int level = publishedLevel(node);
+      if (level >= 0) {
+        slots += maxDegree0 + (long) level * m;
+      }
+    }
+    return slots;
+  }
+
+  /**
+   * Copies {@code node}'s link list on {@code level} into {@code out} under the node's stripe lock, so
+   * the copy is never torn by a concurrent edit; returns the number of links. For snapshots and tools;
+   * {@code node} must be published at a level of at least {@code level}.
+   */
+  public int copyLinks(int node, int level, int[] out) {
+    synchronized (stripe(node)) {
+      final int[] page = linkPage(node, level);
+      final int base = linkBase(node, level);
+      final int count = page[base];
+      System.arraycopy(page, base + 1, out, 0, count);
+      return count;
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshot loading
+
+  /**
+   * For snapshot loading only. On a graph that has allocated nothing yet, allocates ordinals
+   * {@code [0, levels.length)}, node {@code o} with upper-level storage for {@code levels[o]} levels
+   * ({@code -1} marks a node that stays unpublished and gets none). Nothing is published yet: the
+   * loader fills the vectors and the link lists in place, through {@link #vectors()},
+   * {@link #linkPage} and {@link #linkBase}, then calls {@link #publishRestored}. Must not run while
+   * the graph is shared with other threads.
+   *
+   * @throws IllegalStateException when the graph has allocated ordinals already
+   */
+  public void allocateRestored(int[] levels) {
+    synchronized (allocationLock) {
+      if (size != 0) {
+        throw new IllegalStateException("allocateRestored needs an empty graph, this one has " + size);
+      }
+      ensureNodeCapacity(levels.length);
+      for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+        if (levels[ordinal] > 0) {
+          allocateUpperLocked(ordinal, levels[ordinal]);
+        }
+      }
+      size = levels.length;
+    }
+  }
+
+  /**
+   * For snapshot loading only: publishes every node of {@link #allocateRestored} whose level is not
+   * negative and makes {@code entryNode} (-1 for none) the entry point, at its level.
+   */
+  public void publishRestored(int[] levels, int entryNode) {
+    for (int ordinal = 0; ordinal < levels.length; ordinal++) {
+      if (levels[ordinal] >= 0) {
+        // plain writes: the graph is not shared yet, and the fence below orders them before the entry
+        states.page(ordinal)[ordinal & NODE_MASK] = levels[ordinal] + 1;
+      }
+    }
+    VarHandle.releaseFence();
+    if (entryNode >= 0) {
+      synchronized (entryLock) {
+        setEntry(entryNode, levels[entryNode]);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- distances

@@ -110,7 +110,7 @@ public final class HnswSearcher {
     final LongHeap frontier = candidates;
     final LongHeap found = results;
     final int maxDegree = g.maxDegree(level);
-    seen.ensureCapacity(limit);
+    seen.ensureCapacity(limit, g.nodeCapacity());
     seen.clear();
     frontier.clear();
     found.clear();

@@ -19,10 +19,13 @@ public final class VisitedSet {
     stamps = new int[Math.max(16, capacity)];
   }
 
-  /** Makes room for nodes {@code [0, nodes)}. */
-  public void ensureCapacity(int nodes) {
+  /**
+   * Makes room for nodes {@code [0, nodes)}; when it must grow, it grows to {@code preferred} (the
+   * graph's reserved capacity) if that is larger, so a growing index does not regrow it per insert.
+   */
+  public void ensureCapacity(int nodes, int preferred) {
     if (nodes > stamps.length) {
-      stamps = Arrays.copyOf(stamps, Math.max(nodes, stamps.length + (stamps.length >> 1)));
+      stamps = Arrays.copyOf(stamps, Math.max(Math.max(nodes, preferred), stamps.length * 2));
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.FilterPlanner;
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.HnswSearcher;
 import dev.trawl.hnsw.OrdinalFilter;
 import dev.trawl.vector.VectorChecks;
@@ -18,11 +20,13 @@ import dev.trawl.vector.VectorChecks;
 public final class Searcher {
   private final VectorIndex index;
   private final HnswSearcher hnsw;
+  private final FilterPlanner planner;
   private final float[] query;
 
   Searcher(VectorIndex index) {
     this.index = index;
     this.hnsw = new HnswSearcher(index.graph());
+    this.planner = new FilterPlanner(hnsw);
     this.query = new float[index.dimension()];
   }
 
@@ -46,6 +50,31 @@ public final class Searcher {
     prepare(query);
     hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
     return drain(k, out);
+  }
+
+  /**
+   * Filtered search planned from the filter's cardinality ({@link FilterPlanner}): an exact scan of the
+   * allowed items when few remain, otherwise a walk with the filter applied inside it and a beam widened
+   * by the number of excluded items, falling back to an exact scan if the walk runs out of budget.
+   * Writes up to {@code k} accepted results, nearest first, into {@code out}; returns how many.
+   * Allocates nothing in steady state. The filter is only read.
+   */
+  public int search(float[] query, int k, int ef, RequestFilter filter, SearchResults out) {
+    checkK(k);
+    if (ef < k) {
+      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
+    }
+    if (filter == null) {
+      throw new NullPointerException("filter is null; pass OrdinalFilter.ALL for no filter");
+    }
+    prepare(query);
+    planner.search(this.query, k, ef, filter);
+    return drain(k, out);
+  }
+
+  /** The filter planner of this searcher: its settings and the plan and cost of the last search. */
+  public FilterPlanner planner() {
+    return planner;
   }
 
   /** Exact search by scanning every live item: the ground truth for tests and tiny indexes. */

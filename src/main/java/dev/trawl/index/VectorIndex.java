@@ -1,11 +1,18 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.IdResolver;
+import dev.trawl.filter.ItemAttributes;
+import dev.trawl.filter.RequestFilter;
+import dev.trawl.hnsw.GraphRepair;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorChecks;
 import dev.trawl.vector.VectorStore;
 import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -38,20 +45,57 @@ import org.agrona.collections.Long2LongHashMap;
  * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles), plus one
  * scratch object per writing thread on its first write. Searches allocate nothing.
  */
-public final class VectorIndex {
-  private static final long MISSING = -1L;
+public final class VectorIndex implements IdResolver {
+  /** The id map's missing value. */
+  static final long MISSING = -1L;
+  private static final float ID_MAP_LOAD = 0.7f;
 
   private final VectorStore vectors;
   private final HnswGraph graph;
   private final PagedArray<long[]> ordinalIds;
   private final Long2LongHashMap idToOrdinal;
+  private final AttributeIndex attributes = new AttributeIndex();
   private final Object idLock = new Object();
+  private final double repairThreshold;
+  private final Object repairLock = new Object();
+  private final AtomicBoolean repairScheduled = new AtomicBoolean();
+  private final AtomicInteger repairsCompleted = new AtomicInteger();
+  private volatile int deletedAtLastRepair;
 
   private VectorIndex(Builder b) {
     this.vectors = new VectorStore(b.dimension, b.metric);
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
-    this.ordinalIds = new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
-    this.idToOrdinal = new Long2LongHashMap(Math.max(8, b.expectedItems * 2), 0.65f, MISSING);
+    this.ordinalIds = newIdPages();
+    this.idToOrdinal = newIdMap(b.expectedItems);
+    graph.reserve(b.expectedItems);
+    ordinalIds.ensureCapacity(b.expectedItems);
+    attributes.ensureCapacity(b.expectedItems);
+    this.repairThreshold = b.repairThreshold;
+  }
+
+  /**
+   * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
+   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference.
+   */
+  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, Long2LongHashMap idToOrdinal) {
+    this.vectors = graph.vectors();
+    this.graph = graph;
+    this.ordinalIds = ordinalIds;
+    this.idToOrdinal = idToOrdinal;
+    this.repairThreshold = Builder.DEFAULT_REPAIR_THRESHOLD;
+    // a snapshot is a settled graph: deletions made after loading count towards the next repair
+    this.deletedAtLastRepair = graph.deletedCount();
+  }
+
+  /** An empty ordinal-to-id page table in the index's layout. */
+  static PagedArray<long[]> newIdPages() {
+    return new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
+  }
+
+  /** An empty id-to-ordinal map sized for {@code expectedItems}. */
+  static Long2LongHashMap newIdMap(int expectedItems) {
+    return new Long2LongHashMap(
+        Math.max(8, (int) (expectedItems / ID_MAP_LOAD)), ID_MAP_LOAD, MISSING);
   }
 
   /** Starts a builder for an index of {@code dimension}-component vectors under {@code metric}. */
@@ -60,11 +104,21 @@ public final class VectorIndex {
   }
 
   /**
-   * Adds a new item.
+   * Adds a new item without attributes.
    *
    * @throws IllegalArgumentException if {@code id} is already present or the vector is invalid
    */
   public void add(long id, float[] vector) {
+    add(id, vector, null);
+  }
+
+  /**
+   * Adds a new item and indexes its {@code attributes} (copied; null for none) for filtering. The
+   * attributes are indexed before the item becomes visible to searches.
+   *
+   * @throws IllegalArgumentException if {@code id} is already present or the vector is invalid
+   */
+  public void add(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
     final int ordinal;
     synchronized (idLock) {
@@ -72,18 +126,29 @@ public final class VectorIndex {
         throw new IllegalArgumentException(
             "id " + id + " is already in the index; use update or upsert to replace its vector");
       }
-      ordinal = mapLocked(id);
+      ordinal = mapLocked(id, attributes, -1);
     }
     graph.insert(ordinal, vector, -1);
   }
 
   /**
-   * Replaces the vector of an existing item.
+   * Replaces the vector of an existing item, keeping its attributes.
    *
    * @throws NoSuchElementException if {@code id} is not present
    * @throws IllegalArgumentException if the vector is invalid
    */
   public void update(long id, float[] vector) {
+    update(id, vector, null);
+  }
+
+  /**
+   * Replaces the vector and the attributes of an existing item ({@code attributes} null keeps the old
+   * ones).
+   *
+   * @throws NoSuchElementException if {@code id} is not present
+   * @throws IllegalArgumentException if the vector is invalid
+   */
+  public void update(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
     final int ordinal;
     final int replaced;
@@ -92,32 +157,152 @@ public final class VectorIndex {
       if (replaced == MISSING) {
         throw new NoSuchElementException("cannot update id " + id + ": it is not in the index");
       }
-      ordinal = mapLocked(id);
+      ordinal = mapLocked(id, attributes, replaced);
     }
-    graph.insert(ordinal, vector, replaced);
+    insertReplacing(ordinal, vector, replaced);
   }
 
   /**
-   * Adds the item, or replaces its vector when the id is present.
+   * Adds the item, or replaces its vector when the id is present (keeping its attributes).
    *
    * @throws IllegalArgumentException if the vector is invalid
    */
   public void upsert(long id, float[] vector) {
+    upsert(id, vector, null);
+  }
+
+  /**
+   * Adds the item or replaces its vector; non-null {@code attributes} replace its attributes.
+   *
+   * @throws IllegalArgumentException if the vector is invalid
+   */
+  public void upsert(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
     final int ordinal;
     final int replaced;
     synchronized (idLock) {
       replaced = (int) idToOrdinal.get(id);
-      ordinal = mapLocked(id);
+      ordinal = mapLocked(id, attributes, replaced);
     }
-    graph.insert(ordinal, vector, replaced);
+    insertReplacing(ordinal, vector, replaced);
   }
 
-  private int mapLocked(long id) {
+  /**
+   * Replaces the attributes of an existing item without touching its vector. A concurrent request sees
+   * each changed value under the old key, the new one or both, never neither.
+   *
+   * @throws NoSuchElementException if {@code id} is not present
+   * @throws NullPointerException if {@code attributes} is null
+   */
+  public void setAttributes(long id, ItemAttributes attributes) {
+    if (attributes == null) {
+      throw new NullPointerException("attributes is null");
+    }
+    synchronized (idLock) {
+      final int ordinal = (int) idToOrdinal.get(id);
+      if (ordinal == MISSING) {
+        throw new NoSuchElementException("cannot set attributes of id " + id + ": it is not in the index");
+      }
+      this.attributes.change(ordinal, attributes);
+    }
+  }
+
+  /**
+   * Copies the attributes of {@code id} into {@code out}.
+   *
+   * @throws NoSuchElementException if {@code id} is not present
+   */
+  public void attributes(long id, ItemAttributes out) {
+    synchronized (idLock) {
+      final int ordinal = (int) idToOrdinal.get(id);
+      if (ordinal == MISSING) {
+        throw new NoSuchElementException("id " + id + " is not in the index");
+      }
+      attributes.get(ordinal, out);
+    }
+  }
+
+  /** The attribute bitmap indexes (authors, communities, languages, flags) for composing filters. */
+  public AttributeIndex attributes() {
+    return attributes;
+  }
+
+  /** A new request filter sized for this index: one per request context, reused. */
+  public RequestFilter newFilter() {
+    return new RequestFilter(Math.max(1024, graph.size()));
+  }
+
+  /** Links a new ordinal that replaces {@code replaced} (or -1), then unindexes the old attributes. */
+  private void insertReplacing(int ordinal, float[] vector, int replaced) {
+    graph.insert(ordinal, vector, replaced);
+    if (replaced >= 0) {
+      synchronized (idLock) {
+        attributes.clear(replaced);
+      }
+      maybeScheduleRepair();
+    }
+  }
+
+  /**
+   * Re-links the graph around removed and replaced items now, on the calling thread, while searches
+   * and writes continue (see {@link GraphRepair}). Runs one repair at a time; a call made while another
+   * runs waits for it and then runs its own pass.
+   *
+   * @return how many link lists were rewritten
+   */
+  public int repair() {
+    synchronized (repairLock) {
+      final int deleted = graph.deletedCount();
+      final int rewritten = new GraphRepair(graph).run();
+      deletedAtLastRepair = deleted;
+      repairsCompleted.incrementAndGet();
+      return rewritten;
+    }
+  }
+
+  /** Number of repair passes completed, automatic or explicit. */
+  public int repairsCompleted() {
+    return repairsCompleted.get();
+  }
+
+  /**
+   * Starts a background repair on a daemon thread once the items deleted since the last repair exceed
+   * the builder's repair threshold times the allocated ordinals.
+   */
+  private void maybeScheduleRepair() {
+    final int pending = graph.deletedCount() - deletedAtLastRepair;
+    if (pending <= repairThreshold * graph.size() || !repairScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    final Thread worker =
+        new Thread(
+            () -> {
+              try {
+                repair();
+              } finally {
+                repairScheduled.set(false);
+              }
+            },
+            "trawl-graph-repair");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /**
+   * Maps {@code id} to a new ordinal and indexes its attributes: the given ones, else those of the
+   * ordinal it replaces (if any).
+   */
+  private int mapLocked(long id, ItemAttributes itemAttributes, int replaced) {
     final int ordinal = graph.allocate();
     ordinalIds.ensureCapacity(ordinal + 1L);
     ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
     idToOrdinal.put(id, ordinal);
+    attributes.ensureCapacity(ordinal + 1);
+    if (itemAttributes != null) {
+      attributes.set(ordinal, itemAttributes);
+    } else if (replaced >= 0) {
+      attributes.copy(replaced, ordinal);
+    }
     return ordinal;
   }
 
@@ -133,7 +318,9 @@ public final class VectorIndex {
         throw new NoSuchElementException("cannot remove id " + id + ": it is not in the index");
       }
       graph.delete((int) ordinal);
+      attributes.clear((int) ordinal); // after the tombstone: a removed item is never returned
     }
+    maybeScheduleRepair();
   }
 
   /** Whether {@code id} is present. */
@@ -163,7 +350,8 @@ public final class VectorIndex {
     vectors.get(ordinal, out);
   }
 
-  /** The internal ordinal of {@code id}, or -1 when absent. */
+  /** The internal ordinal of {@code id}, or -1 ({@link IdResolver#MISSING}) when absent. */
+  @Override
   public int ordinalOf(long id) {
     synchronized (idLock) {
       return (int) idToOrdinal.get(id);
@@ -173,6 +361,21 @@ public final class VectorIndex {
   /** The external id stored under a published {@code ordinal}. */
   public long idOf(int ordinal) {
     return ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)];
+  }
+
+  /**
+   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages,
+   * the id map's tables and the attribute indexes. Counts reserved capacity; an estimate taken without locking the graph.
+   */
+  public long memoryBytes() {
+    final long idMapBytes;
+    synchronized (idLock) {
+      idMapBytes = (long) idToOrdinal.capacity() * 2 * Long.BYTES;
+    }
+    return graph.memoryBytes()
+        + ordinalIds.capacity() * Long.BYTES
+        + idMapBytes
+        + attributes.memoryBytes();
   }
 
   /** A new searcher: one per thread, reused for every query. */
@@ -201,6 +404,8 @@ public final class VectorIndex {
     private int efConstruction = 200;
     private long seed = 42L;
     private int expectedItems = 1024;
+    static final double DEFAULT_REPAIR_THRESHOLD = 0.1;
+    private double repairThreshold = DEFAULT_REPAIR_THRESHOLD;
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0) {
@@ -231,9 +436,27 @@ public final class VectorIndex {
       return this;
     }
 
-    /** Pre-sizes the id map for this many items (growth is still automatic). Default 1,024. */
+    /**
+     * Pre-allocates storage and the id map for this many items, so that adding up to this many
+     * allocates nothing (growth beyond it is still automatic). Default 1,024.
+     */
     public Builder expectedItems(int expectedItems) {
       this.expectedItems = Math.max(1, expectedItems);
+      return this;
+    }
+
+    /**
+     * Starts a background graph repair when the items removed or replaced since the last repair exceed
+     * this fraction of the index. Default 0.1; {@code Double.POSITIVE_INFINITY} disables automatic
+     * repair ({@link VectorIndex#repair} still works).
+     *
+     * @throws IllegalArgumentException if {@code fraction} is NaN or not positive
+     */
+    public Builder repairThreshold(double fraction) {
+      if (!(fraction > 0)) {
+        throw new IllegalArgumentException("repairThreshold must be positive, got " + fraction);
+      }
+      this.repairThreshold = fraction;
       return this;
     }
 

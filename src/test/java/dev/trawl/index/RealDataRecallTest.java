@@ -27,6 +27,37 @@ class RealDataRecallTest {
     return sum / n;
   }
 
+  /**
+   * Issue target: bytes per item (vectors + graph + id map) at most 1.25x the raw vector bytes plus 4
+   * bytes per stored link.
+   */
+  static void assertMemoryWithinBudget(Dataset data) throws Exception {
+    final int dim = data.base()[0].length;
+    final VectorIndex index = VectorIndex.builder(dim, Metric.L2).m(16).efConstruction(100)
+        .expectedItems(data.base().length).build();
+    Builds.addAll(index, data.base(), 2);
+    final long items = data.base().length;
+    final double perItem = index.memoryBytes() / (double) items;
+    final double links = index.graph().linkCount() / (double) items;
+    final double slots = index.graph().linkSlotCount() / (double) items;
+    final double budget = 1.25 * dim * Float.BYTES + 4 * slots;
+    System.out.printf(
+        "%s: %.1f bytes/item (raw vector %d, %.1f link slots/item, %.1f stored links/item,"
+            + " budget %.1f)%n",
+        data.name(), perItem, dim * Float.BYTES, slots, links, budget);
+    assertThat(perItem).isLessThanOrEqualTo(budget);
+  }
+
+  @Test
+  void siftSmallMemoryPerItemIsWithinBudget() throws Exception {
+    assertMemoryWithinBudget(Datasets.siftSmall());
+  }
+
+  @Test
+  void fashionMnistMemoryPerItemIsWithinBudget() throws Exception {
+    assertMemoryWithinBudget(Datasets.fashionMnist());
+  }
+
   @Test
   void siftSmallReachesRecall099AtEf64() throws Exception {
     assertThat(recallAt10(Datasets.siftSmall(), Metric.L2, 64, 100)).isGreaterThanOrEqualTo(0.99);

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md (tables) and docs/benchmarks/*.png (recall vs QPS, gnuplot) from one run
+of benchmarks/run.sh: the JMH JSON files, the side records (recall, memory, build sizes) and the native
+C++ hnswlib results. Standard library only; gnuplot (apt-get install -y gnuplot-nox) draws the plots
+and is skipped with a note when absent.
+
+Usage: report.py --results benchmarks/target/results-quick --docs docs --mode quick
+"""
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import time
+
+DATASETS = ["siftsmall", "fashion-mnist", "wordnet-minilm-384", "clustered-96"]
+ENGINES = ["trawl", "trawl-scalar", "hnswlib-core", "lucene", "jvector", "c++hnswlib"]
+PEERS = ["hnswlib-core", "lucene", "jvector", "c++hnswlib"]
+LEVELS = [0.90, 0.95, 0.99]
+# targets at recall@10 >= 0.95, single thread: Trawl QPS >= factor x peer QPS
+TARGETS = {"hnswlib-core": 3.0, "lucene": 1.5, "jvector": 1.5, "c++hnswlib": 1.0}
+TITLES = {
+    "siftsmall": "siftsmall (10,000 x 128, L2)",
+    "fashion-mnist": "Fashion-MNIST (60,000 x 784, L2)",
+    "wordnet-minilm-384": "wordnet-minilm-384 (20,000 x 384, cosine)",
+    "clustered-96": "clustered-96 (generated, L2)",
+}
+
+
+def load_jsonl(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Run:
+    def __init__(self, results):
+        self.search = {}  # (dataset, engine, threads, ef) -> dict(qps, err, bytes)
+        self.build = {}  # (dataset, engine, threads) -> dict(seconds, bytes)
+        self.mixed = {}  # (dataset, ef) -> dict
+        self.jvm = None
+        for path in sorted(glob.glob(os.path.join(results, "jmh", "*.json"))):
+            with open(path) as f:
+                for r in json.load(f):
+                    self._add(r)
+        records = load_jsonl(os.path.join(results, "records.jsonl"))
+        self.recall = {}  # (dataset, engine, ef) -> recall
+        self.index = {}  # (dataset, engine) -> index record
+        self.build_items = {}  # (dataset, engine) -> items per build op
+        for r in records:
+            if r["kind"] == "recall":
+                self.recall[(r["dataset"], r["engine"], int(r["ef"]))] = r["recall"]
+            elif r["kind"] == "index":
+                self.index[(r["dataset"], r["engine"])] = r
+            elif r["kind"] == "build":
+                self.build_items[(r["dataset"], r["engine"])] = r["items"]
+        for r in load_jsonl(os.path.join(results, "native.jsonl")):
+            if r["kind"] == "native-search":
+                key = (r["dataset"], r["engine"], r["threads"], r["ef"])
+                self.search[key] = {"qps": r["qps"], "err": 0.0, "bytes": None}
+                self.recall[(r["dataset"], r["engine"], r["ef"])] = r["recall"]
+            elif r["kind"] == "native-build":
+                self.build[(r["dataset"], r["engine"], r["threads"])] = {
+                    "seconds": r["seconds"], "bytes": None}
+                self.build_items[(r["dataset"], r["engine"])] = r["items"]
+
+    def _add(self, r):
+        p = r["params"]
+        sec = r.get("secondaryMetrics", {})
+        norm = sec.get("gc.alloc.rate.norm", {}).get("score")
+        self.jvm = self.jvm or "%s %s (%s), flags: %s" % (
+            r["vmName"], r["vmVersion"], r["jvm"], " ".join(r["jvmArgs"]))
+        name = r["benchmark"].rsplit(".", 2)
+        bench, method = name[-2], name[-1]
+        pm = r["primaryMetric"]
+        if bench == "SearchBenchmark":
+            key = (p["dataset"], p["engine"], r["threads"], int(p["ef"]))
+            self.search[key] = {"qps": pm["score"], "err": pm["scoreError"], "bytes": norm}
+        elif bench == "BuildBenchmark":
+            key = (p["dataset"], p["engine"], int(p["threads"]))
+            self.build[key] = {"seconds": pm["score"], "bytes": norm}
+        elif bench == "ConcurrentSearchInsertBenchmark":
+            entry = self.mixed.setdefault((p["dataset"], int(p["ef"])), {})
+            if method == "alone":
+                entry["alone"] = pm["score"]
+                entry["alone_bytes"] = norm
+            else:
+                entry["search"] = sec.get("search", {}).get("score")
+                entry["upsert"] = sec.get("upsert", {}).get("score")
+
+    def curve(self, dataset, engine, threads):
+        """[(ef, recall, qps, bytes)] sorted by ef."""
+        points = []
+        for (d, e, t, ef), m in self.search.items():
+            if d == dataset and e == engine and t == threads:
+                rec = self.recall.get((d, e, ef))
+                if rec is not None:
+                    points.append((ef, rec, m["qps"], m["bytes"]))
+        return sorted(points)
+
+    def at_recall(self, dataset, engine, threads, level):
+        """The fastest point whose recall reaches level: (ef, recall, qps, bytes) or None."""
+        best = None
+        for p in self.curve(dataset, engine, threads):
+            if p[1] >= level - 1e-9 and (best is None or p[2] > best[2]):
+                best = p
+        return best
+
+
+def fmt_qps(q):
+    if q is None:
+        return "-"
+    return f"{q:,.0f}"
+
+
+def fmt_bytes(b):
+    if b is None:
+        return "n/a"
+    if b < 10:
+        return f"{b:.2f}"
+    return f"{b:,.0f}"
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        simd = [x for x in ("avx512f", "avx2", "fma") if re.search(r"\b%s\b" % x, text)]
+        flags = ", " + "/".join(simd) if simd else ""
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{flags}{mem}, {platform.system()} {platform.release()}"
+
+
+def search_table(run, dataset, threads, lines):
+    trawl = {lv: run.at_recall(dataset, "trawl", threads, lv) for lv in LEVELS}
+    header = "| engine | " + " | ".join(
+        f"QPS @ recall {lv:.2f} (ef) | Trawl / engine" for lv in LEVELS) + " | bytes/query @ 0.95 | best recall (ef) |"
+    lines.append(header)
+    lines.append("|" + "---|" * (2 + 2 * len(LEVELS) + 1))
+    for engine in ENGINES:
+        curve = run.curve(dataset, engine, threads)
+        if not curve:
+            continue
+        cells = []
+        for lv in LEVELS:
+            p = run.at_recall(dataset, engine, threads, lv)
+            t = trawl[lv]
+            cells.append(f"{fmt_qps(p[2])} ({p[0]})" if p else "not reached")
+            if engine == "trawl":
+                cells.append("1.00")
+            elif p and t:
+                cells.append(f"{t[2] / p[2]:.2f}x")
+            else:
+                cells.append("-")
+        p95 = run.at_recall(dataset, engine, threads, 0.95)
+        alloc = fmt_bytes(p95[3]) if p95 else "-"
+        best = max(curve, key=lambda p: (p[1], -p[0]))
+        lines.append(f"| {engine} | " + " | ".join(cells) + f" | {alloc} | {best[1]:.4f} ({best[0]}) |")
+    lines.append("")
+
+
+def build_table(run, dataset, lines):
+    lines.append("| engine | items / build | build items/s, 1 thread | 2 threads | 2-thread speed-up"
+                 " | Trawl / engine (2 threads) | bytes allocated / item built (2 threads)"
+                 " | whole-set build on 2 threads (s) | retained heap bytes / item | links / item |")
+    lines.append("|" + "---|" * 10)
+    trawl2 = run.build.get((dataset, "trawl", 2))
+    trawl_items = run.build_items.get((dataset, "trawl"))
+    for engine in ENGINES:
+        b1 = run.build.get((dataset, engine, 1))
+        b2 = run.build.get((dataset, engine, 2))
+        idx = run.index.get((dataset, engine))
+        if not (b1 or b2 or idx):
+            continue
+        items = run.build_items.get((dataset, engine))
+        ips1 = items / b1["seconds"] if b1 and items else None
+        ips2 = items / b2["seconds"] if b2 and items else None
+        speedup = f"{ips2 / ips1:.2f}x" if ips1 and ips2 else "-"
+        ratio = "-"
+        if trawl2 and trawl_items and ips2:
+            ratio = "1.00" if engine == "trawl" else f"{(trawl_items / trawl2['seconds']) / ips2:.2f}x"
+        alloc = fmt_bytes(b2["bytes"] / items) if b2 and b2.get("bytes") and items else "n/a"
+        whole = f"{idx['buildSeconds']:.1f}" if idx else "-"
+        per_item = f"{idx['bytesPerItem']:,.0f}" if idx else "n/a"
+        links = f"{idx['links'] / idx['items']:.1f}" if idx and idx.get("links", -1) >= 0 else "n/a"
+        lines.append(f"| {engine} | {items or '-'} | {fmt_qps(ips1)} | {fmt_qps(ips2)} | {speedup} | {ratio}"
+                     f" | {alloc} | {whole} | {per_item} | {links} |")
+    lines.append("")
+
+
+def memory_target(run, dataset):
+    idx = run.index.get((dataset, "trawl"))
+    if not idx or idx.get("links", -1) < 0:
+        return None
+    raw = idx["rawVectorBytesPerItem"]
+    budget = 1.25 * raw + 4 * idx["links"] / idx["items"]
+    return idx["bytesPerItem"], budget, raw
+
+
+def plot(run, dataset, docs, mode):
+    gnuplot = shutil.which("gnuplot")
+    out_dir = os.path.join(docs, "benchmarks")
+    os.makedirs(out_dir, exist_ok=True)
+    data_file = os.path.join(out_dir, f"{dataset}.dat")
+    blocks = []
+    with open(data_file, "w") as f:
+        for engine in ENGINES:
+            curve = run.curve(dataset, engine, 1)
+            if not curve:
+                continue
+            f.write(f"# {engine}: ef recall@10 qps (1 thread)\n")
+            for ef, rec, qps, _ in curve:
+                f.write(f"{ef} {rec:.5f} {qps:.1f}\n")
+            f.write("\n\n")
+            blocks.append(engine)
+    if not gnuplot or not blocks:
+        return None
+    svg = os.path.join(out_dir, f"{dataset}.png")
+    styles = {"trawl": "lw 3 lc rgb '#d62728' pt 7", "trawl-scalar": "lw 2 dt 2 lc rgb '#ff7f0e' pt 6",
+              "hnswlib-core": "lw 2 lc rgb '#1f77b4' pt 5", "lucene": "lw 2 lc rgb '#2ca02c' pt 9",
+              "jvector": "lw 2 lc rgb '#9467bd' pt 11", "c++hnswlib": "lw 2 dt 4 lc rgb '#000000' pt 13"}
+    plots = ", ".join(
+        f"'{data_file}' index {i} using 2:3 with linespoints {styles.get(e, '')} title '{e}'"
+        for i, e in enumerate(blocks))
+    script = f"""
+set terminal pngcairo noenhanced size 1000,620 font 'sans,11' background '#ffffff'
+set output '{svg}'
+set title '{TITLES.get(dataset, dataset)}: recall@10 vs queries/s, 1 thread, M=16 efC=200 ({mode} run)'
+set xlabel 'recall@10'
+set ylabel 'queries per second (log scale)'
+set logscale y
+set grid
+set key bottom left
+set xrange [*:1.0]
+plot {plots}
+"""
+    subprocess.run([gnuplot], input=script, text=True, check=True)
+    return os.path.basename(svg)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--docs", required=True)
+    ap.add_argument("--mode", default="quick")
+    args = ap.parse_args()
+    run = Run(args.results)
+    os.makedirs(args.docs, exist_ok=True)
+    notes_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    lines = []
+    lines.append("# Benchmarks")
+    lines.append("")
+    lines.append("<!-- Generated by benchmarks/report.py from one run of benchmarks/run.sh;"
+                 " edit benchmarks/notes.md or report.py, not this file. -->")
+    lines.append("")
+    lines.append(f"- **Command:** `benchmarks/run.sh {args.mode}` (from the repository root; results and"
+                 f" raw JMH JSON in `docs/benchmarks/raw/`)")
+    lines.append(f"- **Date:** {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    lines.append(f"- **Machine:** {machine()}")
+    lines.append(f"- **JVM (all Java engines, same flags):** {run.jvm}")
+    kernels = {e: run.index[(d, e)]["kernels"] for (d, e) in run.index}
+    if kernels:
+        lines.append("- **Distance code in use:** " + "; ".join(f"{e}: `{k or 'built-in'}`" for e, k in sorted(kernels.items())))
+    lines.append("")
+    if os.path.exists(notes_path):
+        with open(notes_path) as f:
+            lines.append(f.read().rstrip())
+            lines.append("")
+
+    lines.append("## Targets (single thread, recall@10 >= 0.95, this run)")
+    lines.append("")
+    lines.append("| dataset | " + " | ".join(f"Trawl / {p} (target >= {TARGETS[p]:g}x)" for p in PEERS)
+                 + " | Trawl bytes/query | build 2 threads: Trawl / hnswlib-core (>= 2x) | Trawl bytes/item (budget) |")
+    lines.append("|" + "---|" * (len(PEERS) + 4))
+    for dataset in DATASETS:
+        t = run.at_recall(dataset, "trawl", 1, 0.95)
+        if not t:
+            continue
+        cells = []
+        for peer in PEERS:
+            p = run.at_recall(dataset, peer, 1, 0.95)
+            if not p:
+                cells.append("-")
+                continue
+            ratio = t[2] / p[2]
+            cells.append(f"{ratio:.2f}x {'met' if ratio >= TARGETS[peer] else '**missed**'}")
+        b = run.build.get((dataset, "trawl", 2))
+        h = run.build.get((dataset, "hnswlib-core", 2))
+        if b and h:
+            ratio = h["seconds"] / b["seconds"]
+            build = f"{ratio:.2f}x {'met' if ratio >= 2 else '**missed**'}"
+        else:
+            build = "-"
+        mem = memory_target(run, dataset)
+        memory = f"{mem[0]:,.0f} ({mem[1]:,.0f}) {'met' if mem[0] <= mem[1] else '**missed**'}" if mem else "-"
+        lines.append(f"| {dataset} | " + " | ".join(cells) + f" | {fmt_bytes(t[3])} | {build} | {memory} |")
+    lines.append("")
+    lines.append("Ratios compare the fastest ef setting of each engine that reaches recall@10 >= 0.95"
+                 " (same ef grid for all). Memory budget: 1.25 x raw vector bytes + 4 bytes per graph link"
+                 " actually stored (retained heap measured after full GCs; includes the id map).")
+    lines.append("")
+
+    for dataset in DATASETS:
+        if not any(k[0] == dataset for k in run.search):
+            continue
+        lines.append(f"## {TITLES.get(dataset, dataset)}")
+        lines.append("")
+        idx = run.index.get((dataset, "trawl"))
+        if idx:
+            lines.append(f"{idx['items']:,} items of {idx['dimension']} dimensions;"
+                         f" raw vectors {idx['rawVectorBytesPerItem']:,} bytes/item.")
+            lines.append("")
+        svg = plot(run, dataset, args.docs, args.mode)
+        if svg:
+            lines.append(f"![recall vs QPS on {dataset}](benchmarks/{svg})")
+            lines.append("")
+        lines.append("**Search, 1 thread** (queries/s; ef in brackets; bytes/query from `-prof gc`,"
+                     " `gc.alloc.rate.norm`)")
+        lines.append("")
+        search_table(run, dataset, 1, lines)
+        if any(k[0] == dataset and k[2] == 2 for k in run.search):
+            lines.append("**Search, 2 threads** (total queries/s of both threads; ef grid 16/32/64/128)")
+            lines.append("")
+            search_table(run, dataset, 2, lines)
+        lines.append("**Build and memory**")
+        lines.append("")
+        build_table(run, dataset, lines)
+        for (d, ef), m in sorted(run.mixed.items()):
+            if d != dataset or "alone" not in m or not m.get("search"):
+                continue
+            loss = 1 - m["search"] / m["alone"]
+            lines.append(f"**Concurrent search while inserting (Trawl, ef={ef})**: 1 searching thread alone"
+                         f" {fmt_qps(m['alone'])} q/s; with 1 thread upserting at the same time"
+                         f" {fmt_qps(m['search'])} q/s ({loss:.0%} lost) while the writer did"
+                         f" {fmt_qps(m['upsert'])} upserts/s.")
+            lines.append("")
+    curves = os.path.join(args.docs, "benchmarks", "curves.tsv")
+    with open(curves, "w") as f:
+        f.write("dataset\tengine\tthreads\tef\trecall@10\tqps\tbytes_per_query\n")
+        for dataset in DATASETS:
+            for engine in ENGINES:
+                for threads in (1, 2):
+                    for ef, rec, qps, b in run.curve(dataset, engine, threads):
+                        f.write(f"{dataset}\t{engine}\t{threads}\t{ef}\t{rec:.5f}\t{qps:.1f}\t"
+                                f"{'' if b is None else f'{b:.2f}'}\n")
+    raw = os.path.join(args.docs, "benchmarks", "raw")
+    if os.path.isdir(raw):
+        shutil.rmtree(raw)
+    os.makedirs(raw)
+    for path in glob.glob(os.path.join(args.results, "jmh", "*.json")):
+        shutil.copy(path, raw)
+    for name in ("records.jsonl", "native.jsonl"):
+        if os.path.exists(os.path.join(args.results, name)):
+            shutil.copy(os.path.join(args.results, name), raw)
+    lines.append("All points (both thread counts): [`docs/benchmarks/curves.tsv`](benchmarks/curves.tsv).")
+    lines.append("")
+    with open(os.path.join(args.docs, "benchmarks.md"), "w") as f:
+        f.write("\n".join(lines))
+    print("wrote", os.path.join(args.docs, "benchmarks.md"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs the Trawl benchmark suite and (quick/full) writes docs/benchmarks.md with tables and plots.
+#
+#   benchmarks/run.sh smoke   # CI: tiny data, every benchmark once, recall sanity asserts (~3 min)
+#   benchmarks/run.sh quick   # real datasets, 100k generated set, short iterations (~25 min on 2 cores)
+#   benchmarks/run.sh full    # all queries, 1M generated set, longer iterations (hours)
+#
+# Environment: JAVA (default java), TRAWL_SHARED_DATA (default ../shared/data beside the repo),
+# TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library, TRAWL_BENCH_DATASETS / TRAWL_BENCH_ENGINES
+# (space-separated) to run a subset, TRAWL_BENCH_NO_REPORT=1 to skip the report.
+set -euo pipefail
+
+MODE=${1:-quick}
+case "$MODE" in smoke|quick|full) ;; *) echo "usage: $0 smoke|quick|full" >&2; exit 2 ;; esac
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH/.." && pwd)
+JAVA=${JAVA:-java}
+export TRAWL_SHARED_DATA=${TRAWL_SHARED_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}
+OUT=$BENCH/target/results-$MODE
+DATA=$BENCH/target/data-$MODE
+START=$(date +%s)
+
+if [ "${TRAWL_BENCH_SKIP_INSTALL:-0}" != 1 ]; then
+  (cd "$ROOT" && mvn -q -B install -DskipTests)
+fi
+(cd "$BENCH" && mvn -q -B package)
+JAR=$BENCH/target/benchmarks.jar
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# The same JVM flags for every engine: fixed heap, Vector API module on (Trawl's SIMD kernels; the
+# peers' own Panama code needs JDK 20+ and stays scalar on 17). trawl-scalar adds -Dtrawl.kernels=scalar.
+HEAP=4g
+[ "$MODE" = full ] && HEAP=8g
+JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.mode=$MODE
+  -Dtrawl.bench.data=$DATA -Dtrawl.bench.records=$OUT/records.jsonl)
+
+ALL_DATASETS="siftsmall fashion-mnist wordnet-minilm-384 clustered-96"
+DATASETS=${TRAWL_BENCH_DATASETS:-$ALL_DATASETS}
+ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar hnswlib-core lucene jvector}
+
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+
+log "preparing datasets ($MODE) in $DATA"
+"$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.trawl.bench.Suite prepare "$DATA" $DATASETS
+
+run_engine() { # engine dataset extra-args...
+  local engine=$1 dataset=$2; shift 2
+  local flags=("${JVM_FLAGS[@]}")
+  [ "$engine" = trawl-scalar ] && flags+=(-Dtrawl.kernels=scalar)
+  log "$engine on $dataset $*"
+  "$JAVA" "${flags[@]}" -cp "$JAR" dev.trawl.bench.Suite run --engine "$engine" --dataset "$dataset" \
+    --out "$OUT" "$@" > "$OUT/log-$dataset-$engine.txt" 2>&1 || {
+      echo "FAILED: $engine on $dataset; last lines of $OUT/log-$dataset-$engine.txt:" >&2
+      tail -40 "$OUT/log-$dataset-$engine.txt" >&2
+      exit 1
+    }
+}
+
+for dataset in $DATASETS; do
+  for engine in $ENGINES; do
+    args=()
+    if [ "$MODE" = smoke ]; then
+      # smoke proves every benchmark runs once; the extra thread count, the build and the scalar
+      # kernels only on the smallest dataset
+      if [ "$dataset" = siftsmall ]; then
+        [ "$engine" = trawl ] && args+=(--mixed)
+      else
+        [ "$engine" = trawl-scalar ] && continue
+        args+=(--threads 1 --no-build)
+      fi
+    else
+      # the 2-thread sweep uses the ef values around recall 0.9-0.99 only
+      args+=(--ef2 16,32,64,128)
+      [ "$engine" = trawl-scalar ] && args+=(--threads 1 --no-build)
+      if [ "$engine" = trawl ] && { [ "$dataset" = siftsmall ] || [ "$dataset" = clustered-96 ]; }; then
+        args+=(--mixed)
+      fi
+    fi
+    run_engine "$engine" "$dataset" "${args[@]}"
+  done
+done
+
+NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
+if "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
+  log "native C++ hnswlib (Debian python3-hnswlib)"
+  "$NATIVE_PY" "$BENCH/native/hnswlib_native.py" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" $DATASETS
+else
+  log "skipping the native C++ hnswlib reference: apt-get install -y python3-hnswlib python3-numpy"
+fi
+
+if [ "${TRAWL_BENCH_NO_REPORT:-0}" != 1 ]; then
+  if [ "$MODE" = smoke ]; then
+    # the report is checked too, but written inside target/ so that CI never touches docs/
+    "${PYTHON:-python3}" "$BENCH/report.py" --results "$OUT" --docs "$OUT/docs" --mode "$MODE"
+  else
+    "${PYTHON:-python3}" "$BENCH/report.py" --results "$OUT" --docs "$ROOT/docs" --mode "$MODE"
+  fi
+fi
+log "done in $(( $(date +%s) - START )) s; results in $OUT"

@@ -1,0 +1,83 @@
+package dev.trawl.bench.engine;
+
+import dev.trawl.bench.data.Dataset;
+import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.index.SearchResults;
+import dev.trawl.index.Searcher;
+import dev.trawl.index.VectorIndex;
+import dev.trawl.vector.Kernels;
+import dev.trawl.vector.Metric;
+
+/**
+ * Trawl through its public facade: {@link VectorIndex#add} from N threads, one {@link Searcher} and
+ * one {@link SearchResults} per thread. L2 datasets use {@link Metric#L2}; the unit-vector datasets
+ * use {@link Metric#COSINE} (what a user picks for text embeddings; the query is normalised into the
+ * searcher's own buffer, a few hundred multiplications).
+ *
+ * <p>{@code scalar} asserts that the JVM was started with {@code -Dtrawl.kernels=scalar}, so that the
+ * scalar and SIMD kernels are measured in separate JVMs with otherwise equal flags.
+ */
+final class TrawlEngine implements AnnEngine {
+  private final boolean scalar;
+
+  TrawlEngine(boolean scalar) {
+    this.scalar = scalar;
+  }
+
+  @Override
+  public String name() {
+    return scalar ? "trawl-scalar" : "trawl";
+  }
+
+  @Override
+  public Index build(Dataset data, int count, int threads) throws Exception {
+    final String kernels = Kernels.BEST.name();
+    if (scalar != kernels.equals("scalar")) {
+      throw new IllegalStateException(
+          "engine " + name() + " runs on kernels '" + kernels + "': start trawl-scalar JVMs with"
+              + " -Dtrawl.kernels=scalar and trawl JVMs without it");
+    }
+    final Metric metric = data.metric() == Dataset.Metric.L2 ? Metric.L2 : Metric.COSINE;
+    final VectorIndex index =
+        VectorIndex.builder(data.dimension(), metric)
+            .m(M)
+            .efConstruction(EF_CONSTRUCTION)
+            .seed(42L)
+            .expectedItems(count)
+            .build();
+    final float[][] base = data.base();
+    Parallel.forEach(count, threads, i -> index.add(i, base[i]));
+    return new Index() {
+      @Override
+      public Query newQuery(int ef) {
+        final Searcher searcher = index.newSearcher();
+        final SearchResults results = new SearchResults(Dataset.K);
+        return (query, out) -> {
+          final int n = searcher.search(query, Dataset.K, ef, results);
+          for (int i = 0; i < n; i++) {
+            out[i] = (int) results.id(i);
+          }
+          return n;
+        };
+      }
+
+      @Override
+      public String kernels() {
+        return kernels;
+      }
+
+      @Override
+      public long linkCount() {
+        final HnswGraph graph = index.graph();
+        long links = 0;
+        for (int node = 0, n = graph.size(); node < n; node++) {
+          for (int level = graph.publishedLevel(node); level >= 0; level--) {
+            links += graph.linkPage(node, level)[graph.linkBase(node, level)];
+          }
+        }
+        return links;
+      }
+    };
+  }
+
+}

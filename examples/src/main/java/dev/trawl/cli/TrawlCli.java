@@ -1,0 +1,80 @@
+package dev.trawl.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code trawl} command line: build, inspect, query and evaluate indexes, or watch a demo.
+ *
+ * <p>Exit codes: 0 on success, {@value #EXIT_INPUT} when an input is wrong (a missing or malformed
+ * file, a dimension mismatch, an impossible option value), {@value #EXIT_USAGE} when the command line
+ * itself is wrong, {@value #EXIT_INTERNAL} for an unexpected failure. Errors are one line on standard
+ * error; set {@code TRAWL_DEBUG=1} for stack traces.
+ */
+@Command(
+    name = "trawl",
+    mixinStandardHelpOptions = true,
+    version = "trawl 0.1.0-SNAPSHOT",
+    description = "Build, inspect, query and evaluate Trawl vector indexes.",
+    subcommands = {
+      BuildCommand.class,
+      InspectCommand.class,
+      QueryCommand.class,
+      EvalCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class TrawlCli implements Runnable {
+  /** Exit code for a wrong input: missing or malformed file, dimension mismatch, bad value. */
+  public static final int EXIT_INPUT = 1;
+  /** Exit code for a command line that does not parse. */
+  public static final int EXIT_USAGE = 2;
+  /** Exit code for an unexpected failure (a bug). */
+  public static final int EXIT_INTERNAL = 3;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(
+        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo");
+  }
+
+  /** A configured command line (one-line errors, exit codes); callers may redirect its out and err. */
+  public static CommandLine commandLine() {
+    final CommandLine cli = new CommandLine(new TrawlCli());
+    cli.setParameterExceptionHandler(
+        (e, args) -> {
+          final CommandLine cmd = e.getCommandLine();
+          final PrintWriter err = cmd.getErr();
+          err.println(
+              cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see '"
+                  + cmd.getCommandSpec().qualifiedName() + " --help')");
+          err.flush();
+          return EXIT_USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          final PrintWriter err = cmd.getErr();
+          final String name = cmd.getCommandSpec().qualifiedName();
+          final boolean expected = e instanceof CliError || e instanceof IllegalArgumentException;
+          err.println(
+              name + ": error: "
+                  + (expected && e.getMessage() != null ? e.getMessage() : e.toString()));
+          if (System.getenv("TRAWL_DEBUG") != null) {
+            e.printStackTrace(err);
+          }
+          err.flush();
+          return expected ? EXIT_INPUT : EXIT_INTERNAL;
+        });
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

@@ -1,0 +1,177 @@
+package dev.trawl.filter;
+
+import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.hnsw.HnswSearcher;
+import java.util.Arrays;
+
+/**
+ * Chooses, per request, how to run a filtered k-nearest-neighbour search from the filter's exact
+ * cardinality, then runs it on an {@link HnswSearcher}:
+ *
+ * <ol>
+ *   <li><b>Exact</b> over the allowed ordinals when few remain: when the allowed count is at most
+ *       {@link #exactBelow} or at most the estimated cost of a filtered walk (see below). Scoring a few
+ *       hundred vectors is cheaper and exact.
+ *   <li><b>In-walk filtering</b> otherwise: the graph walk traverses rejected nodes but only returns
+ *       accepted ones, with a beam widened by the items excluded one by one (see {@link #walkEf}),
+ *       because an exclusion such as "already seen" removes exactly the region nearest the query.
+ *   <li><b>Fallback</b>: the walk gets a visit budget equal to the exact scan's cost; when it exhausts it
+ *       (the filter was harder than the estimate), the search is redone exactly, as Lucene does.
+ * </ol>
+ *
+ * The estimated cost of a walk is {@code walkCostPerEf * ef' * limit / allowed}: a walk scores about
+ * {@code walkCostPerEf} nodes per unit of beam width, divided by the fraction of nodes the filter
+ * accepts, because only that fraction fills the beam.
+ *
+ * <p><b>Not thread-safe: one per searching thread</b>, like the {@link HnswSearcher} it drives.
+ * <b>Allocation:</b> none in steady state; its ordinal buffer grows once when an exact plan needs more
+ * room. Results stay in the {@link HnswSearcher} until drained.
+ */
+public final class FilterPlanner {
+  /** The plan of the last search: no search yet. */
+  public static final int NONE = 0;
+  /** The last search scanned the allowed ordinals exactly. */
+  public static final int EXACT = 1;
+  /** The last search walked the graph with the filter applied inside the walk. */
+  public static final int WALK = 2;
+  /** The last search walked the graph, exhausted its budget and then scanned exactly. */
+  public static final int WALK_THEN_EXACT = 3;
+
+  private final HnswSearcher searcher;
+  private int[] ordinals = new int[1024];
+  private int exactBelow = 1_000;
+  private int walkCostPerEf = 16;
+  private int maxEfFactor = 4;
+  private int forcedPlan = NONE;
+  private int lastPlan = NONE;
+  private int lastEf;
+  private int lastAllowed;
+  private int lastVisited;
+
+  /** A planner driving {@code searcher}, with the default thresholds. */
+  public FilterPlanner(HnswSearcher searcher) {
+    this.searcher = searcher;
+  }
+
+  /** Always scan exactly when at most this many items are allowed. Default 1,000. */
+  public FilterPlanner exactBelow(int allowed) {
+    if (allowed < 0) {
+      throw new IllegalArgumentException("exactBelow must be >= 0, got " + allowed);
+    }
+    this.exactBelow = allowed;
+    return this;
+  }
+
+  /** Nodes a walk scores per unit of beam width, for the cost estimate. Default 16. */
+  public FilterPlanner walkCostPerEf(int nodes) {
+    if (nodes <= 0) {
+      throw new IllegalArgumentException("walkCostPerEf must be positive, got " + nodes);
+    }
+    this.walkCostPerEf = nodes;
+    return this;
+  }
+
+  /** The widened beam never exceeds {@code factor * ef}. Default 4; 1 disables widening. */
+  public FilterPlanner maxEfFactor(int factor) {
+    if (factor < 1) {
+      throw new IllegalArgumentException("maxEfFactor must be >= 1, got " + factor);
+    }
+    this.maxEfFactor = factor;
+    return this;
+  }
+
+  /**
+   * Forces every search to use one plan, for measurement: {@link #EXACT}, {@link #WALK} (a walk with no
+   * visit budget, hence no fallback) or {@link #NONE} to let the planner choose (the default).
+   *
+   * @throws IllegalArgumentException for any other value
+   */
+  public FilterPlanner forcePlan(int plan) {
+    if (plan != NONE && plan != EXACT && plan != WALK) {
+      throw new IllegalArgumentException("forcePlan takes NONE, EXACT or WALK, got " + plan);
+    }
+    this.forcedPlan = plan;
+    return this;
+  }
+
+  /**
+   * The beam width a walk uses: {@code ef} grown by the number of items excluded one by one,
+   * {@code max(ef, k + pointExclusions)}, capped at {@code maxEfFactor * ef}. A seen set is the posts
+   * nearest the user, so each may sit exactly where the beam needs room; exclusions by attribute are
+   * spread over the index and need no widening, because rejected nodes never take a result slot.
+   */
+  public int walkEf(int k, int ef, int pointExclusions) {
+    final long wanted = (long) k + pointExclusions;
+    return (int) Math.max(ef, Math.min(wanted, (long) ef * maxEfFactor));
+  }
+
+  /**
+   * Runs a filtered search for the {@code k} nearest accepted items, leaving them queued in the
+   * searcher ({@link HnswSearcher#drainNearest}); returns how many are queued.
+   *
+   * @param query already checked and normalised for the metric
+   * @param ef the caller's beam width ({@code >= k}); the planner may widen it
+   */
+  public int search(float[] query, int k, int ef, RequestFilter filter) {
+    final HnswGraph graph = searcher.graph();
+    final int limit = graph.size();
+    final int allowed = filter.allowedCount(limit);
+    lastAllowed = allowed;
+    if (allowed == 0) {
+      lastPlan = EXACT;
+      lastEf = 0;
+      lastVisited = 0;
+      return searcher.searchOrdinals(query, k, ordinals, 0);
+    }
+    final int efWalk = walkEf(k, ef, filter.pointExclusions());
+    lastEf = efWalk;
+    final long walkCost = (long) walkCostPerEf * efWalk * limit / allowed;
+    final boolean exact =
+        forcedPlan == NONE ? allowed <= exactBelow || allowed <= walkCost : forcedPlan == EXACT;
+    if (exact) {
+      lastPlan = EXACT;
+      final int found = exact(query, k, filter, limit, allowed);
+      lastVisited = searcher.visitedCount();
+      return found;
+    }
+    searcher.search(query, efWalk, filter, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
+    final int walked = searcher.visitedCount();
+    if (!searcher.budgetExhausted()) {
+      lastPlan = WALK;
+      lastVisited = walked;
+      return searcher.queued();
+    }
+    final int found = exact(query, k, filter, limit, allowed);
+    lastPlan = WALK_THEN_EXACT;
+    lastVisited = walked + searcher.visitedCount();
+    return found;
+  }
+
+  private int exact(float[] query, int k, RequestFilter filter, int limit, int allowed) {
+    if (ordinals.length < allowed) {
+      ordinals = Arrays.copyOf(ordinals, Math.max(allowed, ordinals.length * 2));
+    }
+    final int n = filter.collectAllowed(limit, ordinals);
+    return searcher.searchOrdinals(query, k, ordinals, n);
+  }
+
+  /** The plan of the last search: {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}. */
+  public int lastPlan() {
+    return lastPlan;
+  }
+
+  /** The beam width the last search's walk used (or would have used). */
+  public int lastEf() {
+    return lastEf;
+  }
+
+  /** Nodes scored by the last search, walk and exact scan together: its clock-free cost. */
+  public int lastVisited() {
+    return lastVisited;
+  }
+
+  /** The allowed count the last search planned with. */
+  public int lastAllowed() {
+    return lastAllowed;
+  }
+}

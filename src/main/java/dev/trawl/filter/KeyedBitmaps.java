@@ -1,0 +1,108 @@
+package dev.trawl.filter;
+
+import org.agrona.collections.Long2ObjectHashMap;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * An attribute bitmap index: for each 64-bit key (an author id, a community id, a language code, a
+ * flag number), the {@link RoaringBitmap} of node ordinals that carry it. The index maintains these as
+ * items are added, updated and removed, so a request can say "not by these authors" without knowing
+ * ordinals.
+ *
+ * <p><b>Thread-safety:</b> safe for any number of threads. Writers and readers take one short monitor
+ * per index; requests read a bitmap only while holding it, through {@link RequestFilter}'s
+ * {@code and/or/andNot(KeyedBitmaps, key)} methods, which copy it into request-owned state.
+ * <b>Allocation:</b> {@link #add} allocates when a key is first seen or a container grows; reads
+ * allocate nothing.
+ */
+public final class KeyedBitmaps {
+  private static final RoaringBitmap EMPTY = new RoaringBitmap();
+
+  private final String name;
+  private final Long2ObjectHashMap<RoaringBitmap> bitmaps = new Long2ObjectHashMap<>();
+
+  /** An empty index; {@code name} appears in error messages and {@link #toString}. */
+  public KeyedBitmaps(String name) {
+    this.name = name;
+  }
+
+  /** Bytes held by the bitmaps (their serialized size, a close estimate of their heap size). */
+  public long memoryBytes() {
+    synchronized (bitmaps) {
+      long bytes = (long) bitmaps.capacity() * 2 * Long.BYTES;
+      for (RoaringBitmap bitmap : bitmaps.values()) {
+        bytes += bitmap.getLongSizeInBytes();
+      }
+      return bytes;
+    }
+  }
+
+  /** Records that {@code ordinal} carries {@code key}. */
+  public void add(long key, int ordinal) {
+    synchronized (bitmaps) {
+      RoaringBitmap bitmap = bitmaps.get(key);
+      if (bitmap == null) {
+        bitmap = new RoaringBitmap();
+        bitmaps.put(key, bitmap);
+      }
+      bitmap.add(ordinal);
+    }
+  }
+
+  /** Forgets that {@code ordinal} carries {@code key}; drops the key when its bitmap empties. */
+  public void remove(long key, int ordinal) {
+    synchronized (bitmaps) {
+      final RoaringBitmap bitmap = bitmaps.get(key);
+      if (bitmap != null) {
+        bitmap.remove(ordinal);
+        if (bitmap.isEmpty()) {
+          bitmaps.remove(key);
+        }
+      }
+    }
+  }
+
+  /** Number of ordinals carrying {@code key}. */
+  public int cardinality(long key) {
+    synchronized (bitmaps) {
+      final RoaringBitmap bitmap = bitmaps.get(key);
+      return bitmap == null ? 0 : bitmap.getCardinality();
+    }
+  }
+
+  /** Whether {@code ordinal} carries {@code key}. */
+  public boolean contains(long key, int ordinal) {
+    synchronized (bitmaps) {
+      final RoaringBitmap bitmap = bitmaps.get(key);
+      return bitmap != null && bitmap.contains(ordinal);
+    }
+  }
+
+  /** Number of distinct keys. */
+  public int keyCount() {
+    synchronized (bitmaps) {
+      return bitmaps.size();
+    }
+  }
+
+  /** A copy of the bitmap for {@code key} (allocates; for tools and tests). */
+  public RoaringBitmap copyOf(long key) {
+    synchronized (bitmaps) {
+      final RoaringBitmap bitmap = bitmaps.get(key);
+      return bitmap == null ? new RoaringBitmap() : bitmap.clone();
+    }
+  }
+
+  /** Applies {@code op} with the bitmap of {@code key} to {@code filter} under this index's lock. */
+  void applyTo(RequestFilter filter, int op, long key) {
+    synchronized (bitmaps) {
+      final RoaringBitmap bitmap = bitmaps.get(key);
+      filter.apply(op, bitmap == null ? EMPTY : bitmap);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KeyedBitmaps[" + name + "]";
+  }
+}

@@ -1,0 +1,180 @@
+package dev.trawl.hnsw;
+
+import java.util.Arrays;
+
+/**
+ * Re-links an {@link HnswGraph} around its deleted nodes, so that searches stop walking through them
+ * and recall does not decay as items are removed.
+ *
+ * <p>For every live node with a deleted neighbour on some level, the new neighbour list is chosen by the
+ * usual HNSW heuristic from a candidate pool made of its live neighbours plus the live neighbours of
+ * its deleted neighbours (the nodes the deleted ones used to connect it to); when that pool is smaller
+ * than the node's degree, a beam search of width efConstruction from the node tops it up. If the entry
+ * point is deleted, the live node on the highest level becomes the entry point first. Deleted nodes keep
+ * their own (now unused) lists, so a search or insert that is already inside one still finds its way
+ * out.
+ *
+ * <p><b>Concurrency:</b> runs while searches and inserts continue. Each list is rewritten under its
+ * node's stripe lock (the lock inserts take for their reverse links), holding no other lock, and a
+ * rewritten list only ever names published nodes, so the reader publication protocol of
+ * {@link HnswGraph} is unchanged. A node deleted while a pass runs is handled by the next pass. One
+ * {@code GraphRepair} runs one pass at a time; it is not thread-safe.
+ *
+ * <p><b>Allocation:</b> owns its scratch (a candidate pool that grows with the largest pool seen);
+ * repair is a background, write-side task.
+ */
+public final class GraphRepair implements OrdinalFilter {
+  private final HnswGraph graph;
+  private final HnswSearcher searcher;
+  private final VisitedSet pooled;
+  private final int[] chosen;
+  private long[] pool;
+  private long[] found;
+  private int self = -1;
+
+  public GraphRepair(HnswGraph graph) {
+    this.graph = graph;
+    this.searcher = new HnswSearcher(graph);
+    this.pooled = new VisitedSet(graph.size());
+    this.chosen = new int[graph.maxDegree(0)];
+    this.pool = new long[4 * graph.maxDegree(0)];
+    this.found = new long[graph.efConstruction() + 1];
+  }
+
+  /** The top-up search never proposes the node being repaired. */
+  @Override
+  public boolean accepts(int ordinal) {
+    return ordinal != self;
+  }
+
+  /**
+   * Runs one repair pass over the nodes allocated when it starts.
+   *
+   * @return how many link lists were rewritten
+   */
+  public int run() {
+    final HnswGraph g = graph;
+    final int limit = g.size();
+    pooled.ensureCapacity(limit, g.nodeCapacity());
+    replaceDeletedEntry(limit);
+    int rewritten = 0;
+    for (int level = Math.max(0, g.topLevel()); level >= 0; level--) {
+      for (int node = 0; node < limit; node++) {
+        if (g.publishedLevel(node) >= level && !g.isDeleted(node) && hasDeletedNeighbour(node, level)) {
+          relink(node, level, limit);
+          rewritten++;
+        }
+      }
+    }
+    return rewritten;
+  }
+
+  private boolean hasDeletedNeighbour(int node, int level) {
+    final HnswGraph g = graph;
+    final int[] links = g.linkPage(node, level);
+    final int base = g.linkBase(node, level);
+    final int count = Math.min(links[base], g.maxDegree(level));
+    for (int i = 1; i <= count; i++) {
+      if (g.isDeleted(links[base + i])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void replaceDeletedEntry(int limit) {
+    final HnswGraph g = graph;
+    final int entry = g.entryNode();
+    if (entry < 0 || !g.isDeleted(entry)) {
+      return;
+    }
+    int best = -1;
+    int bestLevel = -1;
+    for (int node = 0; node < limit; node++) {
+      final int level = g.publishedLevel(node);
+      if (level > bestLevel && !g.isDeleted(node)) {
+        best = node;
+        bestLevel = level;
+      }
+    }
+    if (best < 0) {
+      return; // everything is deleted: keep the old entry, searches return nothing anyway
+    }
+    synchronized (g.entryLock()) {
+      // An insert may have raised the entry meanwhile; only replace the deleted one we saw.
+      if (g.entryNode() == entry) {
+        g.setEntry(best, bestLevel);
+      }
+    }
+  }
+
+  private void relink(int node, int level, int limit) {
+    final HnswGraph g = graph;
+    final int maxDegree = g.maxDegree(level);
+    synchronized (g.stripe(node)) {
+      pooled.clear();
+      pooled.getAndSet(node);
+      int size = 0;
+      final int[] links = g.linkPage(node, level);
+      final int base = g.linkBase(node, level);
+      final int count = Math.min(links[base], maxDegree);
+      for (int i = 1; i <= count; i++) {
+        final int neighbour = links[base + i];
+        if (!g.isDeleted(neighbour)) {
+          size = offer(node, neighbour, size);
+          continue;
+        }
+        // The deleted neighbour's own neighbours are the nodes it bridged this node to.
+        final int[] bridge = g.linkPage(neighbour, level);
+        final int bridgeBase = g.linkBase(neighbour, level);
+        final int bridgeCount = Math.min(bridge[bridgeBase], maxDegree);
+        for (int j = 1; j <= bridgeCount; j++) {
+          final int candidate = bridge[bridgeBase + j];
+          if (candidate < limit && !g.isDeleted(candidate) && g.isPublished(candidate)) {
+            size = offer(node, candidate, size);
+          }
+        }
+      }
+      if (size < maxDegree) {
+        size = topUp(node, level, limit, size);
+      }
+      Arrays.sort(pool, 0, size);
+      final int kept = GraphInserter.selectNeighbours(g, node, pool, size, maxDegree, chosen);
+      System.arraycopy(chosen, 0, links, base + 1, kept);
+      links[base] = kept;
+    }
+  }
+
+  /** Adds {@code candidate} to the pool unless already there; returns the new pool size. */
+  private int offer(int node, int candidate, int size) {
+    if (pooled.getAndSet(candidate)) {
+      return size;
+    }
+    if (size == pool.length) {
+      pool = Arrays.copyOf(pool, size * 2);
+    }
+    pool[size] = NodeScores.pack(graph.distanceBetween(node, candidate), candidate);
+    return size + 1;
+  }
+
+  /** Adds the live nodes a beam search from {@code node} finds on {@code level}. */
+  private int topUp(int node, int level, int limit, int size) {
+    final HnswGraph g = graph;
+    self = node;
+    try {
+      searcher.searchLevel(
+          g.vectors().page(node), g.vectors().offset(node), node, 0f, g.efConstruction(), level,
+          this, limit, Integer.MAX_VALUE);
+    } finally {
+      self = -1;
+    }
+    if (found.length < searcher.queued()) {
+      found = new long[searcher.queued()];
+    }
+    final int n = searcher.drainPacked(found);
+    for (int i = 0; i < n; i++) {
+      size = offer(node, NodeScores.node(found[i]), size);
+    }
+    return size;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.trawl.index;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Writes a {@link VectorIndex} to a snapshot file and loads it back: the way to start a service
+ * without rebuilding its graph. The file format (versioned, little-endian, a CRC-32C per section) is
+ * described in {@code docs/format.md}.
+ *
+ * <pre>{@code
+ * IndexSnapshot.write(index, Path.of("posts.trawl"));      // while the index keeps serving
+ * VectorIndex restored = IndexSnapshot.load(Path.of("posts.trawl"));
+ * restored.add(newPostId, embedding);                       // a loaded index accepts writes
+ * }</pre>
+ *
+ * <h2>Writing a live index</h2>
+ * {@link #write} runs while other threads search, add, update and remove; it takes no index-wide lock
+ * and blocks no one (it holds a node's stripe lock only while copying that node's links). It takes a
+ * <i>cut</i>: it reads the entry point, then the number of allocated ordinals {@code N}, then which of
+ * those ordinals are published (linked and visible to searches). The snapshot holds exactly the nodes
+ * published at the cut, with their vectors, ids and links; links to nodes outside the cut are dropped.
+ * So:
+ * <ul>
+ *   <li>every item whose {@code add}/{@code update}/{@code upsert} returned before {@code write} was
+ *       called is in the snapshot, unless it was removed or updated concurrently;
+ *   <li>a write racing the snapshot is either in it or not, never half in: an item being updated
+ *       appears with its old or new vector (the newer one when both are live at the cut) or, like a
+ *       search at that moment, briefly neither; a removal racing the snapshot may or may not be
+ *       reflected;
+ *   <li>ordinals are kept as they are (deleted nodes included), so a quiescent index round-trips
+ *       exactly: the loaded index returns the same results, bit for bit, as the original.
+ * </ul>
+ *
+ * <h2>Atomicity</h2>
+ * The file is written to a temporary file in the same directory, forced to disk, renamed over the
+ * target atomically, and the directory is forced. A crash leaves either the old file or the new one
+ * (and perhaps a stray {@code .NAME.tmp-*} file), never a torn file that loads.
+ *
+ * <h2>Loading</h2>
+ * {@link #load} reads the file through read-only memory mappings and copies each section in bulk into
+ * newly allocated heap pages of the index's own layout, after checking every checksum and the graph's
+ * structure. The loaded index is an ordinary {@link VectorIndex}: searchable and writable at once.
+ * There is no mode that serves searches straight from the mapping: the distance kernels and the graph
+ * read {@code float[]}/{@code int[]} pages, and a zero-copy mode would need storage read through
+ * {@code MemorySegment}s instead (see {@code docs/format.md}). A truncated, corrupt, wrong-version or
+ * wrong-byte-order file fails with a {@link SnapshotException} naming the problem; nothing is returned.
+ *
+ * <p>All methods are static and thread-safe. {@link #write} allocates one array entry per ordinal for
+ * the cut plus a 1 MiB buffer; {@link #load} allocates the index.
+ */
+public final class IndexSnapshot {
+  /** The format version this build writes and reads. */
+  public static final int FORMAT_VERSION = SnapshotFormat.VERSION;
+
+  private IndexSnapshot() {}
+
+  /**
+   * Writes a snapshot of {@code index} to {@code path} atomically, replacing any file there.
+   *
+   * @return what was written: parameters, counts and the section table
+   * @throws IOException when the file cannot be written (the target is then unchanged)
+   */
+  public static SnapshotInfo write(VectorIndex index, Path path) throws IOException {
+    return SnapshotWriter.write(index, path);
+  }
+
+  /**
+   * Loads a snapshot onto the heap.
+   *
+   * @throws SnapshotException when the file is not a valid snapshot this build can read, naming why
+   * @throws IOException when the file cannot be read (for example {@link java.nio.file.NoSuchFileException})
+   */
+  public static VectorIndex load(Path path) throws IOException {
+    return SnapshotReader.load(path);
+  }
+
+  /**
+   * Reads a snapshot's header and section table without loading it (section checksums are not
+   * verified; {@link #load} does that).
+   *
+   * @throws SnapshotException when the header is not a valid snapshot header, naming why
+   */
+  public static SnapshotInfo readInfo(Path path) throws IOException {
+    return SnapshotReader.readInfo(path);
+  }
+}

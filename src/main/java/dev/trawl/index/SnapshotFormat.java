@@ -1,0 +1,131 @@
+package dev.trawl.index;
+
+import dev.trawl.vector.Metric;
+
+/**
+ * Constants of the snapshot file format, version 1 (described in {@code docs/format.md}). All numbers
+ * are little-endian.
+ *
+ * <pre>
+ * offset  size  field
+ *      0     8  magic "TRAWLSNP"
+ *      8     4  byte-order marker 0x0A0B0C0D (bytes 0D 0C 0B 0A)
+ *     12     4  format version (1)
+ *     16     4  header length H in bytes, up to and including the header checksum
+ *     20     4  number of sections S
+ *     24     4  metric (0 L2, 1 inner product, 2 cosine)
+ *     28     4  dimension
+ *     32     4  M
+ *     36     4  efConstruction
+ *     40     8  level seed
+ *     48     4  ordinals N
+ *     52     4  live items
+ *     56     4  entry node (-1: empty)
+ *     60     4  entry level (-1: empty)
+ *     64     4  published nodes
+ *     68     4  reserved, 0
+ *     72  32*S  section table: kind u32, flags u32, offset u64, length u64, CRC-32C u32, reserved u32
+ *   72+32S   4  CRC-32C of bytes [0, 72+32S)
+ * </pre>
+ *
+ * Sections follow, each starting at a multiple of 64 bytes, in the order of the table; the gaps are
+ * zero bytes; the file ends where the last section ends. Stateless.
+ */
+final class SnapshotFormat {
+  private SnapshotFormat() {}
+
+  static final long MAGIC = 0x504E534C57415254L; // "TRAWLSNP" read as a little-endian long
+  static final int BYTE_ORDER_MARK = 0x0A0B0C0D;
+  static final int VERSION = 1;
+  static final int FIXED_HEADER = 72;
+  static final int TABLE_ENTRY = 32;
+  static final int MAX_SECTIONS = 64;
+  static final int ALIGNMENT = 64;
+
+  /** Section flag: a reader that does not know the section's kind must refuse the file. */
+  static final int FLAG_REQUIRED = 1;
+
+  // header field offsets
+  static final int AT_MAGIC = 0;
+  static final int AT_BYTE_ORDER = 8;
+  static final int AT_VERSION = 12;
+  static final int AT_HEADER_LENGTH = 16;
+  static final int AT_SECTION_COUNT = 20;
+  static final int AT_METRIC = 24;
+  static final int AT_DIMENSION = 28;
+  static final int AT_M = 32;
+  static final int AT_EF_CONSTRUCTION = 36;
+  static final int AT_SEED = 40;
+  static final int AT_ORDINALS = 48;
+  static final int AT_LIVE = 52;
+  static final int AT_ENTRY_NODE = 56;
+  static final int AT_ENTRY_LEVEL = 60;
+  static final int AT_PUBLISHED = 64;
+  static final int AT_RESERVED = 68;
+
+  /** The kinds of section version 1 defines; their element sizes fix their lengths. */
+  enum Kind {
+    /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
+    VECTORS(1, 4),
+    /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
+    NODE_LEVELS(2, 4),
+    /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
+    LINKS_LEVEL0(3, 4),
+    /** For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L. */
+    LINKS_UPPER(4, 4),
+    /** int64 per ordinal: the external id; 0 for unpublished ordinals. */
+    IDS(5, 8),
+    /** int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished. */
+    TOMBSTONES(6, 8);
+
+    final int code;
+    final int elementBytes;
+
+    Kind(int code, int elementBytes) {
+      this.code = code;
+      this.elementBytes = elementBytes;
+    }
+
+    static Kind of(int code) {
+      for (Kind k : values()) {
+        if (k.code == code) {
+          return k;
+        }
+      }
+      return null;
+    }
+  }
+
+  static int headerLength(int sections) {
+    return FIXED_HEADER + TABLE_ENTRY * sections + 4;
+  }
+
+  static long align(long offset) {
+    return (offset + ALIGNMENT - 1) & -ALIGNMENT;
+  }
+
+  static int metricCode(Metric metric) {
+    switch (metric) {
+      case L2:
+        return 0;
+      case INNER_PRODUCT:
+        return 1;
+      default:
+        return 2;
+    }
+  }
+
+  /** The metric of {@code code}, or null when it is not one. */
+  static Metric metricOf(int code) {
+    switch (code) {
+      case 0:
+        return Metric.L2;
+      case 1:
+        return Metric.INNER_PRODUCT;
+      case 2:
+        return Metric.COSINE;
+      default:
+        return null;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.trawl.index;
+
+import dev.trawl.vector.Metric;
+import java.util.List;
+
+/**
+ * What a snapshot's header says: the index parameters, its counts and its section table. Returned by
+ * {@link IndexSnapshot#write} and {@link IndexSnapshot#readInfo}. Immutable and thread-safe.
+ *
+ * @param formatVersion the file format version ({@link IndexSnapshot#FORMAT_VERSION} for files this
+ *     build writes)
+ * @param ordinals nodes in the snapshot, including deleted ones (ordinals are kept as they were)
+ * @param published nodes that were linked into the graph at the cut
+ * @param liveItems items that can be found: published and not deleted (one per id)
+ * @param entryNode the graph's entry point, or -1 when it is empty
+ * @param topLevel the entry point's level, or -1 when the graph is empty
+ * @param fileBytes size of the file
+ * @param sections the section table, in file order
+ */
+public record SnapshotInfo(
+    int formatVersion,
+    Metric metric,
+    int dimension,
+    int m,
+    int efConstruction,
+    long seed,
+    int ordinals,
+    int published,
+    int liveItems,
+    int entryNode,
+    int topLevel,
+    long fileBytes,
+    List<Section> sections) {
+
+  public SnapshotInfo {
+    sections = List.copyOf(sections);
+  }
+
+  /**
+   * One entry of the section table.
+   *
+   * @param name the section's name ({@code VECTORS}, {@code LINKS_LEVEL0}, ...) or {@code kind-N} for
+   *     a kind this build does not know
+   * @param kind the numeric kind stored in the file
+   * @param offset where the section starts, in bytes from the start of the file
+   * @param length the section's length in bytes
+   * @param crc32c the CRC-32C of the section's bytes
+   */
+  public record Section(String name, int kind, long offset, long length, int crc32c) {}
+}

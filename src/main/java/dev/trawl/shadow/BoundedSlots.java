@@ -1,0 +1,190 @@
+package dev.trawl.shadow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The bounded executor behind shadowing and request sampling: a fixed array of pre-allocated jobs
+ * and a few daemon worker threads. A job moves {@code FREE -> CLAIMED} (a request thread fills it)
+ * {@code -> QUEUED -> RUNNING} (a worker handles it) {@code -> FREE}, each step a CAS or volatile
+ * write on its state. When no job is free, {@link #claim} fails at once: the caller drops the work.
+ *
+ * <p>Why not a {@code ThreadPoolExecutor}: its queue allocates a node per task and its lock may
+ * allocate under contention; Agrona's lock-free queues need {@code --add-exports} on modern JDKs.
+ * A scan is O(capacity) and capacity is small. Order among queued jobs is not kept.
+ *
+ * <p><b>Thread-safe.</b> <b>Allocation:</b> none after construction, if the handler allocates none.
+ */
+final class BoundedSlots<J> implements AutoCloseable {
+  /** Handles one job on a worker thread. Must not keep the job after returning. */
+  @FunctionalInterface
+  interface Handler<J> {
+    void handle(J job);
+  }
+
+  private static final int FREE = 0;
+  private static final int CLAIMED = 1;
+  private static final int QUEUED = 2;
+  private static final int RUNNING = 3;
+
+  private final List<J> jobs;
+  private final int capacity;
+  private final AtomicIntegerArray states;
+  private final Handler<J> handler;
+  private final List<Worker> workers;
+  private final AtomicLong handlerErrors = new AtomicLong();
+  private volatile boolean closed;
+
+  BoundedSlots(List<J> jobs, int workerCount, String name, Handler<J> handler) {
+    this.jobs = List.copyOf(jobs);
+    this.capacity = jobs.size();
+    this.states = new AtomicIntegerArray(capacity);
+    this.handler = handler;
+    final List<Worker> ws = new ArrayList<>(workerCount);
+    for (int i = 0; i < workerCount; i++) {
+      final Worker w = new Worker();
+      w.thread = new Thread(w, name + "-" + i);
+      w.thread.setDaemon(true);
+      ws.add(w);
+    }
+    workers = List.copyOf(ws);
+    for (int i = 0; i < workers.size(); i++) {
+      workers.get(i).thread.start();
+    }
+  }
+
+  /** Claims a free job for filling; its slot, or {@code -1} when all are busy (or closed). */
+  int claim() {
+    if (closed) {
+      return -1;
+    }
+    return move(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
+  }
+
+  J job(int slot) {
+    return jobs.get(slot);
+  }
+
+  /** Returns a claimed job unused. */
+  void release(int slot) {
+    states.set(slot, FREE);
+  }
+
+  /** Queues a claimed, filled job for the workers (the volatile write publishes its contents). */
+  void submit(int slot) {
+    states.set(slot, QUEUED);
+    final List<Worker> ws = workers;
+    for (int i = 0; i < ws.size(); i++) {
+      final Worker w = ws.get(i);
+      if (w.waiting) {
+        LockSupport.unpark(w.thread);
+        return;
+      }
+    }
+  }
+
+  /** Handler invocations that threw (the job was dropped, the worker kept going). */
+  long handlerErrors() {
+    return handlerErrors.get();
+  }
+
+  long[] workerThreadIds() {
+    final long[] ids = new long[workers.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = workers.get(i).thread.getId();
+    }
+    return ids;
+  }
+
+  boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
+    final long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (!allIn(FREE)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(1);
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (int i = 0; i < workers.size(); i++) {
+      LockSupport.unpark(workers.get(i).thread);
+    }
+    for (int i = 0; i < workers.size(); i++) {
+      try {
+        workers.get(i).thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private int move(int from, int to, int start) {
+    final AtomicIntegerArray s = states;
+    final int n = capacity;
+    for (int k = 0, i = start; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+      if (s.get(i) == from && s.compareAndSet(i, from, to)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private boolean allIn(int state) {
+    for (int i = 0; i < capacity; i++) {
+      if (states.get(i) != state) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean anyIn(int state) {
+    for (int i = 0; i < capacity; i++) {
+      if (states.get(i) == state) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private final class Worker implements Runnable {
+    volatile boolean waiting;
+    Thread thread;
+
+    @Override
+    public void run() {
+      int next = 0;
+      while (!closed) {
+        final int slot = move(QUEUED, RUNNING, next);
+        if (slot < 0) {
+          // announce before the re-check, so a submit either sees us waiting or we see its job
+          waiting = true;
+          if (!anyIn(QUEUED) && !closed) {
+            LockSupport.parkNanos(this, 10_000_000L);
+          }
+          waiting = false;
+          continue;
+        }
+        next = slot + 1 == capacity ? 0 : slot + 1;
+        try {
+          handler.handle(jobs.get(slot));
+        } catch (RuntimeException e) {
+          // a worker must outlive any bad job
+          handlerErrors.incrementAndGet();
+        } finally {
+          states.set(slot, FREE);
+        }
+      }
+    }
+  }
+}

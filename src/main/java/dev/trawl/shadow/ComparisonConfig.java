@@ -1,0 +1,130 @@
+package dev.trawl.shadow;
+
+import dev.trawl.shadow.metrics.FixedBins;
+
+/**
+ * What a comparison measures and at which resolution: overlap depth, RBO persistence, score bins,
+ * rank-shift range and latency range. Both windows of a report (A/B and A/A) must share one config.
+ *
+ * <p><b>Immutable and thread-safe.</b>
+ */
+public final class ComparisonConfig {
+  private final int overlapDepth;
+  private final double rboP;
+  private final FixedBins scoreBins;
+  private final int maxRankShift;
+  private final int expectedPageSize;
+  private final long highestLatencyNanos;
+
+  private ComparisonConfig(Builder b) {
+    overlapDepth = b.overlapDepth;
+    rboP = b.rboP;
+    scoreBins = b.scoreBins;
+    maxRankShift = b.maxRankShift;
+    expectedPageSize = b.expectedPageSize;
+    highestLatencyNanos = b.highestLatencyNanos;
+  }
+
+  /** Overlap@10, RBO p = 0.9, 20 score bins over [0, 1), rank shifts to ±50, latencies to 60 s. */
+  public static ComparisonConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code k} of overlap@k. */
+  public int overlapDepth() {
+    return overlapDepth;
+  }
+
+  /** Persistence {@code p} of rank-biased overlap. */
+  public double rboP() {
+    return rboP;
+  }
+
+  /** Bins of the score histograms (PSI, KS). */
+  public FixedBins scoreBins() {
+    return scoreBins;
+  }
+
+  /** Rank shifts beyond ± this value fall into the outermost bins of the rank-shift histogram. */
+  public int maxRankShift() {
+    return maxRankShift;
+  }
+
+  /** Page size buffers are first sized for. */
+  public int expectedPageSize() {
+    return expectedPageSize;
+  }
+
+  /** Latencies above this are recorded as this value. */
+  public long highestLatencyNanos() {
+    return highestLatencyNanos;
+  }
+
+  /** Every option has a default; each setter validates its argument. */
+  public static final class Builder {
+    private int overlapDepth = 10;
+    private double rboP = 0.9;
+    private FixedBins scoreBins = FixedBins.of(0, 1, 20);
+    private int maxRankShift = 50;
+    private int expectedPageSize = 64;
+    private long highestLatencyNanos = 60_000_000_000L;
+
+    private Builder() {}
+
+    public Builder overlapDepth(int k) {
+      if (k < 1) {
+        throw new IllegalArgumentException("overlap depth must be >= 1, got " + k);
+      }
+      overlapDepth = k;
+      return this;
+    }
+
+    public Builder rboP(double p) {
+      if (!(p > 0 && p < 1)) {
+        throw new IllegalArgumentException("RBO persistence p must be in (0, 1), got " + p);
+      }
+      rboP = p;
+      return this;
+    }
+
+    public Builder scoreBins(FixedBins bins) {
+      if (bins == null) {
+        throw new IllegalArgumentException("score bins must not be null");
+      }
+      scoreBins = bins;
+      return this;
+    }
+
+    public Builder maxRankShift(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("max rank shift must be >= 1, got " + max);
+      }
+      maxRankShift = max;
+      return this;
+    }
+
+    public Builder expectedPageSize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("expected page size must be >= 1, got " + size);
+      }
+      expectedPageSize = size;
+      return this;
+    }
+
+    public Builder highestLatencyNanos(long nanos) {
+      if (nanos < 1000) {
+        throw new IllegalArgumentException("highest latency must be >= 1000 ns, got " + nanos);
+      }
+      highestLatencyNanos = nanos;
+      return this;
+    }
+
+    public ComparisonConfig build() {
+      return new ComparisonConfig(this);
+    }
+  }
+}

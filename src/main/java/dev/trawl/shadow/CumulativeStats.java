@@ -1,0 +1,24 @@
+package dev.trawl.shadow;
+
+/**
+ * Optional for a {@link ShadowLane} whose system keeps cumulative counters (a pipeline's per-stage
+ * latency histograms and per-filter kept/removed counts) instead of reporting them per run. The
+ * driver marks the counters when a window starts and, when it reports, adds what happened since the
+ * mark to one side of the window: pooled filter funnels and stage latency histograms.
+ *
+ * <p>Only meaningful when the lane's system is used by the shadow alone (a dedicated shadow
+ * instance), otherwise other traffic is counted too.
+ *
+ * <p>Called on the reporting thread; implementations must be thread-safe with respect to the running
+ * system. May allocate (reporting is off the request path).
+ */
+public interface CumulativeStats {
+  /** An opaque mark of the counters now. */
+  Object mark();
+
+  /**
+   * Adds the counters' growth since {@code mark} to side {@code side} ({@link ComparisonWindow#SIDE_A}
+   * or {@link ComparisonWindow#SIDE_B}) of {@code window}.
+   */
+  void addSince(Object mark, ComparisonWindow window, int side);
+}

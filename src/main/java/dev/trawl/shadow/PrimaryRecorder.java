@@ -1,0 +1,14 @@
+package dev.trawl.shadow;
+
+/**
+ * Copies the primary's answer to a request into a {@link RunRecord}, on the request thread, after
+ * the host has used it. A constant: state comes in as arguments.
+ *
+ * @param <H> the host's request type
+ * @param <R> the host's result type (e.g. a pipeline result)
+ */
+@FunctionalInterface
+public interface PrimaryRecorder<H, R> {
+  /** Copies the page (and what else is known) of {@code result} into {@code out}; must not allocate. */
+  void record(H request, R result, RunRecord out);
+}

@@ -1,0 +1,138 @@
+package dev.trawl.shadow;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Records a sample of live requests to a {@link RequestLog} for offline replay. The request thread
+ * only copies the request into a pre-allocated record; a background thread writes it. Like
+ * {@link ShadowMode}, a full queue drops the sample (counted) and nothing ever blocks or throws on
+ * the request thread.
+ *
+ * <p><b>Thread-safe.</b> <b>Allocation:</b> {@link #offer} allocates nothing once the records have
+ * grown to the working size (and if the capture does not). {@link #close} flushes and closes the
+ * writer.
+ */
+public final class RequestSampler<H> implements AutoCloseable {
+  private final RequestCapture<H> capture;
+  private final RequestLog.Writer writer;
+  private final BoundedSlots<RequestRecord> slots;
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong captureFailures = new AtomicLong();
+  private final AtomicLong writeFailures = new AtomicLong();
+  private volatile double sampleRate;
+
+  private RequestSampler(RequestCapture<H> capture, RequestLog.Writer writer, double rate, int capacity) {
+    this.capture = capture;
+    this.writer = writer;
+    this.sampleRate = rate;
+    final List<RequestRecord> records = new ArrayList<>(capacity);
+    for (int i = 0; i < capacity; i++) {
+      records.add(new RequestRecord());
+    }
+    slots = new BoundedSlots<>(records, 1, "trawl-request-sampler", this::write);
+  }
+
+  /**
+   * Starts sampling into {@code writer} (which the sampler then owns and closes).
+   *
+   * @param rate fraction of offered requests recorded, in [0, 1]
+   * @param capacity requests that may wait for the writer before samples are dropped
+   */
+  public static <H> RequestSampler<H> start(
+      RequestCapture<H> capture, RequestLog.Writer writer, double rate, int capacity) {
+    if (capture == null || writer == null) {
+      throw new IllegalArgumentException("capture and writer are required");
+    }
+    checkRate(rate);
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
+    }
+    return new RequestSampler<>(capture, writer, rate, capacity);
+  }
+
+  /**
+   * Samples {@code request}; if sampled, copies it for the writer or counts a drop. Never blocks or
+   * throws.
+   *
+   * @return whether the request was queued for writing
+   */
+  public boolean offer(H request) {
+    final double rate = sampleRate;
+    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+      return false;
+    }
+    final int slot = slots.claim();
+    if (slot < 0) {
+      dropped.incrementAndGet();
+      return false;
+    }
+    try {
+      capture.capture(request, slots.job(slot).clear());
+    } catch (RuntimeException e) {
+      captureFailures.incrementAndGet();
+      slots.release(slot);
+      return false;
+    }
+    slots.submit(slot);
+    return true;
+  }
+
+  public void sampleRate(double rate) {
+    checkRate(rate);
+    sampleRate = rate;
+  }
+
+  public long written() {
+    return writer.written();
+  }
+
+  public long dropped() {
+    return dropped.get();
+  }
+
+  public long captureFailures() {
+    return captureFailures.get();
+  }
+
+  public long writeFailures() {
+    return writeFailures.get();
+  }
+
+  /** Waits until every queued request is written, then flushes. */
+  public boolean flush(long timeout, TimeUnit unit) throws InterruptedException, IOException {
+    final boolean idle = slots.awaitIdle(timeout, unit);
+    writer.flush();
+    return idle;
+  }
+
+  /** Writes what is queued (up to 10 s), stops the writer thread and closes the file. */
+  @Override
+  public void close() throws IOException {
+    try {
+      slots.awaitIdle(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    slots.close();
+    writer.close();
+  }
+
+  private void write(RequestRecord record) {
+    try {
+      writer.append(record);
+    } catch (IOException e) {
+      writeFailures.incrementAndGet();
+    }
+  }
+
+  private static void checkRate(double rate) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
+    }
+  }
+}

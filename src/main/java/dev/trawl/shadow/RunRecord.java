@@ -1,0 +1,242 @@
+package dev.trawl.shadow;
+
+import java.util.Arrays;
+
+/**
+ * One pipeline run of one request, copied into primitive columns so it outlives the pipeline's
+ * reusable result: the page (id, source slot, author, community, score per rank), the outcome,
+ * the end-to-end latency, each stage's latency and each filter's funnel (candidates in, removed).
+ * Slots refer to a {@link ShadowSchema}.
+ *
+ * <p>Missing values: a stage that did not run has latency {@link #NOT_RUN}; a filter the pipeline does
+ * not have has {@code in == }{@link #NOT_RUN}.
+ *
+ * <p><b>Not thread-safe</b>: written by one thread, then handed over (with a happens-before edge such
+ * as an executor hand-off) to the comparing thread. <b>Allocation:</b> none, except that the page
+ * columns grow once when a page longer than their capacity is added.
+ */
+public final class RunRecord {
+  /** The run produced a page. */
+  public static final int OK = 0;
+  /** The run failed (an exception or a failed required stage). */
+  public static final int FAILED = 1;
+  /** The run exceeded its deadline and produced no page. */
+  public static final int TIMED_OUT = 2;
+  /** Latency of a stage that did not run; funnel input of a filter that does not exist. */
+  public static final int NOT_RUN = -1;
+
+  private final ShadowSchema schema;
+  private long[] ids;
+  private int[] sources;
+  private long[] authors;
+  private long[] communities;
+  private float[] scores;
+  private int size;
+  private int outcome;
+  private long totalNanos;
+  private int timedOutStages;
+  private final long[] stageNanos;
+  private final int[] filterIn;
+  private final int[] filterRemoved;
+
+  /** A record for runs reported under {@code schema}, with room for {@code pageCapacity} items. */
+  public RunRecord(ShadowSchema schema, int pageCapacity) {
+    this.schema = schema;
+    final int c = Math.max(1, pageCapacity);
+    ids = new long[c];
+    sources = new int[c];
+    authors = new long[c];
+    communities = new long[c];
+    scores = new float[c];
+    stageNanos = new long[schema.stageCount()];
+    filterIn = new int[schema.filterCount()];
+    filterRemoved = new int[schema.filterCount()];
+    clear();
+  }
+
+  public ShadowSchema schema() {
+    return schema;
+  }
+
+  /** Empties the page, sets the outcome to {@link #OK} and marks every stage and filter as not run. */
+  public void clear() {
+    size = 0;
+    outcome = OK;
+    totalNanos = 0;
+    timedOutStages = 0;
+    Arrays.fill(stageNanos, NOT_RUN);
+    Arrays.fill(filterIn, NOT_RUN);
+    Arrays.fill(filterRemoved, 0);
+  }
+
+  /**
+   * Appends the item at the next rank.
+   *
+   * @throws IllegalArgumentException if {@code sourceSlot} is not a source of the schema
+   */
+  public void addItem(long id, int sourceSlot, long author, long community, float score) {
+    if (sourceSlot < 0 || sourceSlot >= schema.sourceCount()) {
+      throw new IllegalArgumentException(
+          "source slot " + sourceSlot + " outside [0, " + schema.sourceCount() + ")");
+    }
+    if (size == ids.length) {
+      grow();
+    }
+    final int i = size++;
+    ids[i] = id;
+    sources[i] = sourceSlot;
+    authors[i] = author;
+    communities[i] = community;
+    scores[i] = score;
+  }
+
+  /** Sets the outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}. */
+  public void outcome(int outcome) {
+    if (outcome < OK || outcome > TIMED_OUT) {
+      throw new IllegalArgumentException("outcome must be OK, FAILED or TIMED_OUT, got " + outcome);
+    }
+    this.outcome = outcome;
+  }
+
+  /**
+   * Records that {@code count} stages (e.g. sources) were abandoned at their timeout while the run
+   * still answered; the run counts towards the timeout rate but its page is compared.
+   */
+  public void timedOutStages(int count) {
+    timedOutStages = Math.max(0, count);
+  }
+
+  /** Stages abandoned at their timeout in an answered run. */
+  public int timedOutStages() {
+    return timedOutStages;
+  }
+
+  /** Whether the run timed out as a whole or had a stage abandoned at its timeout. */
+  public boolean timedOut() {
+    return outcome == TIMED_OUT || timedOutStages > 0;
+  }
+
+  public void totalNanos(long nanos) {
+    totalNanos = Math.max(0, nanos);
+  }
+
+  /** Records the latency of the stage in {@code slot}. */
+  public void stageNanos(int slot, long nanos) {
+    stageNanos[slot] = Math.max(0, nanos);
+  }
+
+  /**
+   * Records the funnel of the filter in {@code slot}: {@code in} candidates reached it, {@code removed}
+   * of them were removed.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= removed <= in}
+   */
+  public void filterCounts(int slot, int in, int removed) {
+    if (in < 0 || removed < 0 || removed > in) {
+      throw new IllegalArgumentException(
+          "filter " + schema.filterName(slot) + ": need 0 <= removed <= in, got in=" + in
+              + " removed=" + removed);
+    }
+    filterIn[slot] = in;
+    filterRemoved[slot] = removed;
+  }
+
+  /** Copies {@code other} (same schema) into this record. */
+  public void copyFrom(RunRecord other) {
+    if (other.schema != schema) {
+      throw new IllegalArgumentException("records belong to different schemas");
+    }
+    clear();
+    for (int i = 0; i < other.size; i++) {
+      addItem(other.ids[i], other.sources[i], other.authors[i], other.communities[i], other.scores[i]);
+    }
+    outcome = other.outcome;
+    totalNanos = other.totalNanos;
+    timedOutStages = other.timedOutStages;
+    System.arraycopy(other.stageNanos, 0, stageNanos, 0, stageNanos.length);
+    System.arraycopy(other.filterIn, 0, filterIn, 0, filterIn.length);
+    System.arraycopy(other.filterRemoved, 0, filterRemoved, 0, filterRemoved.length);
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public int outcome() {
+    return outcome;
+  }
+
+  public long totalNanos() {
+    return totalNanos;
+  }
+
+  public long stageNanos(int slot) {
+    return stageNanos[slot];
+  }
+
+  /** Candidates that reached the filter in {@code slot}, or {@link #NOT_RUN}. */
+  public int filterIn(int slot) {
+    return filterIn[slot];
+  }
+
+  public int filterRemoved(int slot) {
+    return filterRemoved[slot];
+  }
+
+  public long id(int rank) {
+    return ids[check(rank)];
+  }
+
+  public int source(int rank) {
+    return sources[check(rank)];
+  }
+
+  public long author(int rank) {
+    return authors[check(rank)];
+  }
+
+  public long community(int rank) {
+    return communities[check(rank)];
+  }
+
+  public float score(int rank) {
+    return scores[check(rank)];
+  }
+
+  // Column access for the comparator in this package: valid for [0, size()).
+  long[] idColumn() {
+    return ids;
+  }
+
+  int[] sourceColumn() {
+    return sources;
+  }
+
+  long[] authorColumn() {
+    return authors;
+  }
+
+  long[] communityColumn() {
+    return communities;
+  }
+
+  float[] scoreColumn() {
+    return scores;
+  }
+
+  private int check(int rank) {
+    if (rank < 0 || rank >= size) {
+      throw new IndexOutOfBoundsException("rank " + rank + " of page of size " + size);
+    }
+    return rank;
+  }
+
+  private void grow() {
+    final int c = ids.length * 2;
+    ids = Arrays.copyOf(ids, c);
+    sources = Arrays.copyOf(sources, c);
+    authors = Arrays.copyOf(authors, c);
+    communities = Arrays.copyOf(communities, c);
+    scores = Arrays.copyOf(scores, c);
+  }
+}

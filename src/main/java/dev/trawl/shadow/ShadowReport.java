@@ -1,0 +1,343 @@
+package dev.trawl.shadow;
+
+import dev.trawl.shadow.metrics.BinnedDistance;
+import dev.trawl.shadow.metrics.FixedBins;
+import dev.trawl.shadow.metrics.PairedStat;
+import dev.trawl.shadow.metrics.RunningStat;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The result of a shadow run: every metric of the A/B window beside the same metric of the A/A
+ * (noise floor) window, with the differences that exceed the noise flagged, plus the distributions
+ * behind them (score histograms, rank-shift histogram, latency CDFs). Render it with
+ * {@link #toJson()}, {@link #toText()} or {@link #toHtml()}.
+ *
+ * <p><b>Immutable and thread-safe</b> (it copies the windows it is built from). <b>Allocation:</b>
+ * building and rendering allocate freely; they are off the request path.
+ */
+public final class ShadowReport {
+  private static final double[] CDF_PERCENTILES = {
+    0, 1, 5, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9, 100
+  };
+
+  private final String title;
+  private final ComparisonWindow ab;
+  private final ComparisonWindow aa;
+  private final FlagPolicy policy;
+  private final List<MetricRow> rows;
+
+  private ShadowReport(String title, ComparisonWindow ab, ComparisonWindow aa, FlagPolicy policy) {
+    this.title = title;
+    this.ab = ab;
+    this.aa = aa;
+    this.policy = policy;
+    this.rows = Collections.unmodifiableList(buildRows());
+  }
+
+  /**
+   * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa} (primary
+   * vs itself; may be {@code null}, then only sampling noise is allowed for).
+   *
+   * @throws IllegalArgumentException if the windows have different schemas or configs
+   */
+  public static ShadowReport of(
+      String title, ComparisonWindow ab, ComparisonWindow aa, FlagPolicy policy) {
+    if (ab == null || policy == null) {
+      throw new IllegalArgumentException("the A/B window and the flag policy are required");
+    }
+    if (aa != null && (aa.schema() != ab.schema() || aa.config() != ab.config())) {
+      throw new IllegalArgumentException("A/A and A/B windows must share one schema and config");
+    }
+    return new ShadowReport(title, ab.copy(), aa == null ? null : aa.copy(), policy);
+  }
+
+  public String title() {
+    return title;
+  }
+
+  /** Every metric, in report order. */
+  public List<MetricRow> rows() {
+    return rows;
+  }
+
+  /** The flagged metrics. */
+  public List<MetricRow> flagged() {
+    final List<MetricRow> out = new ArrayList<>();
+    for (MetricRow r : rows) {
+      if (r.flagged()) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  public boolean hasFlags() {
+    return !flagged().isEmpty();
+  }
+
+  /**
+   * The row named {@code name}.
+   *
+   * @throws IllegalArgumentException if there is none
+   */
+  public MetricRow row(String name) {
+    for (MetricRow r : rows) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("no metric named '" + name + "' in this report");
+  }
+
+  /** Requests compared in the A/B window. */
+  public long requests() {
+    return ab.requests();
+  }
+
+  /** Requests where both sides answered. */
+  public long pagesCompared() {
+    return ab.pagesCompared();
+  }
+
+  /** Sampled requests dropped because the shadow queue was full. */
+  public long dropped() {
+    return ab.dropped();
+  }
+
+  /** Requests in the A/A window, {@code 0} without one. */
+  public long noiseRequests() {
+    return aa == null ? 0 : aa.requests();
+  }
+
+  public boolean hasNoiseFloor() {
+    return aa != null;
+  }
+
+  public FixedBins scoreBins() {
+    return ab.config().scoreBins();
+  }
+
+  /** Score histogram of the primary's pages (copy). */
+  public long[] primaryScoreHistogram() {
+    return ab.scoresA.clone();
+  }
+
+  /** Score histogram of the candidate's pages (copy). */
+  public long[] candidateScoreHistogram() {
+    return ab.scoresB.clone();
+  }
+
+  /** Counts of signed rank shifts {@code rank in candidate - rank in primary}, index 0 = -max (copy). */
+  public long[] rankShiftHistogram() {
+    return ab.rankShiftCounts.clone();
+  }
+
+  public int maxRankShift() {
+    return ab.config().maxRankShift();
+  }
+
+  /** The percentiles at which {@link #latencyCdf} is sampled. */
+  public static double[] cdfPercentiles() {
+    return CDF_PERCENTILES.clone();
+  }
+
+  /**
+   * End-to-end latency in microseconds at each of {@link #cdfPercentiles()}: {@code side} 0 =
+   * primary, 1 = candidate, 2 = the primary's A/A re-run (empty without a noise floor).
+   */
+  public double[] latencyCdf(int side) {
+    final Histogram h = side == 0 ? ab.totalA : side == 1 ? ab.totalB : aa == null ? null : aa.totalB;
+    if (h == null || h.getTotalCount() == 0) {
+      return new double[0];
+    }
+    final double[] out = new double[CDF_PERCENTILES.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = h.getValueAtPercentile(CDF_PERCENTILES[i]) / 1000.0;
+    }
+    return out;
+  }
+
+  public String toJson() {
+    return ReportJson.render(this);
+  }
+
+  public String toText() {
+    return ReportText.render(this);
+  }
+
+  public String toHtml() {
+    return ReportHtml.render(this);
+  }
+
+  @Override
+  public String toString() {
+    return toText();
+  }
+
+  // ---- row construction -------------------------------------------------------------------
+
+  private List<MetricRow> buildRows() {
+    final List<MetricRow> out = new ArrayList<>();
+    final ShadowSchema schema = ab.schema();
+    final ComparisonConfig config = ab.config();
+    agreement(out, "overlap@" + config.overlapDepth(), ab.overlap, aa == null ? null : aa.overlap, true);
+    agreement(out, "jaccard", ab.jaccard, aa == null ? null : aa.jaccard, true);
+    agreement(out, "rbo_ext(p=" + config.rboP() + ")", ab.rbo, aa == null ? null : aa.rbo, true);
+    agreement(out, "kendall_tau", ab.tau, aa == null ? null : aa.tau, true);
+    agreement(out, "mean_rank_shift", ab.rankShift, aa == null ? null : aa.rankShift, false);
+    paired(out, "page", "page_size", ab.pageSize, aa == null ? null : aa.pageSize);
+    paired(out, "page", "unique_authors", ab.authors, aa == null ? null : aa.authors);
+    paired(out, "page", "unique_communities", ab.communities, aa == null ? null : aa.communities);
+    for (int s = 0; s < schema.sourceCount(); s++) {
+      paired(out, "source_share", "share[" + schema.sourceName(s) + "]", ab.shares[s],
+          aa == null ? null : aa.shares[s]);
+    }
+    for (int f = 0; f < schema.filterCount(); f++) {
+      final String name = "removed[" + schema.filterName(f) + "]";
+      if (ab.removed[f].a().count() + ab.removed[f].b().count() > 0) {
+        paired(out, "filter_funnel", name, ab.removed[f], aa == null ? null : aa.removed[f]);
+      } else if (ab.pooledFunnelA[f] || ab.pooledFunnelB[f]) {
+        pooled(out, name, f);
+      }
+    }
+    distribution(out, "score_psi", true);
+    distribution(out, "score_ks", false);
+    paired(out, "latency", "latency_mean_us", ab.latencyMicros, aa == null ? null : aa.latencyMicros);
+    latency(out, "latency_p50_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 50);
+    latency(out, "latency_p99_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 99);
+    for (int s = 0; s < schema.stageCount(); s++) {
+      if (ab.stageA[s].getTotalCount() + ab.stageB[s].getTotalCount() > 0) {
+        latency(out, "stage_p99_us[" + schema.stageName(s) + "]", ab.stageA[s], ab.stageB[s], aa, s, 99);
+      }
+    }
+    paired(out, "errors", "failure_rate", ab.failed, aa == null ? null : aa.failed);
+    paired(out, "errors", "timeout_rate", ab.timedOut, aa == null ? null : aa.timedOut);
+    return out;
+  }
+
+  private void agreement(
+      List<MetricRow> out, String name, RunningStat abStat, RunningStat aaStat, boolean similarity) {
+    final double value = abStat.mean();
+    final double delta = similarity ? 1 - value : value;
+    double noise = 0;
+    double noiseSe = 0;
+    if (aaStat != null && aaStat.count() > 0) {
+      noise = similarity ? 1 - aaStat.mean() : aaStat.mean();
+      noiseSe = aaStat.standardError();
+    }
+    final double threshold = Math.abs(noise)
+        + policy.z() * Math.hypot(abStat.standardError(), noiseSe) + policy.minEffect();
+    out.add(new MetricRow("agreement", name, Double.NaN, value, delta, noise, threshold,
+        abStat.count() > 0 && Math.abs(delta) > threshold, ""));
+  }
+
+  private void paired(List<MetricRow> out, String group, String name, PairedStat abStat, PairedStat aaStat) {
+    if (abStat.a().count() == 0 && abStat.b().count() == 0 && group.equals("filter_funnel")) {
+      return; // no run reported this filter's funnel (e.g. live pipeline lanes): nothing to show
+    }
+    final RunningStat d = abStat.diff();
+    final boolean onlyOneSide = (abStat.a().count() > 0) != (abStat.b().count() > 0);
+    double noise = 0;
+    double noiseSe = 0;
+    if (aaStat != null && aaStat.diff().count() > 0) {
+      noise = aaStat.diff().mean();
+      noiseSe = aaStat.diff().standardError();
+    }
+    final double delta = d.count() > 0 ? d.mean() : Double.NaN;
+    final double threshold = Math.abs(noise)
+        + policy.z() * Math.hypot(d.standardError(), noiseSe) + policy.minEffect();
+    final boolean flagged = onlyOneSide || (d.count() > 0 && Math.abs(delta) > threshold);
+    final String note = !onlyOneSide ? ""
+        : abStat.a().count() > 0 ? "absent in candidate" : "absent in primary";
+    out.add(new MetricRow(group, name, abStat.a().mean(), abStat.b().mean(), delta, noise, threshold,
+        flagged, note));
+  }
+
+  /**
+   * A funnel row from pooled counts (systems that count per window): removal rates of both sides,
+   * their difference, and a two-proportion standard error. Candidates of one request are not
+   * independent, so this allowance is optimistic; the A/A floor absorbs part of it.
+   */
+  private void pooled(List<MetricRow> out, String name, int f) {
+    final double ra = rate(ab.filterRemovedA[f], ab.filterInA[f], ab.pooledFunnelA[f]);
+    final double rb = rate(ab.filterRemovedB[f], ab.filterInB[f], ab.pooledFunnelB[f]);
+    final boolean onlyOneSide = Double.isNaN(ra) != Double.isNaN(rb);
+    final double delta = rb - ra;
+    double noise = 0;
+    double noiseSe = 0;
+    if (aa != null) {
+      final double na = rate(aa.filterRemovedA[f], aa.filterInA[f], aa.pooledFunnelA[f]);
+      final double nb = rate(aa.filterRemovedB[f], aa.filterInB[f], aa.pooledFunnelB[f]);
+      if (!Double.isNaN(na) && !Double.isNaN(nb)) {
+        noise = nb - na;
+        noiseSe = proportionSe(na, aa.filterInA[f], nb, aa.filterInB[f]);
+      }
+    }
+    final double se = onlyOneSide ? 0 : proportionSe(ra, ab.filterInA[f], rb, ab.filterInB[f]);
+    final double threshold = Math.abs(noise) + policy.z() * Math.hypot(se, noiseSe) + policy.minEffect();
+    final boolean flagged = onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold);
+    final String note = !onlyOneSide ? "pooled" : Double.isNaN(rb) ? "absent in candidate" : "absent in primary";
+    out.add(new MetricRow("filter_funnel", name, ra, rb, delta, noise, threshold, flagged, note));
+  }
+
+  private static double rate(long removed, long in, boolean present) {
+    return !present || in == 0 ? Double.NaN : (double) removed / in;
+  }
+
+  private static double proportionSe(double pa, long na, double pb, long nb) {
+    return Math.sqrt(pa * (1 - pa) / Math.max(1, na) + pb * (1 - pb) / Math.max(1, nb));
+  }
+
+  private void distribution(List<MetricRow> out, String name, boolean psi) {
+    final double stat = psi ? BinnedDistance.psi(ab.scoresA, ab.scoresB) : BinnedDistance.ks(ab.scoresA, ab.scoresB);
+    double noise = 0;
+    if (aa != null) {
+      final double n = psi ? BinnedDistance.psi(aa.scoresA, aa.scoresB) : BinnedDistance.ks(aa.scoresA, aa.scoresB);
+      noise = Double.isNaN(n) ? 0 : n;
+    }
+    final long nA = sum(ab.scoresA);
+    final long nB = sum(ab.scoresB);
+    final double allowance = psi
+        ? policy.psiNoiseMultiplier() * BinnedDistance.psiExpectedNoise(nA, nB, ab.scoresA.length)
+        : BinnedDistance.ksCritical(nA, nB, policy.ksAlpha());
+    final double threshold = noise + (Double.isNaN(allowance) ? 0 : allowance) + policy.minEffect();
+    out.add(new MetricRow("scores", name, Double.NaN, Double.NaN, stat, noise, threshold,
+        !Double.isNaN(stat) && stat > threshold, ""));
+  }
+
+  private void latency(
+      List<MetricRow> out, String name, Histogram a, Histogram b, ComparisonWindow noiseWindow,
+      int stage, double percentile) {
+    final double va = quantileMicros(a, percentile);
+    final double vb = quantileMicros(b, percentile);
+    final double delta = vb - va;
+    double noise = 0;
+    if (noiseWindow != null) {
+      final Histogram na = stage < 0 ? noiseWindow.totalA : noiseWindow.stageA[stage];
+      final Histogram nb = stage < 0 ? noiseWindow.totalB : noiseWindow.stageB[stage];
+      final double n = quantileMicros(nb, percentile) - quantileMicros(na, percentile);
+      noise = Double.isNaN(n) ? 0 : n;
+    }
+    final double threshold = Math.abs(noise) + policy.latencyTolerance() * (Double.isNaN(va) ? 0 : va)
+        + policy.minEffect();
+    final boolean onlyOneSide = Double.isNaN(va) != Double.isNaN(vb);
+    out.add(new MetricRow("latency", name, va, vb, delta, noise, threshold,
+        onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold),
+        onlyOneSide ? (Double.isNaN(vb) ? "absent in candidate" : "absent in primary") : ""));
+  }
+
+  private static double quantileMicros(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  private static long sum(long[] counts) {
+    long s = 0;
+    for (long c : counts) {
+      s += c;
+    }
+    return s;
+  }
+}
