@@ -1,5 +1,6 @@
 package dev.trawl.pipeline.stages;
 
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.OrdinalFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
@@ -21,8 +22,12 @@ import dev.trawl.vector.Metric;
  * }</pre>
  *
  * <p>Restrictions are applied inside the graph walk through an {@link OrdinalFilter}: the seen set
- * ({@link Builder#excludeSeen}), and the filter a {@link FilterProvider} picks for the request (for
- * example a request-scoped {@code dev.trawl.filter} bitmap filter composed by a query hydrator).
+ * ({@link Builder#excludeSeen}), and the filter a {@link FilterProvider} picks for the request. When
+ * that filter is a request-scoped {@link RequestFilter} (bitmaps composed per request), the search is
+ * planned from its cardinality ({@link Searcher#search(float[], int, int, RequestFilter,
+ * dev.trawl.index.SearchResults)}: an exact scan when few items are allowed); fold the seen ids into
+ * it ({@code andNotIds}) rather than also using {@code excludeSeen}, which wraps the filter and so
+ * bypasses the planner.
  *
  * <p><b>Thread-safe and immutable</b>; each context gets its own {@link Searcher}, results and bound
  * filter as scratch, so a fetch allocates nothing. A request without a query vector is a bad request.
@@ -80,8 +85,14 @@ public final class VectorSource implements CandidateSource {
     }
     final Scratch s = out.scratch();
     final OrdinalFilter chosen = filter.filterFor(ctx);
+    final boolean wrapSeen = excludeSeen && !ctx.seenIds().isEmpty();
+    if (chosen instanceof RequestFilter && !wrapSeen) {
+      // a bitmap filter: let the planner choose between a filtered walk and an exact scan
+      emit(s.searcher.search(ctx.queryVectorBuffer(), k, ef, (RequestFilter) chosen, s.results), s, out);
+      return;
+    }
     final OrdinalFilter f;
-    if (excludeSeen && !ctx.seenIds().isEmpty()) {
+    if (wrapSeen) {
       s.ctx = ctx; // the scratch is the seen-excluding wrapper: no lambda per request
       s.inner = chosen == null ? OrdinalFilter.ALL : chosen;
       f = s;
@@ -95,6 +106,10 @@ public final class VectorSource implements CandidateSource {
       s.ctx = null;
       s.inner = null;
     }
+    emit(n, s, out);
+  }
+
+  private void emit(int n, Scratch s, CandidateSink out) {
     final SearchResults r = s.results;
     for (int i = 0; i < n; i++) {
       final int row = out.add(r.id(i), similarityOffset - r.distance(i));

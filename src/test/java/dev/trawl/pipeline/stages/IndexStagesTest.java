@@ -84,6 +84,22 @@ class IndexStagesTest {
   }
 
   @Test
+  void aBitmapRequestFilterIsPlannedSoARestrictiveFilterStillReturnsEveryAllowedItem() {
+    final org.roaringbitmap.RoaringBitmap allowed = new org.roaringbitmap.RoaringBitmap();
+    for (long id : new long[] {3, 300, 777, 1500, 1999}) {
+      allowed.add(index.ordinalOf(id));
+    }
+    final dev.trawl.filter.RequestFilter only = new dev.trawl.filter.RequestFilter(N);
+    final StageTest test = StageTest.with(VectorSource.builder(index).k(20).ef(40)
+        .filter(ctx -> ctx.attachment()).build());
+    final long[] ids = test.run(ctx -> {
+      only.allowNone().or(allowed);
+      ctx.queryVector(vectors[42]).attachment(only);
+    }).ids();
+    assertThat(ids).containsExactlyInAnyOrder(3L, 300L, 777L, 1500L, 1999L);
+  }
+
+  @Test
   void vectorSourceWithoutAQueryVectorIsABadRequestNamingTheSource() {
     final StageTest test = StageTest.with(VectorSource.builder(index).k(10).build());
     assertThatThrownBy(test::run)
