@@ -39,7 +39,8 @@ import java.util.function.LongPredicate;
  * scores are restored, and the page is marked {@link PipelineResult#degraded()}. Failing closed,
  * {@link #execute} throws a {@link PipelineException} of kind {@code STAGE_FAILURE} naming the stage.
  * Once the request deadline has passed, optional candidate stages are skipped and required ones
- * still run. Errors are classified: {@code BAD_REQUEST} (the context belongs to another pipeline, or
+ * still run. A request thread that is interrupted stops waiting for its sources (those still running
+ * count as timed out) and keeps its interrupt flag. Errors are classified: {@code BAD_REQUEST} (the context belongs to another pipeline, or
  * a stage threw {@link PipelineException#badRequest}), {@code STAGE_FAILURE}, {@code LIBRARY_BUG}
  * (Trawl's own code failed).
  *
@@ -454,7 +455,10 @@ public final class Pipeline {
       final long limit = Math.min(start + timeout < start ? Long.MAX_VALUE : start + timeout,
           ctx.deadlineNanos);
       if (exec != null) {
-        while (!task.isDone()) {
+        // An interrupted request thread stops waiting (its flag is left set for the host): park
+        // would return at once and the loop would spin until the deadline.
+        final Thread self = Thread.currentThread();
+        while (!task.isDone() && !self.isInterrupted()) {
           final long now = clock.nanoTime();
           if (now >= limit) {
             break;

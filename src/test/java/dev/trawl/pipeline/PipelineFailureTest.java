@@ -327,4 +327,33 @@ class PipelineFailureTest {
       assertThat(p.metrics().stage("b").timeouts()).isEqualTo(1);
     }
   }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // a hang guard only: without the fix the wait never ends
+  void anInterruptedRequestThreadStopsWaitingForSourcesAndKeepsItsFlag() throws Exception {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CandidateSource hangs = (ctx, out) -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    final FakeClock frozen = new FakeClock(); // never advances: only the interrupt ends the wait
+    try (WorkerPool pool = new WorkerPool(1, 16)) {
+      final Pipeline p = Pipeline.builder("interrupted").sourcesOn(pool).clock(frozen)
+          .source("hangs", hangs).build();
+      final PipelineResult page = new PipelineResult();
+      Thread.currentThread().interrupt();
+      try {
+        p.execute(p.newContext(), page);
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      } finally {
+        Thread.interrupted();
+        release.countDown();
+      }
+      assertThat(page.timedOutSources()).isEqualTo(1);
+      assertThat(p.metrics().stage("hangs").timeouts()).isEqualTo(1);
+    }
+  }
 }
