@@ -58,7 +58,9 @@ import java.util.function.LongPredicate;
  * Immutable and thread-safe; any number of threads may call {@link #execute}, each with its own
  * {@link RequestContext} and {@link PipelineResult}. A request allocates nothing in steady state
  * (proved by {@code PipelineAllocationTest}), except on failure paths (exceptions, a replacement task
- * when an abandoned source is still running when its context is reused) and when tracing.
+ * when an abandoned source is still running when its context is reused) and when tracing. Metrics
+ * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), allocated
+ * when the pipeline is built.
  */
 public final class Pipeline {
   private final String name;
