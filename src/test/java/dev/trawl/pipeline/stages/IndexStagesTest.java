@@ -162,6 +162,43 @@ class IndexStagesTest {
   }
 
   @Test
+  void everyBuiltInStageHandlesAnEmptyBatch() {
+    final ItemAttributes attributes = new ItemAttributes() {
+      @Override
+      public long author(long id) {
+        return 1;
+      }
+
+      @Override
+      public long community(long id) {
+        return 1;
+      }
+
+      @Override
+      public long createdAt(long id) {
+        return 0;
+      }
+    };
+    final StageTest.Outcome out = StageTest.with(Candidates.ofIds())
+        .source("recent", new RecencySource(new RecentItems(4), 10, 1000, 1000, false))
+        .hydrator("attributes", new AttributeHydrator(attributes))
+        .filter("seen", ExcludeFilter.seen())
+        .filter("blocked", ExcludeFilter.blockedAuthors())
+        .filter("removed", ExcludeFilter.removed(id -> true))
+        .scorer("linear", LinearScorer.builder().build())
+        .scorer("fresh", new FreshnessDecay(1000, 1f))
+        .selector("sort", SortByScore.instance())
+        .selector("author", DiversityCap.perAuthor(1))
+        .selector("community", DiversityCap.perCommunity(1))
+        .selector("mmr", new MmrDiversity(index, 0.5f, 10))
+        .selector("blend", new SourceBlender(1, 1))
+        .selector("cut", Truncate.to(5))
+        .run(ctx -> ctx.seenIds().add(1));
+    assertThat(out.ids()).isEmpty();
+    assertThat(out.degraded()).isFalse();
+  }
+
+  @Test
   void recentItemsRejectsBadCapacity() {
     assertThatThrownBy(() -> new RecentItems(0)).hasMessageContaining("capacity");
     assertThat(new RecentItems(5).capacity()).isEqualTo(8);
