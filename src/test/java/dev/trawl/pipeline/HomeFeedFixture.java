@@ -200,7 +200,9 @@ final class HomeFeedFixture {
 
   /** Fills the inputs of request {@code i}: user, time, seed, vector, seen and blocked ids. */
   void request(RequestContext ctx, int i) {
-    ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 63]);
+    // a generous deadline: tests assert on pages, and the shared CI machine may stall a worker
+    ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 63])
+        .timeout(30, TimeUnit.SECONDS);
     for (int s = 0; s < 20; s++) {
       ctx.seenIds().add((i * 31L + s * 17L) % items);
     }
