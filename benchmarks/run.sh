@@ -69,7 +69,7 @@ for dataset in $DATASETS; do
       # smoke proves every benchmark runs once; the extra thread count, the build and the scalar
       # kernels only on the smallest dataset
       if [ "$dataset" = siftsmall ]; then
-        [ "$engine" = trawl ] && args+=(--mixed)
+        [ "$engine" = trawl ] && args+=(--mixed --shadow)
       else
         [ "$engine" = trawl-scalar ] && continue
         args+=(--threads 1 --no-build)

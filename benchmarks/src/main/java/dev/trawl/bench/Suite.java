@@ -24,7 +24,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   <li>{@code prepare DIR [dataset...]}: writes every dataset of the mode under DIR (see
  *       {@link DatasetLoader#prepare}).
  *   <li>{@code run --engine E --dataset D --out DIR [--efs 10,16,...] [--threads 1,2]
- *       [--build-threads 1,2] [--ef2 64,128] [--no-build] [--mixed]}: runs JMH in this JVM
+ *       [--build-threads 1,2] [--ef2 64,128] [--no-build] [--mixed] [--shadow]}: runs JMH in this JVM
  *       (forks = 0) so that one index per engine and dataset serves every ef and thread count. Isolation
  *       between engines comes from the script starting one JVM per engine and dataset, all with the
  *       same flags. Every run uses {@code -prof gc} and writes JMH JSON under {@code DIR/jmh}.
@@ -81,6 +81,10 @@ public final class Suite {
       run(mode, "BuildBenchmark", out.resolve(tag + "__build.json"), 1,
           Map.of("engine", engine, "dataset", dataset,
               "threads", opts.getOrDefault("build-threads", "1,2")), true);
+    }
+    if (opts.containsKey("shadow")) {
+      run(mode, "ShadowBenchmark", out.resolve(dataset + "__trawl__shadow.json"), 1,
+          Map.of("items", mode.isSmoke() ? "2000" : "50000"), false);
     }
     if (opts.containsKey("mixed")) {
       run(mode, "ConcurrentSearchInsertBenchmark", out.resolve(dataset + "__trawl__mixed.json"), 1,

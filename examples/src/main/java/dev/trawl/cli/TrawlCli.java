@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       QueryCommand.class,
       EvalCommand.class,
       DemoCommand.class,
+      ShadowCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrawlCli implements Runnable {
