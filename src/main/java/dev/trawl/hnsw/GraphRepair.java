@@ -116,7 +116,7 @@ public final class GraphRepair implements OrdinalFilter {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
     final int limit = g.size(); // nodes inserted since the pass began are fine neighbours too
-    pooled.ensureCapacity(limit);
+    pooled.ensureCapacity(limit, g.nodeCapacity());
     final int kept;
     synchronized (g.stripe(node)) {
       // Inserts that began after this pass add reverse links to ordinals >= limit: make room for them.
