@@ -115,12 +115,12 @@ public final class GraphRepair implements OrdinalFilter {
   private void relink(int node, int level) {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
-    final int limit = g.size(); // nodes inserted since the pass began are fine neighbours too
-    pooled.ensureCapacity(limit, g.nodeCapacity());
     final int kept;
     synchronized (g.stripe(node)) {
-      // Inserts that began after this pass add reverse links to ordinals >= limit: make room for them.
-      pooled.ensureCapacity(g.size(), g.nodeCapacity());
+      // Read under the stripe lock: this node's links, which only change under it, name published
+      // nodes below this bound, including nodes inserted since the pass began (fine neighbours too).
+      final int limit = g.size();
+      pooled.ensureCapacity(limit, g.nodeCapacity());
       pooled.clear();
       pooled.getAndSet(node);
       int size = 0;
