@@ -5,7 +5,7 @@ import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
@@ -36,7 +36,7 @@ final class HomeFeedFixture {
   final RecentItems recent;
 
   /** Item metadata as primitive arrays, derived from the id. */
-  static final class Attributes implements ItemAttributes {
+  static final class Attributes implements ItemMetadata {
     @Override
     public long author(long id) {
       return id % 997;

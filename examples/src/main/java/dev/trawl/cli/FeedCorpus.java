@@ -3,7 +3,7 @@ package dev.trawl.cli;
 import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.RequestContext;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -14,10 +14,10 @@ import java.util.SplittableRandom;
  * and users who like one or two communities, follow them, have seen some of their posts and block an
  * author. Everything derives from the seed, so the same seed gives the same corpus on every JVM.
  *
- * <p>Serves as the pipeline's {@link ItemAttributes} lookup: immutable after construction, so
+ * <p>Serves as the pipeline's {@link ItemMetadata} lookup: immutable after construction, so
  * thread-safe, and lookups allocate nothing.
  */
-final class FeedCorpus implements ItemAttributes {
+final class FeedCorpus implements ItemMetadata {
   /** Flag bit of posts marked not safe for work (indexed as an attribute). */
   static final int NSFW = 0;
 

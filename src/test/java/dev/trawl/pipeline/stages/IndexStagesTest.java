@@ -163,7 +163,7 @@ class IndexStagesTest {
 
   @Test
   void everyBuiltInStageHandlesAnEmptyBatch() {
-    final ItemAttributes attributes = new ItemAttributes() {
+    final ItemMetadata attributes = new ItemMetadata() {
       @Override
       public long author(long id) {
         return 1;

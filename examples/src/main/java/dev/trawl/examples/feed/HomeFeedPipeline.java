@@ -16,7 +16,7 @@ import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
@@ -57,7 +57,7 @@ public final class HomeFeedPipeline {
    * @param takenDown ids removed by moderation (thread-safe)
    * @param trending the host's trending source
    */
-  public static Pipeline build(VectorIndex index, RecentItems recent, ItemAttributes attributes,
+  public static Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
     return Pipeline.builder("home-feed")
         .timeout(150, TimeUnit.MILLISECONDS)
@@ -115,7 +115,7 @@ public final class HomeFeedPipeline {
   }
 
   /** Synthetic metadata derived from the id. */
-  static final class SyntheticAttributes implements ItemAttributes {
+  static final class SyntheticAttributes implements ItemMetadata {
     private final long now;
 
     SyntheticAttributes(long now) {
