@@ -19,6 +19,8 @@ import dev.trawl.vector.PagedArray;
 public final class AttributeIndex {
   private static final int FIELDS = 4; // author, community, language, flags
   private static final int PAGE_SHIFT = 10;
+  /** Ordinals per page of {@link #valuePages}. */
+  public static final int PAGE_ORDINALS = 1 << PAGE_SHIFT;
 
   private final KeyedBitmaps authors = new KeyedBitmaps("author");
   private final KeyedBitmaps communities = new KeyedBitmaps("community");
@@ -56,6 +58,16 @@ public final class AttributeIndex {
   /** Items by flag bit number (0..63): key {@code b} holds the items with flag {@code b} set. */
   public KeyedBitmaps flags() {
     return flags;
+  }
+
+  /**
+   * For snapshot loading only: the per-ordinal value pages, {@value #PAGE_ORDINALS} ordinals per page
+   * and four longs per ordinal (author, community, language, flags), which a loader fills in bulk after
+   * {@link #ensureCapacity} and before the index is shared, together with
+   * {@link KeyedBitmaps#restore} for the bitmaps.
+   */
+  public PagedArray<long[]> valuePages() {
+    return values;
   }
 
   /** Makes room for ordinals {@code [0, ordinals)}. One writer at a time. */

@@ -49,6 +49,16 @@ public final class KeyedBitmaps {
     }
   }
 
+  /**
+   * For snapshot loading only: installs {@code bitmap} (non-empty) as the ordinals carrying {@code key},
+   * replacing any. The index takes ownership of the bitmap.
+   */
+  public void restore(long key, RoaringBitmap bitmap) {
+    synchronized (bitmaps) {
+      bitmaps.put(key, bitmap);
+    }
+  }
+
   /** Forgets that {@code ordinal} carries {@code key}; drops the key when its bitmap empties. */
   public void remove(long key, int ordinal) {
     synchronized (bitmaps) {

@@ -188,11 +188,6 @@ public final class RequestFilter implements OrdinalFilter {
         : include.countAndNotBelow(exclude, limit);
   }
 
-  /** Number of ordinals in {@code [0, limit)} rejected by the exclude side of an exclude-only filter. */
-  public int excludedCount(int limit) {
-    return includeAll ? exclude.countBelow(limit) : limit - include.countAndNotBelow(exclude, limit);
-  }
-
   /**
    * Writes the accepted ordinals below {@code limit} into {@code out}, ascending, stopping when it is
    * full; returns how many. O(words touched) for an include set, O(limit / 64) for an exclude-only

@@ -143,7 +143,7 @@ final class GraphInserter implements OrdinalFilter {
     }
   }
 
-  private void addReverseLink(int node, int added, int level) {
+  void addReverseLink(int node, int added, int level) {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
     synchronized (g.stripe(node)) {

@@ -9,10 +9,12 @@ import java.util.Arrays;
  * <p>For every live node with a deleted neighbour on some level, the new neighbour list is chosen by the
  * usual HNSW heuristic from a candidate pool made of its live neighbours plus the live neighbours of
  * its deleted neighbours (the nodes the deleted ones used to connect it to); when that pool is smaller
- * than the node's degree, a beam search of width efConstruction from the node tops it up. If the entry
- * point is deleted, the live node on the highest level becomes the entry point first. Deleted nodes keep
- * their own (now unused) lists, so a search or insert that is already inside one still finds its way
- * out.
+ * than the node's degree, a beam search of width efConstruction from the node tops it up. The chosen
+ * list is refilled with the nearest pruned candidates back to the node's former degree (it lost the
+ * in-links that ran through deleted nodes), and each new neighbour links back to it as after an insert.
+ * If the entry point is deleted, the live node on the highest level becomes the entry point first.
+ * Deleted nodes keep their own (now unused) lists, so a search or insert that is already inside one
+ * still finds its way out.
  *
  * <p><b>Concurrency:</b> runs while searches and inserts continue. Each list is rewritten under its
  * node's stripe lock (the lock inserts take for their reverse links), holding no other lock, and a
@@ -26,6 +28,7 @@ import java.util.Arrays;
 public final class GraphRepair implements OrdinalFilter {
   private final HnswGraph graph;
   private final HnswSearcher searcher;
+  private final GraphInserter linker;
   private final VisitedSet pooled;
   private final int[] chosen;
   private long[] pool;
@@ -35,6 +38,7 @@ public final class GraphRepair implements OrdinalFilter {
   public GraphRepair(HnswGraph graph) {
     this.graph = graph;
     this.searcher = new HnswSearcher(graph);
+    this.linker = new GraphInserter(graph);
     this.pooled = new VisitedSet(graph.size());
     this.chosen = new int[graph.maxDegree(0)];
     this.pool = new long[4 * graph.maxDegree(0)];
@@ -61,7 +65,7 @@ public final class GraphRepair implements OrdinalFilter {
     for (int level = Math.max(0, g.topLevel()); level >= 0; level--) {
       for (int node = 0; node < limit; node++) {
         if (g.publishedLevel(node) >= level && !g.isDeleted(node) && hasDeletedNeighbour(node, level)) {
-          relink(node, level, limit);
+          relink(node, level);
           rewritten++;
         }
       }
@@ -108,10 +112,15 @@ public final class GraphRepair implements OrdinalFilter {
     }
   }
 
-  private void relink(int node, int level, int limit) {
+  private void relink(int node, int level) {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
+    final int kept;
     synchronized (g.stripe(node)) {
+      // Read under the stripe lock: this node's links, which only change under it, name published
+      // nodes below this bound, including nodes inserted since the pass began (fine neighbours too).
+      final int limit = g.size();
+      pooled.ensureCapacity(limit, g.nodeCapacity());
       pooled.clear();
       pooled.getAndSet(node);
       int size = 0;
@@ -120,6 +129,9 @@ public final class GraphRepair implements OrdinalFilter {
       final int count = Math.min(links[base], maxDegree);
       for (int i = 1; i <= count; i++) {
         final int neighbour = links[base + i];
+        if (neighbour >= limit) {
+          continue;
+        }
         if (!g.isDeleted(neighbour)) {
           size = offer(node, neighbour, size);
           continue;
@@ -139,10 +151,37 @@ public final class GraphRepair implements OrdinalFilter {
         size = topUp(node, level, limit, size);
       }
       Arrays.sort(pool, 0, size);
-      final int kept = GraphInserter.selectNeighbours(g, node, pool, size, maxDegree, chosen);
+      kept = fill(GraphInserter.selectNeighbours(g, node, pool, size, maxDegree, chosen), size,
+          Math.min(count, maxDegree));
       System.arraycopy(chosen, 0, links, base + 1, kept);
       links[base] = kept;
     }
+    // As an insert does: the new neighbours link back, each under its own stripe lock.
+    for (int i = 0; i < kept; i++) {
+      linker.addReverseLink(chosen[i], node, level);
+    }
+  }
+
+  /**
+   * Tops the heuristic's choice up with the nearest candidates it pruned, back to the node's former
+   * degree: a repaired node has lost in-links through its deleted neighbours, and the extra out-links
+   * keep it as well connected as before.
+   */
+  private int fill(int kept, int size, int degree) {
+    for (int i = 0; i < size && kept < degree; i++) {
+      final int candidate = NodeScores.node(pool[i]);
+      boolean taken = false;
+      for (int j = 0; j < kept; j++) {
+        if (chosen[j] == candidate) {
+          taken = true;
+          break;
+        }
+      }
+      if (!taken) {
+        chosen[kept++] = candidate;
+      }
+    }
+    return kept;
   }
 
   /** Adds {@code candidate} to the pool unless already there; returns the new pool size. */

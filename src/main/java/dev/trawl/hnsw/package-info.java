@@ -21,6 +21,8 @@
  *       set and two heaps and is used by one thread; nothing is allocated per search in steady state.
  *   <li><b>Filters inside the walk.</b> {@link dev.trawl.hnsw.OrdinalFilter} decides what may be
  *       returned, not what may be traversed, and tombstones are applied the same way.
+ *   <li><b>Repair.</b> {@link dev.trawl.hnsw.GraphRepair} re-links live nodes around deleted ones while
+ *       searches and inserts continue, under the same per-node stripe locks inserts use.
  * </ul>
  */
 package dev.trawl.hnsw;

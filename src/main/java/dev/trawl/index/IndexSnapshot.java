@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a {@link VectorIndex} to a snapshot file and loads it back: the way to start a service
- * without rebuilding its graph. The file format (versioned, little-endian, a CRC-32C per section) is
- * described in {@code docs/format.md}.
+ * without rebuilding its graph. The file format (versioned, little-endian, a CRC-32C per section)
+ * is described in {@code docs/format.md}.
  *
  * <pre>{@code
  * IndexSnapshot.write(index, Path.of("posts.trawl"));      // while the index keeps serving
@@ -15,15 +15,20 @@ import java.nio.file.Path;
  * }</pre>
  *
  * <h2>Writing a live index</h2>
- * {@link #write} runs while other threads search, add, update and remove; it takes no index-wide lock
- * and blocks no one (it holds a node's stripe lock only while copying that node's links). It takes a
- * <i>cut</i>: it reads the entry point, then the number of allocated ordinals {@code N}, then which of
- * those ordinals are published (linked and visible to searches). The snapshot holds exactly the nodes
- * published at the cut, with their vectors, ids and links; links to nodes outside the cut are dropped.
- * So:
+ *
+ * {@link #write} runs while other threads search, add, update and remove; it takes no index-wide
+ * lock and blocks no one (it holds a node's stripe lock only while copying that node's links). It
+ * takes a <i>cut</i>: it reads the entry point, copies the link lists of the published nodes, then
+ * reads the number of allocated ordinals {@code N} and which of those are published (linked and
+ * visible to searches). The snapshot holds exactly the nodes published at the cut, with their
+ * vectors, ids, links and attributes (values and bitmaps). Because a node is linked to only once it
+ * is published, every node a copied list names is in the cut, so concurrent inserts cost the
+ * snapshot no links. (It also takes each node's stripe lock while copying its lists, and the id lock
+ * for a moment per 1,024 items to copy attribute values.) So:
+ *
  * <ul>
- *   <li>every item whose {@code add}/{@code update}/{@code upsert} returned before {@code write} was
- *       called is in the snapshot, unless it was removed or updated concurrently;
+ *   <li>every item whose {@code add}/{@code update}/{@code upsert} returned before {@code write}
+ *       was called is in the snapshot, unless it was removed or updated concurrently;
  *   <li>a write racing the snapshot is either in it or not, never half in: an item being updated
  *       appears with its old or new vector (the newer one when both are live at the cut) or, like a
  *       search at that moment, briefly neither; a removal racing the snapshot may or may not be
@@ -33,21 +38,25 @@ import java.nio.file.Path;
  * </ul>
  *
  * <h2>Atomicity</h2>
+ *
  * The file is written to a temporary file in the same directory, forced to disk, renamed over the
  * target atomically, and the directory is forced. A crash leaves either the old file or the new one
  * (and perhaps a stray {@code .NAME.tmp-*} file), never a torn file that loads.
  *
  * <h2>Loading</h2>
- * {@link #load} reads the file through read-only memory mappings and copies each section in bulk into
- * newly allocated heap pages of the index's own layout, after checking every checksum and the graph's
- * structure. The loaded index is an ordinary {@link VectorIndex}: searchable and writable at once.
- * There is no mode that serves searches straight from the mapping: the distance kernels and the graph
- * read {@code float[]}/{@code int[]} pages, and a zero-copy mode would need storage read through
- * {@code MemorySegment}s instead (see {@code docs/format.md}). A truncated, corrupt, wrong-version or
- * wrong-byte-order file fails with a {@link SnapshotException} naming the problem; nothing is returned.
  *
- * <p>All methods are static and thread-safe. {@link #write} allocates one array entry per ordinal for
- * the cut plus a 1 MiB buffer; {@link #load} allocates the index.
+ * {@link #load} reads the file through read-only memory mappings and copies each section in bulk
+ * into newly allocated heap pages of the index's own layout, after checking every checksum and the
+ * graph's structure. The loaded index is an ordinary {@link VectorIndex}: searchable and writable
+ * at once. There is no mode that serves searches straight from the mapping: the distance kernels
+ * and the graph read {@code float[]}/{@code int[]} pages, and a zero-copy mode would need storage
+ * read through {@code MemorySegment}s instead (see {@code docs/format.md}). A truncated, corrupt,
+ * wrong-version or wrong-byte-order file fails with a {@link SnapshotException} naming the problem;
+ * nothing is returned.
+ *
+ * <p>All methods are static and thread-safe. {@link #write} allocates a copy of the link lists
+ * and attribute values, a few arrays of one entry per ordinal and a 1 MiB buffer; {@link #load}
+ * allocates the index.
  */
 public final class IndexSnapshot {
   /** The format version this build writes and reads. */
@@ -69,7 +78,8 @@ public final class IndexSnapshot {
    * Loads a snapshot onto the heap.
    *
    * @throws SnapshotException when the file is not a valid snapshot this build can read, naming why
-   * @throws IOException when the file cannot be read (for example {@link java.nio.file.NoSuchFileException})
+   * @throws IOException when the file cannot be read (for example {@link
+   *     java.nio.file.NoSuchFileException})
    */
   public static VectorIndex load(Path path) throws IOException {
     return SnapshotReader.load(path);

@@ -8,7 +8,7 @@ import dev.trawl.vector.VectorChecks;
 
 /**
  * Searches one {@link VectorIndex}. Owns all per-query scratch (a normalised query copy, the HNSW
- * visited set and heaps), so a search allocates nothing.
+ * visited set and heaps, the {@link FilterPlanner}'s ordinal buffer), so a search allocates nothing.
  *
  * <p><b>Not thread-safe: one searcher per thread</b>, reused for every query. Searches run
  * concurrently with writers on other threads and never block on them. Results go into a caller-owned

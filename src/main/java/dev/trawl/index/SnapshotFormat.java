@@ -3,8 +3,8 @@ package dev.trawl.index;
 import dev.trawl.vector.Metric;
 
 /**
- * Constants of the snapshot file format, version 1 (described in {@code docs/format.md}). All numbers
- * are little-endian.
+ * Constants of the snapshot file format, version 1 (described in {@code docs/format.md}). All
+ * numbers are little-endian.
  *
  * <pre>
  * offset  size  field
@@ -23,7 +23,7 @@ import dev.trawl.vector.Metric;
  *     56     4  entry node (-1: empty)
  *     60     4  entry level (-1: empty)
  *     64     4  published nodes
- *     68     4  reserved, 0
+ *     68     4  deleted count at the last graph repair (resumes the repair schedule)
  *     72  32*S  section table: kind u32, flags u32, offset u64, length u64, CRC-32C u32, reserved u32
  *   72+32S   4  CRC-32C of bytes [0, 72+32S)
  * </pre>
@@ -61,29 +61,49 @@ final class SnapshotFormat {
   static final int AT_ENTRY_NODE = 56;
   static final int AT_ENTRY_LEVEL = 60;
   static final int AT_PUBLISHED = 64;
-  static final int AT_RESERVED = 68;
+  static final int AT_DELETED_AT_LAST_REPAIR = 68;
 
-  /** The kinds of section version 1 defines; their element sizes fix their lengths. */
+  /**
+   * The kinds of section version 1 defines. The first six are always present; the attribute sections
+   * only when some live item has attributes.
+   */
   enum Kind {
     /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
-    VECTORS(1, 4),
+    VECTORS(1, 4, true),
     /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
-    NODE_LEVELS(2, 4),
+    NODE_LEVELS(2, 4, true),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
-    LINKS_LEVEL0(3, 4),
-    /** For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L. */
-    LINKS_UPPER(4, 4),
+    LINKS_LEVEL0(3, 4, true),
+    /**
+     * For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L.
+     */
+    LINKS_UPPER(4, 4, true),
     /** int64 per ordinal: the external id; 0 for unpublished ordinals. */
-    IDS(5, 8),
-    /** int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished. */
-    TOMBSTONES(6, 8);
+    IDS(5, 8, true),
+    /**
+     * int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished.
+     */
+    TOMBSTONES(6, 8, true),
+    /**
+     * int64 x 4 per ordinal: author, community, language ({@code ItemAttributes.NONE} when unset) and
+     * flag bits; unset for ordinals that are not live. Absent when no live item has an attribute.
+     */
+    ATTRIBUTE_VALUES(16, 8, false),
+    /**
+     * For author, community, language and flag in turn: int32 key count, then per key, ascending: int64
+     * key, int32 byte length, the ordinals carrying it in RoaringBitmap's portable serialisation.
+     * Present exactly when {@link #ATTRIBUTE_VALUES} is.
+     */
+    ATTRIBUTE_BITMAPS(17, 1, false);
 
     final int code;
     final int elementBytes;
+    final boolean alwaysPresent;
 
-    Kind(int code, int elementBytes) {
+    Kind(int code, int elementBytes, boolean alwaysPresent) {
       this.code = code;
       this.elementBytes = elementBytes;
+      this.alwaysPresent = alwaysPresent;
     }
 
     static Kind of(int code) {

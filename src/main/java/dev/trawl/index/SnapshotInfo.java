@@ -4,8 +4,8 @@ import dev.trawl.vector.Metric;
 import java.util.List;
 
 /**
- * What a snapshot's header says: the index parameters, its counts and its section table. Returned by
- * {@link IndexSnapshot#write} and {@link IndexSnapshot#readInfo}. Immutable and thread-safe.
+ * What a snapshot's header says: the index parameters, its counts and its section table. Returned
+ * by {@link IndexSnapshot#write} and {@link IndexSnapshot#readInfo}. Immutable and thread-safe.
  *
  * @param formatVersion the file format version ({@link IndexSnapshot#FORMAT_VERSION} for files this
  *     build writes)
@@ -39,8 +39,8 @@ public record SnapshotInfo(
   /**
    * One entry of the section table.
    *
-   * @param name the section's name ({@code VECTORS}, {@code LINKS_LEVEL0}, ...) or {@code kind-N} for
-   *     a kind this build does not know
+   * @param name the section's name ({@code VECTORS}, {@code LINKS_LEVEL0}, ...) or {@code kind-N}
+   *     for a kind this build does not know
    * @param kind the numeric kind stored in the file
    * @param offset where the section starts, in bytes from the start of the file
    * @param length the section's length in bytes

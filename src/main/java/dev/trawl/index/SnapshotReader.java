@@ -1,5 +1,8 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.ItemAttributes;
+import dev.trawl.filter.KeyedBitmaps;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
 import dev.trawl.vector.Metric;
@@ -17,24 +20,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.agrona.collections.Long2LongHashMap;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * Validates and loads one snapshot file. Everything is checked before the index is handed out: the
- * header (magic, byte order, version, checksum, parameters), the section table against the file size,
- * the zero padding between sections, every section's CRC-32C, and then the structure (levels, link
- * counts and targets, tombstones, unique ids, the entry point). Sections are read through read-only
- * memory mappings of at most 1 GiB and copied in bulk into freshly allocated heap pages. Any failure
- * throws a {@link SnapshotException}; the partly built index is dropped, never returned.
+ * header (magic, byte order, version, checksum, parameters), the section table against the file
+ * size, the zero padding between sections, every section's CRC-32C, and then the structure (levels,
+ * link counts and targets, tombstones, unique ids, the entry point). Sections are read through
+ * read-only memory mappings of at most 1 GiB and copied in bulk into freshly allocated heap pages.
+ * Any failure throws a {@link SnapshotException}; the partly built index is dropped, never
+ * returned.
  *
  * <p>One reader per load; not shared.
  */
 final class SnapshotReader {
-  private static final long CHUNK = 1L << 30;
+  /** Largest mapping: a multiple of every element size, so no element straddles two mappings. */
+  static final long CHUNK = 1L << 30;
   private static final long SMALL = 1L << 16;
 
   private final Path path;
   private final FileChannel channel;
   private final long fileSize;
+  private final long chunkBytes;
 
   // header
   private Metric metric;
@@ -47,28 +55,38 @@ final class SnapshotReader {
   private int entryNode;
   private int entryLevel;
   private int published;
+  private int deletedAtLastRepair;
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
 
-  private SnapshotReader(Path path, FileChannel channel, long fileSize) {
+  private SnapshotReader(Path path, FileChannel channel, long fileSize, long chunkBytes) {
     this.path = path;
     this.channel = channel;
     this.fileSize = fileSize;
+    this.chunkBytes = chunkBytes;
   }
 
   /** Reads and checks the header and section table only. */
   static SnapshotInfo readInfo(Path path) throws IOException {
-    return run(path, false).info;
+    return run(path, false, CHUNK).info;
   }
 
   /** Loads the whole index onto the heap. */
   static VectorIndex load(Path path) throws IOException {
-    return run(path, true).index;
+    return run(path, true, CHUNK).index;
+  }
+
+  /** Loads with mappings of at most {@code chunkBytes} (a multiple of 8), to test chunking. */
+  static VectorIndex load(Path path, long chunkBytes) throws IOException {
+    if (chunkBytes <= 0 || chunkBytes % 8 != 0) {
+      throw new IllegalArgumentException("chunkBytes must be a positive multiple of 8, got " + chunkBytes);
+    }
+    return run(path, true, chunkBytes).index;
   }
 
   private record Result(SnapshotInfo info, VectorIndex index) {}
 
-  private static Result run(Path path, boolean load) throws IOException {
+  private static Result run(Path path, boolean load, long chunkBytes) throws IOException {
     if (!Files.isRegularFile(path)) {
       if (!Files.exists(path)) {
         throw new java.nio.file.NoSuchFileException(path.toString(), null, "no such snapshot file");
@@ -76,7 +94,7 @@ final class SnapshotReader {
       throw new SnapshotException(path + ": not a regular file");
     }
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      final SnapshotReader reader = new SnapshotReader(path, ch, ch.size());
+      final SnapshotReader reader = new SnapshotReader(path, ch, ch.size(), chunkBytes);
       try {
         reader.readHeader();
         if (!load) {
@@ -93,8 +111,19 @@ final class SnapshotReader {
 
   private SnapshotInfo info() {
     return new SnapshotInfo(
-        SnapshotFormat.VERSION, metric, dimension, m, efConstruction, seed, ordinals, published, live,
-        entryNode, entryLevel, fileSize, sections);
+        SnapshotFormat.VERSION,
+        metric,
+        dimension,
+        m,
+        efConstruction,
+        seed,
+        ordinals,
+        published,
+        live,
+        entryNode,
+        entryLevel,
+        fileSize,
+        sections);
   }
 
   // ---------------------------------------------------------------- header and table
@@ -106,28 +135,40 @@ final class SnapshotReader {
     }
     if (fileSize < SnapshotFormat.FIXED_HEADER) {
       throw corrupt(
-          "truncated: the file has " + fileSize + " bytes, fewer than the " + SnapshotFormat.FIXED_HEADER
+          "truncated: the file has "
+              + fileSize
+              + " bytes, fewer than the "
+              + SnapshotFormat.FIXED_HEADER
               + "-byte header");
     }
     final int mark = fixed.getInt(SnapshotFormat.AT_BYTE_ORDER);
     if (mark == Integer.reverseBytes(SnapshotFormat.BYTE_ORDER_MARK)) {
-      throw corrupt("written in big-endian byte order; snapshots are little-endian and this reader reads no other");
+      throw corrupt(
+          "written in big-endian byte order; snapshots are little-endian and this reader reads no"
+              + " other");
     }
     if (mark != SnapshotFormat.BYTE_ORDER_MARK) {
-      throw corrupt("corrupt byte-order marker 0x" + Integer.toHexString(mark) + " (expected 0x0a0b0c0d)");
+      throw corrupt(
+          "corrupt byte-order marker 0x" + Integer.toHexString(mark) + " (expected 0x0a0b0c0d)");
     }
     final int version = fixed.getInt(SnapshotFormat.AT_VERSION);
     if (version != SnapshotFormat.VERSION) {
       throw corrupt(
-          "format version " + version + " is not supported; this build reads version " + SnapshotFormat.VERSION);
+          "format version "
+              + version
+              + " is not supported; this build reads version "
+              + SnapshotFormat.VERSION);
     }
     final int count = fixed.getInt(SnapshotFormat.AT_SECTION_COUNT);
     final int headerLength = fixed.getInt(SnapshotFormat.AT_HEADER_LENGTH);
-    if (count < 1 || count > SnapshotFormat.MAX_SECTIONS || headerLength != SnapshotFormat.headerLength(count)) {
+    if (count < 1
+        || count > SnapshotFormat.MAX_SECTIONS
+        || headerLength != SnapshotFormat.headerLength(count)) {
       throw corrupt("corrupt header: " + count + " sections in a " + headerLength + "-byte header");
     }
     if (fileSize < headerLength) {
-      throw corrupt("truncated: the file has " + fileSize + " bytes, the header alone needs " + headerLength);
+      throw corrupt(
+          "truncated: the file has " + fileSize + " bytes, the header alone needs " + headerLength);
     }
     final ByteBuffer header = read(0, headerLength);
     final CRC32C crc = new CRC32C();
@@ -135,7 +176,10 @@ final class SnapshotReader {
     final int stored = header.getInt(headerLength - 4);
     if (stored != (int) crc.getValue()) {
       throw corrupt(
-          "header checksum mismatch (stored " + hex(stored) + ", computed " + hex((int) crc.getValue())
+          "header checksum mismatch (stored "
+              + hex(stored)
+              + ", computed "
+              + hex((int) crc.getValue())
               + "): the file is corrupt");
     }
     readFields(header);
@@ -156,16 +200,38 @@ final class SnapshotReader {
     if (metric == null) {
       throw corrupt("unknown metric code " + h.getInt(SnapshotFormat.AT_METRIC));
     }
-    if (dimension < 1 || m < 2 || m > 512 || efConstruction < 1 || h.getInt(SnapshotFormat.AT_RESERVED) != 0) {
+    if (dimension < 1
+        || m < 2
+        || m > 512
+        || efConstruction < 1) {
       throw corrupt(
-          "impossible parameters: dimension " + dimension + ", M " + m + ", efConstruction " + efConstruction);
+          "impossible parameters: dimension "
+              + dimension
+              + ", M "
+              + m
+              + ", efConstruction "
+              + efConstruction);
+    }
+    deletedAtLastRepair = h.getInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR);
+    if (deletedAtLastRepair < 0 || deletedAtLastRepair > Math.max(0, ordinals)) {
+      throw corrupt("impossible deleted count at the last repair: " + deletedAtLastRepair);
     }
     if (ordinals < 0 || published < 0 || published > ordinals || live < 0 || live > published) {
       throw corrupt(
-          "impossible counts: " + ordinals + " ordinals, " + published + " published, " + live + " live");
+          "impossible counts: "
+              + ordinals
+              + " ordinals, "
+              + published
+              + " published, "
+              + live
+              + " live");
     }
-    if (entryNode < -1 || entryNode >= ordinals || entryLevel < -1 || entryLevel > HnswGraph.MAX_LEVEL
-        || (entryNode < 0) != (entryLevel < 0) || (entryNode < 0) != (published == 0)) {
+    if (entryNode < -1
+        || entryNode >= ordinals
+        || entryLevel < -1
+        || entryLevel > HnswGraph.MAX_LEVEL
+        || (entryNode < 0) != (entryLevel < 0)
+        || (entryNode < 0) != (published == 0)) {
       throw corrupt("impossible entry point: node " + entryNode + " at level " + entryLevel);
     }
   }
@@ -183,19 +249,37 @@ final class SnapshotReader {
       final String name = kind != null ? kind.name() : "kind-" + code;
       if (kind == null && (flags & SnapshotFormat.FLAG_REQUIRED) != 0) {
         throw corrupt(
-            "section " + name + " is required but unknown to this reader (written by a newer Trawl?)");
+            "section "
+                + name
+                + " is required but unknown to this reader (written by a newer Trawl?)");
       }
-      if (offset < previousEnd || offset % SnapshotFormat.ALIGNMENT != 0 || length < 0
+      if (offset < previousEnd
+          || offset % SnapshotFormat.ALIGNMENT != 0
+          || length < 0
           || offset - previousEnd >= SnapshotFormat.ALIGNMENT) {
-        throw corrupt("corrupt section table: section " + name + " at offset " + offset + ", length " + length);
+        throw corrupt(
+            "corrupt section table: section "
+                + name
+                + " at offset "
+                + offset
+                + ", length "
+                + length);
       }
       final long end = offset + length;
       if (end > fileSize) {
         throw corrupt(
-            "truncated: section " + name + " needs bytes [" + offset + ", " + end + ") but the file has "
-                + fileSize + " bytes");
+            "truncated: section "
+                + name
+                + " needs bytes ["
+                + offset
+                + ", "
+                + end
+                + ") but the file has "
+                + fileSize
+                + " bytes");
       }
-      final SnapshotInfo.Section section = new SnapshotInfo.Section(name, code, offset, length, crc);
+      final SnapshotInfo.Section section =
+          new SnapshotInfo.Section(name, code, offset, length, crc);
       if (kind != null) {
         if (known[kind.ordinal()] != null) {
           throw corrupt("corrupt section table: section " + name + " appears twice");
@@ -208,19 +292,33 @@ final class SnapshotReader {
     if (fileSize > previousEnd) {
       throw corrupt((fileSize - previousEnd) + " unexpected bytes after the last section");
     }
+    if ((known[Kind.ATTRIBUTE_VALUES.ordinal()] == null) != (known[Kind.ATTRIBUTE_BITMAPS.ordinal()] == null)) {
+      throw corrupt("sections ATTRIBUTE_VALUES and ATTRIBUTE_BITMAPS must come together");
+    }
     for (Kind kind : Kind.values()) {
       final SnapshotInfo.Section section = known[kind.ordinal()];
       if (section == null) {
-        throw corrupt("section " + kind + " is missing");
+        if (kind.alwaysPresent) {
+          throw corrupt("section " + kind + " is missing");
+        }
+        continue;
       }
       final long expected = expectedLength(kind);
       if (expected >= 0 && section.length() != expected) {
         throw corrupt(
-            "section " + kind + " has " + section.length() + " bytes, expected " + expected + " for "
-                + ordinals + " ordinals");
+            "section "
+                + kind
+                + " has "
+                + section.length()
+                + " bytes, expected "
+                + expected
+                + " for "
+                + ordinals
+                + " ordinals");
       }
       if (section.length() % kind.elementBytes != 0) {
-        throw corrupt("section " + kind + " has " + section.length() + " bytes, not whole elements");
+        throw corrupt(
+            "section " + kind + " has " + section.length() + " bytes, not whole elements");
       }
     }
   }
@@ -238,6 +336,8 @@ final class SnapshotReader {
         return (long) ordinals * 8;
       case TOMBSTONES:
         return ((ordinals + 63L) >>> 6) * 8;
+      case ATTRIBUTE_VALUES:
+        return (long) ordinals * 4 * 8;
       default:
         return -1;
     }
@@ -249,17 +349,25 @@ final class SnapshotReader {
       final ByteBuffer gap = read(previousEnd, (int) (section.offset() - previousEnd));
       for (int i = 0; i < gap.limit(); i++) {
         if (gap.get(i) != 0) {
-          throw corrupt("non-zero byte in the padding at offset " + (previousEnd + i) + ": the file is corrupt");
+          throw corrupt(
+              "non-zero byte in the padding at offset "
+                  + (previousEnd + i)
+                  + ": the file is corrupt");
         }
       }
       final CRC32C crc = new CRC32C();
-      for (long at = 0; at < section.length(); at += CHUNK) {
-        crc.update(map(section.offset() + at, Math.min(CHUNK, section.length() - at)));
+      for (long at = 0; at < section.length(); at += chunkBytes) {
+        crc.update(map(section.offset() + at, Math.min(chunkBytes, section.length() - at)));
       }
       if ((int) crc.getValue() != section.crc32c()) {
         throw corrupt(
-            "section " + section.name() + " checksum mismatch (stored " + hex(section.crc32c()) + ", computed "
-                + hex((int) crc.getValue()) + "): the file is corrupt");
+            "section "
+                + section.name()
+                + " checksum mismatch (stored "
+                + hex(section.crc32c())
+                + ", computed "
+                + hex((int) crc.getValue())
+                + "): the file is corrupt");
       }
       previousEnd = section.offset() + section.length();
     }
@@ -302,7 +410,10 @@ final class SnapshotReader {
     ids.ensureCapacity(ordinals);
     final Input idInput = new Input(Kind.IDS);
     for (int p = 0; (long) p << VectorStore.PAGE_SHIFT < ordinals; p++) {
-      idInput.longs(ids.pageAt(p), 0, Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
+      idInput.longs(
+          ids.pageAt(p),
+          0,
+          Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
     }
     final Long2LongHashMap idMap = VectorIndex.newIdMap(live);
     for (int o = 0; o < ordinals; o++) {
@@ -317,12 +428,120 @@ final class SnapshotReader {
       }
     }
     graph.publishRestored(levels, entryNode);
-    return new VectorIndex(graph, ids, idMap);
+    final VectorIndex index = new VectorIndex(graph, ids, idMap, deletedAtLastRepair);
+    if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
+      restoreAttributes(index.attributes(), deleted);
+    }
+    return index;
+  }
+
+  /**
+   * Loads the attribute values in bulk and installs the bitmaps, checking that they agree: every
+   * bitmap member is a live ordinal holding that key, and each field's bitmaps hold exactly as many
+   * ordinals as the values say (so the bitmaps are exactly the ones the values imply).
+   */
+  private void restoreAttributes(AttributeIndex attributes, long[] deleted) throws IOException {
+    attributes.ensureCapacity(ordinals);
+    final PagedArray<long[]> pages = attributes.valuePages();
+    final Input values = new Input(Kind.ATTRIBUTE_VALUES);
+    final int perPage = AttributeIndex.PAGE_ORDINALS;
+    final long[] expected = new long[4];
+    for (int p = 0; (long) p * perPage < ordinals; p++) {
+      final int first = p * perPage;
+      final int count = Math.min(perPage, ordinals - first);
+      final long[] page = pages.pageAt(p);
+      values.longs(page, 0, 4 * count);
+      for (int i = 0; i < count; i++) {
+        final int at = 4 * i;
+        if (isSet(deleted, first + i)) {
+          if (page[at] != ItemAttributes.NONE || page[at + 1] != ItemAttributes.NONE
+              || page[at + 2] != ItemAttributes.NONE || page[at + 3] != 0) {
+            throw corrupt("ordinal " + (first + i) + " is deleted but has attribute values");
+          }
+          continue;
+        }
+        for (int f = 0; f < 3; f++) {
+          if (page[at + f] != ItemAttributes.NONE) {
+            expected[f]++;
+          }
+        }
+        expected[3] += Long.bitCount(page[at + 3]);
+      }
+    }
+    final SnapshotInfo.Section section = known[Kind.ATTRIBUTE_BITMAPS.ordinal()];
+    if (section.length() > Integer.MAX_VALUE) {
+      throw corrupt("section ATTRIBUTE_BITMAPS is over 2 GiB, which this reader cannot map");
+    }
+    final ByteBuffer in = map(section.offset(), section.length());
+    final KeyedBitmaps[] fields = {
+      attributes.authors(), attributes.communities(), attributes.languages(), attributes.flags()
+    };
+    final String[] names = {"author", "community", "language", "flag"};
+    for (int f = 0; f < 4; f++) {
+      final int keys = need(in, 4).getInt();
+      if (keys < 0) {
+        throw corrupt("section ATTRIBUTE_BITMAPS: negative key count for " + names[f]);
+      }
+      long total = 0;
+      long previous = 0;
+      for (int k = 0; k < keys; k++) {
+        final long key = need(in, 12).getLong();
+        final int length = in.getInt();
+        if ((k > 0 && key <= previous) || length < 0 || (f == 3 && (key < 0 || key > 63))) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: bad entry for " + names[f] + " key " + key);
+        }
+        previous = key;
+        final ByteBuffer bytes = need(in, length).slice().limit(length);
+        in.position(in.position() + length);
+        final RoaringBitmap bitmap = new RoaringBitmap();
+        try {
+          bitmap.deserialize(bytes);
+        } catch (IOException | RuntimeException e) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed", e);
+        }
+        if (bitmap.isEmpty() || bitmap.serializedSizeInBytes() != length) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed");
+        }
+        final PeekableIntIterator members = bitmap.getIntIterator();
+        while (members.hasNext()) {
+          final int o = members.next();
+          if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key)) {
+            throw corrupt(
+                "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal " + o
+                    + ", which is not a live item with that value");
+          }
+        }
+        total += bitmap.getLongCardinality();
+        fields[f].restore(key, bitmap);
+      }
+      if (total != expected[f]) {
+        throw corrupt(
+            "section ATTRIBUTE_BITMAPS: the " + names[f] + " bitmaps hold " + total + " ordinals, the values "
+                + expected[f]);
+      }
+    }
+    if (in.hasRemaining()) {
+      throw corrupt("section ATTRIBUTE_BITMAPS: " + in.remaining() + " unexpected bytes at its end");
+    }
+  }
+
+  /** Whether ordinal {@code o} holds {@code key} in field {@code f} (3: flag bit {@code key}). */
+  private static boolean holds(PagedArray<long[]> pages, int o, int f, long key) {
+    final long[] page = pages.page(o);
+    final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
+    return f < 3 ? page[at + f] == key : (page[at + 3] & (1L << key)) != 0;
+  }
+
+  /** {@code in}, after checking that it has {@code bytes} more bytes. */
+  private ByteBuffer need(ByteBuffer in, int bytes) throws SnapshotException {
+    if (in.remaining() < bytes) {
+      throw corrupt("section ATTRIBUTE_BITMAPS ends in the middle of an entry");
+    }
+    return in;
   }
 
   private void checkLevelsAndTombstones(int[] levels, long[] deleted) throws SnapshotException {
     int publishedCount = 0;
-    int maxLevel = -1;
     long upperInts = 0;
     int deletedCount = 0;
     for (int o = 0; o < ordinals; o++) {
@@ -332,7 +551,6 @@ final class SnapshotReader {
       }
       if (level >= 0) {
         publishedCount++;
-        maxLevel = Math.max(maxLevel, level);
         upperInts += (long) level * (1 + m);
       } else if (!isSet(deleted, o)) {
         throw corrupt("node " + o + " is unpublished but not marked deleted");
@@ -341,18 +559,29 @@ final class SnapshotReader {
         deletedCount++;
       }
     }
-    if ((ordinals & 63) != 0 && deleted.length > 0 && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
+    if ((ordinals & 63) != 0
+        && deleted.length > 0
+        && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
       throw corrupt("tombstone bits are set beyond the last ordinal");
     }
     if (publishedCount != published || ordinals - deletedCount != live) {
       throw corrupt(
-          "counts disagree with the header: " + publishedCount + " published and " + (ordinals - deletedCount)
-              + " live nodes, header says " + published + " and " + live);
+          "counts disagree with the header: "
+              + publishedCount
+              + " published and "
+              + (ordinals - deletedCount)
+              + " live nodes, header says "
+              + published
+              + " and "
+              + live);
     }
-    if (entryNode >= 0 && (levels[entryNode] != entryLevel || entryLevel != maxLevel)) {
+    if (entryNode >= 0 && levels[entryNode] != entryLevel) {
+      // The entry need not be the highest node, nor the highest live one: a repair moves it off a
+      // deleted node, an entry removed since the last repair is still the entry, and a node deleted
+      // while a live snapshot is cut may be recorded as deleted after it was chosen. Any published
+      // node is a valid start for the walk.
       throw corrupt(
-          "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel
-              + ", highest level is " + maxLevel);
+          "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel);
     }
     final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
     if (upper.length() != upperInts * 4) {
@@ -361,18 +590,35 @@ final class SnapshotReader {
     }
   }
 
-  private void checkLinks(HnswGraph graph, int[] levels, int node, int level) throws SnapshotException {
+  private void checkLinks(HnswGraph graph, int[] levels, int node, int level)
+      throws SnapshotException {
     final int[] page = graph.linkPage(node, level);
     final int base = graph.linkBase(node, level);
     final int count = page[base];
     final int max = levels[node] < 0 ? 0 : graph.maxDegree(level);
     if (count < 0 || count > max) {
-      throw corrupt("node " + node + " has " + count + " links on level " + level + ", at most " + max + " allowed");
+      throw corrupt(
+          "node "
+              + node
+              + " has "
+              + count
+              + " links on level "
+              + level
+              + ", at most "
+              + max
+              + " allowed");
     }
     for (int i = 1; i <= count; i++) {
       final int target = page[base + i];
       if (target < 0 || target >= ordinals || levels[target] < level) {
-        throw corrupt("node " + node + " links on level " + level + " to " + target + ", not a node of that level");
+        throw corrupt(
+            "node "
+                + node
+                + " links on level "
+                + level
+                + " to "
+                + target
+                + ", not a node of that level");
       }
     }
   }
@@ -387,7 +633,8 @@ final class SnapshotReader {
     final ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     while (buf.hasRemaining()) {
       if (channel.read(buf, position + buf.position()) < 0) {
-        throw corrupt("truncated while reading bytes [" + position + ", " + (position + length) + ")");
+        throw corrupt(
+            "truncated while reading bytes [" + position + ", " + (position + length) + ")");
       }
     }
     return buf.clear();
@@ -419,7 +666,7 @@ final class SnapshotReader {
   }
 
   /**
-   * Reads one section front to back in bulk, through mappings of at most {@link #CHUNK} bytes (a
+   * Reads one section front to back in bulk, through mappings of at most {@code chunkBytes} (a
    * multiple of every element size, so no element straddles two mappings).
    */
   private final class Input {
@@ -440,7 +687,7 @@ final class SnapshotReader {
         if (chunkStart >= length) {
           throw corrupt("section ends early");
         }
-        chunk = map(start + chunkStart, Math.min(CHUNK, length - chunkStart));
+        chunk = map(start + chunkStart, Math.min(chunkBytes, length - chunkStart));
       }
       return chunk;
     }
@@ -449,6 +696,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asFloatBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
         done += n;
@@ -459,6 +709,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asIntBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
         done += n;
@@ -469,6 +722,9 @@ final class SnapshotReader {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 8);
+        if (n == 0) {
+          throw corrupt("section ends in the middle of an element"); // never spin
+        }
         c.asLongBuffer().get(dst, offset + done, n);
         c.position(c.position() + 8 * n);
         done += n;

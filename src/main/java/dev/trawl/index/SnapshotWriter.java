@@ -1,5 +1,7 @@
 package dev.trawl.index;
 
+import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
 import dev.trawl.vector.VectorStore;
@@ -14,15 +16,20 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 import org.agrona.collections.Long2LongHashMap;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Writes one snapshot of a live index: takes the cut (see {@link IndexSnapshot}), streams the
- * sections to a temporary file next to the target through one direct buffer, checksumming as it
- * goes, writes the header last, forces the file to disk, renames it over the target atomically and
- * forces the directory. One writer per call; allocates a few arrays of one entry per ordinal.
+ * Writes one snapshot of a live index: copies the link lists, takes the cut (see {@link
+ * IndexSnapshot}), streams the sections to a temporary file next to the target through one direct
+ * buffer, checksumming as it goes, writes the header last, forces the file to disk, renames it over
+ * the target atomically and forces the directory. One writer per call; allocates a copy of the link
+ * lists (about the size of the file's link sections), the attribute values and a few arrays of one
+ * entry per ordinal.
  */
 final class SnapshotWriter {
   private static final int BUFFER_BYTES = 1 << 20;
@@ -36,16 +43,27 @@ final class SnapshotWriter {
   // the cut
   private int ordinals;
   private int[] levels;
+  /** Copied level-0 lists by page of 1,024 nodes, {@code 1 + 2M} ints per node (count, links). */
+  private int[][] links0;
+  /** Copied upper lists per node of level L >= 1: L blocks of {@code 1 + M} ints; else null. */
+  private int[][] upperLinks;
   private long[] deleted;
   private int entryNode = -1;
   private int entryLevel = -1;
   private int published;
   private int live;
   private long upperInts;
+  private int deletedAtLastRepair;
+  /** Attribute values by page of {@link AttributeIndex#PAGE_ORDINALS} ordinals, 4 longs each. */
+  private long[][] attributeValues;
+  /** Per field (author, community, language, flag): key to serialised bitmap, keys ascending. */
+  private List<TreeMap<Long, byte[]>> attributeBitmaps;
+  private long attributeBitmapBytes;
 
   // output
   private FileChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer buffer =
+      ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private final CRC32C crc = new CRC32C();
   private long written;
 
@@ -66,7 +84,11 @@ final class SnapshotWriter {
     final Path dir = target.getParent();
     takeCut();
     final Path temp =
-        dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        dir.resolve(
+            "."
+                + target.getFileName()
+                + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     boolean moved = false;
     try {
       final SnapshotInfo info;
@@ -77,10 +99,14 @@ final class SnapshotWriter {
         ch.force(true);
       }
       try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException(
-            "cannot write " + target + " atomically: the file system does not support atomic rename", e);
+            "cannot write "
+                + target
+                + " atomically: the file system does not support atomic rename",
+            e);
       }
       moved = true;
       forceDirectory(dir);
@@ -96,30 +122,60 @@ final class SnapshotWriter {
 
   /**
    * Reads the entry point, then the allocated count, then every node's published level. A node
-   * published after its level was read is left out, and so are links to it; see
-   * {@link IndexSnapshot} for what that means for concurrent writes.
+   * published after its level was read is left out, and so are links to it; see {@link
+   * IndexSnapshot} for what that means for concurrent writes.
    */
   private void takeCut() {
     final int entry = graph.entryNode(); // read first: the entry node is published before it is set
+    // Copy the link lists before deciding which nodes are in: every node a copied list names was
+    // published before the copy (a node is linked to only once published), so it is published when
+    // the levels are read below, and in the cut. Links are lost only for the few nodes published
+    // while the lists were being copied, whose lists are copied afterwards.
+    final int copied = graph.size();
+    links0 = new int[(copied + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT][];
+    upperLinks = new int[copied][];
+    final int[] copiedLevels = new int[copied];
+    final int[] scratch = new int[2 * m];
+    for (int o = 0; o < copied; o++) {
+      copiedLevels[o] = graph.publishedLevel(o);
+      if (copiedLevels[o] >= 0) {
+        copyLinks(o, copiedLevels[o], scratch);
+      }
+    }
     ordinals = graph.size();
     levels = new int[ordinals];
     deleted = new long[(ordinals + 63) >>> 6];
     for (int o = 0; o < ordinals; o++) {
       levels[o] = graph.publishedLevel(o);
     }
-    int best = entry >= 0 && entry < ordinals ? entry : -1;
+    if (ordinals > copied) {
+      links0 = java.util.Arrays.copyOf(links0, (ordinals + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT);
+      upperLinks = java.util.Arrays.copyOf(upperLinks, ordinals);
+    }
     for (int o = 0; o < ordinals; o++) {
-      // a node published after the entry was read may have a higher level: the highest one leads
-      if (levels[o] >= 0 && (best < 0 || levels[o] > levels[best])) {
+      if (levels[o] >= 0 && (o >= copied || copiedLevels[o] < 0)) {
+        copyLinks(o, levels[o], scratch);
+      }
+    }
+    int best = entry >= 0 && entry < ordinals && levels[entry] >= 0 ? entry : -1;
+    for (int o = 0; o < ordinals; o++) {
+      // A live node published after the entry was read may have a higher level: it leads. (Deleted
+      // ones may legitimately stand higher than the entry: a graph repair moves the entry off them.)
+      if (levels[o] >= 0 && (best < 0 || (levels[o] > levels[best] && !graph.isDeleted(o)))) {
         best = o;
       }
     }
     entryNode = best;
     entryLevel = best < 0 ? -1 : levels[best];
-    final Long2LongHashMap liveIds = VectorIndex.newIdMap(ordinals);
     for (int o = 0; o < ordinals; o++) {
       if (levels[o] < 0 || graph.isDeleted(o)) {
         markDeleted(o);
+      }
+    }
+    copyAttributeValues();
+    final Long2LongHashMap liveIds = VectorIndex.newIdMap(ordinals);
+    for (int o = 0; o < ordinals; o++) {
+      if (isDeleted(o)) {
         continue;
       }
       // an update racing the cut can leave its old and new ordinal both live: the newer one wins
@@ -135,6 +191,112 @@ final class SnapshotWriter {
       }
     }
     live = liveIds.size();
+    deletedAtLastRepair = Math.max(0, Math.min(ordinals, index.deletedAtLastRepair()));
+    buildAttributeBitmaps();
+  }
+
+  /**
+   * Copies every ordinal's attribute values, a page at a time under the index's id lock. A removal or
+   * an update clears the old ordinal's attributes only after tombstoning it, so an ordinal found
+   * deleted right after its copy is marked deleted here too: the item is then left out whole rather
+   * than kept without its attributes.
+   */
+  private void copyAttributeValues() {
+    final int perPage = AttributeIndex.PAGE_ORDINALS;
+    attributeValues = new long[(ordinals + perPage - 1) / perPage][];
+    final ItemAttributes scratch = new ItemAttributes();
+    for (int p = 0; p < attributeValues.length; p++) {
+      final int from = p * perPage;
+      final int to = Math.min(ordinals, from + perPage);
+      final long[] page = new long[4 * (to - from)];
+      index.copyAttributeValues(from, to, page, scratch);
+      for (int o = from; o < to; o++) {
+        if (!isDeleted(o) && graph.isDeleted(o)) {
+          markDeleted(o);
+        }
+      }
+      attributeValues[p] = page;
+    }
+  }
+
+  /**
+   * Clears the values of ordinals that are not live and derives the bitmaps from the values of the
+   * live ones, so that values and bitmaps describe the same cut. Leaves both null when no live item
+   * has an attribute.
+   */
+  private void buildAttributeBitmaps() {
+    final List<TreeMap<Long, RoaringBitmap>> bitmaps = new ArrayList<>();
+    for (int f = 0; f < 4; f++) {
+      bitmaps.add(new TreeMap<>());
+    }
+    boolean any = false;
+    for (int o = 0; o < ordinals; o++) {
+      final long[] page = attributeValues[o / AttributeIndex.PAGE_ORDINALS];
+      final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
+      if (isDeleted(o)) {
+        page[at] = ItemAttributes.NONE;
+        page[at + 1] = ItemAttributes.NONE;
+        page[at + 2] = ItemAttributes.NONE;
+        page[at + 3] = 0L;
+        continue;
+      }
+      for (int f = 0; f < 3; f++) {
+        if (page[at + f] != ItemAttributes.NONE) {
+          bitmaps.get(f).computeIfAbsent(page[at + f], k -> new RoaringBitmap()).add(o);
+          any = true;
+        }
+      }
+      for (long bits = page[at + 3]; bits != 0; bits &= bits - 1) {
+        bitmaps.get(3).computeIfAbsent((long) Long.numberOfTrailingZeros(bits), k -> new RoaringBitmap()).add(o);
+        any = true;
+      }
+    }
+    if (!any) {
+      attributeValues = null;
+      return;
+    }
+    attributeBitmaps = new ArrayList<>();
+    attributeBitmapBytes = 0;
+    for (TreeMap<Long, RoaringBitmap> field : bitmaps) {
+      final TreeMap<Long, byte[]> serialised = new TreeMap<>();
+      attributeBitmapBytes += 4;
+      for (Map.Entry<Long, RoaringBitmap> e : field.entrySet()) {
+        final RoaringBitmap bitmap = e.getValue();
+        bitmap.runOptimize();
+        final byte[] bytes = new byte[bitmap.serializedSizeInBytes()];
+        bitmap.serialize(ByteBuffer.wrap(bytes));
+        serialised.put(e.getKey(), bytes);
+        attributeBitmapBytes += 8 + 4 + bytes.length;
+      }
+      attributeBitmaps.add(serialised);
+    }
+  }
+
+  private boolean isDeleted(int ordinal) {
+    return (deleted[ordinal >>> 6] & (1L << ordinal)) != 0;
+  }
+
+  /** Copies {@code node}'s lists on levels {@code 0..level}, each under the node's stripe lock. */
+  private void copyLinks(int node, int level, int[] scratch) {
+    final int stride0 = 1 + 2 * m;
+    final int page = node >>> VectorStore.PAGE_SHIFT;
+    if (links0[page] == null) {
+      links0[page] = new int[stride0 << VectorStore.PAGE_SHIFT];
+    }
+    final int base = (node & (VectorStore.PAGE_SIZE - 1)) * stride0;
+    final int count0 = graph.copyLinks(node, 0, scratch);
+    links0[page][base] = count0;
+    System.arraycopy(scratch, 0, links0[page], base + 1, count0);
+    if (level > 0) {
+      final int[] upper = new int[level * (1 + m)];
+      for (int l = 1; l <= level; l++) {
+        final int at = (l - 1) * (1 + m);
+        final int count = graph.copyLinks(node, l, scratch);
+        upper[at] = count;
+        System.arraycopy(scratch, 0, upper, at + 1, count);
+      }
+      upperLinks[node] = upper;
+    }
   }
 
   private void markDeleted(int ordinal) {
@@ -144,15 +306,17 @@ final class SnapshotWriter {
   // ---------------------------------------------------------------- the file
 
   private SnapshotInfo writeSections(Path target) throws IOException {
-    final Kind[] kinds = Kind.values();
-    final long[] lengths = {
-      (long) ordinals * dimension * 4,
-      (long) ordinals * 4,
-      (long) ordinals * (1 + 2 * m) * 4,
-      upperInts * 4,
-      (long) ordinals * 8,
-      (long) deleted.length * 8,
-    };
+    final List<Kind> present = new ArrayList<>();
+    for (Kind kind : Kind.values()) {
+      if (kind.alwaysPresent || attributeValues != null) {
+        present.add(kind);
+      }
+    }
+    final Kind[] kinds = present.toArray(new Kind[0]);
+    final long[] lengths = new long[kinds.length];
+    for (int s = 0; s < kinds.length; s++) {
+      lengths[s] = length(kinds[s]);
+    }
     final int headerLength = SnapshotFormat.headerLength(kinds.length);
     final long[] offsets = new long[kinds.length];
     long end = headerLength;
@@ -169,7 +333,11 @@ final class SnapshotWriter {
       flush();
       if (written != offsets[s] + lengths[s]) {
         throw new IllegalStateException(
-            "snapshot writer bug: section " + kinds[s] + " wrote " + (written - offsets[s]) + " bytes, planned "
+            "snapshot writer bug: section "
+                + kinds[s]
+                + " wrote "
+                + (written - offsets[s])
+                + " bytes, planned "
                 + lengths[s]);
       }
       crcs[s] = (int) crc.getValue();
@@ -190,7 +358,7 @@ final class SnapshotWriter {
     header.putInt(SnapshotFormat.AT_ENTRY_NODE, entryNode);
     header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, entryLevel);
     header.putInt(SnapshotFormat.AT_PUBLISHED, published);
-    header.putInt(SnapshotFormat.AT_RESERVED, 0);
+    header.putInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR, deletedAtLastRepair);
     final List<SnapshotInfo.Section> sections = new ArrayList<>();
     for (int s = 0; s < kinds.length; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
@@ -200,7 +368,9 @@ final class SnapshotWriter {
       header.putLong(at + 16, lengths[s]);
       header.putInt(at + 24, crcs[s]);
       header.putInt(at + 28, 0);
-      sections.add(new SnapshotInfo.Section(kinds[s].name(), kinds[s].code, offsets[s], lengths[s], crcs[s]));
+      sections.add(
+          new SnapshotInfo.Section(
+              kinds[s].name(), kinds[s].code, offsets[s], lengths[s], crcs[s]));
     }
     crc.reset();
     crc.update(header.array(), 0, headerLength - 4);
@@ -210,8 +380,42 @@ final class SnapshotWriter {
       channel.write(header, header.position());
     }
     return new SnapshotInfo(
-        SnapshotFormat.VERSION, vectors.metric(), dimension, m, graph.efConstruction(), graph.seed(),
-        ordinals, published, live, entryNode, entryLevel, end, sections);
+        SnapshotFormat.VERSION,
+        vectors.metric(),
+        dimension,
+        m,
+        graph.efConstruction(),
+        graph.seed(),
+        ordinals,
+        published,
+        live,
+        entryNode,
+        entryLevel,
+        end,
+        sections);
+  }
+
+  private long length(Kind kind) {
+    switch (kind) {
+      case VECTORS:
+        return (long) ordinals * dimension * 4;
+      case NODE_LEVELS:
+        return (long) ordinals * 4;
+      case LINKS_LEVEL0:
+        return (long) ordinals * (1 + 2 * m) * 4;
+      case LINKS_UPPER:
+        return upperInts * 4;
+      case IDS:
+        return (long) ordinals * 8;
+      case TOMBSTONES:
+        return (long) deleted.length * 8;
+      case ATTRIBUTE_VALUES:
+        return (long) ordinals * 4 * 8;
+      case ATTRIBUTE_BITMAPS:
+        return attributeBitmapBytes;
+      default:
+        throw new IllegalStateException("no length for section " + kind);
+    }
   }
 
   private void writeSection(Kind kind) throws IOException {
@@ -258,21 +462,46 @@ final class SnapshotWriter {
           putLong(word);
         }
         break;
+      case ATTRIBUTE_VALUES:
+        for (long[] page : attributeValues) {
+          for (long value : page) {
+            putLong(value);
+          }
+        }
+        break;
+      case ATTRIBUTE_BITMAPS:
+        for (TreeMap<Long, byte[]> field : attributeBitmaps) {
+          putInt(field.size());
+          for (Map.Entry<Long, byte[]> e : field.entrySet()) {
+            putLong(e.getKey());
+            putInt(e.getValue().length);
+            putBytes(e.getValue());
+          }
+        }
+        break;
       default:
         throw new IllegalStateException("no writer for section " + kind);
     }
   }
 
   /**
-   * Writes one link list: the count, the links, zero padding to {@code slots}. Links to nodes outside
-   * the cut (allocated or published after it) are dropped.
+   * Writes one link list: the count, the links, zero padding to {@code slots}. Links to nodes
+   * outside the cut (allocated or published after it) are dropped.
    */
   private void putLinks(int node, int level, int[] scratch, int slots) throws IOException {
     int kept = 0;
     if (levels[node] >= level) {
-      final int count = graph.copyLinks(node, level, scratch);
-      for (int i = 0; i < count; i++) {
-        final int target = scratch[i];
+      final int[] list;
+      final int base;
+      if (level == 0) {
+        list = links0[node >>> VectorStore.PAGE_SHIFT];
+        base = (node & (VectorStore.PAGE_SIZE - 1)) * (1 + 2 * m);
+      } else {
+        list = upperLinks[node];
+        base = (level - 1) * (1 + m);
+      }
+      for (int i = 1, count = list[base]; i <= count; i++) {
+        final int target = list[base + i];
         if (target >= 0 && target < ordinals && levels[target] >= level) {
           scratch[kept++] = target;
         }
@@ -301,6 +530,17 @@ final class SnapshotWriter {
     buffer.putLong(value);
   }
 
+  private void putBytes(byte[] src) throws IOException {
+    for (int done = 0; done < src.length; ) {
+      if (!buffer.hasRemaining()) {
+        flush();
+      }
+      final int n = Math.min(src.length - done, buffer.remaining());
+      buffer.put(src, done, n);
+      done += n;
+    }
+  }
+
   private void putFloats(float[] src, int offset, int length) throws IOException {
     int done = 0;
     while (done < length) {
@@ -324,7 +564,9 @@ final class SnapshotWriter {
     }
   }
 
-  /** Pads with zeros, outside any checksum, up to {@code offset} (less than a header plus 64 bytes). */
+  /**
+   * Pads with zeros, outside any checksum, up to {@code offset} (less than a header plus 64 bytes).
+   */
   private void zerosUntil(long offset) throws IOException {
     flush();
     written += writeFully(ByteBuffer.allocate((int) (offset - written)));

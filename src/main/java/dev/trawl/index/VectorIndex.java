@@ -35,6 +35,14 @@ import org.agrona.collections.Long2LongHashMap;
  * the old one just before the new one becomes visible, so a search sees the item once, old or new
  * (or, for a moment, neither), never twice.
  *
+ * <h2>Attributes, filters and removals</h2>
+ * Items may carry {@link ItemAttributes} (author, community, language, flags), indexed as bitmaps in
+ * {@link #attributes()} for per-request {@link RequestFilter}s ({@link #newFilter()}), which
+ * {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)} plans and applies inside the
+ * graph walk. Removed and replaced items are tombstoned at once; once they pass the builder's
+ * {@link Builder#repairThreshold repair threshold}, a background {@link #repair()} re-links the graph
+ * around them. See {@code docs/filters.md}.
+ *
  * <h2>Errors</h2>
  * Bad input fails before anything changes: a vector of the wrong dimension, with NaN or infinite
  * components, or the zero vector under cosine ({@link IllegalArgumentException}); adding an id that is
@@ -42,8 +50,9 @@ import org.agrona.collections.Long2LongHashMap;
  * ({@link NoSuchElementException}).
  *
  * <h2>Allocation</h2>
- * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles), plus one
- * scratch object per writing thread on its first write. Searches allocate nothing.
+ * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles; an attribute
+ * bitmap grows), plus one scratch object per writing thread on its first write, and a repair thread
+ * with its scratch when a repair starts. Searches, filtered or not, allocate nothing.
  */
 public final class VectorIndex implements IdResolver {
   /** The id map's missing value. */
@@ -75,14 +84,43 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
-   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference.
+   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference,
+   * and fills {@link #attributes()} before sharing the index. {@code deletedAtLastRepair} resumes the
+   * repair schedule of the index that was saved.
    */
-  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, Long2LongHashMap idToOrdinal) {
+  VectorIndex(
+      HnswGraph graph,
+      PagedArray<long[]> ordinalIds,
+      Long2LongHashMap idToOrdinal,
+      int deletedAtLastRepair) {
     this.vectors = graph.vectors();
     this.graph = graph;
     this.ordinalIds = ordinalIds;
     this.idToOrdinal = idToOrdinal;
     this.repairThreshold = Builder.DEFAULT_REPAIR_THRESHOLD;
+    this.deletedAtLastRepair = deletedAtLastRepair;
+  }
+
+  /** For snapshots: the deleted count when the last repair pass started. */
+  int deletedAtLastRepair() {
+    return deletedAtLastRepair;
+  }
+
+  /**
+   * For snapshots: copies the attribute values of ordinals {@code [from, to)} into {@code out}, four
+   * per ordinal (author, community, language, flags), under the id lock, so that no item's values are
+   * caught half-changed.
+   */
+  void copyAttributeValues(int from, int to, long[] out, ItemAttributes scratch) {
+    synchronized (idLock) {
+      for (int o = from, i = 0; o < to; o++, i += 4) {
+        attributes.get(o, scratch);
+        out[i] = scratch.author();
+        out[i + 1] = scratch.community();
+        out[i + 2] = scratch.language();
+        out[i + 3] = scratch.flags();
+      }
+    }
   }
 
   /** An empty ordinal-to-id page table in the index's layout. */

@@ -101,6 +101,7 @@ public final class CandidateBatch {
     return size;
   }
 
+  /** Candidate id of {@code row}. */
   public long id(int row) {
     return ids[check(row)];
   }
@@ -135,10 +136,12 @@ public final class CandidateBatch {
     return createdAt[check(row)];
   }
 
+  /** Ranking score (higher is better). */
   public float score(int row) {
     return scores[check(row)];
   }
 
+  /** The score the source gave the candidate. */
   public float sourceScore(int row) {
     return sourceScores[check(row)];
   }
@@ -159,26 +162,32 @@ public final class CandidateBatch {
 
   // ------------------------------------------------------------------ writing
 
+  /** Sets the ranking score (scorers). */
   public void setScore(int row, float score) {
     scores[check(row)] = score;
   }
 
+  /** Sets the author (hydrators). */
   public void setAuthor(int row, long author) {
     authors[check(row)] = author;
   }
 
+  /** Sets the community (hydrators). */
   public void setCommunity(int row, long community) {
     communities[check(row)] = community;
   }
 
+  /** Sets the creation time, epoch milliseconds (hydrators). */
   public void setCreatedAt(int row, long epochMillis) {
     createdAt[check(row)] = epochMillis;
   }
 
+  /** Sets the vector index ordinal (hydrators). */
   public void setOrdinal(int row, int ordinal) {
     ordinals[check(row)] = ordinal;
   }
 
+  /** Sets a candidate feature (hydrators). */
   public void setFeature(Feature feature, int row, float value) {
     features[schema.candidateColumn(feature)][check(row)] = value;
   }
@@ -208,6 +217,7 @@ public final class CandidateBatch {
     }
   }
 
+  /** Whether the running filter marked {@code row}. */
   public boolean isRemoved(int row) {
     return removedMarks[check(row)];
   }

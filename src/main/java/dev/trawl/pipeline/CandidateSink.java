@@ -53,14 +53,17 @@ public final class CandidateSink {
     return row;
   }
 
+  /** Sets the author of a row this source added. */
   public void setAuthor(int row, long author) {
     authors[check(row)] = author;
   }
 
+  /** Sets the community of a row this source added. */
   public void setCommunity(int row, long community) {
     communities[check(row)] = community;
   }
 
+  /** Sets the creation time (epoch milliseconds) of a row this source added. */
   public void setCreatedAt(int row, long epochMillis) {
     createdAt[check(row)] = epochMillis;
   }
@@ -75,6 +78,7 @@ public final class CandidateSink {
     return size;
   }
 
+  /** Id of a row this source added. */
   public long id(int row) {
     return ids[check(row)];
   }

@@ -96,10 +96,12 @@ public final class Feature {
     return value;
   }
 
+  /** The feature's name (unique within a pipeline). */
   public String name() {
     return name;
   }
 
+  /** Candidate column, query scalar or built-in column. */
   public Kind kind() {
     return kind;
   }

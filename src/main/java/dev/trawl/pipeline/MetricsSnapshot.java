@@ -29,6 +29,7 @@ public final class MetricsSnapshot {
     return degradedRequests;
   }
 
+  /** Every stage, in declaration order. */
   public List<StageStats> stages() {
     return stages;
   }

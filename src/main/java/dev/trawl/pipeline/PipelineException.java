@@ -34,6 +34,7 @@ public final class PipelineException extends RuntimeException {
     return new PipelineException(Kind.BAD_REQUEST, null, message, null);
   }
 
+  /** The classification of the failure. */
   public Kind kind() {
     return kind;
   }

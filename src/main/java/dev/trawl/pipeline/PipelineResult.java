@@ -31,10 +31,12 @@ public final class PipelineResult {
     return size;
   }
 
+  /** Id of page entry {@code i} (0 is the top). */
   public long id(int i) {
     return ids[check(i)];
   }
 
+  /** Final score of page entry {@code i}. */
   public float score(int i) {
     return scores[check(i)];
   }
@@ -44,18 +46,22 @@ public final class PipelineResult {
     return sources[check(i)];
   }
 
+  /** Name of the source that produced page entry {@code i}. */
   public String sourceName(int i) {
     return sourceNames[sources[check(i)]];
   }
 
+  /** Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long author(int i) {
     return authors[check(i)];
   }
 
+  /** Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long community(int i) {
     return communities[check(i)];
   }
 
+  /** Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long createdAt(int i) {
     return createdAt[check(i)];
   }
@@ -98,6 +104,30 @@ public final class PipelineResult {
     return trace;
   }
 
+  /**
+   * Makes this result a copy of {@code other} (page, flags and trace reference), e.g. to hand a page
+   * to another thread for a shadow comparison while {@code other} is reused. Allocates only when this
+   * result's arrays must grow.
+   */
+  public PipelineResult copyFrom(PipelineResult other) {
+    ensure(other.size);
+    System.arraycopy(other.ids, 0, ids, 0, other.size);
+    System.arraycopy(other.scores, 0, scores, 0, other.size);
+    System.arraycopy(other.sources, 0, sources, 0, other.size);
+    System.arraycopy(other.authors, 0, authors, 0, other.size);
+    System.arraycopy(other.communities, 0, communities, 0, other.size);
+    System.arraycopy(other.createdAt, 0, createdAt, 0, other.size);
+    size = other.size;
+    candidates = other.candidates;
+    failedOpen = other.failedOpen;
+    timedOut = other.timedOut;
+    skippedStages = other.skippedStages;
+    gatedOff = other.gatedOff;
+    sourceNames = other.sourceNames;
+    trace = other.trace;
+    return this;
+  }
+
   /** The page's ids in a new array (allocates; for tests and tools). */
   public long[] idsCopy() {
     return Arrays.copyOf(ids, size);
@@ -124,15 +154,7 @@ public final class PipelineResult {
 
   void fill(CandidateBatch batch, int pageSize) {
     final int n = Math.min(pageSize, batch.size());
-    if (ids.length < n) {
-      final int c = Math.max(n, ids.length * 2);
-      ids = new long[c];
-      scores = new float[c];
-      sources = new int[c];
-      authors = new long[c];
-      communities = new long[c];
-      createdAt = new long[c];
-    }
+    ensure(n);
     for (int i = 0; i < n; i++) {
       ids[i] = batch.id(i);
       scores[i] = batch.score(i);
@@ -143,6 +165,18 @@ public final class PipelineResult {
     }
     candidates = batch.size();
     size = n;
+  }
+
+  private void ensure(int n) {
+    if (ids.length < n) {
+      final int c = Math.max(n, ids.length * 2);
+      ids = new long[c];
+      scores = new float[c];
+      sources = new int[c];
+      authors = new long[c];
+      communities = new long[c];
+      createdAt = new long[c];
+    }
   }
 
   void failedOpen() {

@@ -128,11 +128,13 @@ public final class RequestContext {
 
   // ------------------------------------------------------------------- inputs
 
+  /** The user the feed is for. */
   public RequestContext userId(long userId) {
     this.userId = userId;
     return this;
   }
 
+  /** The user the feed is for (0 after {@link #reset()}). */
   public long userId() {
     return userId;
   }
@@ -143,6 +145,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** The request's "now", epoch milliseconds. */
   public long nowMillis() {
     return nowMillis;
   }
@@ -160,6 +163,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** Candidates on the page. */
   public int pageSize() {
     return pageSize;
   }
@@ -170,6 +174,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** Seed of the request's random stream. */
   public long seed() {
     return seed;
   }
@@ -187,6 +192,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** This request's deadline, in nanoseconds from the start of execute. */
   public long timeoutNanos() {
     return timeoutNanos;
   }
@@ -259,6 +265,7 @@ public final class RequestContext {
     return this;
   }
 
+  /** The host object set with {@link #attachment(Object)}, or {@code null}. */
   @SuppressWarnings("unchecked")
   public <T> T attachment() {
     return (T) attachment;

@@ -8,19 +8,24 @@ import java.util.concurrent.locks.LockSupport;
  * One source's work for one context, pre-allocated and resubmitted for every request so handing a
  * source to a worker allocates nothing.
  *
- * <p>The hand-off is a single {@code long} state, {@code generation << 2 | phase}. The request thread
- * arms the task ({@code RUNNING}) for its generation; the worker moves it to {@code DONE} when the
- * source returns; the request thread, when it stops waiting, tries to move it to {@code ABANDONED}.
- * Exactly one CAS wins: either the result is consumed, or it never will be. A worker that finds its
- * task abandoned moves it to {@code IDLE}. A task still abandoned (its source still running) when
- * the context starts another request is replaced by a fresh task with its own sink and scratch, so a
- * late source only ever writes into a sink nobody reads.
+ * <p>The hand-off is a single {@code long} state, {@code generation << 3 | phase}. The request thread
+ * arms the task for its generation ({@code QUEUED}); whoever runs it (a worker, or the request thread
+ * itself) first claims it ({@code QUEUED -> RUNNING}), and moves it to {@code DONE} when the source
+ * returns. The request thread, when it stops waiting, CASes a task still {@code RUNNING} to
+ * {@code ABANDONED} and one still {@code QUEUED} straight back to {@code IDLE} (it never started, so
+ * it is reusable at once, and a stale queue entry that reaches a worker later is skipped). Exactly one
+ * CAS wins, so a result is either consumed by the request it belongs to or never read. A worker that
+ * finds its running task abandoned moves it to {@code IDLE}; a task still abandoned (its source still
+ * running) when the context starts another request is replaced by a fresh task with its own sink and
+ * scratch, so a late source only ever writes into a sink nobody reads.
  */
 final class SourceTask implements Runnable {
   static final int IDLE = 0;
-  static final int RUNNING = 1;
-  static final int DONE = 2;
-  static final int ABANDONED = 3;
+  static final int QUEUED = 1;
+  static final int RUNNING = 2;
+  static final int DONE = 3;
+  static final int ABANDONED = 4;
+  private static final int SHIFT = 3;
 
   private static final VarHandle STATE;
 
@@ -55,7 +60,11 @@ final class SourceTask implements Runnable {
   }
 
   static int phase(long state) {
-    return (int) (state & 3);
+    return (int) (state & ((1 << SHIFT) - 1));
+  }
+
+  private static long of(long generation, int phase) {
+    return generation << SHIFT | phase;
   }
 
   long state() {
@@ -73,12 +82,24 @@ final class SourceTask implements Runnable {
     sink.clear();
     failure = null;
     elapsedNanos = 0;
-    STATE.setVolatile(this, generation << 2 | RUNNING);
+    STATE.setVolatile(this, of(generation, QUEUED));
+  }
+
+  /** Whether the task was not started for {@code generation} (gated off, or past the deadline). */
+  boolean notStarted(long generation) {
+    return state() == of(generation, IDLE);
   }
 
   @Override
   public void run() {
     final long armed = state();
+    if (phase(armed) != QUEUED) {
+      return; // a stale queue entry: abandoned before it started, or already run
+    }
+    final long generation = armed >>> SHIFT;
+    if (!STATE.compareAndSet(this, armed, of(generation, RUNNING))) {
+      return;
+    }
     Throwable error = null;
     final long t0 = clock.nanoTime();
     try {
@@ -93,15 +114,14 @@ final class SourceTask implements Runnable {
     failure = error;
     elapsedNanos = elapsed;
     metrics.recordLatency(elapsed);
-    final long generation = armed >>> 2;
-    if (STATE.compareAndSet(this, generation << 2 | RUNNING, generation << 2 | DONE)) {
+    if (STATE.compareAndSet(this, of(generation, RUNNING), of(generation, DONE))) {
       final Thread w = ctx.waiter;
       if (w != null) {
         LockSupport.unpark(w);
       }
     } else {
       // abandoned by the request thread: nobody will read the sink; make the task reusable
-      STATE.setVolatile(this, generation << 2 | IDLE);
+      STATE.setVolatile(this, of(generation, IDLE));
     }
   }
 
@@ -109,14 +129,37 @@ final class SourceTask implements Runnable {
     return phase(state()) == DONE;
   }
 
-  /** Called by the request thread when it stops waiting: true if the result may be consumed. */
+  /**
+   * Called by the request thread when it stops waiting: true if the result of {@code generation}
+   * may be consumed; otherwise the task is abandoned (or, if it never started, reset to idle).
+   */
   boolean finishOrAbandon(long generation) {
-    return !STATE.compareAndSet(this, generation << 2 | RUNNING, generation << 2 | ABANDONED)
-        && phase(state()) == DONE;
+    while (true) {
+      final long s = state();
+      if (s >>> SHIFT != generation) {
+        return false;
+      }
+      switch (phase(s)) {
+        case DONE:
+          return true;
+        case QUEUED:
+          if (STATE.compareAndSet(this, s, of(generation, IDLE))) {
+            return false;
+          }
+          break;
+        case RUNNING:
+          if (STATE.compareAndSet(this, s, of(generation, ABANDONED))) {
+            return false;
+          }
+          break;
+        default:
+          return false;
+      }
+    }
   }
 
-  /** For a source that was never started this request (gated off or past the deadline). */
+  /** For a source that is not started this request (gated off or past the deadline). */
   void disarm(long generation) {
-    STATE.setVolatile(this, generation << 2 | IDLE);
+    STATE.setVolatile(this, of(generation, IDLE));
   }
 }

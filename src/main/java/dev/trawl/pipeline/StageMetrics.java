@@ -1,13 +1,14 @@
 package dev.trawl.pipeline;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * Live counters and latency recorder of one stage (or of the whole request), bound when the pipeline
- * is built. Recording is wait-free and allocation-free from any thread: atomic counters and an
+ * is built. Recording is wait-free from any thread: {@link LongAdder} counters (which spread
+ * contended updates over per-CPU cells, allocated once when contention is first seen) and an
  * HdrHistogram {@link Recorder} whose interval histograms are folded into a cumulative one when a
  * snapshot is taken.
  */
@@ -16,15 +17,15 @@ final class StageMetrics {
 
   final String name;
   final StageKind kind;
-  final AtomicLong calls = new AtomicLong();
-  final AtomicLong skipped = new AtomicLong();
-  final AtomicLong failures = new AtomicLong();
-  final AtomicLong timeouts = new AtomicLong();
-  final AtomicLong candidatesIn = new AtomicLong();
-  final AtomicLong candidatesOut = new AtomicLong();
-  final AtomicLong invalid = new AtomicLong();
-  final AtomicLong duplicates = new AtomicLong();
-  final AtomicLong totalNanos = new AtomicLong();
+  final LongAdder calls = new LongAdder();
+  final LongAdder skipped = new LongAdder();
+  final LongAdder failures = new LongAdder();
+  final LongAdder timeouts = new LongAdder();
+  final LongAdder candidatesIn = new LongAdder();
+  final LongAdder candidatesOut = new LongAdder();
+  final LongAdder invalid = new LongAdder();
+  final LongAdder duplicates = new LongAdder();
+  final LongAdder totalNanos = new LongAdder();
   private final Recorder recorder = new Recorder(MAX_NANOS, 2);
   private final Histogram cumulative = new Histogram(MAX_NANOS, 2);
   private Histogram interval;
@@ -37,20 +38,20 @@ final class StageMetrics {
   void recordLatency(long nanos) {
     final long v = nanos < 0 ? 0 : Math.min(nanos, MAX_NANOS);
     recorder.recordValue(v);
-    totalNanos.addAndGet(v);
+    totalNanos.add(v);
   }
 
   void recordCounts(int in, int out) {
-    calls.incrementAndGet();
-    candidatesIn.addAndGet(in);
-    candidatesOut.addAndGet(out);
+    calls.increment();
+    candidatesIn.add(in);
+    candidatesOut.add(out);
   }
 
   synchronized StageStats snapshot() {
     interval = recorder.getIntervalHistogram(interval);
     cumulative.add(interval);
-    return new StageStats(name, kind, calls.get(), skipped.get(), failures.get(), timeouts.get(),
-        candidatesIn.get(), candidatesOut.get(), invalid.get(), duplicates.get(), totalNanos.get(),
+    return new StageStats(name, kind, calls.sum(), skipped.sum(), failures.sum(), timeouts.sum(),
+        candidatesIn.sum(), candidatesOut.sum(), invalid.sum(), duplicates.sum(), totalNanos.sum(),
         cumulative.copy());
   }
 }

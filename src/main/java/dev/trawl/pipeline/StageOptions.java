@@ -62,6 +62,7 @@ public final class StageOptions {
     return DEFAULTS.policy(Policy.FAIL_CLOSED);
   }
 
+  /** Sets the failure policy. */
   public StageOptions policy(Policy policy) {
     if (policy == null) {
       throw new NullPointerException("policy is null");
@@ -124,6 +125,7 @@ public final class StageOptions {
     return out;
   }
 
+  /** The failure policy. */
   public Policy policy() {
     return policy;
   }
@@ -138,6 +140,7 @@ public final class StageOptions {
     return gate;
   }
 
+  /** Candidates a source usually returns (sink pre-size). */
   public int expectedCandidates() {
     return expectedCandidates;
   }

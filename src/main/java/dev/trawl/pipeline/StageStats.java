@@ -39,6 +39,7 @@ public final class StageStats {
     this.latency = latency;
   }
 
+  /** The stage's name (the pipeline's for the whole-request entry). */
   public String name() {
     return name;
   }

@@ -39,14 +39,17 @@ public final class Trace {
       this.error = error;
     }
 
+    /** The stage's name. */
     public String stage() {
       return stage;
     }
 
+    /** The stage's kind. */
     public StageKind kind() {
       return kind;
     }
 
+    /** How the stage ended. */
     public Outcome outcome() {
       return outcome;
     }
@@ -80,6 +83,7 @@ public final class Trace {
     steps.add(step);
   }
 
+  /** The steps in execution order. */
   public List<Step> steps() {
     return Collections.unmodifiableList(steps);
   }

@@ -30,9 +30,10 @@
  * Sources run on {@link dev.trawl.pipeline.WorkerPool} (allocation-free hand-off: a bounded lock-free
  * queue plus park/unpark), on a host executor, or on the calling thread. Each context pre-allocates
  * one task per source. A task's state is one {@code long} packing the request generation with a
- * phase (idle, running, done, abandoned); the request thread and the worker race with one CAS, so a
- * result is either consumed by the request it belongs to or never read. A task still running when
- * its context is reused is replaced, never shared, so a late source cannot write into a later request.
+ * phase (idle, queued, running, done, abandoned); the request thread and the worker race with one
+ * CAS, so a result is either consumed by the request it belongs to or never read. A task abandoned
+ * before it started is reset at once (its stale queue entry is skipped); one still running when its
+ * context is reused is replaced, never shared, so a late source cannot write into a later request.
  *
  * <h2>Failures and budgets</h2>
  * Per-request deadline, per-source soft timeouts, per-stage fail-open/fail-closed

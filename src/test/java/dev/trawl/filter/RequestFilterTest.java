@@ -124,4 +124,35 @@ class RequestFilterTest {
     assertThat(set.cardinality()).isZero();
     assertThat(set.contains(1_000_000)).isFalse();
   }
+
+  @Test
+  void composingFromAttributeBitmapsIsSafeWhileWritersChangeThem() throws Exception {
+    final KeyedBitmaps authors = new KeyedBitmaps("author");
+    for (int i = 0; i < 1_000; i++) {
+      authors.add(1, i); // a stable key: ordinals [0, 1000)
+    }
+    final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    final Thread writer = new Thread(() -> {
+      final SplittableRandom random = new SplittableRandom(4);
+      while (!done.get()) {
+        final int ordinal = 1_000 + random.nextInt(50_000);
+        authors.add(2, ordinal); // a churning key
+        authors.remove(2, 1_000 + random.nextInt(50_000));
+      }
+    });
+    writer.start();
+    try {
+      final RequestFilter filter = new RequestFilter(64);
+      for (int round = 0; round < 2_000; round++) {
+        filter.allowAll().and(authors, 1).andNot(authors, 2);
+        assertThat(filter.allowedCount(60_000)).isEqualTo(1_000);
+        filter.allowNone().or(authors, 2);
+        assertThat(filter.accepts(500)).isFalse();
+        assertThat(filter.allowedCount(1_000)).isZero();
+      }
+    } finally {
+      done.set(true);
+      writer.join();
+    }
+  }
 }

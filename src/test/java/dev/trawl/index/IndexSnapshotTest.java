@@ -13,8 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.CRC32C;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +27,8 @@ class IndexSnapshotTest {
   private static VectorIndex sampleIndex(Metric metric, int n, int dim, int m) {
     final float[][] vectors = Vectors.clustered(n, dim, 8, 17);
     // no background repair: it would race the snapshot; the explicit repair below covers repaired graphs
-    final VectorIndex index = VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5)
-        .repairThreshold(1.0).build();
+    final VectorIndex index =
+        VectorIndex.builder(dim, metric).m(m).efConstruction(40).seed(5).repairThreshold(1.0).build();
     for (int i = 0; i < n; i++) {
       index.add(1000L + i, vectors[i]);
     }
@@ -41,11 +41,14 @@ class IndexSnapshotTest {
         index.update(1000L + i, replacements[i]);
       }
     }
+    // waits for any background repair the removals started, then repairs the rest, so the graph is
+    // settled before it is snapshotted
     index.repair();
     return index;
   }
 
-  private static void assertSameResults(VectorIndex expected, VectorIndex actual, float[][] queries) {
+  private static void assertSameResults(
+      VectorIndex expected, VectorIndex actual, float[][] queries) {
     final Searcher a = expected.newSearcher();
     final Searcher b = actual.newSearcher();
     final SearchResults ra = new SearchResults(10);
@@ -55,7 +58,8 @@ class IndexSnapshotTest {
       assertThat(b.visitedCount()).isEqualTo(a.visitedCount());
       for (int i = 0; i < ra.size(); i++) {
         assertThat(rb.id(i)).isEqualTo(ra.id(i));
-        assertThat(Float.floatToRawIntBits(rb.distance(i))).isEqualTo(Float.floatToRawIntBits(ra.distance(i)));
+        assertThat(Float.floatToRawIntBits(rb.distance(i)))
+            .isEqualTo(Float.floatToRawIntBits(ra.distance(i)));
         assertThat(rb.ordinal(i)).isEqualTo(ra.ordinal(i));
       }
     }
@@ -63,7 +67,8 @@ class IndexSnapshotTest {
 
   @ParameterizedTest
   @EnumSource(Metric.class)
-  void roundTripReturnsTheSameResultsBitForBitAndAcceptsWritesAgain(Metric metric) throws IOException {
+  void roundTripReturnsTheSameResultsBitForBitAndAcceptsWritesAgain(Metric metric)
+      throws IOException {
     final VectorIndex original = sampleIndex(metric, 3000, 12, 8);
     final Path file = dir.resolve("index.trawl");
     final SnapshotInfo written = IndexSnapshot.write(original, file);
@@ -120,7 +125,8 @@ class IndexSnapshotTest {
     assertThat(read.fileBytes()).isEqualTo(Files.size(file));
     assertThat(read.sections())
         .extracting(SnapshotInfo.Section::name)
-        .containsExactly("VECTORS", "NODE_LEVELS", "LINKS_LEVEL0", "LINKS_UPPER", "IDS", "TOMBSTONES");
+        .containsExactly(
+            "VECTORS", "NODE_LEVELS", "LINKS_LEVEL0", "LINKS_UPPER", "IDS", "TOMBSTONES");
   }
 
   @Test
@@ -129,7 +135,8 @@ class IndexSnapshotTest {
     IndexSnapshot.write(VectorIndex.builder(3, Metric.L2).build(), file);
     final VectorIndex loaded = IndexSnapshot.load(file);
     assertThat(loaded.size()).isZero();
-    assertThat(loaded.newSearcher().search(new float[] {1, 2, 3}, 1, 1, new SearchResults(1))).isZero();
+    assertThat(loaded.newSearcher().search(new float[] {1, 2, 3}, 1, 1, new SearchResults(1)))
+        .isZero();
     loaded.add(7, new float[] {1, 2, 3});
     final SearchResults results = new SearchResults(1);
     assertThat(loaded.newSearcher().search(new float[] {1, 2, 3}, 1, 1, results)).isEqualTo(1);
@@ -226,7 +233,10 @@ class IndexSnapshotTest {
     final SnapshotInfo info = IndexSnapshot.write(sampleIndex(Metric.L2, 2500, 8, 6), file);
     final byte[] good = Files.readAllBytes(file);
     for (SnapshotInfo.Section section : info.sections()) {
-      for (long cut : new long[] {section.offset(), section.offset() + 1, section.offset() + section.length() - 1}) {
+      for (long cut :
+          new long[] {
+            section.offset(), section.offset() + 1, section.offset() + section.length() - 1
+          }) {
         if (cut >= good.length || section.length() == 0) {
           continue;
         }
@@ -260,7 +270,10 @@ class IndexSnapshotTest {
   @Test
   void bigEndianFileIsRefusedByName() throws IOException {
     final byte[] swapped =
-        withHeaderInt(tinySnapshot(), SnapshotFormat.AT_BYTE_ORDER, Integer.reverseBytes(SnapshotFormat.BYTE_ORDER_MARK));
+        withHeaderInt(
+            tinySnapshot(),
+            SnapshotFormat.AT_BYTE_ORDER,
+            Integer.reverseBytes(SnapshotFormat.BYTE_ORDER_MARK));
     assertThat(loadBytes(swapped))
         .isInstanceOf(SnapshotException.class)
         .hasMessageContaining("big-endian");
@@ -275,9 +288,70 @@ class IndexSnapshotTest {
         .hasMessageContaining("section kind-99 is required but unknown to this reader");
   }
 
+  /**
+   * Adds a seventh section of an unknown kind, {@code flags} and {@code payload} to a valid file,
+   * as a newer writer would (the first section starts at 320, leaving room for one more table
+   * entry).
+   */
+  private byte[] withExtraSection(byte[] good, int flags, byte[] payload) {
+    final int sections = 7;
+    final int headerLength = SnapshotFormat.headerLength(sections);
+    final long offset = SnapshotFormat.align(good.length);
+    final ByteBuffer out =
+        ByteBuffer.allocate((int) offset + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+    out.put(good);
+    out.position((int) offset);
+    out.put(payload);
+    final ByteBuffer table = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(table.getLong(SnapshotFormat.FIXED_HEADER + 8)).isGreaterThanOrEqualTo(headerLength);
+    for (int i = SnapshotFormat.headerLength(6) - 4; i < headerLength; i++) {
+      out.put(i, (byte) 0);
+    }
+    out.putInt(SnapshotFormat.AT_SECTION_COUNT, sections);
+    out.putInt(SnapshotFormat.AT_HEADER_LENGTH, headerLength);
+    final int at = SnapshotFormat.FIXED_HEADER + 6 * SnapshotFormat.TABLE_ENTRY;
+    final CRC32C crc = new CRC32C();
+    crc.update(payload);
+    out.putInt(at, 40)
+        .putInt(at + 4, flags)
+        .putLong(at + 8, offset)
+        .putLong(at + 16, payload.length);
+    out.putInt(at + 24, (int) crc.getValue()).putInt(at + 28, 0);
+    crc.reset();
+    crc.update(out.array(), 0, headerLength - 4);
+    out.putInt(headerLength - 4, (int) crc.getValue());
+    return out.array();
+  }
+
+  @Test
+  void unknownOptionalSectionIsCheckedAndSkipped() throws IOException {
+    final byte[] good = tinySnapshot();
+    final byte[] payload =
+        "attributes of a newer writer".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    final byte[] extended = withExtraSection(good, 0, payload);
+    assertThat(loadBytes(extended)).isNull();
+    final Path file = Files.write(dir.resolve("extended.trawl"), extended);
+    assertThat(IndexSnapshot.readInfo(file).sections())
+        .last()
+        .extracting(SnapshotInfo.Section::name)
+        .isEqualTo("kind-40");
+    assertThat(IndexSnapshot.load(file).size())
+        .isEqualTo(IndexSnapshot.load(dir.resolve("tiny.trawl")).size());
+
+    final byte[] corrupt = extended.clone();
+    corrupt[corrupt.length - 1] ^= 1;
+    assertThat(loadBytes(corrupt))
+        .isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("section kind-40 checksum mismatch");
+    assertThat(loadBytes(withExtraSection(good, SnapshotFormat.FLAG_REQUIRED, payload)))
+        .isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("section kind-40 is required but unknown to this reader");
+  }
+
   @Test
   void otherFilesAreNotSnapshots() throws IOException {
-    assertThat(loadBytes("just text, not an index".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+    assertThat(
+            loadBytes("just text, not an index".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotException.class)
         .hasMessageContaining("not a Trawl snapshot");
     assertThatThrownBy(() -> IndexSnapshot.load(dir.resolve("missing.trawl")))

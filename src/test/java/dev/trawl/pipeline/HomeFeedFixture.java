@@ -5,7 +5,7 @@ import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
@@ -36,7 +36,7 @@ final class HomeFeedFixture {
   final RecentItems recent;
 
   /** Item metadata as primitive arrays, derived from the id. */
-  static final class Attributes implements ItemAttributes {
+  static final class Attributes implements ItemMetadata {
     @Override
     public long author(long id) {
       return id % 997;
@@ -200,7 +200,9 @@ final class HomeFeedFixture {
 
   /** Fills the inputs of request {@code i}: user, time, seed, vector, seen and blocked ids. */
   void request(RequestContext ctx, int i) {
-    ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 63]);
+    // a generous deadline: tests assert on pages, and the shared CI machine may stall a worker
+    ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 63])
+        .timeout(30, TimeUnit.SECONDS);
     for (int s = 0; s < 20; s++) {
       ctx.seenIds().add((i * 31L + s * 17L) % items);
     }

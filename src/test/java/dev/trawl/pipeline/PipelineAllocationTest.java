@@ -37,6 +37,33 @@ class PipelineAllocationTest {
   }
 
   @Test
+  void aVectorSourceWithAPlannedBitmapFilterAllocatesNothing() {
+    final org.roaringbitmap.RoaringBitmap everyThird = new org.roaringbitmap.RoaringBitmap();
+    for (int id = 0; id < feed.items; id += 3) {
+      everyThird.add(feed.index.ordinalOf(id));
+    }
+    final dev.trawl.filter.RequestFilter filter = new dev.trawl.filter.RequestFilter(feed.items);
+    final Pipeline p = Pipeline.builder("filtered").sourcesOnCallerThread()
+        .source("ann", dev.trawl.pipeline.stages.VectorSource.builder(feed.index).k(100).ef(100)
+            .filter(ctx -> ctx.attachment()).build())
+        .build();
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    final int[] next = {0};
+    final double perRequest = Allocations.bytesPerRun(() -> {
+      final int i = next[0]++;
+      filter.allowAll().and(everyThird);
+      ctx.reset().pageSize(50).queryVector(feed.users[i & 63]).attachment(filter);
+      p.execute(ctx, page);
+    }, WARMUP, REQUESTS);
+    assertThat(page.size()).isEqualTo(50);
+    for (int i = 0; i < page.size(); i++) {
+      assertThat(page.id(i) % 3).isZero();
+    }
+    assertThat(perRequest).as("bytes per filtered request").isLessThan(1.0);
+  }
+
+  @Test
   void aShadowRequestCopyingTheInputsIntoASecondPipelineAllocatesNothing() {
     final Pipeline live = feed.callerThreadPipeline(50);
     final Pipeline shadow = feed.builder(50, true).sourcesOnCallerThread().build();

@@ -189,7 +189,9 @@ class PipelineFailureTest {
       throw new IllegalStateException("impression log full");
     };
     final StageTest test = StageTest.with(Candidates.ofIds(1)).sideEffect("log", broken);
-    assertThat(test.run().ids()).containsExactly(1L);
+    final StageTest.Outcome out = test.run();
+    assertThat(out.ids()).containsExactly(1L);
+    assertThat(out.degraded()).as("the page itself is whole").isFalse();
     assertThat(test.pipeline().metrics().stage("log").failures()).isEqualTo(1);
   }
 
@@ -243,7 +245,7 @@ class PipelineFailureTest {
     try (WorkerPool pool = new WorkerPool(2, 64)) {
       final Pipeline p = Pipeline.builder("pool").sourcesOn(pool)
           .source("fast", Candidates.ofIds(1, 2))
-          .source("hangs", sometimesHangs, StageOptions.defaults().timeout(30, TimeUnit.MILLISECONDS))
+          .source("hangs", sometimesHangs, StageOptions.defaults().timeout(300, TimeUnit.MILLISECONDS))
           .hydrator("release", releaseLate)
           .selector("sort", SortByScore.instance())
           .build();
@@ -281,6 +283,77 @@ class PipelineFailureTest {
       }
       assertThat(p.metrics().stage("broken").failures()).isEqualTo(50);
       assertThat(p.replacedSourceTasks()).isZero();
+    }
+  }
+
+  @Test
+  void aSourceAbandonedBeforeAnyWorkerStartedItNeverRunsForThatRequest() throws Exception {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch firstDone = new CountDownLatch(1);
+    final AtomicInteger aCalls = new AtomicInteger();
+    final AtomicInteger bCalls = new AtomicInteger();
+    final CandidateSource a = (ctx, out) -> {
+      if (aCalls.incrementAndGet() == 1) {
+        try {
+          release.await(); // occupies the only worker
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        firstDone.countDown();
+        return;
+      }
+      out.add(1, 1f);
+    };
+    final CandidateSource b = (ctx, out) -> {
+      bCalls.incrementAndGet();
+      out.add(2, 0.5f);
+    };
+    try (WorkerPool single = new WorkerPool(1, 16)) {
+      final Pipeline p = Pipeline.builder("one-worker").sourcesOn(single)
+          .source("a", a, StageOptions.defaults().timeout(200, TimeUnit.MILLISECONDS))
+          .source("b", b, StageOptions.defaults().timeout(200, TimeUnit.MILLISECONDS))
+          .build();
+      final RequestContext ctx = p.newContext();
+      final PipelineResult page = new PipelineResult();
+      p.execute(ctx.reset(), page);
+      assertThat(page.size()).isZero();
+      assertThat(page.timedOutSources()).isEqualTo(2);
+
+      release.countDown();
+      firstDone.await(10, TimeUnit.SECONDS);
+      p.execute(ctx.reset().timeout(30, TimeUnit.SECONDS), page);
+      assertThat(page.idsCopy()).containsExactly(1L, 2L);
+      assertThat(bCalls).as("b ran for the second request only").hasValue(1);
+      assertThat(p.metrics().stage("b").timeouts()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // a hang guard only: without the fix the wait never ends
+  void anInterruptedRequestThreadStopsWaitingForSourcesAndKeepsItsFlag() throws Exception {
+    final CountDownLatch release = new CountDownLatch(1);
+    final CandidateSource hangs = (ctx, out) -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    final FakeClock frozen = new FakeClock(); // never advances: only the interrupt ends the wait
+    try (WorkerPool pool = new WorkerPool(1, 16)) {
+      final Pipeline p = Pipeline.builder("interrupted").sourcesOn(pool).clock(frozen)
+          .source("hangs", hangs).build();
+      final PipelineResult page = new PipelineResult();
+      Thread.currentThread().interrupt();
+      try {
+        p.execute(p.newContext(), page);
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      } finally {
+        Thread.interrupted();
+        release.countDown();
+      }
+      assertThat(page.timedOutSources()).isEqualTo(1);
+      assertThat(p.metrics().stage("hangs").timeouts()).isEqualTo(1);
     }
   }
 }

@@ -117,5 +117,10 @@ class PipelineMetricsTest {
     a.execute(ca, pa);
     b.execute(cb, pb);
     assertThat(pb.idsCopy()).containsExactly(pa.idsCopy());
+    final PipelineResult kept = new PipelineResult().copyFrom(pa);
+    feed.request(ca, 13);
+    a.execute(ca, pa);
+    assertThat(kept.idsCopy()).containsExactly(pb.idsCopy());
+    assertThat(kept.sourceName(0)).isEqualTo(pb.sourceName(0));
   }
 }

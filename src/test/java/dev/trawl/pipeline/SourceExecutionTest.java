@@ -91,4 +91,40 @@ class SourceExecutionTest {
       host.shutdownNow();
     }
   }
+
+  @Test
+  void requestThreadsShareOnePipelineAndEachGetsTheSinglethreadedPage() throws Exception {
+    final long[][] expected = pages(feed.callerThreadPipeline(60), 200);
+    try (WorkerPool pool = new WorkerPool(2, 256)) {
+      final Pipeline shared = feed.pooledPipeline(60, pool);
+      final int threads = 4;
+      final ExecutorService callers = Executors.newFixedThreadPool(threads);
+      try {
+        final java.util.List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          final int first = t;
+          done.add(callers.submit(() -> {
+            final RequestContext ctx = shared.newContext();
+            final PipelineResult page = new PipelineResult();
+            int mismatches = 0;
+            for (int i = first; i < 200; i += threads) {
+              feed.request(ctx, i);
+              shared.execute(ctx, page);
+              mismatches += java.util.Arrays.equals(page.idsCopy(), expected[i]) ? 0 : 1;
+            }
+            return mismatches;
+          }));
+        }
+        for (java.util.concurrent.Future<Integer> f : done) {
+          assertThat(f.get()).isZero();
+        }
+      } finally {
+        callers.shutdownNow();
+      }
+      final MetricsSnapshot m = shared.metrics();
+      assertThat(m.request().calls()).isEqualTo(200);
+      assertThat(m.stage("ann").calls()).isEqualTo(200);
+      assertThat(m.stage("page").candidatesOut()).isEqualTo(200 * 50);
+    }
+  }
 }

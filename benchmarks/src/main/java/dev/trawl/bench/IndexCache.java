@@ -6,6 +6,7 @@ import dev.trawl.bench.engine.AnnEngine;
 import dev.trawl.bench.engine.Engines;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -54,9 +55,29 @@ public final class IndexCache {
           "kernels", index.kernels(),
           "jvm", System.getProperty("java.vm.name") + " " + Runtime.version(),
           "inputArguments", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+      warmUp(index, data);
       return new Built(index, retained, seconds, data.size());
     } catch (Exception e) {
       throw new IllegalStateException("building " + engineName + " on " + datasetName + " failed", e);
+    }
+  }
+
+  /**
+   * Searches until this thread has spent 2 s of CPU (or 20 s have passed) so that the first ef of a
+   * sweep is not measured on colder code than the others (JMH's own warm-up is short in quick runs).
+   */
+  private static void warmUp(AnnEngine.Index index, Dataset data) throws Exception {
+    final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    final long cpuEnd = threads.getCurrentThreadCpuTime() + 2_000_000_000L;
+    final long wallEnd = System.nanoTime() + 20_000_000_000L;
+    final int[] out = new int[Dataset.K];
+    final AnnEngine.Query[] queries = {index.newQuery(16), index.newQuery(64)};
+    int q = 0;
+    while (threads.getCurrentThreadCpuTime() < cpuEnd && System.nanoTime() < wallEnd) {
+      for (AnnEngine.Query query : queries) {
+        query.search(data.queries()[q], out);
+      }
+      q = q + 1 == data.queries().length ? 0 : q + 1;
     }
   }
 

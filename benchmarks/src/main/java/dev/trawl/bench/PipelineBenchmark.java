@@ -16,7 +16,7 @@ import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
@@ -63,7 +63,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "--add-modules", "jdk.incubator.vector"})
 public class PipelineBenchmark {
   static final long NOW = 1_700_000_000_000L;
   static final Feature AFFINITY = Feature.candidate("author_affinity", 0f);
@@ -86,7 +86,7 @@ public class PipelineBenchmark {
   Pipeline pipeline;
 
   /** Post metadata derived from the id. */
-  static final class Attributes implements ItemAttributes {
+  static final class Attributes implements ItemMetadata {
     @Override
     public long author(long id) {
       return id % 50_000;

@@ -4,6 +4,8 @@ import dev.trawl.bench.data.Dataset;
 import dev.trawl.bench.data.DatasetLoader;
 import dev.trawl.bench.data.Recall;
 import dev.trawl.bench.engine.AnnEngine;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,6 +16,10 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * k-NN search throughput of Trawl and its peers on the same index parameters and data.
@@ -27,6 +33,10 @@ import org.openjdk.jmh.annotations.State;
  * recall@10 against exact ground truth is written beside the timing ({@link Records}, kind
  * {@code recall}); in smoke mode a low recall fails the benchmark, so CI proves each engine returns the
  * right neighbours. Run with {@code -prof gc} for bytes allocated per query.
+ *
+ * <p>Each thread also counts its searches and its own CPU time over the measurement iterations
+ * (kind {@code cpu}): queries per CPU-second, which stays meaningful when other processes share the
+ * cores and the wall-clock score does not.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
@@ -44,15 +54,33 @@ public class SearchBenchmark {
   Dataset data;
   AnnEngine.Index index;
   private final AtomicInteger threadStarts = new AtomicInteger();
+  private int threads;
+  private long measuredOps;
+  private long measuredCpuNanos;
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   @Setup(Level.Trial)
-  public void setUp() throws Exception {
+  public void setUp(BenchmarkParams params) throws Exception {
+    threads = params.getThreads();
     data = DatasetLoader.get(dataset);
     index = IndexCache.get(engine, dataset).index();
     final double recall = recall(index.newQuery(ef), data);
     Records.write("recall", "engine", engine, "dataset", dataset, "ef", ef, "recall", recall,
         "queries", data.queries().length);
     checkRecall(engine, dataset, ef, recall);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    Records.write("cpu", "engine", engine, "dataset", dataset, "ef", ef, "threads", threads,
+        "ops", measuredOps, "cpuSeconds", measuredCpuNanos / 1e9,
+        "qpsPerCpuSecond", measuredOps / (measuredCpuNanos / 1e9));
+  }
+
+  synchronized void addCpu(long ops, long cpuNanos) {
+    measuredOps += ops;
+    measuredCpuNanos += cpuNanos;
   }
 
   /** Mean recall@10 over every query of {@code data}. */
@@ -89,12 +117,29 @@ public class SearchBenchmark {
     float[][] queries;
     int next;
     final int[] out = new int[Dataset.K];
+    long ops;
+    long cpuStart;
+    boolean measuring;
 
     @Setup(Level.Trial)
     public void setUp(SearchBenchmark shared) throws Exception {
       query = shared.index.newQuery(shared.ef);
       queries = shared.data.queries();
       next = (shared.threadStarts.getAndIncrement() * 7919) % queries.length;
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration(IterationParams params) {
+      measuring = params.getType() == IterationType.MEASUREMENT;
+      ops = 0;
+      cpuStart = THREADS.getCurrentThreadCpuTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration(SearchBenchmark shared) {
+      if (measuring) {
+        shared.addCpu(ops, THREADS.getCurrentThreadCpuTime() - cpuStart);
+      }
     }
   }
 
@@ -105,6 +150,7 @@ public class SearchBenchmark {
     if (++cursor.next == cursor.queries.length) {
       cursor.next = 0;
     }
+    cursor.ops++;
     return cursor.query.search(q, cursor.out) + cursor.out[0];
   }
 }

@@ -34,6 +34,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * (a main program).
  */
 public final class Suite {
+  /** The ef grid of quick runs (the native script uses the same). */
+  static final String QUICK_EFS = "10,16,24,32,48,64,96,128,256";
+  /** The ef grid of full runs. */
+  static final String FULL_EFS = "10,16,24,32,48,64,96,128,192,256,384,512";
+
   private Suite() {}
 
   public static void main(String[] args) throws Exception {
@@ -62,7 +67,7 @@ public final class Suite {
     final Path out = Paths.get(required(opts, "out")).resolve("jmh");
     Files.createDirectories(out);
     final Mode mode = Mode.current();
-    final String efs = opts.getOrDefault("efs", mode.isSmoke() ? "16,64" : "10,16,24,32,48,64,96,128,192,256,384,512");
+    final String efs = opts.getOrDefault("efs", mode.isSmoke() ? "16,64" : mode == Mode.QUICK ? QUICK_EFS : FULL_EFS);
     final String tag = dataset + "__" + engine;
 
     for (String t : opts.getOrDefault("threads", "1,2").split(",")) {
@@ -103,14 +108,15 @@ public final class Suite {
       options.param(p.getKey(), p.getValue().split(","));
     }
     if (singleShot) {
-      options.warmupIterations(mode == Mode.FULL ? 1 : mode == Mode.QUICK ? 1 : 0)
-          .measurementIterations(mode == Mode.FULL ? 3 : mode == Mode.QUICK ? 2 : 1);
+      // quick: no warm-up build, the JVM has just built the whole dataset's index with the same code
+      options.warmupIterations(mode == Mode.FULL ? 1 : 0)
+          .measurementIterations(mode == Mode.FULL ? 3 : 1);
     } else if (mode.isSmoke()) {
       options.warmupIterations(1).warmupTime(TimeValue.milliseconds(200))
           .measurementIterations(1).measurementTime(TimeValue.milliseconds(300));
     } else if (mode == Mode.QUICK) {
-      options.warmupIterations(2).warmupTime(TimeValue.seconds(1))
-          .measurementIterations(3).measurementTime(TimeValue.seconds(1));
+      options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
+          .measurementIterations(2).measurementTime(TimeValue.seconds(1));
     } else {
       options.warmupIterations(3).warmupTime(TimeValue.seconds(2))
           .measurementIterations(5).measurementTime(TimeValue.seconds(2));

@@ -16,14 +16,18 @@ import picocli.CommandLine.Spec;
     name = "build",
     mixinStandardHelpOptions = true,
     description = {
-      "Builds an HNSW index from a vector file (.fvecs, .bvecs, .npy float32 or .csv) and writes it as"
-          + " a snapshot.",
+      "Builds an HNSW index from a vector file (.fvecs, .bvecs, .npy float32 or .csv) and writes it"
+          + " as a snapshot.",
       "Items get the row numbers as ids unless --ids gives them."
     })
 final class BuildCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--vectors", required = true, paramLabel = "FILE", description = "Vectors to index.")
+  @Option(
+      names = "--vectors",
+      required = true,
+      paramLabel = "FILE",
+      description = "Vectors to index.")
   Path vectors;
 
   @Mixin BuildOptions build;
@@ -34,7 +38,10 @@ final class BuildCommand implements Callable<Integer> {
       description = "Inserting threads. Default: all processors (1 gives a reproducible graph).")
   Integer threads;
 
-  @Option(names = "--ids", paramLabel = "FILE", description = "External ids, one integer per line, one per row.")
+  @Option(
+      names = "--ids",
+      paramLabel = "FILE",
+      description = "External ids, one integer per line, one per row.")
   Path ids;
 
   @Option(
@@ -57,15 +64,23 @@ final class BuildCommand implements Callable<Integer> {
     final long[] idList = ids == null ? null : InputFiles.readIds(ids, file.count());
     final long start = System.nanoTime();
     final VectorIndex index;
-    try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", file.count(), progress)) {
+    try (Progress bar =
+        Progress.start(spec.commandLine().getErr(), "building", file.count(), progress)) {
       index = Indexing.build(Indexing.of(file), idList, params, bar);
     }
     final double seconds = (System.nanoTime() - start) / 1e9;
     stdout.printf(
         Locale.ROOT,
-        "built %,d vectors (%d dims, %s, M=%d, efConstruction=%d) on %d threads in %.2f s (%,.0f vectors/s)%n",
-        index.size(), index.dimension(), index.metric().name().toLowerCase(Locale.ROOT), params.m(),
-        params.efConstruction(), params.threads(), seconds, index.size() / seconds);
+        "built %,d vectors (%d dims, %s, M=%d, efConstruction=%d) on %d threads in %.2f s (%,.0f"
+            + " vectors/s)%n",
+        index.size(),
+        index.dimension(),
+        index.metric().name().toLowerCase(Locale.ROOT),
+        params.m(),
+        params.efConstruction(),
+        params.threads(),
+        seconds,
+        index.size() / seconds);
     if (out != null) {
       Snapshots.write(index, out, stdout);
     }

@@ -14,7 +14,10 @@ final class BuildOptions {
       description = "Distance: l2, cosine or dot.")
   Metric metric;
 
-  @Option(names = "--m", defaultValue = "16", description = "Links per node (2M on level 0). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--m",
+      defaultValue = "16",
+      description = "Links per node (2M on level 0). Default ${DEFAULT-VALUE}.")
   int m;
 
   @Option(

@@ -1,118 +1,302 @@
 package dev.trawl.cli;
 
+import dev.trawl.examples.feed.HomeFeedPipeline;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.MetricsSnapshot;
+import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineResult;
+import dev.trawl.pipeline.RequestContext;
+import dev.trawl.pipeline.StageStats;
+import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trawl demo}: needs no files. Generates seeded, clustered embeddings, builds an index, and
- * prints recall and speed at a few ef values. The same seed gives the same vectors; with
- * {@code --threads 1} the graph, and so the recall, is the same on every run too (with more building
- * threads it depends on scheduling). Timings vary with the machine.
+ * {@code trawl demo}: needs no files. Generates a seeded feed corpus ({@link FeedCorpus}), builds an
+ * index of its posts with their attributes, checks the index's recall and speed, then serves home-feed
+ * requests through the example pipeline ({@link HomeFeedPipeline}) for a sample of users and prints a
+ * few feeds and the latency percentiles.
+ *
+ * <p>The same seed gives the same corpus; with {@code --threads 1} (the default) the graph, the recall
+ * and the feeds are the same on every run too (unless a request runs out of time on a very slow
+ * machine, which the output reports as degraded). Timings vary with the machine.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Generates clustered embeddings (seeded), builds an index and prints recall@10, queries per second"
-          + " and latency for a few ef values. Needs no files."
+      "Generates a seeded feed (posts clustered by community, authors, ages, flags; users with"
+          + " interests, seen posts and blocks), builds the index, prints its recall@10 and queries per"
+          + " second, then serves home-feed requests through the example pipeline and prints a few"
+          + " feeds and the latency percentiles. Needs no files."
     })
 final class DemoCommand implements Callable<Integer> {
+  /** 2026-01-01T00:00:00Z: a fixed "now", so that ages and freshness are reproducible. */
+  static final long NOW_MILLIS = 1_767_225_600_000L;
+
   private static final int K = 10;
-  private static final int[] EFS = {16, 32, 64, 128};
+  private static final int CHECK_EF = 64;
+  private static final int CHECK_QUERIES = 200;
+  private static final int SEEN_PER_USER = 30;
+  private static final int RECENT_CAPACITY = 4_096;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--items", defaultValue = "20000", description = "Vectors to index. Default ${DEFAULT-VALUE}.")
-  int items;
+  @Option(names = "--posts", defaultValue = "20000", description = "Posts. Default ${DEFAULT-VALUE}.")
+  int posts;
 
-  @Option(names = "--queries", defaultValue = "500", description = "Queries. Default ${DEFAULT-VALUE}.")
-  int queries;
+  @Option(names = "--users", defaultValue = "1000", description = "Users. Default ${DEFAULT-VALUE}.")
+  int users;
+
+  @Option(
+      names = "--requests",
+      defaultValue = "3000",
+      description = "Timed feed requests (after --warmup ones). Default ${DEFAULT-VALUE}.")
+  int requests;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "1000",
+      description = "Untimed feed requests first. Default ${DEFAULT-VALUE}.")
+  int warmup;
 
   @Option(names = "--dimension", defaultValue = "64", description = "Dimension. Default ${DEFAULT-VALUE}.")
   int dimension;
 
-  @Option(names = "--clusters", defaultValue = "100", description = "Communities. Default ${DEFAULT-VALUE}.")
-  int clusters;
+  @Option(
+      names = "--communities",
+      defaultValue = "40",
+      description = "Communities. Default ${DEFAULT-VALUE}.")
+  int communities;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed. Default ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
       names = "--threads",
-      description = "Threads building the index. Default: all processors; 1 makes the recall reproducible.")
-  Integer threads;
+      defaultValue = "1",
+      description = "Threads building the index. Default 1, which makes the output reproducible.")
+  int threads;
+
+  @Option(names = "--show", defaultValue = "3", description = "Feeds to print. Default ${DEFAULT-VALUE}.")
+  int show;
+
+  @Option(names = "--rows", defaultValue = "8", description = "Posts per printed feed. Default ${DEFAULT-VALUE}.")
+  int rows;
 
   @Option(
       names = "--min-time-ms",
-      defaultValue = "500",
-      description = "Minimum length of a timed repetition. Default ${DEFAULT-VALUE}.")
+      defaultValue = "300",
+      description = "Length of the timed index check. Default ${DEFAULT-VALUE}.")
   long minMillis;
 
   @Override
   public Integer call() {
-    if (items < 1 || queries < 1 || dimension < 1 || clusters < 1) {
-      throw new CliError("--items, --queries, --dimension and --clusters must be positive");
+    if (posts < 100 || users < 1 || requests < 1 || warmup < 0 || dimension < 2 || communities < 4) {
+      throw new CliError(
+          "need --posts >= 100, --users >= 1, --requests >= 1, --warmup >= 0, --dimension >= 2 and"
+              + " --communities >= 4");
     }
     final PrintWriter out = spec.commandLine().getOut();
-    final ClusteredVectors corpus = new ClusteredVectors(dimension, clusters, 0.6f, seed);
-    final float[][] base = corpus.sample(items, seed + 1);
-    final float[][] queryVectors = corpus.sample(queries, seed + 2);
+    final FeedCorpus corpus = new FeedCorpus(posts, dimension, communities, NOW_MILLIS, seed);
     out.printf(
-        Locale.ROOT, "demo: %,d posts as %d-dim embeddings in %d communities (seed %d), %,d queries%n",
-        items, dimension, clusters, seed, queries);
+        Locale.ROOT,
+        "demo feed: %,d posts by %,d authors in %d communities over the last two days, %,d users (seed %d)%n",
+        posts, corpus.authors(), communities, users, seed);
     out.flush();
 
-    final int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    final long start = System.nanoTime();
-    final VectorIndex index;
-    try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", items, null)) {
-      index =
-          Indexing.build(
-              Indexing.of(base, "demo corpus"), null,
-              new Indexing.Params(Metric.COSINE, 16, 100, seed, t), bar);
+    final VectorIndex index = buildIndex(corpus, out);
+    final FeedCorpus.User[] people = new FeedCorpus.User[users];
+    for (int u = 0; u < users; u++) {
+      people[u] = corpus.user(u, SEEN_PER_USER);
     }
-    final double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(
-        Locale.ROOT, "built the index (cosine, M=16, efConstruction=100) on %d threads in %.2f s (%,.0f vectors/s)%n",
-        t, seconds, items / seconds);
+    checkIndex(index, people, out);
 
-    final int[][] truth = exactTruth(index, queryVectors);
-    final SearchBench bench =
-        new SearchBench(index, queryVectors, K, new SearchBench.Settings(minMillis / 2, minMillis, 3, 1));
-    out.printf(Locale.ROOT, "%6s %9s %12s %9s %9s %13s%n", "ef", "recall@10", "qps", "p50 us", "p99 us", "alloc B/query");
-    out.flush();
-    for (int ef : EFS) {
-      final SearchBench.Result r = bench.measure(ef, bench.recall(truth, ef));
-      out.printf(
-          Locale.ROOT, "%6d %9.4f %12.0f %9.1f %9.1f %13.2f%n",
-          r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(), r.allocBytesPerQuery());
-      out.flush();
+    final RecentItems recent = new RecentItems(RECENT_CAPACITY);
+    for (int id = Math.max(0, posts - RECENT_CAPACITY); id < posts; id++) {
+      recent.append(id, corpus.author(id), corpus.community(id), corpus.createdAt(id));
     }
-    out.println("(recall is against exact brute-force neighbours; one searching thread)");
-    out.flush();
+    final Pipeline pipeline =
+        HomeFeedPipeline.build(index, recent, corpus, corpus::isTakenDown, corpus.trending(200));
+    final RequestContext ctx = pipeline.newContext();
+    final PipelineResult page = new PipelineResult();
+    // warm up first, so that the feeds shown are not served by a cold JVM that may miss deadlines
+    for (int r = 0; r < warmup; r++) {
+      serve(pipeline, ctx, page, people[r % people.length], r);
+    }
+    for (int u = 0; u < Math.min(show, users); u++) {
+      serve(pipeline, ctx, page, people[u], u);
+      printFeed(out, people[u], page);
+    }
+    serveTimed(pipeline, ctx, page, people, out);
     return 0;
   }
 
-  /** Exact top-k ids per query by a full scan: the ground truth. */
-  private static int[][] exactTruth(VectorIndex index, float[][] queries) {
+  private VectorIndex buildIndex(FeedCorpus corpus, PrintWriter out) {
+    final Indexing.Rows rows =
+        new Indexing.Rows() {
+          @Override
+          public int count() {
+            return corpus.posts();
+          }
+
+          @Override
+          public int dimension() {
+            return corpus.dimension;
+          }
+
+          @Override
+          public void read(int row, float[] vector) {
+            corpus.embedding(row, vector);
+          }
+
+          @Override
+          public String name() {
+            return "demo corpus";
+          }
+
+          @Override
+          public boolean attributes(int row, ItemAttributes attributes) {
+            attributes.author(corpus.author(row)).community(corpus.community(row)).flags(corpus.flags(row));
+            return true;
+          }
+        };
+    final long start = System.nanoTime();
+    final VectorIndex index;
+    try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", corpus.posts(), null)) {
+      index = Indexing.build(rows, null, new Indexing.Params(Metric.COSINE, 16, 100, seed, threads), bar);
+    }
+    final double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(
+        Locale.ROOT,
+        "built the index (cosine, %d dims, M=16, efConstruction=100, with author/community/flag"
+            + " attributes) on %d thread(s) in %.2f s (%,.0f posts/s)%n",
+        corpus.dimension, threads, seconds, corpus.posts() / seconds);
+    out.flush();
+    return index;
+  }
+
+  /** Recall@10 and speed at one ef, for users' interest vectors against an exact scan. */
+  private void checkIndex(VectorIndex index, FeedCorpus.User[] people, PrintWriter out) {
+    final int n = Math.min(CHECK_QUERIES, people.length);
+    final float[][] queries = new float[n][];
+    final long[][] truth = new long[n][];
     final Searcher searcher = index.newSearcher();
     final SearchResults results = new SearchResults(K);
-    final int[][] truth = new int[queries.length][K];
-    for (int q = 0; q < queries.length; q++) {
-      final int n = searcher.searchExact(queries[q], K, results);
-      for (int i = 0; i < n; i++) {
-        truth[q][i] = (int) results.id(i);
-      }
+    for (int q = 0; q < n; q++) {
+      queries[q] = people[q].interest();
+      searcher.searchExact(queries[q], K, results);
+      truth[q] = results.idsCopy();
     }
-    return truth;
+    final SearchBench bench =
+        new SearchBench(index, queries, K, new SearchBench.Settings(minMillis, minMillis, 3, 1));
+    final SearchBench.Result r = bench.measure(CHECK_EF, bench.recall(truth, 0, CHECK_EF));
+    out.printf(
+        Locale.ROOT,
+        "index check: recall@10 %.4f at ef=%d against an exact scan (%d user vectors); %,.0f queries/s,"
+            + " p50 %.1f us, p99 %.1f us, %.2f bytes allocated per query (%s kernels)%n",
+        r.recall(), CHECK_EF, n, r.qps(), r.p50Us(), r.p99Us(), r.allocBytesPerQuery(),
+        Kernels.BEST.name());
+    out.flush();
+  }
+
+  /** One home-feed request for {@code user}: their interests, follows, seen posts and block. */
+  private static void serve(
+      Pipeline pipeline, RequestContext ctx, PipelineResult page, FeedCorpus.User user, long request) {
+    ctx.reset().userId(user.id()).nowMillis(NOW_MILLIS).seed(request).queryVector(user.interest());
+    ctx.followedCommunities().add(user.primary());
+    ctx.followedCommunities().add(user.secondary());
+    for (long id : user.seen()) {
+      ctx.seenIds().add(id);
+    }
+    ctx.blockedAuthors().add(user.blockedAuthor());
+    pipeline.execute(ctx, page);
+  }
+
+  private void printFeed(PrintWriter out, FeedCorpus.User user, PipelineResult page) {
+    out.printf(
+        Locale.ROOT,
+        "%nuser %d: likes community %d (70%%) and %d (30%%), follows both, has seen %d posts, blocks"
+            + " author %d -> a page of %d%s%n",
+        user.id(), user.primary(), user.secondary(), user.seen().length, user.blockedAuthor(), page.size(),
+        page.degraded() ? " (degraded: a stage ran out of time or failed)" : "");
+    out.printf(Locale.ROOT, "  %3s %7s  %-9s %7s %10s %6s %7s%n", "#", "post", "source", "author", "community", "age", "score");
+    for (int i = 0; i < Math.min(rows, page.size()); i++) {
+      out.printf(
+          Locale.ROOT,
+          "  %3d %7d  %-9s %7d %10d %6s %7.3f%n",
+          i + 1, page.id(i), page.sourceName(i), page.author(i), page.community(i),
+          age(NOW_MILLIS - page.createdAt(i)), page.score(i));
+    }
+    out.flush();
+  }
+
+  private void serveTimed(
+      Pipeline pipeline, RequestContext ctx, PipelineResult page, FeedCorpus.User[] people, PrintWriter out) {
+    final com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    final long thread = Thread.currentThread().getId();
+    final Histogram latency = new Histogram(60_000_000_000L, 3);
+    final long before = mx.getThreadAllocatedBytes(thread);
+    long degraded = 0;
+    for (int r = 0; r < requests; r++) {
+      final long t0 = System.nanoTime();
+      serve(pipeline, ctx, page, people[r % people.length], warmup + r);
+      latency.recordValue(Math.min(System.nanoTime() - t0, 60_000_000_000L));
+      degraded += page.degraded() ? 1 : 0;
+    }
+    final double allocated = (mx.getThreadAllocatedBytes(thread) - before) / (double) requests;
+    out.printf(
+        Locale.ROOT,
+        "%nserved %,d home-feed requests (after %,d warm-up) for %,d users, one at a time:%n"
+            + "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s; %d degraded;"
+            + " %.1f bytes allocated per request on the calling thread%n",
+        requests, warmup, people.length, micros(latency.getValueAtPercentile(50)),
+        micros(latency.getValueAtPercentile(90)), micros(latency.getValueAtPercentile(99)),
+        micros(latency.getValueAtPercentile(99.9)), micros(latency.getMaxValue()), degraded, allocated);
+    final MetricsSnapshot metrics = pipeline.metrics();
+    out.printf(Locale.ROOT, "  per stage (all requests):%n");
+    for (StageStats stage : metrics.stages()) {
+      if (stage.calls() == 0) {
+        continue;
+      }
+      out.printf(
+          Locale.ROOT,
+          "    %-14s p50 %9s  p99 %9s  in %,9d  out %,9d%n",
+          stage.name(), micros(stage.latency().getValueAtPercentile(50)),
+          micros(stage.latency().getValueAtPercentile(99)), stage.candidatesIn() / stage.calls(),
+          stage.candidatesOut() / stage.calls());
+    }
+    out.println("  (in/out: candidates per call)");
+    out.flush();
+  }
+
+  private static String micros(long nanos) {
+    return nanos >= 10_000_000
+        ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6)
+        : String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
+  }
+
+  private static String age(long millis) {
+    final long minutes = millis / 60_000;
+    if (minutes < 60) {
+      return minutes + "m";
+    }
+    if (minutes < 48 * 60) {
+      return (minutes / 60) + "h";
+    }
+    return (minutes / (24 * 60)) + "d";
   }
 }

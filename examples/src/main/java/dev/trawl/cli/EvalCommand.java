@@ -1,6 +1,9 @@
 package dev.trawl.cli;
 
+import dev.trawl.index.SearchResults;
+import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
+import dev.trawl.vector.Kernels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,17 +17,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trawl eval}: recall@k, queries per second, latency percentiles and allocation per query for a
- * list of ef values, timed as described in {@link SearchBench}.
+ * {@code trawl eval}: recall@k, queries per second, latency percentiles and allocation per query
+ * for a list of ef values, timed as described in {@link SearchBench}.
  */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures recall@k, queries per second, p50/p99 latency and bytes allocated per query for each ef.",
-      "Each ef is warmed up, then the query set is looped for at least --min-time-ms per repetition;"
-          + " the median of --repetitions is reported.",
-      "The index is a snapshot (--index) or built in memory from a vector file (--base, with --metric)."
+      "Measures recall@k, queries per second, p50/p99 latency and bytes allocated per query for"
+          + " each ef.",
+      "Each ef is warmed up, then the query set is looped for at least --min-time-ms per"
+          + " repetition; the median of --repetitions is reported.",
+      "The index is a snapshot (--index) or built in memory from a vector file (--base, with"
+          + " --metric)."
     })
 final class EvalCommand implements Callable<Integer> {
   private static final List<Integer> DEFAULT_EFS = List.of(10, 20, 40, 80, 160, 320);
@@ -42,7 +47,10 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin BuildOptions build;
 
-  @Option(names = "--build-threads", paramLabel = "N", description = "Threads building --base. Default: all.")
+  @Option(
+      names = "--build-threads",
+      paramLabel = "N",
+      description = "Threads building --base. Default: all.")
   Integer buildThreads;
 
   @Option(names = "--queries", required = true, paramLabel = "FILE", description = "Query vectors.")
@@ -52,26 +60,35 @@ final class EvalCommand implements Callable<Integer> {
       names = "--truth",
       required = true,
       paramLabel = "FILE.ivecs",
-      description = "True nearest ids per query, nearest first (row numbers unless built with --ids).")
+      description =
+          "True nearest ids per query, nearest first (row numbers unless built with --ids).")
   Path truth;
 
-  @Option(names = "--k", defaultValue = "10", description = "Neighbours per query. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--k",
+      defaultValue = "10",
+      description = "Neighbours per query. Default ${DEFAULT-VALUE}.")
   int k;
 
   @Option(
       names = "--ef",
       split = ",",
       paramLabel = "EF",
-      description = "Beam widths to measure, comma-separated. Default 10,20,40,80,160,320 (those >= k).")
+      description =
+          "Beam widths to measure, comma-separated. Default 10,20,40,80,160,320 (those >= k).")
   List<Integer> efs;
 
   @Option(
       names = "--exclude-true-top",
       paramLabel = "N",
-      description = "Exclude each query's true top-N through the seen filter; score against the next k.")
+      description =
+          "Exclude each query's true top-N through the seen filter; score against the next k.")
   Integer excludeTrueTop;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Searching threads. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description = "Searching threads. Default ${DEFAULT-VALUE}.")
   int threads;
 
   @Option(names = "--json", description = "Print one JSON object per ef instead of a table.")
@@ -104,10 +121,9 @@ final class EvalCommand implements Callable<Integer> {
     if (k <= 0) {
       throw new CliError("--k must be positive, got " + k);
     }
-    if (excludeTrueTop != null) {
-      throw new CliError(
-          "--exclude-true-top is not yet available: it needs the seen filter of dev.trawl.filter,"
-              + " which this build does not include");
+    final int skip = excludeTrueTop == null ? 0 : excludeTrueTop;
+    if (skip < 0) {
+      throw new CliError("--exclude-true-top must not be negative, got " + skip);
     }
     final List<Integer> efList = efList();
     final SearchBench.Settings settings =
@@ -125,23 +141,91 @@ final class EvalCommand implements Callable<Integer> {
     final VectorIndex idx = openIndex(out);
     if (queryFile.dimension() != idx.dimension()) {
       throw new CliError(
-          queries + ": queries have dimension " + queryFile.dimension() + ", the index has "
+          queries
+              + ": queries have dimension "
+              + queryFile.dimension()
+              + ", the index has "
               + idx.dimension());
     }
-    final SearchBench bench = new SearchBench(idx, queryFile.readAll(), k, settings);
+    final float[][] queryVectors = queryFile.readAll();
+    final long[][] truthIds = truthIds(truthRows, idx, queryVectors, skip + k, out);
+    long[][] excluded = null;
+    if (skip > 0) {
+      excluded = new long[queryVectors.length][];
+      for (int q = 0; q < excluded.length; q++) {
+        excluded[q] = java.util.Arrays.copyOf(truthIds[q], skip);
+      }
+    }
+    final SearchBench bench = new SearchBench(idx, queryVectors, excluded, k, settings);
     if (!json) {
       out.printf(
-          Locale.ROOT, "%,d items, %,d queries, k=%d, %d searching thread(s)%n",
-          idx.size(), queryFile.count(), k, threads);
-      out.printf(Locale.ROOT, "%6s %8s %12s %9s %9s %13s%n", "ef", "recall", "qps", "p50 us", "p99 us", "alloc B/query");
+          Locale.ROOT,
+          "%,d items, %,d queries, k=%d, %d searching thread(s), %s distance kernels%s%n",
+          idx.size(),
+          queryFile.count(),
+          k,
+          threads,
+          Kernels.BEST.name(),
+          skip == 0
+              ? ""
+              : ", each query excluding its true top " + skip + " through a seen filter (recall"
+                  + " against true neighbours " + (skip + 1) + ".." + (skip + k) + ")");
+      out.printf(
+          Locale.ROOT,
+          "%6s %8s %12s %9s %9s %13s%n",
+          "ef",
+          "recall",
+          "qps",
+          "p50 us",
+          "p99 us",
+          "alloc B/query");
       out.flush();
     }
     for (int ef : efList) {
-      final SearchBench.Result r = bench.measure(ef, bench.recall(truthRows, ef));
+      final SearchBench.Result r = bench.measure(ef, bench.recall(truthIds, skip, ef));
       out.println(json ? toJson(r) : toRow(r));
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * The true neighbour ids, at least {@code depth} per query: the truth file's rows when they are deep
+   * enough, otherwise an exact scan of the index (reported unless --json).
+   */
+  private long[][] truthIds(
+      int[][] rows, VectorIndex idx, float[][] queryVectors, int depth, PrintWriter out) {
+    final long[][] ids = new long[queryVectors.length][];
+    if (rows[0].length >= depth) {
+      for (int q = 0; q < ids.length; q++) {
+        ids[q] = new long[depth];
+        for (int j = 0; j < depth; j++) {
+          ids[q][j] = rows[q][j];
+        }
+      }
+      return ids;
+    }
+    if (!json) {
+      out.printf(
+          Locale.ROOT,
+          "%s holds the top %d per query, %d are needed: computing exact neighbours by brute force%n",
+          truth,
+          rows[0].length,
+          depth);
+      out.flush();
+    }
+    final Searcher searcher = idx.newSearcher();
+    final SearchResults results = new SearchResults(depth);
+    for (int q = 0; q < ids.length; q++) {
+      final int n = searcher.searchExact(queryVectors[q], depth, results);
+      if (n < depth) {
+        throw new CliError(
+            "--exclude-true-top " + (depth - k) + " with --k " + k + " needs " + depth
+                + " neighbours per query, but the index has only " + n + " items");
+      }
+      ids[q] = results.idsCopy();
+    }
+    return ids;
   }
 
   private List<Integer> efList() {
@@ -159,7 +243,8 @@ final class EvalCommand implements Callable<Integer> {
     }
     for (int ef : efs) {
       if (ef < k) {
-        throw new CliError("--ef " + ef + " is smaller than --k " + k + "; every ef must be at least k");
+        throw new CliError(
+            "--ef " + ef + " is smaller than --k " + k + "; every ef must be at least k");
       }
     }
     return efs;
@@ -176,8 +261,11 @@ final class EvalCommand implements Callable<Integer> {
     final VectorFile file = VectorFile.open(base);
     final long start = System.nanoTime();
     final VectorIndex built;
-    try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", file.count(), null)) {
-      built = Indexing.build(Indexing.of(file), null, build.params("trawl eval --base", buildThreads), bar);
+    try (Progress bar =
+        Progress.start(spec.commandLine().getErr(), "building", file.count(), null)) {
+      built =
+          Indexing.build(
+              Indexing.of(file), null, build.params("trawl eval --base", buildThreads), bar);
     }
     if (!json) {
       out.printf(Locale.ROOT, "built %s in %.2f s%n", base, (System.nanoTime() - start) / 1e9);
@@ -189,7 +277,11 @@ final class EvalCommand implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "{\"ef\":%d,\"recall\":%.4f,\"qps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"alloc_bytes_per_query\":%s}",
-        r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(),
+        r.ef(),
+        r.recall(),
+        r.qps(),
+        r.p50Us(),
+        r.p99Us(),
         Double.isNaN(r.allocBytesPerQuery())
             ? "null"
             : String.format(Locale.ROOT, "%.2f", r.allocBytesPerQuery()));
@@ -197,7 +289,13 @@ final class EvalCommand implements Callable<Integer> {
 
   static String toRow(SearchBench.Result r) {
     return String.format(
-        Locale.ROOT, "%6d %8.4f %12.0f %9.1f %9.1f %13.2f",
-        r.ef(), r.recall(), r.qps(), r.p50Us(), r.p99Us(), r.allocBytesPerQuery());
+        Locale.ROOT,
+        "%6d %8.4f %12.0f %9.1f %9.1f %13.2f",
+        r.ef(),
+        r.recall(),
+        r.qps(),
+        r.p50Us(),
+        r.p99Us(),
+        r.allocBytesPerQuery());
   }
 }

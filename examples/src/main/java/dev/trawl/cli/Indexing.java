@@ -1,5 +1,6 @@
 package dev.trawl.cli;
 
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.vector.Metric;
 import java.util.ArrayList;
@@ -8,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Builds a {@link VectorIndex} from a {@link VectorFile} on several threads, each claiming chunks of
- * rows. With one thread the insertion order is the row order, so the graph is reproducible; with more
- * it depends on scheduling (recall does not). Stateless.
+ * Builds a {@link VectorIndex} from a {@link VectorFile} on several threads, each claiming chunks
+ * of rows. With one thread the insertion order is the row order, so the graph is reproducible; with
+ * more it depends on scheduling (recall does not). Stateless.
  */
 final class Indexing {
   private static final int CHUNK = 64;
@@ -32,7 +33,9 @@ final class Indexing {
     }
   }
 
-  /** Where rows come from: a file or arrays in memory. Must be safe to call from several threads. */
+  /**
+   * Where rows come from: a file or arrays in memory. Must be safe to call from several threads.
+   */
   interface Rows {
     int count();
 
@@ -43,6 +46,14 @@ final class Indexing {
 
     /** Names the source in error messages. */
     String name();
+
+    /**
+     * Writes row {@code row}'s filter attributes into {@code out} and returns true, or returns false
+     * when rows have none (the default).
+     */
+    default boolean attributes(int row, ItemAttributes out) {
+      return false;
+    }
   }
 
   /** The rows of a vector file. */
@@ -114,6 +125,7 @@ final class Indexing {
     final Runnable worker =
         () -> {
           final float[] row = new float[vectors.dimension()];
+          final ItemAttributes attributes = new ItemAttributes();
           final int n = vectors.count();
           for (int start = next.getAndAdd(CHUNK); start < n; start = next.getAndAdd(CHUNK)) {
             final int end = Math.min(n, start + CHUNK);
@@ -123,7 +135,8 @@ final class Indexing {
               }
               vectors.read(r, row);
               try {
-                index.add(ids == null ? r : ids[r], row);
+                final long id = ids == null ? r : ids[r];
+                index.add(id, row, vectors.attributes(r, attributes.clear()) ? attributes : null);
               } catch (IllegalArgumentException e) {
                 failure.compareAndSet(
                     null, new CliError(vectors.name() + ": row " + r + ": " + e.getMessage(), e));

@@ -18,13 +18,14 @@ final class InputFiles {
   private InputFiles() {}
 
   /**
-   * Reads a TEXMEX {@code .ivecs} file: per row an int32 little-endian count, then that many int32 ids
-   * (nearest first). Every row must have the same count.
+   * Reads a TEXMEX {@code .ivecs} file: per row an int32 little-endian count, then that many int32
+   * ids (nearest first). Every row must have the same count.
    */
   static int[][] readIvecs(Path path) {
     final byte[] bytes = readBytes(path);
     if (bytes.length < 4) {
-      throw new CliError(path + ": file is " + bytes.length + " bytes, too short for an .ivecs row");
+      throw new CliError(
+          path + ": file is " + bytes.length + " bytes, too short for an .ivecs row");
     }
     final ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     final int depth = buf.getInt(0);
@@ -34,15 +35,22 @@ final class InputFiles {
     final long rowBytes = 4L + 4L * depth;
     if (bytes.length % rowBytes != 0) {
       throw new CliError(
-          path + ": size " + bytes.length + " is not a whole number of " + rowBytes + "-byte rows ("
-              + depth + " ids each): truncated or not an .ivecs file");
+          path
+              + ": size "
+              + bytes.length
+              + " is not a whole number of "
+              + rowBytes
+              + "-byte rows ("
+              + depth
+              + " ids each): truncated or not an .ivecs file");
     }
     final int rows = (int) (bytes.length / rowBytes);
     final int[][] out = new int[rows][depth];
     for (int r = 0; r < rows; r++) {
       final int d = buf.getInt();
       if (d != depth) {
-        throw new CliError(path + ": row " + r + " has " + d + " ids, but the first row has " + depth);
+        throw new CliError(
+            path + ": row " + r + " has " + d + " ids, but the first row has " + depth);
       }
       for (int j = 0; j < depth; j++) {
         out[r][j] = buf.getInt();
@@ -71,10 +79,12 @@ final class InputFiles {
         try {
           id = Long.parseLong(token);
         } catch (NumberFormatException e) {
-          throw new CliError(path + " line " + lineNumber + ": '" + token + "' is not an integer id");
+          throw new CliError(
+              path + " line " + lineNumber + ": '" + token + "' is not an integer id");
         }
         if (n == expected) {
-          throw new CliError(path + ": more than " + expected + " ids, one per vector was expected");
+          throw new CliError(
+              path + ": more than " + expected + " ids, one per vector was expected");
         }
         if (!seen.add(id)) {
           throw new CliError(path + " line " + lineNumber + ": id " + id + " appears twice");

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A progress bar on one terminal line, redrawn five times a second by a daemon thread while workers
- * count finished items with {@link #advance}. A disabled bar ({@link #NONE}, or when output is not a
- * terminal) draws nothing and costs one atomic add per call.
+ * count finished items with {@link #advance}. A disabled bar ({@link #NONE}, or when output is not
+ * a terminal) draws nothing and costs one atomic add per call.
  *
  * <p>{@link #advance} is thread-safe and allocation-free; {@link #close} ends the line.
  */
@@ -72,7 +72,8 @@ final class Progress implements AutoCloseable {
     for (int i = 0; i < WIDTH; i++) {
       bar.append(i < filled ? '#' : i == filled ? '>' : ' ');
     }
-    bar.append(String.format(Locale.ROOT, "] %3.0f%% %,d/%,d  %.1f s", fraction * 100, d, total, seconds));
+    bar.append(
+        String.format(Locale.ROOT, "] %3.0f%% %,d/%,d  %.1f s", fraction * 100, d, total, seconds));
     out.print(bar);
     out.flush();
   }

@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
     name = "query",
     mixinStandardHelpOptions = true,
     description = {
-      "Searches a snapshot for the nearest neighbours of one vector: given inline (--vector), row N of a"
-          + " vector file (--row N --from FILE), or the stored vector of item N (--row N alone)."
+      "Searches a snapshot for the nearest neighbours of one vector: given inline (--vector), row N"
+          + " of a vector file (--row N --from FILE), or the stored vector of item N (--row N"
+          + " alone)."
     })
 final class QueryCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -36,7 +37,10 @@ final class QueryCommand implements Callable<Integer> {
     @Option(names = "--vector", paramLabel = "X,Y,...", description = "The query, comma-separated.")
     String vector;
 
-    @Option(names = "--row", paramLabel = "N", description = "Row N of --from, or the stored vector of id N.")
+    @Option(
+        names = "--row",
+        paramLabel = "N",
+        description = "Row N of --from, or the stored vector of id N.")
     Long row;
   }
 
@@ -75,8 +79,14 @@ final class QueryCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%4d %20d %14.6g%n", i + 1, results.id(i), results.distance(i));
     }
     out.printf(
-        Locale.ROOT, "%d results, ef=%d, %d nodes visited, %.0f us (first, cold query); index loaded in %.1f ms%n",
-        n, beam, searcher.visitedCount(), micros, loaded.seconds() * 1e3);
+        Locale.ROOT,
+        "%d results, ef=%d, %d nodes visited, %.0f us (first, cold query); index loaded in %.1f"
+            + " ms%n",
+        n,
+        beam,
+        searcher.visitedCount(),
+        micros,
+        loaded.seconds() * 1e3);
     out.flush();
     return 0;
   }
@@ -103,10 +113,15 @@ final class QueryCommand implements Callable<Integer> {
       final VectorFile file = VectorFile.open(from);
       if (file.dimension() != idx.dimension()) {
         throw new CliError(
-            from + ": vectors have dimension " + file.dimension() + ", the index has " + idx.dimension());
+            from
+                + ": vectors have dimension "
+                + file.dimension()
+                + ", the index has "
+                + idx.dimension());
       }
       if (row < 0 || row >= file.count()) {
-        throw new CliError("--row " + row + " is out of range: " + from + " has " + file.count() + " rows");
+        throw new CliError(
+            "--row " + row + " is out of range: " + from + " has " + file.count() + " rows");
       }
       file.read((int) row, query);
       return query;
@@ -114,7 +129,12 @@ final class QueryCommand implements Callable<Integer> {
     try {
       idx.vector(row, query);
     } catch (NoSuchElementException e) {
-      throw new CliError("--row " + row + ": no item with id " + row + " in the index (use --from FILE for a row of a file)");
+      throw new CliError(
+          "--row "
+              + row
+              + ": no item with id "
+              + row
+              + " in the index (use --from FILE for a row of a file)");
     }
     return query;
   }

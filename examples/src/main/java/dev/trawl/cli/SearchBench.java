@@ -1,5 +1,6 @@
 package dev.trawl.cli;
 
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
@@ -12,12 +13,13 @@ import org.HdrHistogram.Histogram;
  * pass over the queries; then, on {@code threads} searching threads, a warm-up, followed by several
  * repetitions that each loop over the query set for at least a minimum time (and at least one full
  * pass). Each repetition yields queries per second (over all threads), p50 and p99 latency (one
- * {@code nanoTime} pair per query) and bytes allocated per query on the searching threads, read from
- * {@link com.sun.management.ThreadMXBean#getThreadAllocatedBytes(long)}; the reported figure is the
- * median over the repetitions.
+ * {@code nanoTime} pair per query) and bytes allocated per query on the searching threads, read
+ * from {@link com.sun.management.ThreadMXBean#getThreadAllocatedBytes(long)}; the reported figure
+ * is the median over the repetitions.
  *
  * <p>One bench per run; not thread-safe itself. Each lane (searching thread) owns its searcher,
- * results and histogram, reused across repetitions and ef values, so the timed loop allocates nothing.
+ * results and histogram, reused across repetitions and ef values, so the timed loop allocates
+ * nothing.
  */
 final class SearchBench {
   /** How long to measure. */
@@ -36,28 +38,42 @@ final class SearchBench {
   }
 
   /** One ef's figures; {@code allocBytesPerQuery} is NaN when the JVM cannot measure it. */
-  record Result(int ef, double recall, double qps, double p50Us, double p99Us, double allocBytesPerQuery) {}
+  record Result(
+      int ef, double recall, double qps, double p50Us, double p99Us, double allocBytesPerQuery) {}
 
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   private final VectorIndex index;
   private final float[][] queries;
+  private final long[][] excluded;
   private final int k;
   private final Settings settings;
   private final Lane[] lanes;
 
   SearchBench(VectorIndex index, float[][] queries, int k, Settings settings) {
+    this(index, queries, null, k, settings);
+  }
+
+  /**
+   * A bench whose query {@code q} excludes the items {@code excluded[q]} (external ids) through a
+   * seen filter ({@link RequestFilter#andNotIds}), composed per query inside the timed loop as a
+   * request would, and searched through the filter planner. {@code excluded} null: no filter.
+   */
+  SearchBench(VectorIndex index, float[][] queries, long[][] excluded, int k, Settings settings) {
     if (queries.length == 0) {
       throw new CliError("the query set is empty");
     }
     this.index = index;
     this.queries = queries;
+    this.excluded = excluded;
     this.k = k;
     this.settings = settings;
     this.lanes = new Lane[settings.threads()];
     for (int t = 0; t < lanes.length; t++) {
-      lanes[t] = new Lane(index.newSearcher(), new SearchResults(k), t * queries.length / lanes.length);
+      lanes[t] =
+          new Lane(
+              index, index.newSearcher(), new SearchResults(k), t * queries.length / lanes.length);
     }
     if (THREADS.isThreadAllocatedMemorySupported() && !THREADS.isThreadAllocatedMemoryEnabled()) {
       THREADS.setThreadAllocatedMemoryEnabled(true);
@@ -65,18 +81,17 @@ final class SearchBench {
   }
 
   /**
-   * Mean recall@k at {@code ef}: for each query, the share of {@code truth[q][0..k)} among the ids
-   * found.
+   * Mean recall@k at {@code ef}: for each query, the share of {@code truth[q][offset..offset+k)} among
+   * the ids found (with this bench's exclusions applied).
    */
-  double recall(int[][] truth, int ef) {
-    final Searcher searcher = lanes[0].searcher;
-    final SearchResults results = lanes[0].results;
+  double recall(long[][] truth, int offset, int ef) {
+    final Lane lane = lanes[0];
     long hits = 0;
     for (int q = 0; q < queries.length; q++) {
-      final int n = searcher.search(queries[q], k, ef, results);
+      final int n = lane.search(queries, excluded, q, k, ef);
       for (int i = 0; i < n; i++) {
-        final long id = results.id(i);
-        for (int j = 0; j < k; j++) {
+        final long id = lane.results.id(i);
+        for (int j = offset; j < offset + k; j++) {
           if (truth[q][j] == id) {
             hits++;
             break;
@@ -121,7 +136,8 @@ final class SearchBench {
     final Thread[] threads = new Thread[lanes.length];
     for (int t = 0; t < lanes.length; t++) {
       final Lane lane = lanes[t];
-      threads[t] = new Thread(() -> lane.run(queries, k, ef, nanos), "trawl-eval-" + t);
+      threads[t] =
+          new Thread(() -> lane.run(queries, excluded, k, ef, nanos), "trawl-eval-" + t);
       threads[t].start();
     }
     for (Thread thread : threads) {
@@ -150,8 +166,10 @@ final class SearchBench {
   private static final class Lane {
     static final long HIGHEST_NANOS = 60_000_000_000L;
 
+    final VectorIndex index;
     final Searcher searcher;
     final SearchResults results;
+    final RequestFilter filter;
     final Histogram latencies = new Histogram(HIGHEST_NANOS, 3);
     final int firstQuery;
     long ops;
@@ -159,18 +177,28 @@ final class SearchBench {
     long allocated;
     RuntimeException failure;
 
-    Lane(Searcher searcher, SearchResults results, int firstQuery) {
+    Lane(VectorIndex index, Searcher searcher, SearchResults results, int firstQuery) {
+      this.index = index;
       this.searcher = searcher;
       this.results = results;
+      this.filter = index.newFilter();
       this.firstQuery = firstQuery;
     }
 
+    /** One request: the plain search, or the seen filter composed and the planned search. */
+    int search(float[][] queries, long[][] excluded, int q, int k, int ef) {
+      if (excluded == null) {
+        return searcher.search(queries[q], k, ef, results);
+      }
+      final long[] seen = excluded[q];
+      filter.allowAll().andNotIds(seen, 0, seen.length, index);
+      return searcher.search(queries[q], k, ef, filter, results);
+    }
+
     /** Loops over the queries for at least {@code minNanos} and at least one full pass. */
-    void run(float[][] queries, int k, int ef, long minNanos) {
+    void run(float[][] queries, long[][] excluded, int k, int ef, long minNanos) {
       try {
         latencies.reset();
-        final Searcher s = searcher;
-        final SearchResults out = results;
         final Histogram h = latencies;
         final int n = queries.length;
         final long thread = Thread.currentThread().getId();
@@ -182,7 +210,7 @@ final class SearchBench {
         long now = start;
         while (done < n || now < deadline) {
           final long t0 = System.nanoTime();
-          s.search(queries[q], k, ef, out);
+          search(queries, excluded, q, k, ef);
           now = System.nanoTime();
           h.recordValue(Math.min(now - t0, HIGHEST_NANOS));
           done++;

@@ -5,7 +5,7 @@ import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Pipeline;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.RecentItems;
 import dev.trawl.shadow.RequestRecord;
 import dev.trawl.vector.Metric;
@@ -43,7 +43,7 @@ final class ShadowCorpus {
 
   private final FeedConfig.CorpusSpec spec;
   private final VectorIndex index;
-  private final ItemAttributes attributes;
+  private final ItemMetadata attributes;
   private final RecentItems recent = new RecentItems(RECENT);
   private final long[] trending;
   private final LongPredicate takenDown = id -> id % 97 == 13;
@@ -51,7 +51,7 @@ final class ShadowCorpus {
   private final float[][] centres;
   private final long[] communityOf;
 
-  private ShadowCorpus(FeedConfig.CorpusSpec spec, VectorIndex index, ItemAttributes attributes,
+  private ShadowCorpus(FeedConfig.CorpusSpec spec, VectorIndex index, ItemMetadata attributes,
       long[] orderedIds, float[][] centres, long[] communityOf, long seed) {
     this.spec = spec;
     this.index = index;
@@ -104,7 +104,7 @@ final class ShadowCorpus {
     }
     // one post every spacing ms, the last one a minute before NOW: ids are in publication order
     final long spacing = Math.max(1, 7L * 24 * 3_600_000 / n);
-    final ItemAttributes attributes = new ItemAttributes() {
+    final ItemMetadata attributes = new ItemMetadata() {
       @Override
       public long author(long id) {
         return id >= 0 && id < n ? author[(int) id] : CandidateBatch.UNKNOWN;
@@ -150,7 +150,7 @@ final class ShadowCorpus {
       ids[i] = live.get(i);
       created.put(ids[i], NOW - 60_000L * (ids.length - i));
     }
-    final ItemAttributes attributes = new ItemAttributes() {
+    final ItemMetadata attributes = new ItemMetadata() {
       @Override
       public long author(long id) {
         return Math.floorMod(id, 1_000L);

@@ -9,7 +9,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The CLI's door to {@link IndexSnapshot}: turns its exceptions into one-line {@link CliError}s. */
+/**
+ * The CLI's door to {@link IndexSnapshot}: turns its exceptions into one-line {@link CliError}s.
+ */
 final class Snapshots {
   private Snapshots() {}
 
@@ -27,8 +29,12 @@ final class Snapshots {
     }
     final double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(
-        Locale.ROOT, "wrote %s: %s, %,.0f bytes per item, in %.3f s%n",
-        path, megabytes(info.fileBytes()), info.fileBytes() / (double) Math.max(1, info.liveItems()), seconds);
+        Locale.ROOT,
+        "wrote %s: %s, %,.0f bytes per item, in %.3f s%n",
+        path,
+        megabytes(info.fileBytes()),
+        info.fileBytes() / (double) Math.max(1, info.liveItems()),
+        seconds);
     return info;
   }
 
@@ -41,9 +47,11 @@ final class Snapshots {
       throw new CliError(path + ": no such file");
     } catch (IOException e) {
       // a SnapshotException names the file and the problem already
-      throw new CliError(e.getMessage() != null && e.getMessage().startsWith(path.toString())
-          ? e.getMessage()
-          : path + ": cannot read: " + e.getMessage(), e);
+      throw new CliError(
+          e.getMessage() != null && e.getMessage().startsWith(path.toString())
+              ? e.getMessage()
+              : path + ": cannot read: " + e.getMessage(),
+          e);
     }
   }
 

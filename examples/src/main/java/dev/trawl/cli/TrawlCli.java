@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
  * The {@code trawl} command line: build, inspect, query and evaluate indexes, or watch a demo.
  *
  * <p>Exit codes: 0 on success, {@value #EXIT_INPUT} when an input is wrong (a missing or malformed
- * file, a dimension mismatch, an impossible option value), {@value #EXIT_USAGE} when the command line
- * itself is wrong, {@value #EXIT_INTERNAL} for an unexpected failure. Errors are one line on standard
- * error; set {@code TRAWL_DEBUG=1} for stack traces.
+ * file, a dimension mismatch, an impossible option value), {@value #EXIT_USAGE} when the command
+ * line itself is wrong, {@value #EXIT_INTERNAL} for an unexpected failure. Errors are one line on
+ * standard error; set {@code TRAWL_DEBUG=1} for stack traces.
  */
 @Command(
     name = "trawl",
@@ -32,10 +32,16 @@ import picocli.CommandLine.Spec;
 public final class TrawlCli implements Runnable {
   /** Exit code for a wrong input: missing or malformed file, dimension mismatch, bad value. */
   public static final int EXIT_INPUT = 1;
+
   /** Exit code for a command line that does not parse. */
   public static final int EXIT_USAGE = 2;
+
   /** Exit code for an unexpected failure (a bug). */
   public static final int EXIT_INTERNAL = 3;
+
+  /** Held so the level set in {@link #main} sticks (loggers are weakly referenced). */
+  private static final java.util.logging.Logger TRAWL_LOG =
+      java.util.logging.Logger.getLogger("dev.trawl");
 
   @Spec CommandSpec spec;
 
@@ -45,7 +51,9 @@ public final class TrawlCli implements Runnable {
         spec.commandLine(), "missing command: one of build, inspect, query, eval, demo");
   }
 
-  /** A configured command line (one-line errors, exit codes); callers may redirect its out and err. */
+  /**
+   * A configured command line (one-line errors, exit codes); callers may redirect its out and err.
+   */
   public static CommandLine commandLine() {
     final CommandLine cli = new CommandLine(new TrawlCli());
     cli.setParameterExceptionHandler(
@@ -53,8 +61,12 @@ public final class TrawlCli implements Runnable {
           final CommandLine cmd = e.getCommandLine();
           final PrintWriter err = cmd.getErr();
           err.println(
-              cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see '"
-                  + cmd.getCommandSpec().qualifiedName() + " --help')");
+              cmd.getCommandSpec().qualifiedName()
+                  + ": "
+                  + e.getMessage()
+                  + " (see '"
+                  + cmd.getCommandSpec().qualifiedName()
+                  + " --help')");
           err.flush();
           return EXIT_USAGE;
         });
@@ -64,7 +76,8 @@ public final class TrawlCli implements Runnable {
           final String name = cmd.getCommandSpec().qualifiedName();
           final boolean expected = e instanceof CliError || e instanceof IllegalArgumentException;
           err.println(
-              name + ": error: "
+              name
+                  + ": error: "
                   + (expected && e.getMessage() != null ? e.getMessage() : e.toString()));
           if (System.getenv("TRAWL_DEBUG") != null) {
             e.printStackTrace(err);
@@ -76,6 +89,10 @@ public final class TrawlCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (System.getenv("TRAWL_DEBUG") == null) {
+      // the library logs its kernel choice at INFO; eval and demo print it in their headers instead
+      TRAWL_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
     System.exit(commandLine().execute(args));
   }
 }

@@ -23,13 +23,13 @@ import java.util.regex.Pattern;
  *       (the TEXMEX layout).
  *   <li>{@code .bvecs}: per row an int32 dimension, then that many unsigned bytes (read as 0..255).
  *   <li>{@code .npy}: a NumPy array of shape (rows, dimension), dtype {@code <f4}, C order.
- *   <li>{@code .csv}: one row per line, values separated by commas (or whitespace); a first line that
- *       does not parse as numbers is taken as a header and skipped; blank lines are skipped.
+ *   <li>{@code .csv}: one row per line, values separated by commas (or whitespace); a first line
+ *       that does not parse as numbers is taken as a header and skipped; blank lines are skipped.
  * </ul>
  *
  * Binary files are memory-mapped and rows are decoded on demand, so opening a large file costs a
- * validation pass over its row headers, not a copy; CSV is parsed into memory. Every malformed file is
- * rejected at {@link #open} with a {@link CliError} naming the file and what is wrong with it.
+ * validation pass over its row headers, not a copy; CSV is parsed into memory. Every malformed file
+ * is rejected at {@link #open} with a {@link CliError} naming the file and what is wrong with it.
  *
  * <p>Thread-safe for reading: {@link #read} uses absolute gets only. Allocates nothing per row.
  */
@@ -44,7 +44,8 @@ final class VectorFile {
 
   private static final long MAX_SEGMENT = Integer.MAX_VALUE;
   private static final Pattern NPY_DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-  private static final Pattern NPY_FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern NPY_FORTRAN =
+      Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern NPY_SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
   private final Path path;
@@ -58,8 +59,15 @@ final class VectorFile {
   private final ByteBuffer[] segments;
 
   private VectorFile(
-      Path path, Format format, int dimension, int count, long dataStart, int rowPrefix,
-      boolean bytes, ByteBuffer[] segments, int rowsPerSegment) {
+      Path path,
+      Format format,
+      int dimension,
+      int count,
+      long dataStart,
+      int rowPrefix,
+      boolean bytes,
+      ByteBuffer[] segments,
+      int rowsPerSegment) {
     this.path = path;
     this.format = format;
     this.dimension = dimension;
@@ -86,8 +94,7 @@ final class VectorFile {
     if (name.endsWith(".csv")) {
       return Format.CSV;
     }
-    throw new CliError(
-        path + ": unknown vector file type (expected .fvecs, .bvecs, .npy or .csv)");
+    throw new CliError(path + ": unknown vector file type (expected .fvecs, .bvecs, .npy or .csv)");
   }
 
   /**
@@ -96,6 +103,11 @@ final class VectorFile {
    * @throws CliError when the file is missing, empty or malformed, naming the problem
    */
   static VectorFile open(Path path) {
+    return open(path, MAX_SEGMENT);
+  }
+
+  /** Like {@link #open(Path)}, mapping binary files in segments of at most {@code maxSegment} bytes. */
+  static VectorFile open(Path path, long maxSegment) {
     final Format format = formatOf(path);
     try {
       final long size = Files.size(path);
@@ -104,11 +116,11 @@ final class VectorFile {
       }
       switch (format) {
         case FVECS:
-          return openVecs(path, format, size, false);
+          return openVecs(path, format, size, false, maxSegment);
         case BVECS:
-          return openVecs(path, format, size, true);
+          return openVecs(path, format, size, true, maxSegment);
         case NPY:
-          return openNpy(path, size);
+          return openNpy(path, size, maxSegment);
         default:
           return openCsv(path);
       }
@@ -138,7 +150,8 @@ final class VectorFile {
   /** Decodes row {@code row} into {@code out[0..dimension)}. */
   void read(int row, float[] out) {
     if (row < 0 || row >= count) {
-      throw new CliError(path + ": row " + row + " is out of range (the file has " + count + " rows)");
+      throw new CliError(
+          path + ": row " + row + " is out of range (the file has " + count + " rows)");
     }
     final ByteBuffer segment = segments[row / rowsPerSegment];
     final int base = (row % rowsPerSegment) * rowBytes + rowPrefix;
@@ -164,7 +177,8 @@ final class VectorFile {
 
   // ------------------------------------------------------------------ formats
 
-  private static VectorFile openVecs(Path path, Format format, long size, boolean bytes)
+  private static VectorFile openVecs(
+      Path path, Format format, long size, boolean bytes, long maxSegment)
       throws IOException {
     if (size < 4) {
       throw new CliError(path + ": file is " + size + " bytes, too short for a row header");
@@ -176,38 +190,63 @@ final class VectorFile {
     final int dimension = head.getInt(0);
     if (dimension <= 0 || dimension > 1 << 20) {
       throw new CliError(
-          path + ": first row declares dimension " + dimension + ", not a " + extension(format)
+          path
+              + ": first row declares dimension "
+              + dimension
+              + ", not a "
+              + extension(format)
               + " file?");
     }
     final long rowBytes = 4L + (long) dimension * (bytes ? 1 : 4);
     if (size % rowBytes != 0) {
       throw new CliError(
-          path + ": size " + size + " is not a whole number of " + rowBytes + "-byte rows (dimension "
-              + dimension + "): truncated or not a " + extension(format) + " file");
+          path
+              + ": size "
+              + size
+              + " is not a whole number of "
+              + rowBytes
+              + "-byte rows (dimension "
+              + dimension
+              + "): truncated or not a "
+              + extension(format)
+              + " file");
     }
     final long rows = size / rowBytes;
     checkRowCount(path, rows);
-    final VectorFile file = mapped(path, format, dimension, (int) rows, 0, 4, bytes, size);
+    final VectorFile file =
+        mapped(path, format, dimension, (int) rows, 0, 4, bytes, size, maxSegment);
     for (int r = 0; r < file.count; r++) {
       final ByteBuffer segment = file.segments[r / file.rowsPerSegment];
       final int d = segment.getInt((r % file.rowsPerSegment) * file.rowBytes);
       if (d != dimension) {
         throw new CliError(
-            path + ": row " + r + " declares dimension " + d + ", but the first row has " + dimension);
+            path
+                + ": row "
+                + r
+                + " declares dimension "
+                + d
+                + ", but the first row has "
+                + dimension);
       }
     }
     return file;
   }
 
-  private static VectorFile openNpy(Path path, long size) throws IOException {
-    final ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 65_546)).order(ByteOrder.LITTLE_ENDIAN);
+  private static VectorFile openNpy(Path path, long size, long maxSegment) throws IOException {
+    final ByteBuffer head =
+        ByteBuffer.allocate((int) Math.min(size, 65_546)).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
         // fill the header buffer
       }
     }
-    if (size < 10 || head.get(0) != (byte) 0x93 || head.get(1) != 'N' || head.get(2) != 'U'
-        || head.get(3) != 'M' || head.get(4) != 'P' || head.get(5) != 'Y') {
+    if (size < 10
+        || head.get(0) != (byte) 0x93
+        || head.get(1) != 'N'
+        || head.get(2) != 'U'
+        || head.get(3) != 'M'
+        || head.get(4) != 'P'
+        || head.get(5) != 'Y') {
       throw new CliError(path + ": not a NumPy .npy file (bad magic)");
     }
     final int major = head.get(6);
@@ -231,11 +270,15 @@ final class VectorFile {
     final String descr = group(NPY_DESCR, header, path, "descr");
     if (!descr.equals("<f4") && !descr.equals("=f4")) {
       throw new CliError(
-          path + ": dtype '" + descr + "' is not supported; save the array as little-endian float32"
+          path
+              + ": dtype '"
+              + descr
+              + "' is not supported; save the array as little-endian float32"
               + " ('<f4', e.g. arr.astype(np.float32))");
     }
     if (group(NPY_FORTRAN, header, path, "fortran_order").equals("True")) {
-      throw new CliError(path + ": Fortran-ordered arrays are not supported; save a C-ordered array");
+      throw new CliError(
+          path + ": Fortran-ordered arrays are not supported; save a C-ordered array");
     }
     final String[] dims = group(NPY_SHAPE, header, path, "shape").split(",");
     final List<Long> shape = new ArrayList<>();
@@ -257,10 +300,20 @@ final class VectorFile {
     final long expected = dataStart + rows * dimension * 4;
     if (size != expected) {
       throw new CliError(
-          path + ": size " + size + " does not match shape (" + rows + ", " + dimension + ") of float32,"
-              + " which needs " + expected + " bytes: truncated?");
+          path
+              + ": size "
+              + size
+              + " does not match shape ("
+              + rows
+              + ", "
+              + dimension
+              + ") of float32,"
+              + " which needs "
+              + expected
+              + " bytes: truncated?");
     }
-    return mapped(path, Format.NPY, (int) dimension, (int) rows, dataStart, 0, false, size);
+    return mapped(
+        path, Format.NPY, (int) dimension, (int) rows, dataStart, 0, false, size, maxSegment);
   }
 
   private static VectorFile openCsv(Path path) throws IOException {
@@ -284,7 +337,14 @@ final class VectorFile {
             break;
           }
           throw new CliError(
-              path + " line " + (i + 1) + ": '" + tokens[j] + "' is not a number (column " + (j + 1) + ")");
+              path
+                  + " line "
+                  + (i + 1)
+                  + ": '"
+                  + tokens[j]
+                  + "' is not a number (column "
+                  + (j + 1)
+                  + ")");
         }
       }
       if (header) {
@@ -295,42 +355,67 @@ final class VectorFile {
         dimension = row.length;
       } else if (row.length != dimension) {
         throw new CliError(
-            path + " line " + (i + 1) + ": " + row.length + " values, but earlier rows have " + dimension);
+            path
+                + " line "
+                + (i + 1)
+                + ": "
+                + row.length
+                + " values, but earlier rows have "
+                + dimension);
       }
       rows.add(row);
     }
     if (rows.isEmpty()) {
       throw new CliError(path + ": no rows of numbers found");
     }
-    final ByteBuffer data = ByteBuffer.allocate(rows.size() * dimension * 4).order(ByteOrder.LITTLE_ENDIAN);
+    final ByteBuffer data =
+        ByteBuffer.allocate(rows.size() * dimension * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float[] row : rows) {
       for (float x : row) {
         data.putFloat(x);
       }
     }
     return new VectorFile(
-        path, Format.CSV, dimension, rows.size(), 0, 0, false, new ByteBuffer[] {data}, Integer.MAX_VALUE);
+        path,
+        Format.CSV,
+        dimension,
+        rows.size(),
+        0,
+        0,
+        false,
+        new ByteBuffer[] {data},
+        Integer.MAX_VALUE);
   }
 
   /** Maps the file in segments of whole rows, each under 2 GiB (a ByteBuffer's limit). */
   private static VectorFile mapped(
-      Path path, Format format, int dimension, int rows, long dataStart, int prefix, boolean bytes,
-      long size) throws IOException {
+      Path path,
+      Format format,
+      int dimension,
+      int rows,
+      long dataStart,
+      int prefix,
+      boolean bytes,
+      long size,
+      long maxSegment)
+      throws IOException {
     final long rowBytes = prefix + (long) dimension * (bytes ? 1 : 4);
-    final int rowsPerSegment = (int) Math.max(1, Math.min(rows, MAX_SEGMENT / rowBytes));
+    final int rowsPerSegment = (int) Math.max(1, Math.min(rows, maxSegment / rowBytes));
     final int segmentCount = (int) ((rows + (long) rowsPerSegment - 1) / rowsPerSegment);
     final ByteBuffer[] segments = new ByteBuffer[Math.max(1, segmentCount)];
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       for (int s = 0; s < segmentCount; s++) {
         final long start = dataStart + s * (long) rowsPerSegment * rowBytes;
         final long length = Math.min((long) rowsPerSegment * rowBytes, size - start);
-        segments[s] = ch.map(FileChannel.MapMode.READ_ONLY, start, length).order(ByteOrder.LITTLE_ENDIAN);
+        segments[s] =
+            ch.map(FileChannel.MapMode.READ_ONLY, start, length).order(ByteOrder.LITTLE_ENDIAN);
       }
     }
     if (segmentCount == 0) {
       segments[0] = ByteBuffer.allocate(0);
     }
-    return new VectorFile(path, format, dimension, rows, dataStart, prefix, bytes, segments, rowsPerSegment);
+    return new VectorFile(
+        path, format, dimension, rows, dataStart, prefix, bytes, segments, rowsPerSegment);
   }
 
   private static void checkRowCount(Path path, long rows) {

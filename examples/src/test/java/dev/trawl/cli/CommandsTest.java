@@ -47,7 +47,8 @@ class CommandsTest {
       TestFiles.csv(dir.resolve("v.csv"), rows, true),
     };
     for (Path file : files) {
-      final Cli.Run run = Cli.run("build", "--vectors", file.toString(), "--metric", "l2", "--threads", "2");
+      final Cli.Run run =
+          Cli.run("build", "--vectors", file.toString(), "--metric", "l2", "--threads", "2");
       assertThat(run.exit()).as(run.err()).isZero();
       assertThat(run.out()).contains("built 300 vectors (8 dims, l2, M=16, efConstruction=200)");
     }
@@ -59,19 +60,24 @@ class CommandsTest {
     final Path vectors = TestFiles.fvecs(dir.resolve("v.fvecs"), rows);
     assertOneLineError(
         Cli.run("build", "--vectors", dir.resolve("missing.fvecs").toString(), "--metric", "l2"),
-        TrawlCli.EXIT_INPUT, "missing.fvecs: no such file");
+        TrawlCli.EXIT_INPUT,
+        "missing.fvecs: no such file");
     assertOneLineError(
         Cli.run("build", "--vectors", vectors.toString(), "--metric", "hamming"),
-        TrawlCli.EXIT_USAGE, "unknown metric 'hamming'");
+        TrawlCli.EXIT_USAGE,
+        "unknown metric 'hamming'");
     assertOneLineError(
         Cli.run("build", "--vectors", vectors.toString()), TrawlCli.EXIT_INPUT, "needs --metric");
     assertOneLineError(
         Cli.run("build", "--vectors", vectors.toString(), "--metric", "l2", "--m", "1"),
-        TrawlCli.EXIT_INPUT, "--m must be in [2, 512], got 1");
+        TrawlCli.EXIT_INPUT,
+        "--m must be in [2, 512], got 1");
     final Path ids = Files.writeString(dir.resolve("ids.txt"), "1\n2\n");
     assertOneLineError(
-        Cli.run("build", "--vectors", vectors.toString(), "--metric", "l2", "--ids", ids.toString()),
-        TrawlCli.EXIT_INPUT, "2 ids, but there are 20 vectors");
+        Cli.run(
+            "build", "--vectors", vectors.toString(), "--metric", "l2", "--ids", ids.toString()),
+        TrawlCli.EXIT_INPUT,
+        "2 ids, but there are 20 vectors");
     assertOneLineError(Cli.run("build", "--metric", "l2"), TrawlCli.EXIT_USAGE, "--vectors");
   }
 
@@ -82,7 +88,8 @@ class CommandsTest {
     final Path vectors = TestFiles.fvecs(dir.resolve("z.fvecs"), rows);
     assertOneLineError(
         Cli.run("build", "--vectors", vectors.toString(), "--metric", "cosine", "--threads", "1"),
-        TrawlCli.EXIT_INPUT, "z.fvecs: row 13: vector of id 13");
+        TrawlCli.EXIT_INPUT,
+        "z.fvecs: row 13: vector of id 13");
   }
 
   @Test
@@ -92,11 +99,30 @@ class CommandsTest {
     final float[][] queries = corpus.sample(40, 7);
     final Path baseFile = TestFiles.fvecs(dir.resolve("base.fvecs"), base);
     final Path queryFile = TestFiles.npy(dir.resolve("q.npy"), queries);
-    final Path truth = TestFiles.ivecs(dir.resolve("t.ivecs"), TestFiles.bruteForceL2(base, queries, 20));
+    final Path truth =
+        TestFiles.ivecs(dir.resolve("t.ivecs"), TestFiles.bruteForceL2(base, queries, 20));
     final Cli.Run run =
-        Cli.run("eval", "--base", baseFile.toString(), "--metric", "l2", "--queries", queryFile.toString(),
-            "--truth", truth.toString(), "--k", "10", "--ef", "10,80", "--json", "--warmup-ms", "300",
-            "--min-time-ms", "50", "--repetitions", "3");
+        Cli.run(
+            "eval",
+            "--base",
+            baseFile.toString(),
+            "--metric",
+            "l2",
+            "--queries",
+            queryFile.toString(),
+            "--truth",
+            truth.toString(),
+            "--k",
+            "10",
+            "--ef",
+            "10,80",
+            "--json",
+            "--warmup-ms",
+            "300",
+            "--min-time-ms",
+            "50",
+            "--repetitions",
+            "3");
     assertThat(run.exit()).as(run.err()).isZero();
     final String[] lines = run.out().strip().split("\n");
     assertThat(lines).hasSize(2);
@@ -109,10 +135,42 @@ class CommandsTest {
       assertThat(recall).isBetween(previousRecall, 1.0);
       previousRecall = recall;
       assertThat(Double.parseDouble(m.group(3))).isPositive();
-      assertThat(Double.parseDouble(m.group(5))).isGreaterThanOrEqualTo(Double.parseDouble(m.group(4)));
+      assertThat(Double.parseDouble(m.group(5)))
+          .isGreaterThanOrEqualTo(Double.parseDouble(m.group(4)));
       assertThat(Double.parseDouble(m.group(6))).as("bytes allocated per query").isLessThan(1.0);
     }
     assertThat(previousRecall).as("recall@10 at ef 80").isGreaterThan(0.95);
+  }
+
+  @Test
+  void evalExcludingTheTrueTopScoresAgainstTheNextNeighboursFromFileOrBruteForce()
+      throws IOException {
+    final ClusteredVectors corpus = new ClusteredVectors(12, 20, 0.5f, 15);
+    final float[][] base = corpus.sample(1500, 16);
+    final float[][] queries = corpus.sample(30, 17);
+    final Path baseFile = TestFiles.fvecs(dir.resolve("base.fvecs"), base);
+    final Path queryFile = TestFiles.fvecs(dir.resolve("q.fvecs"), queries);
+    final int[][] deep = TestFiles.bruteForceL2(base, queries, 20);
+    final Path deepTruth = TestFiles.ivecs(dir.resolve("deep.ivecs"), deep);
+    final int[][] shallow = new int[deep.length][];
+    for (int q = 0; q < deep.length; q++) {
+      shallow[q] = java.util.Arrays.copyOf(deep[q], 10);
+    }
+    final Path shallowTruth = TestFiles.ivecs(dir.resolve("shallow.ivecs"), shallow);
+    final String[] common = {
+      "eval", "--base", baseFile.toString(), "--metric", "l2", "--build-threads", "1",
+      "--queries", queryFile.toString(), "--k", "10", "--ef", "80", "--exclude-true-top", "5",
+      "--warmup-ms", "0", "--min-time-ms", "10", "--repetitions", "1"
+    };
+    final Cli.Run fromFile = Cli.run(concat(common, "--truth", deepTruth.toString()));
+    final Cli.Run bruteForce = Cli.run(concat(common, "--truth", shallowTruth.toString()));
+    for (Cli.Run run : List.of(fromFile, bruteForce)) {
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).contains("excluding its true top 5 through a seen filter");
+      assertThat(recallColumn(run.out())).singleElement().satisfies(r -> assertThat(r).isGreaterThan(0.9));
+    }
+    assertThat(bruteForce.out()).contains("computing exact neighbours by brute force");
+    assertThat(recallColumn(bruteForce.out())).isEqualTo(recallColumn(fromFile.out()));
   }
 
   @Test
@@ -120,36 +178,83 @@ class CommandsTest {
     final float[][] base = TestFiles.integerVectors(50, 6, 1);
     final Path baseFile = TestFiles.fvecs(dir.resolve("b.fvecs"), base);
     final Path queries = TestFiles.fvecs(dir.resolve("q.fvecs"), TestFiles.integerVectors(5, 6, 2));
-    final Path wideQueries = TestFiles.fvecs(dir.resolve("w.fvecs"), TestFiles.integerVectors(5, 7, 2));
-    final Path truth = TestFiles.ivecs(dir.resolve("t.ivecs"), TestFiles.bruteForceL2(base, readAll(queries), 5));
-    final String[] common = {"eval", "--base", baseFile.toString(), "--metric", "l2", "--truth", truth.toString()};
+    final Path wideQueries =
+        TestFiles.fvecs(dir.resolve("w.fvecs"), TestFiles.integerVectors(5, 7, 2));
+    final Path truth =
+        TestFiles.ivecs(dir.resolve("t.ivecs"), TestFiles.bruteForceL2(base, readAll(queries), 5));
+    final String[] common = {
+      "eval", "--base", baseFile.toString(), "--metric", "l2", "--truth", truth.toString()
+    };
     assertOneLineError(
         Cli.run(concat(common, "--queries", wideQueries.toString(), "--k", "5")),
-        TrawlCli.EXIT_INPUT, "queries have dimension 7, the index has 6");
+        TrawlCli.EXIT_INPUT,
+        "queries have dimension 7, the index has 6");
     assertOneLineError(
         Cli.run(concat(common, "--queries", queries.toString(), "--k", "10")),
-        TrawlCli.EXIT_INPUT, "holds the top 5 per query, fewer than --k 10");
+        TrawlCli.EXIT_INPUT,
+        "holds the top 5 per query, fewer than --k 10");
     assertOneLineError(
         Cli.run(concat(common, "--queries", queries.toString(), "--k", "5", "--ef", "4")),
-        TrawlCli.EXIT_INPUT, "--ef 4 is smaller than --k 5");
+        TrawlCli.EXIT_INPUT,
+        "--ef 4 is smaller than --k 5");
     assertOneLineError(
-        Cli.run(concat(common, "--queries", queries.toString(), "--exclude-true-top", "3")),
-        TrawlCli.EXIT_INPUT, "--exclude-true-top is not yet available");
+        Cli.run(concat(common, "--queries", queries.toString(), "--k", "5", "--exclude-true-top", "-1")),
+        TrawlCli.EXIT_INPUT,
+        "--exclude-true-top must not be negative, got -1");
+    assertOneLineError(
+        Cli.run(concat(common, "--queries", queries.toString(), "--k", "5", "--exclude-true-top", "48")),
+        TrawlCli.EXIT_INPUT,
+        "needs 53 neighbours per query, but the index has only 50 items");
     assertOneLineError(
         Cli.run("eval", "--queries", queries.toString(), "--truth", truth.toString()),
-        TrawlCli.EXIT_INPUT, "exactly one of --index INDEX or --base FILE");
+        TrawlCli.EXIT_INPUT,
+        "exactly one of --index INDEX or --base FILE");
   }
 
   @Test
-  void demoOnOneThreadIsReproducibleAndFindsTheTrueNeighbours() {
+  void demoServesReproducibleFeedsThatRespectSeenBlockedAndTakenDownPosts() {
     final String[] args = {
-      "demo", "--items", "2000", "--queries", "50", "--dimension", "16", "--threads", "1", "--min-time-ms", "20"
+      "demo", "--posts", "3000", "--users", "40", "--requests", "100", "--warmup", "60",
+      "--dimension", "16", "--communities", "10", "--show", "3", "--rows", "20", "--min-time-ms", "20"
     };
     final Cli.Run first = Cli.run(args);
     final Cli.Run second = Cli.run(args);
     assertThat(first.exit()).as(first.err()).isZero();
-    assertThat(recallColumn(first.out())).hasSize(4).isEqualTo(recallColumn(second.out()));
-    assertThat(recallColumn(first.out()).get(3)).as("recall@10 at ef 128").isGreaterThan(0.95);
+    assertThat(second.exit()).as(second.err()).isZero();
+    final Matcher check = Pattern.compile("recall@10 ([0-9.]+) at ef=64").matcher(first.out());
+    assertThat(check.find()).as(first.out()).isTrue();
+    assertThat(Double.parseDouble(check.group(1))).isGreaterThan(0.9);
+    assertThat(first.out()).contains("latency p50", "p99", "per stage");
+
+    final FeedCorpus corpus = new FeedCorpus(3000, 16, 10, DemoCommand.NOW_MILLIS, 7);
+    final List<String> feeds = feedLines(first.out());
+    assertThat(feeds).hasSizeGreaterThan(3 * 5);
+    int user = -1;
+    for (String line : feeds) {
+      if (line.startsWith("user ")) {
+        user = Integer.parseInt(line.substring(5, line.indexOf(':')));
+        continue;
+      }
+      final String[] cells = line.strip().split("\\s+");
+      final long post = Long.parseLong(cells[1]);
+      final long author = Long.parseLong(cells[3]);
+      final FeedCorpus.User u = corpus.user(user, 30);
+      assertThat(u.seen()).as("user %d was shown post %d, seen before", user, post).doesNotContain(post);
+      assertThat(author).as("user %d was shown blocked author", user).isNotEqualTo(u.blockedAuthor());
+      assertThat(corpus.isTakenDown(post)).as("post %d was taken down", post).isFalse();
+      assertThat(corpus.author(post)).isEqualTo(author);
+      assertThat(corpus.community(post)).isEqualTo(Long.parseLong(cells[4]));
+    }
+    if (!first.out().contains("degraded:") && !second.out().contains("degraded:")) {
+      assertThat(feedLines(second.out())).isEqualTo(feeds); // same seed, one building thread
+    }
+  }
+
+  /** The printed feeds: each "user N: ..." line followed by its rows. */
+  private static List<String> feedLines(String out) {
+    return out.lines()
+        .filter(l -> l.startsWith("user ") || l.matches("\\s+\\d+\\s+\\d+\\s+[a-z]+\\s+.*"))
+        .toList();
   }
 
   private static List<Double> recallColumn(String out) {

@@ -29,11 +29,24 @@ class SnapshotCommandsTest {
     queries = corpus.sample(30, 11);
     baseFile = TestFiles.fvecs(dir.resolve("base.fvecs"), base);
     queryFile = TestFiles.fvecs(dir.resolve("queries.fvecs"), queries);
-    truthFile = TestFiles.ivecs(dir.resolve("truth.ivecs"), TestFiles.bruteForceL2(base, queries, 10));
+    truthFile =
+        TestFiles.ivecs(dir.resolve("truth.ivecs"), TestFiles.bruteForceL2(base, queries, 10));
     index = dir.resolve("index.trawl");
     final Cli.Run run =
-        Cli.run("build", "--vectors", baseFile.toString(), "--metric", "l2", "--m", "8",
-            "--ef-construction", "60", "--threads", "1", "--out", index.toString());
+        Cli.run(
+            "build",
+            "--vectors",
+            baseFile.toString(),
+            "--metric",
+            "l2",
+            "--m",
+            "8",
+            "--ef-construction",
+            "60",
+            "--threads",
+            "1",
+            "--out",
+            index.toString());
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).contains("wrote " + index);
   }
@@ -49,9 +62,30 @@ class SnapshotCommandsTest {
         .contains("items         1,200 live, 1,200 ordinals")
         .contains("nodes/level   0: 1,200")
         .contains("mean degree   0: ")
+        .contains("attributes    0 authors, 0 communities, 0 languages, 0 flags in use")
         .contains("bytes/item")
         .contains("section       LINKS_LEVEL0")
         .contains("loaded in");
+  }
+
+  @Test
+  void inspectCountsNodesLeftAboveTheEntryByARepair() throws IOException {
+    final dev.trawl.index.VectorIndex idx =
+        dev.trawl.index.VectorIndex.builder(10, dev.trawl.vector.Metric.L2)
+            .m(8)
+            .repairThreshold(1.0)
+            .build();
+    for (int i = 0; i < base.length; i++) {
+      idx.add(i, base[i]);
+    }
+    final int top = idx.graph().topLevel();
+    idx.remove(idx.idOf(idx.graph().entryNode()));
+    idx.repair(); // moves the entry to the highest live node, which may stand lower
+    final Path file = dir.resolve("repaired.trawl");
+    dev.trawl.index.IndexSnapshot.write(idx, file);
+    final Cli.Run run = Cli.run("inspect", file.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("nodes/level   0: 1,200").contains(top + ": ");
   }
 
   @Test
@@ -63,25 +97,59 @@ class SnapshotCommandsTest {
 
   @Test
   void queryByInlineVectorAndByFileRowAgree() {
-    final String inline = String.join(",", Arrays.stream(box(queries[4])).map(String::valueOf).toArray(String[]::new));
+    final String inline =
+        String.join(
+            ",", Arrays.stream(box(queries[4])).map(String::valueOf).toArray(String[]::new));
     final Cli.Run byVector = Cli.run("query", index.toString(), "--vector", inline, "--k", "5");
     final Cli.Run byRow =
-        Cli.run("query", index.toString(), "--row", "4", "--from", queryFile.toString(), "--k", "5");
+        Cli.run(
+            "query", index.toString(), "--row", "4", "--from", queryFile.toString(), "--k", "5");
     assertThat(byVector.exit()).as(byVector.err()).isZero();
     assertThat(byRow.exit()).as(byRow.err()).isZero();
     assertThat(resultLines(byVector.out())).isEqualTo(resultLines(byRow.out())).hasSize(5);
   }
 
   @Test
-  void evalOnTheSnapshotMatchesEvalOnTheVectorsBuiltTheSameWay() {
-    final String[] timing = {"--ef", "20,60", "--json", "--warmup-ms", "0", "--min-time-ms", "10", "--repetitions", "1"};
+  void evalOnTheSnapshotWithTwoThreadsMatchesEvalOnTheVectorsBuiltTheSameWay() {
+    final String[] timing = {
+      "--ef", "20,60", "--json", "--warmup-ms", "0", "--min-time-ms", "10", "--repetitions", "1"
+    };
     final Cli.Run fromIndex =
-        Cli.run(concat(new String[] {"eval", "--index", index.toString(), "--queries", queryFile.toString(),
-            "--truth", truthFile.toString()}, timing));
+        Cli.run(
+            concat(
+                new String[] {
+                  "eval",
+                  "--index",
+                  index.toString(),
+                  "--queries",
+                  queryFile.toString(),
+                  "--truth",
+                  truthFile.toString(),
+                  "--threads",
+                  "2"
+                },
+                timing));
     final Cli.Run fromBase =
-        Cli.run(concat(new String[] {"eval", "--base", baseFile.toString(), "--metric", "l2", "--m", "8",
-            "--ef-construction", "60", "--build-threads", "1", "--queries", queryFile.toString(),
-            "--truth", truthFile.toString()}, timing));
+        Cli.run(
+            concat(
+                new String[] {
+                  "eval",
+                  "--base",
+                  baseFile.toString(),
+                  "--metric",
+                  "l2",
+                  "--m",
+                  "8",
+                  "--ef-construction",
+                  "60",
+                  "--build-threads",
+                  "1",
+                  "--queries",
+                  queryFile.toString(),
+                  "--truth",
+                  truthFile.toString()
+                },
+                timing));
     assertThat(fromIndex.exit()).as(fromIndex.err()).isZero();
     assertThat(fromBase.exit()).as(fromBase.err()).isZero();
     assertThat(recalls(fromIndex.out())).isEqualTo(recalls(fromBase.out())).hasSize(2);
@@ -90,33 +158,52 @@ class SnapshotCommandsTest {
   @Test
   void damagedSnapshotsFailWithOneLineNamingTheProblem() throws IOException {
     final byte[] good = Files.readAllBytes(index);
-    final Path truncated = Files.write(dir.resolve("truncated.trawl"), Arrays.copyOf(good, good.length / 2));
-    assertOneLineError(Cli.run("inspect", truncated.toString()), TrawlCli.EXIT_INPUT, "truncated: section");
+    final Path truncated =
+        Files.write(dir.resolve("truncated.trawl"), Arrays.copyOf(good, good.length / 2));
+    assertOneLineError(
+        Cli.run("inspect", truncated.toString()), TrawlCli.EXIT_INPUT, "truncated: section");
     final byte[] flipped = good.clone();
     flipped[good.length - 100] ^= 1;
     final Path corrupt = Files.write(dir.resolve("corrupt.trawl"), flipped);
     assertOneLineError(
-        Cli.run("query", corrupt.toString(), "--row", "1"), TrawlCli.EXIT_INPUT, "checksum mismatch");
+        Cli.run("query", corrupt.toString(), "--row", "1"),
+        TrawlCli.EXIT_INPUT,
+        "checksum mismatch");
     assertOneLineError(
-        Cli.run("eval", "--index", baseFile.toString(), "--queries", queryFile.toString(), "--truth",
+        Cli.run(
+            "eval",
+            "--index",
+            baseFile.toString(),
+            "--queries",
+            queryFile.toString(),
+            "--truth",
             truthFile.toString()),
-        TrawlCli.EXIT_INPUT, "not a Trawl snapshot");
+        TrawlCli.EXIT_INPUT,
+        "not a Trawl snapshot");
     assertOneLineError(
-        Cli.run("inspect", dir.resolve("none.trawl").toString()), TrawlCli.EXIT_INPUT, "none.trawl: no such file");
+        Cli.run("inspect", dir.resolve("none.trawl").toString()),
+        TrawlCli.EXIT_INPUT,
+        "none.trawl: no such file");
   }
 
   @Test
   void queryRejectsBadVectorsAndRows() {
     assertOneLineError(
-        Cli.run("query", index.toString(), "--vector", "1,2,3"), TrawlCli.EXIT_INPUT,
+        Cli.run("query", index.toString(), "--vector", "1,2,3"),
+        TrawlCli.EXIT_INPUT,
         "--vector has 3 values, the index has dimension 10");
     assertOneLineError(
-        Cli.run("query", index.toString(), "--row", "99999"), TrawlCli.EXIT_INPUT, "no item with id 99999");
+        Cli.run("query", index.toString(), "--row", "99999"),
+        TrawlCli.EXIT_INPUT,
+        "no item with id 99999");
     assertOneLineError(
-        Cli.run("query", index.toString(), "--row", "30", "--from", queryFile.toString()), TrawlCli.EXIT_INPUT,
+        Cli.run("query", index.toString(), "--row", "30", "--from", queryFile.toString()),
+        TrawlCli.EXIT_INPUT,
         "--row 30 is out of range");
     assertOneLineError(
-        Cli.run("query", index.toString(), "--vector", "1", "--row", "2"), TrawlCli.EXIT_USAGE, "mutually exclusive");
+        Cli.run("query", index.toString(), "--vector", "1", "--row", "2"),
+        TrawlCli.EXIT_USAGE,
+        "mutually exclusive");
     assertOneLineError(Cli.run("query", index.toString()), TrawlCli.EXIT_USAGE, "Missing required");
   }
 

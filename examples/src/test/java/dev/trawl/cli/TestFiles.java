@@ -26,7 +26,8 @@ final class TestFiles {
 
   static Path fvecs(Path file, float[][] rows) throws IOException {
     final int dim = rows[0].length;
-    final ByteBuffer buf = ByteBuffer.allocate(rows.length * (4 + 4 * dim)).order(ByteOrder.LITTLE_ENDIAN);
+    final ByteBuffer buf =
+        ByteBuffer.allocate(rows.length * (4 + 4 * dim)).order(ByteOrder.LITTLE_ENDIAN);
     for (float[] row : rows) {
       buf.putInt(row.length);
       for (float x : row) {
@@ -38,7 +39,8 @@ final class TestFiles {
 
   static Path bvecs(Path file, float[][] rows) throws IOException {
     final int dim = rows[0].length;
-    final ByteBuffer buf = ByteBuffer.allocate(rows.length * (4 + dim)).order(ByteOrder.LITTLE_ENDIAN);
+    final ByteBuffer buf =
+        ByteBuffer.allocate(rows.length * (4 + dim)).order(ByteOrder.LITTLE_ENDIAN);
     for (float[] row : rows) {
       buf.putInt(row.length);
       for (float x : row) {
@@ -50,7 +52,8 @@ final class TestFiles {
 
   static Path ivecs(Path file, int[][] rows) throws IOException {
     final int dim = rows[0].length;
-    final ByteBuffer buf = ByteBuffer.allocate(rows.length * (4 + 4 * dim)).order(ByteOrder.LITTLE_ENDIAN);
+    final ByteBuffer buf =
+        ByteBuffer.allocate(rows.length * (4 + 4 * dim)).order(ByteOrder.LITTLE_ENDIAN);
     for (int[] row : rows) {
       buf.putInt(row.length);
       for (int x : row) {
@@ -60,11 +63,21 @@ final class TestFiles {
     return Files.write(file, buf.array());
   }
 
-  /** A version 1.0 .npy file with the given dtype text and shape, holding {@code rows} as float32. */
+  /**
+   * A version 1.0 .npy file with the given dtype text and shape, holding {@code rows} as float32.
+   */
   static Path npy(Path file, float[][] rows, String descr, boolean fortran) throws IOException {
     final String shape = "(" + rows.length + ", " + rows[0].length + ")";
-    return npyRaw(file, rows, "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False")
-        + ", 'shape': " + shape + ", }");
+    return npyRaw(
+        file,
+        rows,
+        "{'descr': '"
+            + descr
+            + "', 'fortran_order': "
+            + (fortran ? "True" : "False")
+            + ", 'shape': "
+            + shape
+            + ", }");
   }
 
   static Path npy(Path file, float[][] rows) throws IOException {
@@ -80,8 +93,12 @@ final class TestFiles {
     final byte[] text = header.toString().getBytes(StandardCharsets.ISO_8859_1);
     final int dim = rows[0].length;
     final ByteBuffer buf =
-        ByteBuffer.allocate(10 + text.length + rows.length * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.ISO_8859_1)).put((byte) 1).put((byte) 0);
+        ByteBuffer.allocate(10 + text.length + rows.length * dim * 4)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    buf.put((byte) 0x93)
+        .put("NUMPY".getBytes(StandardCharsets.ISO_8859_1))
+        .put((byte) 1)
+        .put((byte) 0);
     buf.putShort((short) text.length).put(text);
     for (float[] row : rows) {
       for (float x : row) {

@@ -33,6 +33,19 @@ class VectorFileTest {
   }
 
   @Test
+  void filesMappedInManySegmentsReadTheSameRows() throws IOException {
+    final Path[] files = {
+      TestFiles.fvecs(dir.resolve("s.fvecs"), rows),
+      TestFiles.bvecs(dir.resolve("s.bvecs"), rows),
+      TestFiles.npy(dir.resolve("s.npy"), rows),
+    };
+    for (Path file : files) {
+      // 50-byte segments hold two fvecs rows, five bvecs rows, two npy rows: 37 rows span many
+      assertThat(VectorFile.open(file, 50).readAll()).as(file.toString()).isDeepEqualTo(rows);
+    }
+  }
+
+  @Test
   void npyVersionTwoHeaderIsRead() throws IOException {
     final Path v1 = TestFiles.npy(dir.resolve("v1.npy"), rows);
     final byte[] b = Files.readAllBytes(v1);
@@ -98,7 +111,10 @@ class VectorFileTest {
   @Test
   void npyThatIsNotTwoDimensionalIsRejected() throws IOException {
     final Path file =
-        TestFiles.npyRaw(dir.resolve("o.npy"), rows, "{'descr': '<f4', 'fortran_order': False, 'shape': (185,), }");
+        TestFiles.npyRaw(
+            dir.resolve("o.npy"),
+            rows,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (185,), }");
     assertThatThrownBy(() -> VectorFile.open(file))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("expected 2-D");
@@ -180,13 +196,16 @@ class VectorFileTest {
   void idFilesMustHaveOneDistinctIntegerPerVector() throws IOException {
     assertThat(InputFiles.readIds(Files.writeString(dir.resolve("ok.txt"), "7\n\n-3\n9\n"), 3))
         .containsExactly(7, -3, 9);
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("dup.txt"), "7\n7\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("dup.txt"), "7\n7\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("line 2: id 7 appears twice");
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("few.txt"), "7\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("few.txt"), "7\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("1 ids, but there are 2 vectors");
-    assertThatThrownBy(() -> InputFiles.readIds(Files.writeString(dir.resolve("bad.txt"), "7\nx\n"), 2))
+    assertThatThrownBy(
+            () -> InputFiles.readIds(Files.writeString(dir.resolve("bad.txt"), "7\nx\n"), 2))
         .isInstanceOf(CliError.class)
         .hasMessageContaining("line 2: 'x' is not an integer id");
   }

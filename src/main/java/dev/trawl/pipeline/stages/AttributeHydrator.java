@@ -7,15 +7,15 @@ import dev.trawl.pipeline.RequestContext;
 
 /**
  * Fills author, community and creation time of candidates whose source did not (those still
- * {@link CandidateBatch#UNKNOWN}) from the host's {@link ItemAttributes}, so that caps and freshness
+ * {@link CandidateBatch#UNKNOWN}) from the host's {@link ItemMetadata}, so that caps and freshness
  * can run over candidates of every source.
  *
  * <p><b>Thread-safe and immutable</b>; allocates nothing.
  */
 public final class AttributeHydrator implements CandidateHydrator {
-  private final ItemAttributes attributes;
+  private final ItemMetadata attributes;
 
-  public AttributeHydrator(ItemAttributes attributes) {
+  public AttributeHydrator(ItemMetadata attributes) {
     if (attributes == null) {
       throw new NullPointerException("attributes is null");
     }
@@ -29,7 +29,7 @@ public final class AttributeHydrator implements CandidateHydrator {
 
   @Override
   public void hydrate(RequestContext ctx, CandidateBatch batch) {
-    final ItemAttributes a = attributes;
+    final ItemMetadata a = attributes;
     final int n = batch.size();
     for (int r = 0; r < n; r++) {
       final long id = batch.id(r);

@@ -1,5 +1,6 @@
 package dev.trawl.pipeline.stages;
 
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.OrdinalFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
@@ -21,27 +22,35 @@ import dev.trawl.vector.Metric;
  * }</pre>
  *
  * <p>Restrictions are applied inside the graph walk through an {@link OrdinalFilter}: the seen set
- * ({@link Builder#excludeSeen}), and an optional {@link RequestFilter} that sees the request (for
- * example a {@code dev.trawl.filter} bitmap resolved from the request's attributes).
+ * ({@link Builder#excludeSeen}), and the filter a {@link FilterProvider} picks for the request. When
+ * that filter is a request-scoped {@link RequestFilter} (bitmaps composed per request), the search is
+ * planned from its cardinality ({@link Searcher#search(float[], int, int, RequestFilter,
+ * dev.trawl.index.SearchResults)}: an exact scan when few items are allowed); fold the seen ids into
+ * it ({@code andNotIds}) rather than also using {@code excludeSeen}, which wraps the filter and so
+ * bypasses the planner.
  *
  * <p><b>Thread-safe and immutable</b>; each context gets its own {@link Searcher}, results and bound
  * filter as scratch, so a fetch allocates nothing. A request without a query vector is a bad request.
  */
 public final class VectorSource implements CandidateSource {
-  /** An ordinal filter that sees the request; must be thread-safe and allocation-free. */
+  /**
+   * Chooses the {@link OrdinalFilter} for one request, e.g. a request-scoped bitmap filter the host
+   * composed for this context (kept in {@link RequestContext#attachment()}) or a shared constant.
+   * Must be thread-safe and must not allocate; the returned filter is used during the fetch only.
+   */
   @FunctionalInterface
-  public interface RequestFilter {
-    /** Accepts every ordinal. */
-    RequestFilter ALL = (ctx, ordinal) -> true;
+  public interface FilterProvider {
+    /** Every ordinal. */
+    FilterProvider ALL = ctx -> OrdinalFilter.ALL;
 
-    boolean accepts(RequestContext ctx, int ordinal);
+    OrdinalFilter filterFor(RequestContext ctx);
   }
 
   private final VectorIndex index;
   private final int k;
   private final int ef;
   private final boolean excludeSeen;
-  private final RequestFilter filter;
+  private final FilterProvider filter;
   private final float similarityOffset;
 
   private VectorSource(Builder b) {
@@ -64,7 +73,7 @@ public final class VectorSource implements CandidateSource {
 
   @Override
   public Object newScratch() {
-    return new Scratch(index.newSearcher(), new SearchResults(k), this);
+    return new Scratch(index.newSearcher(), new SearchResults(k), index);
   }
 
   @Override
@@ -75,14 +84,32 @@ public final class VectorSource implements CandidateSource {
           : "the request has no query vector");
     }
     final Scratch s = out.scratch();
-    s.ctx = ctx;
-    final OrdinalFilter f = excludeSeen || filter != RequestFilter.ALL ? s : OrdinalFilter.ALL;
+    final OrdinalFilter chosen = filter.filterFor(ctx);
+    final boolean wrapSeen = excludeSeen && !ctx.seenIds().isEmpty();
+    if (chosen instanceof RequestFilter && !wrapSeen) {
+      // a bitmap filter: let the planner choose between a filtered walk and an exact scan
+      emit(s.searcher.search(ctx.queryVectorBuffer(), k, ef, (RequestFilter) chosen, s.results), s, out);
+      return;
+    }
+    final OrdinalFilter f;
+    if (wrapSeen) {
+      s.ctx = ctx; // the scratch is the seen-excluding wrapper: no lambda per request
+      s.inner = chosen == null ? OrdinalFilter.ALL : chosen;
+      f = s;
+    } else {
+      f = chosen == null ? OrdinalFilter.ALL : chosen;
+    }
     final int n;
     try {
       n = s.searcher.search(ctx.queryVectorBuffer(), k, ef, f, s.results);
     } finally {
       s.ctx = null;
+      s.inner = null;
     }
+    emit(n, s, out);
+  }
+
+  private void emit(int n, Scratch s, CandidateSink out) {
     final SearchResults r = s.results;
     for (int i = 0; i < n; i++) {
       final int row = out.add(r.id(i), similarityOffset - r.distance(i));
@@ -90,27 +117,23 @@ public final class VectorSource implements CandidateSource {
     }
   }
 
-  /** Per-context scratch; also the bound filter handed to the searcher (no lambda per request). */
+  /** Per-context scratch; also the seen-excluding filter handed to the searcher. */
   private static final class Scratch implements OrdinalFilter {
     final Searcher searcher;
     final SearchResults results;
-    final VectorSource source;
+    final VectorIndex index;
     RequestContext ctx;
+    OrdinalFilter inner;
 
-    Scratch(Searcher searcher, SearchResults results, VectorSource source) {
+    Scratch(Searcher searcher, SearchResults results, VectorIndex index) {
       this.searcher = searcher;
       this.results = results;
-      this.source = source;
+      this.index = index;
     }
 
     @Override
     public boolean accepts(int ordinal) {
-      final RequestContext c = ctx;
-      if (source.excludeSeen && !c.seenIds().isEmpty()
-          && c.seenIds().contains(source.index.idOf(ordinal))) {
-        return false;
-      }
-      return source.filter.accepts(c, ordinal);
+      return !ctx.seenIds().contains(index.idOf(ordinal)) && inner.accepts(ordinal);
     }
   }
 
@@ -120,7 +143,7 @@ public final class VectorSource implements CandidateSource {
     private int k = 500;
     private int ef = 600;
     private boolean excludeSeen;
-    private RequestFilter filter = RequestFilter.ALL;
+    private FilterProvider filter = FilterProvider.ALL;
 
     private Builder(VectorIndex index) {
       if (index == null) {
@@ -153,8 +176,8 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
-    /** A per-request ordinal filter applied inside the walk. */
-    public Builder filter(RequestFilter filter) {
+    /** Picks the ordinal filter applied inside the walk, per request (default: none). */
+    public Builder filter(FilterProvider filter) {
       if (filter == null) {
         throw new NullPointerException("filter is null");
       }

@@ -10,7 +10,7 @@
  *   <li>filter: {@link dev.trawl.pipeline.stages.ExcludeFilter} (seen ids, blocked authors, removed
  *       ids);
  *   <li>hydrator: {@link dev.trawl.pipeline.stages.AttributeHydrator} (author, community, creation
- *       time from the host's {@link dev.trawl.pipeline.stages.ItemAttributes});
+ *       time from the host's {@link dev.trawl.pipeline.stages.ItemMetadata});
  *   <li>scorers: {@link dev.trawl.pipeline.stages.LinearScorer},
  *       {@link dev.trawl.pipeline.stages.FreshnessDecay};
  *   <li>selectors: {@link dev.trawl.pipeline.stages.SortByScore},

@@ -122,7 +122,7 @@ class BuiltInStagesTest {
   @Test
   void capsIgnoreUnknownAuthors() {
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3))
-        .hydrator("authors", new AttributeHydrator(new ItemAttributes() {
+        .hydrator("authors", new AttributeHydrator(new ItemMetadata() {
           @Override
           public long author(long id) {
             return CandidateBatch.UNKNOWN;

@@ -60,10 +60,43 @@ class IndexStagesTest {
     final float[] query = vectors[9];
     final StageTest.Outcome out = StageTest.with(
         VectorSource.builder(index).k(30).ef(100).excludeSeen(true)
-            .filter((ctx, ordinal) -> index.idOf(ordinal) % 3 != 0).build())
+            .filter(ctx -> NOT_MULTIPLE_OF_3).build())
         .run(ctx -> ctx.queryVector(query).seenIds().add(9));
     assertThat(out.ids()).hasSize(30).doesNotContain(9L);
     assertThat(java.util.Arrays.stream(out.ids()).filter(id -> id % 3 == 0)).isEmpty();
+  }
+
+  private static final dev.trawl.hnsw.OrdinalFilter NOT_MULTIPLE_OF_3 =
+      ordinal -> index.idOf(ordinal) % 3 != 0;
+
+  @Test
+  void vectorSourceUsesTheFilterTheProviderPicksForTheRequest() {
+    final dev.trawl.hnsw.OrdinalFilter evenIds = ordinal -> index.idOf(ordinal) % 2 == 0;
+    // the host keeps a request-scoped filter in the context's attachment
+    final StageTest test = StageTest.with(VectorSource.builder(index).k(25).ef(100)
+        .filter(ctx -> ctx.attachment() == null ? dev.trawl.hnsw.OrdinalFilter.ALL : ctx.attachment())
+        .build());
+    final long[] filtered = test.run(ctx -> ctx.queryVector(vectors[3]).attachment(evenIds)).ids();
+    assertThat(filtered).hasSize(25);
+    assertThat(java.util.Arrays.stream(filtered).filter(id -> id % 2 != 0)).isEmpty();
+    final long[] open = test.run(ctx -> ctx.queryVector(vectors[3])).ids();
+    assertThat(java.util.Arrays.stream(open).filter(id -> id % 2 != 0)).isNotEmpty();
+  }
+
+  @Test
+  void aBitmapRequestFilterIsPlannedSoARestrictiveFilterStillReturnsEveryAllowedItem() {
+    final org.roaringbitmap.RoaringBitmap allowed = new org.roaringbitmap.RoaringBitmap();
+    for (long id : new long[] {3, 300, 777, 1500, 1999}) {
+      allowed.add(index.ordinalOf(id));
+    }
+    final dev.trawl.filter.RequestFilter only = new dev.trawl.filter.RequestFilter(N);
+    final StageTest test = StageTest.with(VectorSource.builder(index).k(20).ef(40)
+        .filter(ctx -> ctx.attachment()).build());
+    final long[] ids = test.run(ctx -> {
+      only.allowNone().or(allowed);
+      ctx.queryVector(vectors[42]).attachment(only);
+    }).ids();
+    assertThat(ids).containsExactlyInAnyOrder(3L, 300L, 777L, 1500L, 1999L);
   }
 
   @Test
@@ -126,6 +159,43 @@ class IndexStagesTest {
     assertThat(out.ids()).containsExactly(9L, 7L, 5L);
     assertThat(out.authors()).containsExactly(109L, 107L, 105L);
     assertThat(out.scores()[0]).isCloseTo(0.125f, org.assertj.core.data.Offset.offset(1e-6f));
+  }
+
+  @Test
+  void everyBuiltInStageHandlesAnEmptyBatch() {
+    final ItemMetadata attributes = new ItemMetadata() {
+      @Override
+      public long author(long id) {
+        return 1;
+      }
+
+      @Override
+      public long community(long id) {
+        return 1;
+      }
+
+      @Override
+      public long createdAt(long id) {
+        return 0;
+      }
+    };
+    final StageTest.Outcome out = StageTest.with(Candidates.ofIds())
+        .source("recent", new RecencySource(new RecentItems(4), 10, 1000, 1000, false))
+        .hydrator("attributes", new AttributeHydrator(attributes))
+        .filter("seen", ExcludeFilter.seen())
+        .filter("blocked", ExcludeFilter.blockedAuthors())
+        .filter("removed", ExcludeFilter.removed(id -> true))
+        .scorer("linear", LinearScorer.builder().build())
+        .scorer("fresh", new FreshnessDecay(1000, 1f))
+        .selector("sort", SortByScore.instance())
+        .selector("author", DiversityCap.perAuthor(1))
+        .selector("community", DiversityCap.perCommunity(1))
+        .selector("mmr", new MmrDiversity(index, 0.5f, 10))
+        .selector("blend", new SourceBlender(1, 1))
+        .selector("cut", Truncate.to(5))
+        .run(ctx -> ctx.seenIds().add(1));
+    assertThat(out.ids()).isEmpty();
+    assertThat(out.degraded()).isFalse();
   }
 
   @Test

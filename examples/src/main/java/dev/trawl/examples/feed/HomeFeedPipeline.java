@@ -11,7 +11,7 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.RecentItems;
 import dev.trawl.vector.Metric;
 import java.util.Random;
@@ -45,7 +45,7 @@ public final class HomeFeedPipeline {
    * @param takenDown ids removed by moderation (thread-safe)
    * @param trending the host's trending source
    */
-  public static Pipeline build(VectorIndex index, RecentItems recent, ItemAttributes attributes,
+  public static Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
     // one definition of the feed: HomeFeedVariant's defaults, with the live service's threading and
     // timeouts (sources in parallel on the pool, each with its own budget inside the 150 ms deadline)
@@ -81,7 +81,7 @@ public final class HomeFeedPipeline {
   }
 
   /** Synthetic metadata derived from the id. */
-  static final class SyntheticAttributes implements ItemAttributes {
+  static final class SyntheticAttributes implements ItemMetadata {
     private final long now;
 
     SyntheticAttributes(long now) {

@@ -8,7 +8,7 @@ import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.FreshnessDecay;
-import dev.trawl.pipeline.stages.ItemAttributes;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
@@ -228,7 +228,7 @@ public final class HomeFeedVariant {
    *
    * @throws IllegalArgumentException if the pipeline does not validate
    */
-  public Pipeline build(VectorIndex index, RecentItems recent, ItemAttributes attributes,
+  public Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
     final Pipeline.Builder b = Pipeline.builder(name)
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)

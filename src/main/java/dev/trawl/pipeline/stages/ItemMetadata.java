@@ -5,7 +5,7 @@ package dev.trawl.pipeline.stages;
  * be thread-safe and allocation-free, and return {@link dev.trawl.pipeline.CandidateBatch#UNKNOWN}
  * for an unknown item.
  */
-public interface ItemAttributes {
+public interface ItemMetadata {
   long author(long id);
 
   long community(long id);

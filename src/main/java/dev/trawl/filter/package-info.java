@@ -1,0 +1,36 @@
+/**
+ * Filters for feed retrieval: which items a request may return, composed per request from bitmap
+ * sets, and a planner that picks how to search with them.
+ *
+ * <h2>Design</h2>
+ *
+ * <ul>
+ *   <li><b>Sets over ordinals.</b> Every set is over the index's dense node ordinals, so a filter check
+ *       inside the graph walk is one bit test. Host-facing sets by 64-bit id (seen posts, hidden posts)
+ *       are resolved through an {@link dev.trawl.filter.IdResolver} (the vector index) while composing.
+ *   <li><b>Attribute bitmap indexes.</b> {@link dev.trawl.filter.AttributeIndex} holds one
+ *       {@link dev.trawl.filter.KeyedBitmaps} (key to {@link org.roaringbitmap.RoaringBitmap} of
+ *       ordinals) per attribute: author, community, language and 64 boolean flags, kept in step with
+ *       adds, updates and removals by the index, so a request filters by author or community without
+ *       knowing ordinals. Each keyed index has one monitor; requests copy what they need out of it
+ *       while holding it, so the graph walk never touches a shared, mutable bitmap.
+ *   <li><b>Request-scoped composition.</b> {@link dev.trawl.filter.RequestFilter} is reused for every
+ *       request of one thread: two {@link dev.trawl.filter.OrdinalBitset}s (include and exclude) with a
+ *       summary of touched words, so reset and counting cost what the request touched, not the index
+ *       size. {@code and}, {@code or} and {@code andNot} are exact left to right and allocate nothing.
+ *   <li><b>Cardinality planning.</b> {@link dev.trawl.filter.FilterPlanner} counts the allowed items
+ *       exactly (a popcount over touched words) and chooses an exact scan of them, an in-walk filtered
+ *       search with a widened beam, or the walk with a visit budget and an exact fallback. Ideas from
+ *       Lucene (exact fallback once a walk costs more than scanning the filter's matches), Qdrant
+ *       (cardinality-based choice between scanning and the graph) and ACORN (keep traversing through
+ *       rejected nodes so selective filters do not disconnect the graph).
+ *   <li><b>Layering.</b> This package sits on {@code dev.trawl.hnsw} (it drives an
+ *       {@link dev.trawl.hnsw.HnswSearcher} and is an {@link dev.trawl.hnsw.OrdinalFilter}) and is used
+ *       by {@code dev.trawl.index}; it never imports the index.
+ * </ul>
+ *
+ * <h2>Threads and allocation</h2>
+ * Attribute indexes are shared and thread-safe; filters and planners are per thread (per request
+ * context) and allocate nothing in steady state, proven by {@code FilteredSearchAllocationTest}.
+ */
+package dev.trawl.filter;
