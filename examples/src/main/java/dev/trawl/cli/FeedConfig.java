@@ -224,7 +224,7 @@ final class FeedConfig {
     }
     final int posts = demoInt("demo.posts", 20_000, 100, 10_000_000);
     final int dim = demoInt("demo.dimension", 64, 2, 4096);
-    final int communities = demoInt("demo.communities", 40, 1, 100_000);
+    final int communities = demoInt("demo.communities", 40, 4, 100_000);
     final long seed;
     try {
       seed = Long.parseLong(values.getOrDefault("demo.seed", "42"));

@@ -124,7 +124,8 @@ class ShadowCommandTest {
     final Cli.Run build = Cli.run("build", "--vectors", vectors.toString(), "--metric", "cosine", "--threads", "1",
         "--out", index.toString());
     assertThat(build.exit()).as(build.err()).isZero();
-    final Path snapshot = config("snapshot.properties", "corpus = posts.trawl", "interest.k = 50", "page.size = 20");
+    final Path snapshot = config("snapshot.properties", "corpus = posts.trawl", "sources = interest",
+        "interest.k = 50", "page.size = 20");
     final Path noMmr = config("no-mmr.properties", "base = snapshot.properties", "selectors = author-cap, community-cap");
     final Cli.Run run = Cli.run("shadow", "--requests", requests.toString(), "--baseline", snapshot.toString(),
         "--candidate", noMmr.toString(), "--json", "--warmup", "0");
@@ -133,7 +134,7 @@ class ShadowCommandTest {
     final List<Metric> metrics = metrics(run.out());
     assertThat(metric(metrics, "page_size").primary()).isEqualTo("20");
     assertThat(metric(metrics, "failure_rate").candidate()).isEqualTo("0");
-    assertThat(metric(metrics, "share[interest]").primary()).isNotEqualTo("0");
+    assertThat(metric(metrics, "share[interest]").primary()).isEqualTo("1");
     assertThat(metric(metrics, "stage_p99_us[mmr]").note()).isEqualTo("absent in candidate");
   }
 
