@@ -48,7 +48,7 @@ public final class TrawlCli implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo");
+        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo, shadow");
   }
 
   /**
