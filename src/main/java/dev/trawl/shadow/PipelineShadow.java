@@ -71,8 +71,8 @@ public final class PipelineShadow {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException if {@code request} is a context of a pipeline with another
-     *     number of stages than the recorder's (counted by {@link ShadowMode#offer} as a capture
+     * @throws IllegalArgumentException if {@code request} is a context of a pipeline whose stages
+     *     are not the recorder's pipeline's (counted by {@link ShadowMode#offer} as a capture
      *     failure)
      */
     @Override

@@ -16,6 +16,7 @@ import java.util.List;
  */
 final class PipelineSlots {
   private final String pipeline;
+  private final String[] names;
   private final int[] sources;
   private final int[] stages;
   private final int[] filters;
@@ -36,13 +37,29 @@ final class PipelineSlots {
       throw new IllegalArgumentException("sources " + missing + " of pipeline '" + pipeline.name()
           + "' are not in the shadow schema " + schema + "; build it with PipelineShadow.schema(...)");
     }
-    final List<String> names = pipeline.stageNames();
+    names = pipeline.stageNames().toArray(new String[0]);
     final List<StageKind> kinds = pipeline.stageKinds();
-    stages = new int[names.size()];
-    filters = new int[names.size()];
+    stages = new int[names.length];
+    filters = new int[names.length];
     for (int i = 0; i < stages.length; i++) {
-      stages[i] = schema.stageSlot(names.get(i));
-      filters[i] = kinds.get(i) == StageKind.FILTER ? schema.filterSlot(names.get(i)) : -1;
+      stages[i] = schema.stageSlot(names[i]);
+      filters[i] = kinds.get(i) == StageKind.FILTER ? schema.filterSlot(names[i]) : -1;
+    }
+  }
+
+  private void checkStages(RequestStats stats) {
+    boolean same = stats.stageCount() == names.length;
+    for (int i = 0; same && i < names.length; i++) {
+      same = names[i].equals(stats.stageName(i));
+    }
+    if (!same) {
+      final String[] theirs = new String[stats.stageCount()];
+      for (int i = 0; i < theirs.length; i++) {
+        theirs[i] = stats.stageName(i);
+      }
+      throw new IllegalArgumentException("the request's stages " + java.util.Arrays.toString(theirs)
+          + " are not those of pipeline '" + pipeline + "' " + java.util.Arrays.toString(names)
+          + "; pass a context of that pipeline");
     }
   }
 
@@ -59,15 +76,11 @@ final class PipelineSlots {
    * Copies the page and, from {@code stats} (the same request's {@link RequestStats}), each stage's
    * latency and each filter's funnel. Allocation-free.
    *
-   * @throws IllegalArgumentException if {@code stats} has another number of stages than this
-   *     pipeline (the context belongs to another pipeline)
+   * @throws IllegalArgumentException if {@code stats} do not have this pipeline's stages (the
+   *     context belongs to another pipeline); nothing is copied then
    */
   void copy(PipelineResult result, RequestStats stats, RunRecord out) {
-    if (stats.stageCount() != stages.length) {
-      throw new IllegalArgumentException("the request's figures have " + stats.stageCount()
-          + " stages, pipeline '" + pipeline + "' has " + stages.length
-          + "; pass a context of that pipeline");
-    }
+    checkStages(stats);
     copyPage(result, out);
     for (int i = 0; i < stages.length; i++) {
       final long nanos = stats.nanos(i);

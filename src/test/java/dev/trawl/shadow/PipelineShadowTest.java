@@ -301,6 +301,26 @@ class PipelineShadowTest {
   }
 
   @Test
+  void theRecorderRefusesAContextOfAnotherPipelineNamingBothStageLists() throws Exception {
+    final PipelineShadow.PipelineRecorder recorder = PipelineShadow.recorder(primary, schema);
+    final RequestContext other = withoutFilter.newContext();
+    FeedPipelines.request(other, 1);
+    withoutFilter.execute(other, page);
+    final RunRecord out = new RunRecord(schema, FeedPipelines.PAGE);
+    assertThatThrownBy(() -> recorder.record(other, page, out))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the request's stages [ann, trending, seen, sort] are not those of pipeline "
+            + "'primary' [ann, trending, seen, no_trending, sort, impressions]; pass a context of that "
+            + "pipeline");
+    assertThat(out.size()).isZero();
+    // offered to a shadow, the same mistake is a counted capture failure, never an exception
+    try (ShadowMode<RequestContext, PipelineResult> mode = shadow(primaryShadow, null)) {
+      assertThat(mode.offer(other, page, 1000)).isFalse();
+      assertThat(mode.captureFailures()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void lanesRefuseSourcesTheSchemaDoesNotName() {
     final ShadowSchema annOnly = ShadowSchema.builder().source("ann").build();
     assertThatThrownBy(() -> PipelineLane.live(primaryShadow, annOnly))
