@@ -29,8 +29,13 @@ import java.util.function.LongPredicate;
  *       declaration order (they may interleave, e.g. a filter on a score after the scorer);
  *   <li>the first {@link RequestContext#pageSize()} candidates are copied into the
  *       {@link PipelineResult};
- *   <li>{@link SideEffect}s.
+ *   <li>{@link SideEffect}s, unless the request is a {@linkplain RequestContext#shadow(boolean)
+ *       shadow} request, which skips them (counted as skipped).
  * </ol>
+ *
+ * <p>Each request also leaves per-stage latencies and candidate counts in the context's
+ * {@link RequestContext#lastRequest()} (pre-sized arrays, written without allocating): the
+ * per-request view of what {@link #metrics()} accumulates.
  *
  * <h2>Failures</h2>
  * A stage that throws (or a source that misses its timeout) fails open or closed according to its
@@ -70,6 +75,8 @@ public final class Pipeline {
   private final Slot[] sources;
   private final Slot[] candidateStages;
   private final Slot[] sideEffects;
+  private final String[] stageNames;
+  private final StageKind[] stageKinds;
   private final Gate[] gates;
   private final NanoClock clock;
   private final Executor executor;
@@ -127,6 +134,12 @@ public final class Pipeline {
     this.candidateStages = ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.FILTER,
         StageKind.SCORER, StageKind.SELECTOR);
     this.sideEffects = ofKinds(all, StageKind.SIDE_EFFECT);
+    this.stageNames = new String[all.length];
+    this.stageKinds = new StageKind[all.length];
+    for (int i = 0; i < all.length; i++) {
+      stageNames[i] = all[i].name;
+      stageKinds[i] = all[i].kind;
+    }
     this.gates = b.gates.toArray(new Gate[0]);
     this.clock = b.clock;
     this.executor = b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor;
@@ -160,7 +173,7 @@ public final class Pipeline {
 
   /**
    * A new request context for this pipeline: one per request thread, reused for every request.
-   * Allocates the context's buffers and every stage's scratch.
+   * Allocates the context's buffers, every stage's scratch and its {@link RequestStats}.
    */
   public RequestContext newContext() {
     final Object[] scratch = new Object[all.length];
@@ -168,7 +181,8 @@ public final class Pipeline {
       scratch[i] = all[i].stage.newScratch();
     }
     final SourceTask[] tasks = new SourceTask[sources.length];
-    final RequestContext ctx = new RequestContext(this, scratch, tasks, batchCapacity);
+    final RequestContext ctx = new RequestContext(this, scratch, tasks, batchCapacity,
+        new RequestStats(stageNames, stageKinds));
     for (int i = 0; i < sources.length; i++) {
       tasks[i] = newTask(ctx, i, scratch[sources[i].index]);
     }
@@ -215,7 +229,9 @@ public final class Pipeline {
     } finally {
       ctx.currentStage = -1;
       ctx.waiter = null;
-      requestMetrics.recordLatency(clock.nanoTime() - start);
+      final long elapsed = clock.nanoTime() - start;
+      ctx.stats.total(elapsed);
+      requestMetrics.recordLatency(elapsed);
       requestMetrics.calls.increment();
       if (!ok) {
         requestMetrics.failures.increment();
@@ -248,7 +264,16 @@ public final class Pipeline {
       runStage(s, ctx, out);
     }
     out.fill(ctx.batch, ctx.pageSize());
+    final boolean shadow = ctx.shadow();
     for (Slot s : sideEffects) {
+      if (shadow) {
+        // a shadow run answers like the live one but must not act on the world a second time
+        s.metrics.skipped.increment();
+        if (ctx.tracing) {
+          trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, "shadow request");
+        }
+        continue;
+      }
       runStage(s, ctx, out);
     }
   }
@@ -326,9 +351,11 @@ public final class Pipeline {
       }
       failure = t;
     }
-    s.metrics.recordLatency(clock.nanoTime() - t0);
+    final long elapsed = clock.nanoTime() - t0;
+    s.metrics.recordLatency(elapsed);
     ctx.currentStage = -1;
     if (failure != null) {
+      ctx.stats.failed(s.index, elapsed);
       fail(s, ctx, out, failure, in);
       return;
     }
@@ -336,6 +363,7 @@ public final class Pipeline {
       b.compact();
     }
     s.metrics.recordCounts(in, b.size());
+    ctx.stats.ran(s.index, elapsed, in, b.size());
     if (ctx.tracing) {
       trace(ctx, out, s, Trace.Outcome.RAN, idsIn, ids(b), null);
     }
@@ -470,10 +498,13 @@ public final class Pipeline {
       }
       final boolean finished = task.finishOrAbandon(generation);
       if (!finished || task.elapsedNanos > timeout) {
+        // an abandoned task's own time is not ours to read: report how long the request waited
+        ctx.stats.failed(s.index, finished ? task.elapsedNanos : clock.nanoTime() - start);
         sourceTimedOut(s, ctx, out, timeout);
         continue;
       }
       if (task.failure != null) {
+        ctx.stats.failed(s.index, task.elapsedNanos);
         fail(s, ctx, out, task.failure, 0);
         continue;
       }
@@ -516,6 +547,7 @@ public final class Pipeline {
       }
     }
     s.metrics.recordCounts(produced, batch.size() - before);
+    ctx.stats.ran(s.index, task.elapsedNanos, produced, batch.size() - before);
     if (invalid > 0) {
       s.metrics.invalid.add(invalid);
     }
@@ -573,6 +605,11 @@ public final class Pipeline {
       stats.add(s.metrics.snapshot());
     }
     return new MetricsSnapshot(requestMetrics.snapshot(), stats, degradedRequests.get());
+  }
+
+  /** Kind of each stage, in declaration order (parallel to {@link #stageNames()}). */
+  public List<StageKind> stageKinds() {
+    return List.of(stageKinds);
   }
 
   /** Times a source was still running when its context was reused, so its task was replaced. */

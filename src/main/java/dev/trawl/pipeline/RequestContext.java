@@ -33,6 +33,7 @@ public final class RequestContext {
   final SourceTask[] tasks;
   final float[] queryFeatures;
   final LongSet dedup;
+  final RequestStats stats;
 
   private long userId;
   private long nowMillis;
@@ -46,6 +47,7 @@ public final class RequestContext {
   private final LongHashSet followedCommunities = new LongHashSet(64);
   private Object attachment;
   private boolean traceNext;
+  private boolean shadow;
 
   // per request, set by the pipeline
   long generation;
@@ -55,8 +57,10 @@ public final class RequestContext {
   int currentStage = -1;
   private long random;
 
-  RequestContext(Pipeline pipeline, Object[] scratch, SourceTask[] tasks, int batchCapacity) {
+  RequestContext(Pipeline pipeline, Object[] scratch, SourceTask[] tasks, int batchCapacity,
+      RequestStats stats) {
     this.pipeline = pipeline;
+    this.stats = stats;
     this.scratch = scratch;
     this.tasks = tasks;
     this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
@@ -68,7 +72,7 @@ public final class RequestContext {
   /**
    * Clears every input back to its default (user 0, time 0, the pipeline's page size and timeout,
    * seed 0, no query vector, empty id sets, query features at their defaults, no attachment, no
-   * trace). Returns this context for chaining.
+   * trace, not a shadow request). Returns this context for chaining.
    */
   public RequestContext reset() {
     userId = 0;
@@ -92,13 +96,15 @@ public final class RequestContext {
     }
     attachment = null;
     traceNext = false;
+    shadow = false;
     return this;
   }
 
   /**
    * Copies every input of {@code other} (which may belong to another pipeline) into this context,
    * e.g. to run the same request through a shadow pipeline. Query features are copied by feature
-   * identity where both pipelines have them.
+   * identity where both pipelines have them; the {@linkplain #shadow(boolean) shadow} flag is copied
+   * too (a shadow runner sets it on its own context after copying).
    */
   public RequestContext copyInputsFrom(RequestContext other) {
     reset();
@@ -123,6 +129,7 @@ public final class RequestContext {
       }
     }
     attachment = other.attachment;
+    shadow = other.shadow;
     return this;
   }
 
@@ -277,7 +284,33 @@ public final class RequestContext {
     return this;
   }
 
+  /**
+   * Marks this request as a shadow run (until {@link #reset()}): every {@link SideEffect} stage is
+   * skipped (counted in its {@link StageStats#skipped()}; traced as skipped), everything else runs as
+   * usual. Side effects never change the page, so a shadow request returns the same page as the same
+   * request with side effects on. Used by shadow testing to run a copy of the live pipeline without
+   * logging impressions or writing to the host's stores twice.
+   */
+  public RequestContext shadow(boolean shadow) {
+    this.shadow = shadow;
+    return this;
+  }
+
+  /** Whether this request is a shadow run (its side effects are skipped). */
+  public boolean shadow() {
+    return shadow;
+  }
+
   // ---------------------------------------------------------- request-scoped
+
+  /**
+   * Per-stage latency and candidate counts of the last request run with this context (or of the
+   * running one, while it runs). The same object every time; overwritten by the next request. Never
+   * allocates.
+   */
+  public RequestStats lastRequest() {
+    return stats;
+  }
 
   /** The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. */
   @SuppressWarnings("unchecked")
@@ -313,6 +346,7 @@ public final class RequestContext {
     tracing = traceNext;
     traceNext = false;
     random = seed;
+    stats.begin();
     batch.clear();
     dedup.clear();
     currentStage = -1;

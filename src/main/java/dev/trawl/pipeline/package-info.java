@@ -43,8 +43,16 @@
  * <h2>Observability</h2>
  * Per-stage counters and HdrHistogram latency recorders are created when the pipeline is built and
  * recorded without allocation from any thread; {@link dev.trawl.pipeline.Pipeline#metrics()} returns
- * a snapshot. {@link dev.trawl.pipeline.RequestContext#traceNextRequest()} records one request's
- * per-stage ids in and out into a {@link dev.trawl.pipeline.Trace}.
+ * a snapshot. Each request also leaves its own per-stage latency and candidates in/out in the
+ * context's {@link dev.trawl.pipeline.RequestStats} (primitive arrays sized when the context is
+ * created, overwritten in place), the per-request view shadow testing compares.
+ * {@link dev.trawl.pipeline.RequestContext#traceNextRequest()} records one request's per-stage ids
+ * in and out into a {@link dev.trawl.pipeline.Trace}.
+ *
+ * <h2>Shadow requests</h2>
+ * {@link dev.trawl.pipeline.RequestContext#shadow(boolean)} marks a request as a shadow run: its
+ * {@link dev.trawl.pipeline.SideEffect}s are skipped (counted as skipped). Side effects only read
+ * the page, so the page is the same as with them on.
  *
  * <p>Built-in stages are in {@code dev.trawl.pipeline.stages}; a test kit for contributors in
  * {@code dev.trawl.pipeline.testkit}; a guide in {@code docs/pipeline.md}.

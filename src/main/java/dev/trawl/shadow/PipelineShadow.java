@@ -1,14 +1,11 @@
 package dev.trawl.shadow;
 
 import dev.trawl.pipeline.Feature;
-import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageKind;
 import dev.trawl.pipeline.StageStats;
-import java.util.ArrayList;
-import java.util.List;
 import org.agrona.collections.LongHashSet;
 
 /**
@@ -32,7 +29,7 @@ public final class PipelineShadow {
 
   /**
    * The union of the pipelines' source, filter and stage names, in declaration order. Side-effect
-   * stages are left out: they never run in a shadow lane.
+   * stages are left out: shadow lanes skip them, so there is nothing to compare.
    */
   public static ShadowSchema schema(Pipeline... pipelines) {
     final ShadowSchema.Builder b = ShadowSchema.builder();
@@ -53,8 +50,9 @@ public final class PipelineShadow {
   }
 
   /**
-   * Records the primary's page into a run record; as {@link CumulativeStats} it reports the primary
-   * pipeline's filter funnels and stage latencies (over all its traffic, not only the sample).
+   * Records the primary's page into a run record, with the per-stage latencies and filter funnels of
+   * the same request from the context's {@link RequestContext#lastRequest()}: offer the request to
+   * the shadow before the context runs its next request.
    *
    * @throws IllegalArgumentException if a source of {@code primary} is not in {@code schema}
    */
@@ -63,70 +61,24 @@ public final class PipelineShadow {
   }
 
   /** The primary's recorder: see {@link #recorder}. Thread-safe; {@code record} allocates nothing. */
-  public static final class PipelineRecorder
-      implements PrimaryRecorder<RequestContext, PipelineResult>, CumulativeStats {
-    private final Pipeline pipeline;
-    private final ShadowSchema schema;
-    private final int[] slots;
+  public static final class PipelineRecorder implements PrimaryRecorder<RequestContext, PipelineResult> {
+    private final PipelineSlots slots;
 
     private PipelineRecorder(Pipeline pipeline, ShadowSchema schema) {
-      this.pipeline = pipeline;
-      this.schema = schema;
-      this.slots = sourceSlots(pipeline, schema);
+      this.slots = new PipelineSlots(pipeline, schema);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if {@code request} is a context of a pipeline whose stages
+     *     are not the recorder's pipeline's (counted by {@link ShadowMode#offer} as a capture
+     *     failure)
+     */
     @Override
     public void record(RequestContext request, PipelineResult result, RunRecord out) {
-      copyPage(result, slots, out);
+      slots.copy(result, request.lastRequest(), out);
     }
-
-    @Override
-    public Object mark() {
-      return pipeline.metrics();
-    }
-
-    @Override
-    public void addSince(Object mark, ComparisonWindow window, int side) {
-      addMetricsSince(pipeline, (MetricsSnapshot) mark, schema, window, side);
-    }
-  }
-
-  /**
-   * Adds a pipeline's per-filter funnel and per-stage latency growth since {@code mark} to one side
-   * of {@code window}. Allocates; for reporting.
-   */
-  static void addMetricsSince(
-      Pipeline pipeline, MetricsSnapshot mark, ShadowSchema schema, ComparisonWindow window, int side) {
-    for (StageStats now : pipeline.metrics().stages()) {
-      final StageStats before = find(mark, now.name());
-      final int filter = schema.filterSlot(now.name());
-      if (now.kind() == StageKind.FILTER && filter >= 0) {
-        final long in = now.candidatesIn() - (before == null ? 0 : before.candidatesIn());
-        final long removed = now.removed() - (before == null ? 0 : before.removed());
-        if (in > 0) {
-          window.addPooledFunnel(side, filter, in, Math.max(0, Math.min(in, removed)));
-        }
-      }
-      final int stage = schema.stageSlot(now.name());
-      if (stage >= 0) {
-        final org.HdrHistogram.Histogram h = now.latency().copy();
-        if (before != null) {
-          h.subtract(before.latency());
-        }
-        if (h.getTotalCount() > 0) {
-          window.addStageLatency(side, stage, h);
-        }
-      }
-    }
-  }
-
-  private static StageStats find(MetricsSnapshot snapshot, String name) {
-    for (StageStats s : snapshot.stages()) {
-      if (s.name().equals(name)) {
-        return s;
-      }
-    }
-    return null;
   }
 
   /**
@@ -179,34 +131,6 @@ public final class PipelineShadow {
         }
       }
     }
-  }
-
-  /** Maps each of the pipeline's source indexes to its slot in the schema. */
-  static int[] sourceSlots(Pipeline pipeline, ShadowSchema schema) {
-    final List<String> names = pipeline.sourceNames();
-    final int[] slots = new int[names.size()];
-    final List<String> missing = new ArrayList<>();
-    for (int i = 0; i < slots.length; i++) {
-      slots[i] = schema.sourceSlot(names.get(i));
-      if (slots[i] < 0) {
-        missing.add(names.get(i));
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("sources " + missing + " of pipeline '" + pipeline.name()
-          + "' are not in the shadow schema " + schema + "; build it with PipelineShadow.schema(...)");
-    }
-    return slots;
-  }
-
-  /** Copies a pipeline's page into a run record. Allocation-free. */
-  static void copyPage(PipelineResult result, int[] sourceSlots, RunRecord out) {
-    final int n = result.size();
-    for (int i = 0; i < n; i++) {
-      out.addItem(result.id(i), sourceSlots[result.source(i)], result.author(i), result.community(i),
-          result.score(i));
-    }
-    out.timedOutStages(result.timedOutSources());
   }
 
   private static void copyIds(LongHashSet set, RequestRecord out, int which) {

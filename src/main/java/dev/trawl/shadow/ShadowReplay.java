@@ -18,9 +18,10 @@ import java.nio.file.Path;
  *     .run(Path.of("requests.trq"));
  * }</pre>
  *
- * <p>Lanes that implement {@link CumulativeStats} (such as {@link PipelineLane}) also contribute
- * per-stage latencies and pooled filter funnels; give each lane its own pipeline instance so their
- * counters do not mix.
+ * <p>{@link PipelineLane}s report each run's stage latencies and filter funnel themselves. Custom
+ * lanes whose system only keeps cumulative counters may implement {@link CumulativeStats} to
+ * contribute per-window latencies and pooled funnels instead; give each such lane its own instance
+ * so their counters do not mix.
  *
  * <p>Runs are sequential (baseline, candidate, then the A/A re-run, per request), so latencies are
  * measured under the same conditions for all three.

@@ -33,6 +33,11 @@ class PipelineAllocationTest {
     System.out.printf("caller-thread home feed: %.3f bytes/request over %d requests%n", perRequest, REQUESTS);
     assertThat(page.size()).isEqualTo(50);
     assertThat(page.degraded()).isFalse();
+    // every request also recorded its per-stage figures into the context, within those bytes
+    final RequestStats stats = ctx.lastRequest();
+    for (int s = 0; s < stats.stageCount(); s++) {
+      assertThat(stats.in(s)).as(stats.stageName(s)).isNotNegative();
+    }
     assertThat(perRequest).as("bytes per request").isLessThan(1.0);
   }
 

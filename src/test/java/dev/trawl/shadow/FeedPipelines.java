@@ -71,7 +71,7 @@ final class FeedPipelines {
     }
   };
 
-  /** A side effect, to show that shadow lanes refuse it. */
+  /** A side effect that does nothing: the primary has one, shadow runs skip it. */
   static final SideEffect IMPRESSIONS = (ctx, page) -> { };
 
   /**

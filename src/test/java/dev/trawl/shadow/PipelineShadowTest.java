@@ -11,6 +11,7 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.Scorer;
+import dev.trawl.pipeline.SideEffect;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.stages.ExcludeFilter;
 import dev.trawl.pipeline.stages.SortByScore;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,7 +92,7 @@ class PipelineShadowTest {
       assertThat(share.noise()).isEqualTo(0.0);
       assertThat(share.flagged()).isTrue();
       assertThat(report.row("share[ann]").delta()).isCloseTo(-expected, within(1e-12));
-      // funnels pooled from the pipelines' own counters (live lanes report no per-request funnel)
+      // funnels reported per request by both sides, so paired (no "pooled" note)
       final MetricRow funnel = report.row("removed[no_trending]");
       assertThat(funnel.primary()).isCloseTo(60.0 / 115, within(1e-12));
       assertThat(funnel.note()).isEqualTo("absent in candidate");
@@ -99,9 +101,37 @@ class PipelineShadowTest {
       assertThat(seen.primary()).isCloseTo(5.0 / 120, within(1e-12));
       assertThat(seen.candidate()).isCloseTo(5.0 / 120, within(1e-12));
       assertThat(seen.flagged()).isFalse();
-      // stage latencies, from the same counters: present for every stage that ran on each side
+      assertThat(seen.note()).isEmpty();
+      assertThat(seen.noise()).isZero();
+      // stage latencies, per sampled request: present for every stage that ran on each side
       assertThat(report.row("stage_p99_us[sort]").candidate()).isGreaterThan(0);
       assertThat(report.row("stage_p99_us[no_trending]").note()).isEqualTo("absent in candidate");
+    }
+  }
+
+  @Test
+  void liveFunnelsDescribeOnlyTheSampledRequestsNotThePrimarysOtherTraffic() throws Exception {
+    try (ShadowMode<RequestContext, PipelineResult> mode = shadow(primaryShadow, primaryShadow)) {
+      // unsampled traffic in which "seen" removes 30 of 120 candidates, not 5
+      mode.sampleRate(0.0);
+      for (long u = 0; u < USERS; u++) {
+        FeedPipelines.request(ctx, u);
+        for (int i = FeedPipelines.SEEN_PER_USER; i < 30; i++) {
+          ctx.seenIds().add(FeedPipelines.id(u, 0, i));
+        }
+        primary.execute(ctx, page);
+        mode.offer(ctx, page, 1000);
+      }
+      mode.sampleRate(1.0);
+      for (long u = 0; u < USERS; u++) {
+        serve(mode, u);
+      }
+      assertThat(mode.awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+      final MetricRow seen = mode.report().row("removed[seen]");
+      assertThat(seen.primary()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.candidate()).isCloseTo(5.0 / 120, within(1e-12));
+      assertThat(seen.delta()).isZero();
+      assertThat(mode.report().pagesCompared()).isEqualTo(USERS);
     }
   }
 
@@ -219,11 +249,79 @@ class PipelineShadowTest {
     }
   }
 
+  /** Counts the requests whose page it saw, like an impression log. */
+  private static final class CountingSideEffect implements SideEffect {
+    final AtomicLong pages = new AtomicLong();
+
+    @Override
+    public void apply(RequestContext c, PipelineResult p) {
+      pages.incrementAndGet();
+    }
+  }
+
   @Test
-  void lanesRefuseSideEffectsAndUnknownSources() {
-    assertThatThrownBy(() -> PipelineLane.live(primary, schema))
+  void aPipelineWithASideEffectShadowsItselfWithoutRunningTheSideEffectAndGetsTheSamePages()
+      throws Exception {
+    final CountingSideEffect impressions = new CountingSideEffect();
+    final Pipeline served = Pipeline.builder("served")
+        .source("ann", new FeedPipelines.Generated(0))
+        .source("trending", new FeedPipelines.Generated(1))
+        .filter("seen", ExcludeFilter.seen())
+        .filter("no_trending", FeedPipelines.NO_TRENDING)
+        .selector("sort", SortByScore.instance())
+        .sideEffect("impressions", impressions)
+        .pageSize(FeedPipelines.PAGE).sourcesOnCallerThread().build();
+    final ShadowSchema own = PipelineShadow.schema(served);
+    final RequestContext c = served.newContext();
+    // the lanes run the very pipeline the host serves with, side effect and all
+    try (ShadowMode<RequestContext, PipelineResult> mode = ShadowMode
+        .builder(own, PipelineShadow.recorder(served, own), PipelineLane.live(served, own))
+        .noiseFloor(PipelineLane.live(served, own)).sampleRate(1.0).queueCapacity(USERS).build()) {
+      for (long u = 0; u < USERS; u++) {
+        FeedPipelines.request(c, u);
+        served.execute(c, page);
+        assertThat(c.shadow()).isFalse();
+        mode.offer(c, page, 1000);
+      }
+      assertThat(mode.awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(mode.candidateFailures()).isZero();
+      // primary runs logged their pages; the 2 x USERS shadow runs logged nothing
+      assertThat(impressions.pages.get()).isEqualTo(USERS);
+      assertThat(served.metrics().stage("impressions").calls()).isEqualTo(USERS);
+      assertThat(served.metrics().stage("impressions").skipped()).isEqualTo(2L * USERS);
+      // and served exactly the pages the side-effecting runs served
+      final ShadowReport report = mode.report();
+      assertThat(report.pagesCompared()).isEqualTo(USERS);
+      assertThat(report.row("jaccard").candidate()).isEqualTo(1.0);
+      assertThat(report.row("overlap@10").candidate()).isEqualTo(1.0);
+      assertThat(report.row("kendall_tau").candidate()).isEqualTo(1.0);
+      assertThat(report.row("removed[no_trending]").delta()).isZero();
+      assertThat(report.flagged()).filteredOn(r -> !r.group().equals("latency")).isEmpty();
+    }
+  }
+
+  @Test
+  void theRecorderRefusesAContextOfAnotherPipelineNamingBothStageLists() throws Exception {
+    final PipelineShadow.PipelineRecorder recorder = PipelineShadow.recorder(primary, schema);
+    final RequestContext other = withoutFilter.newContext();
+    FeedPipelines.request(other, 1);
+    withoutFilter.execute(other, page);
+    final RunRecord out = new RunRecord(schema, FeedPipelines.PAGE);
+    assertThatThrownBy(() -> recorder.record(other, page, out))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("side-effect stages [impressions]");
+        .hasMessage("the request's stages [ann, trending, seen, sort] are not those of pipeline "
+            + "'primary' [ann, trending, seen, no_trending, sort, impressions]; pass a context of that "
+            + "pipeline");
+    assertThat(out.size()).isZero();
+    // offered to a shadow, the same mistake is a counted capture failure, never an exception
+    try (ShadowMode<RequestContext, PipelineResult> mode = shadow(primaryShadow, null)) {
+      assertThat(mode.offer(other, page, 1000)).isFalse();
+      assertThat(mode.captureFailures()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void lanesRefuseSourcesTheSchemaDoesNotName() {
     final ShadowSchema annOnly = ShadowSchema.builder().source("ann").build();
     assertThatThrownBy(() -> PipelineLane.live(primaryShadow, annOnly))
         .hasMessageContaining("sources [trending] of pipeline 'primary-shadow' are not in the shadow schema");
@@ -247,9 +345,9 @@ class PipelineShadowTest {
     assertThat(records).extracting(RequestRecord::seenCount).containsOnly(FeedPipelines.SEEN_PER_USER);
 
     final ShadowReport report = ShadowReplay.builder(schema)
-        .baseline(PipelineLane.replay(primaryShadow, schema, true))
-        .candidate(PipelineLane.replay(withoutFilter, schema, true))
-        .noiseFloor(PipelineLane.replay(FeedPipelines.feed("aa", true, false, false), schema, true))
+        .baseline(PipelineLane.replay(primaryShadow, schema))
+        .candidate(PipelineLane.replay(withoutFilter, schema))
+        .noiseFloor(PipelineLane.replay(FeedPipelines.feed("aa", true, false, false), schema))
         .title("trending filter off")
         .build()
         .run(log);

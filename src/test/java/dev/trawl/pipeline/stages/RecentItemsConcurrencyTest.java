@@ -12,12 +12,18 @@ class RecentItemsConcurrencyTest {
   void scansDuringAppendsNeverSeeTornItemsAndAreNewestFirst() throws Exception {
     final RecentItems items = new RecentItems(64);
     final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicBoolean started = new AtomicBoolean();
     final Thread writer = new Thread(() -> {
       for (long id = 0; !stop.get(); id++) {
         items.append(id, 2 * id, 3 * id, id);
+        started.lazySet(true);
       }
     });
     writer.start();
+    // on a loaded machine the scans could all finish before the writer is first scheduled
+    while (!started.get()) {
+      Thread.onSpinWait();
+    }
     final AtomicLong torn = new AtomicLong();
     final AtomicLong seen = new AtomicLong();
     final long[] last = new long[1];
