@@ -2,7 +2,7 @@ package dev.trawl.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trawl.testing.Builds;
+import dev.trawl.testing.SharedIndexes;
 import dev.trawl.testing.Datasets;
 import dev.trawl.testing.Datasets.Dataset;
 import dev.trawl.testing.Recall;
@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 class RealDataRecallTest {
 
   static double recallAt10(Dataset data, Metric metric, int ef, int queries) throws Exception {
-    final VectorIndex index =
-        VectorIndex.builder(data.base()[0].length, metric).m(16).efConstruction(200).seed(7).build();
-    Builds.addAll(index, data.base(), 2);
+    final VectorIndex index = SharedIndexes.of(data, metric);
     final Searcher searcher = index.newSearcher();
     final SearchResults results = new SearchResults(10);
     double sum = 0;
@@ -33,9 +31,7 @@ class RealDataRecallTest {
    */
   static void assertMemoryWithinBudget(Dataset data) throws Exception {
     final int dim = data.base()[0].length;
-    final VectorIndex index = VectorIndex.builder(dim, Metric.L2).m(16).efConstruction(100)
-        .expectedItems(data.base().length).build();
-    Builds.addAll(index, data.base(), 2);
+    final VectorIndex index = SharedIndexes.of(data, Metric.L2);
     final long items = data.base().length;
     final double perItem = index.memoryBytes() / (double) items;
     final double links = index.graph().linkCount() / (double) items;

@@ -51,7 +51,37 @@ public final class Datasets {
     return path;
   }
 
+  private static final java.util.Map<String, Dataset> LOADED = new java.util.HashMap<>();
+
+  /** Loads each dataset once per test JVM; the arrays are shared, so callers must not modify them. */
+  private static synchronized Dataset cached(String name, DatasetLoader loader) throws IOException {
+    Dataset data = LOADED.get(name);
+    if (data == null) {
+      data = loader.load();
+      LOADED.put(name, data);
+    }
+    return data;
+  }
+
+  @FunctionalInterface
+  private interface DatasetLoader {
+    Dataset load() throws IOException;
+  }
+
   public static Dataset siftSmall() throws IOException {
+    return cached("siftsmall", Datasets::loadSiftSmall);
+  }
+
+  public static Dataset wordnet() throws IOException {
+    return cached("wordnet-minilm-384", Datasets::loadWordnet);
+  }
+
+  /** Fashion-MNIST: 60,000 base and 10,000 query images as float vectors of 784 pixel values. */
+  public static Dataset fashionMnist() throws IOException {
+    return cached("fashion-mnist", Datasets::loadFashionMnist);
+  }
+
+  private static Dataset loadSiftSmall() throws IOException {
     final Path dir = sharedData().resolve("siftsmall");
     final String how = "it ships in ../shared/data/siftsmall";
     return new Dataset(
@@ -61,7 +91,7 @@ public final class Datasets {
         readIvecs(require(dir.resolve("siftsmall_groundtruth.ivecs"), how)));
   }
 
-  public static Dataset wordnet() throws IOException {
+  private static Dataset loadWordnet() throws IOException {
     final Path dir = sharedData().resolve("wordnet-minilm-384");
     final String how = "it ships in ../shared/data/wordnet-minilm-384";
     return new Dataset(
@@ -71,8 +101,7 @@ public final class Datasets {
         readIvecs(require(dir.resolve("groundtruth.ivecs"), how)));
   }
 
-  /** Fashion-MNIST: 60,000 base and 10,000 query images as float vectors of 784 pixel values. */
-  public static Dataset fashionMnist() throws IOException {
+  private static Dataset loadFashionMnist() throws IOException {
     Path dir = FASHION_DIRS.get(0);
     for (Path candidate : FASHION_DIRS) {
       if (Files.exists(candidate.resolve("train-images-idx3-ubyte.gz"))) {
