@@ -79,16 +79,6 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
     return new PipelineLane<>(pipeline, schema, PipelineShadow::apply, attributes);
   }
 
-  /**
-   * As {@link #replay(Pipeline, ShadowSchema, Feature...)}. {@code traceFunnel} is kept for source
-   * compatibility and ignored: it used to switch on the (allocating) trace to record the filter
-   * funnel, which every run now reports without it.
-   */
-  public static PipelineLane<RequestRecord> replay(
-      Pipeline pipeline, ShadowSchema schema, boolean traceFunnel, Feature... attributes) {
-    return replay(pipeline, schema, attributes);
-  }
-
   public Pipeline pipeline() {
     return pipeline;
   }

@@ -167,13 +167,13 @@ final class ShadowCommand implements Callable<Integer> {
     final Pipeline pb = corpusB.pipeline(b.variant());
     final ShadowSchema schema = PipelineShadow.schema(pa, pb);
     final ShadowReplay.Builder replay = ShadowReplay.builder(schema)
-        .baseline(PipelineLane.replay(pa, schema, true))
-        .candidate(PipelineLane.replay(pb, schema, true))
+        .baseline(PipelineLane.replay(pa, schema))
+        .candidate(PipelineLane.replay(pb, schema))
         .config(comparison)
         .policy(policy)
         .title(a.name() + " -> " + b.name());
     if (aa) {
-      replay.noiseFloor(PipelineLane.replay(corpusA.pipeline(a.variant()), schema, true));
+      replay.noiseFloor(PipelineLane.replay(corpusA.pipeline(a.variant()), schema));
     }
     final ShadowReplay run = replay.build();
     err.printf(Locale.ROOT, "replaying %,d requests: %s (%s) vs %s (%s)%s%n", log.size(), a.name(),
