@@ -60,19 +60,20 @@ public final class FilterSnapshotSuite {
 
     final StringBuilder md = new StringBuilder();
     md.append("### Filtered search (mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(")\n\n");
-    md.append("| dataset | items | case | ef (planner's mean beam) | recall@10 | visited | plans exact/walk/fallback | queries/s | bytes/op | unfiltered at same recall: ef, queries/s, visited | latency ratio filtered/unfiltered |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| dataset | items | case | ef (planner's mean beam) | recall@10 | visited | plans exact/walk/fallback | queries/s | queries/CPU-s | bytes/op | unfiltered at same recall: ef, queries/s, queries/CPU-s, visited | latency ratio filtered/unfiltered: wall, CPU |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String dataset : datasets) {
       final Collection<RunResult> sweep = run(mode, "FilteredSearchBenchmark", out, dataset + "__unfiltered",
           Map.of("dataset", dataset, "filter", "none", "ef", efs), false);
       final Collection<RunResult> filtered = run(mode, "FilteredSearchBenchmark", out, dataset + "__filtered",
           Map.of("dataset", dataset, "filter", String.join(",", cases), "ef", filterEf), false);
       final int items = FilterFixture.get(dataset).size;
-      final List<double[]> curve = new ArrayList<>(); // ef, recall, qps, visited
+      final List<double[]> curve = new ArrayList<>(); // ef, recall, qps, visited, queries per CPU-s
       for (RunResult r : sweep) {
         final int ef = Integer.parseInt(r.getParams().getParam("ef"));
         final FilteredSearchBenchmark.Stats s = FilteredSearchBenchmark.STATS.get(dataset + "|none|" + ef);
-        curve.add(new double[] {ef, s.recall(), r.getPrimaryResult().getScore(), s.visited()});
+        curve.add(new double[] {ef, s.recall(), r.getPrimaryResult().getScore(), s.visited(),
+            FilteredSearchBenchmark.CPU_QPS.get(dataset + "|none|" + ef)});
         md.append(row(dataset, items, "none", ef, s, r, "", ""));
       }
       curve.sort((a, b) -> Double.compare(a[0], b[0]));
@@ -82,11 +83,13 @@ public final class FilterSnapshotSuite {
         final FilteredSearchBenchmark.Stats s = FilteredSearchBenchmark.STATS.get(dataset + "|" + c + "|" + ef);
         final double[] same = atRecall(curve, s.recall());
         final double qps = r.getPrimaryResult().getScore();
+        final double cpuQps = FilteredSearchBenchmark.CPU_QPS.get(dataset + "|" + c + "|" + ef);
         final String where = same[3] > 0
-            ? String.format(Locale.ROOT, "ef %s, %,.0f q/s, %,.0f", efLabel(same), same[1], same[2])
-            : String.format(Locale.ROOT, "not reached (best: ef %.0f, recall %.4f): %,.0f q/s, %,.0f",
-                same[0], same[4], same[1], same[2]);
-        md.append(row(dataset, items, c, ef, s, r, where, String.format(Locale.ROOT, "%.2fx", same[1] / qps)));
+            ? String.format(Locale.ROOT, "ef %s, %,.0f, %,.0f, %,.0f", efLabel(same), same[1], same[7], same[2])
+            : String.format(Locale.ROOT, "not reached (best: ef %.0f, recall %.4f): %,.0f, %,.0f, %,.0f",
+                same[0], same[4], same[1], same[7], same[2]);
+        md.append(row(dataset, items, c, ef, s, r, where,
+            String.format(Locale.ROOT, "%.2fx, %.2fx", same[1] / qps, same[7] / cpuQps)));
       }
     }
 
@@ -117,9 +120,10 @@ public final class FilterSnapshotSuite {
 
   private static String row(String dataset, int items, String c, int ef, FilteredSearchBenchmark.Stats s,
       RunResult r, String same, String ratio) {
-    return String.format(Locale.ROOT, "| %s | %,d | %s | %d (%.0f) | %.4f | %,.0f | %d/%d/%d | %,.0f | %s | %s | %s |\n",
+    return String.format(Locale.ROOT, "| %s | %,d | %s | %d (%.0f) | %.4f | %,.0f | %d/%d/%d | %,.0f | %,.0f | %s | %s | %s |\n",
         dataset, items, c, ef, s.meanEf(), s.recall(), s.visited(), s.exactPlans(), s.walkPlans(),
-        s.fallbacks(), r.getPrimaryResult().getScore(), bytes(r), same, ratio);
+        s.fallbacks(), r.getPrimaryResult().getScore(),
+        FilteredSearchBenchmark.CPU_QPS.get(dataset + "|" + c + "|" + ef), bytes(r), same, ratio);
   }
 
   private static String efLabel(double[] same) {
@@ -129,19 +133,20 @@ public final class FilterSnapshotSuite {
 
   /**
    * Unfiltered queries/s and visited at {@code recall}: linear interpolation between the first ef
-   * reaching it and the ef before. Returns {ef, qps, visited, reached (1/0), best recall, efLo, efHi}.
+   * reaching it and the ef before. Returns {ef, qps, visited, reached (1/0), recall at efHi, efLo,
+   * efHi, queries per CPU-second}.
    */
   static double[] atRecall(List<double[]> curve, double recall) {
     for (int i = 0; i < curve.size(); i++) {
       final double[] hi = curve.get(i);
       if (hi[1] >= recall) {
         if (i == 0 || hi[1] == curve.get(i - 1)[1]) {
-          return new double[] {hi[0], hi[2], hi[3], 1, hi[1], hi[0], hi[0]};
+          return new double[] {hi[0], hi[2], hi[3], 1, hi[1], hi[0], hi[0], hi[4]};
         }
         final double[] lo = curve.get(i - 1);
         final double t = Math.max(0, Math.min(1, (recall - lo[1]) / (hi[1] - lo[1])));
         return new double[] {lo[0] + t * (hi[0] - lo[0]), lo[2] + t * (hi[2] - lo[2]),
-            lo[3] + t * (hi[3] - lo[3]), 1, hi[1], lo[0], hi[0]};
+            lo[3] + t * (hi[3] - lo[3]), 1, hi[1], lo[0], hi[0], lo[4] + t * (hi[4] - lo[4])};
       }
     }
     double[] best = curve.get(0);
@@ -150,7 +155,7 @@ public final class FilterSnapshotSuite {
         best = p;
       }
     }
-    return new double[] {best[0], best[2], best[3], 0, best[1], best[0], best[0]};
+    return new double[] {best[0], best[2], best[3], 0, best[1], best[0], best[0], best[4]};
   }
 
   private static String bytes(RunResult r) {

@@ -7,6 +7,8 @@ import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -41,7 +46,12 @@ import org.roaringbitmap.RoaringBitmap;
  * items the filter keeps, the mean nodes scored per query ({@link FilterPlanner#lastVisited()} for
  * filtered requests, {@link Searcher#visitedCount()} unfiltered), the mean beam the planner chose and
  * how often each plan ran. In smoke mode a low recall fails the benchmark. Run with {@code -prof gc}
- * for bytes allocated per request. State per trial; not thread-safe (JMH runs it single-threaded).
+ * for bytes allocated per request.
+ *
+ * <p>The thread also counts its requests and its own CPU time over the measurement iterations
+ * ({@link #CPU_QPS}, record kind {@code filtered-cpu}): requests per CPU-second, which stays
+ * meaningful when other processes share the cores and the wall-clock score does not. State per trial;
+ * not thread-safe (JMH runs it single-threaded).
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
@@ -52,6 +62,10 @@ public class FilteredSearchBenchmark {
 
   /** Key {@code dataset|case|ef}. Thread-safe. */
   static final Map<String, Stats> STATS = new ConcurrentHashMap<>();
+  /** Requests per CPU-second of the measuring thread, key {@code dataset|case|ef}. Thread-safe. */
+  static final Map<String, Double> CPU_QPS = new ConcurrentHashMap<>();
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   @Param({"siftsmall"})
   public String dataset;
@@ -71,6 +85,11 @@ public class FilteredSearchBenchmark {
   private long[][] seen;
   private int seenCount;
   private int next;
+  private boolean measuring;
+  private long ops;
+  private long cpuStart;
+  private long measuredOps;
+  private long measuredCpuNanos;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -126,6 +145,29 @@ public class FilteredSearchBenchmark {
     }
   }
 
+  @Setup(Level.Iteration)
+  public void startIteration(IterationParams params) {
+    measuring = params.getType() == IterationType.MEASUREMENT;
+    ops = 0;
+    cpuStart = THREADS.getCurrentThreadCpuTime();
+  }
+
+  @TearDown(Level.Iteration)
+  public void endIteration() {
+    if (measuring) {
+      measuredOps += ops;
+      measuredCpuNanos += THREADS.getCurrentThreadCpuTime() - cpuStart;
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    final double perCpuSecond = measuredOps / (measuredCpuNanos / 1e9);
+    CPU_QPS.put(dataset + "|" + filter + "|" + ef, perCpuSecond);
+    Records.write("filtered-cpu", "engine", "trawl", "dataset", dataset, "filter", filter, "ef", ef,
+        "ops", measuredOps, "cpuSeconds", measuredCpuNanos / 1e9, "qpsPerCpuSecond", perCpuSecond);
+  }
+
   /** One request for query {@code qi}: compose the filter (if any) and search. */
   private int request(int qi) {
     final float[] q = queries[qi];
@@ -145,6 +187,7 @@ public class FilteredSearchBenchmark {
   public long search() {
     final int qi = next;
     next = qi + 1 == queries.length ? 0 : qi + 1;
+    ops++;
     final int n = request(qi);
     return n == 0 ? 0 : n + results.id(0);
   }
