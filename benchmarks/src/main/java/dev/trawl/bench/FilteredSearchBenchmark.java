@@ -45,7 +45,8 @@ import org.roaringbitmap.RoaringBitmap;
  * {@code filtered}, and {@link #STATS} for the launcher) recall@10 against the exact truth of the
  * items the filter keeps, the mean nodes scored per query ({@link FilterPlanner#lastVisited()} for
  * filtered requests, {@link Searcher#visitedCount()} unfiltered), the mean beam the planner chose and
- * how often each plan ran. In smoke mode a low recall fails the benchmark. Run with {@code -prof gc}
+ * how often each plan ran. A returned item the filter excludes fails the benchmark in every mode; in
+ * smoke mode a low recall does too. Run with {@code -prof gc}
  * for bytes allocated per request.
  *
  * <p>The thread also counts its requests and its own CPU time over the measurement iterations
@@ -115,6 +116,7 @@ public class FilteredSearchBenchmark {
       final int n = request(qi);
       for (int i = 0; i < n; i++) {
         found[i] = (int) results.id(i);
+        checkAccepted(qi, results.ordinal(i), found[i]);
       }
       recall += Recall.atK(found, n, fixture.truth(filter, qi), Dataset.K);
       if (filter.equals("none")) {
@@ -166,6 +168,18 @@ public class FilteredSearchBenchmark {
     CPU_QPS.put(dataset + "|" + filter + "|" + ef, perCpuSecond);
     Records.write("filtered-cpu", "engine", "trawl", "dataset", dataset, "filter", filter, "ef", ef,
         "ops", measuredOps, "cpuSeconds", measuredCpuNanos / 1e9, "qpsPerCpuSecond", perCpuSecond);
+  }
+
+  /** Fails when a filtered request returned an item its filter excludes (checked in every mode). */
+  private void checkAccepted(int qi, int ordinal, long id) {
+    boolean excluded = kept != null && !kept.contains(ordinal);
+    for (int i = 0; seen != null && i < seenCount; i++) {
+      excluded |= seen[qi][i] == id;
+    }
+    if (excluded) {
+      throw new IllegalStateException(
+          dataset + " " + filter + " at ef=" + ef + " returned excluded item " + id + " for query " + qi);
+    }
   }
 
   /** One request for query {@code qi}: compose the filter (if any) and search. */
