@@ -8,7 +8,7 @@
 # Environment: JAVA (default java), TRAWL_SHARED_DATA (default ../shared/data beside the repo),
 # TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library, TRAWL_BENCH_DATASETS / TRAWL_BENCH_ENGINES
 # (space-separated) to run a subset, TRAWL_BENCH_KEEP=1 to add to the previous results of the mode,
-# TRAWL_BENCH_NO_REPORT=1 to skip the report.
+# TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered search and snapshots.
 set -euo pipefail
 
 MODE=${1:-quick}
@@ -85,6 +85,25 @@ for dataset in $DATASETS; do
     run_engine "$engine" "$dataset" "${args[@]}"
   done
 done
+
+# filtered search and snapshots (FilterSnapshotSuite): own tables in $OUT/filters/filters-snapshots.md
+FILTER_DATASETS=""
+FILTER_CANDIDATES="siftsmall wordnet-minilm-384 fashion-mnist"
+[ "$MODE" = smoke ] && FILTER_CANDIDATES="siftsmall wordnet-minilm-384" # a few seconds each
+for d in $FILTER_CANDIDATES; do
+  case " $DATASETS " in *" $d "*) FILTER_DATASETS=${FILTER_DATASETS:+$FILTER_DATASETS,}$d ;; esac
+done
+if [ "${TRAWL_BENCH_FILTERS:-1}" = 1 ] && [ -n "$FILTER_DATASETS" ]; then
+  log "filtered search on $FILTER_DATASETS, snapshots"
+  mkdir -p "$OUT/filters"
+  "$JAVA" "${JVM_FLAGS[@]}" -Dtrawl.bench.records="$OUT/filters/records.jsonl" \
+    -Dtrawl.bench.snapshots="$BENCH/target" -cp "$JAR" dev.trawl.bench.FilterSnapshotSuite \
+    --out "$OUT/filters" --datasets "$FILTER_DATASETS" > "$OUT/log-filters-snapshots.txt" 2>&1 || {
+      echo "FAILED: filtered search / snapshots; last lines of $OUT/log-filters-snapshots.txt:" >&2
+      tail -40 "$OUT/log-filters-snapshots.txt" >&2
+      exit 1
+    }
+fi
 
 NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
 if "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
