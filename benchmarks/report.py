@@ -46,8 +46,12 @@ class Run:
         self.jvm = None
         for path in sorted(glob.glob(os.path.join(results, "jmh", "*.json"))):
             with open(path) as f:
-                for r in json.load(f):
-                    self._add(r)
+                text = f.read()
+            if not text.strip():
+                print("skipping empty (unfinished or failed) JMH result", path)
+                continue
+            for r in json.loads(text):
+                self._add(r)
         records = load_jsonl(os.path.join(results, "records.jsonl"))
         self.recall = {}  # (dataset, engine, ef) -> recall
         self.index = {}  # (dataset, engine) -> index record

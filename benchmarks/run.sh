@@ -8,7 +8,10 @@
 # Environment: JAVA (default java), TRAWL_SHARED_DATA (default ../shared/data beside the repo),
 # TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library, TRAWL_BENCH_DATASETS / TRAWL_BENCH_ENGINES
 # (space-separated) to run a subset, TRAWL_BENCH_KEEP=1 to add to the previous results of the mode,
-# TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered search and snapshots.
+# TRAWL_BENCH_NO_BUILD=1 to skip the build benchmark (the searched index is still built and timed),
+# TRAWL_BENCH_SKIP_PACKAGE=1 to reuse benchmarks/target/benchmarks.jar, TRAWL_BENCH_NO_NATIVE=1 to skip
+# the C++ reference, TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered
+# search and snapshots.
 set -euo pipefail
 
 MODE=${1:-quick}
@@ -25,7 +28,7 @@ START=$(date +%s)
 if [ "${TRAWL_BENCH_SKIP_INSTALL:-0}" != 1 ]; then
   (cd "$ROOT" && mvn -q -B install -DskipTests)
 fi
-(cd "$BENCH" && mvn -q -B package)
+[ "${TRAWL_BENCH_SKIP_PACKAGE:-0}" = 1 ] || (cd "$BENCH" && mvn -q -B package)
 JAR=$BENCH/target/benchmarks.jar
 
 # TRAWL_BENCH_KEEP=1 adds to the previous results of this mode (to run datasets in several sittings)
@@ -77,7 +80,11 @@ for dataset in $DATASETS; do
     else
       # the 2-thread sweep uses two ef values (around recall 0.95 and 0.99) only
       args+=(--ef2 16,64)
-      [ "$engine" = trawl-scalar ] && args+=(--threads 1 --no-build)
+      if [ "$engine" = trawl-scalar ]; then
+        args+=(--threads 1 --no-build)
+      elif [ "${TRAWL_BENCH_NO_BUILD:-0}" = 1 ]; then
+        args+=(--no-build)
+      fi
       if [ "$engine" = trawl ] && [ "$dataset" = siftsmall ]; then
         args+=(--mixed)
       fi
@@ -106,7 +113,9 @@ if [ "${TRAWL_BENCH_FILTERS:-1}" = 1 ] && [ -n "$FILTER_DATASETS" ]; then
 fi
 
 NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
-if "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
+if [ "${TRAWL_BENCH_NO_NATIVE:-0}" = 1 ]; then
+  log "skipping the native C++ hnswlib reference (TRAWL_BENCH_NO_NATIVE=1)"
+elif "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
   log "native C++ hnswlib (Debian python3-hnswlib)"
   "$NATIVE_PY" "$BENCH/native/hnswlib_native.py" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" $DATASETS
 else

@@ -76,7 +76,7 @@ public class KernelReductionExperiment {
   }
 
   // The species must be a constant for C2 to intrinsify, hence one method per species.
-  private static float l2Preferred(float[] a, float[] b, int bo, int length, boolean reduce) {
+  static float l2Preferred(float[] a, float[] b, int bo, int length, boolean reduce) {
     final int step = PREFERRED.length();
     FloatVector acc0 = FloatVector.zero(PREFERRED);
     FloatVector acc1 = FloatVector.zero(PREFERRED);
@@ -104,7 +104,7 @@ public class KernelReductionExperiment {
     return sum;
   }
 
-  private static float l2Narrow(float[] a, float[] b, int bo, int length) {
+  static float l2Narrow(float[] a, float[] b, int bo, int length) {
     final int step = S256.length();
     FloatVector acc0 = FloatVector.zero(S256);
     FloatVector acc1 = FloatVector.zero(S256);
