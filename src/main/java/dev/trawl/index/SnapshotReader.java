@@ -389,9 +389,12 @@ final class SnapshotReader {
     final Input vectorInput = new Input(Kind.VECTORS);
     final Input links0 = new Input(Kind.LINKS_LEVEL0);
     final int stride0 = 1 + 2 * m;
+    for (int first = 0; first < ordinals; first += store.vectorsPerPage()) {
+      final int nodes = Math.min(store.vectorsPerPage(), ordinals - first);
+      vectorInput.floats(store.page(first), 0, nodes * dimension);
+    }
     for (int first = 0; first < ordinals; first += VectorStore.PAGE_SIZE) {
       final int nodes = Math.min(VectorStore.PAGE_SIZE, ordinals - first);
-      vectorInput.floats(store.page(first), 0, nodes * dimension);
       links0.ints(graph.linkPage(first, 0), 0, nodes * stride0);
     }
     final Input upper = new Input(Kind.LINKS_UPPER);

@@ -1,8 +1,10 @@
 package dev.trawl.vector;
 
 /**
- * Float32 vectors of one dimension stored back to back in pages of {@value #PAGE_SIZE} vectors, each
- * vector addressed by a dense {@code int} ordinal. Vectors are written once, before the ordinal is
+ * Float32 vectors of one dimension stored back to back in pages of at most {@value #PAGE_SIZE}
+ * vectors and at most {@value #MAX_PAGE_BYTES} bytes (so that no page is a G1 "humongous" object,
+ * which would waste up to half a heap region per page), each vector addressed by a dense {@code int}
+ * ordinal. Vectors are written once, before the ordinal is
  * published, and never changed afterwards (an update stores a new vector under a new ordinal), so
  * readers never see a torn vector.
  *
@@ -12,13 +14,17 @@ package dev.trawl.vector;
  * <b>Allocation:</b> only when capacity grows.
  */
 public final class VectorStore {
-  /** log2 of vectors per page. */
+  /**
+   * log2 of the node page size shared by every per-node paged structure (links, states, ids); vector
+   * pages hold {@link #vectorsPerPage()} vectors, at most this many.
+   */
   public static final int PAGE_SHIFT = 10;
-  /** Vectors per page. */
+  /** Nodes per page of the per-node structures, and the most vectors a vector page holds. */
   public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+  /** Largest vector page in bytes: below half of G1's smallest region, so never humongous. */
+  public static final int MAX_PAGE_BYTES = 256 * 1024;
 
-  private static final int PAGE_MASK = PAGE_SIZE - 1;
-
+  private final int pageMask;
   private final int dimension;
   private final Metric metric;
   private final PagedArray<float[]> pages;
@@ -29,7 +35,23 @@ public final class VectorStore {
     }
     this.dimension = dimension;
     this.metric = metric;
-    this.pages = new PagedArray<>(PAGE_SHIFT, p -> new float[PAGE_SIZE * dimension]);
+    final int shift = vectorPageShift(dimension);
+    this.pageMask = (1 << shift) - 1;
+    final int pageFloats = (1 << shift) * dimension;
+    this.pages = new PagedArray<>(shift, p -> new float[pageFloats]);
+  }
+
+  private static int vectorPageShift(int dimension) {
+    int shift = PAGE_SHIFT;
+    while (shift > 0 && ((long) dimension * Float.BYTES << shift) > MAX_PAGE_BYTES) {
+      shift--;
+    }
+    return shift;
+  }
+
+  /** Vectors per page (a power of two, at most {@link #PAGE_SIZE}). */
+  public int vectorsPerPage() {
+    return pageMask + 1;
   }
 
   public int dimension() {
@@ -71,7 +93,7 @@ public final class VectorStore {
 
   /** Where {@code ordinal}'s vector starts inside its {@link #page page}. */
   public int offset(int ordinal) {
-    return (ordinal & PAGE_MASK) * dimension;
+    return (ordinal & pageMask) * dimension;
   }
 
   /** The page table, for code that stores vectors in the same layout (snapshots). */
