@@ -7,13 +7,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels on the JDK Vector API (incubator module {@code jdk.incubator.vector}), with fused
- * multiply-add, on vectors of at most 256 bits even where the CPU prefers 512: a {@code float[]}'s
- * data starts 16 bytes into the object, so most 64-byte loads straddle two cache lines, and AVX-512
- * lowers the clock; measured with {@code benchmarks/.../KernelCpuProbe} on an AVX-512 Xeon, 256-bit
- * loops are 15-30% faster at 128-784 dimensions (docs/benchmarks.md). The system property
- * {@code trawl.vector.bits} (128, 256 or 512) overrides the cap, never beyond what the CPU has. Loaded only by {@link Kernels} after it has checked
- * that the module is present, so a JVM without {@code --add-modules jdk.incubator.vector} never links
- * this class.
+ * multiply-add, on the CPU's preferred vector width. The system property {@code trawl.vector.bits}
+ * (128, 256 or 512, never beyond what the CPU has) narrows it: on an AVX-512 Xeon a cache-resident
+ * microbenchmark favours 256 bits at 128-784 dimensions, but whole searches do not agree (siftsmall,
+ * 128 dims: 256-bit ~8% more queries per CPU-second; wordnet, 384 dims: 512-bit ~25% more), so the
+ * default stays the JDK's preferred species; docs/benchmarks.md has the commands. Loaded only by
+ * {@link Kernels} after it has checked that the module is present, so a JVM without
+ * {@code --add-modules jdk.incubator.vector} never links this class.
  *
  * <p>Stateless and thread-safe; allocates nothing once C2 has compiled it (vectors are scalarised).
  */
@@ -26,7 +26,7 @@ final class PanamaKernels implements FloatKernels {
 
   private static VectorSpecies<Float> species() {
     final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-    final int wanted = Integer.getInteger("trawl.vector.bits", 256);
+    final int wanted = Integer.getInteger("trawl.vector.bits", preferred);
     final int bits = Math.min(preferred, Integer.highestOneBit(Math.max(128, wanted)));
     return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
   }
