@@ -19,6 +19,7 @@ public final class HnswSearcher {
   private final VisitedSet visited;
   private final LongHeap candidates;
   private final LongHeap results; // complemented keys: peek() is the worst result
+  private long[] drained = new long[256];
   private int visitedCount;
   private boolean budgetExhausted;
 
@@ -202,20 +203,31 @@ public final class HnswSearcher {
   }
 
   /**
-   * Moves the {@code k} nearest queued results, nearest first, into the given arrays and empties the
-   * queue. Returns how many were written ({@code min(k, queued)}).
+   * Moves the {@code k} nearest queued results that are still live, nearest first, into the given
+   * arrays and empties the queue. Returns how many were written (at most {@code min(k, queued)};
+   * fewer only when queued nodes were deleted while the search ran).
    */
   public int drainNearest(int k, int[] ordinals, float[] distances) {
-    while (results.size() > k) {
-      results.pop();
+    final int queued = results.size();
+    if (drained.length < queued) {
+      drained = new long[Math.max(queued, drained.length * 2)];
     }
-    final int n = results.size();
-    for (int i = n - 1; i >= 0; i--) {
-      final long packed = ~results.pop();
-      ordinals[i] = NodeScores.node(packed);
-      distances[i] = NodeScores.distance(packed);
+    final int n = drainPacked(drained);
+    // Re-check tombstones now that the walk is over: an update retires the old ordinal before it
+    // publishes the new one, so a search that met both (the old one before its retirement) sees the
+    // old one's tombstone here, and returns the item once.
+    final Tombstones dead = graph.tombstones();
+    int kept = 0;
+    for (int i = 0; i < n && kept < k; i++) {
+      final int node = NodeScores.node(drained[i]);
+      if (dead.contains(node)) {
+        continue;
+      }
+      ordinals[kept] = node;
+      distances[kept] = NodeScores.distance(drained[i]);
+      kept++;
     }
-    return n;
+    return kept;
   }
 
   /**
