@@ -169,11 +169,9 @@ public final class HnswSearcher {
     final int limit = g.size();
     int scored = 0;
     for (int node = 0; node < limit; node++) {
-      if (!g.isPublished(node) || dead.contains(node) || !filter.accepts(node)) {
-        continue;
+      if (offerIfLive(query, k, node, dead, filter)) {
+        scored++;
       }
-      scored++;
-      results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
     }
     visitedCount = scored;
     return results.size();
@@ -192,14 +190,26 @@ public final class HnswSearcher {
     int scored = 0;
     for (int i = 0; i < count; i++) {
       final int node = ordinals[i];
-      if (node < 0 || node >= limit || !g.isPublished(node) || dead.contains(node)) {
-        continue;
+      if (node >= 0 && node < limit && offerIfLive(query, k, node, dead, OrdinalFilter.ALL)) {
+        scored++;
       }
-      scored++;
-      results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
     }
     visitedCount = scored;
     return results.size();
+  }
+
+  /**
+   * Scores {@code node} into the bounded result queue when it is published, not deleted and accepted;
+   * returns whether it was scored. The exact scans' shared step.
+   */
+  private boolean offerIfLive(
+      float[] query, int k, int node, Tombstones dead, OrdinalFilter filter) {
+    final HnswGraph g = graph;
+    if (!g.isPublished(node) || dead.contains(node) || !filter.accepts(node)) {
+      return false;
+    }
+    results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
+    return true;
   }
 
   /**
