@@ -13,15 +13,19 @@ import java.util.Arrays;
  *       {@link #exactBelow} or at most the estimated cost of a filtered walk (see below). Scoring a few
  *       hundred vectors is cheaper and exact.
  *   <li><b>In-walk filtering</b> otherwise: the graph walk traverses rejected nodes but only returns
- *       accepted ones, with a beam widened by the items excluded one by one (see {@link #walkEf}),
- *       because an exclusion such as "already seen" removes exactly the region nearest the query.
+ *       accepted ones. Its beam starts at {@code ef} and widens, up to {@code maxEfFactor * ef}, by the
+ *       rejected nodes it meets nearer than its {@code k}-th accepted one
+ *       ({@link HnswSearcher#search(float[], int, int, int, dev.trawl.hnsw.OrdinalFilter, int)}),
+ *       because an exclusion such as "already seen" removes exactly the region nearest the query, while
+ *       exclusions elsewhere (a long history, other communities) need no wider beam.
  *   <li><b>Fallback</b>: the walk gets a visit budget equal to the exact scan's cost; when it exhausts it
  *       (the filter was harder than the estimate), the search is redone exactly, as Lucene does.
  * </ol>
  *
  * The estimated cost of a walk is {@code walkCostPerEf * ef' * limit / allowed}: a walk scores about
  * {@code walkCostPerEf} nodes per unit of beam width, divided by the fraction of nodes the filter
- * accepts, because only that fraction fills the beam.
+ * accepts, because only that fraction fills the beam; {@code ef'} is {@link #walkEf}, the beam the walk
+ * would reach if every item excluded one by one lay near the query.
  *
  * <p><b>Not thread-safe: one per searching thread</b>, like the {@link HnswSearcher} it drives.
  * <b>Allocation:</b> none in steady state; its ordinal buffer grows once when an exact plan needs more
@@ -71,7 +75,7 @@ public final class FilterPlanner {
     return this;
   }
 
-  /** The widened beam never exceeds {@code factor * ef}. Default 4; 1 disables widening. */
+  /** A walk's beam never widens past {@code factor * ef}. Default 4; 1 disables widening. */
   public FilterPlanner maxEfFactor(int factor) {
     if (factor < 1) {
       throw new IllegalArgumentException("maxEfFactor must be >= 1, got " + factor);
@@ -95,14 +99,17 @@ public final class FilterPlanner {
   }
 
   /**
-   * The beam width a walk uses: {@code ef} grown by the number of items excluded one by one,
-   * {@code max(ef, k + pointExclusions)}, capped at {@code maxEfFactor * ef}. A seen set is the posts
-   * nearest the user, so each may sit exactly where the beam needs room; exclusions by attribute are
-   * spread over the index and need no widening, because rejected nodes never take a result slot.
+   * The beam width the cost estimate assumes for a walk: {@code max(ef, k + pointExclusions)}, capped
+   * at {@link #maxBeam}. A seen set is the posts nearest the user, so at worst every one of them sits
+   * where the beam needs room; the walk itself widens only by those it actually meets near the query.
    */
   public int walkEf(int k, int ef, int pointExclusions) {
-    final long wanted = (long) k + pointExclusions;
-    return (int) Math.max(ef, Math.min(wanted, (long) ef * maxEfFactor));
+    return (int) Math.max(ef, Math.min((long) k + pointExclusions, maxBeam(ef)));
+  }
+
+  /** The widest beam a walk may reach from {@code ef}: {@code maxEfFactor * ef}. */
+  public int maxBeam(int ef) {
+    return (int) Math.min(Integer.MAX_VALUE, (long) ef * maxEfFactor);
   }
 
   /**
@@ -134,7 +141,9 @@ public final class FilterPlanner {
       lastVisited = searcher.visitedCount();
       return found;
     }
-    searcher.search(query, efWalk, filter, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
+    searcher.search(
+        query, k, ef, maxBeam(ef), filter, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
+    lastEf = searcher.lastBeam();
     final int walked = searcher.visitedCount();
     if (!searcher.budgetExhausted()) {
       lastPlan = WALK;
@@ -160,7 +169,10 @@ public final class FilterPlanner {
     return lastPlan;
   }
 
-  /** The beam width the last search's walk used (or would have used). */
+  /**
+   * The beam width the last search's walk ended with, or, when it scanned exactly without walking, the
+   * {@link #walkEf} estimate it planned with.
+   */
   public int lastEf() {
     return lastEf;
   }

@@ -19,8 +19,10 @@ public final class HnswSearcher {
   private final VisitedSet visited;
   private final LongHeap candidates;
   private final LongHeap results; // complemented keys: peek() is the worst result
+  private final LongHeap rejectedCore; // rejected nodes nearer than every accepted one, complemented
   private long[] drained = new long[256];
   private int visitedCount;
+  private int lastBeam;
   private boolean budgetExhausted;
 
   public HnswSearcher(HnswGraph graph) {
@@ -28,6 +30,7 @@ public final class HnswSearcher {
     this.visited = new VisitedSet(graph.size());
     this.candidates = new LongHeap(256);
     this.results = new LongHeap(256);
+    this.rejectedCore = new LongHeap(64);
   }
 
   public HnswGraph graph() {
@@ -42,6 +45,30 @@ public final class HnswSearcher {
    * @param visitBudget stop after scoring this many nodes ({@code Integer.MAX_VALUE} for no limit)
    */
   public int search(float[] query, int ef, OrdinalFilter filter, int visitBudget) {
+    return search(query, ef, ef, ef, filter, visitBudget);
+  }
+
+  /**
+   * Approximate search whose beam widens when rejected nodes surround the query. The beam starts at
+   * {@code ef} accepted results. The <i>rejected core</i> is the set of nodes the walk has scored but
+   * may not return (filtered out or deleted) that are nearer than every accepted node found so far; the
+   * beam widens to {@code k +} the core's largest size, never past {@code efLimit}. So a filter that
+   * removes exactly the items nearest the query (a user's seen posts, a muted community the user is in)
+   * gets a beam deep enough to pass them and still hold {@code k} answers, while a filter whose
+   * rejections are spread out (random, another language) or far away (old history) leaves the beam as
+   * it is: its accepted nodes interleave with the rejected ones, so the core stays small.
+   * {@code efLimit == ef} turns widening off.
+   *
+   * @param k the number of results the caller will drain ({@code 1 <= k <= ef})
+   * @param efLimit the widest beam allowed ({@code >= ef})
+   * @throws IllegalArgumentException unless {@code 1 <= k <= ef <= efLimit}
+   */
+  public int search(
+      float[] query, int k, int ef, int efLimit, OrdinalFilter filter, int visitBudget) {
+    if (k < 1 || k > ef || efLimit < ef) {
+      throw new IllegalArgumentException(
+          "need 1 <= k <= ef <= efLimit, got k=" + k + ", ef=" + ef + ", efLimit=" + efLimit);
+    }
     results.clear();
     visitedCount = 0;
     budgetExhausted = false;
@@ -57,7 +84,7 @@ public final class HnswSearcher {
       node = NodeScores.node(best);
       dist = NodeScores.distance(best);
     }
-    searchLevel(query, 0, node, dist, ef, 0, filter, limit, visitBudget);
+    searchLevel(query, 0, node, dist, k, ef, efLimit, 0, filter, limit, visitBudget);
     return results.size();
   }
 
@@ -105,23 +132,51 @@ public final class HnswSearcher {
       OrdinalFilter filter,
       int limit,
       int visitBudget) {
+    searchLevel(query, queryOffset, entry, entryDist, ef, ef, ef, level, filter, limit, visitBudget);
+  }
+
+  /**
+   * As above, with the beam starting at {@code ef} and widening up to {@code efLimit} by the rejected
+   * core (see the public {@code search}).
+   */
+  private void searchLevel(
+      float[] query,
+      int queryOffset,
+      int entry,
+      float entryDist,
+      int k,
+      int ef,
+      int efLimit,
+      int level,
+      OrdinalFilter filter,
+      int limit,
+      int visitBudget) {
     final HnswGraph g = graph;
     final Tombstones dead = g.tombstones();
     final VisitedSet seen = visited;
     final LongHeap frontier = candidates;
     final LongHeap found = results;
+    final LongHeap core = rejectedCore;
     final int maxDegree = g.maxDegree(level);
+    final boolean widens = efLimit > ef;
     seen.ensureCapacity(limit, g.nodeCapacity());
     seen.clear();
     frontier.clear();
     found.clear();
+    core.clear();
 
+    int beam = ef;
+    final int coreLimit = efLimit - k;
+    float nearestAccepted = Float.POSITIVE_INFINITY;
     seen.getAndSet(entry);
     frontier.push(NodeScores.pack(entryDist, entry));
     if (!dead.contains(entry) && filter.accepts(entry)) {
       found.push(~NodeScores.pack(entryDist, entry));
+      nearestAccepted = entryDist;
+    } else if (widens) {
+      core.push(~NodeScores.pack(entryDist, entry));
     }
-    float worst = found.size() >= ef ? entryDist : Float.POSITIVE_INFINITY;
+    float worst = found.size() >= beam ? entryDist : Float.POSITIVE_INFINITY;
     int scored = 1;
     while (!frontier.isEmpty()) {
       final long current = frontier.pop();
@@ -144,17 +199,36 @@ public final class HnswSearcher {
         scored++;
         final float d = g.distance(query, queryOffset, next);
         if (d < worst) {
-          frontier.push(NodeScores.pack(d, next));
+          final long scoredNode = NodeScores.pack(d, next);
+          frontier.push(scoredNode);
           if (!dead.contains(next) && filter.accepts(next)) {
-            found.offerBounded(~NodeScores.pack(d, next), ef);
-            if (found.size() >= ef) {
+            found.offerBounded(~scoredNode, beam);
+            if (found.size() >= beam) {
               worst = NodeScores.distance(~found.peek());
+            }
+            if (d < nearestAccepted) {
+              nearestAccepted = d;
+              while (!core.isEmpty() && NodeScores.distance(~core.peek()) > d) {
+                core.pop();
+              }
+            }
+          } else if (widens && d < nearestAccepted && beam < efLimit) {
+            core.offerBounded(~scoredNode, coreLimit);
+            if (k + core.size() > beam) {
+              beam = k + core.size();
+              worst = Float.POSITIVE_INFINITY; // the beam has room again
             }
           }
         }
       }
     }
     visitedCount += scored;
+    lastBeam = beam;
+  }
+
+  /** The beam width the last level-0 search ended with ({@code ef} unless it widened). */
+  public int lastBeam() {
+    return lastBeam;
   }
 
   /**

@@ -40,7 +40,10 @@ public final class Searcher {
 
   /**
    * Approximate search returning only items the filter accepts; the filter is applied inside the graph
-   * walk, so the walk still passes through rejected items.
+   * walk, so the walk still passes through rejected items, and the beam widens (as the planner's walk
+   * does, up to {@link FilterPlanner#maxBeam}) by the rejected items it meets nearer than the
+   * {@code k}-th accepted one. No planning: a filter that accepts few items makes this slow; prefer a
+   * {@link RequestFilter}.
    */
   public int search(float[] query, int k, int ef, OrdinalFilter filter, SearchResults out) {
     checkK(k);
@@ -48,14 +51,19 @@ public final class Searcher {
       throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
     }
     prepare(query);
-    hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
+    if (filter == OrdinalFilter.ALL) {
+      hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
+    } else {
+      hnsw.search(this.query, k, ef, planner.maxBeam(ef), filter, Integer.MAX_VALUE);
+    }
     return drain(k, out);
   }
 
   /**
    * Filtered search planned from the filter's cardinality ({@link FilterPlanner}): an exact scan of the
    * allowed items when few remain, otherwise a walk with the filter applied inside it and a beam widened
-   * by the number of excluded items, falling back to an exact scan if the walk runs out of budget.
+   * by the excluded items it meets near the query, falling back to an exact scan if the walk runs out of
+   * budget.
    * Writes up to {@code k} accepted results, nearest first, into {@code out}; returns how many.
    * Allocates nothing in steady state. The filter is only read.
    */

@@ -134,15 +134,48 @@ class AttributeIndexTest {
     searcher.search(new float[] {1, 2, 3}, 10, 32, filter, results);
     assertThat(searcher.planner().lastPlan()).isEqualTo(FilterPlanner.WALK);
     assertThat(searcher.planner().lastEf()).isEqualTo(32);
-    final long[] seen = new long[100];
-    for (int i = 0; i < seen.length; i++) {
-      seen[i] = i;
-    }
-    filter.allowAll().andNotIds(seen, 0, seen.length, index);
-    searcher.search(new float[] {1, 2, 3}, 10, 32, filter, results);
-    assertThat(searcher.planner().lastEf()).as("widened to k + seen items").isEqualTo(110);
     filter.allowNone();
     assertThat(searcher.search(new float[] {1, 2, 3}, 10, 32, filter, results)).isZero();
+  }
+
+  @Test
+  void theWalkWidensItsBeamByTheExcludedItemsNearTheQueryOnly() {
+    final VectorIndex index = VectorIndex.builder(3, Metric.L2).build();
+    for (int i = 0; i < 3_000; i++) {
+      index.add(i, new float[] {i % 97, i % 89, i % 83});
+    }
+    final Searcher searcher = index.newSearcher();
+    final RequestFilter filter = index.newFilter();
+    final float[] query = {40, 41, 42};
+    final SearchResults nearest = new SearchResults(100);
+    searcher.searchExact(query, 100, nearest);
+    final long[] seen = new long[100];
+    for (int i = 0; i < seen.length; i++) {
+      seen[i] = nearest.id(i);
+    }
+    final SearchResults results = new SearchResults(10);
+    filter.allowAll().andNotIds(seen, 0, seen.length, index);
+    searcher.search(query, 10, 32, filter, results);
+    assertThat(searcher.planner().lastPlan()).isEqualTo(FilterPlanner.WALK);
+    assertThat(searcher.planner().lastEf()).as("k + the 100 nearest, all excluded").isEqualTo(110);
+
+    // The 100 farthest items: excluded one by one too, but none is near the query.
+    final SearchResults farthest = new SearchResults(3_000);
+    searcher.searchExact(query, 3_000, farthest);
+    for (int i = 0; i < seen.length; i++) {
+      seen[i] = farthest.id(2_999 - i);
+    }
+    filter.allowAll().andNotIds(seen, 0, seen.length, index);
+    searcher.search(query, 10, 32, filter, results);
+    assertThat(searcher.planner().lastEf()).as("far exclusions do not widen").isEqualTo(32);
+
+    searcher.planner().maxEfFactor(1);
+    for (int i = 0; i < seen.length; i++) {
+      seen[i] = nearest.id(i);
+    }
+    filter.allowAll().andNotIds(seen, 0, seen.length, index);
+    searcher.search(query, 10, 32, filter, results);
+    assertThat(searcher.planner().lastEf()).as("maxEfFactor(1) turns widening off").isEqualTo(32);
   }
 
   @Test
