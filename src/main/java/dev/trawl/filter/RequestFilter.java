@@ -167,7 +167,7 @@ public final class RequestFilter implements OrdinalFilter {
    * How many items were excluded one by one ({@link #andNotOrdinal}, {@link #andNotIds}) since the last
    * reset. Such exclusions are usually a user's seen or hidden posts, which cluster around that user's
    * interests, i.e. near the query, unlike attribute exclusions, which spread over the index; the
-   * planner widens the beam by this count.
+   * planner's cost estimate assumes the walk's beam may widen by this count.
    */
   public int pointExclusions() {
     return pointExclusions;
