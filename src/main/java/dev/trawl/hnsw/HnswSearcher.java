@@ -21,6 +21,7 @@ public final class HnswSearcher {
   private final LongHeap results; // complemented keys: peek() is the worst result
   private final LongHeap rejectedCore; // rejected nodes nearer than every accepted one, complemented
   private long[] drained = new long[256];
+  private final int[] fresh; // the expanded node's unvisited, published neighbours
   private int visitedCount;
   private int lastBeam;
   private boolean budgetExhausted;
@@ -31,6 +32,7 @@ public final class HnswSearcher {
     this.candidates = new LongHeap(256);
     this.results = new LongHeap(256);
     this.rejectedCore = new LongHeap(64);
+    this.fresh = new int[graph.maxDegree(0) + 1];
   }
 
   public HnswGraph graph() {
@@ -191,12 +193,19 @@ public final class HnswSearcher {
       final int[] links = g.linkPage(node, level);
       final int base = g.linkBase(node, level);
       final int count = Math.min(links[base], maxDegree);
+      // Two passes: pick the neighbours to score first, then score them in a tight loop, so the
+      // vectors' cache misses overlap instead of waiting behind the heap work of the previous one.
+      final int[] batch = fresh;
+      int n = 0;
       for (int i = 1; i <= count; i++) {
         final int next = links[base + i];
-        if (next >= limit || seen.getAndSet(next) || !g.isPublished(next)) {
-          continue;
+        if (next < limit && !seen.getAndSet(next) && g.isPublished(next)) {
+          batch[n++] = next;
         }
-        scored++;
+      }
+      scored += n;
+      for (int j = 0; j < n; j++) {
+        final int next = batch[j];
         final float d = g.distance(query, queryOffset, next);
         if (d < worst) {
           final long scoredNode = NodeScores.pack(d, next);
