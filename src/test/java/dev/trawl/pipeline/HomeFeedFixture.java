@@ -14,6 +14,7 @@ import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.SourceBlender;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
+import dev.trawl.pipeline.testkit.SyntheticFeed;
 import dev.trawl.vector.Metric;
 import java.util.Random;
 import java.util.concurrent.Executor;
@@ -35,42 +36,8 @@ final class HomeFeedFixture {
   final float[][] users;
   final RecentItems recent;
 
-  /** Item metadata as primitive arrays, derived from the id. */
-  static final class Attributes implements ItemMetadata {
-    @Override
-    public long author(long id) {
-      return id % 997;
-    }
-
-    @Override
-    public long community(long id) {
-      return id % 31;
-    }
-
-    @Override
-    public long createdAt(long id) {
-      return NOW - (id % 10_000) * 60_000L;
-    }
-  }
-
-  /** Trending: a fixed rotating window of ids (stands in for a host-side trending list). */
-  static final class Trending implements CandidateSource {
-    private final int size;
-    private final int items;
-
-    Trending(int size, int items) {
-      this.size = size;
-      this.items = items;
-    }
-
-    @Override
-    public void fetch(RequestContext ctx, CandidateSink out) {
-      final long start = (ctx.userId() * 7919) % items;
-      for (int i = 0; i < size; i++) {
-        out.add((start + i * 13L) % items, 1f - i / (float) size);
-      }
-    }
-  }
+  /** Post metadata derived from the id (997 authors, 31 communities, a minute apart). */
+  static final ItemMetadata METADATA = SyntheticFeed.metadata(997, 31, NOW, 10_000, 60_000L);
 
   /** Writes a per-author affinity from the user id (stands in for a feature store). */
   static final class AffinityHydrator implements CandidateHydrator {
@@ -151,11 +118,7 @@ final class HomeFeedFixture {
         u[d] = (float) random.nextGaussian();
       }
     }
-    recent = new RecentItems(4096);
-    final Attributes a = new Attributes();
-    for (long id = Math.max(0, items - 4096); id < items; id++) {
-      recent.append(id, a.author(id), a.community(id), NOW - (items - id) * 1000L);
-    }
+    recent = SyntheticFeed.recentItems(METADATA, items, 4096, NOW, 1_000L);
   }
 
   Pipeline.Builder builder(int perSource) {
@@ -170,9 +133,9 @@ final class HomeFeedFixture {
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
-        .source("trending", new Trending(perSource, items),
+        .source("trending", SyntheticFeed.rotatingTrending(perSource, items, 13),
             StageOptions.defaults().expectedCandidates(perSource))
-        .hydrator("attributes", new AttributeHydrator(new Attributes()))
+        .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", new AffinityHydrator())
         .filter("seen", ExcludeFilter.seen())
         .filter("blocked", ExcludeFilter.blockedAuthors())

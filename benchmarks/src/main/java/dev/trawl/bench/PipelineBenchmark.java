@@ -1,10 +1,6 @@
 package dev.trawl.bench;
 
 import dev.trawl.index.VectorIndex;
-import dev.trawl.pipeline.CandidateBatch;
-import dev.trawl.pipeline.CandidateHydrator;
-import dev.trawl.pipeline.CandidateSink;
-import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
@@ -24,6 +20,7 @@ import dev.trawl.pipeline.stages.RecentItems;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
+import dev.trawl.pipeline.testkit.SyntheticFeed;
 import dev.trawl.vector.Metric;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -85,64 +82,8 @@ public class PipelineBenchmark {
   float[][] users;
   Pipeline pipeline;
 
-  /** Post metadata derived from the id. */
-  static final class Attributes implements ItemMetadata {
-    @Override
-    public long author(long id) {
-      return id % 50_000;
-    }
-
-    @Override
-    public long community(long id) {
-      return id % 500;
-    }
-
-    @Override
-    public long createdAt(long id) {
-      return NOW - (id % 20_000) * 30_000L;
-    }
-  }
-
-  /** A trending list of {@code size} ids rotating with the user. */
-  static final class Trending implements CandidateSource {
-    private final int size;
-    private final int items;
-
-    Trending(int size, int items) {
-      this.size = size;
-      this.items = items;
-    }
-
-    @Override
-    public void fetch(RequestContext ctx, CandidateSink out) {
-      final long start = (ctx.userId() * 7919L) % items;
-      for (int i = 0; i < size; i++) {
-        out.add((start + i * 977L) % items, 1f - i / (float) size);
-      }
-    }
-  }
-
-  /** Author affinity from the user id (stands in for a feature-store lookup). */
-  static final class Affinity implements CandidateHydrator {
-    @Override
-    public Feature[] reads() {
-      return new Feature[] {Feature.AUTHOR};
-    }
-
-    @Override
-    public Feature[] writes() {
-      return new Feature[] {AFFINITY};
-    }
-
-    @Override
-    public void hydrate(RequestContext ctx, CandidateBatch batch) {
-      final float[] a = batch.featureColumn(AFFINITY);
-      final long user = ctx.userId();
-      for (int r = 0, n = batch.size(); r < n; r++) {
-        a[r] = ((batch.author(r) ^ user) & 15) / 15f;
-      }
-    }
-  }
+  /** Post metadata derived from the id (50,000 authors, 500 communities, 30 s apart). */
+  static final ItemMetadata METADATA = SyntheticFeed.metadata(50_000, 500, NOW, 20_000, 30_000L);
 
   @Setup(Level.Trial)
   public void setUp() throws InterruptedException {
@@ -180,12 +121,7 @@ public class PipelineBenchmark {
 
   /** The newest 65,536 posts, one a second up to {@link #NOW}. */
   static RecentItems recentItems(int items) {
-    final Attributes attributes = new Attributes();
-    final RecentItems recent = new RecentItems(1 << 16);
-    for (long id = Math.max(0, items - (1 << 16)); id < items; id++) {
-      recent.append(id, attributes.author(id), attributes.community(id), NOW - (items - id) * 1_000L);
-    }
-    return recent;
+    return SyntheticFeed.recentItems(METADATA, items, 1 << 16, NOW, 1_000L);
   }
 
   /** 256 user vectors, seed 7. */
@@ -209,10 +145,10 @@ public class PipelineBenchmark {
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
-        .source("trending", new Trending(perSource, items),
+        .source("trending", SyntheticFeed.rotatingTrending(perSource, items, 977),
             StageOptions.defaults().expectedCandidates(perSource))
-        .hydrator("attributes", new AttributeHydrator(new Attributes()))
-        .hydrator("affinity", new Affinity())
+        .hydrator("attributes", new AttributeHydrator(METADATA))
+        .hydrator("affinity", SyntheticFeed.authorAffinity(AFFINITY, 15))
         .filter("seen", ExcludeFilter.seen())
         .filter("blocked", ExcludeFilter.blockedAuthors())
         .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))

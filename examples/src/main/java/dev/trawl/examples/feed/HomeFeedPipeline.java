@@ -13,6 +13,7 @@ import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.testkit.SyntheticFeed;
 import dev.trawl.vector.Metric;
 import java.util.Random;
 import java.util.function.LongPredicate;
@@ -80,30 +81,6 @@ public final class HomeFeedPipeline {
     }
   }
 
-  /** Synthetic metadata derived from the id. */
-  static final class SyntheticAttributes implements ItemMetadata {
-    private final long now;
-
-    SyntheticAttributes(long now) {
-      this.now = now;
-    }
-
-    @Override
-    public long author(long id) {
-      return id % 1_000;
-    }
-
-    @Override
-    public long community(long id) {
-      return id % 40;
-    }
-
-    @Override
-    public long createdAt(long id) {
-      return now - (id % 5_000) * 60_000L;
-    }
-  }
-
   /** A trending list the host refreshes elsewhere; here a fixed array. */
   static final class TrendingList implements CandidateSource {
     private final long[] ids;
@@ -134,11 +111,9 @@ public final class HomeFeedPipeline {
       }
       index.add(id, v);
     }
-    final SyntheticAttributes attributes = new SyntheticAttributes(now);
-    final RecentItems recent = new RecentItems(4_096);
-    for (long id = posts - 4_096; id < posts; id++) {
-      recent.append(id, attributes.author(id), attributes.community(id), now - (posts - id) * 2_000L);
-    }
+    // The host's metadata, recent-posts ring and feature store, stood in for by arithmetic on ids.
+    final ItemMetadata attributes = SyntheticFeed.metadata(1_000, 40, now, 5_000, 60_000L);
+    final RecentItems recent = SyntheticFeed.recentItems(attributes, posts, 4_096, now, 2_000L);
     final long[] trending = new long[200];
     for (int i = 0; i < trending.length; i++) {
       trending[i] = random.nextInt(posts);

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.StageStats;
+import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.testkit.SyntheticFeed;
 import dev.trawl.vector.Metric;
 import java.util.List;
 import java.util.Random;
@@ -20,7 +22,7 @@ class HomeFeedVariantTest {
 
   private final VectorIndex index = smallIndex();
   private final RecentItems recent = new RecentItems(64);
-  private final HomeFeedPipeline.SyntheticAttributes attributes = new HomeFeedPipeline.SyntheticAttributes(0);
+  private final ItemMetadata attributes = SyntheticFeed.metadata(1_000, 40, 0, 5_000, 60_000L);
 
   private static VectorIndex smallIndex() {
     final VectorIndex index = VectorIndex.builder(8, Metric.COSINE).seed(1).build();
