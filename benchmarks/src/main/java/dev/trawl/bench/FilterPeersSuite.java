@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,6 +89,8 @@ public final class FilterPeersSuite {
     final String seenCase = "seen" + seenCount;
     final StringBuilder points = new StringBuilder();
     final StringBuilder ratios = new StringBuilder();
+    // dataset|engine -> recall level -> "CPU ratio / visited ratio", for the compact table
+    final Map<String, Map<Double, String>> summary = new LinkedHashMap<>();
     final StringBuilder best = new StringBuilder();
     final StringBuilder conditions = new StringBuilder();
     final long start = System.nanoTime();
@@ -155,7 +158,7 @@ public final class FilterPeersSuite {
         }
         index = null; // the next engine's build should not share the heap with this one
         System.gc();
-        compare(name, engine, none, filtered, ratios);
+        compare(name, engine, none, filtered, ratios, summary);
         Point top = filtered.get(0);
         for (Point p : filtered) {
           top = p.recall() > top.recall() ? p : top;
@@ -173,10 +176,23 @@ public final class FilterPeersSuite {
     final StringBuilder md = new StringBuilder();
     md.append("### Seen top-").append(seenCount).append(" against unfiltered, each engine's own filtered search\n\n");
     md.append(conditions).append('\n');
-    md.append("#### Ratio filtered / unfiltered at the same recall@10 (CPU time per query; visited nodes)\n\n");
-    md.append("| dataset | engine | recall@10 | unfiltered ef | ").append(seenCase)
-        .append(" ef | CPU time ratio | visited ratio | wall-clock ratio |\n");
-    md.append("|---|---|---|---|---|---|---|---|\n").append(ratios);
+    md.append("#### Ratio filtered / unfiltered at the same recall@10: CPU time per query / visited nodes\n\n");
+    md.append("| dataset | engine |");
+    for (double level : LEVELS) {
+      md.append(String.format(Locale.ROOT, " %.3f |", level));
+    }
+    md.append("\n|---|---|").append("---|".repeat(LEVELS.length)).append('\n');
+    for (Map.Entry<String, Map<Double, String>> e : summary.entrySet()) {
+      md.append("| ").append(e.getKey().replace("|", " | ")).append(" |");
+      for (double level : LEVELS) {
+        md.append(' ').append(e.getValue().getOrDefault(level, "")).append(" |");
+      }
+      md.append('\n');
+    }
+    md.append("\n#### The same, with both sides' ef, visited nodes and queries per CPU-second\n\n");
+    md.append("| dataset | engine | recall@10 | unfiltered ef | visited | queries/CPU-s | ").append(seenCase)
+        .append(" ef | visited | queries/CPU-s | CPU time ratio | visited ratio | wall-clock ratio |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n").append(ratios);
     md.append("\n#### Best recall@10 with the filter (and at ef 64), best unfiltered\n\n");
     md.append("| dataset | engine | ").append(seenCase).append(" best (ef) | ").append(seenCase)
         .append(" at ef 64 | unfiltered best (ef) |\n");
@@ -191,27 +207,31 @@ public final class FilterPeersSuite {
 
   /**
    * Both sweeps at fixed recall levels, through {@link FilterSnapshotSuite#atRecall} (linear in
-   * recall between the bracketing ef values). A level one side does not reach is skipped; where even
+   * recall between the bracketing ef values). A level one side does not reach says so; where even
    * the smallest ef exceeds a level, that side is priced at its smallest ef and the ratio marked
    * {@code <=} (filtered side: an upper bound) or {@code >=} (unfiltered side: a lower bound).
    */
-  private static void compare(String dataset, String engine, List<Point> none, List<Point> filtered, StringBuilder md) {
+  private static void compare(String dataset, String engine, List<Point> none, List<Point> filtered, StringBuilder md,
+      Map<String, Map<Double, String>> summary) {
     final List<double[]> u = curve(none);
     final List<double[]> f = curve(filtered);
     for (double level : LEVELS) {
       final double[] a = FilterSnapshotSuite.atRecall(u, level);
       final double[] b = FilterSnapshotSuite.atRecall(f, level);
       if (a[3] == 0 || b[3] == 0) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s | not reached | | |%n", dataset, engine,
+        summary.computeIfAbsent(dataset + "|" + engine, key -> new TreeMap<>()).put(level, "not reached");
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | | | %s | | | not reached | | |%n", dataset, engine,
             level, a[3] == 0 ? String.format(Locale.ROOT, "best %.4f", a[4]) : efLabel(a),
             b[3] == 0 ? String.format(Locale.ROOT, "best %.4f", b[4]) : efLabel(b)));
         continue;
       }
       final String bound = b[9] == 1 && a[9] == 1 ? "~" : b[9] == 1 ? "<= " : a[9] == 1 ? ">= " : "";
-      md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s | %s%.2fx | %s | %s%.2fx |%n", dataset, engine,
-          level, efLabel(a), efLabel(b), bound, a[7] / b[7],
-          a[2] > 0 && b[2] > 0 ? String.format(Locale.ROOT, "%s%.2fx", bound, b[2] / a[2]) : "n/a",
-          bound, a[1] / b[1]));
+      final String visitedRatio = a[2] > 0 && b[2] > 0 ? String.format(Locale.ROOT, "%.2fx", b[2] / a[2]) : "n/a";
+      md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s | %,.0f | %s | %s | %,.0f | %s%.2fx | %s | %s%.2fx |%n",
+          dataset, engine, level, efLabel(a), visited(a[2]), a[7], efLabel(b), visited(b[2]), b[7], bound, a[7] / b[7],
+          bound + visitedRatio, bound, a[1] / b[1]));
+      summary.computeIfAbsent(dataset + "|" + engine, key -> new TreeMap<>()).put(level,
+          String.format(Locale.ROOT, "%s%.2fx / %s", bound, a[7] / b[7], visitedRatio));
     }
   }
 
