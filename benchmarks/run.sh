@@ -114,7 +114,8 @@ if [ "${TRAWL_BENCH_FILTERS:-1}" = 1 ] && [ -n "$FILTER_DATASETS" ]; then
 fi
 
 # the seen-top-100 filter on the peers too (FilterPeersSuite, docs/benchmarks-filters-peers.md):
-# ~20 min on 2 cores, so off unless TRAWL_BENCH_FILTER_PEERS=1, and never in smoke mode
+# 11-15 min in quick mode on 2 cores (far longer in full: 60,000 Fashion-MNIST images, 1,000 queries),
+# so off unless TRAWL_BENCH_FILTER_PEERS=1, and never in smoke mode
 if [ "${TRAWL_BENCH_FILTER_PEERS:-0}" = 1 ] && [ "$MODE" != smoke ] && [ -n "$FILTER_DATASETS" ]; then
   log "seen top-100 on Trawl and the Java peers, on $FILTER_DATASETS"
   "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.trawl.bench.FilterPeersSuite \
