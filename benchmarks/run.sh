@@ -11,7 +11,8 @@
 # TRAWL_BENCH_NO_BUILD=1 to skip the build benchmark (the searched index is still built and timed),
 # TRAWL_BENCH_SKIP_PACKAGE=1 to reuse benchmarks/target/benchmarks.jar, TRAWL_BENCH_NO_NATIVE=1 to skip
 # the C++ reference, TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered
-# search and snapshots.
+# search and snapshots, TRAWL_BENCH_FILTER_PEERS=1 (quick/full only) to add the seen-top-100 filter on
+# the Java peers (docs/benchmarks-filters-peers.md).
 set -euo pipefail
 
 MODE=${1:-quick}
@@ -108,6 +109,19 @@ if [ "${TRAWL_BENCH_FILTERS:-1}" = 1 ] && [ -n "$FILTER_DATASETS" ]; then
     --out "$OUT/filters" --datasets "$FILTER_DATASETS" > "$OUT/log-filters-snapshots.txt" 2>&1 || {
       echo "FAILED: filtered search / snapshots; last lines of $OUT/log-filters-snapshots.txt:" >&2
       tail -40 "$OUT/log-filters-snapshots.txt" >&2
+      exit 1
+    }
+fi
+
+# the seen-top-100 filter on the peers too (FilterPeersSuite, docs/benchmarks-filters-peers.md):
+# 11-15 min in quick mode on 2 cores (far longer in full: 60,000 Fashion-MNIST images, 1,000 queries),
+# so off unless TRAWL_BENCH_FILTER_PEERS=1, and never in smoke mode
+if [ "${TRAWL_BENCH_FILTER_PEERS:-0}" = 1 ] && [ "$MODE" != smoke ] && [ -n "$FILTER_DATASETS" ]; then
+  log "seen top-100 on Trawl and the Java peers, on $FILTER_DATASETS"
+  "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.trawl.bench.FilterPeersSuite \
+    --out "$OUT/filters-peers" --datasets "$FILTER_DATASETS" > "$OUT/log-filters-peers.txt" 2>&1 || {
+      echo "FAILED: filtered search on the peers; last lines of $OUT/log-filters-peers.txt:" >&2
+      tail -40 "$OUT/log-filters-peers.txt" >&2
       exit 1
     }
 fi

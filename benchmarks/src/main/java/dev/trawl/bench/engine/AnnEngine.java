@@ -41,6 +41,36 @@ public interface AnnEngine {
     default long linkCount() {
       return -1;
     }
+
+    /**
+     * A per-thread query context that leaves out the base positions a request names, through the
+     * engine's own filtered search (or, for an engine without one, the post-filter its users write),
+     * and reports the nodes each search scored. Engines that cannot do this throw
+     * {@link UnsupportedOperationException}.
+     */
+    default ExcludingQuery newExcludingQuery(int ef) throws Exception {
+      throw new UnsupportedOperationException("this engine has no excluding query");
+    }
+  }
+
+  /**
+   * Searches one index from one thread for the nearest items outside a per-request exclusion list
+   * (a user's "seen" items), and counts the work. Not thread-safe.
+   */
+  interface ExcludingQuery {
+    /**
+     * Writes up to {@link Dataset#K} nearest base positions not in {@code excluded[0, count)},
+     * nearest first; returns how many. Building the engine's filter from the list is part of the
+     * call, as it is part of every request. {@code count == 0} runs the engine's plain unfiltered
+     * search (no filter object at all), so both sides of a comparison use the same context.
+     */
+    int search(float[] query, long[] excluded, int count, int[] out) throws Exception;
+
+    /**
+     * Nodes whose distance to the query the last search computed (the engine's own visited count,
+     * or its distance computations), or -1 when the engine does not report it.
+     */
+    long lastVisited();
   }
 
   /** Searches one index from one thread. Not thread-safe. */

@@ -1,5 +1,6 @@
 package dev.trawl.bench.engine;
 
+import dev.trawl.index.VectorIndex;
 import java.util.List;
 
 /** The engines by name. Stateless. */
@@ -10,6 +11,23 @@ public final class Engines {
 
   private Engines() {}
 
+  /**
+   * The engine {@code name} set up to count its work for {@link AnnEngine.ExcludingQuery#lastVisited()}:
+   * hnswlib-core with a counting distance function (slightly slower, so only where the count is
+   * wanted); every other engine reports its own visited count and is returned as {@link #byName}.
+   */
+  public static AnnEngine counting(String name) {
+    return name.equals("hnswlib-core") ? new HnswlibCoreEngine(true) : byName(name);
+  }
+
+  /**
+   * Trawl's adapter over an index built elsewhere (for example by a benchmark fixture), so that
+   * benchmarks can drive that index through {@link AnnEngine.Index} without building it again.
+   */
+  public static AnnEngine.Index trawl(VectorIndex index) {
+    return TrawlEngine.adapt(index);
+  }
+
   public static AnnEngine byName(String name) {
     switch (name) {
       case "trawl":
@@ -17,7 +35,7 @@ public final class Engines {
       case "trawl-scalar":
         return new TrawlEngine(true);
       case "hnswlib-core":
-        return new HnswlibCoreEngine();
+        return new HnswlibCoreEngine(false);
       case "lucene":
         return new LuceneEngine();
       case "jvector":

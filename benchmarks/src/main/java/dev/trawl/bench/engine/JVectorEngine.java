@@ -83,6 +83,43 @@ final class JVectorEngine implements AnnEngine {
       }
 
       @Override
+      public ExcludingQuery newExcludingQuery(int ef) {
+        final GraphSearcher searcher = new GraphSearcher(graph);
+        final ExclusionBits excluded = new ExclusionBits(count);
+        // JVector's acceptOrds: excluded nodes are still expanded, never returned
+        final Bits accept = excluded::accepts;
+        return new ExcludingQuery() {
+          private long visited;
+
+          @Override
+          public int search(float[] query, long[] ids, int n, int[] out) {
+            excluded.exclude(ids, n);
+            final SearchResult result =
+                searcher.search(
+                    DefaultSearchScoreProvider.exact(vts.createFloatVector(query), similarity, values),
+                    Dataset.K,
+                    ef,
+                    0f,
+                    0f,
+                    n == 0 ? Bits.ALL : accept);
+            excluded.reset(ids, n);
+            visited = result.getVisitedCount();
+            final SearchResult.NodeScore[] nodes = result.getNodes();
+            final int found = Math.min(Dataset.K, nodes.length);
+            for (int i = 0; i < found; i++) {
+              out[i] = nodes[i].node;
+            }
+            return found;
+          }
+
+          @Override
+          public long lastVisited() {
+            return visited;
+          }
+        };
+      }
+
+      @Override
       public String kernels() {
         return VectorizationProvider.getInstance().getClass().getSimpleName();
       }

@@ -17,6 +17,7 @@ import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TaskExecutor;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.InfoStream;
 import org.apache.lucene.util.hnsw.ConcurrentHnswMerger;
 import org.apache.lucene.util.hnsw.HnswGraph;
@@ -93,6 +94,53 @@ final class LuceneEngine implements AnnEngine {
             out[i] = docs[i].doc;
           }
           return n;
+        };
+      }
+
+      @Override
+      public ExcludingQuery newExcludingQuery(int ef) {
+        final ExclusionBits excluded = new ExclusionBits(count);
+        // Lucene's acceptOrds: excluded nodes are still expanded, never collected (9.12 has no
+        // filter-aware neighbour expansion; KnnFloatVectorQuery passes its filter the same way and
+        // falls back to an exact scan only when the walk visits more nodes than the filter keeps)
+        final Bits accept = new Bits() {
+          @Override
+          public boolean get(int index) {
+            return excluded.accepts(index);
+          }
+
+          @Override
+          public int length() {
+            return excluded.size();
+          }
+        };
+        return new ExcludingQuery() {
+          private long visited;
+
+          @Override
+          public int search(float[] query, long[] ids, int n, int[] out) throws Exception {
+            excluded.exclude(ids, n);
+            final KnnCollector hits =
+                HnswGraphSearcher.search(
+                    scorer.getRandomVectorScorer(similarity, values, query),
+                    ef,
+                    graph,
+                    n == 0 ? null : accept,
+                    Integer.MAX_VALUE);
+            excluded.reset(ids, n);
+            visited = hits.visitedCount();
+            final ScoreDoc[] docs = hits.topDocs().scoreDocs;
+            final int found = Math.min(Dataset.K, docs.length);
+            for (int i = 0; i < found; i++) {
+              out[i] = docs[i].doc;
+            }
+            return found;
+          }
+
+          @Override
+          public long lastVisited() {
+            return visited;
+          }
         };
       }
 

@@ -1,6 +1,8 @@
 package dev.trawl.bench.engine;
 
 import dev.trawl.bench.data.Dataset;
+import dev.trawl.filter.FilterPlanner;
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
@@ -47,6 +49,12 @@ final class TrawlEngine implements AnnEngine {
             .build();
     final float[][] base = data.base();
     Parallel.forEach(count, threads, i -> index.add(i, base[i]));
+    return adapt(index);
+  }
+
+  /** The benchmark view of a built index (ids = base positions). */
+  static Index adapt(VectorIndex index) {
+    final String kernels = Kernels.BEST.name();
     return new Index() {
       @Override
       public Query newQuery(int ef) {
@@ -58,6 +66,44 @@ final class TrawlEngine implements AnnEngine {
             out[i] = (int) results.id(i);
           }
           return n;
+        };
+      }
+
+      /**
+       * The planned filtered search at default settings: {@code filter.allowAll().andNotIds(...)}
+       * then {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)}; visited nodes
+       * from {@link FilterPlanner#lastVisited()} (walk and any exact scan together), unfiltered
+       * from {@link Searcher#visitedCount()}.
+       */
+      @Override
+      public ExcludingQuery newExcludingQuery(int ef) {
+        final Searcher searcher = index.newSearcher();
+        final RequestFilter filter = index.newFilter();
+        final SearchResults results = new SearchResults(Dataset.K);
+        return new ExcludingQuery() {
+          private long visited;
+
+          @Override
+          public int search(float[] query, long[] ids, int count, int[] out) {
+            final int n;
+            if (count == 0) {
+              n = searcher.search(query, Dataset.K, ef, results);
+              visited = searcher.visitedCount();
+            } else {
+              filter.allowAll().andNotIds(ids, 0, count, index);
+              n = searcher.search(query, Dataset.K, ef, filter, results);
+              visited = searcher.planner().lastVisited();
+            }
+            for (int i = 0; i < n; i++) {
+              out[i] = (int) results.id(i);
+            }
+            return n;
+          }
+
+          @Override
+          public long lastVisited() {
+            return visited;
+          }
         };
       }
 
@@ -79,5 +125,4 @@ final class TrawlEngine implements AnnEngine {
       }
     };
   }
-
 }
