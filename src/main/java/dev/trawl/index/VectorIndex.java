@@ -77,6 +77,7 @@ public final class VectorIndex implements IdResolver {
     this.ordinalIds = newIdPages();
     this.idToOrdinal = newIdMap(b.expectedItems);
     graph.reserve(b.expectedItems);
+    graph.reuseDeleted(b.reuseOrdinals);
     ordinalIds.ensureCapacity(b.expectedItems);
     attributes.ensureCapacity(b.expectedItems);
     this.repairThreshold = b.repairThreshold;
@@ -273,7 +274,11 @@ public final class VectorIndex implements IdResolver {
     graph.insert(ordinal, vector, replaced);
     if (replaced >= 0) {
       synchronized (idLock) {
-        attributes.clear(replaced);
+        // With reuse on, the old ordinal may already have been freed and mapped to another item,
+        // whose attributes are not ours to clear.
+        if (idToOrdinal.get(idOf(replaced)) != replaced) {
+          attributes.clear(replaced);
+        }
       }
       maybeScheduleRepair();
     }
@@ -294,6 +299,14 @@ public final class VectorIndex implements IdResolver {
       repairsCompleted.incrementAndGet();
       return rewritten;
     }
+  }
+
+  /**
+   * Turns the reuse of removed items' ordinals on or off ({@link Builder#reuseOrdinals}) at run time,
+   * for example on an index loaded from a snapshot. Safe while searches and writes run.
+   */
+  public void reuseOrdinals(boolean reuse) {
+    graph.reuseDeleted(reuse);
   }
 
   /** Number of repair passes completed, automatic or explicit. */
@@ -329,11 +342,15 @@ public final class VectorIndex implements IdResolver {
    * ordinal it replaces (if any).
    */
   private int mapLocked(long id, ItemAttributes itemAttributes, int replaced) {
+    final int reusedBelow = graph.size();
     final int ordinal = graph.allocate();
     ordinalIds.ensureCapacity(ordinal + 1L);
     ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
     idToOrdinal.put(id, ordinal);
     attributes.ensureCapacity(ordinal + 1);
+    if (ordinal < reusedBelow) {
+      attributes.clear(ordinal); // a reused ordinal: its previous life's late clear may not have run
+    }
     if (itemAttributes != null) {
       attributes.set(ordinal, itemAttributes);
     } else if (replaced >= 0) {
@@ -366,7 +383,11 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** Number of live items. */
+  /**
+   * Number of live items: ids present. Not the number of ordinals: {@code graph().size()} counts every
+   * ordinal ever allocated, deleted ones included, and with {@link Builder#reuseOrdinals} on stays
+   * near the largest live count times {@code 1 + repairThreshold}.
+   */
   public int size() {
     synchronized (idLock) {
       return idToOrdinal.size();
@@ -394,7 +415,11 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** The external id stored under a published {@code ordinal}. */
+  /**
+   * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals} on,
+   * an ordinal can name another item once its item was removed or replaced and a repair freed it: only
+   * translate ordinals from a search that is still pinned (as {@link Searcher} does).
+   */
   public long idOf(int ordinal) {
     return ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)];
   }
@@ -442,6 +467,7 @@ public final class VectorIndex implements IdResolver {
     private int expectedItems = 1024;
     static final double DEFAULT_REPAIR_THRESHOLD = 0.1;
     private double repairThreshold = DEFAULT_REPAIR_THRESHOLD;
+    private boolean reuseOrdinals;
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0) {
@@ -493,6 +519,18 @@ public final class VectorIndex implements IdResolver {
         throw new IllegalArgumentException("repairThreshold must be positive, got " + fraction);
       }
       this.repairThreshold = fraction;
+      return this;
+    }
+
+    /**
+     * Reuses the internal ordinals (vector slot, links, state) of removed and replaced items once a
+     * repair has unlinked them and no search or insert that might still hold them is running, so that
+     * memory stays bounded under a steady stream of updates: about the largest live count times
+     * {@code 1 + repairThreshold}, plus slack. Default off; see {@code docs/filters.md} ("Reusing
+     * removed slots") for what a host must not do with ordinals when it is on.
+     */
+    public Builder reuseOrdinals(boolean reuse) {
+      this.reuseOrdinals = reuse;
       return this;
     }
 
