@@ -196,7 +196,11 @@ public final class HnswGraph {
   public int allocate() {
     synchronized (allocationLock) {
       if (reuseDeleted) {
-        final int reused = reclaimer.take();
+        int reused = reclaimer.take();
+        if (reused < 0) {
+          reclaimer.tryFreeGraced();
+          reused = reclaimer.take();
+        }
         if (reused >= 0) {
           final int level = levelOf(reused);
           if (level > upperCapacity.page(reused)[reused & NODE_MASK]) {

@@ -31,8 +31,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * written, so a node live in a snapshot's cut keeps its vector and lists until the snapshot is done.
  *
  * <p><b>Thread-safety:</b> {@link #beginPass}/{@link #endPass} are called by one repair at a time (the
- * graph serialises passes); {@link #take} by the allocating writer under the graph's allocation lock;
- * the bit queries from any thread. <b>Allocation:</b> on the write side only (a group per pass, the
+ * graph serialises passes) and, like {@link #tryFreeGraced}, hold this object's monitor;
+ * {@link #take} is called by the allocating writer under the graph's allocation lock, and when the
+ * free list is empty that writer also tries to free the groups whose grace is over; the bit queries
+ * are safe from any thread. Lock order: allocation lock, this monitor, then a stripe lock or the free
+ * list's lock. <b>Allocation:</b> on the write side only (a group per pass, the
  * free list when it grows).
  */
 public final class OrdinalReclaimer {
@@ -50,6 +53,7 @@ public final class OrdinalReclaimer {
   private int[] free = new int[64];
   private int freeCount;
   private volatile int pendingCount;
+  private volatile int graceCount;
 
   OrdinalReclaimer(HnswGraph graph, WalkEpochs epochs) {
     this.graph = graph;
@@ -79,7 +83,7 @@ public final class OrdinalReclaimer {
    * claimed yet, advances the epoch, and moves the groups whose old walks are over to the unlinking
    * stage (marking them, so the pass below drops links to them) and frees those whose grace is over.
    */
-  void beginPass(int limit) {
+  synchronized void beginPass(int limit) {
     final Group fresh = new Group();
     for (int node = 0; node < limit; node++) {
       // claimed first: a reused ordinal has its bit cleared after it was unpublished
@@ -114,7 +118,7 @@ public final class OrdinalReclaimer {
    * whose grace is over. If the entry node is one of them (a pass keeps a deleted entry when nothing
    * is live), the pass's groups go back to waiting instead.
    */
-  void endPass() {
+  synchronized void endPass() {
     final long tag = epochs.advance();
     final int entry = graph.entryNode();
     boolean entryUnlinked = false;
@@ -178,6 +182,20 @@ public final class OrdinalReclaimer {
     return false;
   }
 
+  /**
+   * Frees the groups whose grace is over, if any group is in grace; for the allocating writer when the
+   * free list is empty, so that freed slots do not wait for the next repair pass.
+   */
+  void tryFreeGraced() {
+    if (graceCount == 0) {
+      return;
+    }
+    synchronized (this) {
+      freeGraced(epochs.oldestPinned());
+      updatePending();
+    }
+  }
+
   private void updatePending() {
     int pending = 0;
     for (Group g : waitingOld) {
@@ -190,6 +208,11 @@ public final class OrdinalReclaimer {
       pending += g.count;
     }
     pendingCount = pending;
+    int graced = 0;
+    for (Group g : grace) {
+      graced += g.count;
+    }
+    graceCount = graced;
   }
 
   /**
