@@ -39,6 +39,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * free list when it grows).
  */
 public final class OrdinalReclaimer {
+  /** How long a pass waits at its start for walks older than its claim (see waitForOldWalks). */
+  static final long OLD_WALK_WAIT_NANOS = 20_000_000L;
+
   private final HnswGraph graph;
   private final WalkEpochs epochs;
   /** Claimed by a group or free: not claimed again. */
@@ -96,7 +99,7 @@ public final class OrdinalReclaimer {
     if (fresh.count > 0) {
       waitingOld.add(fresh);
     }
-    final long oldest = epochs.oldestPinned();
+    final long oldest = waitForOldWalks(fresh.tag);
     for (int i = 0; i < waitingOld.size(); ) {
       final Group group = waitingOld.get(i);
       if (group.tag <= oldest) {
@@ -171,6 +174,27 @@ public final class OrdinalReclaimer {
     } finally {
       snapshots.writeLock().unlock();
     }
+  }
+
+  /**
+   * Gives the walks that entered before {@code epoch} (inserts and searches in flight, typically well
+   * under a millisecond) a short, bounded time to end, yielding meanwhile, so that this pass can unlink
+   * what it just claimed instead of leaving it to the next one. A walk that stays pinned (a searcher
+   * whose results are never drained) only delays reuse: the wait gives up after
+   * {@link #OLD_WALK_WAIT_NANOS}. Only the repair thread waits; walkers never do. Returns the oldest
+   * pinned epoch when done.
+   */
+  private long waitForOldWalks(long epoch) {
+    long oldest = epochs.oldestPinned();
+    if (oldest >= epoch || waitingOld.isEmpty()) {
+      return oldest;
+    }
+    final long start = System.nanoTime();
+    while (oldest < epoch && System.nanoTime() - start < OLD_WALK_WAIT_NANOS) {
+      Thread.yield();
+      oldest = epochs.oldestPinned();
+    }
+    return oldest;
   }
 
   private static boolean contains(Group group, int node) {

@@ -58,6 +58,7 @@ public final class VectorIndex implements IdResolver {
   /** The id map's missing value. */
   static final long MISSING = -1L;
   private static final float ID_MAP_LOAD = 0.7f;
+  private static final int STALL_SLACK = 256;
 
   private final VectorStore vectors;
   private final HnswGraph graph;
@@ -319,6 +320,9 @@ public final class VectorIndex implements IdResolver {
    * the builder's repair threshold times the allocated ordinals.
    */
   private void maybeScheduleRepair() {
+    if (graph.reusesDeleted() && unreclaimed() > stallLimit()) {
+      stallForRepair();
+    }
     final int pending = graph.deletedCount() - deletedAtLastRepair;
     if (pending <= repairThreshold * graph.size() || !repairScheduled.compareAndSet(false, true)) {
       return;
@@ -335,6 +339,32 @@ public final class VectorIndex implements IdResolver {
             "trawl-graph-repair");
     worker.setDaemon(true);
     worker.start();
+  }
+
+  /**
+   * Ordinals neither live nor free: deleted items on their way to reuse (and inserts in flight).
+   */
+  private int unreclaimed() {
+    return graph.size() - size() - graph.reclaimer().freeCount();
+  }
+
+  /** With reuse on, writers wait for a repair once this many ordinals are unreclaimed. */
+  private double stallLimit() {
+    return 2 * repairThreshold * size() + STALL_SLACK;
+  }
+
+  /**
+   * Backpressure when writes outpace the background repair (with reuse on): a writer that finds more
+   * than {@link #stallLimit} ordinals unreclaimed runs a repair pass itself, after any running one,
+   * unless that one brought the count back down. Without it a fast writer grows the index by the
+   * deletions it makes while a pass runs, pass after pass. Searches never wait.
+   */
+  private void stallForRepair() {
+    synchronized (repairLock) {
+      if (unreclaimed() > stallLimit()) {
+        repair();
+      }
+    }
   }
 
   /**
