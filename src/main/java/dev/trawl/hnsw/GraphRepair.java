@@ -9,7 +9,8 @@ import java.util.Arrays;
  * <p>For every live node with a deleted neighbour on some level, the new neighbour list is chosen by the
  * usual HNSW heuristic from a candidate pool made of its live neighbours plus the live neighbours of
  * its deleted neighbours (the nodes the deleted ones used to connect it to); when that pool is smaller
- * than the node's degree, a beam search of width efConstruction from the node tops it up. The chosen
+ * than the node's degree, and always on the upper levels, a beam search of width efConstruction from
+ * the node tops it up. The chosen
  * list is refilled with the nearest pruned candidates back to the node's former degree (it lost the
  * in-links that ran through deleted nodes), and each new neighbour links back to it as after an insert.
  * If the entry point is deleted, the live node on the highest level becomes the entry point first.
@@ -209,7 +210,11 @@ public final class GraphRepair implements OrdinalFilter {
           }
         }
       }
-      if (size < maxDegree) {
+      // Upper levels always search as well: their lists carry the long links that take a walk to
+      // the right region, and a pool of bridged neighbours alone loses them over repeated repairs
+      // (measured under churn: queries stranded in the wrong cluster). Few nodes live there, so
+      // it is cheap.
+      if (size < maxDegree || level > 0) {
         size = topUp(node, level, limit, size);
       }
       Arrays.sort(pool, 0, size);

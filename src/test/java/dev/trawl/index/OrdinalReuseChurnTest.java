@@ -72,6 +72,9 @@ class OrdinalReuseChurnTest {
         }
       }
       sum += hits / 10.0;
+      if (Boolean.getBoolean("trawl.churn.debug") && hits < 8) {
+        System.out.println("DEBUG query hits=" + hits + " visited=" + searcher.visitedCount());
+      }
     }
     return sum / queries.length;
   }
@@ -194,11 +197,7 @@ class OrdinalReuseChurnTest {
     assertThat(index.repairsCompleted()).isGreaterThan(10);
     assertNoReachableLinkToFreedNodes(index.graph());
     assertEveryResultHasItsCurrentVector(index, run.current(), run.queries());
-    // Churn costs recall whether or not ordinals are reused: 50,000 replacements patched by repairs
-    // leave a graph measured at 0.962 (reuse) and 0.9395 (no reuse) recall@10 at ef 16, against 0.978
-    // for a fresh build of the same items (docs/benchmarks.md, finding 5). Reuse must not make it
-    // worse; closing the gap to a fresh build is the repair's job and still open.
-    assertRecallWithin(index, run.current(), run.queries(), RECALL_EF, 0.02);
+    assertRecallWithin(index, run.current(), run.queries(), RECALL_EF, 0.01);
   }
 
   /**
