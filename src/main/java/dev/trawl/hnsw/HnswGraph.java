@@ -396,7 +396,8 @@ public final class HnswGraph {
         + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
         + nodes * Integer.BYTES * 2L // state and upper-level offset
         + upperLinks.capacity() * Integer.BYTES
-        + (nodes + 7) / 8; // tombstone bits
+        + upperCapacity.capacity() // a byte per node: levels its upper block holds
+        + 3 * ((nodes + 7) / 8); // tombstone bits, and the reclaimer's claimed and unlinked bits
   }
 
   /** Number of links currently stored on all levels of published nodes (for bytes-per-link figures). */

