@@ -3,6 +3,8 @@ package dev.trawl.hnsw;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -31,10 +33,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * written, so a node live in a snapshot's cut keeps its vector and lists until the snapshot is done.
  *
  * <p><b>Thread-safety:</b> {@link #beginPass}/{@link #endPass} are called by one repair at a time (the
- * graph serialises passes) and, like {@link #tryFreeGraced}, hold this object's monitor;
- * {@link #take} is called by the allocating writer under the graph's allocation lock, and when the
- * free list is empty that writer also tries to free the groups whose grace is over; the bit queries
- * are safe from any thread. Lock order: allocation lock, this monitor, then a stripe lock or the free
+ * graph serialises passes) and hold the groups' lock; {@link #take} is called by the allocating
+ * writer under the graph's allocation lock, and when the free list is empty that writer also tries
+ * the groups' lock (never waiting for it) to free the groups whose grace is over; the bit queries are
+ * safe from any thread. Lock order: allocation lock, groups' lock, then a stripe lock or the free
  * list's lock. <b>Allocation:</b> on the write side only (a group per pass, the
  * free list when it grows).
  */
@@ -53,6 +55,8 @@ public final class OrdinalReclaimer {
   private final List<Group> grace = new ArrayList<>();
   private final ReentrantReadWriteLock snapshots = new ReentrantReadWriteLock();
   private final Object freeLock = new Object();
+  /** Guards the groups: held by a pass's begin and end, tried by writers freeing graced groups. */
+  private final ReentrantLock lock = new ReentrantLock();
   private int[] free = new int[64];
   private int freeCount;
   private volatile int pendingCount;
@@ -86,7 +90,16 @@ public final class OrdinalReclaimer {
    * claimed yet, advances the epoch, and moves the groups whose old walks are over to the unlinking
    * stage (marking them, so the pass below drops links to them) and frees those whose grace is over.
    */
-  synchronized void beginPass(int limit) {
+  void beginPass(int limit) {
+    lock.lock();
+    try {
+      beginPassLocked(limit);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void beginPassLocked(int limit) {
     final Group fresh = new Group();
     for (int node = 0; node < limit; node++) {
       // claimed first: a reused ordinal has its bit cleared after it was unpublished
@@ -121,7 +134,16 @@ public final class OrdinalReclaimer {
    * whose grace is over. If the entry node is one of them (a pass keeps a deleted entry when nothing
    * is live), the pass's groups go back to waiting instead.
    */
-  synchronized void endPass() {
+  void endPass() {
+    lock.lock();
+    try {
+      endPassLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void endPassLocked() {
     final long tag = epochs.advance();
     final int entry = graph.entryNode();
     boolean entryUnlinked = false;
@@ -211,12 +233,14 @@ public final class OrdinalReclaimer {
    * free list is empty, so that freed slots do not wait for the next repair pass.
    */
   void tryFreeGraced() {
-    if (graceCount == 0) {
-      return;
+    if (graceCount == 0 || !lock.tryLock()) {
+      return; // a pass is running (maybe waiting for old walks): the writer does not wait for it
     }
-    synchronized (this) {
+    try {
       freeGraced(epochs.oldestPinned());
       updatePending();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -294,7 +318,7 @@ public final class OrdinalReclaimer {
   /**
    * The shared hold a snapshot writer keeps while it reads the graph: no ordinal is freed meanwhile.
    */
-  public java.util.concurrent.locks.Lock snapshotHold() {
+  public Lock snapshotHold() {
     return snapshots.readLock();
   }
 }
