@@ -41,7 +41,9 @@ import org.agrona.collections.Long2LongHashMap;
  * {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)} plans and applies inside the
  * graph walk. Removed and replaced items are tombstoned at once; once they pass the builder's
  * {@link Builder#repairThreshold repair threshold}, a background {@link #repair()} re-links the graph
- * around them. See {@code docs/filters.md}.
+ * around them. With {@link Builder#reuseOrdinals} on, later repairs also free their internal ordinals
+ * for new items once no search or insert can still reach them, so memory stays bounded under a steady
+ * stream of updates. See {@code docs/filters.md}.
  *
  * <h2>Errors</h2>
  * Bad input fails before anything changes: a vector of the wrong dimension, with NaN or infinite
