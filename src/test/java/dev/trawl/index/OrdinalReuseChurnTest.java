@@ -234,6 +234,11 @@ class OrdinalReuseChurnTest {
     }
   }
 
+  /**
+   * Two writers (each owning half the ids; a quarter of their writes are a removal and a fresh add,
+   * the rest upserts), a searching thread checking every result against the vectors its id has held,
+   * and automatic background repairs.
+   */
   @Test
   void twoWritersAndASearcherKeepOrdinalsBoundedAndNeverReturnAnotherItemsVector()
       throws Exception {
@@ -264,7 +269,12 @@ class OrdinalReuseChurnTest {
           for (int u = writer; u < UPSERTS; u += 2) {
             final int id = 2 * random.nextInt(N / 2) + writer; // each writer owns half the ids
             versions[id].add(updates[u]);
-            index.upsert(id, updates[u]);
+            if (random.nextInt(4) == 0) {
+              index.remove(id); // a removal and a fresh add instead of an update
+              index.add(id, updates[u]);
+            } else {
+              index.upsert(id, updates[u]);
+            }
             current[id] = updates[u];
             maxOrdinals.accumulateAndGet(index.graph().size(), Math::max);
           }
@@ -317,7 +327,8 @@ class OrdinalReuseChurnTest {
     assertNoReachableLinkToFreedNodes(index.graph());
     assertEveryResultHasItsCurrentVector(index, current, queries);
     // The graph a concurrent churn leaves varies from run to run, and so does its recall: measured at
-    // ef 32 from 0.9505 to 0.9895 against 0.9975 for a fresh build, the losses being a few queries
+    // ef 32 from 0.9885 to 0.9925 against 1.0 for a fresh build (and, with upserts only, from 0.9505
+    // to 0.9895 against 0.9975 on other data), the losses being a few queries
     // stranded in the wrong cluster (these clusters are far apart, and after ten replacements of every
     // item few links cross between them). The reproducible single-writer run meets 0.01; here the
     // bound only catches a collapse.
