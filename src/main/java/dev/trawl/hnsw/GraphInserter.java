@@ -41,6 +41,7 @@ final class GraphInserter implements OrdinalFilter {
   void insert(int node, int level, int replacedOrdinal) {
     final HnswGraph g = graph;
     replaced = replacedOrdinal;
+    searcher.pin(); // the walk may meet deleted nodes: they must not be reused before it ends
     try {
       long entry = g.entry();
       if (entry == HnswGraph.NO_ENTRY) {
@@ -96,6 +97,7 @@ final class GraphInserter implements OrdinalFilter {
       }
     } finally {
       replaced = -1;
+      searcher.unpin();
     }
   }
 

@@ -9,7 +9,8 @@ import java.util.Arrays;
  * <p>For every live node with a deleted neighbour on some level, the new neighbour list is chosen by the
  * usual HNSW heuristic from a candidate pool made of its live neighbours plus the live neighbours of
  * its deleted neighbours (the nodes the deleted ones used to connect it to); when that pool is smaller
- * than the node's degree, a beam search of width efConstruction from the node tops it up. The chosen
+ * than the node's degree, and always on the upper levels, a beam search of width efConstruction from
+ * the node tops it up. The chosen
  * list is refilled with the nearest pruned candidates back to the node's former degree (it lost the
  * in-links that ran through deleted nodes), and each new neighbour links back to it as after an insert.
  * If the entry point is deleted, the live node on the highest level becomes the entry point first.
@@ -20,7 +21,16 @@ import java.util.Arrays;
  * node's stripe lock (the lock inserts take for their reverse links), holding no other lock, and a
  * rewritten list only ever names published nodes, so the reader publication protocol of
  * {@link HnswGraph} is unchanged. A node deleted while a pass runs is handled by the next pass. One
- * {@code GraphRepair} runs one pass at a time; it is not thread-safe.
+ * {@code GraphRepair} is not thread-safe; passes over one graph are serialised by the graph, whichever
+ * {@code GraphRepair} runs them.
+ *
+ * <p><b>Reuse.</b> With {@link HnswGraph#reuseDeleted} on, each pass also drives the graph's
+ * {@link OrdinalReclaimer}: before scanning it claims the deleted nodes found so far and marks those
+ * whose older walks are over as <i>unlinked</i>; the pass then leaves their lists alone and removes
+ * every link to them, from live nodes (re-linked as above) and from deleted nodes still reachable
+ * (their link to an unlinked node is dropped). The lists of live nodes are checked under their stripe
+ * lock, so a concurrent pruning rewrite cannot hide a deleted neighbour. After the pass, the
+ * reclaimer frees the unlinked nodes once no walk that entered before the pass ended remains.
  *
  * <p><b>Allocation:</b> owns its scratch (a candidate pool that grows with the largest pool seen);
  * repair is a background, write-side task.
@@ -58,21 +68,66 @@ public final class GraphRepair implements OrdinalFilter {
    */
   public int run() {
     final HnswGraph g = graph;
-    final int limit = g.size();
-    pooled.ensureCapacity(limit, g.nodeCapacity());
-    replaceDeletedEntry(limit);
-    int rewritten = 0;
-    for (int level = Math.max(0, g.topLevel()); level >= 0; level--) {
-      for (int node = 0; node < limit; node++) {
-        if (g.publishedLevel(node) >= level && !g.isDeleted(node) && hasDeletedNeighbour(node, level)) {
-          relink(node, level);
-          rewritten++;
-        }
+    synchronized (g.repairLock()) {
+      final int limit = g.size();
+      final boolean reuse = g.reusesDeleted();
+      final OrdinalReclaimer reclaimer = g.reclaimer();
+      if (reuse) {
+        reclaimer.beginPass(limit);
       }
+      searcher.pin();
+      int rewritten = 0;
+      try {
+        pooled.ensureCapacity(limit, g.nodeCapacity());
+        replaceDeletedEntry(limit);
+        for (int level = Math.max(0, g.topLevel()); level >= 0; level--) {
+          for (int node = 0; node < limit; node++) {
+            if (g.publishedLevel(node) < level || (reuse && reclaimer.isUnlinked(node))) {
+              continue;
+            }
+            if (!g.isDeleted(node)) {
+              if (relink(node, level)) {
+                rewritten++;
+              }
+            } else if (reuse) {
+              dropUnlinked(node, level);
+            }
+          }
+        }
+      } finally {
+        searcher.unpin();
+      }
+      if (reuse) {
+        reclaimer.endPass();
+      }
+      return rewritten;
     }
-    return rewritten;
   }
 
+  /**
+   * Drops the nodes being unlinked from the list of a deleted node that is still reachable (it was
+   * deleted after this pass claimed the others), so that walks passing through it cannot reach them.
+   * Its other links stay: walks still use them to find their way.
+   */
+  private void dropUnlinked(int node, int level) {
+    final HnswGraph g = graph;
+    final OrdinalReclaimer reclaimer = g.reclaimer();
+    synchronized (g.stripe(node)) {
+      final int[] links = g.linkPage(node, level);
+      final int base = g.linkBase(node, level);
+      final int count = Math.min(links[base], g.maxDegree(level));
+      int kept = 0;
+      for (int i = 1; i <= count; i++) {
+        final int neighbour = links[base + i];
+        if (!reclaimer.isUnlinked(neighbour)) {
+          links[base + 1 + kept++] = neighbour;
+        }
+      }
+      links[base] = kept;
+    }
+  }
+
+  /** Whether {@code node}'s list on {@code level} names a deleted node. Caller holds its stripe. */
   private boolean hasDeletedNeighbour(int node, int level) {
     final HnswGraph g = graph;
     final int[] links = g.linkPage(node, level);
@@ -112,11 +167,19 @@ public final class GraphRepair implements OrdinalFilter {
     }
   }
 
-  private void relink(int node, int level) {
+  /**
+   * Rewrites {@code node}'s list on {@code level} if it names a deleted node; returns whether it did.
+   * The check is made under the stripe lock: an unlocked read racing a pruning rewrite could miss a
+   * deleted neighbour, which, with reuse on, would stay linked after its ordinal is freed.
+   */
+  private boolean relink(int node, int level) {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
     final int kept;
     synchronized (g.stripe(node)) {
+      if (!hasDeletedNeighbour(node, level)) {
+        return false;
+      }
       // Read under the stripe lock: this node's links, which only change under it, name published
       // nodes below this bound, including nodes inserted since the pass began (fine neighbours too).
       final int limit = g.size();
@@ -147,7 +210,11 @@ public final class GraphRepair implements OrdinalFilter {
           }
         }
       }
-      if (size < maxDegree) {
+      // Upper levels always search as well: their lists carry the long links that take a walk to
+      // the right region, and a pool of bridged neighbours alone loses them over repeated repairs
+      // (measured under churn: queries stranded in the wrong cluster). Few nodes live there, so
+      // it is cheap.
+      if (size < maxDegree || level > 0) {
         size = topUp(node, level, limit, size);
       }
       Arrays.sort(pool, 0, size);
@@ -160,6 +227,7 @@ public final class GraphRepair implements OrdinalFilter {
     for (int i = 0; i < kept; i++) {
       linker.addReverseLink(chosen[i], node, level);
     }
+    return true;
   }
 
   /**

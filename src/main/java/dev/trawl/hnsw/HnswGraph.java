@@ -32,7 +32,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Deletion sets a tombstone; deleted nodes are still walked through but never returned.
  *       {@link GraphRepair} later re-links their live neighbours around them (each list rewritten
  *       under its stripe lock, naming only published nodes), after which searches no longer reach
- *       them; their own slots are never reused, since stored vectors are write-once.
+ *       them.
+ *   <li>With {@link #reuseDeleted} on, the ordinals of deleted nodes are reused once a repair has
+ *       unlinked them and every walk that might still hold them has ended ({@link OrdinalReclaimer},
+ *       {@link WalkEpochs}): each walker announces the epoch it entered at in its own slot, two
+ *       writes per walk and no lock. A freed node is unpublished with empty lists; reusing it writes
+ *       the vector and links before the release-publish, as for a new node, so a vector only changes
+ *       while no reader can reach it.
  * </ul>
  *
  * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
@@ -64,7 +70,12 @@ public final class HnswGraph {
   private final PagedArray<int[]> states;
   private final PagedArray<int[]> upperOffsets;
   private final PagedArray<int[]> upperLinks;
+  private final PagedArray<byte[]> upperCapacity;
   private final Tombstones tombstones = new Tombstones();
+  private final WalkEpochs epochs = new WalkEpochs();
+  private final OrdinalReclaimer reclaimer;
+  private final Object repairLock = new Object();
+  private volatile boolean reuseDeleted;
   private final AtomicInteger deletedCount = new AtomicInteger();
   private final Object allocationLock = new Object();
   private final Object entryLock = new Object();
@@ -102,6 +113,8 @@ public final class HnswGraph {
     this.states = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
     this.upperOffsets = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
     this.upperLinks = new PagedArray<>(UPPER_SHIFT, p -> new int[1 << UPPER_SHIFT]);
+    this.upperCapacity = new PagedArray<>(NODE_SHIFT, p -> new byte[1 << NODE_SHIFT]);
+    this.reclaimer = new OrdinalReclaimer(this, epochs);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }
@@ -130,6 +143,33 @@ public final class HnswGraph {
     return tombstones;
   }
 
+  /** The walk epochs: every searcher, inserter and repair of this graph announces its walks here. */
+  public WalkEpochs epochs() {
+    return epochs;
+  }
+
+  /** Tracks deleted ordinals on their way to reuse, and the free ones. */
+  public OrdinalReclaimer reclaimer() {
+    return reclaimer;
+  }
+
+  /**
+   * Whether {@link #allocate} reuses the ordinals of deleted nodes once repairs have unlinked them and
+   * no walk can still hold them (see {@link OrdinalReclaimer}). Off by default.
+   */
+  public void reuseDeleted(boolean reuse) {
+    this.reuseDeleted = reuse;
+  }
+
+  public boolean reusesDeleted() {
+    return reuseDeleted;
+  }
+
+  /** The lock that serialises repair passes (one pass of one {@link GraphRepair} at a time). */
+  Object repairLock() {
+    return repairLock;
+  }
+
   /** Largest number of links a node may have on {@code level}. */
   public int maxDegree(int level) {
     return level == 0 ? maxDegree0 : m;
@@ -138,21 +178,39 @@ public final class HnswGraph {
   // ---------------------------------------------------------------- allocation and insertion
 
   /**
-   * Number of ordinals allocated so far. Every ordinal below it has storage; some may not be published
-   * yet. Volatile read: readers take it once at the start of a search.
+   * Number of ordinals allocated so far (the high-water mark: reused ordinals do not raise it). Every
+   * ordinal below it has storage; some may not be published yet, or be deleted, or free. Volatile
+   * read: readers take it once at the start of a search.
    */
   public int size() {
     return size;
   }
 
   /**
-   * Reserves the next ordinal and its storage. The node stays invisible to searches until
-   * {@link #insert} publishes it.
+   * Reserves an ordinal and its storage: a free one when reuse is on and one is free (its tombstone is
+   * cleared here; it is unpublished, with empty lists, since it was freed), else the next new one. The
+   * node stays invisible to searches until {@link #insert} publishes it.
    *
    * @throws IllegalStateException when the index holds 2^31 - 1 ordinals
    */
   public int allocate() {
     synchronized (allocationLock) {
+      if (reuseDeleted) {
+        int reused = reclaimer.take();
+        if (reused < 0) {
+          reclaimer.tryFreeGraced();
+          reused = reclaimer.take();
+        }
+        if (reused >= 0) {
+          final int level = levelOf(reused);
+          if (level > upperCapacity.page(reused)[reused & NODE_MASK]) {
+            allocateUpperLocked(reused, level);
+          }
+          tombstones.clear(reused);
+          reclaimer.release(reused);
+          return reused;
+        }
+      }
       final int ordinal = size;
       if (ordinal == Integer.MAX_VALUE) {
         throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
@@ -180,6 +238,8 @@ public final class HnswGraph {
     states.ensureCapacity(count);
     upperOffsets.ensureCapacity(count);
     tombstones.ensureCapacity(count);
+    upperCapacity.ensureCapacity(count);
+    reclaimer.ensureCapacity(count);
     nodeCapacity = (int) Math.min(Integer.MAX_VALUE, states.capacity());
   }
 
@@ -208,6 +268,7 @@ public final class HnswGraph {
     upperTop += need;
     upperLinks.ensureCapacity(upperTop);
     upperOffsets.page(ordinal)[ordinal & NODE_MASK] = offset;
+    upperCapacity.page(ordinal)[ordinal & NODE_MASK] = (byte) level;
   }
 
   /**
@@ -244,7 +305,10 @@ public final class HnswGraph {
     return false;
   }
 
-  /** Number of nodes deleted so far (removals and the old ordinals of updates). */
+  /**
+   * Number of deletions so far (removals and the old ordinals of updates). Only grows, also when
+   * deleted ordinals are reused; repairs are scheduled by its growth.
+   */
   public int deletedCount() {
     return deletedCount.get();
   }
@@ -332,7 +396,8 @@ public final class HnswGraph {
         + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
         + nodes * Integer.BYTES * 2L // state and upper-level offset
         + upperLinks.capacity() * Integer.BYTES
-        + (nodes + 7) / 8; // tombstone bits
+        + upperCapacity.capacity() // a byte per node: levels its upper block holds
+        + 3 * ((nodes + 7) / 8); // tombstone bits, and the reclaimer's claimed and unlinked bits
   }
 
   /** Number of links currently stored on all levels of published nodes (for bytes-per-link figures). */
@@ -423,6 +488,32 @@ public final class HnswGraph {
         setEntry(entryNode, levels[entryNode]);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- distances
+
+  // ---------------------------------------------------------------- reuse
+
+  /**
+   * Empties the lists of a node nobody links to or holds any more and unpublishes it, ready for reuse.
+   * Called by the {@link OrdinalReclaimer} only, after the node's grace period.
+   */
+  void resetFreed(int node) {
+    synchronized (stripe(node)) {
+      final int level = publishedLevel(node);
+      for (int l = 0; l <= level; l++) {
+        linkPage(node, l)[linkBase(node, l)] = 0;
+      }
+      INTS.setRelease(states.page(node), node & NODE_MASK, 0);
+    }
+  }
+
+  /**
+   * For snapshot loading, after {@link #publishRestored}: deleted nodes the snapshot recorded as
+   * unpublished are linked from nowhere, so they go straight to the free list.
+   */
+  public void restoreFree() {
+    reclaimer.restoreFree(size);
   }
 
   // ---------------------------------------------------------------- distances

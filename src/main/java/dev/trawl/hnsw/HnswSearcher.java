@@ -18,6 +18,7 @@ import dev.trawl.vector.VectorStore;
  */
 public final class HnswSearcher {
   private final HnswGraph graph;
+  private final WalkEpochs.Slot slot;
   private final VisitedSet visited;
   private final LongHeap candidates;
   private final LongHeap results; // complemented keys: peek() is the worst result
@@ -32,6 +33,7 @@ public final class HnswSearcher {
 
   public HnswSearcher(HnswGraph graph) {
     this.graph = graph;
+    this.slot = graph.epochs().register();
     this.visited = new VisitedSet(graph.size());
     this.candidates = new LongHeap(256);
     this.results = new LongHeap(256);
@@ -41,6 +43,21 @@ public final class HnswSearcher {
 
   public HnswGraph graph() {
     return graph;
+  }
+
+  /**
+   * Announces that this searcher is inside a walk, so that no ordinal it may meet is reused until
+   * {@link #unpin}. Every search method pins (a no-op when already pinned); {@link #drainNearest}
+   * unpins. A caller that translates ordinals after draining (to ids, say) pins first and unpins after,
+   * using {@link #drainNearestPinned}. Costs a volatile write and read; allocates nothing.
+   */
+  public void pin() {
+    slot.pin();
+  }
+
+  /** Ends the walk announced by {@link #pin} (a release write; a no-op when not pinned). */
+  public void unpin() {
+    slot.unpin();
   }
 
   /**
@@ -75,6 +92,7 @@ public final class HnswSearcher {
       throw new IllegalArgumentException(
           "need 1 <= k <= ef <= efLimit, got k=" + k + ", ef=" + ef + ", efLimit=" + efLimit);
     }
+    slot.pin();
     results.clear();
     visitedCount = 0;
     budgetExhausted = false;
@@ -266,6 +284,7 @@ public final class HnswSearcher {
    * result queue; returns how many.
    */
   public int searchExact(float[] query, int k, OrdinalFilter filter) {
+    slot.pin();
     results.clear();
     budgetExhausted = false;
     final HnswGraph g = graph;
@@ -286,6 +305,7 @@ public final class HnswSearcher {
    * set). Unpublished and tombstoned ordinals are skipped. Returns how many results are queued.
    */
   public int searchOrdinals(float[] query, int k, int[] ordinals, int count) {
+    slot.pin();
     results.clear();
     budgetExhausted = false;
     final HnswGraph g = graph;
@@ -304,12 +324,14 @@ public final class HnswSearcher {
 
   /**
    * Scores {@code node} into the bounded result queue when it is published, not deleted and accepted;
-   * returns whether it was scored. The exact scans' shared step.
+   * returns whether it was scored. The exact scans' shared step. The tombstone is read before the
+   * state: a reused ordinal's tombstone is cleared after it was unpublished, so a scan that sees it
+   * cleared then sees the node unpublished or republished with its new vector, never the old state.
    */
   private boolean offerIfLive(
       float[] query, int k, int node, Tombstones dead, OrdinalFilter filter) {
     final HnswGraph g = graph;
-    if (!g.isPublished(node) || dead.contains(node) || !filter.accepts(node)) {
+    if (dead.contains(node) || !g.isPublished(node) || !filter.accepts(node)) {
       return false;
     }
     results.offerBounded(~NodeScores.pack(g.distance(query, 0, node), node), k);
@@ -319,9 +341,20 @@ public final class HnswSearcher {
   /**
    * Moves the {@code k} nearest queued results that are still live, nearest first, into the given
    * arrays and empties the queue. Returns how many were written (at most {@code min(k, queued)};
-   * fewer only when queued nodes were deleted while the search ran).
+   * fewer only when queued nodes were deleted while the search ran). Unpins: the ordinals written may
+   * be reused from now on, so a caller that still needs them valid uses {@link #drainNearestPinned}.
    */
   public int drainNearest(int k, int[] ordinals, float[] distances) {
+    final int n = drainNearestPinned(k, ordinals, distances);
+    slot.unpin();
+    return n;
+  }
+
+  /**
+   * As {@link #drainNearest}, but stays pinned: the caller calls {@link #unpin} once it is done with
+   * the ordinals.
+   */
+  public int drainNearestPinned(int k, int[] ordinals, float[] distances) {
     final int queued = results.size();
     if (drained.length < queued) {
       drained = new long[Math.max(queued, drained.length * 2)];

@@ -23,6 +23,10 @@
  *       returned, not what may be traversed, and tombstones are applied the same way.
  *   <li><b>Repair.</b> {@link dev.trawl.hnsw.GraphRepair} re-links live nodes around deleted ones while
  *       searches and inserts continue, under the same per-node stripe locks inserts use.
+ *   <li><b>Reuse.</b> When the graph reuses deleted ordinals, {@link dev.trawl.hnsw.OrdinalReclaimer}
+ *       frees one only after a repair removed every link to it and every walk that might hold it has
+ *       ended, which {@link dev.trawl.hnsw.WalkEpochs} tells from per-walker epoch announcements (two
+ *       writes per walk, no locks on the read path).
  * </ul>
  */
 package dev.trawl.hnsw;

@@ -51,12 +51,16 @@ public final class Searcher {
       throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
     }
     prepare(query);
-    if (filter == OrdinalFilter.ALL) {
-      hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
-    } else {
-      hnsw.search(this.query, k, ef, planner.maxBeam(ef), filter, Integer.MAX_VALUE);
+    try {
+      if (filter == OrdinalFilter.ALL) {
+        hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
+      } else {
+        hnsw.search(this.query, k, ef, planner.maxBeam(ef), filter, Integer.MAX_VALUE);
+      }
+      return drain(k, out);
+    } finally {
+      hnsw.unpin();
     }
-    return drain(k, out);
   }
 
   /**
@@ -76,8 +80,12 @@ public final class Searcher {
       throw new NullPointerException("filter is null; pass OrdinalFilter.ALL for no filter");
     }
     prepare(query);
-    planner.search(this.query, k, ef, filter);
-    return drain(k, out);
+    try {
+      planner.search(this.query, k, ef, filter);
+      return drain(k, out);
+    } finally {
+      hnsw.unpin();
+    }
   }
 
   /** The filter planner of this searcher: its settings and the plan and cost of the last search. */
@@ -94,8 +102,12 @@ public final class Searcher {
   public int searchExact(float[] query, int k, OrdinalFilter filter, SearchResults out) {
     checkK(k);
     prepare(query);
-    hnsw.searchExact(this.query, k, filter);
-    return drain(k, out);
+    try {
+      hnsw.searchExact(this.query, k, filter);
+      return drain(k, out);
+    } finally {
+      hnsw.unpin();
+    }
   }
 
   /** Nodes scored by the last search: a clock-free measure of its cost. */
@@ -115,16 +127,20 @@ public final class Searcher {
     return this.query;
   }
 
-  /** Moves the engine's queued results into {@code out}, translating ordinals to ids. */
+  /**
+   * Moves the engine's queued results into {@code out}, translating ordinals to ids while the walk is
+   * still pinned (so no result's ordinal is reused before its id is read), then unpins.
+   */
   public int drain(int k, SearchResults out) {
     out.ensureCapacity(k);
-    final int n = hnsw.drainNearest(k, out.ordinalArray(), out.distanceArray());
+    final int n = hnsw.drainNearestPinned(k, out.ordinalArray(), out.distanceArray());
     final int[] ordinals = out.ordinalArray();
     final long[] ids = out.idArray();
     for (int i = 0; i < n; i++) {
       ids[i] = index.idOf(ordinals[i]);
     }
     out.setSize(n);
+    hnsw.unpin();
     return n;
   }
 

@@ -431,6 +431,7 @@ final class SnapshotReader {
       }
     }
     graph.publishRestored(levels, entryNode);
+    graph.restoreFree(); // deleted unpublished nodes are linked from nowhere: free at once
     final VectorIndex index = new VectorIndex(graph, ids, idMap, deletedAtLastRepair);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);

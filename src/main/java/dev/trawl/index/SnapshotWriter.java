@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Lock;
 import java.util.zip.CRC32C;
 import org.agrona.collections.Long2LongHashMap;
 import org.roaringbitmap.RoaringBitmap;
@@ -76,7 +77,15 @@ final class SnapshotWriter {
   }
 
   static SnapshotInfo write(VectorIndex index, Path path) throws IOException {
-    return new SnapshotWriter(index).writeTo(path);
+    // No ordinal is freed (and so none reused) while the snapshot reads the graph: a node in the cut
+    // keeps its vector, lists and id until the file is written.
+    final Lock hold = index.graph().reclaimer().snapshotHold();
+    hold.lock();
+    try {
+      return new SnapshotWriter(index).writeTo(path);
+    } finally {
+      hold.unlock();
+    }
   }
 
   private SnapshotInfo writeTo(Path path) throws IOException {
@@ -191,7 +200,15 @@ final class SnapshotWriter {
       }
     }
     live = liveIds.size();
-    deletedAtLastRepair = Math.max(0, Math.min(ordinals, index.deletedAtLastRepair()));
+    // The loaded graph counts its tombstones as its deletions, so the repair schedule resumes from the
+    // deletions made since the last repair, whatever the live index's count (reused ordinals make
+    // that larger than the ordinals).
+    int deletedInCut = 0;
+    for (long word : deleted) {
+      deletedInCut += Long.bitCount(word);
+    }
+    final long sinceRepair = (long) graph.deletedCount() - index.deletedAtLastRepair();
+    deletedAtLastRepair = (int) Math.max(0, Math.min(ordinals, deletedInCut - Math.max(0, sinceRepair)));
     buildAttributeBitmaps();
   }
 

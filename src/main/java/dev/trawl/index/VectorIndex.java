@@ -41,7 +41,9 @@ import org.agrona.collections.Long2LongHashMap;
  * {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)} plans and applies inside the
  * graph walk. Removed and replaced items are tombstoned at once; once they pass the builder's
  * {@link Builder#repairThreshold repair threshold}, a background {@link #repair()} re-links the graph
- * around them. See {@code docs/filters.md}.
+ * around them. With {@link Builder#reuseOrdinals} on, later repairs also free their internal ordinals
+ * for new items once no search or insert can still reach them, so memory stays bounded under a steady
+ * stream of updates. See {@code docs/filters.md}.
  *
  * <h2>Errors</h2>
  * Bad input fails before anything changes: a vector of the wrong dimension, with NaN or infinite
@@ -58,6 +60,7 @@ public final class VectorIndex implements IdResolver {
   /** The id map's missing value. */
   static final long MISSING = -1L;
   private static final float ID_MAP_LOAD = 0.7f;
+  private static final int STALL_SLACK = 256;
 
   private final VectorStore vectors;
   private final HnswGraph graph;
@@ -77,6 +80,7 @@ public final class VectorIndex implements IdResolver {
     this.ordinalIds = newIdPages();
     this.idToOrdinal = newIdMap(b.expectedItems);
     graph.reserve(b.expectedItems);
+    graph.reuseDeleted(b.reuseOrdinals);
     ordinalIds.ensureCapacity(b.expectedItems);
     attributes.ensureCapacity(b.expectedItems);
     this.repairThreshold = b.repairThreshold;
@@ -273,7 +277,11 @@ public final class VectorIndex implements IdResolver {
     graph.insert(ordinal, vector, replaced);
     if (replaced >= 0) {
       synchronized (idLock) {
-        attributes.clear(replaced);
+        // With reuse on, the old ordinal may already have been freed and mapped to another item,
+        // whose attributes are not ours to clear.
+        if (idToOrdinal.get(idOf(replaced)) != replaced) {
+          attributes.clear(replaced);
+        }
       }
       maybeScheduleRepair();
     }
@@ -296,6 +304,14 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
+  /**
+   * Turns the reuse of removed items' ordinals on or off ({@link Builder#reuseOrdinals}) at run time,
+   * for example on an index loaded from a snapshot. Safe while searches and writes run.
+   */
+  public void reuseOrdinals(boolean reuse) {
+    graph.reuseDeleted(reuse);
+  }
+
   /** Number of repair passes completed, automatic or explicit. */
   public int repairsCompleted() {
     return repairsCompleted.get();
@@ -306,6 +322,9 @@ public final class VectorIndex implements IdResolver {
    * the builder's repair threshold times the allocated ordinals.
    */
   private void maybeScheduleRepair() {
+    if (graph.reusesDeleted() && unreclaimed() > stallLimit()) {
+      stallForRepair();
+    }
     final int pending = graph.deletedCount() - deletedAtLastRepair;
     if (pending <= repairThreshold * graph.size() || !repairScheduled.compareAndSet(false, true)) {
       return;
@@ -325,15 +344,45 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
+   * Ordinals neither live nor free: deleted items on their way to reuse (and inserts in flight).
+   */
+  private int unreclaimed() {
+    return graph.size() - size() - graph.reclaimer().freeCount();
+  }
+
+  /** With reuse on, writers wait for a repair once this many ordinals are unreclaimed. */
+  private double stallLimit() {
+    return 2 * repairThreshold * size() + STALL_SLACK;
+  }
+
+  /**
+   * Backpressure when writes outpace the background repair (with reuse on): a writer that finds more
+   * than {@link #stallLimit} ordinals unreclaimed runs a repair pass itself, after any running one,
+   * unless that one brought the count back down. Without it a fast writer grows the index by the
+   * deletions it makes while a pass runs, pass after pass. Searches never wait.
+   */
+  private void stallForRepair() {
+    synchronized (repairLock) {
+      if (unreclaimed() > stallLimit()) {
+        repair();
+      }
+    }
+  }
+
+  /**
    * Maps {@code id} to a new ordinal and indexes its attributes: the given ones, else those of the
    * ordinal it replaces (if any).
    */
   private int mapLocked(long id, ItemAttributes itemAttributes, int replaced) {
+    final int reusedBelow = graph.size();
     final int ordinal = graph.allocate();
     ordinalIds.ensureCapacity(ordinal + 1L);
     ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
     idToOrdinal.put(id, ordinal);
     attributes.ensureCapacity(ordinal + 1);
+    if (ordinal < reusedBelow) {
+      attributes.clear(ordinal); // a reused ordinal: its previous life's late clear may not have run
+    }
     if (itemAttributes != null) {
       attributes.set(ordinal, itemAttributes);
     } else if (replaced >= 0) {
@@ -366,7 +415,11 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** Number of live items. */
+  /**
+   * Number of live items: ids present. Not the number of ordinals: {@code graph().size()} counts every
+   * ordinal ever allocated, deleted ones included, and with {@link Builder#reuseOrdinals} on stays
+   * near the largest live count times {@code 1 + repairThreshold}.
+   */
   public int size() {
     synchronized (idLock) {
       return idToOrdinal.size();
@@ -394,7 +447,11 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** The external id stored under a published {@code ordinal}. */
+  /**
+   * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals} on,
+   * an ordinal can name another item once its item was removed or replaced and a repair freed it: only
+   * translate ordinals from a search that is still pinned (as {@link Searcher} does).
+   */
   public long idOf(int ordinal) {
     return ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)];
   }
@@ -442,6 +499,7 @@ public final class VectorIndex implements IdResolver {
     private int expectedItems = 1024;
     static final double DEFAULT_REPAIR_THRESHOLD = 0.1;
     private double repairThreshold = DEFAULT_REPAIR_THRESHOLD;
+    private boolean reuseOrdinals;
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0) {
@@ -493,6 +551,18 @@ public final class VectorIndex implements IdResolver {
         throw new IllegalArgumentException("repairThreshold must be positive, got " + fraction);
       }
       this.repairThreshold = fraction;
+      return this;
+    }
+
+    /**
+     * Reuses the internal ordinals (vector slot, links, state) of removed and replaced items once a
+     * repair has unlinked them and no search or insert that might still hold them is running, so that
+     * memory stays bounded under a steady stream of updates: about the largest live count times
+     * {@code 1 + repairThreshold}, plus slack. Default off; see {@code docs/filters.md} ("Reusing
+     * removed slots") for what a host must not do with ordinals when it is on.
+     */
+    public Builder reuseOrdinals(boolean reuse) {
+      this.reuseOrdinals = reuse;
       return this;
     }
 

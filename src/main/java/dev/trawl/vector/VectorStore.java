@@ -4,9 +4,9 @@ package dev.trawl.vector;
  * Float32 vectors of one dimension stored back to back in pages of at most {@value #PAGE_SIZE}
  * vectors and at most {@value #MAX_PAGE_BYTES} bytes (so that no page is a G1 "humongous" object,
  * which would waste up to half a heap region per page), each vector addressed by a dense {@code int}
- * ordinal. Vectors are written once, before the ordinal is
- * published, and never changed afterwards (an update stores a new vector under a new ordinal), so
- * readers never see a torn vector.
+ * ordinal. A vector is written before its ordinal is published and not changed while the ordinal is
+ * reachable (an update stores a new vector under a new ordinal; a freed ordinal is rewritten only when
+ * it is reused, once no reader can reach or hold it), so readers never see a torn vector.
  *
  * <p><b>Thread-safety:</b> {@link #ensureCapacity} and {@link #set} are for writers, one
  * {@code ensureCapacity} at a time; {@code set} of distinct ordinals may run concurrently. Readers
