@@ -128,7 +128,7 @@ public final class FilterPlanner {
       lastPlan = EXACT;
       lastEf = 0;
       lastVisited = 0;
-      return searcher.searchOrdinals(query, k, ordinals, 0);
+      return searcher.searchOrdinals(query, k, ordinals, 0, filter);
     }
     final int efWalk = walkEf(k, ef, filter.pointExclusions());
     lastEf = efWalk;
@@ -161,7 +161,7 @@ public final class FilterPlanner {
       ordinals = Arrays.copyOf(ordinals, Math.max(allowed, ordinals.length * 2));
     }
     final int n = filter.collectAllowed(limit, ordinals);
-    return searcher.searchOrdinals(query, k, ordinals, n);
+    return searcher.searchOrdinals(query, k, ordinals, n, filter);
   }
 
   /** The plan of the last search: {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}. */

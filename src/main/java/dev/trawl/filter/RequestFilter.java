@@ -1,5 +1,6 @@
 package dev.trawl.filter;
 
+import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.hnsw.OrdinalFilter;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -38,30 +39,51 @@ public final class RequestFilter implements OrdinalFilter {
 
   private final OrdinalBitset include;
   private final OrdinalBitset exclude;
+  private final HnswGraph graph; // null: not bound to an index, no reuse check
   private boolean includeAll = true;
   private int pointExclusions;
+  private boolean checkReuse;
+  private long composedAt;
 
-  /** A filter accepting everything, sized for an index of about {@code capacity} ordinals. */
+  /**
+   * A filter accepting everything, sized for an index of about {@code capacity} ordinals, not bound to
+   * an index: correct only while the index does not reuse ordinals. Prefer
+   * {@code VectorIndex.newFilter()}.
+   */
   public RequestFilter(int capacity) {
+    this(capacity, null);
+  }
+
+  /**
+   * A filter for the index over {@code graph}: when that index reuses the ordinals of removed items, the
+   * filter rejects every ordinal given to a new item after the filter was reset ({@link #allowAll},
+   * {@link #allowNone}), because its bits for that ordinal describe the previous item (a seen post, an
+   * author's membership). Such an item is missing from this one request, never wrongly returned.
+   */
+  public RequestFilter(int capacity, HnswGraph graph) {
     include = new OrdinalBitset(capacity);
     exclude = new OrdinalBitset(capacity);
+    this.graph = graph;
   }
 
   /** Resets to "accept every item"; the usual start of a request. */
   public RequestFilter allowAll() {
-    include.clear();
-    exclude.clear();
-    includeAll = true;
-    pointExclusions = 0;
-    return this;
+    return reset(true);
   }
 
   /** Resets to "accept nothing", to build an allow-list with {@link #or}. */
   public RequestFilter allowNone() {
+    return reset(false);
+  }
+
+  private RequestFilter reset(boolean all) {
     include.clear();
     exclude.clear();
-    includeAll = false;
+    includeAll = all;
     pointExclusions = 0;
+    // Read the count before any bit is set from the index's current state.
+    checkReuse = graph != null && (graph.reusesDeleted() || graph.reuseCount() > 0);
+    composedAt = checkReuse ? graph.reuseCount() : 0;
     return this;
   }
 
@@ -160,7 +182,9 @@ public final class RequestFilter implements OrdinalFilter {
 
   @Override
   public boolean accepts(int ordinal) {
-    return (includeAll || include.contains(ordinal)) && !exclude.contains(ordinal);
+    return (includeAll || include.contains(ordinal))
+        && !exclude.contains(ordinal)
+        && !(checkReuse && graph.reusedAfter(ordinal, composedAt));
   }
 
   /**

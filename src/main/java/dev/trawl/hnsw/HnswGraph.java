@@ -68,6 +68,10 @@ public final class HnswGraph {
   private final long seed;
   private final PagedArray<int[]> links0;
   private final PagedArray<int[]> states;
+  // reuseStamps[o]: the value of reuseCount when ordinal o was last reused (0: never reused). Written
+  // before the node is published, so a walker that acquired the node's state reads its own stamp.
+  private final PagedArray<long[]> reuseStamps;
+  private volatile long reuseCount; // a long: an int would wrap after days of heavy churn
   private final PagedArray<int[]> upperOffsets;
   private final PagedArray<int[]> upperLinks;
   private final PagedArray<byte[]> upperCapacity;
@@ -111,6 +115,7 @@ public final class HnswGraph {
     final int stride0 = 1 + maxDegree0;
     this.links0 = new PagedArray<>(NODE_SHIFT, p -> new int[stride0 << NODE_SHIFT]);
     this.states = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
+    this.reuseStamps = new PagedArray<>(NODE_SHIFT, p -> new long[1 << NODE_SHIFT]);
     this.upperOffsets = new PagedArray<>(NODE_SHIFT, p -> new int[1 << NODE_SHIFT]);
     this.upperLinks = new PagedArray<>(UPPER_SHIFT, p -> new int[1 << UPPER_SHIFT]);
     this.upperCapacity = new PagedArray<>(NODE_SHIFT, p -> new byte[1 << NODE_SHIFT]);
@@ -165,6 +170,23 @@ public final class HnswGraph {
     return reuseDeleted;
   }
 
+  /**
+   * How many times a deleted ordinal has been given to a new item so far (volatile read). A request
+   * filter records it when composed; see {@link #reusedAfter}.
+   */
+  public long reuseCount() {
+    return reuseCount;
+  }
+
+  /**
+   * Whether {@code ordinal} was given to a new item after {@link #reuseCount} was {@code count}: then
+   * anything recorded about the ordinal before (a bit in a request filter, an ordinal in a result)
+   * describes its previous item. Valid for a published node read after {@link #isPublished}.
+   */
+  public boolean reusedAfter(int ordinal, long count) {
+    return reuseStamps.page(ordinal)[ordinal & NODE_MASK] > count;
+  }
+
   /** The lock that serialises repair passes (one pass of one {@link GraphRepair} at a time). */
   Object repairLock() {
     return repairLock;
@@ -208,6 +230,11 @@ public final class HnswGraph {
           }
           tombstones.clear(reused);
           reclaimer.release(reused);
+          // Stamp before the count moves: a filter that read the old count rejects this ordinal
+          // (its bits describe the previous item), one that read the new count describes this one.
+          final long stamp = reuseCount + 1;
+          reuseStamps.page(reused)[reused & NODE_MASK] = stamp;
+          reuseCount = stamp;
           return reused;
         }
       }
@@ -236,6 +263,7 @@ public final class HnswGraph {
     vectors.ensureCapacity(count);
     links0.ensureCapacity(count);
     states.ensureCapacity(count);
+    reuseStamps.ensureCapacity(count);
     upperOffsets.ensureCapacity(count);
     tombstones.ensureCapacity(count);
     upperCapacity.ensureCapacity(count);
@@ -395,6 +423,7 @@ public final class HnswGraph {
     return vectors.capacity() * vectors.dimension() * Float.BYTES
         + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
         + nodes * Integer.BYTES * 2L // state and upper-level offset
+        + nodes * Long.BYTES // reuse stamp
         + upperLinks.capacity() * Integer.BYTES
         + upperCapacity.capacity() // a byte per node: levels its upper block holds
         + 3 * ((nodes + 7) / 8); // tombstone bits, and the reclaimer's claimed and unlinked bits

@@ -302,9 +302,11 @@ public final class HnswSearcher {
 
   /**
    * Exact search over a caller-given list of ordinals (for example the members of a small allowed
-   * set). Unpublished and tombstoned ordinals are skipped. Returns how many results are queued.
+   * set). Unpublished, tombstoned and rejected ordinals are skipped: the filter the list was collected
+   * from is checked again, because a request filter also rejects ordinals reused since it was composed,
+   * which its bitsets alone do not say. Returns how many results are queued.
    */
-  public int searchOrdinals(float[] query, int k, int[] ordinals, int count) {
+  public int searchOrdinals(float[] query, int k, int[] ordinals, int count, OrdinalFilter filter) {
     slot.pin();
     results.clear();
     budgetExhausted = false;
@@ -314,7 +316,7 @@ public final class HnswSearcher {
     int scored = 0;
     for (int i = 0; i < count; i++) {
       final int node = ordinals[i];
-      if (node >= 0 && node < limit && offerIfLive(query, k, node, dead, OrdinalFilter.ALL)) {
+      if (node >= 0 && node < limit && offerIfLive(query, k, node, dead, filter)) {
         scored++;
       }
     }

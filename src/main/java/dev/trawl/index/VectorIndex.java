@@ -269,7 +269,7 @@ public final class VectorIndex implements IdResolver {
 
   /** A new request filter sized for this index: one per request context, reused. */
   public RequestFilter newFilter() {
-    return new RequestFilter(Math.max(1024, graph.size()));
+    return new RequestFilter(Math.max(1024, graph.size()), graph);
   }
 
   /** Links a new ordinal that replaces {@code replaced} (or -1), then unindexes the old attributes. */

@@ -16,8 +16,8 @@ import dev.trawl.vector.Metric;
  * the rest in their previous order.
  *
  * <p>Vectors are compared by index ordinal ({@link HnswGraph#distanceBetween}), without copying.
- * Candidates whose source gave no ordinal are looked up by id; ones not in the index count as
- * dissimilar to everything.
+ * Candidates whose source gave no ordinal, or all of them when the index reuses ordinals, are looked
+ * up by id; ones not in the index count as dissimilar to everything.
  *
  * <p><b>Thread-safe and immutable</b>; per-context scratch; allocates nothing. Cost: page x pool
  * distance computations.
@@ -69,12 +69,15 @@ public final class MmrDiversity implements Selector {
     final boolean[] picked = s.picked;
     float lo = Float.POSITIVE_INFINITY;
     float hi = Float.NEGATIVE_INFINITY;
+    // A source's ordinal may name another item by now when the index reuses removed items' ordinals;
+    // then look every candidate up by id instead.
+    final boolean trustOrdinals = !index.graph().reusesDeleted();
     for (int i = 0; i < n; i++) {
       final float score = batch.score(i);
       lo = Math.min(lo, score);
       hi = Math.max(hi, score);
       final int o = batch.ordinal(i);
-      ords[i] = o >= 0 ? o : index.ordinalOf(batch.id(i));
+      ords[i] = o >= 0 && trustOrdinals ? o : index.ordinalOf(batch.id(i));
       maxSim[i] = Float.NEGATIVE_INFINITY;
       picked[i] = false;
     }
