@@ -18,6 +18,7 @@ class ReadmeExampleTest {
         .m(16)
         .efConstruction(200)
         .expectedItems(3_000)
+        .reuseOrdinals(true)
         .build();
     final ItemAttributes attrs = new ItemAttributes();
     for (int postId = 0; postId < embeddings.length; postId++) {
