@@ -22,9 +22,9 @@
  *       exactly (a popcount over touched words) and chooses an exact scan of them, an in-walk filtered
  *       search (whose beam the walk widens by the rejected nodes it meets nearer than every accepted
  *       one, up to a cap the planner sets), or the walk with a visit budget and an exact fallback.
- *       Ideas from Lucene (exact fallback once a walk costs more than scanning the filter's matches), Qdrant
- *       (cardinality-based choice between scanning and the graph) and ACORN (keep traversing through
- *       rejected nodes so selective filters do not disconnect the graph).
+ *       Ideas from Lucene (exact fallback once a walk costs more than scanning the filter's matches),
+ *       Qdrant (cardinality-based choice between scanning and the graph) and ACORN (keep traversing
+ *       through rejected nodes so selective filters do not disconnect the graph).
  *   <li><b>Ordinal reuse.</b> When the index reuses removed items' ordinals, a filter made by the index
  *       remembers the graph's reuse count when it is reset and rejects ordinals reused after that, whose
  *       bits describe the previous item.
