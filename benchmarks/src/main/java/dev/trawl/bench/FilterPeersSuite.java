@@ -221,14 +221,14 @@ public final class FilterPeersSuite {
       if (a[3] == 0 || b[3] == 0) {
         summary.computeIfAbsent(dataset + "|" + engine, key -> new TreeMap<>()).put(level, "not reached");
         md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | | | %s | | | not reached | | |%n", dataset, engine,
-            level, a[3] == 0 ? String.format(Locale.ROOT, "best %.4f", a[4]) : efLabel(a),
-            b[3] == 0 ? String.format(Locale.ROOT, "best %.4f", b[4]) : efLabel(b)));
+            level, a[3] == 0 ? String.format(Locale.ROOT, "best %.4f", a[4]) : FilterSnapshotSuite.efLabel(a),
+            b[3] == 0 ? String.format(Locale.ROOT, "best %.4f", b[4]) : FilterSnapshotSuite.efLabel(b)));
         continue;
       }
       final String bound = b[9] == 1 && a[9] == 1 ? "~" : b[9] == 1 ? "<= " : a[9] == 1 ? ">= " : "";
       final String visitedRatio = a[2] > 0 && b[2] > 0 ? String.format(Locale.ROOT, "%.2fx", b[2] / a[2]) : "n/a";
       md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s | %,.0f | %s | %s | %,.0f | %s%.2fx | %s | %s%.2fx |%n",
-          dataset, engine, level, efLabel(a), visited(a[2]), a[7], efLabel(b), visited(b[2]), b[7], bound, a[7] / b[7],
+          dataset, engine, level, FilterSnapshotSuite.efLabel(a), visited(a[2]), a[7], FilterSnapshotSuite.efLabel(b), visited(b[2]), b[7], bound, a[7] / b[7],
           bound + visitedRatio, bound, a[1] / b[1]));
       summary.computeIfAbsent(dataset + "|" + engine, key -> new TreeMap<>()).put(level,
           String.format(Locale.ROOT, "%s%.2fx / %s", bound, a[7] / b[7], visitedRatio));
@@ -243,14 +243,6 @@ public final class FilterPeersSuite {
     }
     curve.sort((a, b) -> Double.compare(a[0], b[0]));
     return curve;
-  }
-
-  private static String efLabel(double[] at) {
-    if (at[9] == 1) {
-      return String.format(Locale.ROOT, "%.0f (smallest, recall %.4f)", at[0], at[4]);
-    }
-    return at[5] == at[6] ? String.format(Locale.ROOT, "%.0f", at[5])
-        : String.format(Locale.ROOT, "~%.0f (%.0f-%.0f)", at[0], at[5], at[6]);
   }
 
   /**

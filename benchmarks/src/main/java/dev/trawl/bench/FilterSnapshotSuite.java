@@ -174,7 +174,8 @@ public final class FilterSnapshotSuite {
     return curve;
   }
 
-  private static String efLabel(double[] same) {
+  /** How a same-recall point names its ef (interpolated, exact, or the smallest); shared by the suites. */
+  static String efLabel(double[] same) {
     if (same[9] == 1) {
       return String.format(Locale.ROOT, "%.0f (smallest; its recall %.4f)", same[0], same[4]);
     }

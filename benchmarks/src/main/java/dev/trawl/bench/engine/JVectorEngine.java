@@ -61,25 +61,25 @@ final class JVectorEngine implements AnnEngine {
       pool.shutdown();
     }
     return new Index() {
+      private SearchResult search(GraphSearcher searcher, float[] query, int ef, Bits accept) {
+        return searcher.search(
+            DefaultSearchScoreProvider.exact(vts.createFloatVector(query), similarity, values),
+            Dataset.K, ef, 0f, 0f, accept);
+      }
+
+      private int nodesOf(SearchResult result, int[] out) {
+        final SearchResult.NodeScore[] nodes = result.getNodes();
+        final int n = Math.min(Dataset.K, nodes.length);
+        for (int i = 0; i < n; i++) {
+          out[i] = nodes[i].node;
+        }
+        return n;
+      }
+
       @Override
       public Query newQuery(int ef) {
         final GraphSearcher searcher = new GraphSearcher(graph);
-        return (query, out) -> {
-          final SearchResult result =
-              searcher.search(
-                  DefaultSearchScoreProvider.exact(vts.createFloatVector(query), similarity, values),
-                  Dataset.K,
-                  ef,
-                  0f,
-                  0f,
-                  Bits.ALL);
-          final SearchResult.NodeScore[] nodes = result.getNodes();
-          final int n = Math.min(Dataset.K, nodes.length);
-          for (int i = 0; i < n; i++) {
-            out[i] = nodes[i].node;
-          }
-          return n;
-        };
+        return (query, out) -> nodesOf(search(searcher, query, ef, Bits.ALL), out);
       }
 
       @Override
@@ -94,22 +94,10 @@ final class JVectorEngine implements AnnEngine {
           @Override
           public int search(float[] query, long[] ids, int n, int[] out) {
             excluded.exclude(ids, n);
-            final SearchResult result =
-                searcher.search(
-                    DefaultSearchScoreProvider.exact(vts.createFloatVector(query), similarity, values),
-                    Dataset.K,
-                    ef,
-                    0f,
-                    0f,
-                    n == 0 ? Bits.ALL : accept);
+            final SearchResult result = search(searcher, query, ef, n == 0 ? Bits.ALL : accept);
             excluded.reset(ids, n);
             visited = result.getVisitedCount();
-            final SearchResult.NodeScore[] nodes = result.getNodes();
-            final int found = Math.min(Dataset.K, nodes.length);
-            for (int i = 0; i < found; i++) {
-              out[i] = nodes[i].node;
-            }
-            return found;
+            return nodesOf(result, out);
           }
 
           @Override
