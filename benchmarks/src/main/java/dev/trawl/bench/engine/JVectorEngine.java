@@ -61,7 +61,7 @@ final class JVectorEngine implements AnnEngine {
       pool.shutdown();
     }
     return new Index() {
-      private SearchResult search(GraphSearcher searcher, float[] query, int ef, Bits accept) {
+      private SearchResult searchGraph(GraphSearcher searcher, float[] query, int ef, Bits accept) {
         return searcher.search(
             DefaultSearchScoreProvider.exact(vts.createFloatVector(query), similarity, values),
             Dataset.K, ef, 0f, 0f, accept);
@@ -79,7 +79,7 @@ final class JVectorEngine implements AnnEngine {
       @Override
       public Query newQuery(int ef) {
         final GraphSearcher searcher = new GraphSearcher(graph);
-        return (query, out) -> nodesOf(search(searcher, query, ef, Bits.ALL), out);
+        return (query, out) -> nodesOf(searchGraph(searcher, query, ef, Bits.ALL), out);
       }
 
       @Override
@@ -94,7 +94,7 @@ final class JVectorEngine implements AnnEngine {
           @Override
           public int search(float[] query, long[] ids, int n, int[] out) {
             excluded.exclude(ids, n);
-            final SearchResult result = search(searcher, query, ef, n == 0 ? Bits.ALL : accept);
+            final SearchResult result = searchGraph(searcher, query, ef, n == 0 ? Bits.ALL : accept);
             excluded.reset(ids, n);
             visited = result.getVisitedCount();
             return nodesOf(result, out);
