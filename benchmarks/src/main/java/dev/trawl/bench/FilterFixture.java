@@ -2,14 +2,13 @@ package dev.trawl.bench;
 
 import dev.trawl.bench.data.Dataset;
 import dev.trawl.bench.data.DatasetLoader;
+import dev.trawl.bench.engine.Parallel;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.vector.Metric;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -177,7 +176,7 @@ final class FilterFixture {
   }
 
   /** M = 16, efConstruction = 200, seed 42, the first {@code n} items added by 2 threads (ids = positions). */
-  private static VectorIndex build(Dataset data, int n) throws InterruptedException {
+  private static VectorIndex build(Dataset data, int n) throws Exception {
     final VectorIndex index =
         VectorIndex.builder(data.dimension(), data.metric() == Dataset.Metric.L2 ? Metric.L2 : Metric.COSINE)
             .m(16)
@@ -190,31 +189,7 @@ final class FilterFixture {
   }
 
   /** Adds {@code vectors[0, n)} with ids = positions from {@code threads} threads. */
-  static void addAll(VectorIndex index, float[][] vectors, int n, int threads) throws InterruptedException {
-    final AtomicInteger next = new AtomicInteger();
-    final List<Thread> workers = new ArrayList<>();
-    final RuntimeException[] failure = new RuntimeException[1];
-    for (int t = 0; t < threads; t++) {
-      final Thread worker = new Thread(() -> {
-        try {
-          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-            index.add(i, vectors[i]);
-          }
-        } catch (RuntimeException e) {
-          synchronized (failure) {
-            failure[0] = e;
-          }
-          next.set(n);
-        }
-      }, "fixture-build-" + t);
-      workers.add(worker);
-      worker.start();
-    }
-    for (Thread w : workers) {
-      w.join();
-    }
-    if (failure[0] != null) {
-      throw failure[0];
-    }
+  static void addAll(VectorIndex index, float[][] vectors, int n, int threads) throws Exception {
+    Parallel.forEach(n, threads, i -> index.add(i, vectors[i]));
   }
 }

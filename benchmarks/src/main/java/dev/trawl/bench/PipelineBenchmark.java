@@ -1,5 +1,6 @@
 package dev.trawl.bench;
 
+import dev.trawl.bench.engine.Parallel;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.MetricsSnapshot;
@@ -24,7 +25,6 @@ import dev.trawl.pipeline.testkit.SyntheticFeed;
 import dev.trawl.vector.Metric;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -86,7 +86,7 @@ public class PipelineBenchmark {
   static final ItemMetadata METADATA = SyntheticFeed.metadata(50_000, 500, NOW, 20_000, 30_000L);
 
   @Setup(Level.Trial)
-  public void setUp() throws InterruptedException {
+  public void setUp() throws Exception {
     index = generatedIndex(items, dim);
     recent = recentItems(items);
     users = users(dim);
@@ -95,27 +95,17 @@ public class PipelineBenchmark {
   }
 
   /** {@code items} posts of uniform random components (seeded by id), built on every core. */
-  static VectorIndex generatedIndex(int items, int dim) throws InterruptedException {
+  static VectorIndex generatedIndex(int items, int dim) throws Exception {
     final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
         .expectedItems(items).build();
-    final AtomicInteger next = new AtomicInteger();
-    final Thread[] builders = new Thread[Math.max(1, Runtime.getRuntime().availableProcessors())];
-    for (int t = 0; t < builders.length; t++) {
-      builders[t] = new Thread(() -> {
-        final float[] v = new float[dim];
-        for (int id = next.getAndIncrement(); id < items; id = next.getAndIncrement()) {
-          final SplittableRandom r = new SplittableRandom(id);
-          for (int d = 0; d < dim; d++) {
-            v[d] = (float) (r.nextDouble() * 2 - 1);
-          }
-          index.add(id, v);
-        }
-      });
-      builders[t].start();
-    }
-    for (Thread t : builders) {
-      t.join();
-    }
+    Parallel.forEach(items, Math.max(1, Runtime.getRuntime().availableProcessors()), id -> {
+      final SplittableRandom r = new SplittableRandom(id);
+      final float[] v = new float[dim]; // set-up only: a vector per item is fine here
+      for (int d = 0; d < dim; d++) {
+        v[d] = (float) (r.nextDouble() * 2 - 1);
+      }
+      index.add(id, v);
+    });
     return index;
   }
 

@@ -86,7 +86,7 @@ public class ShadowBenchmark {
   ShadowMode<RequestContext, PipelineResult> shadow;
 
   @Setup(Level.Trial)
-  public void setUp() throws InterruptedException {
+  public void setUp() throws Exception {
     final VectorIndex index = PipelineBenchmark.generatedIndex(items, dim);
     final RecentItems recent = PipelineBenchmark.recentItems(items);
     users = PipelineBenchmark.users(dim);

@@ -167,6 +167,10 @@ public class SnapshotBenchmark {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while building " + dataset, e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("building " + dataset + " failed", e);
     }
   }
 }

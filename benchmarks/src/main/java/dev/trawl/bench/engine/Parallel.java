@@ -4,15 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Runs an indexed task over {@code [0, count)} on N plain threads, items handed out in order. */
-final class Parallel {
-  interface IntTask {
+/**
+ * Runs an indexed task over {@code [0, count)} on N plain threads, items handed out in order; the first
+ * failure stops the hand-out and is rethrown. Used by every index build in the benchmarks.
+ */
+public final class Parallel {
+  /** One item's work. */
+  public interface IntTask {
     void run(int i) throws Exception;
   }
 
   private Parallel() {}
 
-  static void forEach(int count, int threads, IntTask task) throws Exception {
+  public static void forEach(int count, int threads, IntTask task) throws Exception {
     if (threads <= 1) {
       for (int i = 0; i < count; i++) {
         task.run(i);
