@@ -47,6 +47,7 @@ final class GraphInserter implements OrdinalFilter {
       if (entry == HnswGraph.NO_ENTRY) {
         synchronized (g.entryLock()) {
           if (g.entry() == HnswGraph.NO_ENTRY) {
+            WriteFaults.at(WriteFaults.Step.BEFORE_PUBLISH);
             retire(replacedOrdinal);
             g.publish(node, level);
             g.setEntry(node, level);
@@ -75,11 +76,14 @@ final class GraphInserter implements OrdinalFilter {
         final int kept = selectNeighbours(g, node, candidates, found, g.maxDegree(l), chosen[l]);
         chosenCount[l] = kept;
         writeLinks(node, l, chosen[l], kept);
+        WriteFaults.at(WriteFaults.Step.LEVEL_LINKED);
         if (found > 0) {
           current = NodeScores.node(candidates[0]);
           currentDist = NodeScores.distance(candidates[0]);
         }
       }
+      WriteFaults.at(WriteFaults.Step.BEFORE_PUBLISH);
+      // The commit point: from here on nothing allocates or calls out, so the write completes.
       retire(replacedOrdinal);
       g.publish(node, level);
       for (int l = top; l >= 0; l--) {

@@ -321,7 +321,24 @@ public final class HnswGraph {
    */
   public void insert(int ordinal, float[] vector, int replaced) {
     vectors.set(ordinal, vector);
+    WriteFaults.at(WriteFaults.Step.VECTOR_STORED);
     inserters.get().insert(ordinal, levelOf(ordinal), replaced);
+  }
+
+  /**
+   * Gives back an ordinal from {@link #allocate} whose insert failed before publishing it: no walk ever
+   * met it and nothing links to it, so it goes straight to the free list (tombstoned and unpublished,
+   * like every free ordinal), without a repair or a grace period. Not counted as a deletion.
+   */
+  public void discard(int ordinal) {
+    synchronized (stripe(ordinal)) {
+      final int levels = upperCapacity.page(ordinal)[ordinal & NODE_MASK];
+      for (int l = 0; l <= levels; l++) {
+        linkPage(ordinal, l)[linkBase(ordinal, l)] = 0;
+      }
+    }
+    tombstones.set(ordinal);
+    reclaimer.addFree(ordinal);
   }
 
   /** Marks {@code ordinal} deleted; returns whether it was live. */

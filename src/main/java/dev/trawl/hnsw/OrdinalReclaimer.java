@@ -282,6 +282,18 @@ public final class OrdinalReclaimer {
     }
   }
 
+  /** Puts an ordinal that was allocated but never published straight on the free list. */
+  void addFree(int ordinal) {
+    synchronized (freeLock) {
+      claimed.set(ordinal);
+      unlinked.set(ordinal);
+      if (free.length == freeCount) {
+        free = Arrays.copyOf(free, free.length * 2);
+      }
+      free[freeCount++] = ordinal;
+    }
+  }
+
   /**
    * A free ordinal, or -1. The caller (the graph, under its allocation lock) clears its tombstone and
    * then {@link #release}s it.

@@ -71,7 +71,32 @@ public final class IndexSnapshot {
    * @throws IOException when the file cannot be written (the target is then unchanged)
    */
   public static SnapshotInfo write(VectorIndex index, Path path) throws IOException {
-    return SnapshotWriter.write(index, path);
+    return SnapshotWriter.write(index, path, SourcePositions.NONE);
+  }
+
+  /**
+   * Writes a snapshot of {@code index} with the stream {@code positions} it has applied up to, for a
+   * consumer that restarts from the snapshot ({@link #loadWithPositions}). For the positions to be an
+   * exact cut, no other thread may write to the index meanwhile (a consumer snapshots between
+   * batches, on its applying thread); versioned writes make replaying from the positions safe even so.
+   *
+   * @return what was written: parameters, counts, the section table and the positions
+   * @throws IOException when the file cannot be written (the target is then unchanged)
+   */
+  public static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
+      throws IOException {
+    java.util.Objects.requireNonNull(positions, "positions");
+    return SnapshotWriter.write(index, path, positions);
+  }
+
+  /**
+   * Loads a snapshot onto the heap, with the stream positions stored beside it.
+   *
+   * @throws SnapshotException when the file is not a valid snapshot this build can read, naming why
+   * @throws IOException when the file cannot be read
+   */
+  public static LoadedSnapshot loadWithPositions(Path path) throws IOException {
+    return SnapshotReader.loadWithPositions(path);
   }
 
   /**

@@ -65,7 +65,8 @@ final class SnapshotFormat {
 
   /**
    * The kinds of section version 1 defines. The first six are always present; the attribute sections
-   * only when some live item has attributes.
+   * only when some live item has attributes; the version sections only when the index has versions;
+   * the positions only when some were given.
    */
   enum Kind {
     /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
@@ -94,7 +95,26 @@ final class SnapshotFormat {
      * key, int32 byte length, the ordinals carrying it in RoaringBitmap's portable serialisation.
      * Present exactly when {@link #ATTRIBUTE_VALUES} is.
      */
-    ATTRIBUTE_BITMAPS(17, 1, false);
+    ATTRIBUTE_BITMAPS(17, 1, false),
+    /**
+     * int64 per ordinal: the version of the live item at that ordinal ({@code Long.MIN_VALUE}, no
+     * version, for unversioned items and ordinals that are not live). Absent when no live item has a
+     * version and no removal is remembered.
+     */
+    VERSIONS(18, 8, false),
+    /**
+     * int64 removal memory (how many removals the index remembers), int64 count R, then R pairs of
+     * int64 id and int64 version: the remembered removals, oldest first. Present exactly when
+     * {@link #VERSIONS} is.
+     */
+    REMOVALS(19, 8, false),
+    /**
+     * Stream positions stored with the snapshot: int32 count, then per entry int32 partition, int64
+     * next offset, int32 byte length and the source name in UTF-8 (1 to 1,024 bytes), sorted by source
+     * then partition. Absent when there are none. Not required: a reader that does not know it may
+     * load the index without it.
+     */
+    SOURCE_POSITIONS(20, 1, false);
 
     final int code;
     final int elementBytes;

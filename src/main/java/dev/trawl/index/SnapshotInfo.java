@@ -16,6 +16,8 @@ import java.util.List;
  * @param topLevel the entry point's level, or -1 when the graph is empty
  * @param fileBytes size of the file
  * @param sections the section table, in file order
+ * @param positions the stream positions stored with the snapshot ({@link SourcePositions#NONE} when
+ *     none)
  */
 public record SnapshotInfo(
     int formatVersion,
@@ -30,10 +32,12 @@ public record SnapshotInfo(
     int entryNode,
     int topLevel,
     long fileBytes,
-    List<Section> sections) {
+    List<Section> sections,
+    SourcePositions positions) {
 
   public SnapshotInfo {
     sections = List.copyOf(sections);
+    java.util.Objects.requireNonNull(positions, "positions");
   }
 
   /**

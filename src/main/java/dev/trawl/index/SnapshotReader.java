@@ -17,9 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
-import org.agrona.collections.Long2LongHashMap;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -58,6 +58,7 @@ final class SnapshotReader {
   private int deletedAtLastRepair;
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
+  private SourcePositions positions = SourcePositions.NONE;
 
   private SnapshotReader(Path path, FileChannel channel, long fileSize, long chunkBytes) {
     this.path = path;
@@ -84,6 +85,12 @@ final class SnapshotReader {
     return run(path, true, chunkBytes).index;
   }
 
+  /** Loads the whole index with the positions stored beside it. */
+  static LoadedSnapshot loadWithPositions(Path path) throws IOException {
+    final Result result = run(path, true, CHUNK);
+    return new LoadedSnapshot(result.index, result.info.positions());
+  }
+
   private record Result(SnapshotInfo info, VectorIndex index) {}
 
   private static Result run(Path path, boolean load, long chunkBytes) throws IOException {
@@ -98,9 +105,11 @@ final class SnapshotReader {
       try {
         reader.readHeader();
         if (!load) {
+          reader.readPositions(true);
           return new Result(reader.info(), null);
         }
         reader.checkPaddingAndChecksums();
+        reader.readPositions(false);
         return new Result(reader.info(), reader.restore());
       } catch (RuntimeException e) {
         // validation should have caught everything; never let a malformed file escape unchecked
@@ -123,7 +132,8 @@ final class SnapshotReader {
         entryNode,
         entryLevel,
         fileSize,
-        sections);
+        sections,
+        positions);
   }
 
   // ---------------------------------------------------------------- header and table
@@ -295,6 +305,9 @@ final class SnapshotReader {
     if ((known[Kind.ATTRIBUTE_VALUES.ordinal()] == null) != (known[Kind.ATTRIBUTE_BITMAPS.ordinal()] == null)) {
       throw corrupt("sections ATTRIBUTE_VALUES and ATTRIBUTE_BITMAPS must come together");
     }
+    if ((known[Kind.VERSIONS.ordinal()] == null) != (known[Kind.REMOVALS.ordinal()] == null)) {
+      throw corrupt("sections VERSIONS and REMOVALS must come together");
+    }
     for (Kind kind : Kind.values()) {
       final SnapshotInfo.Section section = known[kind.ordinal()];
       if (section == null) {
@@ -338,6 +351,8 @@ final class SnapshotReader {
         return ((ordinals + 63L) >>> 6) * 8;
       case ATTRIBUTE_VALUES:
         return (long) ordinals * 4 * 8;
+      case VERSIONS:
+        return (long) ordinals * 8;
       default:
         return -1;
     }
@@ -371,6 +386,67 @@ final class SnapshotReader {
       }
       previousEnd = section.offset() + section.length();
     }
+  }
+
+  /**
+   * Parses the stream positions, if the file has them. {@code checkCrc}: verify the section's
+   * checksum here (reading the header only; a full load has verified every checksum already).
+   */
+  private void readPositions(boolean checkCrc) throws IOException {
+    final SnapshotInfo.Section section = known[Kind.SOURCE_POSITIONS.ordinal()];
+    if (section == null) {
+      return;
+    }
+    if (section.length() > 1 << 24) {
+      throw corrupt("section SOURCE_POSITIONS has " + section.length() + " bytes, more than 16 MiB");
+    }
+    final ByteBuffer in = map(section.offset(), section.length());
+    if (checkCrc) {
+      final CRC32C crc = new CRC32C();
+      crc.update(in.duplicate());
+      if ((int) crc.getValue() != section.crc32c()) {
+        throw corrupt("section SOURCE_POSITIONS checksum mismatch: the file is corrupt");
+      }
+    }
+    final int count = need(in, 4).getInt();
+    if (count < 0) {
+      throw corrupt("section SOURCE_POSITIONS: negative count " + count);
+    }
+    final java.nio.charset.CharsetDecoder utf8 =
+        java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    final SourcePositions.Builder builder = SourcePositions.builder();
+    String previousSource = null;
+    int previousPartition = -1;
+    for (int i = 0; i < count; i++) {
+      final int partition = need(in, 16).getInt();
+      final long offset = in.getLong();
+      final int length = in.getInt();
+      if (partition < 0 || offset < 0 || length < 1 || length > SourcePositions.MAX_SOURCE_BYTES) {
+        throw corrupt("section SOURCE_POSITIONS: bad entry " + i + " (partition " + partition
+            + ", offset " + offset + ", name of " + length + " bytes)");
+      }
+      final ByteBuffer nameBytes = need(in, length).slice().limit(length);
+      in.position(in.position() + length);
+      final String source;
+      try {
+        source = utf8.decode(nameBytes).toString();
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw corrupt("section SOURCE_POSITIONS: entry " + i + " has a source name that is not UTF-8", e);
+      }
+      final int order = previousSource == null ? 1 : source.compareTo(previousSource);
+      if (order < 0 || (order == 0 && partition <= previousPartition)) {
+        throw corrupt("section SOURCE_POSITIONS: entries are not sorted and unique at entry " + i);
+      }
+      previousSource = source;
+      previousPartition = partition;
+      builder.put(source, partition, offset);
+    }
+    if (in.hasRemaining()) {
+      throw corrupt("section SOURCE_POSITIONS: " + in.remaining() + " bytes after the last entry");
+    }
+    positions = builder.build();
   }
 
   // ---------------------------------------------------------------- restore
@@ -418,21 +494,52 @@ final class SnapshotReader {
           0,
           Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
     }
-    final Long2LongHashMap idMap = VectorIndex.newIdMap(live);
+    final long[] versions = new long[ordinals];
+    Arrays.fill(versions, VectorIndex.NO_VERSION);
+    long removalMemory = VectorIndex.Builder.DEFAULT_REMOVAL_MEMORY;
+    ByteBuffer removals = null;
+    if (known[Kind.VERSIONS.ordinal()] != null) {
+      new Input(Kind.VERSIONS).longs(versions, 0, ordinals);
+      final SnapshotInfo.Section section = known[Kind.REMOVALS.ordinal()];
+      if (section.length() > Integer.MAX_VALUE) {
+        throw corrupt("section REMOVALS is over 2 GiB, which this reader cannot map");
+      }
+      removals = map(section.offset(), section.length());
+      removalMemory = need(removals, 16).getLong();
+      final long count = removals.getLong();
+      if (removalMemory < 0 || removalMemory > Integer.MAX_VALUE || count < 0 || count > removalMemory
+          || section.length() != 16 + count * 16) {
+        throw corrupt("section REMOVALS: " + count + " removals with a memory of " + removalMemory
+            + " in " + section.length() + " bytes");
+      }
+    }
+    final IdTable idTable = new IdTable(live, (int) removalMemory);
     for (int o = 0; o < ordinals; o++) {
       if (isSet(deleted, o)) {
         graph.delete(o);
+        if (versions[o] != VectorIndex.NO_VERSION) {
+          throw corrupt("section VERSIONS: ordinal " + o + " is not live but has a version");
+        }
         continue;
       }
       final long id = ids.page(o)[o & (VectorStore.PAGE_SIZE - 1)];
-      final long previous = idMap.put(id, o);
-      if (previous != VectorIndex.MISSING) {
+      final int previous = idTable.ordinalOf(id);
+      if (previous >= 0) {
         throw corrupt("id " + id + " is live at two ordinals, " + previous + " and " + o);
       }
+      idTable.put(id, o, versions[o]);
+    }
+    while (removals != null && removals.hasRemaining()) {
+      final long id = removals.getLong();
+      final long version = removals.getLong();
+      if (version == VectorIndex.NO_VERSION) {
+        throw corrupt("section REMOVALS: the removal of id " + id + " has no version");
+      }
+      idTable.restoreRemoval(id, version);
     }
     graph.publishRestored(levels, entryNode);
     graph.restoreFree(); // deleted unpublished nodes are linked from nowhere: free at once
-    final VectorIndex index = new VectorIndex(graph, ids, idMap, deletedAtLastRepair);
+    final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);
     }

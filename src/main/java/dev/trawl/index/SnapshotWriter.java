@@ -60,6 +60,12 @@ final class SnapshotWriter {
   /** Per field (author, community, language, flag): key to serialised bitmap, keys ascending. */
   private List<TreeMap<Long, byte[]>> attributeBitmaps;
   private long attributeBitmapBytes;
+  /** Version per ordinal of the cut, or null when no live item has one and no removal is remembered. */
+  private long[] versions;
+  /** The remembered removals as (id, version) pairs, oldest first. */
+  private long[] removals;
+  private final SourcePositions positions;
+  private byte[][] sourceNames;
 
   // output
   private FileChannel channel;
@@ -68,21 +74,23 @@ final class SnapshotWriter {
   private final CRC32C crc = new CRC32C();
   private long written;
 
-  private SnapshotWriter(VectorIndex index) {
+  private SnapshotWriter(VectorIndex index, SourcePositions positions) {
     this.index = index;
+    this.positions = positions;
     this.graph = index.graph();
     this.vectors = graph.vectors();
     this.dimension = vectors.dimension();
     this.m = graph.m();
   }
 
-  static SnapshotInfo write(VectorIndex index, Path path) throws IOException {
+  static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
+      throws IOException {
     // No ordinal is freed (and so none reused) while the snapshot reads the graph: a node in the cut
     // keeps its vector, lists and id until the file is written.
     final Lock hold = index.graph().reclaimer().snapshotHold();
     hold.lock();
     try {
-      return new SnapshotWriter(index).writeTo(path);
+      return new SnapshotWriter(index, positions).writeTo(path);
     } finally {
       hold.unlock();
     }
@@ -182,14 +190,14 @@ final class SnapshotWriter {
       }
     }
     copyAttributeValues();
-    final Long2LongHashMap liveIds = VectorIndex.newIdMap(ordinals);
+    final Long2LongHashMap liveIds = new Long2LongHashMap(Math.max(8, ordinals * 2), 0.7f, -1L);
     for (int o = 0; o < ordinals; o++) {
       if (isDeleted(o)) {
         continue;
       }
       // an update racing the cut can leave its old and new ordinal both live: the newer one wins
       final long previous = liveIds.put(index.idOf(o), o);
-      if (previous != VectorIndex.MISSING) {
+      if (previous != -1L) {
         markDeleted((int) previous);
       }
     }
@@ -210,6 +218,27 @@ final class SnapshotWriter {
     final long sinceRepair = (long) graph.deletedCount() - index.deletedAtLastRepair();
     deletedAtLastRepair = (int) Math.max(0, Math.min(ordinals, deletedInCut - Math.max(0, sinceRepair)));
     buildAttributeBitmaps();
+    copyVersions();
+  }
+
+  /**
+   * Reads the version of every live item of the cut and the remembered removals. A write racing the
+   * cut may leave an item's version newer than its vector in the cut; a snapshot meant for replay is
+   * taken while no write runs (see {@code docs/streaming.md}).
+   */
+  private void copyVersions() {
+    removals = index.copyRemovals();
+    final long[] perOrdinal = new long[ordinals];
+    boolean any = removals.length > 0;
+    for (int o = 0; o < ordinals; o++) {
+      perOrdinal[o] = isDeleted(o) ? VectorIndex.NO_VERSION : index.version(index.idOf(o));
+      any |= perOrdinal[o] != VectorIndex.NO_VERSION;
+    }
+    versions = any ? perOrdinal : null;
+    sourceNames = new byte[positions.size()][];
+    for (int i = 0; i < sourceNames.length; i++) {
+      sourceNames[i] = positions.source(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   /**
@@ -325,7 +354,7 @@ final class SnapshotWriter {
   private SnapshotInfo writeSections(Path target) throws IOException {
     final List<Kind> present = new ArrayList<>();
     for (Kind kind : Kind.values()) {
-      if (kind.alwaysPresent || attributeValues != null) {
+      if (isPresent(kind)) {
         present.add(kind);
       }
     }
@@ -380,7 +409,7 @@ final class SnapshotWriter {
     for (int s = 0; s < kinds.length; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
       header.putInt(at, kinds[s].code);
-      header.putInt(at + 4, SnapshotFormat.FLAG_REQUIRED);
+      header.putInt(at + 4, kinds[s] == Kind.SOURCE_POSITIONS ? 0 : SnapshotFormat.FLAG_REQUIRED);
       header.putLong(at + 8, offsets[s]);
       header.putLong(at + 16, lengths[s]);
       header.putInt(at + 24, crcs[s]);
@@ -409,7 +438,23 @@ final class SnapshotWriter {
         entryNode,
         entryLevel,
         end,
-        sections);
+        sections,
+        positions);
+  }
+
+  private boolean isPresent(Kind kind) {
+    switch (kind) {
+      case ATTRIBUTE_VALUES:
+      case ATTRIBUTE_BITMAPS:
+        return attributeValues != null;
+      case VERSIONS:
+      case REMOVALS:
+        return versions != null;
+      case SOURCE_POSITIONS:
+        return positions.size() > 0;
+      default:
+        return kind.alwaysPresent;
+    }
   }
 
   private long length(Kind kind) {
@@ -430,6 +475,18 @@ final class SnapshotWriter {
         return (long) ordinals * 4 * 8;
       case ATTRIBUTE_BITMAPS:
         return attributeBitmapBytes;
+      case VERSIONS:
+        return (long) ordinals * 8;
+      case REMOVALS:
+        return 16 + (long) removals.length * 8;
+      case SOURCE_POSITIONS:
+        {
+          long bytes = 4;
+          for (byte[] name : sourceNames) {
+            bytes += 4 + 8 + 4 + name.length;
+          }
+          return bytes;
+        }
       default:
         throw new IllegalStateException("no length for section " + kind);
     }
@@ -494,6 +551,27 @@ final class SnapshotWriter {
             putInt(e.getValue().length);
             putBytes(e.getValue());
           }
+        }
+        break;
+      case VERSIONS:
+        for (long version : versions) {
+          putLong(version);
+        }
+        break;
+      case REMOVALS:
+        putLong(index.removalMemory());
+        putLong(removals.length / 2);
+        for (long value : removals) {
+          putLong(value);
+        }
+        break;
+      case SOURCE_POSITIONS:
+        putInt(sourceNames.length);
+        for (int i = 0; i < sourceNames.length; i++) {
+          putInt(positions.partition(i));
+          putLong(positions.offset(i));
+          putInt(sourceNames[i].length);
+          putBytes(sourceNames[i]);
         }
         break;
       default:

@@ -6,6 +6,7 @@ import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.GraphRepair;
 import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.hnsw.WriteFaults;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorChecks;
@@ -13,7 +14,6 @@ import dev.trawl.vector.VectorStore;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * An in-memory HNSW index of float32 vectors under 64-bit external ids, updated live while it is
@@ -28,12 +28,29 @@ import org.agrona.collections.Long2LongHashMap;
  * }</pre>
  *
  * <h2>Thread-safety</h2>
- * All methods are safe to call from any number of threads at once. {@link #add}, {@link #update},
- * {@link #upsert} and {@link #remove} take a short lock to map the id, then link the vector without
- * it, concurrently with other writers; searches ({@link Searcher}) never block on writers and never
- * see a half-written item. An update stores the new vector under a new internal ordinal and retires
- * the old one just before the new one becomes visible, so a search sees the item once, old or new
- * (or, for a moment, neither), never twice.
+ * All methods are safe to call from any number of threads at once. Writes of the same id are
+ * serialised (each id hashes to one of 1,024 write locks, held for the whole write); writes of
+ * different ids run concurrently. Reads of the id map ({@link #contains}, {@link #ordinalOf},
+ * {@link #version}, {@link #size}, id exclusions in a {@link RequestFilter}) take no lock. Searches
+ * ({@link Searcher}) never block on writers and never see a half-written item. An update stores the
+ * new vector under a new internal ordinal and retires the old one just before the new one becomes
+ * visible, so a search sees the item once, old or new (or, for a moment, neither), never twice.
+ *
+ * <h2>Versioned writes, for streams</h2>
+ * A stream delivers at least once and sometimes out of order. {@link #upsert(long, long, float[],
+ * ItemAttributes)}, {@link #remove(long, long)} and {@link #setAttributes(long, long, ItemAttributes)}
+ * apply only when their version is newer than the last version seen for the id, and return a
+ * {@link WriteOutcome} instead of throwing for a redelivered, reordered or unknown id. Removals are
+ * remembered with their version (the last {@link Builder#removalMemory} of them), so a late upsert
+ * older than the removal does not bring the item back. Versions survive snapshots. The plain,
+ * unversioned methods ({@link #add}, {@link #update}, {@link #upsert(long, float[])},
+ * {@link #remove(long)}) forget the id's version.
+ *
+ * <h2>Failed writes</h2>
+ * A write that fails for any reason (bad input, an {@link OutOfMemoryError}, a bug) leaves the index
+ * exactly as it was: the id map, the version, the attributes, the tombstones and what searches reach.
+ * A write's commit point is the moment the new node is published; everything that can fail happens
+ * before it and is undone (the new ordinal goes back to the free list), and nothing after it can fail.
  *
  * <h2>Attributes, filters and removals</h2>
  * Items may carry {@link ItemAttributes} (author, community, language, flags), indexed as bitmaps in
@@ -41,33 +58,39 @@ import org.agrona.collections.Long2LongHashMap;
  * {@link Searcher#search(float[], int, int, RequestFilter, SearchResults)} plans and applies inside the
  * graph walk. Removed and replaced items are tombstoned at once; once they pass the builder's
  * {@link Builder#repairThreshold repair threshold}, a background {@link #repair()} re-links the graph
- * around them. With {@link Builder#reuseOrdinals} on, later repairs also free their internal ordinals
- * for new items once no search or insert can still reach them, so memory stays bounded under a steady
- * stream of updates. See {@code docs/filters.md}.
+ * around them, and later repairs free their internal ordinals for new items once no search or insert
+ * can still reach them ({@link Builder#reuseOrdinals}, on by default), so memory stays bounded under an
+ * endless stream of updates. See {@code docs/filters.md}.
  *
  * <h2>Errors</h2>
  * Bad input fails before anything changes: a vector of the wrong dimension, with NaN or infinite
  * components, or the zero vector under cosine ({@link IllegalArgumentException}); adding an id that is
- * present ({@link IllegalArgumentException}); updating or removing an unknown id
- * ({@link NoSuchElementException}).
+ * present ({@link IllegalArgumentException}); updating or removing an unknown id with the plain methods
+ * ({@link NoSuchElementException}); a version equal to {@link #NO_VERSION}
+ * ({@link IllegalArgumentException}).
  *
  * <h2>Allocation</h2>
- * Writes allocate only when storage grows (pages of 1,024 items; the id map doubles; an attribute
- * bitmap grows), plus one scratch object per writing thread on its first write, and a repair thread
- * with its scratch when a repair starts. Searches, filtered or not, allocate nothing.
+ * Writes allocate only when storage grows (pages of 1,024 items; the id table is rebuilt larger; an
+ * attribute bitmap grows; the ring of remembered removals grows, up to its bound), plus one scratch
+ * object per writing thread on its first write, and a repair thread with its scratch when a repair
+ * starts. Searches, filtered or not, and reads of the id map allocate nothing.
  */
 public final class VectorIndex implements IdResolver {
-  /** The id map's missing value. */
-  static final long MISSING = -1L;
-  private static final float ID_MAP_LOAD = 0.7f;
+  /** The version of an id that has none: never written, or last written by an unversioned method. */
+  public static final long NO_VERSION = Long.MIN_VALUE;
+
   private static final int STALL_SLACK = 256;
+  private static final int WRITE_STRIPES = 1024;
 
   private final VectorStore vectors;
   private final HnswGraph graph;
   private final PagedArray<long[]> ordinalIds;
-  private final Long2LongHashMap idToOrdinal;
+  private final IdTable ids;
   private final AttributeIndex attributes = new AttributeIndex();
-  private final Object idLock = new Object();
+  /** Serialises writes to the id table, the ordinal-to-id pages and the attribute index (short). */
+  private final Object mapLock = new Object();
+  /** Per-id write locks: a write holds its id's stripe from its version check to its end. */
+  private final Object[] writeStripes = new Object[WRITE_STRIPES];
   private final double repairThreshold;
   private final Object repairLock = new Object();
   private final AtomicBoolean repairScheduled = new AtomicBoolean();
@@ -78,31 +101,41 @@ public final class VectorIndex implements IdResolver {
     this.vectors = new VectorStore(b.dimension, b.metric);
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
     this.ordinalIds = newIdPages();
-    this.idToOrdinal = newIdMap(b.expectedItems);
+    this.ids = new IdTable(b.expectedItems, b.removalMemory);
     graph.reserve(b.expectedItems);
     graph.reuseDeleted(b.reuseOrdinals);
     ordinalIds.ensureCapacity(b.expectedItems);
     attributes.ensureCapacity(b.expectedItems);
     this.repairThreshold = b.repairThreshold;
+    initStripes();
   }
 
   /**
    * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
-   * ordinal-to-id pages and the matching id map. The caller hands them over and keeps no reference,
+   * ordinal-to-id pages and the matching id table. The caller hands them over and keeps no reference,
    * and fills {@link #attributes()} before sharing the index. {@code deletedAtLastRepair} resumes the
-   * repair schedule of the index that was saved.
+   * repair schedule of the index that was saved. Ordinal reuse is on, as for a built index.
    */
-  VectorIndex(
-      HnswGraph graph,
-      PagedArray<long[]> ordinalIds,
-      Long2LongHashMap idToOrdinal,
-      int deletedAtLastRepair) {
+  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, IdTable ids, int deletedAtLastRepair) {
     this.vectors = graph.vectors();
     this.graph = graph;
     this.ordinalIds = ordinalIds;
-    this.idToOrdinal = idToOrdinal;
+    this.ids = ids;
     this.repairThreshold = Builder.DEFAULT_REPAIR_THRESHOLD;
     this.deletedAtLastRepair = deletedAtLastRepair;
+    graph.reuseDeleted(true);
+    initStripes();
+  }
+
+  private void initStripes() {
+    for (int i = 0; i < WRITE_STRIPES; i++) {
+      writeStripes[i] = new Object();
+    }
+  }
+
+  private Object writeStripe(long id) {
+    final long z = id * 0x9E3779B97F4A7C15L;
+    return writeStripes[(int) (z >>> 54)]; // the top 10 bits of a multiplicative hash
   }
 
   /** For snapshots: the deleted count when the last repair pass started. */
@@ -112,11 +145,11 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * For snapshots: copies the attribute values of ordinals {@code [from, to)} into {@code out}, four
-   * per ordinal (author, community, language, flags), under the id lock, so that no item's values are
+   * per ordinal (author, community, language, flags), under the map lock, so that no item's values are
    * caught half-changed.
    */
   void copyAttributeValues(int from, int to, long[] out, ItemAttributes scratch) {
-    synchronized (idLock) {
+    synchronized (mapLock) {
       for (int o = from, i = 0; o < to; o++, i += 4) {
         attributes.get(o, scratch);
         out[i] = scratch.author();
@@ -127,21 +160,35 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
+  /** For snapshots: the remembered removals, oldest first, as (id, version) pairs. */
+  long[] copyRemovals() {
+    synchronized (mapLock) {
+      final int n = ids.removalCount();
+      final long[] out = new long[2 * n];
+      for (int i = 0; i < n; i++) {
+        out[2 * i] = ids.removalId(i);
+        out[2 * i + 1] = ids.removalVersion(i);
+      }
+      return out;
+    }
+  }
+
+  /** For snapshots: how many removals this index remembers at most. */
+  int removalMemory() {
+    return ids.removalMemory();
+  }
+
   /** An empty ordinal-to-id page table in the index's layout. */
   static PagedArray<long[]> newIdPages() {
     return new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
-  }
-
-  /** An empty id-to-ordinal map sized for {@code expectedItems}. */
-  static Long2LongHashMap newIdMap(int expectedItems) {
-    return new Long2LongHashMap(
-        Math.max(8, (int) (expectedItems / ID_MAP_LOAD)), ID_MAP_LOAD, MISSING);
   }
 
   /** Starts a builder for an index of {@code dimension}-component vectors under {@code metric}. */
   public static Builder builder(int dimension, Metric metric) {
     return new Builder(dimension, metric);
   }
+
+  // ---------------------------------------------------------------- unversioned writes
 
   /**
    * Adds a new item without attributes.
@@ -160,15 +207,13 @@ public final class VectorIndex implements IdResolver {
    */
   public void add(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
-    final int ordinal;
-    synchronized (idLock) {
-      if (idToOrdinal.get(id) != MISSING) {
+    synchronized (writeStripe(id)) {
+      if (ids.ordinalOf(id) >= 0) {
         throw new IllegalArgumentException(
             "id " + id + " is already in the index; use update or upsert to replace its vector");
       }
-      ordinal = mapLocked(id, attributes, -1);
+      write(id, NO_VERSION, vector, attributes, -1);
     }
-    graph.insert(ordinal, vector, -1);
   }
 
   /**
@@ -190,16 +235,13 @@ public final class VectorIndex implements IdResolver {
    */
   public void update(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
-    final int ordinal;
-    final int replaced;
-    synchronized (idLock) {
-      replaced = (int) idToOrdinal.get(id);
-      if (replaced == MISSING) {
+    synchronized (writeStripe(id)) {
+      final int replaced = ids.ordinalOf(id);
+      if (replaced < 0) {
         throw new NoSuchElementException("cannot update id " + id + ": it is not in the index");
       }
-      ordinal = mapLocked(id, attributes, replaced);
+      write(id, NO_VERSION, vector, attributes, replaced);
     }
-    insertReplacing(ordinal, vector, replaced);
   }
 
   /**
@@ -218,13 +260,194 @@ public final class VectorIndex implements IdResolver {
    */
   public void upsert(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
-    final int ordinal;
-    final int replaced;
-    synchronized (idLock) {
-      replaced = (int) idToOrdinal.get(id);
-      ordinal = mapLocked(id, attributes, replaced);
+    synchronized (writeStripe(id)) {
+      write(id, NO_VERSION, vector, attributes, ids.ordinalOf(id));
     }
-    insertReplacing(ordinal, vector, replaced);
+  }
+
+  /**
+   * Removes an item. Once this returns, no search started afterwards returns it.
+   *
+   * @throws NoSuchElementException if {@code id} is not present
+   */
+  public void remove(long id) {
+    synchronized (writeStripe(id)) {
+      final int ordinal = ids.ordinalOf(id);
+      if (ordinal < 0) {
+        throw new NoSuchElementException("cannot remove id " + id + ": it is not in the index");
+      }
+      removeLocked(id, NO_VERSION, ordinal);
+    }
+    maybeScheduleRepair();
+  }
+
+  // ---------------------------------------------------------------- versioned writes
+
+  /**
+   * Adds the item or replaces its vector, if {@code version} is newer than the last version seen for
+   * {@code id} (a live item's, or a remembered removal's); non-null {@code attributes} replace the
+   * item's attributes, null keeps them. Never throws for a redelivered or reordered write.
+   *
+   * @return {@link WriteOutcome#APPLIED}, or {@link WriteOutcome#STALE} when nothing changed
+   * @throws IllegalArgumentException if the vector is invalid or {@code version} is
+   *     {@link #NO_VERSION} (nothing changes)
+   */
+  public WriteOutcome upsert(long id, long version, float[] vector, ItemAttributes attributes) {
+    checkVersion(version);
+    VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
+    synchronized (writeStripe(id)) {
+      if (version <= ids.version(id)) {
+        return WriteOutcome.STALE;
+      }
+      write(id, version, vector, attributes, ids.ordinalOf(id));
+      return WriteOutcome.APPLIED;
+    }
+  }
+
+  /**
+   * Removes the item if {@code version} is newer than the last version seen for {@code id}, and
+   * remembers the removal's version (see {@link Builder#removalMemory}), also when the id is not live,
+   * so that a later-arriving older upsert is {@link WriteOutcome#STALE}. Once this returns
+   * {@link WriteOutcome#APPLIED}, no search started afterwards returns the item.
+   *
+   * @return {@link WriteOutcome#APPLIED} (the item was live and is removed), {@link WriteOutcome#STALE}
+   *     (nothing changed) or {@link WriteOutcome#ABSENT} (it was not live; the removal is remembered)
+   * @throws IllegalArgumentException if {@code version} is {@link #NO_VERSION}
+   */
+  public WriteOutcome remove(long id, long version) {
+    checkVersion(version);
+    final int ordinal;
+    synchronized (writeStripe(id)) {
+      if (version <= ids.version(id)) {
+        return WriteOutcome.STALE;
+      }
+      ordinal = ids.ordinalOf(id);
+      removeLocked(id, version, ordinal);
+    }
+    if (ordinal < 0) {
+      return WriteOutcome.ABSENT;
+    }
+    maybeScheduleRepair();
+    return WriteOutcome.APPLIED;
+  }
+
+  /**
+   * Replaces the attributes of a live item without touching its vector, if {@code version} is newer
+   * than the last version seen for {@code id}; the item's version becomes {@code version}.
+   *
+   * @return {@link WriteOutcome#APPLIED}, {@link WriteOutcome#STALE}, or {@link WriteOutcome#ABSENT}
+   *     when the id is not live (nothing changes: an upsert brings an item's attributes with it)
+   * @throws IllegalArgumentException if {@code version} is {@link #NO_VERSION}
+   * @throws NullPointerException if {@code attributes} is null
+   */
+  public WriteOutcome setAttributes(long id, long version, ItemAttributes attributes) {
+    checkVersion(version);
+    if (attributes == null) {
+      throw new NullPointerException("attributes is null");
+    }
+    synchronized (writeStripe(id)) {
+      if (version <= ids.version(id)) {
+        return WriteOutcome.STALE;
+      }
+      final int ordinal = ids.ordinalOf(id);
+      if (ordinal < 0) {
+        return WriteOutcome.ABSENT;
+      }
+      synchronized (mapLock) {
+        this.attributes.change(ordinal, attributes);
+        ids.put(id, ordinal, version);
+      }
+      return WriteOutcome.APPLIED;
+    }
+  }
+
+  /**
+   * The last version written for {@code id}: a live item's or a remembered removal's, or
+   * {@link #NO_VERSION}. Takes no lock, allocates nothing.
+   */
+  public long version(long id) {
+    return ids.version(id);
+  }
+
+  private static void checkVersion(long version) {
+    if (version == NO_VERSION) {
+      throw new IllegalArgumentException("version must not be NO_VERSION (Long.MIN_VALUE)");
+    }
+  }
+
+  // ---------------------------------------------------------------- the write path
+
+  /**
+   * Writes {@code vector} under a new ordinal that replaces {@code replaced} (or -1), with the caller
+   * holding {@code id}'s write stripe. Maps the id to the new ordinal before linking it, so that an
+   * exclusion composed meanwhile names it; undoes everything when the write fails before its commit
+   * point (the publication of the new node).
+   */
+  private void write(long id, long version, float[] vector, ItemAttributes itemAttributes, int replaced) {
+    final long previousVersion = ids.version(id);
+    final int ordinal = graph.allocate();
+    int previousState = IdTable.EMPTY;
+    boolean mapped = false;
+    boolean attributesSized = false;
+    try {
+      synchronized (mapLock) {
+        previousState = ids.put(id, ordinal, version);
+        mapped = true;
+        ordinalIds.ensureCapacity(ordinal + 1L);
+        ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
+        attributes.ensureCapacity(ordinal + 1);
+        attributesSized = true;
+        attributes.clear(ordinal); // a reused ordinal: its previous life's late clear may not have run
+        if (itemAttributes != null) {
+          attributes.set(ordinal, itemAttributes);
+        } else if (replaced >= 0) {
+          attributes.copy(replaced, ordinal);
+        }
+      }
+      WriteFaults.at(WriteFaults.Step.MAPPED);
+      graph.insert(ordinal, vector, replaced);
+    } catch (Throwable failure) {
+      if (!graph.isPublished(ordinal)) {
+        undo(id, ordinal, mapped, attributesSized, previousState, previousVersion);
+      }
+      throw failure;
+    }
+    if (replaced >= 0) {
+      synchronized (mapLock) {
+        // With reuse on, the old ordinal may already have been freed and mapped to another item,
+        // whose attributes are not ours to clear.
+        if (ids.ordinalOf(idOf(replaced)) != replaced) {
+          attributes.clear(replaced);
+        }
+      }
+      maybeScheduleRepair();
+    }
+  }
+
+  /** Undoes a write that failed before publishing {@code ordinal}; allocates nothing. */
+  private void undo(
+      long id, int ordinal, boolean mapped, boolean attributesSized, int previousState,
+      long previousVersion) {
+    synchronized (mapLock) {
+      if (mapped) {
+        ids.restore(id, previousState, previousVersion);
+      }
+      if (attributesSized) {
+        attributes.clear(ordinal);
+      }
+    }
+    graph.discard(ordinal);
+  }
+
+  /** Removes {@code id} (live at {@code ordinal}, or -1) with the caller holding its write stripe. */
+  private void removeLocked(long id, long version, int ordinal) {
+    synchronized (mapLock) {
+      ids.remove(id, version); // may grow the table or the ring first; then changes nothing else
+      if (ordinal >= 0) {
+        graph.delete(ordinal);
+        attributes.clear(ordinal); // after the tombstone: a removed item is never returned
+      }
+    }
   }
 
   /**
@@ -238,12 +461,15 @@ public final class VectorIndex implements IdResolver {
     if (attributes == null) {
       throw new NullPointerException("attributes is null");
     }
-    synchronized (idLock) {
-      final int ordinal = (int) idToOrdinal.get(id);
-      if (ordinal == MISSING) {
+    synchronized (writeStripe(id)) {
+      final int ordinal = ids.ordinalOf(id);
+      if (ordinal < 0) {
         throw new NoSuchElementException("cannot set attributes of id " + id + ": it is not in the index");
       }
-      this.attributes.change(ordinal, attributes);
+      synchronized (mapLock) {
+        this.attributes.change(ordinal, attributes);
+        ids.put(id, ordinal, NO_VERSION);
+      }
     }
   }
 
@@ -253,9 +479,9 @@ public final class VectorIndex implements IdResolver {
    * @throws NoSuchElementException if {@code id} is not present
    */
   public void attributes(long id, ItemAttributes out) {
-    synchronized (idLock) {
-      final int ordinal = (int) idToOrdinal.get(id);
-      if (ordinal == MISSING) {
+    synchronized (mapLock) {
+      final int ordinal = ids.ordinalOf(id);
+      if (ordinal < 0) {
         throw new NoSuchElementException("id " + id + " is not in the index");
       }
       attributes.get(ordinal, out);
@@ -270,21 +496,6 @@ public final class VectorIndex implements IdResolver {
   /** A new request filter sized for this index: one per request context, reused. */
   public RequestFilter newFilter() {
     return new RequestFilter(Math.max(1024, graph.size()), graph);
-  }
-
-  /** Links a new ordinal that replaces {@code replaced} (or -1), then unindexes the old attributes. */
-  private void insertReplacing(int ordinal, float[] vector, int replaced) {
-    graph.insert(ordinal, vector, replaced);
-    if (replaced >= 0) {
-      synchronized (idLock) {
-        // With reuse on, the old ordinal may already have been freed and mapped to another item,
-        // whose attributes are not ours to clear.
-        if (idToOrdinal.get(idOf(replaced)) != replaced) {
-          attributes.clear(replaced);
-        }
-      }
-      maybeScheduleRepair();
-    }
   }
 
   /**
@@ -369,50 +580,9 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /**
-   * Maps {@code id} to a new ordinal and indexes its attributes: the given ones, else those of the
-   * ordinal it replaces (if any).
-   */
-  private int mapLocked(long id, ItemAttributes itemAttributes, int replaced) {
-    final int reusedBelow = graph.size();
-    final int ordinal = graph.allocate();
-    ordinalIds.ensureCapacity(ordinal + 1L);
-    ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
-    idToOrdinal.put(id, ordinal);
-    attributes.ensureCapacity(ordinal + 1);
-    if (ordinal < reusedBelow) {
-      attributes.clear(ordinal); // a reused ordinal: its previous life's late clear may not have run
-    }
-    if (itemAttributes != null) {
-      attributes.set(ordinal, itemAttributes);
-    } else if (replaced >= 0) {
-      attributes.copy(replaced, ordinal);
-    }
-    return ordinal;
-  }
-
-  /**
-   * Removes an item. Once this returns, no search started afterwards returns it.
-   *
-   * @throws NoSuchElementException if {@code id} is not present
-   */
-  public void remove(long id) {
-    synchronized (idLock) {
-      final long ordinal = idToOrdinal.remove(id);
-      if (ordinal == MISSING) {
-        throw new NoSuchElementException("cannot remove id " + id + ": it is not in the index");
-      }
-      graph.delete((int) ordinal);
-      attributes.clear((int) ordinal); // after the tombstone: a removed item is never returned
-    }
-    maybeScheduleRepair();
-  }
-
-  /** Whether {@code id} is present. */
+  /** Whether {@code id} is present. Takes no lock, allocates nothing. */
   public boolean contains(long id) {
-    synchronized (idLock) {
-      return idToOrdinal.get(id) != MISSING;
-    }
+    return ids.ordinalOf(id) >= 0;
   }
 
   /**
@@ -421,9 +591,7 @@ public final class VectorIndex implements IdResolver {
    * near the largest live count times {@code 1 + repairThreshold}.
    */
   public int size() {
-    synchronized (idLock) {
-      return idToOrdinal.size();
-    }
+    return ids.live();
   }
 
   /**
@@ -439,12 +607,13 @@ public final class VectorIndex implements IdResolver {
     vectors.get(ordinal, out);
   }
 
-  /** The internal ordinal of {@code id}, or -1 ({@link IdResolver#MISSING}) when absent. */
+  /**
+   * The internal ordinal of {@code id}, or -1 ({@link IdResolver#MISSING}) when absent. Takes no lock,
+   * allocates nothing.
+   */
   @Override
   public int ordinalOf(long id) {
-    synchronized (idLock) {
-      return (int) idToOrdinal.get(id);
-    }
+    return ids.ordinalOf(id);
   }
 
   /**
@@ -462,8 +631,8 @@ public final class VectorIndex implements IdResolver {
    */
   public long memoryBytes() {
     final long idMapBytes;
-    synchronized (idLock) {
-      idMapBytes = (long) idToOrdinal.capacity() * 2 * Long.BYTES;
+    synchronized (mapLock) {
+      idMapBytes = ids.memoryBytes();
     }
     return graph.memoryBytes()
         + ordinalIds.capacity() * Long.BYTES
@@ -499,7 +668,9 @@ public final class VectorIndex implements IdResolver {
     private int expectedItems = 1024;
     static final double DEFAULT_REPAIR_THRESHOLD = 0.1;
     private double repairThreshold = DEFAULT_REPAIR_THRESHOLD;
-    private boolean reuseOrdinals;
+    private boolean reuseOrdinals = true;
+    private int removalMemory = DEFAULT_REMOVAL_MEMORY;
+    static final int DEFAULT_REMOVAL_MEMORY = 1 << 20;
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0) {
@@ -557,12 +728,31 @@ public final class VectorIndex implements IdResolver {
     /**
      * Reuses the internal ordinals (vector slot, links, state) of removed and replaced items once a
      * repair has unlinked them and no search or insert that might still hold them is running, so that
-     * memory stays bounded under a steady stream of updates: about the largest live count times
-     * {@code 1 + repairThreshold}, plus slack. Default off; see {@code docs/filters.md} ("Reusing
-     * removed slots") for what a host must not do with ordinals when it is on.
+     * memory stays bounded under an endless stream of updates: about the largest live count times
+     * {@code 1 + repairThreshold}, plus slack. Default on. Off, every update and removal leaves its
+     * old slot allocated until the index is rebuilt. Reuse is invisible through the API: results and
+     * request filters speak ids, and a filter composed before a slot's reuse never admits the slot's
+     * new item (see {@code docs/filters.md}, "Reusing removed slots").
      */
     public Builder reuseOrdinals(boolean reuse) {
       this.reuseOrdinals = reuse;
+      return this;
+    }
+
+    /**
+     * How many versioned removals ({@link VectorIndex#remove(long, long)}) are remembered with their
+     * version, oldest forgotten first, so that a late upsert older than the removal is stale. Default
+     * 1,048,576 (about 56 bytes each once used; memory grows with use, not up front); 0 remembers none.
+     * Set it above the number of removals a stream can deliver between an event and its latest
+     * redelivery or reordering.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public Builder removalMemory(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("removalMemory must not be negative, got " + count);
+      }
+      this.removalMemory = count;
       return this;
     }
 

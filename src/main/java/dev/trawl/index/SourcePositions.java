@@ -1,0 +1,155 @@
+package dev.trawl.index;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Positions in the streams an index was built from, stored in a snapshot beside the index: for each
+ * (source, partition), the offset of the next event to apply. A consumer that writes a snapshot with
+ * the positions of everything it applied, and later starts from that snapshot at those positions,
+ * rebuilds exactly the index it would have had without the restart (see {@code docs/streaming.md}).
+ * The library gives the positions no meaning of its own: "source" is any name (a Kafka topic, a log
+ * file), "partition" any non-negative int, "offset" any non-negative long.
+ *
+ * <pre>{@code
+ * SourcePositions positions = SourcePositions.builder().put("posts", 0, 1_234L).put("posts", 1, 987L).build();
+ * IndexSnapshot.write(index, path, positions);
+ * LoadedSnapshot loaded = IndexSnapshot.loadWithPositions(path);
+ * long next = loaded.positions().offset("posts", 0);  // 1234
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; entries are kept sorted by source, then partition. Lookups allocate
+ * nothing.
+ */
+public final class SourcePositions {
+  /** No positions. */
+  public static final SourcePositions NONE = new SourcePositions(new String[0], new int[0], new long[0]);
+
+  /** Longest source name, in UTF-8 bytes. */
+  public static final int MAX_SOURCE_BYTES = 1024;
+
+  private final String[] sources;
+  private final int[] partitions;
+  private final long[] offsets;
+
+  private SourcePositions(String[] sources, int[] partitions, long[] offsets) {
+    this.sources = sources;
+    this.partitions = partitions;
+    this.offsets = offsets;
+  }
+
+  /** Starts a builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Number of (source, partition) entries. */
+  public int size() {
+    return sources.length;
+  }
+
+  /** The source of entry {@code i} (entries sorted by source, then partition). */
+  public String source(int i) {
+    return sources[i];
+  }
+
+  /** The partition of entry {@code i}. */
+  public int partition(int i) {
+    return partitions[i];
+  }
+
+  /** The next offset of entry {@code i}. */
+  public long offset(int i) {
+    return offsets[i];
+  }
+
+  /** The next offset stored for ({@code source}, {@code partition}), or -1 when there is none. */
+  public long offset(String source, int partition) {
+    for (int i = 0; i < sources.length; i++) {
+      if (partitions[i] == partition && sources[i].equals(source)) {
+        return offsets[i];
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SourcePositions p
+        && Arrays.equals(sources, p.sources)
+        && Arrays.equals(partitions, p.partitions)
+        && Arrays.equals(offsets, p.offsets);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(Arrays.hashCode(sources), Arrays.hashCode(partitions), Arrays.hashCode(offsets));
+  }
+
+  @Override
+  public String toString() {
+    final StringBuilder b = new StringBuilder("SourcePositions[");
+    for (int i = 0; i < sources.length; i++) {
+      b.append(i == 0 ? "" : ", ").append(sources[i]).append('/').append(partitions[i]).append('@').append(offsets[i]);
+    }
+    return b.append(']').toString();
+  }
+
+  /** Collects positions; a later {@link #put} for the same (source, partition) replaces the earlier. Not thread-safe. */
+  public static final class Builder {
+    private final TreeMap<String, TreeMap<Integer, Long>> entries = new TreeMap<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the next offset of ({@code source}, {@code partition}).
+     *
+     * @throws IllegalArgumentException if the source is empty or longer than {@link #MAX_SOURCE_BYTES}
+     *     UTF-8 bytes, or the partition or offset is negative
+     * @throws NullPointerException if {@code source} is null
+     */
+    public Builder put(String source, int partition, long offset) {
+      Objects.requireNonNull(source, "source");
+      final int bytes = source.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes == 0 || bytes > MAX_SOURCE_BYTES) {
+        throw new IllegalArgumentException(
+            "source name must have 1 to " + MAX_SOURCE_BYTES + " UTF-8 bytes, got " + bytes);
+      }
+      if (partition < 0) {
+        throw new IllegalArgumentException("partition must not be negative, got " + partition);
+      }
+      if (offset < 0) {
+        throw new IllegalArgumentException("offset must not be negative, got " + offset);
+      }
+      entries.computeIfAbsent(source, s -> new TreeMap<>()).put(partition, offset);
+      return this;
+    }
+
+    /** The positions collected so far. */
+    public SourcePositions build() {
+      int n = 0;
+      for (TreeMap<Integer, Long> p : entries.values()) {
+        n += p.size();
+      }
+      if (n == 0) {
+        return NONE;
+      }
+      final String[] s = new String[n];
+      final int[] p = new int[n];
+      final long[] o = new long[n];
+      int i = 0;
+      for (Map.Entry<String, TreeMap<Integer, Long>> e : entries.entrySet()) {
+        for (Map.Entry<Integer, Long> q : e.getValue().entrySet()) {
+          s[i] = e.getKey();
+          p[i] = q.getKey();
+          o[i] = q.getValue();
+          i++;
+        }
+      }
+      return new SourcePositions(s, p, o);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.trawl.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trawl.testing.Vectors;
+import dev.trawl.vector.Metric;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Four writers hammer the same 100 ids with versioned upserts and removals while two readers search.
+ * No search may return an id twice, or an id whose removal had returned before the search started
+ * (unless a newer upsert of it had started); afterwards every id holds exactly its newest write.
+ *
+ * <p>CI runs 200,000 writes; {@code -Dtrawl.stress.writes=1000000} (or more) is the long run:
+ * {@code mvn -B test -Dtest=SameIdStressTest -Dtrawl.stress.writes=1000000}.
+ */
+class SameIdStressTest {
+  private static final int DIM = 16;
+  private static final int IDS = 100;
+  private static final int POOL = 400;
+  private static final int WRITERS = 4;
+  private static final int READERS = 2;
+  private static final long WRITES = Long.getLong("trawl.stress.writes", 200_000L);
+
+  /** What one writer last did to each id: the version, and the pool vector or -1 for a removal. */
+  private static final class Ledger {
+    final long[] version = new long[IDS];
+    final int[] vector = new int[IDS];
+  }
+
+  @Test
+  void sameIdWritersNeverLeaveAnIdTwiceOrResurrectedAndTheNewestWriteWins() throws Exception {
+    final float[][] pool = Vectors.clustered(POOL, DIM, 8, 31L);
+    final VectorIndex index = VectorIndex.builder(DIM, Metric.L2).m(8).efConstruction(64).build();
+    final AtomicLong versions = new AtomicLong();
+    final AtomicLongArray upsertStarted = new AtomicLongArray(IDS);
+    final AtomicLongArray removalReturned = new AtomicLongArray(IDS);
+    final AtomicLong writesLeft = new AtomicLong(WRITES);
+    final AtomicBoolean writing = new AtomicBoolean(true);
+    final AtomicLong searches = new AtomicLong();
+    final AtomicLong stale = new AtomicLong();
+    final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+    final ExecutorService threads = Executors.newFixedThreadPool(WRITERS + READERS);
+    final CountDownLatch start = new CountDownLatch(1);
+    final List<Future<Ledger>> writers = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      final long seed = 1_000 + w;
+      writers.add(threads.submit(() -> {
+        final Ledger ledger = new Ledger();
+        final SplittableRandom random = new SplittableRandom(seed);
+        start.await();
+        while (writesLeft.getAndDecrement() > 0) {
+          final int id = random.nextInt(IDS);
+          final long version = versions.incrementAndGet();
+          final WriteOutcome outcome;
+          if (random.nextInt(10) < 7) {
+            final int v = random.nextInt(POOL);
+            upsertStarted.accumulateAndGet(id, version, Math::max);
+            outcome = index.upsert(id, version, pool[v], null);
+            if (version > ledger.version[id]) {
+              ledger.version[id] = version;
+              ledger.vector[id] = v;
+            }
+          } else {
+            outcome = index.remove(id, version);
+            if (outcome != WriteOutcome.STALE) {
+              removalReturned.accumulateAndGet(id, version, Math::max);
+            }
+            if (version > ledger.version[id]) {
+              ledger.version[id] = version;
+              ledger.vector[id] = -1;
+            }
+          }
+          if (outcome == WriteOutcome.STALE) {
+            stale.incrementAndGet();
+          }
+        }
+        return ledger;
+      }));
+    }
+    final List<Future<?>> readers = new ArrayList<>();
+    for (int r = 0; r < READERS; r++) {
+      final long seed = 2_000 + r;
+      readers.add(threads.submit(() -> {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final Searcher searcher = index.newSearcher();
+        final SearchResults results = new SearchResults(IDS);
+        final long[] removedBefore = new long[IDS];
+        final int[] seenIn = new int[IDS];
+        int search = 0;
+        start.await();
+        while (writing.get()) {
+          for (int id = 0; id < IDS; id++) {
+            removedBefore[id] = removalReturned.get(id);
+          }
+          search++;
+          final int n = searcher.search(pool[random.nextInt(POOL)], 50, 64, results);
+          for (int i = 0; i < n; i++) {
+            final int id = (int) results.id(i);
+            if (seenIn[id] == search) {
+              violations.add("search " + search + " returned id " + id + " twice");
+            }
+            seenIn[id] = search;
+            if (upsertStarted.get(id) < removedBefore[id]) {
+              violations.add("id " + id + " returned after its removal (version "
+                  + removedBefore[id] + ") returned, with no newer upsert started");
+            }
+          }
+          searches.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    final Ledger[] ledgers = new Ledger[WRITERS];
+    for (int w = 0; w < WRITERS; w++) {
+      ledgers[w] = writers.get(w).get(10, TimeUnit.MINUTES);
+    }
+    writing.set(false);
+    for (Future<?> reader : readers) {
+      reader.get(1, TimeUnit.MINUTES);
+    }
+    threads.shutdown();
+
+    assertThat(violations).isEmpty();
+    assertThat(searches.get()).isGreaterThan(100);
+    assertThat(stale.get()).as("races between same-id writers happened").isPositive();
+
+    // every id holds exactly its newest write
+    final float[] stored = new float[DIM];
+    int live = 0;
+    for (int id = 0; id < IDS; id++) {
+      long newest = 0;
+      int vector = -2;
+      for (Ledger ledger : ledgers) {
+        if (ledger.version[id] > newest) {
+          newest = ledger.version[id];
+          vector = ledger.vector[id];
+        }
+      }
+      assertThat(index.version(id)).as("version of %d", id).isEqualTo(newest);
+      assertThat(index.contains(id)).as("id %d live", id).isEqualTo(vector >= 0);
+      if (vector >= 0) {
+        live++;
+        index.vector(id, stored);
+        assertThat(stored).as("vector of %d", id).containsExactly(pool[vector]);
+      }
+    }
+    assertThat(index.size()).isEqualTo(live);
+
+    // every live id is found by its own vector, and nothing else is at distance 0 under its id
+    final Searcher searcher = index.newSearcher();
+    final SearchResults results = new SearchResults(IDS);
+    int found = 0;
+    for (int id = 0; id < IDS; id++) {
+      if (!index.contains(id)) {
+        continue;
+      }
+      index.vector(id, stored);
+      final int n = searcher.search(stored, IDS, 128, results);
+      for (int i = 0; i < n; i++) {
+        if (results.id(i) == id) {
+          found++;
+          break;
+        }
+      }
+    }
+    assertThat(found).isEqualTo(live);
+    // ordinals stay bounded by reuse: live ids plus what waits for a repair (the writers' stall limit)
+    assertThat(index.graph().size()).isLessThanOrEqualTo(IDS + 300);
+  }
+}
