@@ -8,6 +8,7 @@ import dev.trawl.vector.VectorStore;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
@@ -41,8 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       while no reader can reach it.
  * </ul>
  *
- * <p><b>Allocation:</b> inserts allocate only when storage grows (each inserting thread also keeps one
- * reusable scratch object, made on its first insert).
+ * <p><b>Allocation:</b> inserts allocate only when storage grows (and the graph makes an insert's
+ * scratch object for each writer beyond the ones it already pooled: up to 16 are kept).
  */
 public final class HnswGraph {
   /** Highest level a node can be given. */
@@ -56,6 +57,7 @@ public final class HnswGraph {
   private static final int UPPER_SHIFT = 14;
   private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
   private static final int STRIPES = 4096;
+  private static final int POOLED_INSERTERS = 16;
 
   private final VectorStore vectors;
   private final int dimension;
@@ -84,7 +86,14 @@ public final class HnswGraph {
   private final Object allocationLock = new Object();
   private final Object entryLock = new Object();
   private final Object[] stripes = new Object[STRIPES];
-  private final ThreadLocal<GraphInserter> inserters;
+  /**
+   * Idle inserters (each owns an insert's scratch), taken and returned by writers. A pool owned by the
+   * graph rather than a ThreadLocal: a thread that once wrote to the graph keeps nothing of it
+   * reachable, so a dropped index is collected. Up to this many concurrent writers allocate nothing in
+   * steady state; a writer beyond them makes a throwaway inserter.
+   */
+  private final AtomicReferenceArray<GraphInserter> idleInserters =
+      new AtomicReferenceArray<>(POOLED_INSERTERS);
   private int upperTop;
   private volatile int size;
   private volatile int nodeCapacity;
@@ -123,7 +132,6 @@ public final class HnswGraph {
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }
-    this.inserters = ThreadLocal.withInitial(() -> new GraphInserter(this));
   }
 
   // ---------------------------------------------------------------- parameters
@@ -322,7 +330,12 @@ public final class HnswGraph {
   public void insert(int ordinal, float[] vector, int replaced) {
     vectors.set(ordinal, vector);
     WriteFaults.at(WriteFaults.Step.VECTOR_STORED);
-    inserters.get().insert(ordinal, levelOf(ordinal), replaced);
+    final GraphInserter inserter = takeInserter();
+    try {
+      inserter.insert(ordinal, levelOf(ordinal), replaced);
+    } finally {
+      returnInserter(inserter);
+    }
   }
 
   /**
@@ -339,6 +352,24 @@ public final class HnswGraph {
     }
     tombstones.set(ordinal);
     reclaimer.addFree(ordinal);
+  }
+
+  private GraphInserter takeInserter() {
+    for (int i = 0; i < POOLED_INSERTERS; i++) {
+      final GraphInserter idle = idleInserters.get(i);
+      if (idle != null && idleInserters.compareAndSet(i, idle, null)) {
+        return idle;
+      }
+    }
+    return new GraphInserter(this);
+  }
+
+  private void returnInserter(GraphInserter inserter) {
+    for (int i = 0; i < POOLED_INSERTERS; i++) {
+      if (idleInserters.get(i) == null && idleInserters.compareAndSet(i, null, inserter)) {
+        return;
+      }
+    }
   }
 
   /** Marks {@code ordinal} deleted; returns whether it was live. */

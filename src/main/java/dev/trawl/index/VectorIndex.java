@@ -96,6 +96,10 @@ public final class VectorIndex implements IdResolver {
   private final AtomicBoolean repairScheduled = new AtomicBoolean();
   private final AtomicInteger repairsCompleted = new AtomicInteger();
   private volatile int deletedAtLastRepair;
+  /** The oldest pinned walk epoch when a writer's repair could not free enough, or -1. */
+  private volatile long stuckEpoch = -1;
+  private final java.util.concurrent.atomic.AtomicLong writesPastReuseLimit =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private VectorIndex(Builder b) {
     this.vectors = new VectorStore(b.dimension, b.metric);
@@ -573,11 +577,29 @@ public final class VectorIndex implements IdResolver {
    * deletions it makes while a pass runs, pass after pass. Searches never wait.
    */
   private void stallForRepair() {
+    if (graph.epochs().oldestPinned() == stuckEpoch) {
+      // A walk pinned since the last writer's repair still holds what a repair would free: another
+      // pass would free nothing, so the write goes on and the index grows until the walk ends.
+      writesPastReuseLimit.incrementAndGet();
+      return;
+    }
     synchronized (repairLock) {
       if (unreclaimed() > stallLimit()) {
         repair();
+        stuckEpoch = unreclaimed() > stallLimit() ? graph.epochs().oldestPinned() : -1;
       }
     }
+  }
+
+  /**
+   * Writes that found more removed or replaced slots waiting for reuse than the backpressure limit
+   * ({@code 2 * repairThreshold * size() + 256}) but did not run a repair, because a search or insert
+   * pinned since the last such repair still holds the slots. Growing steadily means a walk is stuck
+   * (for example a thread blocked inside a search): memory then grows by one slot per update until it
+   * ends, and writes stay fast.
+   */
+  public long writesPastReuseLimit() {
+    return writesPastReuseLimit.get();
   }
 
   /** Whether {@code id} is present. Takes no lock, allocates nothing. */
