@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The bound: ordinals never exceed the live count times {@code 1 + 2 * repairThreshold} plus 256
  * (the point past which a writer runs a repair itself) plus one per concurrent writer (each checks
- * after its write); here {@code 10,000 * 1.2 + 256 + 1 = 12,257}. CI runs 10 rounds (100,000 upserts);
+ * after its write); here {@code 10,000 * 1.2 + 256 + 1 = 12,257}. CI runs 6 rounds (60,000 upserts);
  * {@code -Dtrawl.stream.rounds=100} is the long run.
  */
 class UpsertStreamBoundTest {
-  private static final int ROUNDS = Integer.getInteger("trawl.stream.rounds", 10);
+  private static final int ROUNDS = Integer.getInteger("trawl.stream.rounds", 6);
   private static final int EF = 32;
 
   private static VectorIndex.Builder builder(int n) {
