@@ -107,22 +107,49 @@ class ConcurrentUpdatesTest {
     pool.shutdown();
     assertThat(violations).isEmpty();
 
-    final Searcher searcher = index.newSearcher();
-    final SearchResults results = new SearchResults(1);
+    // Every live item must still be reachable: searched by its own vector with a wide beam, it is
+    // among the 10 results. HNSW leaves the odd node without in-links even when built on one thread,
+    // so the concurrent index may lose no more than a sequential build of the same final items does,
+    // plus 5 (out of ~11,000; a loose 1% would hide ~110 lost items).
+    final VectorIndex sequential = VectorIndex.builder(DIM, Metric.L2).m(12).efConstruction(100).build();
+    for (int id = 0; id < ITEMS; id++) {
+      if (removedAt.get(id) == 0) {
+        sequential.add(id, isUpdated[id] ? updated[id] : data[id]);
+      }
+    }
+    final int sequentialLost = sequential.size() - foundBySelf(sequential, data, updated, isUpdated, removedAt);
     int live = 0;
-    int foundSelf = 0;
     for (int id = 0; id < ITEMS; id++) {
       if (removedAt.get(id) != 0) {
         assertThat(index.contains(id)).isFalse();
-        continue;
-      }
-      live++;
-      searcher.search(isUpdated[id] ? updated[id] : data[id], 1, 40, results);
-      if (results.size() == 1 && results.id(0) == id) {
-        foundSelf++;
+      } else {
+        live++;
       }
     }
     assertThat(index.size()).isEqualTo(live);
-    assertThat(foundSelf / (double) live).isGreaterThanOrEqualTo(0.99);
+    final int foundSelf = foundBySelf(index, data, updated, isUpdated, removedAt);
+    System.out.printf("concurrent updates: %d live, %d not found by their own vector (sequential build: %d)%n",
+        live, live - foundSelf, sequentialLost);
+    assertThat(live - foundSelf).as("live items lost").isLessThanOrEqualTo(sequentialLost + 5);
+  }
+
+  private static int foundBySelf(
+      VectorIndex index, float[][] data, float[][] updated, boolean[] isUpdated, AtomicLongArray removedAt) {
+    final Searcher searcher = index.newSearcher();
+    final SearchResults results = new SearchResults(10);
+    int found = 0;
+    for (int id = 0; id < ITEMS; id++) {
+      if (removedAt.get(id) != 0) {
+        continue;
+      }
+      searcher.search(isUpdated[id] ? updated[id] : data[id], 10, 256, results);
+      for (int i = 0; i < results.size(); i++) {
+        if (results.id(i) == id) {
+          found++;
+          break;
+        }
+      }
+    }
+    return found;
   }
 }
