@@ -585,8 +585,12 @@ public final class VectorIndex implements IdResolver {
     }
     synchronized (repairLock) {
       if (unreclaimed() > stallLimit()) {
+        final long started = graph.epochs().current();
         repair();
-        stuckEpoch = unreclaimed() > stallLimit() ? graph.epochs().oldestPinned() : -1;
+        // Stuck: a walk that entered before this pass (which waited for old walks) is still pinned
+        // after it, and the pass could not free enough. Walks that entered since are not stuck.
+        final long oldest = graph.epochs().oldestPinned();
+        stuckEpoch = unreclaimed() > stallLimit() && oldest < started ? oldest : -1;
       }
     }
   }

@@ -320,9 +320,15 @@ class OrdinalReuseChurnTest {
     writing.set(false);
     reader.join();
     assertThat(failure.get()).isNull();
-    assertThat(searches.get()).isPositive();
+    // the reader ran throughout the churn, not for a moment
+    assertThat(searches.get()).isGreaterThan(1_000);
     index.repair();
     assertThat(index.size()).isEqualTo(N);
+    // The tight bound (live * (1 + 2 * repairThreshold) + 256 + one per writer) is asserted with one
+    // writer (UpsertStreamBoundTest, the single-writer test above). With two writers and a reader,
+    // writers add while one of them repairs, and a walk descheduled for longer than a pass's wait
+    // for old walks counts as stuck, during which writes grow the index rather than repair per
+    // write: measured 6,271 to 6,662 on a loaded two-core machine. Bounded here by half again N.
     assertThat(maxOrdinals.get()).as("ordinals allocated").isLessThanOrEqualTo(N * 3 / 2);
     assertNoReachableLinkToFreedNodes(index.graph());
     assertEveryResultHasItsCurrentVector(index, current, queries);
@@ -330,8 +336,8 @@ class OrdinalReuseChurnTest {
     // ef 32 from 0.9885 to 0.9925 against 1.0 for a fresh build (and, with upserts only, from 0.9505
     // to 0.9895 against 0.9975 on other data), the losses being a few queries
     // stranded in the wrong cluster (these clusters are far apart, and after ten replacements of every
-    // item few links cross between them). The reproducible single-writer run meets 0.01; here the
-    // bound only catches a collapse.
-    assertRecallWithin(index, current, queries, 32, 0.08);
+    // item few links cross between them). The reproducible single-writer run meets 0.01; here 0.03,
+    // about twice the largest loss measured on this data (0.9835 on a loaded machine).
+    assertRecallWithin(index, current, queries, 32, 0.03);
   }
 }
