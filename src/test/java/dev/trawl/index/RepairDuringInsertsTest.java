@@ -2,6 +2,7 @@ package dev.trawl.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +43,67 @@ class RepairDuringInsertsTest {
     writer.join();
     assertThat(failure.get()).isNull();
     assertThat(passes).isPositive();
-    assertThat(index.repairsCompleted()).isEqualTo(passes);
+    assertThat(index.repairsCompleted()).isGreaterThanOrEqualTo(passes);
+    index.repair();
+
+    // the graph the passes leave is whole: every link names a published node on that level, no live
+    // node links to a removed one, removed ids are gone and every live item is found by its vector
+    final HnswGraph graph = index.graph();
+    for (int node = 0; node < graph.size(); node++) {
+      final int level = graph.publishedLevel(node);
+      if (level < 0 || graph.isDeleted(node)) {
+        continue;
+      }
+      for (int l = 0; l <= level; l++) {
+        final int[] page = graph.linkPage(node, l);
+        final int base = graph.linkBase(node, l);
+        for (int i = 1; i <= page[base]; i++) {
+          final int target = page[base + i];
+          assertThat(graph.publishedLevel(target)).as("level of %d's link %d", node, target)
+              .isGreaterThanOrEqualTo(l);
+          assertThat(graph.isDeleted(target)).as("live node %d links to removed %d", node, target).isFalse();
+        }
+      }
+    }
+    final VectorIndex sequential =
+        VectorIndex.builder(8, Metric.L2).m(6).efConstruction(30).repairThreshold(1.0).build();
+    int live = 0;
+    for (int id = 0; id < n; id++) {
+      final boolean removed = id >= 250 && id < n - 250 && (id + 250) % 3 == 0;
+      assertThat(index.contains(id)).as("id %d", id).isEqualTo(!removed);
+      if (!removed) {
+        live++;
+        sequential.add(id, vectors[id]);
+      }
+    }
+    assertThat(index.size()).isEqualTo(live);
+    // HNSW leaves the odd node without in-links even when built on one thread (3 here, at M = 6).
+    // Removing 30% while inserting leaves more: a new node whose in-links all came from nodes removed
+    // later is re-linked only if a repair picks it as a replacement. Measured 22 of 4,167 with the
+    // repairs racing the writer (18 with one writer and background repairs, 4 with a repair every 200
+    // writes on the writer's thread); bounded here at 1% of the live items.
+    final int lost = live - foundBySelf(index, vectors, n);
+    final int sequentialLost = live - foundBySelf(sequential, vectors, n);
+    System.out.printf("repair during inserts: %d live, %d lost (sequential build %d)%n", live, lost, sequentialLost);
+    assertThat(lost).as("live items not found by their own vector").isLessThanOrEqualTo(live / 100);
+  }
+
+  private static int foundBySelf(VectorIndex index, float[][] vectors, int n) {
+    final Searcher searcher = index.newSearcher();
+    final SearchResults results = new SearchResults(10);
+    int found = 0;
+    for (int id = 0; id < n; id++) {
+      if (!index.contains(id)) {
+        continue;
+      }
+      searcher.search(vectors[id], 10, 128, results);
+      for (int i = 0; i < results.size(); i++) {
+        assertThat(index.contains(results.id(i))).isTrue();
+        if (results.id(i) == id) {
+          found++;
+        }
+      }
+    }
+    return found;
   }
 }
