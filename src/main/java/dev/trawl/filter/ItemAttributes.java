@@ -23,6 +23,14 @@ public final class ItemAttributes {
   long language = NONE;
   long flags;
 
+  private static long checkValue(long value, String field) {
+    if (value == NONE) {
+      throw new IllegalArgumentException(
+          field + " " + value + " is ItemAttributes.NONE, the value that means unset; use clear() to unset");
+    }
+    return value;
+  }
+
   /** Unsets every attribute; returns this holder for chaining. */
   public ItemAttributes clear() {
     author = NONE;
@@ -32,18 +40,36 @@ public final class ItemAttributes {
     return this;
   }
 
+  /**
+   * Sets the author.
+   *
+   * @throws IllegalArgumentException if {@code author} is {@link #NONE}, the value that means unset (the
+   *     holder is unchanged)
+   */
   public ItemAttributes author(long author) {
-    this.author = author;
+    this.author = checkValue(author, "author");
     return this;
   }
 
+  /**
+   * Sets the community.
+   *
+   * @throws IllegalArgumentException if {@code community} is {@link #NONE}, the value that means unset (the
+   *     holder is unchanged)
+   */
   public ItemAttributes community(long community) {
-    this.community = community;
+    this.community = checkValue(community, "community");
     return this;
   }
 
+  /**
+   * Sets the language.
+   *
+   * @throws IllegalArgumentException if {@code language} is {@link #NONE}, the value that means unset (the
+   *     holder is unchanged)
+   */
   public ItemAttributes language(long language) {
-    this.language = language;
+    this.language = checkValue(language, "language");
     return this;
   }
 

@@ -35,15 +35,23 @@ public final class VectorChecks {
     }
   }
 
+  /**
+   * Largest squared norm accepted: far enough below {@code Float.MAX_VALUE} (3.4e38) that a squared L2
+   * distance between two accepted vectors ({@code <= 4 * 1e37}) or a dot product stays finite.
+   */
+  public static final double MAX_SQUARED_NORM = 1e37;
+
   private static boolean finiteAndNonZero(float[] vector, Metric metric) {
     float sumSquares = 0f;
+    double exactSumSquares = 0;
     for (float x : vector) {
       if (!Float.isFinite(x)) {
         return false;
       }
       sumSquares += x * x;
+      exactSumSquares += (double) x * x;
     }
-    return !metric.normalises() || sumSquares > 0f;
+    return exactSumSquares <= MAX_SQUARED_NORM && (!metric.normalises() || sumSquares > 0f);
   }
 
   private static RuntimeException describe(
@@ -60,6 +68,15 @@ public final class VectorChecks {
         return new IllegalArgumentException(
             what + " has a non-finite component " + vector[i] + " at position " + i);
       }
+    }
+    double sumSquares = 0;
+    for (float x : vector) {
+      sumSquares += (double) x * x;
+    }
+    if (sumSquares > MAX_SQUARED_NORM) {
+      return new IllegalArgumentException(
+          what + " has a squared norm of " + sumSquares + ", above " + MAX_SQUARED_NORM
+              + ": its distances would overflow");
     }
     return new IllegalArgumentException(
         what + " under " + metric + " is the zero vector (or too small to normalise), which has no cosine");

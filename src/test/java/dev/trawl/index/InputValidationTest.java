@@ -142,4 +142,64 @@ class InputValidationTest {
     assertThat(nearest(data[0])).contains(0L, 1L).doesNotHaveDuplicates();
     assertThat(index.size()).isEqualTo(200);
   }
+
+  @Test
+  void hugeComponentsWhoseDistancesWouldOverflowAreRejected() {
+    final float[] huge = data[3].clone();
+    huge[0] = 1e20f; // finite, but its square (1e40) overflows float
+    assertThatThrownBy(() -> index.add(500, huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("squared norm");
+    assertThatThrownBy(() -> index.newSearcher().search(huge, 10, 50, new SearchResults(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("squared norm");
+    assertUnchanged();
+    final float[] large = data[3].clone();
+    large[0] = 1e18f; // squared norm 1e36: accepted
+    index.add(500, large);
+    assertThat(index.contains(500)).isTrue();
+  }
+
+  @Test
+  void extremeIdsAreOrdinaryIds() throws Exception {
+    final long[] ids = {Long.MIN_VALUE, Long.MAX_VALUE, -1L, 0L - 1_000, Long.MIN_VALUE + 1};
+    final VectorIndex extreme = VectorIndex.builder(DIM, Metric.L2).build();
+    for (int i = 0; i < ids.length; i++) {
+      extreme.add(ids[i], data[i]);
+    }
+    assertThat(extreme.size()).isEqualTo(ids.length);
+    final SearchResults results = new SearchResults(1);
+    for (int i = 0; i < ids.length; i++) {
+      assertThat(extreme.contains(ids[i])).isTrue();
+      extreme.newSearcher().search(data[i], 1, 16, results);
+      assertThat(results.id(0)).isEqualTo(ids[i]);
+    }
+    assertThat(extreme.upsert(Long.MIN_VALUE, 5, data[9], null)).isEqualTo(WriteOutcome.APPLIED);
+    assertThat(extreme.remove(Long.MAX_VALUE, 1)).isEqualTo(WriteOutcome.APPLIED);
+    final java.nio.file.Path file = java.nio.file.Files.createTempFile("extreme", ".idx");
+    try {
+      IndexSnapshot.write(extreme, file);
+      final VectorIndex loaded = IndexSnapshot.load(file);
+      assertThat(loaded.contains(Long.MIN_VALUE)).isTrue();
+      assertThat(loaded.version(Long.MIN_VALUE)).isEqualTo(5);
+      assertThat(loaded.contains(Long.MAX_VALUE)).isFalse();
+      assertThat(loaded.version(Long.MAX_VALUE)).isEqualTo(1);
+      assertThat(loaded.contains(-1L)).isTrue();
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void anAttributeValueEqualToTheUnsetSentinelIsRejected() {
+    final dev.trawl.filter.ItemAttributes attrs = new dev.trawl.filter.ItemAttributes().author(7);
+    assertThatThrownBy(() -> attrs.author(dev.trawl.filter.ItemAttributes.NONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NONE");
+    assertThatThrownBy(() -> attrs.community(dev.trawl.filter.ItemAttributes.NONE))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> attrs.language(dev.trawl.filter.ItemAttributes.NONE))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(attrs.author()).isEqualTo(7); // unchanged
+  }
 }
