@@ -666,6 +666,40 @@ public final class VectorIndex implements IdResolver {
         + attributes.memoryBytes();
   }
 
+  /**
+   * Counts describing the index now: items, slots, the graph's shape per level, memory, repairs.
+   * Scans every slot (linear in the index size, allocating a few small arrays): for tools and
+   * monitoring, not the request path.
+   */
+  public IndexStats stats() {
+    final int ordinals = graph.size();
+    final long[] nodes = new long[HnswGraph.MAX_LEVEL + 1];
+    final long[] links = new long[HnswGraph.MAX_LEVEL + 1];
+    int published = 0;
+    int deleted = 0;
+    int levels = 0;
+    long slots = 0;
+    for (int o = 0; o < ordinals; o++) {
+      final int level = graph.publishedLevel(o);
+      if (level < 0) {
+        continue;
+      }
+      published++;
+      deleted += graph.isDeleted(o) ? 1 : 0;
+      levels = Math.max(levels, level + 1);
+      slots += graph.maxDegree(0) + (long) level * graph.maxDegree(1);
+      for (int l = 0; l <= level; l++) {
+        nodes[l]++;
+        links[l] += graph.linkPage(o, l)[graph.linkBase(o, l)];
+      }
+    }
+    return new IndexStats(
+        size(), ordinals, published, deleted, graph.reclaimer().freeCount(),
+        graph.reclaimer().pendingCount(), graph.topLevel(), java.util.Arrays.copyOf(nodes, levels),
+        java.util.Arrays.copyOf(links, levels), slots, memoryBytes(), repairsCompleted(),
+        writesPastReuseLimit());
+  }
+
   /** A new searcher: one per thread, reused for every query. */
   public Searcher newSearcher() {
     return new Searcher(this);

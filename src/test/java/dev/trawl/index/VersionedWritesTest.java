@@ -197,4 +197,28 @@ class VersionedWritesTest {
     assertThat(p.size()).isEqualTo(1);
     assertThat(p.offset("t", 0)).isEqualTo(9);
   }
+
+  @Test
+  void statsCountItemsSlotsAndLevels() {
+    final VectorIndex index = index();
+    for (int i = 0; i < 60; i++) {
+      index.upsert(i, 1, V[i], null);
+    }
+    index.remove(0, 2);
+    index.upsert(1, 2, V[2], null);
+    final IndexStats stats = index.stats();
+    assertThat(stats.liveItems()).isEqualTo(59);
+    assertThat(stats.ordinals()).isEqualTo(61); // one more for the update's new slot
+    assertThat(stats.published()).isEqualTo(61);
+    assertThat(stats.deleted()).isEqualTo(2);
+    assertThat(stats.nodesAt(0)).isEqualTo(61);
+    assertThat(stats.levels()).isEqualTo(stats.topLevel() + 1);
+    long links = 0;
+    for (int l = 0; l < stats.levels(); l++) {
+      links += stats.linksAt(l);
+    }
+    assertThat(links).isEqualTo(index.graph().linkCount());
+    assertThat(stats.linkSlots()).isEqualTo(index.graph().linkSlotCount());
+    assertThat(stats.memoryBytes()).isEqualTo(index.memoryBytes());
+  }
 }
