@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import time
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
+
 DATASETS = ["siftsmall", "fashion-mnist", "wordnet-minilm-384", "clustered-96"]
 ENGINES = ["trawl", "trawl-scalar", "hnswlib-core", "lucene", "jvector", "c++hnswlib"]
 PEERS = ["hnswlib-core", "lucene", "jvector", "c++hnswlib"]
@@ -28,6 +30,12 @@ TITLES = {
     "wordnet-minilm-384": "wordnet-minilm-384 (20,000 x 384, cosine)",
     "clustered-96": "clustered-96 (generated, L2)",
 }
+
+
+def repo_relative(text):
+    """Writes paths inside the repository relative to its root: the report says how to rerun a
+    measurement, not where the clone that ran it lived."""
+    return text.replace(ROOT + os.sep, "")
 
 
 def load_jsonl(path):
@@ -81,8 +89,8 @@ class Run:
         p = r["params"]
         sec = r.get("secondaryMetrics", {})
         norm = sec.get("gc.alloc.rate.norm", {}).get("score")
-        self.jvm = self.jvm or "%s %s (%s), flags: %s" % (
-            r["vmName"], r["vmVersion"], r["jvm"], " ".join(r["jvmArgs"]))
+        self.jvm = self.jvm or "%s %s, flags: %s" % (
+            r["vmName"], r["vmVersion"], repo_relative(" ".join(r["jvmArgs"])))
         name = r["benchmark"].rsplit(".", 2)
         bench, method = name[-2], name[-1]
         pm = r["primaryMetric"]
@@ -389,11 +397,14 @@ def main():
     if os.path.isdir(raw):
         shutil.rmtree(raw)
     os.makedirs(raw)
-    for path in glob.glob(os.path.join(args.results, "jmh", "*.json")):
-        shutil.copy(path, raw)
-    for name in ("records.jsonl", "native.jsonl"):
-        if os.path.exists(os.path.join(args.results, name)):
-            shutil.copy(os.path.join(args.results, name), raw)
+    copies = glob.glob(os.path.join(args.results, "jmh", "*.json"))
+    copies += [os.path.join(args.results, name) for name in ("records.jsonl", "native.jsonl")]
+    for path in copies:
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read()
+            with open(os.path.join(raw, os.path.basename(path)), "w") as f:
+                f.write(repo_relative(text))
     lines.append("All points (both thread counts): [`docs/benchmarks/curves.tsv`](benchmarks/curves.tsv).")
     lines.append("")
     with open(os.path.join(args.docs, "benchmarks.md"), "w") as f:

@@ -6,8 +6,8 @@
 #   benchmarks/run.sh full    # all queries, 1M generated set, longer iterations (hours)
 #
 # Environment: JAVA (default java), TRAWL_SHARED_DATA (default ../shared/data beside the repo),
-# TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library, TRAWL_BENCH_DATASETS / TRAWL_BENCH_ENGINES
-# (space-separated) to run a subset, TRAWL_BENCH_KEEP=1 to add to the previous results of the mode,
+# TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library and the test kit, TRAWL_BENCH_DATASETS /
+# TRAWL_BENCH_ENGINES (space-separated) to run a subset, TRAWL_BENCH_KEEP=1 to add to the previous results of the mode,
 # TRAWL_BENCH_NO_BUILD=1 to skip the build benchmark (the searched index is still built and timed),
 # TRAWL_BENCH_SKIP_PACKAGE=1 to reuse benchmarks/target/benchmarks.jar, TRAWL_BENCH_NO_NATIVE=1 to skip
 # the C++ reference, TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered
@@ -27,7 +27,8 @@ DATA=$BENCH/target/data-$MODE
 START=$(date +%s)
 
 if [ "${TRAWL_BENCH_SKIP_INSTALL:-0}" != 1 ]; then
-  (cd "$ROOT" && mvn -q -B install -DskipTests)
+  # the library and the test kit (the pipeline benchmark's synthetic feed)
+  (cd "$ROOT" && mvn -q -B -f parent/pom.xml install -DskipTests -pl :trawl-testkit -am)
 fi
 [ "${TRAWL_BENCH_SKIP_PACKAGE:-0}" = 1 ] || (cd "$BENCH" && mvn -q -B package)
 JAR=$BENCH/target/benchmarks.jar
