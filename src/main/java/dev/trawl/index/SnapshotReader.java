@@ -633,9 +633,12 @@ final class SnapshotReader {
    * that key, and each field's bitmaps hold exactly as many ordinals as the values say. Since the
    * bitmaps of one field have distinct keys, that makes them exactly the ones the values imply.
    *
-   * <p>Linear: validation costs the bitmap's bytes; members are walked only after the running total
-   * is checked against the values' count, so the membership tests never exceed {@code 64 N}, whatever
-   * cardinality a run container claims.
+   * <p>Linear: validation costs the bitmap's bytes, and a validated bitmap holds each member once, so
+   * the walk over its members stops at the first one not holding the key: over the distinct keys of a
+   * field, the members walked are at most the (ordinal, key) pairs the values hold ({@code N} for
+   * each single-valued field, {@code 64 N} for the flags) plus one per key, whatever cardinality a
+   * container claims. (Without the validation, overlapping runs would repeat the same valid members
+   * without bound.)
    */
   private void restoreAttributes(AttributeIndex attributes, long[] deleted) throws IOException {
     attributes.ensureCapacity(ordinals);
@@ -718,11 +721,6 @@ final class SnapshotReader {
           throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is empty");
         }
         total += cardinality;
-        if (total > expected[f]) {
-          // checked before the members are walked: they are then at most 64 N in all
-          throw corrupt("section ATTRIBUTE_BITMAPS: the " + names[f] + " bitmaps hold more ordinals than the values,"
-              + " " + expected[f]);
-        }
         final PeekableIntIterator members = bitmap.getIntIterator();
         while (members.hasNext()) {
           final int o = members.next();
