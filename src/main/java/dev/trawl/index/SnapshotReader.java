@@ -581,6 +581,10 @@ final class SnapshotReader {
     final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);
+    } else {
+      // Every ordinal has attribute storage in a built index, and removals, attribute reads and
+      // changes rely on it: without it, the first removal of a loaded item failed half done.
+      index.attributes().ensureCapacity(ordinals);
     }
     return index;
   }
