@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it further. Without code coverage instrumentation, the checks the loader names are the map of the
  * paths taken.
  *
- * <p>Bounded: {@code -Dtrawl.fuzz.executions} (default 3,000, a few seconds) and {@code
+ * <p>Bounded: {@code -Dtrawl.fuzz.executions} (default 5,000, a few seconds) and {@code
  * -Dtrawl.fuzz.seed} (default 1) for a long or different run. A failing input is written to
  * {@code target/fuzz-failures/} to be added to the corpus once fixed.
  */
@@ -131,7 +131,7 @@ class SnapshotFuzzTest {
 
   @Test
   void mutatedSnapshotsLoadConsistentlyOrAreRefused() throws Exception {
-    final int executions = Integer.getInteger("trawl.fuzz.executions", 3_000);
+    final int executions = Integer.getInteger("trawl.fuzz.executions", 5_000);
     final long seed = Long.getLong("trawl.fuzz.seed", 1L);
     final SplittableRandom random = new SplittableRandom(seed);
     final List<byte[]> corpus = corpus();

@@ -372,7 +372,7 @@ final class SnapshotMutator {
     }
     final int at = starts[random.nextInt(entries)];
     final RoaringBitmap bitmap = new RoaringBitmap();
-    final int n = Math.max(1, s.ordinals());
+    final int n = Math.max(1, Math.min(1 << 20, s.ordinals())); // a mutated header may say anything
     final int shape = random.nextInt(3);
     if (shape == 0) {
       for (int i = random.nextInt(8); i >= 0; i--) {
@@ -392,6 +392,9 @@ final class SnapshotMutator {
     final byte[] serialised = new byte[bitmap.serializedSizeInBytes()];
     bitmap.serialize(ByteBuffer.wrap(serialised));
     final ByteBuffer old = e.buffer();
+    if (at + 12 > e.content.length) {
+      return s.build(); // the entry was cut short
+    }
     final long key = random.nextInt(4) == 0 ? random.nextInt(70) : old.getLong(at);
     final int oldLength = old.getInt(at + 8);
     final int end = at + 12 + oldLength;
