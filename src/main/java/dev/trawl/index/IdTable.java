@@ -16,6 +16,10 @@ import java.lang.invoke.VarHandle;
  * {@code ordinal + 1}. A key is never moved or cleared once written, so a reader's probe never misses
  * it; dead slots are dropped when the table is rebuilt.
  *
+ * <p>Ids come from outside (a stream, a snapshot file), so the hash is keyed with a random seed per
+ * table: with a fixed hash, ids chosen to share a slot (easy to compute for any unkeyed hash) would
+ * make linear probing quadratic, and loading a crafted snapshot of n ids cost n^2 / 2 probes.
+ *
  * <h2>Concurrency</h2>
  * Readers ({@link #ordinalOf}, {@link #version}) take no lock and allocate nothing: they read the
  * current table once (a volatile read) and probe it, reading each slot's state with acquire semantics.
@@ -45,12 +49,15 @@ final class IdTable {
     final long[] versions;
     final int[] states;
     final int mask;
+    /** Keys the hash; each new table draws its own (a rebuild rehashes every key anyway). */
+    final long seed;
 
     Table(int capacity, boolean versioned) {
       keys = new long[capacity];
       versions = versioned ? newVersions(capacity) : null;
       states = new int[capacity];
       mask = capacity - 1;
+      seed = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     }
 
     /** The same slots with a versions array added: shares the keys and states. */
@@ -59,6 +66,7 @@ final class IdTable {
       versions = newVersions(t.keys.length);
       states = t.states;
       mask = t.mask;
+      seed = t.seed;
     }
 
     private static long[] newVersions(int capacity) {
@@ -98,10 +106,12 @@ final class IdTable {
     return Integer.highestOneBit((int) wanted - 1) << 1;
   }
 
-  private static int hash(long id) {
-    long z = id * 0x9E3779B97F4A7C15L;
-    z ^= z >>> 32;
-    return (int) z ^ (int) (z >>> 16);
+  /** The seeded hash of {@code id}: the 64-bit finaliser of MurmurHash3 over {@code id ^ seed}. */
+  private static int hash(long id, long seed) {
+    long z = id ^ seed;
+    z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+    z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+    return (int) (z ^ (z >>> 33));
   }
 
   // ---------------------------------------------------------------- lock-free reads
@@ -134,7 +144,7 @@ final class IdTable {
   /** The slot holding {@code id} in {@code t}, or -1. */
   private static int find(Table t, long id) {
     final int mask = t.mask;
-    for (int i = hash(id) & mask; ; i = (i + 1) & mask) {
+    for (int i = hash(id, t.seed) & mask; ; i = (i + 1) & mask) {
       final int state = (int) STATES.getAcquire(t.states, i);
       if (state == EMPTY) {
         return -1;
@@ -242,7 +252,7 @@ final class IdTable {
 
   private int freeSlot(Table t, long id) {
     final int mask = t.mask;
-    int i = hash(id) & mask;
+    int i = hash(id, t.seed) & mask;
     while (t.states[i] != EMPTY) {
       i = (i + 1) & mask;
     }
@@ -339,6 +349,21 @@ final class IdTable {
     if (ordinalOf(id) < 0) {
       remove(id, version);
     }
+  }
+
+  /**
+   * The longest distance, in slots, from a key's home slot to the slot holding it: what the slowest
+   * lookup probes. For tests and diagnostics; scans the whole table.
+   */
+  int longestProbe() {
+    final Table t = table;
+    int longest = 0;
+    for (int i = 0; i < t.keys.length; i++) {
+      if (t.states[i] != EMPTY) {
+        longest = Math.max(longest, (i - (hash(t.keys[i], t.seed) & t.mask)) & t.mask);
+      }
+    }
+    return longest;
   }
 
   /** Bytes held by the table and the ring. */

@@ -70,60 +70,68 @@ final class SnapshotFormat {
    */
   enum Kind {
     /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
-    VECTORS(1, 4, true),
+    VECTORS(1, 4, true, true),
     /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
-    NODE_LEVELS(2, 4, true),
+    NODE_LEVELS(2, 4, true, true),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
-    LINKS_LEVEL0(3, 4, true),
+    LINKS_LEVEL0(3, 4, true, true),
     /**
      * For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L.
      */
-    LINKS_UPPER(4, 4, true),
+    LINKS_UPPER(4, 4, true, true),
     /** int64 per ordinal: the external id; 0 for unpublished ordinals. */
-    IDS(5, 8, true),
+    IDS(5, 8, true, true),
     /**
      * int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished.
      */
-    TOMBSTONES(6, 8, true),
+    TOMBSTONES(6, 8, true, true),
     /**
      * int64 x 4 per ordinal: author, community, language ({@code ItemAttributes.NONE} when unset) and
      * flag bits; unset for ordinals that are not live. Absent when no live item has an attribute.
      */
-    ATTRIBUTE_VALUES(16, 8, false),
+    ATTRIBUTE_VALUES(16, 8, false, true),
     /**
      * For author, community, language and flag in turn: int32 key count, then per key, ascending: int64
      * key, int32 byte length, the ordinals carrying it in RoaringBitmap's portable serialisation.
      * Present exactly when {@link #ATTRIBUTE_VALUES} is.
      */
-    ATTRIBUTE_BITMAPS(17, 1, false),
+    ATTRIBUTE_BITMAPS(17, 1, false, true),
     /**
      * int64 per ordinal: the version of the live item at that ordinal ({@code Long.MIN_VALUE}, no
      * version, for unversioned items and ordinals that are not live). Absent when no live item has a
      * version and no removal is remembered.
      */
-    VERSIONS(18, 8, false),
+    VERSIONS(18, 8, false, true),
     /**
      * int64 removal memory (how many removals the index remembers), int64 count R, then R pairs of
      * int64 id and int64 version: the remembered removals, oldest first. Present exactly when
      * {@link #VERSIONS} is.
      */
-    REMOVALS(19, 8, false),
+    REMOVALS(19, 8, false, true),
     /**
      * Stream positions stored with the snapshot: int32 count, then per entry int32 partition, int64
      * next offset, int32 byte length and the source name in UTF-8 (1 to 1,024 bytes), sorted by source
      * then partition. Absent when there are none. Not required: a reader that does not know it may
      * load the index without it.
      */
-    SOURCE_POSITIONS(20, 1, false);
+    SOURCE_POSITIONS(20, 1, false, false);
 
     final int code;
     final int elementBytes;
     final boolean alwaysPresent;
+    /** Written with {@link #FLAG_REQUIRED}: a reader that does not know the kind must refuse the file. */
+    final boolean required;
 
-    Kind(int code, int elementBytes, boolean alwaysPresent) {
+    Kind(int code, int elementBytes, boolean alwaysPresent, boolean required) {
       this.code = code;
       this.elementBytes = elementBytes;
       this.alwaysPresent = alwaysPresent;
+      this.required = required;
+    }
+
+    /** The flags a section of this kind carries in the table. */
+    int flags() {
+      return required ? FLAG_REQUIRED : 0;
     }
 
     static Kind of(int code) {

@@ -5,6 +5,7 @@ import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.KeyedBitmaps;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
+import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorStore;
@@ -25,12 +26,19 @@ import org.roaringbitmap.RoaringBitmap;
 
 /**
  * Validates and loads one snapshot file. Everything is checked before the index is handed out: the
- * header (magic, byte order, version, checksum, parameters), the section table against the file
- * size, the zero padding between sections, every section's CRC-32C, and then the structure (levels,
- * link counts and targets, tombstones, unique ids, the entry point). Sections are read through
- * read-only memory mappings of at most 1 GiB and copied in bulk into freshly allocated heap pages.
- * Any failure throws a {@link SnapshotException}; the partly built index is dropped, never
- * returned.
+ * header (magic, byte order, version, checksum, parameters within {@link Limits}), the section table
+ * against the file size, the zero padding between sections, every section's CRC-32C, and then every
+ * invariant {@code docs/format.md} states, so that a file whose checksums were recomputed by whoever
+ * wrote it still cannot load into an index that breaks later: levels, tombstones and counts; link
+ * counts, targets and zero padding; finite vectors of bounded norm (unit norm under cosine) and zero
+ * vectors and ids for unpublished ordinals; unique live ids; attribute values against the bitmaps
+ * (each bitmap validated container by container); versions, removals and stream positions.
+ *
+ * <p>Every check runs in time linear in the file's size, and nothing is allocated before the sizes
+ * that decide it have been checked against the file's length, so a hostile file can neither hang the
+ * loader nor make it allocate much more than the file's size. Any failure throws a {@link
+ * SnapshotException} naming the file, the section (or the header) and the broken rule; the partly
+ * built index is dropped, never returned.
  *
  * <p>One reader per load; not shared.
  */
@@ -114,6 +122,15 @@ final class SnapshotReader {
       } catch (RuntimeException e) {
         // validation should have caught everything; never let a malformed file escape unchecked
         throw reader.corrupt("malformed snapshot (" + e + ")", e);
+      } catch (OutOfMemoryError e) {
+        // Sizes are checked against the file before anything is allocated, so this is a valid file
+        // too large for the heap: the partly built index is garbage now, and the caller can go on.
+        throw reader.corrupt(
+            "the heap cannot hold this snapshot (" + reader.ordinals + " ordinals of dimension "
+                + reader.dimension + ", " + reader.fileSize + " bytes)", e);
+      } catch (InternalError e) {
+        // a mapped read faulted: the file was truncated by someone else while it was being read
+        throw reader.corrupt("the file changed while it was being read (" + e.getMessage() + ")", e);
       }
     }
   }
@@ -208,27 +225,25 @@ final class SnapshotReader {
     entryLevel = h.getInt(SnapshotFormat.AT_ENTRY_LEVEL);
     published = h.getInt(SnapshotFormat.AT_PUBLISHED);
     if (metric == null) {
-      throw corrupt("unknown metric code " + h.getInt(SnapshotFormat.AT_METRIC));
+      throw corrupt("header: unknown metric code " + h.getInt(SnapshotFormat.AT_METRIC));
     }
-    if (dimension < 1
-        || m < 2
-        || m > 512
-        || efConstruction < 1) {
-      throw corrupt(
-          "impossible parameters: dimension "
-              + dimension
-              + ", M "
-              + m
-              + ", efConstruction "
-              + efConstruction);
+    if (dimension < 1 || dimension > Limits.MAX_DIMENSION) {
+      throw corrupt("header: dimension " + dimension + " is outside [1, " + Limits.MAX_DIMENSION + "]");
+    }
+    if (m < Limits.MIN_M || m > Limits.MAX_M) {
+      throw corrupt("header: M " + m + " is outside [" + Limits.MIN_M + ", " + Limits.MAX_M + "]");
+    }
+    if (efConstruction < 1 || efConstruction > Limits.MAX_EF_CONSTRUCTION) {
+      throw corrupt("header: efConstruction " + efConstruction + " is outside [1, "
+          + Limits.MAX_EF_CONSTRUCTION + "]");
     }
     deletedAtLastRepair = h.getInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR);
     if (deletedAtLastRepair < 0 || deletedAtLastRepair > Math.max(0, ordinals)) {
-      throw corrupt("impossible deleted count at the last repair: " + deletedAtLastRepair);
+      throw corrupt("header: impossible deleted count at the last repair: " + deletedAtLastRepair);
     }
     if (ordinals < 0 || published < 0 || published > ordinals || live < 0 || live > published) {
       throw corrupt(
-          "impossible counts: "
+          "header: impossible counts: "
               + ordinals
               + " ordinals, "
               + published
@@ -242,12 +257,13 @@ final class SnapshotReader {
         || entryLevel > HnswGraph.MAX_LEVEL
         || (entryNode < 0) != (entryLevel < 0)
         || (entryNode < 0) != (published == 0)) {
-      throw corrupt("impossible entry point: node " + entryNode + " at level " + entryLevel);
+      throw corrupt("header: impossible entry point: node " + entryNode + " at level " + entryLevel);
     }
   }
 
   private void readTable(ByteBuffer h, int count) throws SnapshotException {
     long previousEnd = SnapshotFormat.headerLength(count);
+    int previousCode = 0;
     for (int s = 0; s < count; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
       final int code = h.getInt(at);
@@ -255,14 +271,30 @@ final class SnapshotReader {
       final long offset = h.getLong(at + 8);
       final long length = h.getLong(at + 16);
       final int crc = h.getInt(at + 24);
+      final int reserved = h.getInt(at + 28);
       final Kind kind = Kind.of(code);
-      final String name = kind != null ? kind.name() : "kind-" + code;
+      final String name = kind != null ? kind.name() : "kind-" + Integer.toUnsignedString(code);
       if (kind == null && (flags & SnapshotFormat.FLAG_REQUIRED) != 0) {
         throw corrupt(
             "section "
                 + name
                 + " is required but unknown to this reader (written by a newer Trawl?)");
       }
+      if (kind != null && flags != kind.flags()) {
+        throw corrupt("corrupt section table: section " + name + " has flags " + flags + ", the format gives it "
+            + kind.flags());
+      }
+      if (reserved != 0) {
+        throw corrupt("corrupt section table: section " + name + " has a non-zero reserved field");
+      }
+      if (s > 0 && Integer.compareUnsigned(code, previousCode) <= 0) {
+        // one entry per kind, in ascending order: a kind that appears twice is caught here too
+        throw corrupt("corrupt section table: section " + name + " follows section "
+            + sectionName(previousCode) + " (kinds must ascend, each at most once)");
+      }
+      previousCode = code;
+      // offset is at least previousEnd (at most the file size) and less than 64 bytes beyond it, so
+      // neither the subtraction below nor offset + length can overflow once this holds
       if (offset < previousEnd
           || offset % SnapshotFormat.ALIGNMENT != 0
           || length < 0
@@ -275,25 +307,22 @@ final class SnapshotReader {
                 + ", length "
                 + length);
       }
-      final long end = offset + length;
-      if (end > fileSize) {
+      if (offset > fileSize || length > fileSize - offset) {
         throw corrupt(
             "truncated: section "
                 + name
                 + " needs bytes ["
                 + offset
                 + ", "
-                + end
+                + (offset + length < 0 ? "beyond 2^63" : Long.toString(offset + length))
                 + ") but the file has "
                 + fileSize
                 + " bytes");
       }
+      final long end = offset + length;
       final SnapshotInfo.Section section =
           new SnapshotInfo.Section(name, code, offset, length, crc);
       if (kind != null) {
-        if (known[kind.ordinal()] != null) {
-          throw corrupt("corrupt section table: section " + name + " appears twice");
-        }
         known[kind.ordinal()] = section;
       }
       sections.add(section);
@@ -334,6 +363,11 @@ final class SnapshotReader {
             "section " + kind + " has " + section.length() + " bytes, not whole elements");
       }
     }
+  }
+
+  private static String sectionName(int code) {
+    final Kind kind = Kind.of(code);
+    return kind != null ? kind.name() : "kind-" + Integer.toUnsignedString(code);
   }
 
   /** The length a section must have, or -1 when it depends on the levels. */
@@ -408,7 +442,7 @@ final class SnapshotReader {
         throw corrupt("section SOURCE_POSITIONS checksum mismatch: the file is corrupt");
       }
     }
-    final int count = need(in, 4).getInt();
+    final int count = need(in, 4, Kind.SOURCE_POSITIONS).getInt();
     if (count < 0) {
       throw corrupt("section SOURCE_POSITIONS: negative count " + count);
     }
@@ -420,14 +454,14 @@ final class SnapshotReader {
     String previousSource = null;
     int previousPartition = -1;
     for (int i = 0; i < count; i++) {
-      final int partition = need(in, 16).getInt();
+      final int partition = need(in, 16, Kind.SOURCE_POSITIONS).getInt();
       final long offset = in.getLong();
       final int length = in.getInt();
       if (partition < 0 || offset < 0 || length < 1 || length > SourcePositions.MAX_SOURCE_BYTES) {
         throw corrupt("section SOURCE_POSITIONS: bad entry " + i + " (partition " + partition
             + ", offset " + offset + ", name of " + length + " bytes)");
       }
-      final ByteBuffer nameBytes = need(in, length).slice().limit(length);
+      final ByteBuffer nameBytes = need(in, length, Kind.SOURCE_POSITIONS).slice().limit(length);
       in.position(in.position() + length);
       final String source;
       try {
@@ -467,7 +501,9 @@ final class SnapshotReader {
     final int stride0 = 1 + 2 * m;
     for (int first = 0; first < ordinals; first += store.vectorsPerPage()) {
       final int nodes = Math.min(store.vectorsPerPage(), ordinals - first);
-      vectorInput.floats(store.page(first), 0, nodes * dimension);
+      final float[] page = store.page(first);
+      vectorInput.floats(page, 0, nodes * dimension);
+      checkVectors(page, first, nodes, levels); // while the page is in the cache
     }
     for (int first = 0; first < ordinals; first += VectorStore.PAGE_SIZE) {
       final int nodes = Math.min(VectorStore.PAGE_SIZE, ordinals - first);
@@ -505,7 +541,7 @@ final class SnapshotReader {
         throw corrupt("section REMOVALS is over 2 GiB, which this reader cannot map");
       }
       removals = map(section.offset(), section.length());
-      removalMemory = need(removals, 16).getLong();
+      removalMemory = need(removals, 16, Kind.REMOVALS).getLong();
       final long count = removals.getLong();
       if (removalMemory < 0 || removalMemory > Integer.MAX_VALUE || count < 0 || count > removalMemory
           || section.length() != 16 + count * 16) {
@@ -515,17 +551,20 @@ final class SnapshotReader {
     }
     final IdTable idTable = new IdTable(live, (int) removalMemory);
     for (int o = 0; o < ordinals; o++) {
+      final long id = ids.page(o)[o & (VectorStore.PAGE_SIZE - 1)];
       if (isSet(deleted, o)) {
         graph.delete(o);
+        if (levels[o] < 0 && id != 0) {
+          throw corrupt("section IDS: ordinal " + o + " is unpublished but has id " + id + " (not 0)");
+        }
         if (versions[o] != VectorIndex.NO_VERSION) {
           throw corrupt("section VERSIONS: ordinal " + o + " is not live but has a version");
         }
         continue;
       }
-      final long id = ids.page(o)[o & (VectorStore.PAGE_SIZE - 1)];
       final int previous = idTable.ordinalOf(id);
       if (previous >= 0) {
-        throw corrupt("id " + id + " is live at two ordinals, " + previous + " and " + o);
+        throw corrupt("section IDS: id " + id + " is live at two ordinals, " + previous + " and " + o);
       }
       idTable.put(id, o, versions[o]);
     }
@@ -542,14 +581,68 @@ final class SnapshotReader {
     final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);
+    } else {
+      // Every ordinal has attribute storage in a built index, and removals, attribute reads and
+      // changes rely on it: without it, the first removal of a loaded item failed half done.
+      index.attributes().ensureCapacity(ordinals);
     }
     return index;
   }
 
   /**
+   * Checks the vectors of ordinals {@code [first, first + nodes)}, just copied to {@code page}: a
+   * published node's squared norm is finite and at most {@link Limits#MAX_SQUARED_NORM} (so every
+   * component is finite and no distance overflows), and 1 within {@link Limits#unitNormTolerance}
+   * under cosine; an unpublished ordinal's vector is all zero bits. One SIMD dot product per vector.
+   */
+  private void checkVectors(float[] page, int first, int nodes, int[] levels) throws SnapshotException {
+    final boolean unit = metric.normalises();
+    final float tolerance = Limits.unitNormTolerance(dimension);
+    for (int i = 0, at = 0; i < nodes; i++, at += dimension) {
+      if (levels[first + i] < 0) {
+        for (int j = at; j < at + dimension; j++) {
+          if (Float.floatToRawIntBits(page[j]) != 0) {
+            throw corrupt("section VECTORS: ordinal " + (first + i) + " is unpublished but its vector is not zero");
+          }
+        }
+        continue;
+      }
+      final float squaredNorm = Kernels.BEST.dot(page, at, page, at, dimension);
+      if (!(squaredNorm <= Limits.MAX_SQUARED_NORM) || (unit && !(Math.abs(squaredNorm - 1f) <= tolerance))) {
+        throw corrupt(describeVector(page, at, first + i, squaredNorm, unit, tolerance));
+      }
+    }
+  }
+
+  private String describeVector(float[] page, int at, int ordinal, float squaredNorm, boolean unit, float tolerance) {
+    for (int j = 0; j < dimension; j++) {
+      if (!Float.isFinite(page[at + j])) {
+        return "section VECTORS: the vector of ordinal " + ordinal + " has a non-finite component "
+            + page[at + j] + " at position " + j;
+      }
+    }
+    if (!(squaredNorm <= Limits.MAX_SQUARED_NORM)) {
+      return "section VECTORS: the vector of ordinal " + ordinal + " has a squared norm of " + squaredNorm
+          + ", above " + Limits.MAX_SQUARED_NORM + " (its distances would overflow)";
+    }
+    return "section VECTORS: the vector of ordinal " + ordinal + " has a squared norm of " + squaredNorm
+        + ", not 1 within " + tolerance + " as every vector stored under " + metric + " must";
+  }
+
+  /**
    * Loads the attribute values in bulk and installs the bitmaps, checking that they agree: every
-   * bitmap member is a live ordinal holding that key, and each field's bitmaps hold exactly as many
-   * ordinals as the values say (so the bitmaps are exactly the ones the values imply).
+   * bitmap passes RoaringBitmap's own validation (keys ascending, each container's cardinality the
+   * bits it really holds, sorted unique array values, runs neither overlapping nor touching), no key
+   * is {@link ItemAttributes#NONE} and no flag outside 0..63, every member is a live ordinal holding
+   * that key, and each field's bitmaps hold exactly as many ordinals as the values say. Since the
+   * bitmaps of one field have distinct keys, that makes them exactly the ones the values imply.
+   *
+   * <p>Linear: validation costs the bitmap's bytes, and a validated bitmap holds each member once, so
+   * the walk over its members stops at the first one not holding the key: over the distinct keys of a
+   * field, the members walked are at most the (ordinal, key) pairs the values hold ({@code N} for
+   * each single-valued field, {@code 64 N} for the flags) plus one per key, whatever cardinality a
+   * container claims. (Without the validation, overlapping runs would repeat the same valid members
+   * without bound.)
    */
   private void restoreAttributes(AttributeIndex attributes, long[] deleted) throws IOException {
     attributes.ensureCapacity(ordinals);
@@ -567,7 +660,7 @@ final class SnapshotReader {
         if (isSet(deleted, first + i)) {
           if (page[at] != ItemAttributes.NONE || page[at + 1] != ItemAttributes.NONE
               || page[at + 2] != ItemAttributes.NONE || page[at + 3] != 0) {
-            throw corrupt("ordinal " + (first + i) + " is deleted but has attribute values");
+            throw corrupt("section ATTRIBUTE_VALUES: ordinal " + (first + i) + " is not live but has attribute values");
           }
           continue;
         }
@@ -589,40 +682,58 @@ final class SnapshotReader {
     };
     final String[] names = {"author", "community", "language", "flag"};
     for (int f = 0; f < 4; f++) {
-      final int keys = need(in, 4).getInt();
+      final int keys = need(in, 4, Kind.ATTRIBUTE_BITMAPS).getInt();
       if (keys < 0) {
         throw corrupt("section ATTRIBUTE_BITMAPS: negative key count for " + names[f]);
       }
       long total = 0;
       long previous = 0;
       for (int k = 0; k < keys; k++) {
-        final long key = need(in, 12).getLong();
+        final long key = need(in, 12, Kind.ATTRIBUTE_BITMAPS).getLong();
         final int length = in.getInt();
-        if ((k > 0 && key <= previous) || length < 0 || (f == 3 && (key < 0 || key > 63))) {
-          throw corrupt("section ATTRIBUTE_BITMAPS: bad entry for " + names[f] + " key " + key);
+        if (k > 0 && key <= previous) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: " + names[f] + " key " + key + " follows key " + previous
+              + " (keys must ascend)");
+        }
+        if (f < 3 ? key == ItemAttributes.NONE : key < 0 || key > 63) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: " + names[f] + " key " + key + " is not a value"
+              + (f < 3 ? " (it is NONE, the absence of one)" : " (flags are bits 0..63)"));
+        }
+        if (length < 0) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " has negative length " + length);
         }
         previous = key;
-        final ByteBuffer bytes = need(in, length).slice().limit(length);
+        final ByteBuffer bytes = need(in, length, Kind.ATTRIBUTE_BITMAPS).slice().limit(length);
         in.position(in.position() + length);
         final RoaringBitmap bitmap = new RoaringBitmap();
         try {
           bitmap.deserialize(bytes);
         } catch (IOException | RuntimeException e) {
-          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed", e);
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed (" + e + ")", e);
         }
-        if (bitmap.isEmpty() || bitmap.serializedSizeInBytes() != length) {
-          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is malformed");
+        if (bitmap.serializedSizeInBytes() != length) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is "
+              + bitmap.serializedSizeInBytes() + " bytes, its entry says " + length);
         }
+        if (!bitmap.validate()) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is invalid"
+              + " (unsorted or duplicated keys or values, a cardinality that is not the bits it holds,"
+              + " or overlapping runs)");
+        }
+        final long cardinality = bitmap.getLongCardinality();
+        if (cardinality == 0) {
+          throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " is empty");
+        }
+        total += cardinality;
         final PeekableIntIterator members = bitmap.getIntIterator();
         while (members.hasNext()) {
           final int o = members.next();
           if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key)) {
             throw corrupt(
-                "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal " + o
-                    + ", which is not a live item with that value");
+                "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal "
+                    + Integer.toUnsignedString(o) + ", which is not a live item with that value");
           }
         }
-        total += bitmap.getLongCardinality();
         fields[f].restore(key, bitmap);
       }
       if (total != expected[f]) {
@@ -643,10 +754,10 @@ final class SnapshotReader {
     return f < 3 ? page[at + f] == key : (page[at + 3] & (1L << key)) != 0;
   }
 
-  /** {@code in}, after checking that it has {@code bytes} more bytes. */
-  private ByteBuffer need(ByteBuffer in, int bytes) throws SnapshotException {
+  /** {@code in}, after checking that it has {@code bytes} more bytes of section {@code kind}. */
+  private ByteBuffer need(ByteBuffer in, int bytes, Kind kind) throws SnapshotException {
     if (in.remaining() < bytes) {
-      throw corrupt("section ATTRIBUTE_BITMAPS ends in the middle of an entry");
+      throw corrupt("section " + kind + " ends in the middle of an entry");
     }
     return in;
   }
@@ -658,13 +769,13 @@ final class SnapshotReader {
     for (int o = 0; o < ordinals; o++) {
       final int level = levels[o];
       if (level < -1 || level > HnswGraph.MAX_LEVEL) {
-        throw corrupt("node " + o + " has impossible level " + level);
+        throw corrupt("section NODE_LEVELS: node " + o + " has impossible level " + level);
       }
       if (level >= 0) {
         publishedCount++;
         upperInts += (long) level * (1 + m);
       } else if (!isSet(deleted, o)) {
-        throw corrupt("node " + o + " is unpublished but not marked deleted");
+        throw corrupt("section TOMBSTONES: node " + o + " is unpublished but not marked deleted");
       }
       if (isSet(deleted, o)) {
         deletedCount++;
@@ -673,11 +784,11 @@ final class SnapshotReader {
     if ((ordinals & 63) != 0
         && deleted.length > 0
         && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
-      throw corrupt("tombstone bits are set beyond the last ordinal");
+      throw corrupt("section TOMBSTONES: bits are set beyond the last ordinal");
     }
     if (publishedCount != published || ordinals - deletedCount != live) {
       throw corrupt(
-          "counts disagree with the header: "
+          "header: counts disagree with sections NODE_LEVELS and TOMBSTONES: "
               + publishedCount
               + " published and "
               + (ordinals - deletedCount)
@@ -686,13 +797,18 @@ final class SnapshotReader {
               + " and "
               + live);
     }
+    if (deletedAtLastRepair > deletedCount) {
+      throw corrupt("header: " + deletedAtLastRepair + " deleted at the last repair, but section TOMBSTONES has "
+          + deletedCount);
+    }
     if (entryNode >= 0 && levels[entryNode] != entryLevel) {
       // The entry need not be the highest node, nor the highest live one: a repair moves it off a
       // deleted node, an entry removed since the last repair is still the entry, and a node deleted
       // while a live snapshot is cut may be recorded as deleted after it was chosen. Any published
       // node is a valid start for the walk.
       throw corrupt(
-          "entry node " + entryNode + " has level " + levels[entryNode] + ", header says " + entryLevel);
+          "header: entry node " + entryNode + " has level " + levels[entryNode] + " in section NODE_LEVELS,"
+              + " header says " + entryLevel);
     }
     final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
     if (upper.length() != upperInts * 4) {
@@ -701,15 +817,22 @@ final class SnapshotReader {
     }
   }
 
+  /**
+   * Checks one link list: a count within the level's degree (none for an unpublished node), every
+   * target an ordinal of at least that level, and zeros in the slots after the links.
+   */
   private void checkLinks(HnswGraph graph, int[] levels, int node, int level)
       throws SnapshotException {
     final int[] page = graph.linkPage(node, level);
     final int base = graph.linkBase(node, level);
     final int count = page[base];
-    final int max = levels[node] < 0 ? 0 : graph.maxDegree(level);
+    final int slots = graph.maxDegree(level);
+    final int max = levels[node] < 0 ? 0 : slots;
+    final String section = level == 0 ? "section LINKS_LEVEL0" : "section LINKS_UPPER";
     if (count < 0 || count > max) {
       throw corrupt(
-          "node "
+          section
+              + ": node "
               + node
               + " has "
               + count
@@ -723,13 +846,20 @@ final class SnapshotReader {
       final int target = page[base + i];
       if (target < 0 || target >= ordinals || levels[target] < level) {
         throw corrupt(
-            "node "
+            section
+                + ": node "
                 + node
                 + " links on level "
                 + level
                 + " to "
                 + target
                 + ", not a node of that level");
+      }
+    }
+    for (int i = count + 1; i <= slots; i++) {
+      if (page[base + i] != 0) {
+        throw corrupt(section + ": node " + node + " has a non-zero slot after its " + count + " links on level "
+            + level);
       }
     }
   }
@@ -781,12 +911,14 @@ final class SnapshotReader {
    * multiple of every element size, so no element straddles two mappings).
    */
   private final class Input {
+    private final Kind kind;
     private final long start;
     private final long length;
     private long chunkStart;
     private ByteBuffer chunk = ByteBuffer.allocate(0);
 
     Input(Kind kind) {
+      this.kind = kind;
       final SnapshotInfo.Section section = known[kind.ordinal()];
       this.start = section.offset();
       this.length = section.length();
@@ -796,7 +928,7 @@ final class SnapshotReader {
       if (!chunk.hasRemaining()) {
         chunkStart += chunk.capacity();
         if (chunkStart >= length) {
-          throw corrupt("section ends early");
+          throw corrupt("section " + kind + " ends early");
         }
         chunk = map(start + chunkStart, Math.min(chunkBytes, length - chunkStart));
       }
@@ -808,7 +940,7 @@ final class SnapshotReader {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
         if (n == 0) {
-          throw corrupt("section ends in the middle of an element"); // never spin
+          throw corrupt("section " + kind + " ends in the middle of an element"); // never spin
         }
         c.asFloatBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
@@ -821,7 +953,7 @@ final class SnapshotReader {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
         if (n == 0) {
-          throw corrupt("section ends in the middle of an element"); // never spin
+          throw corrupt("section " + kind + " ends in the middle of an element"); // never spin
         }
         c.asIntBuffer().get(dst, offset + done, n);
         c.position(c.position() + 4 * n);
@@ -834,7 +966,7 @@ final class SnapshotReader {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 8);
         if (n == 0) {
-          throw corrupt("section ends in the middle of an element"); // never spin
+          throw corrupt("section " + kind + " ends in the middle of an element"); // never spin
         }
         c.asLongBuffer().get(dst, offset + done, n);
         c.position(c.position() + 8 * n);

@@ -409,7 +409,7 @@ final class SnapshotWriter {
     for (int s = 0; s < kinds.length; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
       header.putInt(at, kinds[s].code);
-      header.putInt(at + 4, kinds[s] == Kind.SOURCE_POSITIONS ? 0 : SnapshotFormat.FLAG_REQUIRED);
+      header.putInt(at + 4, kinds[s].flags());
       header.putLong(at + 8, offsets[s]);
       header.putLong(at + 16, lengths[s]);
       header.putInt(at + 24, crcs[s]);
