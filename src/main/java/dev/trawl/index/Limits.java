@@ -29,11 +29,12 @@ final class Limits {
   static final int MAX_EF_CONSTRUCTION = 65_536;
 
   /**
-   * Largest squared norm of a stored vector: a quarter of the largest float, so that no squared L2
-   * distance ({@code <= 2|a|^2 + 2|b|^2}) and no inner product ({@code <= |a| |b|}) between two stored
-   * vectors overflows to infinity.
+   * Largest squared norm of a stored vector: the bound writes and queries are checked against
+   * ({@link dev.trawl.vector.VectorChecks#MAX_SQUARED_NORM}, 1e37, below a quarter of the largest
+   * float), so that no squared L2 distance ({@code <= 2|a|^2 + 2|b|^2}) and no inner product
+   * ({@code <= |a| |b|}) between two stored vectors overflows to infinity.
    */
-  static final float MAX_SQUARED_NORM = Float.MAX_VALUE / 4;
+  static final float MAX_SQUARED_NORM = (float) dev.trawl.vector.VectorChecks.MAX_SQUARED_NORM;
 
   /**
    * How far from 1 the squared norm of a vector stored under cosine may be, for {@code dimension}

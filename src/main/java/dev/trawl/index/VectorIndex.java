@@ -733,8 +733,9 @@ public final class VectorIndex implements IdResolver {
     static final int DEFAULT_REMOVAL_MEMORY = 1 << 20;
 
     private Builder(int dimension, Metric metric) {
-      if (dimension <= 0) {
-        throw new IllegalArgumentException("dimension must be positive, got " + dimension);
+      if (dimension <= 0 || dimension > Limits.MAX_DIMENSION) {
+        throw new IllegalArgumentException(
+            "dimension must be in [1, " + Limits.MAX_DIMENSION + "], got " + dimension);
       }
       if (metric == null) {
         throw new NullPointerException("metric is null");
@@ -820,6 +821,14 @@ public final class VectorIndex implements IdResolver {
      * @throws IllegalArgumentException when a parameter is out of range
      */
     public VectorIndex build() {
+      if (m < Limits.MIN_M || m > Limits.MAX_M) {
+        throw new IllegalArgumentException(
+            "M must be in [" + Limits.MIN_M + ", " + Limits.MAX_M + "], got " + m);
+      }
+      if (efConstruction < 1 || efConstruction > Limits.MAX_EF_CONSTRUCTION) {
+        throw new IllegalArgumentException(
+            "efConstruction must be in [1, " + Limits.MAX_EF_CONSTRUCTION + "], got " + efConstruction);
+      }
       return new VectorIndex(this);
     }
   }

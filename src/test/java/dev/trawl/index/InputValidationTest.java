@@ -122,11 +122,19 @@ class InputValidationTest {
   @Test
   void invalidBuilderParametersAreRejected() {
     assertThatThrownBy(() -> VectorIndex.builder(0, Metric.L2))
-        .hasMessageContaining("dimension must be positive");
+        .hasMessageContaining("dimension must be in [1, 65536]");
     assertThatThrownBy(() -> VectorIndex.builder(4, Metric.L2).m(1).build())
         .hasMessageContaining("M must be in [2, 512]");
     assertThatThrownBy(() -> VectorIndex.builder(4, Metric.L2).efConstruction(0).build())
-        .hasMessageContaining("efConstruction must be positive");
+        .hasMessageContaining("efConstruction must be in [1, 65536]");
+    assertThatThrownBy(() -> VectorIndex.builder(4, Metric.L2).efConstruction(65_537).build())
+        .hasMessageContaining("efConstruction must be in [1, 65536]");
+    assertThatThrownBy(() -> VectorIndex.builder(4, Metric.L2).m(513).build())
+        .hasMessageContaining("M must be in [2, 512]");
+    assertThatThrownBy(() -> VectorIndex.builder(65_537, Metric.L2))
+        .hasMessageContaining("dimension must be in [1, 65536]");
+    assertThat(VectorIndex.builder(65_536, Metric.L2).m(512).efConstruction(65_536).build().dimension())
+        .isEqualTo(65_536);
   }
 
   @Test
