@@ -1,5 +1,6 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.collect.LongIntTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -530,7 +531,7 @@ public final class Pipeline {
   private void merge(SourceTask task, RequestContext ctx, Slot s, PipelineResult out) {
     final CandidateSink sink = task.sink;
     final CandidateBatch batch = ctx.batch;
-    final LongSet seen = ctx.dedup;
+    final LongIntTable seen = ctx.dedup;
     final LongPredicate valid = validIds;
     final int produced = sink.size();
     final int before = batch.size();

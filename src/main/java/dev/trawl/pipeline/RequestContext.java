@@ -1,8 +1,8 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.collect.LongIntTable;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.agrona.collections.LongHashSet;
 
 /**
  * Everything one request needs and produces on its way through a {@link Pipeline}: the host's inputs
@@ -24,7 +24,7 @@ import org.agrona.collections.LongHashSet;
  * {@link Pipeline#execute}; the host must not change inputs while a request runs.
  *
  * <p><b>Allocation:</b> none per request once the buffers (query vector, id sets, batch) have grown to
- * their working size. {@link #reset()} is O(size of the id sets' tables).
+ * their working size. {@link #reset()} is O(query features).
  */
 public final class RequestContext {
   final Pipeline pipeline;
@@ -32,7 +32,7 @@ public final class RequestContext {
   final Object[] scratch;
   final SourceTask[] tasks;
   final float[] queryFeatures;
-  final LongSet dedup;
+  final LongIntTable dedup;
   final RequestStats stats;
 
   private long userId;
@@ -42,9 +42,10 @@ public final class RequestContext {
   private long timeoutNanos;
   private float[] queryVector = new float[0];
   private int queryDimension = -1;
-  private final LongHashSet seenIds = new LongHashSet(256);
-  private final LongHashSet blockedAuthors = new LongHashSet(64);
-  private final LongHashSet followedCommunities = new LongHashSet(64);
+  private final IdSet seenIds = new IdSet(256);
+  private final IdSet blockedAuthors = new IdSet(64);
+  private final IdSet mutedCommunities = new IdSet(64);
+  private final IdSet followedCommunities = new IdSet(64);
   private Object attachment;
   private boolean traceNext;
   private boolean shadow;
@@ -65,7 +66,7 @@ public final class RequestContext {
     this.tasks = tasks;
     this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
     this.queryFeatures = new float[pipeline.schema().queryFeatures.length];
-    this.dedup = new LongSet(batchCapacity);
+    this.dedup = new LongIntTable(batchCapacity);
     reset();
   }
 
@@ -81,15 +82,10 @@ public final class RequestContext {
     seed = 0;
     timeoutNanos = pipeline.defaultTimeoutNanos();
     queryDimension = -1;
-    if (!seenIds.isEmpty()) {
-      seenIds.clear();
-    }
-    if (!blockedAuthors.isEmpty()) {
-      blockedAuthors.clear();
-    }
-    if (!followedCommunities.isEmpty()) {
-      followedCommunities.clear();
-    }
+    seenIds.clear();
+    blockedAuthors.clear();
+    mutedCommunities.clear();
+    followedCommunities.clear();
     final Feature[] qf = pipeline.schema().queryFeatures;
     for (int i = 0; i < qf.length; i++) {
       queryFeatures[i] = qf[i].defaultValue();
@@ -118,6 +114,7 @@ public final class RequestContext {
     }
     seenIds.addAll(other.seenIds);
     blockedAuthors.addAll(other.blockedAuthors);
+    mutedCommunities.addAll(other.mutedCommunities);
     followedCommunities.addAll(other.followedCommunities);
     final Feature[] mine = pipeline.schema().queryFeatures;
     final Feature[] theirs = other.pipeline.schema().queryFeatures;
@@ -237,17 +234,22 @@ public final class RequestContext {
   }
 
   /** Ids the user has already seen (filled by the host, cleared by {@link #reset()}). */
-  public LongHashSet seenIds() {
+  public IdSet seenIds() {
     return seenIds;
   }
 
-  /** Authors the user blocked. */
-  public LongHashSet blockedAuthors() {
+  /** Authors the user blocked: their posts must not be shown. */
+  public IdSet blockedAuthors() {
     return blockedAuthors;
   }
 
+  /** Communities the user muted: their posts must not be shown. */
+  public IdSet mutedCommunities() {
+    return mutedCommunities;
+  }
+
   /** Communities the user follows (read by the recency source). */
-  public LongHashSet followedCommunities() {
+  public IdSet followedCommunities() {
     return followedCommunities;
   }
 

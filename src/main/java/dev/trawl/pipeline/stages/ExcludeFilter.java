@@ -5,7 +5,7 @@ import dev.trawl.pipeline.CandidateFilter;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.RequestContext;
 import java.util.function.LongPredicate;
-import org.agrona.collections.LongHashSet;
+import dev.trawl.pipeline.IdSet;
 
 /**
  * Removes candidates the user must not see: ids already seen ({@link RequestContext#seenIds()}),
@@ -63,7 +63,7 @@ public final class ExcludeFilter implements CandidateFilter {
     final int n = batch.size();
     switch (mode) {
       case SEEN: {
-        final LongHashSet seen = ctx.seenIds();
+        final IdSet seen = ctx.seenIds();
         if (seen.isEmpty()) {
           return;
         }
@@ -75,7 +75,7 @@ public final class ExcludeFilter implements CandidateFilter {
         return;
       }
       case BLOCKED_AUTHORS: {
-        final LongHashSet blocked = ctx.blockedAuthors();
+        final IdSet blocked = ctx.blockedAuthors();
         if (blocked.isEmpty()) {
           return;
         }

@@ -4,7 +4,7 @@ import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.RequestContext;
-import org.agrona.collections.LongHashSet;
+import dev.trawl.pipeline.IdSet;
 
 /**
  * The newest items from {@link RecentItems}, optionally only from the communities the user follows
@@ -78,7 +78,7 @@ public final class RecencySource implements CandidateSource {
     if (age > src.maxAgeMillis) {
       return false; // items are appended in creation order: everything older follows
     }
-    final LongHashSet followed = ctx.followedCommunities();
+    final IdSet followed = ctx.followedCommunities();
     if (src.followedOnly && !followed.contains(community)) {
       return true;
     }
