@@ -608,6 +608,31 @@ public final class Pipeline {
     return new MetricsSnapshot(requestMetrics.snapshot(), stats, degradedRequests.get());
   }
 
+  /**
+   * The stage object added under {@code name}, e.g. to read a built-in stage's own counters.
+   *
+   * @throws IllegalArgumentException if the pipeline has no stage of that name
+   */
+  public Stage stage(String name) {
+    for (Slot s : all) {
+      if (s.name.equals(name)) {
+        return s.stage;
+      }
+    }
+    throw new IllegalArgumentException("pipeline '" + this.name + "' has no stage named '" + name
+        + "'; its stages are " + stageNames());
+  }
+
+  /** Index of {@code stage} (by identity) among the stages, or -1. */
+  int indexOf(Stage stage) {
+    for (int i = 0; i < all.length; i++) {
+      if (all[i].stage == stage) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Kind of each stage, in declaration order (parallel to {@link #stageNames()}). */
   public List<StageKind> stageKinds() {
     return List.of(stageKinds);

@@ -314,6 +314,35 @@ public final class RequestContext {
     return stats;
   }
 
+  /**
+   * The scratch of {@code stage} in this context, for a stage that composes something once per request
+   * and exposes it to later stages (e.g. the request's filter, composed by a query hydrator and read by
+   * every vector source). Later stages go through the composing stage's own accessor, which calls
+   * this; reading another stage's scratch directly is for such accessors only. A linear scan over the
+   * pipeline's stages by identity: no allocation.
+   *
+   * @throws IllegalArgumentException if {@code stage} is not a stage of this context's pipeline
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T scratchOf(Stage stage) {
+    final int i = pipeline.indexOf(stage);
+    if (i < 0) {
+      throw new IllegalArgumentException(stage + " is not a stage of pipeline '" + pipeline.name()
+          + "'; add it to the pipeline before the stages that read it");
+    }
+    return (T) scratch[i];
+  }
+
+  /**
+   * The number of the running (or last) request of this context: 1 for the first {@link
+   * Pipeline#execute}, then one more per request. A stage that leaves per-request state in its
+   * scratch stamps it with this number, so a reader can tell this request's state from an earlier
+   * one's (e.g. when the stage was skipped or failed this time).
+   */
+  public long requestNumber() {
+    return generation;
+  }
+
   /** The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {

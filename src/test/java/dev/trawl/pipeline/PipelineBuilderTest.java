@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
@@ -41,7 +41,7 @@ class PipelineBuilderTest {
 
   @Test
   void aPipelineWithoutSourcesIsRejected() {
-    assertThatThrownBy(() -> Pipeline.builder("empty").filter("seen", ExcludeFilter.seen()).build())
+    assertThatThrownBy(() -> Pipeline.builder("empty").filter("seen", DropSeen.INSTANCE).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pipeline 'empty' is invalid")
         .hasMessageContaining("at least one candidate source");
@@ -49,7 +49,7 @@ class PipelineBuilderTest {
 
   @Test
   void duplicateStageNamesAreRejected() {
-    assertThatThrownBy(() -> base().filter("ids", ExcludeFilter.seen()).build())
+    assertThatThrownBy(() -> base().filter("ids", DropSeen.INSTANCE).build())
         .hasMessageContaining("duplicate stage name 'ids'");
   }
 
@@ -106,7 +106,7 @@ class PipelineBuilderTest {
 
   @Test
   void everyProblemIsListedAtOnce() {
-    assertThatThrownBy(() -> Pipeline.builder("bad").filter("x", ExcludeFilter.seen())
+    assertThatThrownBy(() -> Pipeline.builder("bad").filter("x", DropSeen.INSTANCE)
             .selector("x", SortByScore.instance()).build())
         .hasMessageContaining("duplicate stage name 'x'")
         .hasMessageContaining("at least one candidate source");

@@ -3,7 +3,7 @@ package dev.trawl.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
 import dev.trawl.pipeline.testkit.FakeClock;
@@ -157,7 +157,7 @@ class PipelineFailureTest {
     final CandidateHydrator optional = (ctx, b) -> optionalRuns.incrementAndGet();
     final StageTest test = StageTest.with(slow).clock(clock)
         .hydrator("optional", optional)
-        .filter("seen", ExcludeFilter.seen());
+        .filter("seen", DropSeen.INSTANCE);
     final StageTest.Outcome out = test.run(ctx -> ctx.timeout(1, TimeUnit.SECONDS).seenIds().add(2));
     assertThat(optionalRuns).hasValue(0);
     assertThat(out.ids()).containsExactly(1L);

@@ -2,7 +2,7 @@ package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.testkit.Candidates;
@@ -22,7 +22,7 @@ class PipelineMetricsTest {
     final Pipeline p = Pipeline.builder("counts").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3, 4))
         .source("b", Candidates.ofIds(4, 5, 6))
-        .filter("seen", ExcludeFilter.seen())
+        .filter("seen", DropSeen.INSTANCE)
         .selector("sort", SortByScore.instance())
         .selector("cut", Truncate.to(3))
         .build();
@@ -62,6 +62,9 @@ class PipelineMetricsTest {
       final java.util.Map<Long, Integer> authors = new java.util.HashMap<>();
       final java.util.Map<Long, Integer> communities = new java.util.HashMap<>();
       for (int j = 0; j < page.size(); j++) {
+        assertThat(ctx.seenIds().contains(page.id(j))).as("seen post on page %d", i).isFalse();
+        assertThat(ctx.blockedAuthors().contains(page.author(j))).as("blocked author, page %d", i).isFalse();
+        assertThat(ctx.mutedCommunities().contains(page.community(j))).as("muted, page %d", i).isFalse();
         authors.merge(page.author(j), 1, Integer::sum);
         communities.merge(page.community(j), 1, Integer::sum);
       }
@@ -76,7 +79,8 @@ class PipelineMetricsTest {
     }
     assertThat(m.stage("ann").candidatesIn()).isEqualTo(200 * 80);
     assertThat(m.stage("page").candidatesOut()).isEqualTo(200 * 50);
-    assertThat(m.stage("seen").removed()).isPositive();
+    assertThat(m.stage("excluded").removed()).as("seen, blocked or muted from recent and trending")
+        .isPositive();
     assertThat(m.stage("removed").removed()).isPositive();
     assertThat(m.overheadFraction()).isBetween(-0.01, 1.0);
   }
@@ -85,7 +89,7 @@ class PipelineMetricsTest {
   void aTracedRequestShowsEachStagesCandidatesInAndOut() {
     final Pipeline p = Pipeline.builder("trace").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3))
-        .filter("seen", ExcludeFilter.seen())
+        .filter("seen", DropSeen.INSTANCE)
         .selector("cut", Truncate.to(1))
         .build();
     final RequestContext ctx = p.newContext();

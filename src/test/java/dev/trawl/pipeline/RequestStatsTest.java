@@ -3,7 +3,7 @@ package dev.trawl.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.testkit.Candidates;
@@ -35,7 +35,7 @@ class RequestStatsTest {
   }
 
   private Pipeline pipeline() {
-    final CandidateFilter seen = ExcludeFilter.seen();
+    final CandidateFilter seen = DropSeen.INSTANCE;
     return Pipeline.builder("stats").clock(clock).sourcesOnCallerThread()
         .source("a", taking(3, 1, 2, 3, 4, 5))
         .source("b", Candidates.ofIds(5, 6, -1))

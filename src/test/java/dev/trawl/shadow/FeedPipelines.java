@@ -7,7 +7,7 @@ import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.SideEffect;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.SourceBlender;
 
@@ -82,7 +82,7 @@ final class FeedPipelines {
     final Pipeline.Builder b = Pipeline.builder(name)
         .source("ann", new Generated(0))
         .source("trending", new Generated(TRENDING))
-        .filter("seen", ExcludeFilter.seen());
+        .filter("seen", DropSeen.INSTANCE);
     if (filterTrending) {
       b.filter("no_trending", NO_TRENDING);
     }

@@ -1,0 +1,230 @@
+package dev.trawl.pipeline.stages;
+
+import dev.trawl.filter.IdResolver;
+import dev.trawl.filter.RequestFilter;
+import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.CandidateBatch;
+import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.IdSet;
+import dev.trawl.pipeline.QueryHydrator;
+import dev.trawl.pipeline.RequestContext;
+
+/**
+ * Composes the request's {@link RequestFilter} once, before the sources run: everything except the
+ * posts the user has seen ({@link RequestContext#seenIds()}), the posts of authors the user blocked
+ * ({@link RequestContext#blockedAuthors()}) and of communities the user muted
+ * ({@link RequestContext#mutedCommunities()}), plus whatever a host {@link Restriction} adds. This is
+ * the one way a pipeline excludes posts:
+ *
+ * <ul>
+ *   <li>every {@link VectorSource} built with {@link VectorSource.Builder#filter(RequestFilterHydrator)}
+ *       searches with it, so the filter planner picks an exact scan or a filtered walk, and the
+ *       exclusions cost a bit test per visited node instead of an id lookup and a hash probe;
+ *   <li>{@link #rule()} applies the same filter, after retrieval, to the candidates of sources that do
+ *       not search the index (recent posts, a trending list).
+ * </ul>
+ *
+ * <pre>{@code
+ * RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+ * Pipeline.builder("home")
+ *     .queryHydrator("exclusions", exclusions, StageOptions.defaults().policy(FAIL_CLOSED))
+ *     .source("interest", VectorSource.builder(index).k(500).filter(exclusions).build())
+ *     .source("fresh", recencySource)
+ *     .filter("exclusions", exclusions.rule())
+ *     ...
+ * }</pre>
+ *
+ * <p>The stage writes the query feature {@link #composed()} (1 once the filter is composed for the
+ * request); the sources and the rule read it, so the pipeline builder refuses a pipeline in which they
+ * would run before the stage or without it. Add the stage as required ({@code FAIL_CLOSED}): if it
+ * fails or is skipped at the deadline, the sources and the rule that use it fail rather than serve
+ * posts the user must not see.
+ *
+ * <p>Ids not in the index are ignored (they cannot be returned by a search). Removed posts that the
+ * index does not know as such, e.g. taken down by moderation, are another matter:
+ * {@link ExcludeFilter#removed} removes them after retrieval.
+ *
+ * <p><b>Thread-safe and immutable</b>; the filter lives in per-context scratch, composed by the
+ * request thread and then only read (by sources on worker threads too). <b>Allocation:</b> none per
+ * request once the filter's bitsets have grown to the index's size. Cost: one id lookup per seen id,
+ * one bitmap union per blocked author or muted community (O(its posts)).
+ */
+public final class RequestFilterHydrator implements QueryHydrator {
+  /**
+   * Adds a host's own restrictions to the request's filter after the built-in exclusions, e.g.
+   * {@code (ctx, index, f) -> f.and(index.attributes().languages(), LANGUAGE_EN)}. Must be
+   * thread-safe and allocation-free; receives its state as arguments, so it can be a constant.
+   */
+  @FunctionalInterface
+  public interface Restriction {
+    /** Restricts {@code filter} further for the request {@code ctx}. */
+    void restrict(RequestContext ctx, VectorIndex index, RequestFilter filter);
+  }
+
+  private static final Restriction NONE = (ctx, index, filter) -> { };
+
+  private final VectorIndex index;
+  private final Restriction restriction;
+  private final Feature composed;
+  private final Rule rule;
+
+  private RequestFilterHydrator(VectorIndex index, Restriction restriction, String featureName) {
+    this.index = index;
+    this.restriction = restriction;
+    this.composed = Feature.query(featureName, 0f);
+    this.rule = new Rule(this);
+  }
+
+  /** The exclusions of the request context (seen, blocked authors, muted communities) over {@code index}. */
+  public static RequestFilterHydrator of(VectorIndex index) {
+    return of(index, NONE);
+  }
+
+  /** The context's exclusions, then {@code restriction}. */
+  public static RequestFilterHydrator of(VectorIndex index, Restriction restriction) {
+    return of(index, restriction, "request_filter");
+  }
+
+  /**
+   * The context's exclusions, then {@code restriction}, announcing itself under the query feature
+   * {@code featureName} (default {@code "request_filter"}): give each one a distinct name when a
+   * pipeline composes two filters.
+   *
+   * @throws IllegalArgumentException if the name is blank
+   */
+  public static RequestFilterHydrator of(VectorIndex index, Restriction restriction,
+      String featureName) {
+    if (index == null) {
+      throw new NullPointerException("index is null");
+    }
+    if (restriction == null) {
+      throw new NullPointerException("restriction is null");
+    }
+    return new RequestFilterHydrator(index, restriction, featureName);
+  }
+
+  /**
+   * The query feature this stage sets to 1 once it has composed the request's filter (0, its
+   * default, otherwise). The stages that use the filter read it.
+   */
+  public Feature composed() {
+    return composed;
+  }
+
+  /** The index the filter is over. */
+  public VectorIndex index() {
+    return index;
+  }
+
+  @Override
+  public Feature[] writes() {
+    return new Feature[] {composed};
+  }
+
+  @Override
+  public Object newScratch() {
+    return new Composed(index.newFilter());
+  }
+
+  @Override
+  public void hydrate(RequestContext ctx) {
+    final Composed c = ctx.scratch();
+    c.request = 0; // not usable until composed for this request
+    final RequestFilter f = c.filter.allowAll();
+    final IdSet seen = ctx.seenIds();
+    final IdResolver ids = index;
+    for (int i = 0, n = seen.size(); i < n; i++) {
+      f.andNotOrdinal(ids.ordinalOf(seen.get(i)));
+    }
+    final IdSet blocked = ctx.blockedAuthors();
+    for (int i = 0, n = blocked.size(); i < n; i++) {
+      f.andNot(index.attributes().authors(), blocked.get(i));
+    }
+    final IdSet muted = ctx.mutedCommunities();
+    for (int i = 0, n = muted.size(); i < n; i++) {
+      f.andNot(index.attributes().communities(), muted.get(i));
+    }
+    restriction.restrict(ctx, index, f);
+    c.request = ctx.requestNumber();
+    ctx.setQueryFeature(composed, 1f);
+  }
+
+  /**
+   * The filter this stage composed for the running request of {@code ctx}. Read-only by contract;
+   * several sources may read it at once.
+   *
+   * @throws IllegalArgumentException if this stage is not in the context's pipeline
+   * @throws IllegalStateException if the stage did not compose it for this request (it failed or was
+   *     skipped), so that the calling stage fails instead of searching unfiltered
+   */
+  public RequestFilter filterFor(RequestContext ctx) {
+    final Composed c = ctx.scratchOf(this);
+    if (c.request != ctx.requestNumber()) {
+      throw new IllegalStateException("the request filter was not composed for this request (its "
+          + "stage failed or was skipped); refusing to use an unfiltered or stale filter");
+    }
+    return c.filter;
+  }
+
+  /**
+   * A candidate stage applying this request's filter after retrieval: removes every candidate the
+   * filter rejects, by the ordinal its source recorded or, when the source gave none, by looking the
+   * id up in the index. A candidate the index does not hold cannot be judged and is removed (a
+   * pipeline whose sources return only indexed posts, e.g. with {@code validIds(index::contains)},
+   * never meets one). Sources that record ordinals must record this index's. Keep the rule required
+   * (the default for its kind). The same object every call.
+   */
+  public CandidateFilter rule() {
+    return rule;
+  }
+
+  @Override
+  public String toString() {
+    return "RequestFilterHydrator[" + composed.name() + "]";
+  }
+
+  /** Per-context: the reusable filter and the request it was composed for (0: none). */
+  private static final class Composed {
+    final RequestFilter filter;
+    long request;
+
+    Composed(RequestFilter filter) {
+      this.filter = filter;
+    }
+  }
+
+  /** The post-retrieval application of the composed filter. */
+  private static final class Rule implements CandidateFilter {
+    private final RequestFilterHydrator hydrator;
+
+    Rule(RequestFilterHydrator hydrator) {
+      this.hydrator = hydrator;
+    }
+
+    @Override
+    public Feature[] reads() {
+      return new Feature[] {hydrator.composed, Feature.ORDINAL};
+    }
+
+    @Override
+    public void filter(RequestContext ctx, CandidateBatch batch) {
+      final RequestFilter f = hydrator.filterFor(ctx);
+      final IdResolver ids = hydrator.index;
+      for (int r = 0, n = batch.size(); r < n; r++) {
+        int ordinal = batch.ordinal(r);
+        if (ordinal < 0) {
+          ordinal = ids.ordinalOf(batch.id(r));
+        }
+        if (ordinal < 0 || !f.accepts(ordinal)) {
+          batch.remove(r);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "RequestFilterHydrator.rule[" + hydrator.composed.name() + "]";
+    }
+  }
+}
