@@ -435,6 +435,9 @@ final class SnapshotReader {
     final VectorIndex index = new VectorIndex(graph, ids, idMap, deletedAtLastRepair);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);
+    } else {
+      // no attributes saved: the loaded items have none yet, but may be given some later
+      index.attributes().ensureCapacity(ordinals);
     }
     return index;
   }

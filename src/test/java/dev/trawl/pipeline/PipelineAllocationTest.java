@@ -53,7 +53,7 @@ class PipelineAllocationTest {
       everyThird.add(feed.index.ordinalOf(id));
     }
     final RequestFilterHydrator onlyThirds =
-        RequestFilterHydrator.of(feed.index, (ctx, index, f) -> f.and(everyThird));
+        RequestFilterHydrator.builder(feed.index).restriction((ctx, index, f) -> f.and(everyThird)).build();
     final VectorSource source = VectorSource.builder(feed.index).k(100).ef(100).filter(onlyThirds).build();
     final Pipeline p = Pipeline.builder("filtered").sourcesOnCallerThread()
         .queryHydrator("only-thirds", onlyThirds)

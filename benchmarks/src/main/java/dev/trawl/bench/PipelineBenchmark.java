@@ -1,6 +1,7 @@
 package dev.trawl.bench;
 
 import dev.trawl.bench.engine.Parallel;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.MetricsSnapshot;
@@ -18,6 +19,7 @@ import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
@@ -40,10 +42,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * End-to-end latency of one home-feed request through {@link Pipeline}: 3 sources of
- * {@code perSource} candidates each (HNSW nearest neighbours of a user vector over {@code items}
- * generated {@code dim}-dimensional posts, the newest posts, a trending list), 3 filters, 2
- * hydrators, a weighted scorer and freshness decay, sort, author and community caps, MMR over the
+ * End-to-end latency of one home-feed request through {@link Pipeline}: the request's filter (20 seen
+ * posts, a blocked author) composed once, 3 sources of {@code perSource} candidates each (HNSW
+ * nearest neighbours of a user vector over {@code items} generated {@code dim}-dimensional posts,
+ * searched with that filter through the planner; the newest posts; a trending list), 2 filters (the
+ * request's filter on the other sources' candidates, removed posts), 2 hydrators, a weighted scorer and freshness decay, sort, author and community caps, MMR over the
  * top 200, page of 50. One operation = one request (inputs reset and refilled, then execute).
  *
  * <p>Sample mode reports p50/p99. At tear-down the pipeline's own metrics are printed: the sum of
@@ -94,17 +97,21 @@ public class PipelineBenchmark {
     pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
   }
 
-  /** {@code items} posts of uniform random components (seeded by id), built on every core. */
+  /**
+   * {@code items} posts of uniform random components (seeded by id), with their {@link #METADATA}
+   * author and community as index attributes (what the request filter excludes by), built on every
+   * core.
+   */
   static VectorIndex generatedIndex(int items, int dim) throws Exception {
     final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
         .expectedItems(items).build();
     Parallel.forEach(items, Math.max(1, Runtime.getRuntime().availableProcessors()), id -> {
       final SplittableRandom r = new SplittableRandom(id);
-      final float[] v = new float[dim]; // set-up only: a vector per item is fine here
+      final float[] v = new float[dim]; // set-up only: a vector and attributes per item are fine here
       for (int d = 0; d < dim; d++) {
         v[d] = (float) (r.nextDouble() * 2 - 1);
       }
-      index.add(id, v);
+      index.add(id, v, new ItemAttributes().author(METADATA.author(id)).community(METADATA.community(id)));
     });
     return index;
   }
@@ -129,9 +136,12 @@ public class PipelineBenchmark {
   /** The benchmarked home feed; {@code ef} is the nearest-neighbour source's beam width. */
   static Pipeline.Builder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
       int perSource, int ef) {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder(name)
         .validIds(id -> id >= 0 && id < items)
-        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).excludeSeen(true).build(),
+        .queryHydrator("exclusions", exclusions,
+            StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED))
+        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).filter(exclusions).build(),
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
@@ -139,8 +149,7 @@ public class PipelineBenchmark {
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", SyntheticFeed.authorAffinity(AFFINITY, 15))
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
+        .filter("excluded", exclusions.rule())
         .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
         .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f).build())
         .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))

@@ -30,7 +30,7 @@ import java.util.Properties;
  * demo.communities = 40
  * demo.seed = 42
  * sources = interest, fresh, trending
- * filters = seen, blocked, taken-down      # "none" for no filter
+ * filters = seen, blocked, muted, taken-down   # what is excluded; "none" for nothing
  * selectors = author-cap, community-cap, mmr
  * interest.k = 500
  * interest.ef = 600

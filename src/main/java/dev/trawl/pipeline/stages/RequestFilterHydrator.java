@@ -14,8 +14,10 @@ import dev.trawl.pipeline.RequestContext;
  * Composes the request's {@link RequestFilter} once, before the sources run: everything except the
  * posts the user has seen ({@link RequestContext#seenIds()}), the posts of authors the user blocked
  * ({@link RequestContext#blockedAuthors()}) and of communities the user muted
- * ({@link RequestContext#mutedCommunities()}), plus whatever a host {@link Restriction} adds. This is
- * the one way a pipeline excludes posts:
+ * ({@link RequestContext#mutedCommunities()}), plus whatever a host {@link Restriction} adds (each
+ * part can be switched off in the {@link Builder}). Authors and communities are read from the index's
+ * attributes ({@code VectorIndex.add(id, vector, attributes)}), so posts must be indexed with them.
+ * This is the one way a pipeline excludes posts:
  *
  * <ul>
  *   <li>every {@link VectorSource} built with {@link VectorSource.Builder#filter(RequestFilterHydrator)}
@@ -26,7 +28,7 @@ import dev.trawl.pipeline.RequestContext;
  * </ul>
  *
  * <pre>{@code
- * RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+ * RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);   // or builder(index)...build()
  * Pipeline.builder("home")
  *     .queryHydrator("exclusions", exclusions, StageOptions.defaults().policy(FAIL_CLOSED))
  *     .source("interest", VectorSource.builder(index).k(500).filter(exclusions).build())
@@ -65,43 +67,31 @@ public final class RequestFilterHydrator implements QueryHydrator {
   private static final Restriction NONE = (ctx, index, filter) -> { };
 
   private final VectorIndex index;
+  private final boolean seen;
+  private final boolean blockedAuthors;
+  private final boolean mutedCommunities;
   private final Restriction restriction;
   private final Feature composed;
   private final Rule rule;
 
-  private RequestFilterHydrator(VectorIndex index, Restriction restriction, String featureName) {
-    this.index = index;
-    this.restriction = restriction;
-    this.composed = Feature.query(featureName, 0f);
+  private RequestFilterHydrator(Builder b) {
+    this.index = b.index;
+    this.seen = b.seen;
+    this.blockedAuthors = b.blockedAuthors;
+    this.mutedCommunities = b.mutedCommunities;
+    this.restriction = b.restriction;
+    this.composed = Feature.query(b.featureName, 0f);
     this.rule = new Rule(this);
   }
 
-  /** The exclusions of the request context (seen, blocked authors, muted communities) over {@code index}. */
+  /** Excludes the context's seen posts, blocked authors and muted communities over {@code index}. */
   public static RequestFilterHydrator of(VectorIndex index) {
-    return of(index, NONE);
+    return builder(index).build();
   }
 
-  /** The context's exclusions, then {@code restriction}. */
-  public static RequestFilterHydrator of(VectorIndex index, Restriction restriction) {
-    return of(index, restriction, "request_filter");
-  }
-
-  /**
-   * The context's exclusions, then {@code restriction}, announcing itself under the query feature
-   * {@code featureName} (default {@code "request_filter"}): give each one a distinct name when a
-   * pipeline composes two filters.
-   *
-   * @throws IllegalArgumentException if the name is blank
-   */
-  public static RequestFilterHydrator of(VectorIndex index, Restriction restriction,
-      String featureName) {
-    if (index == null) {
-      throw new NullPointerException("index is null");
-    }
-    if (restriction == null) {
-      throw new NullPointerException("restriction is null");
-    }
-    return new RequestFilterHydrator(index, restriction, featureName);
+  /** Configures which exclusions the filter holds and what a host adds. */
+  public static Builder builder(VectorIndex index) {
+    return new Builder(index);
   }
 
   /**
@@ -132,18 +122,24 @@ public final class RequestFilterHydrator implements QueryHydrator {
     final Composed c = ctx.scratch();
     c.request = 0; // not usable until composed for this request
     final RequestFilter f = c.filter.allowAll();
-    final IdSet seen = ctx.seenIds();
-    final IdResolver ids = index;
-    for (int i = 0, n = seen.size(); i < n; i++) {
-      f.andNotOrdinal(ids.ordinalOf(seen.get(i)));
+    if (seen) {
+      final IdSet ids = ctx.seenIds();
+      final IdResolver resolver = index;
+      for (int i = 0, n = ids.size(); i < n; i++) {
+        f.andNotOrdinal(resolver.ordinalOf(ids.get(i)));
+      }
     }
-    final IdSet blocked = ctx.blockedAuthors();
-    for (int i = 0, n = blocked.size(); i < n; i++) {
-      f.andNot(index.attributes().authors(), blocked.get(i));
+    if (blockedAuthors) {
+      final IdSet authors = ctx.blockedAuthors();
+      for (int i = 0, n = authors.size(); i < n; i++) {
+        f.andNot(index.attributes().authors(), authors.get(i));
+      }
     }
-    final IdSet muted = ctx.mutedCommunities();
-    for (int i = 0, n = muted.size(); i < n; i++) {
-      f.andNot(index.attributes().communities(), muted.get(i));
+    if (mutedCommunities) {
+      final IdSet communities = ctx.mutedCommunities();
+      for (int i = 0, n = communities.size(); i < n; i++) {
+        f.andNot(index.attributes().communities(), communities.get(i));
+      }
     }
     restriction.restrict(ctx, index, f);
     c.request = ctx.requestNumber();
@@ -182,6 +178,71 @@ public final class RequestFilterHydrator implements QueryHydrator {
   @Override
   public String toString() {
     return "RequestFilterHydrator[" + composed.name() + "]";
+  }
+
+  /** Configures a {@link RequestFilterHydrator}. Not thread-safe. */
+  public static final class Builder {
+    private final VectorIndex index;
+    private boolean seen = true;
+    private boolean blockedAuthors = true;
+    private boolean mutedCommunities = true;
+    private Restriction restriction = NONE;
+    private String featureName = "request_filter";
+
+    private Builder(VectorIndex index) {
+      if (index == null) {
+        throw new NullPointerException("index is null");
+      }
+      this.index = index;
+    }
+
+    /** Whether the request's {@link RequestContext#seenIds() seen posts} are excluded (default yes). */
+    public Builder excludeSeen(boolean exclude) {
+      this.seen = exclude;
+      return this;
+    }
+
+    /** Whether posts of {@link RequestContext#blockedAuthors() blocked authors} are excluded (default yes). */
+    public Builder excludeBlockedAuthors(boolean exclude) {
+      this.blockedAuthors = exclude;
+      return this;
+    }
+
+    /**
+     * Whether posts of {@link RequestContext#mutedCommunities() muted communities} are excluded
+     * (default yes).
+     */
+    public Builder excludeMutedCommunities(boolean exclude) {
+      this.mutedCommunities = exclude;
+      return this;
+    }
+
+    /** A host's own restriction, applied after the exclusions (default: none). */
+    public Builder restriction(Restriction restriction) {
+      if (restriction == null) {
+        throw new NullPointerException("restriction is null");
+      }
+      this.restriction = restriction;
+      return this;
+    }
+
+    /**
+     * The name of the stage's {@link #composed()} query feature (default {@code "request_filter"}):
+     * give each its own when one pipeline composes two filters.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder featureName(String name) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("feature name must be non-blank");
+      }
+      this.featureName = name;
+      return this;
+    }
+
+    public RequestFilterHydrator build() {
+      return new RequestFilterHydrator(this);
+    }
   }
 
   /** Per-context: the reusable filter and the request it was composed for (0: none). */

@@ -76,7 +76,7 @@ class IndexStagesTest {
   void vectorSourceSkipsSeenIdsAndRestrictedItemsInsideTheWalkAndStillFillsK() {
     final RoaringBitmap third = multiplesOf3();
     final RequestFilterHydrator exclusions =
-        RequestFilterHydrator.of(index, (ctx, idx, f) -> f.andNot(third));
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.andNot(third)).build();
     final VectorSource source = VectorSource.builder(index).k(30).ef(100).filter(exclusions).build();
     final StageTest.Outcome out = StageTest.with(source)
         .queryHydrator("exclusions", exclusions)
@@ -95,11 +95,12 @@ class IndexStagesTest {
       evenOrdinals.add(index.ordinalOf(id));
     }
     // the host keeps a per-request choice in the attachment; the restriction is a constant
-    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index, (ctx, idx, f) -> {
-      if (ctx.attachment() != null) {
-        f.and(ctx.<RoaringBitmap>attachment());
-      }
-    });
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.builder(index)
+        .restriction((ctx, idx, f) -> {
+          if (ctx.attachment() != null) {
+            f.and(ctx.<RoaringBitmap>attachment());
+          }
+        }).build();
     final StageTest test = StageTest.with(VectorSource.builder(index).k(25).ef(100).filter(exclusions).build())
         .queryHydrator("exclusions", exclusions);
     final long[] filtered = test.run(ctx -> ctx.queryVector(vectors[3]).attachment(evenOrdinals)).ids();
@@ -115,7 +116,8 @@ class IndexStagesTest {
     for (long id : new long[] {3, 300, 777, 1500, 1999}) {
       allowed.add(index.ordinalOf(id));
     }
-    final RequestFilterHydrator only = RequestFilterHydrator.of(index, (ctx, idx, f) -> f.and(allowed));
+    final RequestFilterHydrator only =
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.and(allowed)).build();
     final VectorSource source = VectorSource.builder(index).k(20).ef(40).filter(only).build();
     final long[] ids = StageTest.with(source).queryHydrator("only", only)
         .run(ctx -> ctx.queryVector(vectors[42])).ids();
@@ -147,16 +149,25 @@ class IndexStagesTest {
       assertThat(id % 7).as("community of %s", id).isNotEqualTo(5L);
       assertThat(id).isNotEqualTo(1L);
     }
+    // each part can be switched off: blocked authors are then served
+    final RequestFilterHydrator noBlocks =
+        RequestFilterHydrator.builder(attributed).excludeBlockedAuthors(false).build();
+    final long[] withBlocked = StageTest
+        .with(VectorSource.builder(attributed).k(100).ef(200).filter(noBlocks).build())
+        .queryHydrator("exclusions", noBlocks)
+        .run(ctx -> ctx.queryVector(vectors[0]).blockedAuthors().add(0)).ids();
+    assertThat(Arrays.stream(withBlocked).filter(id -> id % 10 == 0)).isNotEmpty();
   }
 
   @Test
   void twoVectorSourcesShareTheFilterComposedOncePerRequest() {
     final RoaringBitmap third = multiplesOf3();
     final int[] restrictions = {0};
-    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index, (ctx, idx, f) -> {
-      restrictions[0]++;
-      f.andNot(third);
-    });
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.builder(index)
+        .restriction((ctx, idx, f) -> {
+          restrictions[0]++;
+          f.andNot(third);
+        }).build();
     final StageTest.Outcome out = StageTest
         .with(VectorSource.builder(index).k(10).ef(50).filter(exclusions).build())
         .source("second", VectorSource.builder(index).k(40).ef(80).filter(exclusions).build())
@@ -206,7 +217,7 @@ class IndexStagesTest {
   void theRuleAppliesTheSameFilterToCandidatesOfOtherSources() {
     final RoaringBitmap third = multiplesOf3();
     final RequestFilterHydrator exclusions =
-        RequestFilterHydrator.of(index, (ctx, idx, f) -> f.andNot(third));
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.andNot(third)).build();
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4, 5, 6, 7, N + 5))
         .queryHydrator("exclusions", exclusions)
         .filter("excluded", exclusions.rule())

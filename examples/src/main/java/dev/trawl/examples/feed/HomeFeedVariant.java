@@ -13,6 +13,7 @@ import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
@@ -25,8 +26,8 @@ import java.util.function.LongPredicate;
 
 /**
  * The {@link HomeFeedPipeline} with its knobs exposed, so two variants of the same feed can be
- * compared (shadow testing): the interest source's {@code k} and {@code ef}, which sources, filters
- * and diversity selectors are on, the scoring weights, the caps, MMR and the page size. Stage names
+ * compared (shadow testing): the interest source's {@code k} and {@code ef}, which sources,
+ * exclusions and diversity selectors are on, the scoring weights, the caps, MMR and the page size. Stage names
  * and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes it, nothing else
  * moves.
  *
@@ -42,8 +43,13 @@ import java.util.function.LongPredicate;
 public final class HomeFeedVariant {
   /** Source names, in declaration order. */
   public static final List<String> SOURCES = List.of("interest", "fresh", "trending");
-  /** Filter names, in pipeline order. */
-  public static final List<String> FILTERS = List.of("seen", "blocked", "taken-down");
+  /**
+   * What the feed excludes: {@code seen}, {@code blocked} (authors) and {@code muted} (communities)
+   * are folded into the request's filter, composed by the {@code exclusions} stage, searched with by
+   * the interest source and applied to the other sources' candidates by the {@code excluded} stage
+   * (both exist while any of the three is on); {@code taken-down} is a stage of its own.
+   */
+  public static final List<String> FILTERS = List.of("seen", "blocked", "muted", "taken-down");
   /** Selectors that may be switched off ({@code rank} and {@code page} always run). */
   public static final List<String> SELECTORS = List.of("author-cap", "community-cap", "mmr");
 
@@ -92,7 +98,7 @@ public final class HomeFeedVariant {
     return this;
   }
 
-  /** The filters that run, a subset of {@link #FILTERS}. */
+  /** What the feed excludes, a subset of {@link #FILTERS}. */
   public HomeFeedVariant filters(List<String> names) {
     replace(filters, names, FILTERS, "filter");
     return this;
@@ -236,10 +242,24 @@ public final class HomeFeedVariant {
         .validIds(index::contains)
         .queryHydrator("activity", HomeFeedPipeline.ACTIVITY,
             StageOptions.defaults().writes(HomeFeedPipeline.USER_ACTIVITY));
+    final boolean excludes =
+        filters.contains("seen") || filters.contains("blocked") || filters.contains("muted");
+    final RequestFilterHydrator exclusions = excludes
+        ? RequestFilterHydrator.builder(index).excludeSeen(filters.contains("seen"))
+            .excludeBlockedAuthors(filters.contains("blocked"))
+            .excludeMutedCommunities(filters.contains("muted")).build()
+        : null;
+    if (excludes) {
+      // required: without it the interest source and the excluded stage fail rather than show
+      // seen or blocked posts
+      b.queryHydrator("exclusions", exclusions,
+          StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED));
+    }
     int freshSource = -1;
     int declared = 0;
     if (sources.contains("interest")) {
-      b.source("interest", VectorSource.builder(index).k(interestK).ef(interestEf).excludeSeen(true).build(),
+      final VectorSource.Builder interest = VectorSource.builder(index).k(interestK).ef(interestEf);
+      b.source("interest", (excludes ? interest.filter(exclusions) : interest).build(),
           sourceOptions(0, interestK));
       declared++;
     }
@@ -253,11 +273,8 @@ public final class HomeFeedVariant {
     }
     b.hydrator("attributes", new AttributeHydrator(attributes))
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
-    if (filters.contains("seen")) {
-      b.filter("seen", ExcludeFilter.seen());
-    }
-    if (filters.contains("blocked")) {
-      b.filter("blocked", ExcludeFilter.blockedAuthors());
+    if (excludes) {
+      b.filter("excluded", exclusions.rule());
     }
     if (filters.contains("taken-down")) {
       b.filter("taken-down", ExcludeFilter.removed(takenDown));
