@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A named column of the {@link CandidateBatch} or a named per-request scalar of the
  * {@link RequestContext}: the unit in which stages declare what they read and write, so that
- * {@link Pipeline.Builder#build()} can check that every value a stage reads was written by an earlier
+ * {@link PipelineBuilder#build()} can check that every value a stage reads was written by an earlier
  * stage.
  *
  * <p>Built-in columns ({@link #AUTHOR}, {@link #COMMUNITY}, {@link #CREATED_AT}, {@link #SCORE},

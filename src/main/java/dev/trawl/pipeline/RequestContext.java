@@ -1,6 +1,5 @@
 package dev.trawl.pipeline;
 
-import dev.trawl.collect.LongIntTable;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -30,9 +29,8 @@ public final class RequestContext {
   final Pipeline pipeline;
   final CandidateBatch batch;
   final Object[] scratch;
-  final SourceTask[] tasks;
+  final SourceFanOut sources;
   final float[] queryFeatures;
-  final LongIntTable dedup;
   final RequestStats stats;
 
   private long userId;
@@ -50,23 +48,21 @@ public final class RequestContext {
   private boolean traceNext;
   private boolean shadow;
 
-  // per request, set by the pipeline
+  // per request, set by the pipeline's RequestExecution
   long generation;
   long deadlineNanos;
   boolean tracing;
-  volatile Thread waiter;
   int currentStage = -1;
   private long random;
 
-  RequestContext(Pipeline pipeline, Object[] scratch, SourceTask[] tasks, int batchCapacity,
+  RequestContext(Pipeline pipeline, RequestExecution execution, Object[] scratch, int batchCapacity,
       RequestStats stats) {
     this.pipeline = pipeline;
     this.stats = stats;
     this.scratch = scratch;
-    this.tasks = tasks;
     this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
     this.queryFeatures = new float[pipeline.schema().queryFeatures.length];
-    this.dedup = new LongIntTable(batchCapacity);
+    this.sources = new SourceFanOut(execution, this, scratch, batchCapacity);
     reset();
   }
 
@@ -379,7 +375,6 @@ public final class RequestContext {
     random = seed;
     stats.begin();
     batch.clear();
-    dedup.clear();
     currentStage = -1;
   }
 

@@ -13,7 +13,7 @@
  *       {@code static final} constant or a small immutable object shared by every thread. Per-context
  *       scratch comes from {@link dev.trawl.pipeline.Stage#newScratch()} and is handed back through
  *       the context, never captured.
- *   <li><b>Validated at build.</b> {@link dev.trawl.pipeline.Pipeline.Builder#build()} checks unique
+ *   <li><b>Validated at build.</b> {@link dev.trawl.pipeline.PipelineBuilder#build()} checks unique
  *       names, that every {@link dev.trawl.pipeline.Feature} a stage reads is written by an earlier
  *       stage (sources declare the built-in columns they fill), and what each kind may write. The
  *       result is immutable.

@@ -127,12 +127,12 @@ final class HomeFeedFixture {
     recent = SyntheticFeed.recentItems(METADATA, items, 4096, NOW, 1_000L);
   }
 
-  Pipeline.Builder builder(int perSource) {
+  PipelineBuilder builder(int perSource) {
     return builder(perSource, false);
   }
 
   /** With {@code blend}, a seeded source blender replaces MMR. */
-  Pipeline.Builder builder(int perSource, boolean blend) {
+  PipelineBuilder builder(int perSource, boolean blend) {
     final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder("home-feed")
         .validIds(id -> id >= 0 && id < items)

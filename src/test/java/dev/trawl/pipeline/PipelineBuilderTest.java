@@ -35,7 +35,7 @@ class PipelineBuilderTest {
     }
   }
 
-  private static Pipeline.Builder base() {
+  private static PipelineBuilder base() {
     return Pipeline.builder("test").sourcesOnCallerThread().source("ids", Candidates.ofIds(1, 2, 3));
   }
 

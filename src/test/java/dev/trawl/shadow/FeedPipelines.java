@@ -5,6 +5,7 @@ import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.SideEffect;
 import dev.trawl.testing.DropSeen;
@@ -79,7 +80,7 @@ final class FeedPipelines {
    * score, optionally a seeded source blender.
    */
   static Pipeline feed(String name, boolean filterTrending, boolean blend, boolean sideEffect) {
-    final Pipeline.Builder b = Pipeline.builder(name)
+    final PipelineBuilder b = Pipeline.builder(name)
         .source("ann", new Generated(0))
         .source("trending", new Generated(TRENDING))
         .filter("seen", DropSeen.INSTANCE);

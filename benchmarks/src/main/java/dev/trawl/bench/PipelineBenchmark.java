@@ -6,6 +6,7 @@ import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageOptions;
@@ -93,7 +94,7 @@ public class PipelineBenchmark {
     index = generatedIndex(items, dim);
     recent = recentItems(items);
     users = users(dim);
-    final Pipeline.Builder b = homeFeed("home-feed", index, recent, items, perSource, perSource);
+    final PipelineBuilder b = homeFeed("home-feed", index, recent, items, perSource, perSource);
     pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
   }
 
@@ -134,7 +135,7 @@ public class PipelineBenchmark {
   }
 
   /** The benchmarked home feed; {@code ef} is the nearest-neighbour source's beam width. */
-  static Pipeline.Builder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
+  static PipelineBuilder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
       int perSource, int ef) {
     final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder(name)

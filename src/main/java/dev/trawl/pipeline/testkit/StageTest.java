@@ -6,6 +6,7 @@ import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
@@ -31,7 +32,7 @@ import java.util.function.Consumer;
  * same context, so repeated runs also exercise context reuse. Not thread-safe; test-only (allocates).
  */
 public final class StageTest {
-  private final Pipeline.Builder builder = Pipeline.builder("stage-test").sourcesOnCallerThread()
+  private final PipelineBuilder builder = Pipeline.builder("stage-test").sourcesOnCallerThread()
       .pageSize(10_000);
   private Pipeline pipeline;
   private RequestContext ctx;

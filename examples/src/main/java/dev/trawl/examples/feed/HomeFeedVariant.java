@@ -3,6 +3,7 @@ package dev.trawl.examples.feed;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
@@ -236,7 +237,7 @@ public final class HomeFeedVariant {
    */
   public Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
-    final Pipeline.Builder b = Pipeline.builder(name)
+    final PipelineBuilder b = Pipeline.builder(name)
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .pageSize(pageSize)
         .validIds(index::contains)
