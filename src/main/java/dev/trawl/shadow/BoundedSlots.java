@@ -58,10 +58,40 @@ final class BoundedSlots<J> implements AutoCloseable {
     }
   }
 
-  /** Claims a free job for filling; its slot, or {@code -1} when all are busy (or closed). */
+  /** {@link #sampleAndClaim}: the request was not sampled. */
+  static final int NOT_SAMPLED = -2;
+  /** {@link #claim}, {@link #sampleAndClaim}: every job is busy (or the pool is closed). */
+  static final int FULL = -1;
+
+  /**
+   * The one sampling path of shadowing and request recording: draws whether an offered request is
+   * sampled at {@code rate} (no draw at 0 or 1; otherwise one {@code ThreadLocalRandom} draw) and, if
+   * so, claims a free job for it. Returns the job's index, {@link #NOT_SAMPLED}, or {@link #FULL},
+   * which the caller counts as a dropped sample. Never blocks; allocates nothing.
+   */
+  int sampleAndClaim(double rate) {
+    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+      return NOT_SAMPLED;
+    }
+    return claim();
+  }
+
+  /**
+   * Checks a sample rate for {@link #sampleAndClaim}.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= rate <= 1}
+   */
+  static double checkRate(double rate) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
+    }
+    return rate;
+  }
+
+  /** Claims a free job for filling; its index, or {@link #FULL} when all are busy (or closed). */
   int claim() {
     if (closed) {
-      return -1;
+      return FULL;
     }
     return move(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
   }

@@ -3,7 +3,6 @@ package dev.trawl.shadow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,7 +47,7 @@ public final class RequestSampler<H> implements AutoCloseable {
     if (capture == null || writer == null) {
       throw new IllegalArgumentException("capture and writer are required");
     }
-    checkRate(rate);
+    BoundedSlots.checkRate(rate);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }
@@ -62,12 +61,11 @@ public final class RequestSampler<H> implements AutoCloseable {
    * @return whether the request was queued for writing
    */
   public boolean offer(H request) {
-    final double rate = sampleRate;
-    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    final int slot = slots.sampleAndClaim(sampleRate);
+    if (slot == BoundedSlots.NOT_SAMPLED) {
       return false;
     }
-    final int slot = slots.claim();
-    if (slot < 0) {
+    if (slot == BoundedSlots.FULL) {
       dropped.incrementAndGet();
       return false;
     }
@@ -83,8 +81,7 @@ public final class RequestSampler<H> implements AutoCloseable {
   }
 
   public void sampleRate(double rate) {
-    checkRate(rate);
-    sampleRate = rate;
+    sampleRate = BoundedSlots.checkRate(rate);
   }
 
   public long written() {
@@ -127,12 +124,6 @@ public final class RequestSampler<H> implements AutoCloseable {
       writer.append(record);
     } catch (IOException e) {
       writeFailures.incrementAndGet();
-    }
-  }
-
-  private static void checkRate(double rate) {
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
     }
   }
 }

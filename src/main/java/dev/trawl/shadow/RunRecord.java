@@ -1,5 +1,6 @@
 package dev.trawl.shadow;
 
+import dev.trawl.collect.CandidateColumns;
 import java.util.Arrays;
 
 /**
@@ -26,12 +27,7 @@ public final class RunRecord {
   public static final int NOT_RUN = -1;
 
   private final ShadowSchema schema;
-  private long[] ids;
-  private int[] sources;
-  private long[] authors;
-  private long[] communities;
-  private float[] scores;
-  private int size;
+  private final CandidateColumns page;
   private int outcome;
   private long totalNanos;
   private int timedOutStages;
@@ -42,12 +38,7 @@ public final class RunRecord {
   /** A record for runs reported under {@code schema}, with room for {@code pageCapacity} items. */
   public RunRecord(ShadowSchema schema, int pageCapacity) {
     this.schema = schema;
-    final int c = Math.max(1, pageCapacity);
-    ids = new long[c];
-    sources = new int[c];
-    authors = new long[c];
-    communities = new long[c];
-    scores = new float[c];
+    page = new CandidateColumns(pageCapacity);
     stageNanos = new long[schema.stageCount()];
     filterIn = new int[schema.filterCount()];
     filterRemoved = new int[schema.filterCount()];
@@ -60,7 +51,7 @@ public final class RunRecord {
 
   /** Empties the page, sets the outcome to {@link #OK} and marks every stage and filter as not run. */
   public void clear() {
-    size = 0;
+    page.clear();
     outcome = OK;
     totalNanos = 0;
     timedOutStages = 0;
@@ -79,15 +70,10 @@ public final class RunRecord {
       throw new IllegalArgumentException(
           "source slot " + sourceSlot + " outside [0, " + schema.sourceCount() + ")");
     }
-    if (size == ids.length) {
-      grow();
-    }
-    final int i = size++;
-    ids[i] = id;
-    sources[i] = sourceSlot;
-    authors[i] = author;
-    communities[i] = community;
-    scores[i] = score;
+    final int i = page.append(id, score);
+    page.sources[i] = sourceSlot;
+    page.authors[i] = author;
+    page.communities[i] = community;
   }
 
   /** Sets the outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}. */
@@ -147,9 +133,7 @@ public final class RunRecord {
       throw new IllegalArgumentException("records belong to different schemas");
     }
     clear();
-    for (int i = 0; i < other.size; i++) {
-      addItem(other.ids[i], other.sources[i], other.authors[i], other.communities[i], other.scores[i]);
-    }
+    page.copyFrom(other.page, other.page.size);
     outcome = other.outcome;
     totalNanos = other.totalNanos;
     timedOutStages = other.timedOutStages;
@@ -159,7 +143,7 @@ public final class RunRecord {
   }
 
   public int size() {
-    return size;
+    return page.size;
   }
 
   public int outcome() {
@@ -184,59 +168,50 @@ public final class RunRecord {
   }
 
   public long id(int rank) {
-    return ids[check(rank)];
+    return page.ids[check(rank)];
   }
 
   public int source(int rank) {
-    return sources[check(rank)];
+    return page.sources[check(rank)];
   }
 
   public long author(int rank) {
-    return authors[check(rank)];
+    return page.authors[check(rank)];
   }
 
   public long community(int rank) {
-    return communities[check(rank)];
+    return page.communities[check(rank)];
   }
 
   public float score(int rank) {
-    return scores[check(rank)];
+    return page.scores[check(rank)];
   }
 
   // Column access for the comparator in this package: valid for [0, size()).
   long[] idColumn() {
-    return ids;
+    return page.ids;
   }
 
   int[] sourceColumn() {
-    return sources;
+    return page.sources;
   }
 
   long[] authorColumn() {
-    return authors;
+    return page.authors;
   }
 
   long[] communityColumn() {
-    return communities;
+    return page.communities;
   }
 
   float[] scoreColumn() {
-    return scores;
+    return page.scores;
   }
 
   private int check(int rank) {
-    if (rank < 0 || rank >= size) {
-      throw new IndexOutOfBoundsException("rank " + rank + " of page of size " + size);
+    if (rank < 0 || rank >= page.size) {
+      throw new IndexOutOfBoundsException("rank " + rank + " of page of size " + page.size);
     }
     return rank;
-  }
-
-  private void grow() {
-    final int c = ids.length * 2;
-    ids = Arrays.copyOf(ids, c);
-    sources = Arrays.copyOf(sources, c);
-    authors = Arrays.copyOf(authors, c);
-    communities = Arrays.copyOf(communities, c);
-    scores = Arrays.copyOf(scores, c);
   }
 }

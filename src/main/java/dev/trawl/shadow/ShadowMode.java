@@ -131,13 +131,12 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @return whether the request was queued for shadowing
    */
   public boolean offer(H request, R result, long primaryNanos) {
-    final double rate = sampleRate;
-    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    final int slot = slots.sampleAndClaim(sampleRate);
+    if (slot == BoundedSlots.NOT_SAMPLED) {
       return false;
     }
     sampled.incrementAndGet();
-    final int slot = slots.claim();
-    if (slot < 0) {
+    if (slot == BoundedSlots.FULL) {
       dropped.incrementAndGet();
       ab.recordDropped();
       return false;
@@ -162,10 +161,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
   /** The fraction of offered requests to shadow, in [0, 1]. Takes effect for the next offer. */
   public void sampleRate(double rate) {
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
-    }
-    sampleRate = rate;
+    sampleRate = BoundedSlots.checkRate(rate);
   }
 
   public double sampleRate() {
@@ -315,10 +311,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
     /** Initial sample rate in [0, 1] (default 0.01); change it later with {@link ShadowMode#sampleRate(double)}. */
     public Builder<H, R> sampleRate(double rate) {
-      if (!(rate >= 0.0 && rate <= 1.0)) {
-        throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
-      }
-      this.sampleRate = rate;
+      this.sampleRate = BoundedSlots.checkRate(rate);
       return this;
     }
 
