@@ -33,6 +33,14 @@
  *       by {@code dev.trawl.index}; it never imports the index.
  * </ul>
  *
+ * <h2>Types in the API</h2>
+ * Filter inputs are {@link org.roaringbitmap.RoaringBitmap}s ({@code and}, {@code or},
+ * {@code andNot}, {@link dev.trawl.filter.KeyedBitmaps}): a deliberate dependency of the public API,
+ * because a host's own sets of posts (moderation lists, experiment audiences, precomputed
+ * audiences) are commonly kept and serialised as RoaringBitmaps already, and a Trawl wrapper would
+ * only add a copy. Every other input is primitive ({@code long} ids, {@code int} ordinals). No other
+ * third-party type appears in this package's public signatures ({@code PublicSignaturesTest}).
+ *
  * <h2>Threads and allocation</h2>
  * Attribute indexes are shared and thread-safe; filters and planners are per thread (per request
  * context) and allocate nothing in steady state, proven by {@code FilteredSearchAllocationTest}.

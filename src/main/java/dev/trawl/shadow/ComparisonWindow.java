@@ -205,20 +205,22 @@ public final class ComparisonWindow {
   }
 
   /**
-   * Adds a stage's latency histogram (nanoseconds) to one side; values above the configured highest
-   * latency are clamped. Allocates (iterates the histogram); for reporting.
+   * Adds {@code count} calls of a stage, each {@code nanos} long, to one side (e.g. one bucket of a
+   * system's own latency histogram); values above the configured highest latency are clamped. For
+   * reporting from cumulative counters ({@link CumulativeStats}); allocates nothing.
+   *
+   * @throws IllegalArgumentException for a bad side or stage, or a negative count
    */
-  public synchronized void addStageLatency(int side, int stageSlot, Histogram nanos) {
+  public synchronized void addStageLatency(int side, int stageSlot, long nanos, long count) {
     checkSide(side);
     if (stageSlot < 0 || stageSlot >= stageA.length) {
       throw new IllegalArgumentException("stage slot " + stageSlot + " outside [0, " + stageA.length + ")");
     }
-    final Histogram target = side == SIDE_A ? stageA[stageSlot] : stageB[stageSlot];
-    final long highest = config.highestLatencyNanos();
-    for (org.HdrHistogram.HistogramIterationValue v : nanos.recordedValues()) {
-      target.recordValueWithCount(
-          Math.min(highest, Math.max(0, v.getValueIteratedTo())), v.getCountAtValueIteratedTo());
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, got " + count);
     }
+    final Histogram target = side == SIDE_A ? stageA[stageSlot] : stageB[stageSlot];
+    target.recordValueWithCount(Math.min(config.highestLatencyNanos(), Math.max(0, nanos)), count);
   }
 
   private static void checkSide(int side) {

@@ -1,11 +1,15 @@
 package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.testkit.Candidates;
+import dev.trawl.pipeline.testkit.FakeClock;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +39,7 @@ class PipelineMetricsTest {
     }
     final MetricsSnapshot m = p.metrics();
     assertThat(m.request().calls()).isEqualTo(10);
-    assertThat(m.request().latency().getTotalCount()).isEqualTo(10);
+    assertThat(m.request().latencyCount()).isEqualTo(10);
     assertThat(m.stage("a").candidatesOut()).isEqualTo(40);
     assertThat(m.stage("b").candidatesIn()).isEqualTo(30);
     assertThat(m.stage("b").duplicates()).isEqualTo(10);
@@ -43,11 +47,35 @@ class PipelineMetricsTest {
     assertThat(m.stage("seen").candidatesIn()).isEqualTo(60);
     assertThat(m.stage("seen").removed()).isEqualTo(20);
     assertThat(m.stage("cut").candidatesOut()).isEqualTo(30);
-    assertThat(m.stage("seen").latency().getTotalCount()).isEqualTo(10);
+    assertThat(m.stage("seen").latencyCount()).isEqualTo(10);
     assertThat(m.stage("seen").calls()).isEqualTo(10);
     // snapshots are cumulative: a second one sees the same totals
-    assertThat(p.metrics().stage("seen").latency().getTotalCount()).isEqualTo(10);
+    assertThat(p.metrics().stage("seen").latencyCount()).isEqualTo(10);
     assertThat(page.idsCopy()).as("ties keep merge order: 3 (source a) before 6 (source b)").containsExactly(1L, 3L, 6L);
+  }
+
+  @Test
+  void latencyIsReadThroughPercentilesBucketsAndMaxInNanoseconds() {
+    final FakeClock clock = new FakeClock();
+    // request i spends i ms in the hydrator, for i = 1..100
+    final Pipeline p = Pipeline.builder("timed").sourcesOnCallerThread().clock(clock)
+        .source("a", Candidates.ofIds(1, 2))
+        .hydrator("slow", (ctx, b) -> clock.advance(ctx.userId(), TimeUnit.MILLISECONDS))
+        .build();
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    for (int i = 1; i <= 100; i++) {
+      p.execute(ctx.reset().userId(i), page);
+    }
+    final StageStats slow = p.metrics().stage("slow");
+    assertThat(slow.latencyCount()).isEqualTo(100);
+    assertThat(slow.latencyAtPercentile(50)).isCloseTo(50_000_000L, within(500_000L));
+    assertThat(slow.latencyAtPercentile(100)).isEqualTo(slow.latencyMax());
+    assertThat(slow.latencyMax()).isCloseTo(100_000_000L, within(1_000_000L));
+    assertThat(slow.latencyCountAtOrBelow(10_050_000L)).isEqualTo(10);
+    assertThat(slow.latencyCountAtOrBelow(-1)).isZero();
+    assertThat(p.metrics().stage("a").latencyMax()).as("sources take no fake time").isZero();
+    assertThatThrownBy(() -> slow.latencyAtPercentile(101)).hasMessageContaining("percentile");
   }
 
   @Test

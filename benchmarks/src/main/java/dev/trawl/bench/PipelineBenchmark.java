@@ -200,13 +200,13 @@ public class PipelineBenchmark {
     }
     System.out.printf("%n[pipeline %s] requests=%d p50=%.1fus p99=%.1fus stage-sum=%.1fus/request "
             + "end-to-end=%.1fus/request overhead=%.2f%% degraded=%d%n", execution, m.request().calls(),
-        m.request().latency().getValueAtPercentile(50) / 1e3,
-        m.request().latency().getValueAtPercentile(99) / 1e3,
+        m.request().latencyAtPercentile(50) / 1e3,
+        m.request().latencyAtPercentile(99) / 1e3,
         stageNanos / 1e3 / m.request().calls(), m.request().totalNanos() / 1e3 / m.request().calls(),
         100 * m.overheadFraction(), m.degradedRequests());
     for (StageStats s : m.stages()) {
       System.out.printf("  %-14s p50=%8.1fus p99=%8.1fus mean=%8.1fus in/req=%7.1f out/req=%7.1f%n",
-          s.name(), s.latency().getValueAtPercentile(50) / 1e3, s.latency().getValueAtPercentile(99) / 1e3,
+          s.name(), s.latencyAtPercentile(50) / 1e3, s.latencyAtPercentile(99) / 1e3,
           s.totalNanos() / 1e3 / Math.max(1, s.calls()), s.candidatesIn() / (double) Math.max(1, s.calls()),
           s.candidatesOut() / (double) Math.max(1, s.calls()));
     }

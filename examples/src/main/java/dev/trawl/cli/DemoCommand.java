@@ -277,8 +277,8 @@ final class DemoCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "    %-14s p50 %9s  p99 %9s  in %,9d  out %,9d%n",
-          stage.name(), micros(stage.latency().getValueAtPercentile(50)),
-          micros(stage.latency().getValueAtPercentile(99)), stage.candidatesIn() / stage.calls(),
+          stage.name(), micros(stage.latencyAtPercentile(50)),
+          micros(stage.latencyAtPercentile(99)), stage.candidatesIn() / stage.calls(),
           stage.candidatesOut() / stage.calls());
     }
     out.println("  (in/out: candidates per call)");
