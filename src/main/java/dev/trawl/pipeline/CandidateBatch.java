@@ -9,8 +9,8 @@ import java.util.Arrays;
  * {@link Feature}. Rows {@code [0, size())} are valid.
  *
  * <ul>
- *   <li>Filters {@link #remove(int) mark} rows; the pipeline compacts after the filter returns, so a
- *       filter may read any row while it runs.
+ *   <li>Rules {@link #remove(int) mark} rows; the pipeline compacts after the rule returns, so a
+ *       rule may read any row while it runs.
  *   <li>Selectors compute a row order into {@link #rowScratch()} and apply it with
  *       {@link #keepRows(int[], int)}, which reorders and cuts every column at once.
  *   <li>Hydrators and scorers write through the setters or straight into the column arrays
@@ -177,9 +177,9 @@ public final class CandidateBatch {
     return features[schema.candidateColumn(feature)];
   }
 
-  // ---------------------------------------------------------------- filtering
+  // ------------------------------------------------------------------ removing
 
-  /** Marks a row for removal (filters only); idempotent. The pipeline compacts afterwards. */
+  /** Marks a row for removal (rules only); idempotent. The pipeline compacts afterwards. */
   public void remove(int row) {
     if (!removedMarks[check(row)]) {
       removedMarks[row] = true;
@@ -187,12 +187,12 @@ public final class CandidateBatch {
     }
   }
 
-  /** Whether the running filter marked {@code row}. */
+  /** Whether the running rule marked {@code row}. */
   public boolean isRemoved(int row) {
     return removedMarks[check(row)];
   }
 
-  /** Rows marked by the running filter so far. */
+  /** Rows marked by the running rule so far. */
   public int removedCount() {
     return removed;
   }
@@ -280,7 +280,7 @@ public final class CandidateBatch {
     }
   }
 
-  /** Drops the rows marked by the last filter, keeping order. */
+  /** Drops the rows marked by the last rule, keeping order. */
   void compact() {
     if (removed == 0) {
       return;
@@ -304,7 +304,7 @@ public final class CandidateBatch {
     removed = 0;
   }
 
-  /** Forgets the marks of a filter that failed open. */
+  /** Forgets the marks of a rule that failed open. */
   void unmarkAll() {
     if (removed == 0) {
       return;

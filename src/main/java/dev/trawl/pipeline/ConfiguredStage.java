@@ -33,7 +33,7 @@ final class ConfiguredStage {
   }
 
   private static boolean requiredByDefault(StageKind kind) {
-    return kind == StageKind.FILTER || kind == StageKind.SCORER || kind == StageKind.SELECTOR;
+    return kind == StageKind.RULE || kind == StageKind.SCORER || kind == StageKind.SELECTOR;
   }
 
   private static Feature[] concat(Feature[] a, Feature[] b) {
@@ -43,7 +43,7 @@ final class ConfiguredStage {
     return out;
   }
 
-  /** "filter 'seen'": the kind and name, for error messages. */
+  /** "rule 'taken-down'": the kind and name, for error messages. */
   String describe() {
     return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " '" + name + "'";
   }

@@ -15,8 +15,8 @@ import java.util.concurrent.Executor;
  *   <li>{@link CandidateSource}s, in parallel (or in order on the calling thread), each bounded by its
  *       soft timeout and the request deadline, then merged into the batch in declaration order
  *       (invalid ids and NaN scores dropped, duplicates keep the first source);
- *   <li>{@link CandidateHydrator}s, {@link CandidateFilter}s, {@link Scorer}s and {@link Selector}s, in
- *       declaration order (they may interleave, e.g. a filter on a score after the scorer);
+ *   <li>{@link CandidateHydrator}s, {@link CandidateRule}s, {@link Scorer}s and {@link Selector}s, in
+ *       declaration order (they may interleave, e.g. a rule on a score after the scorer);
  *   <li>the first {@link RequestContext#pageSize()} candidates are copied into the
  *       {@link PipelineResult};
  *   <li>{@link SideEffect}s, unless the request is a {@linkplain RequestContext#shadow(boolean)
@@ -30,7 +30,7 @@ import java.util.concurrent.Executor;
  * <h2>Failures</h2>
  * A stage that throws (or a source that misses its timeout) fails open or closed according to its
  * {@link StageOptions.Policy}. Failing open, it contributes nothing: a source's candidates are
- * dropped, a hydrator's columns go back to their defaults, a filter removes nothing, a scorer's
+ * dropped, a hydrator's columns go back to their defaults, a rule removes nothing, a scorer's
  * scores are restored, and the page is marked {@link PipelineResult#degraded()}. Failing closed,
  * {@link #execute} throws a {@link PipelineException} of kind {@code STAGE_FAILURE} naming the stage.
  * Once the request deadline has passed, optional candidate stages are skipped and required ones
@@ -94,7 +94,7 @@ public final class Pipeline {
     this.batchCapacity = capacity;
     this.execution = new RequestExecution(name, b.gates.toArray(new Gate[0]),
         ofKinds(all, StageKind.QUERY_HYDRATOR), sources,
-        ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.FILTER, StageKind.SCORER,
+        ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.RULE, StageKind.SCORER,
             StageKind.SELECTOR),
         ofKinds(all, StageKind.SIDE_EFFECT), schema.sourceNames, b.clock,
         b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor, b.validIds);

@@ -88,14 +88,14 @@ public final class PipelineBuilder {
     return add(name, StageKind.CANDIDATE_HYDRATOR, stage, options);
   }
 
-  /** Adds a filter, required by default; runs in declaration order among candidate stages. */
-  public PipelineBuilder filter(String name, CandidateFilter stage) {
-    return filter(name, stage, StageOptions.defaults());
+  /** Adds a rule, required by default; runs in declaration order among candidate stages. */
+  public PipelineBuilder rule(String name, CandidateRule stage) {
+    return rule(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a filter with explicit options. */
-  public PipelineBuilder filter(String name, CandidateFilter stage, StageOptions options) {
-    return add(name, StageKind.FILTER, stage, options);
+  /** Adds a rule with explicit options. */
+  public PipelineBuilder rule(String name, CandidateRule stage, StageOptions options) {
+    return add(name, StageKind.RULE, stage, options);
   }
 
   /** Adds a scorer, required by default; runs in declaration order among candidate stages. */

@@ -99,7 +99,7 @@ final class PipelineValidation {
     for (ConfiguredStage s : stages) {
       switch (s.kind) {
         case CANDIDATE_HYDRATOR:
-        case FILTER:
+        case RULE:
         case SCORER:
         case SELECTOR:
           checkReads(s, available, problems, missingFrom);

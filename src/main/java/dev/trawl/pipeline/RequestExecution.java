@@ -170,8 +170,8 @@ final class RequestExecution {
         case CANDIDATE_HYDRATOR:
           ((CandidateHydrator) s.stage).hydrate(ctx, b);
           break;
-        case FILTER:
-          ((CandidateFilter) s.stage).filter(ctx, b);
+        case RULE:
+          ((CandidateRule) s.stage).apply(ctx, b);
           break;
         case SCORER:
           ((Scorer) s.stage).score(ctx, b);
@@ -199,7 +199,7 @@ final class RequestExecution {
       fail(s, ctx, out, failure, in);
       return;
     }
-    if (s.kind == StageKind.FILTER) {
+    if (s.kind == StageKind.RULE) {
       b.compact();
     }
     s.metrics.recordCounts(in, b.size());
@@ -230,7 +230,7 @@ final class RequestExecution {
     }
     final CandidateBatch b = ctx.batch;
     switch (s.kind) {
-      case FILTER:
+      case RULE:
         b.unmarkAll();
         break;
       case SCORER:

@@ -82,7 +82,7 @@ public final class StageStats {
     return candidatesOut;
   }
 
-  /** Candidates removed ({@code in - out}): for filters, what they filtered. */
+  /** Candidates removed ({@code in - out}): for rules, what they removed. */
   public long removed() {
     return candidatesIn - candidatesOut;
   }

@@ -10,7 +10,7 @@ import dev.trawl.pipeline.IdSet;
 
 /**
  * Glue between {@link Pipeline}s and shadow testing: a schema naming both pipelines' sources and
- * filters, a recorder for the primary's answer, and a capture that records live requests. Lanes are
+ * rules, a recorder for the primary's answer, and a capture that records live requests. Lanes are
  * made by {@link PipelineLane}.
  *
  * <pre>{@code
@@ -28,7 +28,7 @@ public final class PipelineShadow {
   private PipelineShadow() {}
 
   /**
-   * The union of the pipelines' source, filter and stage names, in declaration order. Side-effect
+   * The union of the pipelines' source, rule and stage names, in declaration order. Side-effect
    * stages are left out: shadow lanes skip them, so there is nothing to compare.
    */
   public static ShadowSchema schema(Pipeline... pipelines) {
@@ -38,8 +38,8 @@ public final class PipelineShadow {
     }
     for (Pipeline p : pipelines) {
       for (StageStats s : p.metrics().stages()) {
-        if (s.kind() == StageKind.FILTER) {
-          b.filter(s.name());
+        if (s.kind() == StageKind.RULE) {
+          b.rule(s.name());
         }
         if (s.kind() != StageKind.SIDE_EFFECT) {
           b.stage(s.name());
@@ -50,7 +50,7 @@ public final class PipelineShadow {
   }
 
   /**
-   * Records the primary's page into a run record, with the per-stage latencies and filter funnels of
+   * Records the primary's page into a run record, with the per-stage latencies and rule funnels of
    * the same request from the context's {@link RequestContext#lastRequest()}: offer the request to
    * the shadow before the context runs its next request.
    *
@@ -62,10 +62,10 @@ public final class PipelineShadow {
 
   /** The primary's recorder: see {@link #recorder}. Thread-safe; {@code record} allocates nothing. */
   public static final class PipelineRecorder implements PrimaryRecorder<RequestContext, PipelineResult> {
-    private final PipelineSlots slots;
+    private final PipelineRunMapping indexes;
 
     private PipelineRecorder(Pipeline pipeline, ShadowSchema schema) {
-      this.slots = new PipelineSlots(pipeline, schema);
+      this.indexes = new PipelineRunMapping(pipeline, schema);
     }
 
     /**
@@ -77,7 +77,7 @@ public final class PipelineShadow {
      */
     @Override
     public void record(RequestContext request, PipelineResult result, RunRecord out) {
-      slots.copy(result, request.lastRequest(), out);
+      indexes.copy(result, request.lastRequest(), out);
     }
   }
 

@@ -5,11 +5,11 @@ import java.util.Arrays;
 
 /**
  * One pipeline run of one request, copied into primitive columns so it outlives the pipeline's
- * reusable result: the page (id, source slot, author, community, score per rank), the outcome,
- * the end-to-end latency, each stage's latency and each filter's funnel (candidates in, removed).
- * Slots refer to a {@link ShadowSchema}.
+ * reusable result: the page (id, source index, author, community, score per rank), the outcome,
+ * the end-to-end latency, each stage's latency and each rule's funnel (candidates in, removed).
+ * Sources, stages and rules are numbered by a {@link ShadowSchema}.
  *
- * <p>Missing values: a stage that did not run has latency {@link #NOT_RUN}; a filter the pipeline does
+ * <p>Missing values: a stage that did not run has latency {@link #NOT_RUN}; a rule the pipeline does
  * not have has {@code in == }{@link #NOT_RUN}.
  *
  * <p><b>Not thread-safe</b>: written by one thread, then handed over (with a happens-before edge such
@@ -23,7 +23,7 @@ public final class RunRecord {
   public static final int FAILED = 1;
   /** The run exceeded its deadline and produced no page. */
   public static final int TIMED_OUT = 2;
-  /** Latency of a stage that did not run; funnel input of a filter that does not exist. */
+  /** Latency of a stage that did not run; funnel input of a rule that does not exist. */
   public static final int NOT_RUN = -1;
 
   private final ShadowSchema schema;
@@ -32,16 +32,16 @@ public final class RunRecord {
   private long totalNanos;
   private int timedOutStages;
   private final long[] stageNanos;
-  private final int[] filterIn;
-  private final int[] filterRemoved;
+  private final int[] ruleIn;
+  private final int[] ruleRemoved;
 
   /** A record for runs reported under {@code schema}, with room for {@code pageCapacity} items. */
   public RunRecord(ShadowSchema schema, int pageCapacity) {
     this.schema = schema;
     page = new CandidateColumns(pageCapacity);
     stageNanos = new long[schema.stageCount()];
-    filterIn = new int[schema.filterCount()];
-    filterRemoved = new int[schema.filterCount()];
+    ruleIn = new int[schema.ruleCount()];
+    ruleRemoved = new int[schema.ruleCount()];
     clear();
   }
 
@@ -49,29 +49,29 @@ public final class RunRecord {
     return schema;
   }
 
-  /** Empties the page, sets the outcome to {@link #OK} and marks every stage and filter as not run. */
+  /** Empties the page, sets the outcome to {@link #OK} and marks every stage and rule as not run. */
   public void clear() {
     page.clear();
     outcome = OK;
     totalNanos = 0;
     timedOutStages = 0;
     Arrays.fill(stageNanos, NOT_RUN);
-    Arrays.fill(filterIn, NOT_RUN);
-    Arrays.fill(filterRemoved, 0);
+    Arrays.fill(ruleIn, NOT_RUN);
+    Arrays.fill(ruleRemoved, 0);
   }
 
   /**
    * Appends the item at the next rank.
    *
-   * @throws IllegalArgumentException if {@code sourceSlot} is not a source of the schema
+   * @throws IllegalArgumentException if {@code sourceIndex} is not a source of the schema
    */
-  public void addItem(long id, int sourceSlot, long author, long community, float score) {
-    if (sourceSlot < 0 || sourceSlot >= schema.sourceCount()) {
+  public void addItem(long id, int sourceIndex, long author, long community, float score) {
+    if (sourceIndex < 0 || sourceIndex >= schema.sourceCount()) {
       throw new IllegalArgumentException(
-          "source slot " + sourceSlot + " outside [0, " + schema.sourceCount() + ")");
+          "source index " + sourceIndex + " outside [0, " + schema.sourceCount() + ")");
     }
     final int i = page.append(id, score);
-    page.sources[i] = sourceSlot;
+    page.sources[i] = sourceIndex;
     page.authors[i] = author;
     page.communities[i] = community;
   }
@@ -106,25 +106,25 @@ public final class RunRecord {
     totalNanos = Math.max(0, nanos);
   }
 
-  /** Records the latency of the stage in {@code slot}. */
-  public void stageNanos(int slot, long nanos) {
-    stageNanos[slot] = Math.max(0, nanos);
+  /** Records the latency of the stage in {@code index}. */
+  public void stageNanos(int index, long nanos) {
+    stageNanos[index] = Math.max(0, nanos);
   }
 
   /**
-   * Records the funnel of the filter in {@code slot}: {@code in} candidates reached it, {@code removed}
+   * Records the funnel of the rule in {@code index}: {@code in} candidates reached it, {@code removed}
    * of them were removed.
    *
    * @throws IllegalArgumentException unless {@code 0 <= removed <= in}
    */
-  public void filterCounts(int slot, int in, int removed) {
+  public void ruleCounts(int index, int in, int removed) {
     if (in < 0 || removed < 0 || removed > in) {
       throw new IllegalArgumentException(
-          "filter " + schema.filterName(slot) + ": need 0 <= removed <= in, got in=" + in
+          "rule " + schema.ruleName(index) + ": need 0 <= removed <= in, got in=" + in
               + " removed=" + removed);
     }
-    filterIn[slot] = in;
-    filterRemoved[slot] = removed;
+    ruleIn[index] = in;
+    ruleRemoved[index] = removed;
   }
 
   /** Copies {@code other} (same schema) into this record. */
@@ -138,8 +138,8 @@ public final class RunRecord {
     totalNanos = other.totalNanos;
     timedOutStages = other.timedOutStages;
     System.arraycopy(other.stageNanos, 0, stageNanos, 0, stageNanos.length);
-    System.arraycopy(other.filterIn, 0, filterIn, 0, filterIn.length);
-    System.arraycopy(other.filterRemoved, 0, filterRemoved, 0, filterRemoved.length);
+    System.arraycopy(other.ruleIn, 0, ruleIn, 0, ruleIn.length);
+    System.arraycopy(other.ruleRemoved, 0, ruleRemoved, 0, ruleRemoved.length);
   }
 
   public int size() {
@@ -154,17 +154,17 @@ public final class RunRecord {
     return totalNanos;
   }
 
-  public long stageNanos(int slot) {
-    return stageNanos[slot];
+  public long stageNanos(int index) {
+    return stageNanos[index];
   }
 
-  /** Candidates that reached the filter in {@code slot}, or {@link #NOT_RUN}. */
-  public int filterIn(int slot) {
-    return filterIn[slot];
+  /** Candidates that reached the rule in {@code index}, or {@link #NOT_RUN}. */
+  public int ruleIn(int index) {
+    return ruleIn[index];
   }
 
-  public int filterRemoved(int slot) {
-    return filterRemoved[slot];
+  public int ruleRemoved(int index) {
+    return ruleRemoved[index];
   }
 
   public long id(int rank) {

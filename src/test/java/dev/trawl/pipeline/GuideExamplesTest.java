@@ -12,14 +12,14 @@ class GuideExamplesTest {
   static final Feature TEXT_LENGTH = Feature.candidate("text_length", 0f);
 
   /** Drops posts shorter than 20 characters (reads a feature a hydrator wrote). */
-  static final class ShortPostFilter implements CandidateFilter {
+  static final class ShortPostFilter implements CandidateRule {
     @Override
     public Feature[] reads() {
       return new Feature[] {TEXT_LENGTH};
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final float[] length = batch.featureColumn(TEXT_LENGTH);
       for (int r = 0, n = batch.size(); r < n; r++) {
         if (length[r] < 20) {
@@ -37,7 +37,7 @@ class GuideExamplesTest {
             b.setFeature(TEXT_LENGTH, r, b.id(r) == 2 ? 5 : 100);
           }
         }, StageOptions.defaults().writes(TEXT_LENGTH))
-        .filter("short", new ShortPostFilter())
+        .rule("short", new ShortPostFilter())
         .run();
     assertThat(out.ids()).containsExactly(1L, 3L);
     assertThat(out.pipeline().metrics().stage("short").removed()).isEqualTo(1);
@@ -53,7 +53,7 @@ class GuideExamplesTest {
             b.setFeature(TEXT_LENGTH, r, b.id(r) * 7);
           }
         }, StageOptions.defaults().writes(TEXT_LENGTH))
-        .filter("short", new ShortPostFilter())
+        .rule("short", new ShortPostFilter())
         .build();
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();

@@ -4,7 +4,7 @@ import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
@@ -68,14 +68,14 @@ final class HomeFeedFixture {
   }
 
   /** Drops low-quality items (reads a hydrated feature). */
-  static final class QualityFilter implements CandidateFilter {
+  static final class QualityFilter implements CandidateRule {
     @Override
     public Feature[] reads() {
       return new Feature[] {QUALITY};
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final float[] q = batch.featureColumn(QUALITY);
       for (int r = 0, n = batch.size(); r < n; r++) {
         if (q[r] < 0.25f && (batch.id(r) & 4) == 0) {
@@ -86,14 +86,14 @@ final class HomeFeedFixture {
   }
 
   /** Drops items too old for the home feed. */
-  static final class MaxAgeFilter implements CandidateFilter {
+  static final class MaxAgeFilter implements CandidateRule {
     @Override
     public Feature[] reads() {
       return new Feature[] {Feature.CREATED_AT};
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final long oldest = ctx.nowMillis() - TimeUnit.DAYS.toMillis(6);
       for (int r = 0, n = batch.size(); r < n; r++) {
         if (batch.createdAt(r) < oldest) {
@@ -145,10 +145,10 @@ final class HomeFeedFixture {
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", new AffinityHydrator())
-        .filter("excluded", exclusions.rule())
-        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
-        .filter("quality", new QualityFilter())
-        .filter("max-age", new MaxAgeFilter())
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> id % 101 == 0))
+        .rule("quality", new QualityFilter())
+        .rule("max-age", new MaxAgeFilter())
         .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f)
             .weight(QUALITY, 0.2f).sourceBoost(1, 0.1f).build())
         .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))

@@ -41,7 +41,7 @@ class PipelineBuilderTest {
 
   @Test
   void aPipelineWithoutSourcesIsRejected() {
-    assertThatThrownBy(() -> Pipeline.builder("empty").filter("seen", DropSeen.INSTANCE).build())
+    assertThatThrownBy(() -> Pipeline.builder("empty").rule("seen", DropSeen.INSTANCE).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pipeline 'empty' is invalid")
         .hasMessageContaining("at least one candidate source");
@@ -49,7 +49,7 @@ class PipelineBuilderTest {
 
   @Test
   void duplicateStageNamesAreRejected() {
-    assertThatThrownBy(() -> base().filter("ids", DropSeen.INSTANCE).build())
+    assertThatThrownBy(() -> base().rule("ids", DropSeen.INSTANCE).build())
         .hasMessageContaining("duplicate stage name 'ids'");
   }
 
@@ -87,9 +87,9 @@ class PipelineBuilderTest {
 
   @Test
   void stagesMayNotWriteWhatTheirKindDoesNotOwn() {
-    final CandidateFilter writer = (ctx, batch) -> { };
-    assertThatThrownBy(() -> base().filter("f", writer, StageOptions.defaults().writes(AFFINITY)).build())
-        .hasMessageContaining("filter 'f' may not write candidate:affinity");
+    final CandidateRule writer = (ctx, batch) -> { };
+    assertThatThrownBy(() -> base().rule("f", writer, StageOptions.defaults().writes(AFFINITY)).build())
+        .hasMessageContaining("rule 'f' may not write candidate:affinity");
     final CandidateSource source = (ctx, out) -> { };
     assertThatThrownBy(() -> base().source("s", source, StageOptions.defaults().writes(AFFINITY)).build())
         .hasMessageContaining("sources can only fill author, community, created_at and ordinal");
@@ -106,7 +106,7 @@ class PipelineBuilderTest {
 
   @Test
   void everyProblemIsListedAtOnce() {
-    assertThatThrownBy(() -> Pipeline.builder("bad").filter("x", DropSeen.INSTANCE)
+    assertThatThrownBy(() -> Pipeline.builder("bad").rule("x", DropSeen.INSTANCE)
             .selector("x", SortByScore.instance()).build())
         .hasMessageContaining("duplicate stage name 'x'")
         .hasMessageContaining("at least one candidate source");

@@ -26,7 +26,7 @@ class PipelineMetricsTest {
     final Pipeline p = Pipeline.builder("counts").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3, 4))
         .source("b", Candidates.ofIds(4, 5, 6))
-        .filter("seen", DropSeen.INSTANCE)
+        .rule("seen", DropSeen.INSTANCE)
         .selector("sort", SortByScore.instance())
         .selector("cut", Truncate.to(3))
         .build();
@@ -117,7 +117,7 @@ class PipelineMetricsTest {
   void aTracedRequestShowsEachStagesCandidatesInAndOut() {
     final Pipeline p = Pipeline.builder("trace").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3))
-        .filter("seen", DropSeen.INSTANCE)
+        .rule("seen", DropSeen.INSTANCE)
         .selector("cut", Truncate.to(1))
         .build();
     final RequestContext ctx = p.newContext();
@@ -130,7 +130,7 @@ class PipelineMetricsTest {
     assertThat(t.step("seen").idsIn()).containsExactly(1L, 2L, 3L);
     assertThat(t.step("seen").idsOut()).containsExactly(2L, 3L);
     assertThat(t.step("cut").idsOut()).containsExactly(2L);
-    assertThat(t.toString()).contains("seen (FILTER) RAN: 3 -> 2");
+    assertThat(t.toString()).contains("seen (RULE) RAN: 3 -> 2");
     // only that request is traced
     p.execute(ctx, page);
     assertThat(page.trace()).isNull();

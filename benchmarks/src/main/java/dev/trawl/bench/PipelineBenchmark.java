@@ -13,7 +13,7 @@ import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.StageStats;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
@@ -150,8 +150,8 @@ public class PipelineBenchmark {
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", SyntheticFeed.authorAffinity(AFFINITY, 15))
-        .filter("excluded", exclusions.rule())
-        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> id % 101 == 0))
         .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f).build())
         .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
         .selector("sort", SortByScore.instance())

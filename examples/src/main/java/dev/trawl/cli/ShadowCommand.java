@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
           + " how the candidate's pages and cost differ, flagging differences above the noise floor.",
       "No files yet? 'trawl shadow --demo' compares the demo feed with the same feed that no longer excludes blocked authors;"
           + " 'trawl shadow --record-demo FILE' writes demo requests to replay with your own configs.",
-      "CONFIG is a properties file (corpus, ef, sources/filters/selectors on or off, weights, caps, page"
+      "CONFIG is a properties file (corpus, ef, sources/exclusions/selectors on or off, weights, caps, page"
           + " size); see docs/shadow.md and examples/shadow/*.properties."
     })
 final class ShadowCommand implements Callable<Integer> {
@@ -155,7 +155,7 @@ final class ShadowCommand implements Callable<Integer> {
     final FeedConfig a = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
     final FeedConfig b = candidate != null
         ? FeedConfig.load(candidate)
-        : a.with("demo-without-blocked", "filters", "seen, taken-down");
+        : a.with("demo-without-blocked", "exclude", "seen, taken-down");
 
     final Map<FeedConfig.CorpusSpec, ShadowCorpus> corpora = new HashMap<>();
     final ShadowCorpus corpusA = corpora.computeIfAbsent(a.corpus(), s -> ShadowCorpus.of(s, err));

@@ -78,7 +78,7 @@ class ShadowCommandTest {
 
   @Test
   void switchingAFilterOffShowsThatFiltersFunnelAndTheChangedPages() throws IOException {
-    final Path noBlocked = config("no-blocked.properties", "base = base.properties", "filters = seen, taken-down");
+    final Path noBlocked = config("no-blocked.properties", "base = base.properties", "exclude = seen, taken-down");
     final Cli.Run run = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
         "--candidate", noBlocked.toString(), "--noise-floor", "--json", "--warmup", "0");
     assertThat(run.exit()).as(run.err()).isZero();
@@ -90,7 +90,7 @@ class ShadowCommandTest {
     assertThat(metric(metrics, "removed[excluded]").note()).isEmpty();
     assertThat(metric(metrics, "removed[taken-down]").note()).isEmpty();
     // with nothing excluded, the stage applying the request filter is absent in the candidate
-    final Path nothing = config("nothing.properties", "base = base.properties", "filters = taken-down");
+    final Path nothing = config("nothing.properties", "base = base.properties", "exclude = taken-down");
     final List<Metric> none = metrics(Cli.run("shadow", "--requests", requests.toString(), "--baseline",
         base.toString(), "--candidate", nothing.toString(), "--json", "--warmup", "0").out());
     final Metric excluded = metric(none, "removed[excluded]");
@@ -158,7 +158,7 @@ class ShadowCommandTest {
     assertThat(ef.name()).isEqualTo("ef-300");
     assertThat(ef.variant().interestEf()).isEqualTo(300);
     assertThat(ef.corpus()).isEqualTo(baseline.corpus());
-    assertThat(noBlocked.variant().filters()).containsExactly("seen", "taken-down");
+    assertThat(noBlocked.variant().exclusions()).containsExactly("seen", "taken-down");
     assertThat(noBlocked.variant().interestEf()).isEqualTo(600);
   }
 
@@ -177,8 +177,8 @@ class ShadowCommandTest {
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
         config("zero.properties", "interest.ef = 0").toString()), "interest ef must be positive, got 0");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
-        config("filter.properties", "filters = seen, bogus").toString()),
-        "filters = 'seen, bogus': unknown filter [bogus]; known: [seen, blocked, muted, taken-down]");
+        config("exclude.properties", "exclude = seen, bogus").toString()),
+        "exclude = 'seen, bogus': unknown exclusion [bogus]; known: [seen, blocked, muted, taken-down]");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
         config("cycle.properties", "base = cycle.properties").toString()), "'base' chain deeper than");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",

@@ -4,7 +4,7 @@ import dev.trawl.filter.IdResolver;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateBatch;
-import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.IdSet;
 import dev.trawl.pipeline.QueryHydrator;
@@ -33,7 +33,7 @@ import dev.trawl.pipeline.RequestContext;
  *     .queryHydrator("exclusions", exclusions, StageOptions.defaults().policy(FAIL_CLOSED))
  *     .source("interest", VectorSource.builder(index).k(500).filter(exclusions).build())
  *     .source("fresh", recencySource)
- *     .filter("exclusions", exclusions.rule())
+ *     .rule("excluded", exclusions.rule())
  *     ...
  * }</pre>
  *
@@ -45,7 +45,7 @@ import dev.trawl.pipeline.RequestContext;
  *
  * <p>Ids not in the index are ignored (they cannot be returned by a search). Removed posts that the
  * index does not know as such, e.g. taken down by moderation, are another matter:
- * {@link ExcludeFilter#removed} removes them after retrieval.
+ * {@link RemovedItemsRule} removes them after retrieval.
  *
  * <p><b>Thread-safe and immutable</b>; the filter lives in per-context scratch, composed by the
  * request thread and then only read (by sources on worker threads too). <b>Allocation:</b> none per
@@ -171,7 +171,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
    * never meets one). Sources that record ordinals must record this index's. Keep the rule required
    * (the default for its kind). The same object every call.
    */
-  public CandidateFilter rule() {
+  public CandidateRule rule() {
     return rule;
   }
 
@@ -256,7 +256,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
   }
 
   /** The post-retrieval application of the composed filter. */
-  private static final class Rule implements CandidateFilter {
+  private static final class Rule implements CandidateRule {
     private final RequestFilterHydrator hydrator;
 
     Rule(RequestFilterHydrator hydrator) {
@@ -269,7 +269,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final RequestFilter f = hydrator.filterFor(ctx);
       final IdResolver ids = hydrator.index;
       for (int r = 0, n = batch.size(); r < n; r++) {

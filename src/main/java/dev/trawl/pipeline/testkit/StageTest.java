@@ -1,6 +1,6 @@
 package dev.trawl.pipeline.testkit;
 
-import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateHydrator;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3))
- *     .filter("seen", ExcludeFilter.seen())
+ *     .rule("seen", RemovedItemsRule.seen())
  *     .run(ctx -> ctx.seenIds().add(2));
  * assertThat(out.ids()).containsExactly(1L, 3L);
  * }</pre>
@@ -73,12 +73,12 @@ public final class StageTest {
     return this;
   }
 
-  public StageTest filter(String name, CandidateFilter stage) {
-    return filter(name, stage, StageOptions.defaults());
+  public StageTest rule(String name, CandidateRule stage) {
+    return rule(name, stage, StageOptions.defaults());
   }
 
-  public StageTest filter(String name, CandidateFilter stage, StageOptions options) {
-    builder.filter(name, stage, options);
+  public StageTest rule(String name, CandidateRule stage, StageOptions options) {
+    builder.rule(name, stage, options);
     return this;
   }
 

@@ -20,7 +20,7 @@ class BuiltInStagesTest {
   @Test
   void removedFilterConsultsTheHostPredicate() {
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4))
-        .filter("removed", ExcludeFilter.removed(id -> id % 2 == 0))
+        .rule("removed", RemovedItemsRule.of(id -> id % 2 == 0))
         .run();
     assertThat(out.ids()).containsExactly(1L, 3L);
   }

@@ -220,7 +220,7 @@ class IndexStagesTest {
         RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.andNot(third)).build();
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4, 5, 6, 7, N + 5))
         .queryHydrator("exclusions", exclusions)
-        .filter("excluded", exclusions.rule())
+        .rule("excluded", exclusions.rule())
         .run(ctx -> ctx.seenIds().add(4));
     // 3 and 6 restricted, 4 seen, N + 5 not in the index (cannot be judged: removed)
     assertThat(out.ids()).containsExactly(1L, 2L, 5L, 7L);
@@ -312,8 +312,8 @@ class IndexStagesTest {
         .source("recent", new RecencySource(new RecentItems(4), 10, 1000, 1000, false))
         .hydrator("attributes", new AttributeHydrator(attributes))
         .queryHydrator("exclusions", exclusions)
-        .filter("excluded", exclusions.rule())
-        .filter("removed", ExcludeFilter.removed(id -> true))
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> true))
         .scorer("linear", LinearScorer.builder().build())
         .scorer("fresh", new FreshnessDecay(1000, 1f))
         .selector("sort", SortByScore.instance())

@@ -7,7 +7,7 @@ import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
@@ -28,9 +28,9 @@ import java.util.function.LongPredicate;
 /**
  * The {@link HomeFeedPipeline} with its knobs exposed, so two variants of the same feed can be
  * compared (shadow testing): the interest source's {@code k} and {@code ef}, which sources,
- * exclusions and diversity selectors are on, the scoring weights, the caps, MMR and the page size. Stage names
- * and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes it, nothing else
- * moves.
+ * exclusions and diversity selectors are on, the scoring weights, the caps, MMR and the page size.
+ * Stage names and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes
+ * it, nothing else moves.
  *
  * <p>By default the built pipelines run their sources on the calling thread ({@code
  * sourcesOnCallerThread()}), which is what shadow lanes and offline replay want: one request's work
@@ -50,13 +50,13 @@ public final class HomeFeedVariant {
    * the interest source and applied to the other sources' candidates by the {@code excluded} stage
    * (both exist while any of the three is on); {@code taken-down} is a stage of its own.
    */
-  public static final List<String> FILTERS = List.of("seen", "blocked", "muted", "taken-down");
+  public static final List<String> EXCLUSIONS = List.of("seen", "blocked", "muted", "taken-down");
   /** Selectors that may be switched off ({@code rank} and {@code page} always run). */
   public static final List<String> SELECTORS = List.of("author-cap", "community-cap", "mmr");
 
   private String name = "home-feed";
   private final Set<String> sources = new LinkedHashSet<>(SOURCES);
-  private final Set<String> filters = new LinkedHashSet<>(FILTERS);
+  private final Set<String> exclusions = new LinkedHashSet<>(EXCLUSIONS);
   private final Set<String> selectors = new LinkedHashSet<>(SELECTORS);
   private int interestK = 500;
   private int interestEf = 600;
@@ -99,9 +99,9 @@ public final class HomeFeedVariant {
     return this;
   }
 
-  /** What the feed excludes, a subset of {@link #FILTERS}. */
-  public HomeFeedVariant filters(List<String> names) {
-    replace(filters, names, FILTERS, "filter");
+  /** What the feed excludes, a subset of {@link #EXCLUSIONS}. */
+  public HomeFeedVariant exclusions(List<String> names) {
+    replace(exclusions, names, EXCLUSIONS, "exclusion");
     return this;
   }
 
@@ -222,8 +222,8 @@ public final class HomeFeedVariant {
     return interestEf;
   }
 
-  public List<String> filters() {
-    return List.copyOf(filters);
+  public List<String> exclusions() {
+    return List.copyOf(exclusions);
   }
 
   public List<String> sources() {
@@ -244,23 +244,23 @@ public final class HomeFeedVariant {
         .queryHydrator("activity", HomeFeedPipeline.ACTIVITY,
             StageOptions.defaults().writes(HomeFeedPipeline.USER_ACTIVITY));
     final boolean excludes =
-        filters.contains("seen") || filters.contains("blocked") || filters.contains("muted");
-    final RequestFilterHydrator exclusions = excludes
-        ? RequestFilterHydrator.builder(index).excludeSeen(filters.contains("seen"))
-            .excludeBlockedAuthors(filters.contains("blocked"))
-            .excludeMutedCommunities(filters.contains("muted")).build()
+        exclusions.contains("seen") || exclusions.contains("blocked") || exclusions.contains("muted");
+    final RequestFilterHydrator requestFilter = excludes
+        ? RequestFilterHydrator.builder(index).excludeSeen(exclusions.contains("seen"))
+            .excludeBlockedAuthors(exclusions.contains("blocked"))
+            .excludeMutedCommunities(exclusions.contains("muted")).build()
         : null;
     if (excludes) {
       // required: without it the interest source and the excluded stage fail rather than show
       // seen or blocked posts
-      b.queryHydrator("exclusions", exclusions,
+      b.queryHydrator("exclusions", requestFilter,
           StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED));
     }
     int freshSource = -1;
     int declared = 0;
     if (sources.contains("interest")) {
       final VectorSource.Builder interest = VectorSource.builder(index).k(interestK).ef(interestEf);
-      b.source("interest", (excludes ? interest.filter(exclusions) : interest).build(),
+      b.source("interest", (excludes ? interest.filter(requestFilter) : interest).build(),
           sourceOptions(0, interestK));
       declared++;
     }
@@ -275,10 +275,10 @@ public final class HomeFeedVariant {
     b.hydrator("attributes", new AttributeHydrator(attributes))
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
     if (excludes) {
-      b.filter("excluded", exclusions.rule());
+      b.rule("excluded", requestFilter.rule());
     }
-    if (filters.contains("taken-down")) {
-      b.filter("taken-down", ExcludeFilter.removed(takenDown));
+    if (exclusions.contains("taken-down")) {
+      b.rule("taken-down", RemovedItemsRule.of(takenDown));
     }
     final LinearScorer.Builder weighted = LinearScorer.builder().sourceScore(sourceWeight)
         .weight(HomeFeedPipeline.AUTHOR_AFFINITY, affinityWeight);

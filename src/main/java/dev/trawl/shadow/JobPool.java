@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Thread-safe.</b> <b>Allocation:</b> none after construction, if the handler allocates none.
  */
-final class BoundedSlots<J> implements AutoCloseable {
+final class JobPool<J> implements AutoCloseable {
   /** Handles one job on a worker thread. Must not keep the job after returning. */
   @FunctionalInterface
   interface Handler<J> {
@@ -40,7 +40,7 @@ final class BoundedSlots<J> implements AutoCloseable {
   private final AtomicLong handlerErrors = new AtomicLong();
   private volatile boolean closed;
 
-  BoundedSlots(List<J> jobs, int workerCount, String name, Handler<J> handler) {
+  JobPool(List<J> jobs, int workerCount, String name, Handler<J> handler) {
     this.jobs = List.copyOf(jobs);
     this.capacity = jobs.size();
     this.states = new AtomicIntegerArray(capacity);
@@ -96,18 +96,18 @@ final class BoundedSlots<J> implements AutoCloseable {
     return move(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
   }
 
-  J job(int slot) {
-    return jobs.get(slot);
+  J job(int index) {
+    return jobs.get(index);
   }
 
   /** Returns a claimed job unused. */
-  void release(int slot) {
-    states.set(slot, FREE);
+  void release(int index) {
+    states.set(index, FREE);
   }
 
   /** Queues a claimed, filled job for the workers (the volatile write publishes its contents). */
-  void submit(int slot) {
-    states.set(slot, QUEUED);
+  void submit(int index) {
+    states.set(index, QUEUED);
     final List<Worker> ws = workers;
     for (int i = 0; i < ws.size(); i++) {
       final Worker w = ws.get(i);
@@ -195,8 +195,8 @@ final class BoundedSlots<J> implements AutoCloseable {
     public void run() {
       int next = 0;
       while (!closed) {
-        final int slot = move(QUEUED, RUNNING, next);
-        if (slot < 0) {
+        final int index = move(QUEUED, RUNNING, next);
+        if (index < 0) {
           // announce before the re-check, so a submit either sees us waiting or we see its job
           waiting = true;
           if (!anyIn(QUEUED) && !closed) {
@@ -205,14 +205,14 @@ final class BoundedSlots<J> implements AutoCloseable {
           waiting = false;
           continue;
         }
-        next = slot + 1 == capacity ? 0 : slot + 1;
+        next = index + 1 == capacity ? 0 : index + 1;
         try {
-          handler.handle(jobs.get(slot));
+          handler.handle(jobs.get(index));
         } catch (RuntimeException e) {
           // a worker must outlive any bad job
           handlerErrors.incrementAndGet();
         } finally {
-          states.set(slot, FREE);
+          states.set(index, FREE);
         }
       }
     }

@@ -1,7 +1,7 @@
 package dev.trawl.pipeline.stages;
 
 import dev.trawl.pipeline.CandidateBatch;
-import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.RequestContext;
 import java.util.function.LongPredicate;
 
@@ -12,30 +12,30 @@ import java.util.function.LongPredicate;
  * ({@link RequestFilterHydrator}).
  *
  * <pre>{@code
- * builder.filter("taken-down", ExcludeFilter.removed(takenDown::contains));
+ * builder.rule("taken-down", RemovedItemsRule.of(takenDown::contains));
  * }</pre>
  *
- * <p><b>Thread-safe and immutable</b>; filtering allocates nothing (the predicate must not either).
+ * <p><b>Thread-safe and immutable</b>; applying it allocates nothing (the predicate must not either).
  * A safety stage: keep it required (the default), so a failure fails the request instead of showing
  * removed content.
  */
-public final class ExcludeFilter implements CandidateFilter {
+public final class RemovedItemsRule implements CandidateRule {
   private final LongPredicate removed;
 
-  private ExcludeFilter(LongPredicate removed) {
+  private RemovedItemsRule(LongPredicate removed) {
     this.removed = removed;
   }
 
   /** Removes ids the predicate reports removed (must be thread-safe and allocation-free). */
-  public static ExcludeFilter removed(LongPredicate removedIds) {
+  public static RemovedItemsRule of(LongPredicate removedIds) {
     if (removedIds == null) {
       throw new NullPointerException("removedIds is null");
     }
-    return new ExcludeFilter(removedIds);
+    return new RemovedItemsRule(removedIds);
   }
 
   @Override
-  public void filter(RequestContext ctx, CandidateBatch batch) {
+  public void apply(RequestContext ctx, CandidateBatch batch) {
     final LongPredicate gone = removed;
     for (int r = 0, n = batch.size(); r < n; r++) {
       if (gone.test(batch.id(r))) {
