@@ -15,7 +15,7 @@
  *       knowing ordinals. Each keyed index has one monitor; requests copy what they need out of it
  *       while holding it, so the graph walk never touches a shared, mutable bitmap.
  *   <li><b>Request-scoped composition.</b> {@link dev.trawl.filter.RequestFilter} is reused for every
- *       request of one thread: two {@link dev.trawl.filter.OrdinalBitset}s (include and exclude) with a
+ *       request of one thread: two {@code OrdinalBitset}s (include and exclude, package-private) with a
  *       summary of touched words, so reset and counting cost what the request touched, not the index
  *       size. {@code and}, {@code or} and {@code andNot} are exact left to right and allocate nothing.
  *   <li><b>Cardinality planning.</b> {@link dev.trawl.filter.FilterPlanner} counts the allowed items
