@@ -10,7 +10,7 @@ import java.util.concurrent.Executor;
  * phases:
  *
  * <ol>
- *   <li>pipeline {@linkplain Builder#gate gates} (a gate that says no returns an empty page);
+ *   <li>pipeline {@linkplain PipelineBuilder#gate gates} (a gate that says no returns an empty page);
  *   <li>{@link QueryHydrator}s, in declaration order;
  *   <li>{@link CandidateSource}s, in parallel (or in order on the calling thread), each bounded by its
  *       soft timeout and the request deadline, then merged into the batch in declaration order
