@@ -14,20 +14,20 @@ import org.roaringbitmap.RoaringBitmap;
  * <b>Allocation:</b> none, except when an ordinal beyond the current capacity is added, which grows
  * the arrays once (amortised doubling); callers pre-size with {@link #ensureCapacity}.
  */
-public final class OrdinalBitset {
+final class OrdinalBitset {
   private long[] words;
   private long[] touched; // bit w set when words[w] may be non-zero
   private final IntConsumer adder = this::add;
   private final IntConsumer remover = this::remove;
 
   /** A bitset with room for ordinals {@code [0, capacity)} (grows on demand). */
-  public OrdinalBitset(int capacity) {
+  OrdinalBitset(int capacity) {
     words = new long[Math.max(1, (capacity + 63) >>> 6)];
     touched = new long[(words.length + 63) >>> 6];
   }
 
   /** Makes room for ordinals {@code [0, ordinals)}. Allocates only when growing. */
-  public void ensureCapacity(int ordinals) {
+  void ensureCapacity(int ordinals) {
     final int needed = (int) (((long) ordinals + 63) >>> 6);
     if (needed > words.length) {
       final int grown = Math.max(needed, words.length + (words.length >> 1));
@@ -37,7 +37,7 @@ public final class OrdinalBitset {
   }
 
   /** Empties the set in O(touched words + capacity / 4096). */
-  public void clear() {
+  void clear() {
     final long[] w = words;
     final long[] t = touched;
     for (int s = 0; s < t.length; s++) {
@@ -51,7 +51,7 @@ public final class OrdinalBitset {
   }
 
   /** Adds {@code ordinal} (non-negative). */
-  public void add(int ordinal) {
+  void add(int ordinal) {
     final int word = ordinal >>> 6;
     if (word >= words.length) {
       ensureCapacity(ordinal + 1);
@@ -61,7 +61,7 @@ public final class OrdinalBitset {
   }
 
   /** Removes {@code ordinal}; ordinals beyond the capacity are ignored. */
-  public void remove(int ordinal) {
+  void remove(int ordinal) {
     final int word = ordinal >>> 6;
     if (word < words.length) {
       words[word] &= ~(1L << ordinal);
@@ -69,23 +69,23 @@ public final class OrdinalBitset {
   }
 
   /** Whether {@code ordinal} is in the set; false for negative or out-of-capacity ordinals. */
-  public boolean contains(int ordinal) {
+  boolean contains(int ordinal) {
     final int word = ordinal >>> 6;
     return ordinal >= 0 && word < words.length && (words[word] & (1L << ordinal)) != 0;
   }
 
   /** Adds every member of {@code bitmap}: O(|bitmap|), no allocation. */
-  public void addAll(RoaringBitmap bitmap) {
+  void addAll(RoaringBitmap bitmap) {
     bitmap.forEach(adder);
   }
 
   /** Removes every member of {@code bitmap}: O(|bitmap|), no allocation. */
-  public void removeAll(RoaringBitmap bitmap) {
+  void removeAll(RoaringBitmap bitmap) {
     bitmap.forEach(remover);
   }
 
   /** Keeps only members also in {@code bitmap}: O(|this| log), no allocation. */
-  public void retainAll(RoaringBitmap bitmap) {
+  void retainAll(RoaringBitmap bitmap) {
     final long[] w = words;
     final long[] t = touched;
     for (int s = 0; s < t.length; s++) {
@@ -108,12 +108,12 @@ public final class OrdinalBitset {
   }
 
   /** Number of members. */
-  public int cardinality() {
+  int cardinality() {
     return countBelow(Integer.MAX_VALUE);
   }
 
   /** Number of members below {@code limit}. */
-  public int countBelow(int limit) {
+  int countBelow(int limit) {
     return countAndNotBelow(null, limit);
   }
 

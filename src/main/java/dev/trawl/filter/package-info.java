@@ -15,7 +15,7 @@
  *       knowing ordinals. Each keyed index has one monitor; requests copy what they need out of it
  *       while holding it, so the graph walk never touches a shared, mutable bitmap.
  *   <li><b>Request-scoped composition.</b> {@link dev.trawl.filter.RequestFilter} is reused for every
- *       request of one thread: two {@link dev.trawl.filter.OrdinalBitset}s (include and exclude) with a
+ *       request of one thread: two {@code OrdinalBitset}s (include and exclude, package-private) with a
  *       summary of touched words, so reset and counting cost what the request touched, not the index
  *       size. {@code and}, {@code or} and {@code andNot} are exact left to right and allocate nothing.
  *   <li><b>Cardinality planning.</b> {@link dev.trawl.filter.FilterPlanner} counts the allowed items
@@ -32,6 +32,14 @@
  *       {@link dev.trawl.hnsw.HnswSearcher} and is an {@link dev.trawl.hnsw.OrdinalFilter}) and is used
  *       by {@code dev.trawl.index}; it never imports the index.
  * </ul>
+ *
+ * <h2>Types in the API</h2>
+ * Filter inputs are {@link org.roaringbitmap.RoaringBitmap}s ({@code and}, {@code or},
+ * {@code andNot}, {@link dev.trawl.filter.KeyedBitmaps}): a deliberate dependency of the public API,
+ * because a host's own sets of posts (moderation lists, experiment audiences, precomputed
+ * audiences) are commonly kept and serialised as RoaringBitmaps already, and a Trawl wrapper would
+ * only add a copy. Every other input is primitive ({@code long} ids, {@code int} ordinals). No other
+ * third-party type appears in this package's public signatures ({@code PublicSignaturesTest}).
  *
  * <h2>Threads and allocation</h2>
  * Attribute indexes are shared and thread-safe; filters and planners are per thread (per request

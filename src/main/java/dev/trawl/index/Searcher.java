@@ -10,6 +10,11 @@ import dev.trawl.vector.VectorChecks;
  * Searches one {@link VectorIndex}. Owns all per-query scratch (a normalised query copy, the HNSW
  * visited set and heaps, the {@link FilterPlanner}'s ordinal buffer), so a search allocates nothing.
  *
+ * <p>Two entry points: {@link #search(float[], int, int, SearchResults)} without a filter, and
+ * {@link #search(float[], int, int, RequestFilter, SearchResults)}, which plans every filter it is
+ * given ({@link FilterPlanner}). A filter is always a {@link RequestFilter}, so what a search does
+ * never depends on the static type of a variable.
+ *
  * <p><b>Not thread-safe: one searcher per thread</b>, reused for every query. Searches run
  * concurrently with writers on other threads and never block on them. Results go into a caller-owned
  * {@link SearchResults}, which the searcher does not keep.
@@ -32,31 +37,13 @@ public final class Searcher {
 
   /**
    * Approximate k-nearest-neighbour search with beam width {@code ef}; writes up to {@code k} results,
-   * nearest first, into {@code out} and returns how many.
+   * nearest first, into {@code out} and returns how many. Allocates nothing in steady state.
    */
   public int search(float[] query, int k, int ef, SearchResults out) {
-    return search(query, k, ef, OrdinalFilter.ALL, out);
-  }
-
-  /**
-   * Approximate search returning only items the filter accepts; the filter is applied inside the graph
-   * walk, so the walk still passes through rejected items, and the beam widens (as the planner's walk
-   * does, up to {@link FilterPlanner#maxBeam}) by the rejected items it meets nearer than the
-   * {@code k}-th accepted one. No planning: a filter that accepts few items makes this slow; prefer a
-   * {@link RequestFilter}.
-   */
-  public int search(float[] query, int k, int ef, OrdinalFilter filter, SearchResults out) {
-    checkK(k);
-    if (ef < k) {
-      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
-    }
+    checkKAndEf(k, ef);
     prepare(query);
     try {
-      if (filter == OrdinalFilter.ALL) {
-        hnsw.search(this.query, ef, filter, Integer.MAX_VALUE);
-      } else {
-        hnsw.search(this.query, k, ef, planner.maxBeam(ef), filter, Integer.MAX_VALUE);
-      }
+      hnsw.search(this.query, ef, OrdinalFilter.ALL, Integer.MAX_VALUE);
       return drain(k, out);
     } finally {
       hnsw.unpin();
@@ -64,20 +51,21 @@ public final class Searcher {
   }
 
   /**
-   * Filtered search planned from the filter's cardinality ({@link FilterPlanner}): an exact scan of the
-   * allowed items when few remain, otherwise a walk with the filter applied inside it and a beam widened
-   * by the excluded items it meets near the query, falling back to an exact scan if the walk runs out of
-   * budget.
-   * Writes up to {@code k} accepted results, nearest first, into {@code out}; returns how many.
-   * Allocates nothing in steady state. The filter is only read.
+   * Filtered search, planned from the filter's cardinality by this searcher's {@link #planner()}: an
+   * exact scan of the allowed items when few remain, otherwise a walk with the filter applied inside
+   * it and a beam widened by the excluded items it meets near the query, falling back to an exact
+   * scan if the walk runs out of budget. Every filtered search goes through the planner; there is no
+   * unplanned filtered search. Writes up to {@code k} accepted results, nearest first, into
+   * {@code out}; returns how many. Allocates nothing in steady state. The filter is only read, so
+   * several searchers may use one filter at once while nobody composes it.
+   *
+   * @throws NullPointerException if {@code filter} is null (use {@link #search(float[], int, int,
+   *     SearchResults)} for no filter)
    */
   public int search(float[] query, int k, int ef, RequestFilter filter, SearchResults out) {
-    checkK(k);
-    if (ef < k) {
-      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
-    }
+    checkKAndEf(k, ef);
     if (filter == null) {
-      throw new NullPointerException("filter is null; pass OrdinalFilter.ALL for no filter");
+      throw new NullPointerException("filter is null; use search(query, k, ef, out) for no filter");
     }
     prepare(query);
     try {
@@ -95,11 +83,22 @@ public final class Searcher {
 
   /** Exact search by scanning every live item: the ground truth for tests and tiny indexes. */
   public int searchExact(float[] query, int k, SearchResults out) {
-    return searchExact(query, k, OrdinalFilter.ALL, out);
+    return exact(query, k, OrdinalFilter.ALL, out);
   }
 
-  /** Exact search over the items the filter accepts. */
-  public int searchExact(float[] query, int k, OrdinalFilter filter, SearchResults out) {
+  /**
+   * Exact search over the items {@code filter} accepts: the ground truth of a filtered search.
+   *
+   * @throws NullPointerException if {@code filter} is null
+   */
+  public int searchExact(float[] query, int k, RequestFilter filter, SearchResults out) {
+    if (filter == null) {
+      throw new NullPointerException("filter is null; use searchExact(query, k, out) for no filter");
+    }
+    return exact(query, k, filter, out);
+  }
+
+  private int exact(float[] query, int k, OrdinalFilter filter, SearchResults out) {
     checkK(k);
     prepare(query);
     try {
@@ -115,13 +114,13 @@ public final class Searcher {
     return hnsw.visitedCount();
   }
 
-  /** The engine-level searcher, for the filter planner in higher layers. */
-  public HnswSearcher engine() {
+  /** The engine-level searcher, for measurements in this package's tests. */
+  HnswSearcher engine() {
     return hnsw;
   }
 
   /** Checks and (for cosine) normalises {@code query} into this searcher's own copy. */
-  public float[] prepare(float[] query) {
+  float[] prepare(float[] query) {
     VectorChecks.check(query, index.dimension(), index.metric(), "query");
     VectorChecks.copyForMetric(query, this.query, 0, index.metric());
     return this.query;
@@ -131,7 +130,7 @@ public final class Searcher {
    * Moves the engine's queued results into {@code out}, translating ordinals to ids while the walk is
    * still pinned (so no result's ordinal is reused before its id is read), then unpins.
    */
-  public int drain(int k, SearchResults out) {
+  int drain(int k, SearchResults out) {
     out.ensureCapacity(k);
     final int n = hnsw.drainNearestPinned(k, out.ordinalArray(), out.distanceArray());
     final int[] ordinals = out.ordinalArray();
@@ -142,6 +141,13 @@ public final class Searcher {
     out.setSize(n);
     hnsw.unpin();
     return n;
+  }
+
+  private static void checkKAndEf(int k, int ef) {
+    checkK(k);
+    if (ef < k) {
+      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
+    }
   }
 
   private static void checkK(int k) {

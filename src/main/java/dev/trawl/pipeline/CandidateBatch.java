@@ -1,5 +1,6 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.collect.CandidateColumns;
 import java.util.Arrays;
 
 /**
@@ -8,8 +9,8 @@ import java.util.Arrays;
  * {@link Feature}. Rows {@code [0, size())} are valid.
  *
  * <ul>
- *   <li>Filters {@link #remove(int) mark} rows; the pipeline compacts after the filter returns, so a
- *       filter may read any row while it runs.
+ *   <li>Rules {@link #remove(int) mark} rows; the pipeline compacts after the rule returns, so a
+ *       rule may read any row while it runs.
  *   <li>Selectors compute a row order into {@link #rowScratch()} and apply it with
  *       {@link #keepRows(int[], int)}, which reorders and cuts every column at once.
  *   <li>Hydrators and scorers write through the setters or straight into the column arrays
@@ -23,26 +24,15 @@ import java.util.Arrays;
  */
 public final class CandidateBatch {
   /** The value of an author, community or creation time that no stage has set. */
-  public static final long UNKNOWN = Long.MIN_VALUE;
+  public static final long UNKNOWN = CandidateColumns.UNKNOWN;
 
   private final Schema schema;
-  private int size;
+  /** The built-in columns; the float feature columns and the row marks are this class's own. */
+  private final CandidateColumns rows;
   private int removed;
-  private long[] ids;
-  private long[] authors;
-  private long[] communities;
-  private long[] createdAt;
-  private int[] sources;
-  private int[] ordinals;
-  private float[] scores;
-  private float[] sourceScores;
   private float[][] features;
-  private boolean[] removedMarks;
-  // Spares for keepRows: each column is gathered into its spare, then the two are swapped.
-  private long[][] spareLongs;
-  private int[][] spareInts;
-  private float[][] spareFloats;
   private float[][] spareFeatures;
+  private boolean[] removedMarks;
   private int[] rowScratch;
   private long[] longScratch;
   private int[] stamps;
@@ -51,30 +41,22 @@ public final class CandidateBatch {
 
   CandidateBatch(Schema schema, int capacity) {
     this.schema = schema;
-    allocate(Math.max(16, capacity));
+    this.rows = new CandidateColumns(Math.max(16, capacity));
+    fit();
   }
 
-  private void allocate(int c) {
-    ids = grow(ids, c);
-    authors = grow(authors, c);
-    communities = grow(communities, c);
-    createdAt = grow(createdAt, c);
-    sources = grow(sources, c);
-    ordinals = grow(ordinals, c);
-    scores = grow(scores, c);
-    sourceScores = grow(sourceScores, c);
+  /** Sizes this class's own arrays to the columns' capacity (after they grew). */
+  private void fit() {
+    final int c = rows.capacity();
     if (features == null) {
       features = new float[schema.candidateFeatures.length][];
       spareFeatures = new float[features.length][];
     }
     for (int i = 0; i < features.length; i++) {
-      features[i] = grow(features[i], c);
+      features[i] = features[i] == null ? new float[c] : Arrays.copyOf(features[i], c);
       spareFeatures[i] = new float[c];
     }
     removedMarks = removedMarks == null ? new boolean[c] : Arrays.copyOf(removedMarks, c);
-    spareLongs = new long[][] {new long[c], new long[c], new long[c], new long[c]};
-    spareInts = new int[][] {new int[c], new int[c]};
-    spareFloats = new float[][] {new float[c], new float[c]};
     rowScratch = new int[c];
     longScratch = new long[c];
     stamps = new int[c];
@@ -82,38 +64,26 @@ public final class CandidateBatch {
     savedScores = new float[c];
   }
 
-  private static long[] grow(long[] a, int c) {
-    return a == null ? new long[c] : Arrays.copyOf(a, c);
-  }
-
-  private static int[] grow(int[] a, int c) {
-    return a == null ? new int[c] : Arrays.copyOf(a, c);
-  }
-
-  private static float[] grow(float[] a, int c) {
-    return a == null ? new float[c] : Arrays.copyOf(a, c);
-  }
-
   // ------------------------------------------------------------------ reading
 
   /** Number of candidates. */
   public int size() {
-    return size;
+    return rows.size;
   }
 
   /** Candidate id of {@code row}. */
   public long id(int row) {
-    return ids[check(row)];
+    return rows.ids[check(row)];
   }
 
   /** Index of the source that produced the row, in declaration order. */
   public int source(int row) {
-    return sources[check(row)];
+    return rows.sources[check(row)];
   }
 
   /** Name of the source that produced the row. */
   public String sourceName(int row) {
-    return schema.sourceNames[sources[check(row)]];
+    return schema.sourceNames[rows.sources[check(row)]];
   }
 
   /** Number of sources in the pipeline (source indexes are {@code [0, sourceCount())}). */
@@ -123,32 +93,32 @@ public final class CandidateBatch {
 
   /** Author id, or {@link #UNKNOWN}. */
   public long author(int row) {
-    return authors[check(row)];
+    return rows.authors[check(row)];
   }
 
   /** Community id, or {@link #UNKNOWN}. */
   public long community(int row) {
-    return communities[check(row)];
+    return rows.communities[check(row)];
   }
 
   /** Creation time in epoch milliseconds, or {@link #UNKNOWN}. */
   public long createdAt(int row) {
-    return createdAt[check(row)];
+    return rows.createdAt[check(row)];
   }
 
   /** Ranking score (higher is better). */
   public float score(int row) {
-    return scores[check(row)];
+    return rows.scores[check(row)];
   }
 
   /** The score the source gave the candidate. */
   public float sourceScore(int row) {
-    return sourceScores[check(row)];
+    return rows.sourceScores[check(row)];
   }
 
   /** Vector index ordinal, or -1 when the source did not know it. */
   public int ordinal(int row) {
-    return ordinals[check(row)];
+    return rows.ordinals[check(row)];
   }
 
   /**
@@ -164,27 +134,27 @@ public final class CandidateBatch {
 
   /** Sets the ranking score (scorers). */
   public void setScore(int row, float score) {
-    scores[check(row)] = score;
+    rows.scores[check(row)] = score;
   }
 
   /** Sets the author (hydrators). */
   public void setAuthor(int row, long author) {
-    authors[check(row)] = author;
+    rows.authors[check(row)] = author;
   }
 
   /** Sets the community (hydrators). */
   public void setCommunity(int row, long community) {
-    communities[check(row)] = community;
+    rows.communities[check(row)] = community;
   }
 
   /** Sets the creation time, epoch milliseconds (hydrators). */
   public void setCreatedAt(int row, long epochMillis) {
-    createdAt[check(row)] = epochMillis;
+    rows.createdAt[check(row)] = epochMillis;
   }
 
   /** Sets the vector index ordinal (hydrators). */
   public void setOrdinal(int row, int ordinal) {
-    ordinals[check(row)] = ordinal;
+    rows.ordinals[check(row)] = ordinal;
   }
 
   /** Sets a candidate feature (hydrators). */
@@ -194,12 +164,12 @@ public final class CandidateBatch {
 
   /** The id column (rows {@code [0, size())}); read-only by contract. */
   public long[] ids() {
-    return ids;
+    return rows.ids;
   }
 
   /** The score column, for bulk scoring (rows {@code [0, size())}). */
   public float[] scores() {
-    return scores;
+    return rows.scores;
   }
 
   /** A candidate feature's column, for bulk hydration (rows {@code [0, size())}). */
@@ -207,9 +177,9 @@ public final class CandidateBatch {
     return features[schema.candidateColumn(feature)];
   }
 
-  // ---------------------------------------------------------------- filtering
+  // ------------------------------------------------------------------ removing
 
-  /** Marks a row for removal (filters only); idempotent. The pipeline compacts afterwards. */
+  /** Marks a row for removal (rules only); idempotent. The pipeline compacts afterwards. */
   public void remove(int row) {
     if (!removedMarks[check(row)]) {
       removedMarks[row] = true;
@@ -217,12 +187,12 @@ public final class CandidateBatch {
     }
   }
 
-  /** Whether the running filter marked {@code row}. */
+  /** Whether the running rule marked {@code row}. */
   public boolean isRemoved(int row) {
     return removedMarks[check(row)];
   }
 
-  /** Rows marked by the running filter so far. */
+  /** Rows marked by the running rule so far. */
   public int removedCount() {
     return removed;
   }
@@ -247,6 +217,7 @@ public final class CandidateBatch {
    *     batch is unchanged
    */
   public void keepRows(int[] rows, int n) {
+    final int size = this.rows.size;
     if (n < 0 || n > size) {
       throw new IllegalArgumentException("cannot keep " + n + " rows of " + size);
     }
@@ -264,14 +235,7 @@ public final class CandidateBatch {
       }
       stamps[r] = stamp;
     }
-    ids = gather(ids, rows, n, 0);
-    authors = gather(authors, rows, n, 1);
-    communities = gather(communities, rows, n, 2);
-    createdAt = gather(createdAt, rows, n, 3);
-    sources = gather(sources, rows, n, 0);
-    ordinals = gather(ordinals, rows, n, 1);
-    scores = gatherFloat(scores, rows, n, 0);
-    sourceScores = gatherFloat(sourceScores, rows, n, 1);
+    this.rows.keepRows(rows, n);
     for (int f = 0; f < features.length; f++) {
       final float[] src = features[f];
       final float[] dst = spareFeatures[f];
@@ -281,34 +245,6 @@ public final class CandidateBatch {
       spareFeatures[f] = src;
       features[f] = dst;
     }
-    size = n;
-  }
-
-  private long[] gather(long[] src, int[] rows, int n, int spare) {
-    final long[] dst = spareLongs[spare];
-    for (int i = 0; i < n; i++) {
-      dst[i] = src[rows[i]];
-    }
-    spareLongs[spare] = src;
-    return dst;
-  }
-
-  private int[] gather(int[] src, int[] rows, int n, int spare) {
-    final int[] dst = spareInts[spare];
-    for (int i = 0; i < n; i++) {
-      dst[i] = src[rows[i]];
-    }
-    spareInts[spare] = src;
-    return dst;
-  }
-
-  private float[] gatherFloat(float[] src, int[] rows, int n, int spare) {
-    final float[] dst = spareFloats[spare];
-    for (int i = 0; i < n; i++) {
-      dst[i] = src[rows[i]];
-    }
-    spareFloats[spare] = src;
-    return dst;
   }
 
   /** Shortens the batch to its first {@code n} rows (no-op when {@code n >= size()}). */
@@ -316,33 +252,27 @@ public final class CandidateBatch {
     if (n < 0) {
       throw new IllegalArgumentException("cannot truncate to " + n + " rows");
     }
-    if (n < size) {
-      size = n;
+    if (n < rows.size) {
+      rows.size = n;
     }
   }
 
   // ------------------------------------------------------------ pipeline side
 
   void clear() {
-    size = 0;
+    rows.clear();
     removed = 0;
   }
 
   /** Appends row {@code row} of {@code sink}, produced by source {@code source}. */
   void append(CandidateSink sink, int row, int source) {
-    if (size == ids.length) {
-      allocate(ids.length * 2);
+    final int before = rows.capacity();
+    final int r = rows.appendRow(sink.columns(), row);
+    if (rows.capacity() != before) {
+      fit();
     }
-    final int r = size++;
-    ids[r] = sink.id(row);
-    sources[r] = source;
-    final float s = sink.score(row);
-    scores[r] = s;
-    sourceScores[r] = s;
-    authors[r] = sink.author(row);
-    communities[r] = sink.community(row);
-    createdAt[r] = sink.createdAt(row);
-    ordinals[r] = sink.ordinal(row);
+    rows.sources[r] = source;
+    rows.sourceScores[r] = rows.scores[r];
     removedMarks[r] = false;
     final Feature[] fs = schema.candidateFeatures;
     for (int f = 0; f < fs.length; f++) {
@@ -350,65 +280,58 @@ public final class CandidateBatch {
     }
   }
 
-  /** Drops the rows marked by the last filter, keeping order. */
+  /** Drops the rows marked by the last rule, keeping order. */
   void compact() {
     if (removed == 0) {
       return;
     }
     int w = 0;
-    final int n = size;
+    final int n = rows.size;
     for (int r = 0; r < n; r++) {
       if (removedMarks[r]) {
         removedMarks[r] = false;
         continue;
       }
       if (w != r) {
-        ids[w] = ids[r];
-        authors[w] = authors[r];
-        communities[w] = communities[r];
-        createdAt[w] = createdAt[r];
-        sources[w] = sources[r];
-        ordinals[w] = ordinals[r];
-        scores[w] = scores[r];
-        sourceScores[w] = sourceScores[r];
+        rows.moveRow(r, w);
         for (float[] col : features) {
           col[w] = col[r];
         }
       }
       w++;
     }
-    size = w;
+    rows.size = w;
     removed = 0;
   }
 
-  /** Forgets the marks of a filter that failed open. */
+  /** Forgets the marks of a rule that failed open. */
   void unmarkAll() {
     if (removed == 0) {
       return;
     }
-    Arrays.fill(removedMarks, 0, size, false);
+    Arrays.fill(removedMarks, 0, rows.size, false);
     removed = 0;
   }
 
   void saveScores() {
-    System.arraycopy(scores, 0, savedScores, 0, size);
+    System.arraycopy(rows.scores, 0, savedScores, 0, rows.size);
   }
 
   void restoreScores() {
-    System.arraycopy(savedScores, 0, scores, 0, size);
+    System.arraycopy(savedScores, 0, rows.scores, 0, rows.size);
   }
 
   /** Resets the columns a failed hydrator declared to their defaults. */
   void resetColumns(Feature[] written) {
     for (Feature f : written) {
       if (f.kind() == Feature.Kind.CANDIDATE) {
-        Arrays.fill(features[schema.candidateColumn(f)], 0, size, f.defaultValue());
+        Arrays.fill(features[schema.candidateColumn(f)], 0, rows.size, f.defaultValue());
       } else if (f == Feature.AUTHOR) {
-        Arrays.fill(authors, 0, size, UNKNOWN);
+        Arrays.fill(rows.authors, 0, rows.size, UNKNOWN);
       } else if (f == Feature.COMMUNITY) {
-        Arrays.fill(communities, 0, size, UNKNOWN);
+        Arrays.fill(rows.communities, 0, rows.size, UNKNOWN);
       } else if (f == Feature.CREATED_AT) {
-        Arrays.fill(createdAt, 0, size, UNKNOWN);
+        Arrays.fill(rows.createdAt, 0, rows.size, UNKNOWN);
       }
     }
   }
@@ -417,9 +340,13 @@ public final class CandidateBatch {
     return schema;
   }
 
+  CandidateColumns columns() {
+    return rows;
+  }
+
   private int check(int row) {
-    if (row < 0 || row >= size) {
-      throw new IndexOutOfBoundsException("row " + row + " of " + size + " candidates");
+    if (row < 0 || row >= rows.size) {
+      throw new IndexOutOfBoundsException("row " + row + " of " + rows.size + " candidates");
     }
     return row;
   }

@@ -1,6 +1,6 @@
 package dev.trawl.pipeline;
 
-import java.util.Arrays;
+import dev.trawl.collect.CandidateColumns;
 
 /**
  * Where one {@link CandidateSource} writes its candidates for one request: parallel primitive
@@ -19,68 +19,46 @@ import java.util.Arrays;
  */
 public final class CandidateSink {
   private final Object scratch;
-  private long[] ids;
-  private float[] scores;
-  private long[] authors;
-  private long[] communities;
-  private long[] createdAt;
-  private int[] ordinals;
-  private int size;
+  private final CandidateColumns rows;
 
   CandidateSink(int capacity, Object scratch) {
-    final int c = Math.max(1, capacity);
     this.scratch = scratch;
-    ids = new long[c];
-    scores = new float[c];
-    authors = new long[c];
-    communities = new long[c];
-    createdAt = new long[c];
-    ordinals = new int[c];
+    this.rows = new CandidateColumns(capacity);
   }
 
   /** Appends a candidate with the source's score (higher is better) and returns its row. */
   public int add(long id, float score) {
-    if (size == ids.length) {
-      grow();
-    }
-    final int row = size++;
-    ids[row] = id;
-    scores[row] = score;
-    authors[row] = CandidateBatch.UNKNOWN;
-    communities[row] = CandidateBatch.UNKNOWN;
-    createdAt[row] = CandidateBatch.UNKNOWN;
-    ordinals[row] = -1;
-    return row;
+    return rows.append(id, score);
   }
 
   /** Sets the author of a row this source added. */
   public void setAuthor(int row, long author) {
-    authors[check(row)] = author;
+    rows.authors[check(row)] = author;
   }
 
   /** Sets the community of a row this source added. */
   public void setCommunity(int row, long community) {
-    communities[check(row)] = community;
+    rows.communities[check(row)] = community;
   }
 
   /** Sets the creation time (epoch milliseconds) of a row this source added. */
   public void setCreatedAt(int row, long epochMillis) {
-    createdAt[check(row)] = epochMillis;
+    rows.createdAt[check(row)] = epochMillis;
   }
 
   /** Records the vector index ordinal, so later stages (diversity) can skip the id lookup. */
   public void setOrdinal(int row, int ordinal) {
-    ordinals[check(row)] = ordinal;
+    rows.ordinals[check(row)] = ordinal;
   }
 
   /** Candidates written so far. */
   public int size() {
-    return size;
+    return rows.size;
   }
 
   /** Id of a row this source added. */
   public long id(int row) {
-    return ids[check(row)];
+    return rows.ids[check(row)];
   }
 
   /** This source's per-context scratch, from {@link Stage#newScratch()} ({@code null} if none). */
@@ -90,43 +68,21 @@ public final class CandidateSink {
   }
 
   void clear() {
-    size = 0;
+    rows.clear();
   }
 
   float score(int row) {
-    return scores[row];
+    return rows.scores[row];
   }
 
-  long author(int row) {
-    return authors[row];
-  }
-
-  long community(int row) {
-    return communities[row];
-  }
-
-  long createdAt(int row) {
-    return createdAt[row];
-  }
-
-  int ordinal(int row) {
-    return ordinals[row];
+  CandidateColumns columns() {
+    return rows;
   }
 
   private int check(int row) {
-    if (row < 0 || row >= size) {
-      throw new IndexOutOfBoundsException("row " + row + " of " + size + " candidates");
+    if (row < 0 || row >= rows.size) {
+      throw new IndexOutOfBoundsException("row " + row + " of " + rows.size + " candidates");
     }
     return row;
-  }
-
-  private void grow() {
-    final int c = ids.length * 2;
-    ids = Arrays.copyOf(ids, c);
-    scores = Arrays.copyOf(scores, c);
-    authors = Arrays.copyOf(authors, c);
-    communities = Arrays.copyOf(communities, c);
-    createdAt = Arrays.copyOf(createdAt, c);
-    ordinals = Arrays.copyOf(ordinals, c);
   }
 }

@@ -2,7 +2,7 @@ package dev.trawl.pipeline;
 
 /**
  * Produces candidates: nearest items to the user's vector, fresh items from followed communities,
- * trending items. Sources run in parallel (see {@link Pipeline.Builder#sourcesOn}); each writes
+ * trending items. Sources run in parallel (see {@link PipelineBuilder#sourcesOn}); each writes
  * only into its own {@link CandidateSink}, and the pipeline merges the sinks, in declaration order,
  * into the {@link CandidateBatch} (first source wins on duplicate ids).
  *

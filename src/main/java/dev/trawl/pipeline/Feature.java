@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A named column of the {@link CandidateBatch} or a named per-request scalar of the
  * {@link RequestContext}: the unit in which stages declare what they read and write, so that
- * {@link Pipeline.Builder#build()} can check that every value a stage reads was written by an earlier
+ * {@link PipelineBuilder#build()} can check that every value a stage reads was written by an earlier
  * stage.
  *
  * <p>Built-in columns ({@link #AUTHOR}, {@link #COMMUNITY}, {@link #CREATED_AT}, {@link #SCORE},
@@ -32,7 +32,7 @@ public final class Feature {
     BUILT_IN
   }
 
-  private static final AtomicInteger NEXT_SLOT = new AtomicInteger();
+  private static final AtomicInteger NEXT_NUMBER = new AtomicInteger();
 
   /** Author id of each candidate ({@code long}). */
   public static final Feature AUTHOR = new Feature("author", Kind.BUILT_IN, 0f);
@@ -53,13 +53,13 @@ public final class Feature {
   private final String name;
   private final Kind kind;
   private final float defaultValue;
-  private final int slot;
+  private final int number;
 
   private Feature(String name, Kind kind, float defaultValue) {
     this.name = name;
     this.kind = kind;
     this.defaultValue = defaultValue;
-    this.slot = NEXT_SLOT.getAndIncrement();
+    this.number = NEXT_NUMBER.getAndIncrement();
   }
 
   /**
@@ -112,8 +112,8 @@ public final class Feature {
   }
 
   /** A process-wide dense number, used by pipelines to map features to columns without hashing. */
-  int slot() {
-    return slot;
+  int number() {
+    return number;
   }
 
   @Override

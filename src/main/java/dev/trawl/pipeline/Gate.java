@@ -1,7 +1,7 @@
 package dev.trawl.pipeline;
 
 /**
- * Decides whether the whole pipeline ({@link Pipeline.Builder#gate}) or one stage
+ * Decides whether the whole pipeline ({@link PipelineBuilder#gate}) or one stage
  * ({@link StageOptions#when}) runs for this request, e.g. an experiment bucket or a feature flag.
  *
  * <p>Runs on the request thread; must be non-capturing or capture only immutable state, must not

@@ -1,5 +1,6 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.collect.CandidateColumns;
 import java.util.Arrays;
 
 /**
@@ -11,13 +12,7 @@ import java.util.Arrays;
  * {@link #trace()} (when tracing was switched on) allocate.
  */
 public final class PipelineResult {
-  private long[] ids = new long[0];
-  private float[] scores = new float[0];
-  private int[] sources = new int[0];
-  private long[] authors = new long[0];
-  private long[] communities = new long[0];
-  private long[] createdAt = new long[0];
-  private int size;
+  private final CandidateColumns page = new CandidateColumns(16);
   private int candidates;
   private int failedOpen;
   private int timedOut;
@@ -28,42 +23,42 @@ public final class PipelineResult {
 
   /** Number of candidates on the page. */
   public int size() {
-    return size;
+    return page.size;
   }
 
   /** Id of page entry {@code i} (0 is the top). */
   public long id(int i) {
-    return ids[check(i)];
+    return page.ids[check(i)];
   }
 
   /** Final score of page entry {@code i}. */
   public float score(int i) {
-    return scores[check(i)];
+    return page.scores[check(i)];
   }
 
   /** Index of the source that produced entry {@code i}. */
   public int source(int i) {
-    return sources[check(i)];
+    return page.sources[check(i)];
   }
 
   /** Name of the source that produced page entry {@code i}. */
   public String sourceName(int i) {
-    return sourceNames[sources[check(i)]];
+    return sourceNames[page.sources[check(i)]];
   }
 
   /** Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long author(int i) {
-    return authors[check(i)];
+    return page.authors[check(i)];
   }
 
   /** Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long community(int i) {
-    return communities[check(i)];
+    return page.communities[check(i)];
   }
 
   /** Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
   public long createdAt(int i) {
-    return createdAt[check(i)];
+    return page.createdAt[check(i)];
   }
 
   /** Candidates left after the last selector, before the page was cut. */
@@ -110,14 +105,7 @@ public final class PipelineResult {
    * result's arrays must grow.
    */
   public PipelineResult copyFrom(PipelineResult other) {
-    ensure(other.size);
-    System.arraycopy(other.ids, 0, ids, 0, other.size);
-    System.arraycopy(other.scores, 0, scores, 0, other.size);
-    System.arraycopy(other.sources, 0, sources, 0, other.size);
-    System.arraycopy(other.authors, 0, authors, 0, other.size);
-    System.arraycopy(other.communities, 0, communities, 0, other.size);
-    System.arraycopy(other.createdAt, 0, createdAt, 0, other.size);
-    size = other.size;
+    page.copyFrom(other.page, other.page.size);
     candidates = other.candidates;
     failedOpen = other.failedOpen;
     timedOut = other.timedOut;
@@ -130,12 +118,12 @@ public final class PipelineResult {
 
   /** The page's ids in a new array (allocates; for tests and tools). */
   public long[] idsCopy() {
-    return Arrays.copyOf(ids, size);
+    return Arrays.copyOf(page.ids, page.size);
   }
 
   @Override
   public String toString() {
-    return "PipelineResult[size=" + size + ", degraded=" + degraded() + ", ids="
+    return "PipelineResult[size=" + page.size + ", degraded=" + degraded() + ", ids="
         + Arrays.toString(idsCopy()) + "]";
   }
 
@@ -143,7 +131,7 @@ public final class PipelineResult {
 
   void begin(String[] sourceNames, boolean tracing) {
     this.sourceNames = sourceNames;
-    size = 0;
+    page.clear();
     candidates = 0;
     failedOpen = 0;
     timedOut = 0;
@@ -153,30 +141,8 @@ public final class PipelineResult {
   }
 
   void fill(CandidateBatch batch, int pageSize) {
-    final int n = Math.min(pageSize, batch.size());
-    ensure(n);
-    for (int i = 0; i < n; i++) {
-      ids[i] = batch.id(i);
-      scores[i] = batch.score(i);
-      sources[i] = batch.source(i);
-      authors[i] = batch.author(i);
-      communities[i] = batch.community(i);
-      createdAt[i] = batch.createdAt(i);
-    }
+    page.copyFrom(batch.columns(), Math.min(pageSize, batch.size()));
     candidates = batch.size();
-    size = n;
-  }
-
-  private void ensure(int n) {
-    if (ids.length < n) {
-      final int c = Math.max(n, ids.length * 2);
-      ids = new long[c];
-      scores = new float[c];
-      sources = new int[c];
-      authors = new long[c];
-      communities = new long[c];
-      createdAt = new long[c];
-    }
   }
 
   void failedOpen() {
@@ -196,8 +162,8 @@ public final class PipelineResult {
   }
 
   private int check(int i) {
-    if (i < 0 || i >= size) {
-      throw new IndexOutOfBoundsException("entry " + i + " of a page of " + size);
+    if (i < 0 || i >= page.size) {
+      throw new IndexOutOfBoundsException("entry " + i + " of a page of " + page.size);
     }
     return i;
   }

@@ -2,7 +2,6 @@ package dev.trawl.pipeline;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.agrona.collections.LongHashSet;
 
 /**
  * Everything one request needs and produces on its way through a {@link Pipeline}: the host's inputs
@@ -24,15 +23,14 @@ import org.agrona.collections.LongHashSet;
  * {@link Pipeline#execute}; the host must not change inputs while a request runs.
  *
  * <p><b>Allocation:</b> none per request once the buffers (query vector, id sets, batch) have grown to
- * their working size. {@link #reset()} is O(size of the id sets' tables).
+ * their working size. {@link #reset()} is O(query features).
  */
 public final class RequestContext {
   final Pipeline pipeline;
   final CandidateBatch batch;
   final Object[] scratch;
-  final SourceTask[] tasks;
+  final SourceFanOut sources;
   final float[] queryFeatures;
-  final LongSet dedup;
   final RequestStats stats;
 
   private long userId;
@@ -42,30 +40,29 @@ public final class RequestContext {
   private long timeoutNanos;
   private float[] queryVector = new float[0];
   private int queryDimension = -1;
-  private final LongHashSet seenIds = new LongHashSet(256);
-  private final LongHashSet blockedAuthors = new LongHashSet(64);
-  private final LongHashSet followedCommunities = new LongHashSet(64);
+  private final IdSet seenIds = new IdSet(256);
+  private final IdSet blockedAuthors = new IdSet(64);
+  private final IdSet mutedCommunities = new IdSet(64);
+  private final IdSet followedCommunities = new IdSet(64);
   private Object attachment;
   private boolean traceNext;
   private boolean shadow;
 
-  // per request, set by the pipeline
+  // per request, set by the pipeline's RequestExecution
   long generation;
   long deadlineNanos;
   boolean tracing;
-  volatile Thread waiter;
   int currentStage = -1;
   private long random;
 
-  RequestContext(Pipeline pipeline, Object[] scratch, SourceTask[] tasks, int batchCapacity,
+  RequestContext(Pipeline pipeline, RequestExecution execution, Object[] scratch, int batchCapacity,
       RequestStats stats) {
     this.pipeline = pipeline;
     this.stats = stats;
     this.scratch = scratch;
-    this.tasks = tasks;
     this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
     this.queryFeatures = new float[pipeline.schema().queryFeatures.length];
-    this.dedup = new LongSet(batchCapacity);
+    this.sources = new SourceFanOut(execution, this, scratch, batchCapacity);
     reset();
   }
 
@@ -81,15 +78,10 @@ public final class RequestContext {
     seed = 0;
     timeoutNanos = pipeline.defaultTimeoutNanos();
     queryDimension = -1;
-    if (!seenIds.isEmpty()) {
-      seenIds.clear();
-    }
-    if (!blockedAuthors.isEmpty()) {
-      blockedAuthors.clear();
-    }
-    if (!followedCommunities.isEmpty()) {
-      followedCommunities.clear();
-    }
+    seenIds.clear();
+    blockedAuthors.clear();
+    mutedCommunities.clear();
+    followedCommunities.clear();
     final Feature[] qf = pipeline.schema().queryFeatures;
     for (int i = 0; i < qf.length; i++) {
       queryFeatures[i] = qf[i].defaultValue();
@@ -118,6 +110,7 @@ public final class RequestContext {
     }
     seenIds.addAll(other.seenIds);
     blockedAuthors.addAll(other.blockedAuthors);
+    mutedCommunities.addAll(other.mutedCommunities);
     followedCommunities.addAll(other.followedCommunities);
     final Feature[] mine = pipeline.schema().queryFeatures;
     final Feature[] theirs = other.pipeline.schema().queryFeatures;
@@ -237,17 +230,22 @@ public final class RequestContext {
   }
 
   /** Ids the user has already seen (filled by the host, cleared by {@link #reset()}). */
-  public LongHashSet seenIds() {
+  public IdSet seenIds() {
     return seenIds;
   }
 
-  /** Authors the user blocked. */
-  public LongHashSet blockedAuthors() {
+  /** Authors the user blocked: their posts must not be shown. */
+  public IdSet blockedAuthors() {
     return blockedAuthors;
   }
 
+  /** Communities the user muted: their posts must not be shown. */
+  public IdSet mutedCommunities() {
+    return mutedCommunities;
+  }
+
   /** Communities the user follows (read by the recency source). */
-  public LongHashSet followedCommunities() {
+  public IdSet followedCommunities() {
     return followedCommunities;
   }
 
@@ -312,6 +310,35 @@ public final class RequestContext {
     return stats;
   }
 
+  /**
+   * The scratch of {@code stage} in this context, for a stage that composes something once per request
+   * and exposes it to later stages (e.g. the request's filter, composed by a query hydrator and read by
+   * every vector source). Later stages go through the composing stage's own accessor, which calls
+   * this; reading another stage's scratch directly is for such accessors only. A linear scan over the
+   * pipeline's stages by identity: no allocation.
+   *
+   * @throws IllegalArgumentException if {@code stage} is not a stage of this context's pipeline
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T scratchOf(Stage stage) {
+    final int i = pipeline.indexOf(stage);
+    if (i < 0) {
+      throw new IllegalArgumentException(stage + " is not a stage of pipeline '" + pipeline.name()
+          + "'; add it to the pipeline before the stages that read it");
+    }
+    return (T) scratch[i];
+  }
+
+  /**
+   * The number of the running (or last) request of this context: 1 for the first {@link
+   * Pipeline#execute}, then one more per request. A stage that leaves per-request state in its
+   * scratch stamps it with this number, so a reader can tell this request's state from an earlier
+   * one's (e.g. when the stage was skipped or failed this time).
+   */
+  public long requestNumber() {
+    return generation;
+  }
+
   /** The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {
@@ -348,7 +375,6 @@ public final class RequestContext {
     random = seed;
     stats.begin();
     batch.clear();
-    dedup.clear();
     currentStage = -1;
   }
 

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Per-stage figures of the last request run with one {@link RequestContext}: each stage's latency
- * and the candidates it received and passed on (for a filter: kept, and removed = in - out). Read it
+ * and the candidates it received and passed on (for a rule: kept, and removed = in - out). Read it
  * with {@link RequestContext#lastRequest()} after {@link Pipeline#execute} returned, e.g. to compare
  * one request's funnel and stage costs in a shadow run; the pipeline's {@link Pipeline#metrics()}
  * are the cumulative counterpart over all requests.
@@ -76,7 +76,7 @@ public final class RequestStats {
     return out[check(stage)];
   }
 
-  /** Candidates stage {@code stage} removed ({@code in - out}; a filter's funnel), or {@link #NOT_RUN}. */
+  /** Candidates stage {@code stage} removed ({@code in - out}; a rule's funnel), or {@link #NOT_RUN}. */
   public int removed(int stage) {
     final int i = in[check(stage)];
     return i == NOT_RUN ? NOT_RUN : i - out[stage];

@@ -12,33 +12,33 @@ final class Schema {
   final Feature[] candidateFeatures;
   final Feature[] queryFeatures;
   final String[] sourceNames;
-  private final int[] columnOfSlot;
+  private final int[] columnOfNumber;
 
   Schema(List<Feature> candidate, List<Feature> query, String[] sourceNames) {
     this.candidateFeatures = candidate.toArray(new Feature[0]);
     this.queryFeatures = query.toArray(new Feature[0]);
     this.sourceNames = sourceNames;
-    int maxSlot = -1;
+    int maxNumber = -1;
     for (Feature f : candidateFeatures) {
-      maxSlot = Math.max(maxSlot, f.slot());
+      maxNumber = Math.max(maxNumber, f.number());
     }
     for (Feature f : queryFeatures) {
-      maxSlot = Math.max(maxSlot, f.slot());
+      maxNumber = Math.max(maxNumber, f.number());
     }
-    columnOfSlot = new int[maxSlot + 1];
-    Arrays.fill(columnOfSlot, -1);
+    columnOfNumber = new int[maxNumber + 1];
+    Arrays.fill(columnOfNumber, -1);
     for (int i = 0; i < candidateFeatures.length; i++) {
-      columnOfSlot[candidateFeatures[i].slot()] = i;
+      columnOfNumber[candidateFeatures[i].number()] = i;
     }
     for (int i = 0; i < queryFeatures.length; i++) {
-      columnOfSlot[queryFeatures[i].slot()] = i;
+      columnOfNumber[queryFeatures[i].number()] = i;
     }
   }
 
   /** Column of a candidate feature; throws naming the feature when the pipeline does not have it. */
   int candidateColumn(Feature f) {
-    final int slot = f.slot();
-    final int c = slot < columnOfSlot.length ? columnOfSlot[slot] : -1;
+    final int number = f.number();
+    final int c = number < columnOfNumber.length ? columnOfNumber[number] : -1;
     if (c < 0 || f.kind() != Feature.Kind.CANDIDATE) {
       throw new IllegalArgumentException(
           f + " is not a candidate feature of this pipeline; declare it in a stage's writes()");
@@ -47,8 +47,8 @@ final class Schema {
   }
 
   int queryIndex(Feature f) {
-    final int slot = f.slot();
-    final int c = slot < columnOfSlot.length ? columnOfSlot[slot] : -1;
+    final int number = f.number();
+    final int c = number < columnOfNumber.length ? columnOfNumber[number] : -1;
     if (c < 0 || f.kind() != Feature.Kind.QUERY) {
       throw new IllegalArgumentException(
           f + " is not a query feature of this pipeline; declare it with Builder.input or a query hydrator");

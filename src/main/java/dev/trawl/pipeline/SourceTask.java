@@ -6,7 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One source's work for one context, pre-allocated and resubmitted for every request so handing a
- * source to a worker allocates nothing.
+ * source to a worker allocates nothing. Owned by the context's {@link SourceFanOut}, which arms,
+ * submits, awaits and merges it.
  *
  * <p>The hand-off is a single {@code long} state, {@code generation << 3 | phase}. The request thread
  * arms the task for its generation ({@code QUEUED}); whoever runs it (a worker, or the request thread
@@ -38,6 +39,7 @@ final class SourceTask implements Runnable {
   }
 
   final RequestContext ctx;
+  private final SourceFanOut fanOut;
   final int sourceIndex;
   final CandidateSource source;
   final CandidateSink sink;
@@ -49,9 +51,10 @@ final class SourceTask implements Runnable {
   Throwable failure;
   long elapsedNanos;
 
-  SourceTask(RequestContext ctx, int sourceIndex, CandidateSource source, Object scratch,
-      int capacity, StageMetrics metrics, NanoClock clock) {
+  SourceTask(RequestContext ctx, SourceFanOut fanOut, int sourceIndex, CandidateSource source,
+      Object scratch, int capacity, StageMetrics metrics, NanoClock clock) {
     this.ctx = ctx;
+    this.fanOut = fanOut;
     this.sourceIndex = sourceIndex;
     this.source = source;
     this.sink = new CandidateSink(capacity, scratch);
@@ -115,7 +118,7 @@ final class SourceTask implements Runnable {
     elapsedNanos = elapsed;
     metrics.recordLatency(elapsed);
     if (STATE.compareAndSet(this, of(generation, RUNNING), of(generation, DONE))) {
-      final Thread w = ctx.waiter;
+      final Thread w = fanOut.waiter;
       if (w != null) {
         LockSupport.unpark(w);
       }

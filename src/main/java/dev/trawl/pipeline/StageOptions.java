@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * StageOptions.failOpen().timeout(20, TimeUnit.MILLISECONDS).expectedCandidates(1000)
  * }</pre>
  *
- * <p>Defaults: sources, hydrators and side effects fail open (optional); filters, scorers and
+ * <p>Defaults: sources, hydrators and side effects fail open (optional); rules, scorers and
  * selectors fail closed (required). A source's default timeout is the request deadline.
  * <b>Thread-safe.</b> Allocates only when built.
  */

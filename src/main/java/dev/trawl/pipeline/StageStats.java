@@ -3,8 +3,11 @@ package dev.trawl.pipeline;
 import org.HdrHistogram.Histogram;
 
 /**
- * A point-in-time copy of one stage's counters and latency histogram (cumulative since the pipeline
- * was built), for the host to export to its metrics system. For the whole-request entry
+ * A point-in-time copy of one stage's counters and latency distribution (cumulative since the pipeline
+ * was built), for the host to export to its metrics system. Latencies are read through primitive
+ * accessors ({@link #latencyAtPercentile}, {@link #latencyCountAtOrBelow} for histogram buckets,
+ * {@link #latencyMax}, {@link #latencyCount}); the histogram behind them (HdrHistogram, 2 significant
+ * digits, up to 60 s) is not part of the API. For the whole-request entry
  * ({@link MetricsSnapshot#request()}), {@code calls} counts requests, {@code failures} failed
  * requests and {@code skipped} requests a pipeline gate turned off. Immutable; allocated per snapshot.
  */
@@ -79,7 +82,7 @@ public final class StageStats {
     return candidatesOut;
   }
 
-  /** Candidates removed ({@code in - out}): for filters, what they filtered. */
+  /** Candidates removed ({@code in - out}): for rules, what they removed. */
   public long removed() {
     return candidatesIn - candidatesOut;
   }
@@ -99,9 +102,35 @@ public final class StageStats {
     return totalNanos;
   }
 
-  /** Latency histogram in nanoseconds (a copy the caller owns). */
-  public Histogram latency() {
-    return latency;
+  /**
+   * The latency, in nanoseconds, at or below which {@code percentile} percent of the recorded calls
+   * fall (0 when nothing was recorded).
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= percentile <= 100}
+   */
+  public long latencyAtPercentile(double percentile) {
+    if (!(percentile >= 0 && percentile <= 100)) {
+      throw new IllegalArgumentException("percentile must be in [0, 100], got " + percentile);
+    }
+    return latency.getValueAtPercentile(percentile);
+  }
+
+  /**
+   * Recorded calls whose latency was at most {@code nanos} (within the histogram's 2 significant
+   * digits): the cumulative count of a histogram bucket with that upper bound, for exporters.
+   */
+  public long latencyCountAtOrBelow(long nanos) {
+    return nanos < 0 ? 0 : latency.getCountBetweenValues(0, nanos);
+  }
+
+  /** Calls whose latency was recorded. */
+  public long latencyCount() {
+    return latency.getTotalCount();
+  }
+
+  /** The largest recorded latency in nanoseconds (0 when nothing was recorded). */
+  public long latencyMax() {
+    return latency.getTotalCount() == 0 ? 0 : latency.getMaxValue();
   }
 
   @Override
@@ -109,6 +138,6 @@ public final class StageStats {
     return name + (kind == null ? "" : " (" + kind + ")") + ": calls=" + calls + " skipped=" + skipped
         + " failures=" + failures + " timeouts=" + timeouts + " in=" + candidatesIn + " out="
         + candidatesOut + " invalid=" + invalid + " duplicates=" + duplicates + " p50="
-        + latency.getValueAtPercentile(50) + "ns p99=" + latency.getValueAtPercentile(99) + "ns";
+        + latencyAtPercentile(50) + "ns p99=" + latencyAtPercentile(99) + "ns";
   }
 }

@@ -7,19 +7,19 @@
  * <ul>
  *   <li><b>Typed stages.</b> {@link dev.trawl.pipeline.Gate}, {@link dev.trawl.pipeline.QueryHydrator},
  *       {@link dev.trawl.pipeline.CandidateSource}, {@link dev.trawl.pipeline.CandidateHydrator},
- *       {@link dev.trawl.pipeline.CandidateFilter}, {@link dev.trawl.pipeline.Scorer},
+ *       {@link dev.trawl.pipeline.CandidateRule}, {@link dev.trawl.pipeline.Scorer},
  *       {@link dev.trawl.pipeline.Selector}, {@link dev.trawl.pipeline.SideEffect}: each one method
  *       whose state comes in as arguments (the request context, the batch), so a stage is a
  *       {@code static final} constant or a small immutable object shared by every thread. Per-context
  *       scratch comes from {@link dev.trawl.pipeline.Stage#newScratch()} and is handed back through
  *       the context, never captured.
- *   <li><b>Validated at build.</b> {@link dev.trawl.pipeline.Pipeline.Builder#build()} checks unique
+ *   <li><b>Validated at build.</b> {@link dev.trawl.pipeline.PipelineBuilder#build()} checks unique
  *       names, that every {@link dev.trawl.pipeline.Feature} a stage reads is written by an earlier
  *       stage (sources declare the built-in columns they fill), and what each kind may write. The
  *       result is immutable.
  *   <li><b>Columnar batch.</b> {@link dev.trawl.pipeline.CandidateBatch} holds candidates as parallel
  *       primitive arrays (id, source, author, community, created-at, score, source score, ordinal,
- *       float feature columns). Filters mark then the pipeline compacts; selectors permute with one
+ *       float feature columns). Rules mark then the pipeline compacts; selectors permute with one
  *       gather per column into a spare array (the two arrays then swap).
  *   <li><b>Context owns everything mutable.</b> {@link dev.trawl.pipeline.RequestContext} (one per
  *       thread, reset per request) owns the inputs, the batch, the stage scratch, the per-source sinks

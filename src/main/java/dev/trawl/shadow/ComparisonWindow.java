@@ -41,10 +41,10 @@ public final class ComparisonWindow {
   final PairedStat communities = new PairedStat();
   final PairedStat[] shares;
   final PairedStat[] removed;
-  final long[] filterInA;
-  final long[] filterRemovedA;
-  final long[] filterInB;
-  final long[] filterRemovedB;
+  final long[] ruleInA;
+  final long[] ruleRemovedA;
+  final long[] ruleInB;
+  final long[] ruleRemovedB;
   final boolean[] pooledFunnelA;
   final boolean[] pooledFunnelB;
   final long[] scoresA;
@@ -60,13 +60,13 @@ public final class ComparisonWindow {
     this.schema = schema;
     this.config = config;
     shares = pairedStats(schema.sourceCount());
-    removed = pairedStats(schema.filterCount());
-    filterInA = new long[schema.filterCount()];
-    filterRemovedA = new long[schema.filterCount()];
-    filterInB = new long[schema.filterCount()];
-    filterRemovedB = new long[schema.filterCount()];
-    pooledFunnelA = new boolean[schema.filterCount()];
-    pooledFunnelB = new boolean[schema.filterCount()];
+    removed = pairedStats(schema.ruleCount());
+    ruleInA = new long[schema.ruleCount()];
+    ruleRemovedA = new long[schema.ruleCount()];
+    ruleInB = new long[schema.ruleCount()];
+    ruleRemovedB = new long[schema.ruleCount()];
+    pooledFunnelA = new boolean[schema.ruleCount()];
+    pooledFunnelB = new boolean[schema.ruleCount()];
     scoresA = new long[config.scoreBins().count()];
     scoresB = new long[config.scoreBins().count()];
     rankShiftCounts = new long[2 * config.maxRankShift() + 1];
@@ -102,10 +102,10 @@ public final class ComparisonWindow {
     for (int i = 0; i < removed.length; i++) {
       removed[i].copyFrom(o.removed[i]);
     }
-    System.arraycopy(o.filterInA, 0, filterInA, 0, filterInA.length);
-    System.arraycopy(o.filterRemovedA, 0, filterRemovedA, 0, filterRemovedA.length);
-    System.arraycopy(o.filterInB, 0, filterInB, 0, filterInB.length);
-    System.arraycopy(o.filterRemovedB, 0, filterRemovedB, 0, filterRemovedB.length);
+    System.arraycopy(o.ruleInA, 0, ruleInA, 0, ruleInA.length);
+    System.arraycopy(o.ruleRemovedA, 0, ruleRemovedA, 0, ruleRemovedA.length);
+    System.arraycopy(o.ruleInB, 0, ruleInB, 0, ruleInB.length);
+    System.arraycopy(o.ruleRemovedB, 0, ruleRemovedB, 0, ruleRemovedB.length);
     System.arraycopy(o.pooledFunnelA, 0, pooledFunnelA, 0, pooledFunnelA.length);
     System.arraycopy(o.pooledFunnelB, 0, pooledFunnelB, 0, pooledFunnelB.length);
     System.arraycopy(o.scoresA, 0, scoresA, 0, scoresA.length);
@@ -147,13 +147,13 @@ public final class ComparisonWindow {
     }
     for (int f = 0; f < removed.length; f++) {
       removed[f].add(c.removedA(f), c.removedB(f));
-      if (a.filterIn(f) >= 0) {
-        filterInA[f] += a.filterIn(f);
-        filterRemovedA[f] += a.filterRemoved(f);
+      if (a.ruleIn(f) >= 0) {
+        ruleInA[f] += a.ruleIn(f);
+        ruleRemovedA[f] += a.ruleRemoved(f);
       }
-      if (b.filterIn(f) >= 0) {
-        filterInB[f] += b.filterIn(f);
-        filterRemovedB[f] += b.filterRemoved(f);
+      if (b.ruleIn(f) >= 0) {
+        ruleInB[f] += b.ruleIn(f);
+        ruleRemovedB[f] += b.ruleRemoved(f);
       }
     }
     if (!c.bothAnswered()) {
@@ -180,45 +180,47 @@ public final class ComparisonWindow {
   }
 
   /**
-   * Adds pooled funnel counts of a filter to one side, for systems that count per window rather than
-   * per request (see {@link CumulativeStats}). Used by the report when no run reported the filter.
+   * Adds pooled funnel counts of a rule to one side, for systems that count per window rather than
+   * per request (see {@link CumulativeStats}). Used by the report when no run reported the rule.
    *
-   * @throws IllegalArgumentException on a bad side, slot or counts
+   * @throws IllegalArgumentException on a bad side, index or counts
    */
-  public synchronized void addPooledFunnel(int side, int filterSlot, long in, long removed) {
+  public synchronized void addPooledFunnel(int side, int ruleIndex, long in, long removed) {
     checkSide(side);
-    if (filterSlot < 0 || filterSlot >= filterInA.length) {
-      throw new IllegalArgumentException("filter slot " + filterSlot + " outside [0, " + filterInA.length + ")");
+    if (ruleIndex < 0 || ruleIndex >= ruleInA.length) {
+      throw new IllegalArgumentException("rule index " + ruleIndex + " outside [0, " + ruleInA.length + ")");
     }
     if (in < 0 || removed < 0 || removed > in) {
       throw new IllegalArgumentException("need 0 <= removed <= in, got in=" + in + " removed=" + removed);
     }
     if (side == SIDE_A) {
-      filterInA[filterSlot] += in;
-      filterRemovedA[filterSlot] += removed;
-      pooledFunnelA[filterSlot] = true;
+      ruleInA[ruleIndex] += in;
+      ruleRemovedA[ruleIndex] += removed;
+      pooledFunnelA[ruleIndex] = true;
     } else {
-      filterInB[filterSlot] += in;
-      filterRemovedB[filterSlot] += removed;
-      pooledFunnelB[filterSlot] = true;
+      ruleInB[ruleIndex] += in;
+      ruleRemovedB[ruleIndex] += removed;
+      pooledFunnelB[ruleIndex] = true;
     }
   }
 
   /**
-   * Adds a stage's latency histogram (nanoseconds) to one side; values above the configured highest
-   * latency are clamped. Allocates (iterates the histogram); for reporting.
+   * Adds {@code count} calls of a stage, each {@code nanos} long, to one side (e.g. one bucket of a
+   * system's own latency histogram); values above the configured highest latency are clamped. For
+   * reporting from cumulative counters ({@link CumulativeStats}); allocates nothing.
+   *
+   * @throws IllegalArgumentException for a bad side or stage, or a negative count
    */
-  public synchronized void addStageLatency(int side, int stageSlot, Histogram nanos) {
+  public synchronized void addStageLatency(int side, int stageIndex, long nanos, long count) {
     checkSide(side);
-    if (stageSlot < 0 || stageSlot >= stageA.length) {
-      throw new IllegalArgumentException("stage slot " + stageSlot + " outside [0, " + stageA.length + ")");
+    if (stageIndex < 0 || stageIndex >= stageA.length) {
+      throw new IllegalArgumentException("stage index " + stageIndex + " outside [0, " + stageA.length + ")");
     }
-    final Histogram target = side == SIDE_A ? stageA[stageSlot] : stageB[stageSlot];
-    final long highest = config.highestLatencyNanos();
-    for (org.HdrHistogram.HistogramIterationValue v : nanos.recordedValues()) {
-      target.recordValueWithCount(
-          Math.min(highest, Math.max(0, v.getValueIteratedTo())), v.getCountAtValueIteratedTo());
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, got " + count);
     }
+    final Histogram target = side == SIDE_A ? stageA[stageIndex] : stageB[stageIndex];
+    target.recordValueWithCount(Math.min(config.highestLatencyNanos(), Math.max(0, nanos)), count);
   }
 
   private static void checkSide(int side) {

@@ -2,11 +2,11 @@ package dev.trawl.shadow;
 
 /**
  * Optional for a {@link ShadowLane} (or {@link PrimaryRecorder}) whose system keeps only cumulative
- * counters (per-stage latency histograms, per-filter kept/removed counts) instead of reporting them
+ * counters (per-stage latency histograms, per-rule kept/removed counts) instead of reporting them
  * per run. {@link PipelineLane} and {@link PipelineShadow#recorder} do not need it: they report each
  * request's figures from {@link dev.trawl.pipeline.RequestContext#lastRequest()}. The
  * driver marks the counters when a window starts and, when it reports, adds what happened since the
- * mark to one side of the window: pooled filter funnels and stage latency histograms.
+ * mark to one side of the window: pooled rule funnels and stage latency histograms.
  *
  * <p>Only meaningful when the lane's system is used by the shadow alone (a dedicated shadow
  * instance), otherwise other traffic is counted too.

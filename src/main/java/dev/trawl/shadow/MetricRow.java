@@ -4,7 +4,7 @@ package dev.trawl.shadow;
  * One line of a {@link ShadowReport}. Immutable and thread-safe.
  *
  * @param group what the metric is about: {@code agreement}, {@code page}, {@code source_share},
- *     {@code filter_funnel}, {@code scores}, {@code latency}, {@code errors}
+ *     {@code rule_funnel}, {@code scores}, {@code latency}, {@code errors}
  * @param name the metric, e.g. {@code rbo}, {@code share[trending]}, {@code latency_p99_us}
  * @param primary the primary's value (side A); {@code NaN} for metrics of the pair (agreement, PSI)
  * @param candidate the candidate's value (side B); for agreement metrics the similarity itself

@@ -45,8 +45,8 @@ public final class PairComparison {
     distinct = new DistinctCounter(config.expectedPageSize());
     shareA = new double[schema.sourceCount()];
     shareB = new double[schema.sourceCount()];
-    removedA = new double[schema.filterCount()];
-    removedB = new double[schema.filterCount()];
+    removedA = new double[schema.ruleCount()];
+    removedB = new double[schema.ruleCount()];
     rankShift = new long[2 * config.maxRankShift() + 1];
   }
 
@@ -110,8 +110,8 @@ public final class PairComparison {
 
   private static void funnel(RunRecord run, double[] out) {
     for (int f = 0; f < out.length; f++) {
-      final int in = run.filterIn(f);
-      out[f] = in <= 0 ? Double.NaN : (double) run.filterRemoved(f) / in;
+      final int in = run.ruleIn(f);
+      out[f] = in <= 0 ? Double.NaN : (double) run.ruleRemoved(f) / in;
     }
   }
 
@@ -166,22 +166,22 @@ public final class PairComparison {
     return communitiesB;
   }
 
-  /** Share of page A's items from source {@code slot}. */
-  public double shareA(int slot) {
-    return shareA[slot];
+  /** Share of page A's items from source {@code index}. */
+  public double shareA(int index) {
+    return shareA[index];
   }
 
-  /** Share of page B's items from source {@code slot}. */
-  public double shareB(int slot) {
-    return shareB[slot];
+  /** Share of page B's items from source {@code index}. */
+  public double shareB(int index) {
+    return shareB[index];
   }
 
-  double removedA(int slot) {
-    return removedA[slot];
+  double removedA(int index) {
+    return removedA[index];
   }
 
-  double removedB(int slot) {
-    return removedB[slot];
+  double removedB(int index) {
+    return removedB[index];
   }
 
   long[] rankShiftCounts() {

@@ -21,7 +21,7 @@ import dev.trawl.pipeline.RequestContext;
  * <p>Seeds: the context keeps the captured request's seed, XOR-ed with the run's salt (0 for the
  * candidate, {@link ShadowMode#NOISE_SEED_SALT} for the A/A re-run).
  *
- * <p>Each run reports its own per-stage latencies and per-filter funnel (candidates in, removed),
+ * <p>Each run reports its own per-stage latencies and per-rule funnel (candidates in, removed),
  * from the context's {@link RequestContext#lastRequest()}, so they are compared per request and
  * paired, like the page metrics.
  *
@@ -46,13 +46,13 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
   }
 
   private final Pipeline pipeline;
-  private final PipelineSlots slots;
+  private final PipelineRunMapping indexes;
   private final Copier<H> copier;
   private final Feature[] attributes;
 
   private PipelineLane(Pipeline pipeline, ShadowSchema schema, Copier<H> copier, Feature[] attributes) {
     this.pipeline = pipeline;
-    this.slots = new PipelineSlots(pipeline, schema);
+    this.indexes = new PipelineRunMapping(pipeline, schema);
     this.copier = copier;
     this.attributes = attributes.clone();
   }
@@ -69,7 +69,7 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
 
   /**
    * A lane for replaying recorded requests; recorded attributes are applied to the query features
-   * with the same name among {@code attributes}. Every run reports its filter funnel and stage
+   * with the same name among {@code attributes}. Every run reports its rule funnel and stage
    * latencies.
    *
    * @throws IllegalArgumentException if the pipeline has sources not in the schema
@@ -100,6 +100,6 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
       ctx.seed(ctx.seed() ^ seedSalt);
     }
     pipeline.execute(ctx.shadow(true), state.result);
-    slots.copy(state.result, ctx.lastRequest(), out);
+    indexes.copy(state.result, ctx.lastRequest(), out);
   }
 }

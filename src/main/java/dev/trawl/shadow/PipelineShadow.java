@@ -6,11 +6,11 @@ import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageKind;
 import dev.trawl.pipeline.StageStats;
-import org.agrona.collections.LongHashSet;
+import dev.trawl.pipeline.IdSet;
 
 /**
  * Glue between {@link Pipeline}s and shadow testing: a schema naming both pipelines' sources and
- * filters, a recorder for the primary's answer, and a capture that records live requests. Lanes are
+ * rules, a recorder for the primary's answer, and a capture that records live requests. Lanes are
  * made by {@link PipelineLane}.
  *
  * <pre>{@code
@@ -28,7 +28,7 @@ public final class PipelineShadow {
   private PipelineShadow() {}
 
   /**
-   * The union of the pipelines' source, filter and stage names, in declaration order. Side-effect
+   * The union of the pipelines' source, rule and stage names, in declaration order. Side-effect
    * stages are left out: shadow lanes skip them, so there is nothing to compare.
    */
   public static ShadowSchema schema(Pipeline... pipelines) {
@@ -38,8 +38,8 @@ public final class PipelineShadow {
     }
     for (Pipeline p : pipelines) {
       for (StageStats s : p.metrics().stages()) {
-        if (s.kind() == StageKind.FILTER) {
-          b.filter(s.name());
+        if (s.kind() == StageKind.RULE) {
+          b.rule(s.name());
         }
         if (s.kind() != StageKind.SIDE_EFFECT) {
           b.stage(s.name());
@@ -50,7 +50,7 @@ public final class PipelineShadow {
   }
 
   /**
-   * Records the primary's page into a run record, with the per-stage latencies and filter funnels of
+   * Records the primary's page into a run record, with the per-stage latencies and rule funnels of
    * the same request from the context's {@link RequestContext#lastRequest()}: offer the request to
    * the shadow before the context runs its next request.
    *
@@ -62,10 +62,10 @@ public final class PipelineShadow {
 
   /** The primary's recorder: see {@link #recorder}. Thread-safe; {@code record} allocates nothing. */
   public static final class PipelineRecorder implements PrimaryRecorder<RequestContext, PipelineResult> {
-    private final PipelineSlots slots;
+    private final PipelineRunMapping indexes;
 
     private PipelineRecorder(Pipeline pipeline, ShadowSchema schema) {
-      this.slots = new PipelineSlots(pipeline, schema);
+      this.indexes = new PipelineRunMapping(pipeline, schema);
     }
 
     /**
@@ -77,13 +77,13 @@ public final class PipelineShadow {
      */
     @Override
     public void record(RequestContext request, PipelineResult result, RunRecord out) {
-      slots.copy(result, request.lastRequest(), out);
+      indexes.copy(result, request.lastRequest(), out);
     }
   }
 
   /**
    * Records a live request's inputs (user, time, seed, page size, timeout, query vector, seen ids,
-   * blocked authors, followed communities and the given query features) for replay.
+   * blocked authors, muted and followed communities and the given query features) for replay.
    */
   public static RequestCapture<RequestContext> capture(Feature... attributes) {
     final Feature[] features = attributes.clone();
@@ -93,9 +93,22 @@ public final class PipelineShadow {
       if (ctx.hasQueryVector()) {
         out.vector(ctx.queryVectorBuffer(), ctx.queryDimension());
       }
-      copyIds(ctx.seenIds(), out, 0);
-      copyIds(ctx.blockedAuthors(), out, 1);
-      copyIds(ctx.followedCommunities(), out, 2);
+      final IdSet seen = ctx.seenIds();
+      for (int i = 0; i < seen.size(); i++) {
+        out.addSeen(seen.get(i));
+      }
+      final IdSet blocked = ctx.blockedAuthors();
+      for (int i = 0; i < blocked.size(); i++) {
+        out.addBlockedAuthor(blocked.get(i));
+      }
+      final IdSet muted = ctx.mutedCommunities();
+      for (int i = 0; i < muted.size(); i++) {
+        out.addMutedCommunity(muted.get(i));
+      }
+      final IdSet followed = ctx.followedCommunities();
+      for (int i = 0; i < followed.size(); i++) {
+        out.addFollowedCommunity(followed.get(i));
+      }
       for (Feature f : features) {
         out.attribute(f.name(), ctx.queryFeature(f));
       }
@@ -120,6 +133,9 @@ public final class PipelineShadow {
     for (int i = 0; i < r.blockedAuthorCount(); i++) {
       ctx.blockedAuthors().add(r.blockedAuthor(i));
     }
+    for (int i = 0; i < r.mutedCommunityCount(); i++) {
+      ctx.mutedCommunities().add(r.mutedCommunity(i));
+    }
     for (int i = 0; i < r.followedCommunityCount(); i++) {
       ctx.followedCommunities().add(r.followedCommunity(i));
     }
@@ -129,20 +145,6 @@ public final class PipelineShadow {
         if (f.name().equals(name)) {
           ctx.setQueryFeature(f, r.attributeValue(i));
         }
-      }
-    }
-  }
-
-  private static void copyIds(LongHashSet set, RequestRecord out, int which) {
-    final LongHashSet.LongIterator it = set.iterator();
-    while (it.hasNext()) {
-      final long v = it.nextValue();
-      if (which == 0) {
-        out.addSeen(v);
-      } else if (which == 1) {
-        out.addBlockedAuthor(v);
-      } else {
-        out.addFollowedCommunity(v);
       }
     }
   }

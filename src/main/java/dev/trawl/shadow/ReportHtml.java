@@ -69,10 +69,10 @@ final class ReportHtml {
     final double[] pb = proportions(b);
     final double max = Math.max(max(pa), max(pb));
     open(sb, "score histograms");
-    final double slot = (double) (W - 2 * PAD) / a.length;
+    final double index = (double) (W - 2 * PAD) / a.length;
     for (int i = 0; i < a.length; i++) {
-      bar(sb, PAD + i * slot + 1, slot / 2 - 1, pa[i], max, PRIMARY);
-      bar(sb, PAD + i * slot + slot / 2, slot / 2 - 1, pb[i], max, CANDIDATE);
+      bar(sb, PAD + i * index + 1, index / 2 - 1, pa[i], max, PRIMARY);
+      bar(sb, PAD + i * index + index / 2, index / 2 - 1, pb[i], max, CANDIDATE);
     }
     final FixedBins bins = r.scoreBins();
     axisLabel(sb, PAD, H - PAD + 14, fmt(bins.lo()));
@@ -88,9 +88,9 @@ final class ReportHtml {
     final double[] p = proportions(counts);
     final double max = max(p);
     open(sb, "rank shift histogram");
-    final double slot = (double) (W - 2 * PAD) / counts.length;
+    final double index = (double) (W - 2 * PAD) / counts.length;
     for (int i = 0; i < counts.length; i++) {
-      bar(sb, PAD + i * slot, Math.max(1, slot - 1), p[i], max, CANDIDATE);
+      bar(sb, PAD + i * index, Math.max(1, index - 1), p[i], max, CANDIDATE);
     }
     axisLabel(sb, PAD, H - PAD + 14, "-" + r.maxRankShift());
     axisLabel(sb, W / 2.0, H - PAD + 14, "0");

@@ -16,18 +16,24 @@ import java.util.List;
  * A file of {@link RequestRecord}s for offline replay. Binary, big-endian ({@link DataOutputStream}):
  *
  * <pre>
- * file    = magic "TRWLREQ1" (8 bytes), record*
+ * file    = magic "TRWLREQ2" (8 bytes), record*
  * record  = 0x52 ('R'), userId i64, nowMillis i64, seed i64, pageSize i32, timeoutNanos i64,
  *           dim i32 (-1 = no vector), dim x f32,
- *           nSeen i32, nSeen x i64, nBlocked i32, nBlocked x i64, nFollowed i32, nFollowed x i64,
+ *           nSeen i32, nSeen x i64, nBlocked i32, nBlocked x i64, nMuted i32, nMuted x i64,
+ *           nFollowed i32, nFollowed x i64,
  *           nAttributes i32, nAttributes x (name: modified UTF-8, value f32)
  * </pre>
+ *
+ * <p>Files of the first version (magic {@code "TRWLREQ1"}, records without the muted communities)
+ * are read as requests with no muted community; writers always write the current version.
  *
  * <p>Readers reject a wrong magic, a bad record marker, negative counts and a truncated record with
  * an {@link IOException} that names the record number.
  */
 public final class RequestLog {
-  private static final byte[] MAGIC = {'T', 'R', 'W', 'L', 'R', 'E', 'Q', '1'};
+  private static final byte[] MAGIC = {'T', 'R', 'W', 'L', 'R', 'E', 'Q', '2'};
+  /** The first version: no muted communities. */
+  private static final byte[] MAGIC_V1 = {'T', 'R', 'W', 'L', 'R', 'E', 'Q', '1'};
   private static final int RECORD = 0x52;
   /** Guards against reading a corrupt count as a huge allocation. */
   private static final int MAX_COUNT = 1 << 26;
@@ -103,6 +109,10 @@ public final class RequestLog {
       for (int i = 0; i < r.blockedAuthorCount(); i++) {
         out.writeLong(r.blockedAuthor(i));
       }
+      out.writeInt(r.mutedCommunityCount());
+      for (int i = 0; i < r.mutedCommunityCount(); i++) {
+        out.writeLong(r.mutedCommunity(i));
+      }
       out.writeInt(r.followedCommunityCount());
       for (int i = 0; i < r.followedCommunityCount(); i++) {
         out.writeLong(r.followedCommunity(i));
@@ -134,6 +144,7 @@ public final class RequestLog {
   public static final class Reader implements Closeable {
     private final DataInputStream in;
     private final Path file;
+    private final boolean hasMuted;
     private long read;
     private float[] vectorBuffer = new float[0];
 
@@ -147,9 +158,11 @@ public final class RequestLog {
         in.close();
         throw new IOException(file + " is not a Trawl request log: too short for its header", e);
       }
-      if (!java.util.Arrays.equals(magic, MAGIC)) {
+      hasMuted = java.util.Arrays.equals(magic, MAGIC);
+      if (!hasMuted && !java.util.Arrays.equals(magic, MAGIC_V1)) {
         in.close();
-        throw new IOException(file + " is not a Trawl request log: bad magic (expected TRWLREQ1)");
+        throw new IOException(
+            file + " is not a Trawl request log: bad magic (expected TRWLREQ2 or TRWLREQ1)");
       }
     }
 
@@ -198,6 +211,10 @@ public final class RequestLog {
         final int blocked = count(in.readInt(), "blocked-author count", n);
         for (int i = 0; i < blocked; i++) {
           into.addBlockedAuthor(in.readLong());
+        }
+        final int muted = hasMuted ? count(in.readInt(), "muted-community count", n) : 0;
+        for (int i = 0; i < muted; i++) {
+          into.addMutedCommunity(in.readLong());
         }
         final int followed = count(in.readInt(), "followed-community count", n);
         for (int i = 0; i < followed; i++) {

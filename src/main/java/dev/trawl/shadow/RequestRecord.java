@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A recorded feed request, enough to replay it offline: user, time, seed, page size, timeout, the
- * user's query vector, the request's id sets ("filters": seen ids, blocked authors, followed
- * communities) and named numeric attributes (query features).
+ * user's query vector, the request's id sets (seen ids, blocked authors, muted communities,
+ * followed communities) and named numeric attributes (query features).
  *
  * <p>Reusable: {@link #clear} and refill, or let {@link RequestLog.Reader#next} overwrite it.
  *
@@ -21,6 +21,7 @@ public final class RequestRecord {
   private float[] vector;
   private final LongColumn seen = new LongColumn();
   private final LongColumn blocked = new LongColumn();
+  private final LongColumn muted = new LongColumn();
   private final LongColumn followed = new LongColumn();
   private String[] attributeNames = new String[4];
   private float[] attributeValues = new float[4];
@@ -41,6 +42,7 @@ public final class RequestRecord {
     vector = null;
     seen.clear();
     blocked.clear();
+    muted.clear();
     followed.clear();
     attributes = 0;
     return this;
@@ -104,6 +106,11 @@ public final class RequestRecord {
 
   public RequestRecord addBlockedAuthor(long author) {
     blocked.add(author);
+    return this;
+  }
+
+  public RequestRecord addMutedCommunity(long community) {
+    muted.add(community);
     return this;
   }
 
@@ -181,6 +188,14 @@ public final class RequestRecord {
     return blocked.get(i);
   }
 
+  public int mutedCommunityCount() {
+    return muted.size;
+  }
+
+  public long mutedCommunity(int i) {
+    return muted.get(i);
+  }
+
   public int followedCommunityCount() {
     return followed.size;
   }
@@ -216,6 +231,7 @@ public final class RequestRecord {
     }
     seen.copyFrom(other.seen);
     blocked.copyFrom(other.blocked);
+    muted.copyFrom(other.muted);
     followed.copyFrom(other.followed);
     for (int i = 0; i < other.attributes; i++) {
       attribute(other.attributeNames[i], other.attributeValues[i]);
@@ -231,7 +247,8 @@ public final class RequestRecord {
     final RequestRecord r = (RequestRecord) o;
     if (userId != r.userId || nowMillis != r.nowMillis || seed != r.seed || pageSize != r.pageSize
         || timeoutNanos != r.timeoutNanos || !Arrays.equals(vector, r.vector)
-        || !seen.sameAs(r.seen) || !blocked.sameAs(r.blocked) || !followed.sameAs(r.followed)
+        || !seen.sameAs(r.seen) || !blocked.sameAs(r.blocked) || !muted.sameAs(r.muted)
+        || !followed.sameAs(r.followed)
         || attributes != r.attributes) {
       return false;
     }
@@ -253,7 +270,7 @@ public final class RequestRecord {
   public String toString() {
     return "RequestRecord{user=" + userId + ", now=" + nowMillis + ", seed=" + seed + ", page=" + pageSize
         + ", dim=" + (vector == null ? -1 : vector.length) + ", seen=" + seen.size + ", blocked="
-        + blocked.size + ", followed=" + followed.size + ", attributes=" + attributes + "}";
+        + blocked.size + ", muted=" + muted.size + ", followed=" + followed.size + ", attributes=" + attributes + "}";
   }
 
   private void checkAttribute(int i) {

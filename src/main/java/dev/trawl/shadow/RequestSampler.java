@@ -3,7 +3,6 @@ package dev.trawl.shadow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -20,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RequestSampler<H> implements AutoCloseable {
   private final RequestCapture<H> capture;
   private final RequestLog.Writer writer;
-  private final BoundedSlots<RequestRecord> slots;
+  private final JobPool<RequestRecord> jobs;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong captureFailures = new AtomicLong();
   private final AtomicLong writeFailures = new AtomicLong();
@@ -34,7 +33,7 @@ public final class RequestSampler<H> implements AutoCloseable {
     for (int i = 0; i < capacity; i++) {
       records.add(new RequestRecord());
     }
-    slots = new BoundedSlots<>(records, 1, "trawl-request-sampler", this::write);
+    jobs = new JobPool<>(records, 1, "trawl-request-sampler", this::write);
   }
 
   /**
@@ -48,7 +47,7 @@ public final class RequestSampler<H> implements AutoCloseable {
     if (capture == null || writer == null) {
       throw new IllegalArgumentException("capture and writer are required");
     }
-    checkRate(rate);
+    JobPool.checkRate(rate);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
     }
@@ -62,29 +61,27 @@ public final class RequestSampler<H> implements AutoCloseable {
    * @return whether the request was queued for writing
    */
   public boolean offer(H request) {
-    final double rate = sampleRate;
-    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    final int claimed = jobs.sampleAndClaim(sampleRate);
+    if (claimed == JobPool.NOT_SAMPLED) {
       return false;
     }
-    final int slot = slots.claim();
-    if (slot < 0) {
+    if (claimed == JobPool.FULL) {
       dropped.incrementAndGet();
       return false;
     }
     try {
-      capture.capture(request, slots.job(slot).clear());
+      capture.capture(request, jobs.job(claimed).clear());
     } catch (RuntimeException e) {
       captureFailures.incrementAndGet();
-      slots.release(slot);
+      jobs.release(claimed);
       return false;
     }
-    slots.submit(slot);
+    jobs.submit(claimed);
     return true;
   }
 
   public void sampleRate(double rate) {
-    checkRate(rate);
-    sampleRate = rate;
+    sampleRate = JobPool.checkRate(rate);
   }
 
   public long written() {
@@ -105,7 +102,7 @@ public final class RequestSampler<H> implements AutoCloseable {
 
   /** Waits until every queued request is written, then flushes. */
   public boolean flush(long timeout, TimeUnit unit) throws InterruptedException, IOException {
-    final boolean idle = slots.awaitIdle(timeout, unit);
+    final boolean idle = jobs.awaitIdle(timeout, unit);
     writer.flush();
     return idle;
   }
@@ -114,11 +111,11 @@ public final class RequestSampler<H> implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      slots.awaitIdle(10, TimeUnit.SECONDS);
+      jobs.awaitIdle(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    slots.close();
+    jobs.close();
     writer.close();
   }
 
@@ -127,12 +124,6 @@ public final class RequestSampler<H> implements AutoCloseable {
       writer.append(record);
     } catch (IOException e) {
       writeFailures.incrementAndGet();
-    }
-  }
-
-  private static void checkRate(double rate) {
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
     }
   }
 }

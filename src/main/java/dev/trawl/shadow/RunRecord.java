@@ -1,14 +1,15 @@
 package dev.trawl.shadow;
 
+import dev.trawl.collect.CandidateColumns;
 import java.util.Arrays;
 
 /**
  * One pipeline run of one request, copied into primitive columns so it outlives the pipeline's
- * reusable result: the page (id, source slot, author, community, score per rank), the outcome,
- * the end-to-end latency, each stage's latency and each filter's funnel (candidates in, removed).
- * Slots refer to a {@link ShadowSchema}.
+ * reusable result: the page (id, source index, author, community, score per rank), the outcome,
+ * the end-to-end latency, each stage's latency and each rule's funnel (candidates in, removed).
+ * Sources, stages and rules are numbered by a {@link ShadowSchema}.
  *
- * <p>Missing values: a stage that did not run has latency {@link #NOT_RUN}; a filter the pipeline does
+ * <p>Missing values: a stage that did not run has latency {@link #NOT_RUN}; a rule the pipeline does
  * not have has {@code in == }{@link #NOT_RUN}.
  *
  * <p><b>Not thread-safe</b>: written by one thread, then handed over (with a happens-before edge such
@@ -22,35 +23,25 @@ public final class RunRecord {
   public static final int FAILED = 1;
   /** The run exceeded its deadline and produced no page. */
   public static final int TIMED_OUT = 2;
-  /** Latency of a stage that did not run; funnel input of a filter that does not exist. */
+  /** Latency of a stage that did not run; funnel input of a rule that does not exist. */
   public static final int NOT_RUN = -1;
 
   private final ShadowSchema schema;
-  private long[] ids;
-  private int[] sources;
-  private long[] authors;
-  private long[] communities;
-  private float[] scores;
-  private int size;
+  private final CandidateColumns page;
   private int outcome;
   private long totalNanos;
   private int timedOutStages;
   private final long[] stageNanos;
-  private final int[] filterIn;
-  private final int[] filterRemoved;
+  private final int[] ruleIn;
+  private final int[] ruleRemoved;
 
   /** A record for runs reported under {@code schema}, with room for {@code pageCapacity} items. */
   public RunRecord(ShadowSchema schema, int pageCapacity) {
     this.schema = schema;
-    final int c = Math.max(1, pageCapacity);
-    ids = new long[c];
-    sources = new int[c];
-    authors = new long[c];
-    communities = new long[c];
-    scores = new float[c];
+    page = new CandidateColumns(pageCapacity);
     stageNanos = new long[schema.stageCount()];
-    filterIn = new int[schema.filterCount()];
-    filterRemoved = new int[schema.filterCount()];
+    ruleIn = new int[schema.ruleCount()];
+    ruleRemoved = new int[schema.ruleCount()];
     clear();
   }
 
@@ -58,36 +49,31 @@ public final class RunRecord {
     return schema;
   }
 
-  /** Empties the page, sets the outcome to {@link #OK} and marks every stage and filter as not run. */
+  /** Empties the page, sets the outcome to {@link #OK} and marks every stage and rule as not run. */
   public void clear() {
-    size = 0;
+    page.clear();
     outcome = OK;
     totalNanos = 0;
     timedOutStages = 0;
     Arrays.fill(stageNanos, NOT_RUN);
-    Arrays.fill(filterIn, NOT_RUN);
-    Arrays.fill(filterRemoved, 0);
+    Arrays.fill(ruleIn, NOT_RUN);
+    Arrays.fill(ruleRemoved, 0);
   }
 
   /**
    * Appends the item at the next rank.
    *
-   * @throws IllegalArgumentException if {@code sourceSlot} is not a source of the schema
+   * @throws IllegalArgumentException if {@code sourceIndex} is not a source of the schema
    */
-  public void addItem(long id, int sourceSlot, long author, long community, float score) {
-    if (sourceSlot < 0 || sourceSlot >= schema.sourceCount()) {
+  public void addItem(long id, int sourceIndex, long author, long community, float score) {
+    if (sourceIndex < 0 || sourceIndex >= schema.sourceCount()) {
       throw new IllegalArgumentException(
-          "source slot " + sourceSlot + " outside [0, " + schema.sourceCount() + ")");
+          "source index " + sourceIndex + " outside [0, " + schema.sourceCount() + ")");
     }
-    if (size == ids.length) {
-      grow();
-    }
-    final int i = size++;
-    ids[i] = id;
-    sources[i] = sourceSlot;
-    authors[i] = author;
-    communities[i] = community;
-    scores[i] = score;
+    final int i = page.append(id, score);
+    page.sources[i] = sourceIndex;
+    page.authors[i] = author;
+    page.communities[i] = community;
   }
 
   /** Sets the outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}. */
@@ -120,25 +106,25 @@ public final class RunRecord {
     totalNanos = Math.max(0, nanos);
   }
 
-  /** Records the latency of the stage in {@code slot}. */
-  public void stageNanos(int slot, long nanos) {
-    stageNanos[slot] = Math.max(0, nanos);
+  /** Records the latency of the stage in {@code index}. */
+  public void stageNanos(int index, long nanos) {
+    stageNanos[index] = Math.max(0, nanos);
   }
 
   /**
-   * Records the funnel of the filter in {@code slot}: {@code in} candidates reached it, {@code removed}
+   * Records the funnel of the rule in {@code index}: {@code in} candidates reached it, {@code removed}
    * of them were removed.
    *
    * @throws IllegalArgumentException unless {@code 0 <= removed <= in}
    */
-  public void filterCounts(int slot, int in, int removed) {
+  public void ruleCounts(int index, int in, int removed) {
     if (in < 0 || removed < 0 || removed > in) {
       throw new IllegalArgumentException(
-          "filter " + schema.filterName(slot) + ": need 0 <= removed <= in, got in=" + in
+          "rule " + schema.ruleName(index) + ": need 0 <= removed <= in, got in=" + in
               + " removed=" + removed);
     }
-    filterIn[slot] = in;
-    filterRemoved[slot] = removed;
+    ruleIn[index] = in;
+    ruleRemoved[index] = removed;
   }
 
   /** Copies {@code other} (same schema) into this record. */
@@ -147,19 +133,17 @@ public final class RunRecord {
       throw new IllegalArgumentException("records belong to different schemas");
     }
     clear();
-    for (int i = 0; i < other.size; i++) {
-      addItem(other.ids[i], other.sources[i], other.authors[i], other.communities[i], other.scores[i]);
-    }
+    page.copyFrom(other.page, other.page.size);
     outcome = other.outcome;
     totalNanos = other.totalNanos;
     timedOutStages = other.timedOutStages;
     System.arraycopy(other.stageNanos, 0, stageNanos, 0, stageNanos.length);
-    System.arraycopy(other.filterIn, 0, filterIn, 0, filterIn.length);
-    System.arraycopy(other.filterRemoved, 0, filterRemoved, 0, filterRemoved.length);
+    System.arraycopy(other.ruleIn, 0, ruleIn, 0, ruleIn.length);
+    System.arraycopy(other.ruleRemoved, 0, ruleRemoved, 0, ruleRemoved.length);
   }
 
   public int size() {
-    return size;
+    return page.size;
   }
 
   public int outcome() {
@@ -170,73 +154,64 @@ public final class RunRecord {
     return totalNanos;
   }
 
-  public long stageNanos(int slot) {
-    return stageNanos[slot];
+  public long stageNanos(int index) {
+    return stageNanos[index];
   }
 
-  /** Candidates that reached the filter in {@code slot}, or {@link #NOT_RUN}. */
-  public int filterIn(int slot) {
-    return filterIn[slot];
+  /** Candidates that reached the rule in {@code index}, or {@link #NOT_RUN}. */
+  public int ruleIn(int index) {
+    return ruleIn[index];
   }
 
-  public int filterRemoved(int slot) {
-    return filterRemoved[slot];
+  public int ruleRemoved(int index) {
+    return ruleRemoved[index];
   }
 
   public long id(int rank) {
-    return ids[check(rank)];
+    return page.ids[check(rank)];
   }
 
   public int source(int rank) {
-    return sources[check(rank)];
+    return page.sources[check(rank)];
   }
 
   public long author(int rank) {
-    return authors[check(rank)];
+    return page.authors[check(rank)];
   }
 
   public long community(int rank) {
-    return communities[check(rank)];
+    return page.communities[check(rank)];
   }
 
   public float score(int rank) {
-    return scores[check(rank)];
+    return page.scores[check(rank)];
   }
 
   // Column access for the comparator in this package: valid for [0, size()).
   long[] idColumn() {
-    return ids;
+    return page.ids;
   }
 
   int[] sourceColumn() {
-    return sources;
+    return page.sources;
   }
 
   long[] authorColumn() {
-    return authors;
+    return page.authors;
   }
 
   long[] communityColumn() {
-    return communities;
+    return page.communities;
   }
 
   float[] scoreColumn() {
-    return scores;
+    return page.scores;
   }
 
   private int check(int rank) {
-    if (rank < 0 || rank >= size) {
-      throw new IndexOutOfBoundsException("rank " + rank + " of page of size " + size);
+    if (rank < 0 || rank >= page.size) {
+      throw new IndexOutOfBoundsException("rank " + rank + " of page of size " + page.size);
     }
     return rank;
-  }
-
-  private void grow() {
-    final int c = ids.length * 2;
-    ids = Arrays.copyOf(ids, c);
-    sources = Arrays.copyOf(sources, c);
-    authors = Arrays.copyOf(authors, c);
-    communities = Arrays.copyOf(communities, c);
-    scores = Arrays.copyOf(scores, c);
   }
 }

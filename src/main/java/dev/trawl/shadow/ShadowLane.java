@@ -24,7 +24,7 @@ public interface ShadowLane<H, S> {
 
   /**
    * Runs the captured request and writes the answer into {@code out} (already cleared): the page, and
-   * where known stage latencies, filter funnels and timeouts. The runner measures end-to-end latency
+   * where known stage latencies, rule funnels and timeouts. The runner measures end-to-end latency
    * if the lane leaves {@link RunRecord#totalNanos()} at 0.
    *
    * @param seedSalt XOR-ed into the request's seed: {@code 0} for the candidate (same seed as the

@@ -50,7 +50,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private final FlagPolicy policy;
   private final String title;
   private final PrimaryRecorder<H, R> recorder;
-  private final BoundedSlots<Job<H>> slots;
+  private final JobPool<Job<H>> jobs;
   private final AtomicLong sampled = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong captureFailures = new AtomicLong();
@@ -100,7 +100,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     laneStats = LaneStats.of(b.recorder instanceof CumulativeStats ? b.recorder : b.noiseLane,
         b.candidateLane, b.noiseLane);
     marks = laneStats.mark();
-    slots = new BoundedSlots<>(all, b.workers, "trawl-shadow-" + title, this::process);
+    jobs = new JobPool<>(all, b.workers, "trawl-shadow-" + title, this::process);
   }
 
   /** Builds a report from copies of the windows plus what the lanes' own counters grew since {@code m}. */
@@ -131,18 +131,17 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @return whether the request was queued for shadowing
    */
   public boolean offer(H request, R result, long primaryNanos) {
-    final double rate = sampleRate;
-    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    final int claimed = jobs.sampleAndClaim(sampleRate);
+    if (claimed == JobPool.NOT_SAMPLED) {
       return false;
     }
     sampled.incrementAndGet();
-    final int slot = slots.claim();
-    if (slot < 0) {
+    if (claimed == JobPool.FULL) {
       dropped.incrementAndGet();
       ab.recordDropped();
       return false;
     }
-    final Job<H> job = slots.job(slot);
+    final Job<H> job = jobs.job(claimed);
     try {
       job.primary.clear();
       recorder.record(request, result, job.primary);
@@ -153,19 +152,16 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       captureFailures.incrementAndGet();
-      slots.release(slot);
+      jobs.release(claimed);
       return false;
     }
-    slots.submit(slot);
+    jobs.submit(claimed);
     return true;
   }
 
   /** The fraction of offered requests to shadow, in [0, 1]. Takes effect for the next offer. */
   public void sampleRate(double rate) {
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
-    }
-    sampleRate = rate;
+    sampleRate = JobPool.checkRate(rate);
   }
 
   public double sampleRate() {
@@ -199,7 +195,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
   /** Jobs whose comparison itself threw (a bug; they are in no window), since the start. */
   public long workerErrors() {
-    return slots.handlerErrors();
+    return jobs.handlerErrors();
   }
 
   /** A report of the current window (which keeps accumulating). */
@@ -229,18 +225,18 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @return whether it became idle within the timeout
    */
   public boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
-    return slots.awaitIdle(timeout, unit);
+    return jobs.awaitIdle(timeout, unit);
   }
 
   /** Thread ids of the shadow workers (for allocation measurements). */
   public long[] workerThreadIds() {
-    return slots.workerThreadIds();
+    return jobs.workerThreadIds();
   }
 
   /** Stops the workers; queued jobs are abandoned. Offers after close are counted as dropped. */
   @Override
   public void close() {
-    slots.close();
+    jobs.close();
   }
 
   /** Runs on a shadow worker: both lanes, then the comparisons. */
@@ -315,10 +311,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
     /** Initial sample rate in [0, 1] (default 0.01); change it later with {@link ShadowMode#sampleRate(double)}. */
     public Builder<H, R> sampleRate(double rate) {
-      if (!(rate >= 0.0 && rate <= 1.0)) {
-        throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
-      }
-      this.sampleRate = rate;
+      this.sampleRate = JobPool.checkRate(rate);
       return this;
     }
 

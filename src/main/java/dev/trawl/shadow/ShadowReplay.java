@@ -18,7 +18,7 @@ import java.nio.file.Path;
  *     .run(Path.of("requests.trq"));
  * }</pre>
  *
- * <p>{@link PipelineLane}s report each run's stage latencies and filter funnel themselves. Custom
+ * <p>{@link PipelineLane}s report each run's stage latencies and rule funnel themselves. Custom
  * lanes whose system only keeps cumulative counters may implement {@link CumulativeStats} to
  * contribute per-window latencies and pooled funnels instead; give each such lane its own instance
  * so their counters do not mix.

@@ -195,10 +195,10 @@ public final class ShadowReport {
       paired(out, "source_share", "share[" + schema.sourceName(s) + "]", ab.shares[s],
           aa == null ? null : aa.shares[s]);
     }
-    for (int f = 0; f < schema.filterCount(); f++) {
-      final String name = "removed[" + schema.filterName(f) + "]";
+    for (int f = 0; f < schema.ruleCount(); f++) {
+      final String name = "removed[" + schema.ruleName(f) + "]";
       if (ab.removed[f].a().count() + ab.removed[f].b().count() > 0) {
-        paired(out, "filter_funnel", name, ab.removed[f], aa == null ? null : aa.removed[f]);
+        paired(out, "rule_funnel", name, ab.removed[f], aa == null ? null : aa.removed[f]);
       } else if (ab.pooledFunnelA[f] || ab.pooledFunnelB[f]) {
         pooled(out, name, f);
       }
@@ -235,8 +235,8 @@ public final class ShadowReport {
   }
 
   private void paired(List<MetricRow> out, String group, String name, PairedStat abStat, PairedStat aaStat) {
-    if (abStat.a().count() == 0 && abStat.b().count() == 0 && group.equals("filter_funnel")) {
-      return; // no run reported this filter's funnel (e.g. live pipeline lanes): nothing to show
+    if (abStat.a().count() == 0 && abStat.b().count() == 0 && group.equals("rule_funnel")) {
+      return; // no run reported this rule's funnel (e.g. live pipeline lanes): nothing to show
     }
     final RunningStat d = abStat.diff();
     final boolean onlyOneSide = (abStat.a().count() > 0) != (abStat.b().count() > 0);
@@ -262,25 +262,25 @@ public final class ShadowReport {
    * independent, so this allowance is optimistic; the A/A floor absorbs part of it.
    */
   private void pooled(List<MetricRow> out, String name, int f) {
-    final double ra = rate(ab.filterRemovedA[f], ab.filterInA[f], ab.pooledFunnelA[f]);
-    final double rb = rate(ab.filterRemovedB[f], ab.filterInB[f], ab.pooledFunnelB[f]);
+    final double ra = rate(ab.ruleRemovedA[f], ab.ruleInA[f], ab.pooledFunnelA[f]);
+    final double rb = rate(ab.ruleRemovedB[f], ab.ruleInB[f], ab.pooledFunnelB[f]);
     final boolean onlyOneSide = Double.isNaN(ra) != Double.isNaN(rb);
     final double delta = rb - ra;
     double noise = 0;
     double noiseSe = 0;
     if (aa != null) {
-      final double na = rate(aa.filterRemovedA[f], aa.filterInA[f], aa.pooledFunnelA[f]);
-      final double nb = rate(aa.filterRemovedB[f], aa.filterInB[f], aa.pooledFunnelB[f]);
+      final double na = rate(aa.ruleRemovedA[f], aa.ruleInA[f], aa.pooledFunnelA[f]);
+      final double nb = rate(aa.ruleRemovedB[f], aa.ruleInB[f], aa.pooledFunnelB[f]);
       if (!Double.isNaN(na) && !Double.isNaN(nb)) {
         noise = nb - na;
-        noiseSe = proportionSe(na, aa.filterInA[f], nb, aa.filterInB[f]);
+        noiseSe = proportionSe(na, aa.ruleInA[f], nb, aa.ruleInB[f]);
       }
     }
-    final double se = onlyOneSide ? 0 : proportionSe(ra, ab.filterInA[f], rb, ab.filterInB[f]);
+    final double se = onlyOneSide ? 0 : proportionSe(ra, ab.ruleInA[f], rb, ab.ruleInB[f]);
     final double threshold = Math.abs(noise) + policy.z() * Math.hypot(se, noiseSe) + policy.minEffect();
     final boolean flagged = onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold);
     final String note = !onlyOneSide ? "pooled" : Double.isNaN(rb) ? "absent in candidate" : "absent in primary";
-    out.add(new MetricRow("filter_funnel", name, ra, rb, delta, noise, threshold, flagged, note));
+    out.add(new MetricRow("rule_funnel", name, ra, rb, delta, noise, threshold, flagged, note));
   }
 
   private static double rate(long removed, long in, boolean present) {

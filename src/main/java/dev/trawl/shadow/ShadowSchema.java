@@ -5,22 +5,22 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The names both runs of a comparison are reported under: candidate sources, filters and stages,
- * each given a dense slot. Two pipelines are aligned by <em>name</em>, so a candidate may add or drop
- * a source or filter: the schema is the union of both, and a run records {@code -1}/{@code NaN} for
+ * The names both runs of a comparison are reported under: candidate sources, rules and stages,
+ * each given a dense index. Two pipelines are aligned by <em>name</em>, so a candidate may add or drop
+ * a source or rule: the schema is the union of both, and a run records {@code -1}/{@code NaN} for
  * what it does not have.
  *
  * <p><b>Immutable and thread-safe</b> once built. <b>Allocation:</b> lookups by name are meant for
- * set-up; records and comparisons use the int slots.
+ * set-up; records and comparisons use the int indexes.
  */
 public final class ShadowSchema {
   private final String[] sources;
-  private final String[] filters;
+  private final String[] rules;
   private final String[] stages;
 
   private ShadowSchema(Builder b) {
     sources = b.sources.toArray(new String[0]);
-    filters = b.filters.toArray(new String[0]);
+    rules = b.rules.toArray(new String[0]);
     stages = b.stages.toArray(new String[0]);
   }
 
@@ -32,38 +32,38 @@ public final class ShadowSchema {
     return sources.length;
   }
 
-  public int filterCount() {
-    return filters.length;
+  public int ruleCount() {
+    return rules.length;
   }
 
   public int stageCount() {
     return stages.length;
   }
 
-  public String sourceName(int slot) {
-    return sources[slot];
+  public String sourceName(int index) {
+    return sources[index];
   }
 
-  public String filterName(int slot) {
-    return filters[slot];
+  public String ruleName(int index) {
+    return rules[index];
   }
 
-  public String stageName(int slot) {
-    return stages[slot];
+  public String stageName(int index) {
+    return stages[index];
   }
 
-  /** Slot of source {@code name}, or {@code -1}. */
-  public int sourceSlot(String name) {
+  /** Index of source {@code name}, or {@code -1}. */
+  public int sourceIndex(String name) {
     return indexOf(sources, name);
   }
 
-  /** Slot of filter {@code name}, or {@code -1}. */
-  public int filterSlot(String name) {
-    return indexOf(filters, name);
+  /** Index of rule {@code name}, or {@code -1}. */
+  public int ruleIndex(String name) {
+    return indexOf(rules, name);
   }
 
-  /** Slot of stage {@code name}, or {@code -1}. */
-  public int stageSlot(String name) {
+  /** Index of stage {@code name}, or {@code -1}. */
+  public int stageIndex(String name) {
     return indexOf(stages, name);
   }
 
@@ -78,14 +78,14 @@ public final class ShadowSchema {
 
   @Override
   public String toString() {
-    return "ShadowSchema{sources=" + Arrays.toString(sources) + ", filters=" + Arrays.toString(filters)
+    return "ShadowSchema{sources=" + Arrays.toString(sources) + ", rules=" + Arrays.toString(rules)
         + ", stages=" + Arrays.toString(stages) + "}";
   }
 
-  /** Collects names; adding a name twice keeps one slot (so both pipelines' names can be added). */
+  /** Collects names; adding a name twice keeps one index (so both pipelines' names can be added). */
   public static final class Builder {
     private final List<String> sources = new ArrayList<>();
-    private final List<String> filters = new ArrayList<>();
+    private final List<String> rules = new ArrayList<>();
     private final List<String> stages = new ArrayList<>();
 
     private Builder() {}
@@ -94,8 +94,8 @@ public final class ShadowSchema {
       return add(sources, "source", names);
     }
 
-    public Builder filter(String... names) {
-      return add(filters, "filter", names);
+    public Builder rule(String... names) {
+      return add(rules, "rule", names);
     }
 
     public Builder stage(String... names) {

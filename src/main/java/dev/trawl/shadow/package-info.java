@@ -9,8 +9,8 @@
  *   <li>{@link dev.trawl.shadow.metrics} — the metric kernels (overlap@k, Jaccard, RBO, Kendall's tau,
  *       rank shift, PSI, KS, running moments) over primitive columns with reusable scratch.
  *   <li>{@link dev.trawl.shadow.RunRecord} — one run of one request, copied into primitive columns
- *       (page, outcome, latencies, filter funnel) under a {@link dev.trawl.shadow.ShadowSchema} that
- *       names sources, filters and stages by slot, so two pipelines are aligned by name.
+ *       (page, outcome, latencies, rule funnel) under a {@link dev.trawl.shadow.ShadowSchema} that
+ *       names sources, rules and stages by index, so two pipelines are aligned by name.
  *   <li>{@link dev.trawl.shadow.PairComparison} (one per job, scratch) computes the per-request
  *       metrics; {@link dev.trawl.shadow.ComparisonWindow} folds them into means with standard errors
  *       (paired differences), fixed-bin histograms and HdrHistograms.
@@ -26,7 +26,7 @@
  *
  * <h2>Concurrency and allocation</h2>
  *
- * Request threads only sample (a {@code ThreadLocalRandom} draw), claim a pre-allocated job slot by
+ * Request threads only sample (a {@code ThreadLocalRandom} draw), claim a pre-allocated job index by
  * CAS and copy into it; nothing blocks and nothing allocates. Shadow workers own the job while running
  * it, compare with the job's own scratch and fold into a window under its monitor (uncontended with
  * one worker). Reports and their rendering allocate and run off the request path. Jobs cross threads

@@ -172,6 +172,22 @@ class SnapshotAttributesTest {
   }
 
   @Test
+  void itemsLoadedWithoutAttributesCanBeGivenSome() throws IOException {
+    final VectorIndex index = VectorIndex.builder(4, Metric.L2).build();
+    final float[][] vectors = Vectors.clustered(2_000, 4, 3, 1);
+    for (int i = 0; i < vectors.length; i++) {
+      index.add(i, vectors[i]);
+    }
+    IndexSnapshot.write(index, dir.resolve("plain.trawl"));
+    final VectorIndex loaded = IndexSnapshot.load(dir.resolve("plain.trawl"));
+    final ItemAttributes a = new ItemAttributes();
+    loaded.setAttributes(1_999, a.clear().author(7));
+    loaded.attributes(1_999, a.clear());
+    assertThat(a.author()).isEqualTo(7);
+    assertThat(loaded.attributes().authors().keyCount()).isEqualTo(1);
+  }
+
+  @Test
   void everySingleByteCorruptionOfAFileWithAttributesIsDetected() throws IOException {
     final Path file = dir.resolve("tiny.trawl");
     IndexSnapshot.write(indexWithAttributes(30, 3), file);

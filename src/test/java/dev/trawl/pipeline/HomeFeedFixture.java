@@ -1,15 +1,17 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.SourceBlender;
 import dev.trawl.pipeline.stages.Truncate;
@@ -21,8 +23,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A full home-feed pipeline over a generated corpus: 3 sources (vector, recency, trending), 5
- * filters, 2 hydrators, a linear scorer and freshness decay, sort, author and community caps, MMR,
+ * A full home-feed pipeline over a generated corpus: the request's filter (seen, blocked authors,
+ * muted communities) composed once, 3 sources (vector search with that filter, recency, trending),
+ * 4 filters (the request's filter on the other sources' candidates, removed, quality, age),
+ * 2 hydrators, a linear scorer and freshness decay, sort, author and community caps, MMR,
  * truncation to a page of 50. Shared by the allocation and metrics tests.
  */
 final class HomeFeedFixture {
@@ -64,14 +68,14 @@ final class HomeFeedFixture {
   }
 
   /** Drops low-quality items (reads a hydrated feature). */
-  static final class QualityFilter implements CandidateFilter {
+  static final class QualityFilter implements CandidateRule {
     @Override
     public Feature[] reads() {
       return new Feature[] {QUALITY};
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final float[] q = batch.featureColumn(QUALITY);
       for (int r = 0, n = batch.size(); r < n; r++) {
         if (q[r] < 0.25f && (batch.id(r) & 4) == 0) {
@@ -82,14 +86,14 @@ final class HomeFeedFixture {
   }
 
   /** Drops items too old for the home feed. */
-  static final class MaxAgeFilter implements CandidateFilter {
+  static final class MaxAgeFilter implements CandidateRule {
     @Override
     public Feature[] reads() {
       return new Feature[] {Feature.CREATED_AT};
     }
 
     @Override
-    public void filter(RequestContext ctx, CandidateBatch batch) {
+    public void apply(RequestContext ctx, CandidateBatch batch) {
       final long oldest = ctx.nowMillis() - TimeUnit.DAYS.toMillis(6);
       for (int r = 0, n = batch.size(); r < n; r++) {
         if (batch.createdAt(r) < oldest) {
@@ -106,11 +110,13 @@ final class HomeFeedFixture {
     index = VectorIndex.builder(dimension, Metric.COSINE).m(12).efConstruction(64).seed(seed)
         .expectedItems(items).build();
     final float[] v = new float[dimension];
+    final ItemAttributes attributes = new ItemAttributes();
     for (int i = 0; i < items; i++) {
       for (int d = 0; d < dimension; d++) {
         v[d] = (float) random.nextGaussian();
       }
-      index.add(i, v);
+      // the index holds what the request filter excludes by: author and community
+      index.add(i, v, attributes.clear().author(METADATA.author(i)).community(METADATA.community(i)));
     }
     users = new float[64][dimension];
     for (float[] u : users) {
@@ -121,15 +127,17 @@ final class HomeFeedFixture {
     recent = SyntheticFeed.recentItems(METADATA, items, 4096, NOW, 1_000L);
   }
 
-  Pipeline.Builder builder(int perSource) {
+  PipelineBuilder builder(int perSource) {
     return builder(perSource, false);
   }
 
   /** With {@code blend}, a seeded source blender replaces MMR. */
-  Pipeline.Builder builder(int perSource, boolean blend) {
+  PipelineBuilder builder(int perSource, boolean blend) {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder("home-feed")
         .validIds(id -> id >= 0 && id < items)
-        .source("ann", VectorSource.builder(index).k(perSource).ef(perSource).excludeSeen(true).build(),
+        .queryHydrator("exclusions", exclusions, StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED))
+        .source("ann", VectorSource.builder(index).k(perSource).ef(perSource).filter(exclusions).build(),
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
@@ -137,11 +145,10 @@ final class HomeFeedFixture {
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", new AffinityHydrator())
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
-        .filter("quality", new QualityFilter())
-        .filter("max-age", new MaxAgeFilter())
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> id % 101 == 0))
+        .rule("quality", new QualityFilter())
+        .rule("max-age", new MaxAgeFilter())
         .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f)
             .weight(QUALITY, 0.2f).sourceBoost(1, 0.1f).build())
         .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
@@ -161,7 +168,7 @@ final class HomeFeedFixture {
     return builder(perSource).sourcesOn(pool).build();
   }
 
-  /** Fills the inputs of request {@code i}: user, time, seed, vector, seen and blocked ids. */
+  /** Fills the inputs of request {@code i}: user, time, seed, vector, seen, blocked and muted ids. */
   void request(RequestContext ctx, int i) {
     // a generous deadline: tests assert on pages, and the shared CI machine may stall a worker
     ctx.reset().userId(i).nowMillis(NOW).seed(i).pageSize(50).queryVector(users[i & 63])
@@ -170,6 +177,7 @@ final class HomeFeedFixture {
       ctx.seenIds().add((i * 31L + s * 17L) % items);
     }
     ctx.blockedAuthors().add(i % 997);
+    ctx.mutedCommunities().add((i + 7) % 31);
     ctx.followedCommunities().add(i % 31);
   }
 }

@@ -2,12 +2,17 @@ package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.filter.FilterPlanner;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
+import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.pipeline.testkit.Allocations;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
- * A full home-feed request (3 sources, 5 filters, 2 hydrators, scorers, caps, MMR, page of 50)
+ * A full home-feed request (the request's filter, 3 sources, 4 filters, 2 hydrators, scorers, caps,
+ * MMR, page of 50)
  * allocates nothing in steady state, on the calling thread and, with a worker pool, on its threads.
  */
 class PipelineAllocationTest {
@@ -43,28 +48,31 @@ class PipelineAllocationTest {
 
   @Test
   void aVectorSourceWithAPlannedBitmapFilterAllocatesNothing() {
-    final org.roaringbitmap.RoaringBitmap everyThird = new org.roaringbitmap.RoaringBitmap();
+    final RoaringBitmap everyThird = new RoaringBitmap();
     for (int id = 0; id < feed.items; id += 3) {
       everyThird.add(feed.index.ordinalOf(id));
     }
-    final dev.trawl.filter.RequestFilter filter = new dev.trawl.filter.RequestFilter(feed.items);
+    final RequestFilterHydrator onlyThirds =
+        RequestFilterHydrator.builder(feed.index).restriction((ctx, index, f) -> f.and(everyThird)).build();
+    final VectorSource source = VectorSource.builder(feed.index).k(100).ef(100).filter(onlyThirds).build();
     final Pipeline p = Pipeline.builder("filtered").sourcesOnCallerThread()
-        .source("ann", dev.trawl.pipeline.stages.VectorSource.builder(feed.index).k(100).ef(100)
-            .filter(ctx -> ctx.attachment()).build())
+        .queryHydrator("only-thirds", onlyThirds)
+        .source("ann", source)
         .build();
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
     final int[] next = {0};
     final double perRequest = Allocations.bytesPerRun(() -> {
       final int i = next[0]++;
-      filter.allowAll().and(everyThird);
-      ctx.reset().pageSize(50).queryVector(feed.users[i & 63]).attachment(filter);
+      ctx.reset().pageSize(50).queryVector(feed.users[i & 63]).seenIds().add(i % feed.items);
       p.execute(ctx, page);
     }, WARMUP, REQUESTS);
     assertThat(page.size()).isEqualTo(50);
     for (int i = 0; i < page.size(); i++) {
       assertThat(page.id(i) % 3).isZero();
     }
+    assertThat(source.planCount(FilterPlanner.WALK) + source.planCount(FilterPlanner.EXACT)
+        + source.planCount(FilterPlanner.WALK_THEN_EXACT)).isEqualTo(WARMUP + REQUESTS);
     assertThat(perRequest).as("bytes per filtered request").isLessThan(1.0);
   }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
@@ -35,13 +35,13 @@ class PipelineBuilderTest {
     }
   }
 
-  private static Pipeline.Builder base() {
+  private static PipelineBuilder base() {
     return Pipeline.builder("test").sourcesOnCallerThread().source("ids", Candidates.ofIds(1, 2, 3));
   }
 
   @Test
   void aPipelineWithoutSourcesIsRejected() {
-    assertThatThrownBy(() -> Pipeline.builder("empty").filter("seen", ExcludeFilter.seen()).build())
+    assertThatThrownBy(() -> Pipeline.builder("empty").rule("seen", DropSeen.INSTANCE).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pipeline 'empty' is invalid")
         .hasMessageContaining("at least one candidate source");
@@ -49,7 +49,7 @@ class PipelineBuilderTest {
 
   @Test
   void duplicateStageNamesAreRejected() {
-    assertThatThrownBy(() -> base().filter("ids", ExcludeFilter.seen()).build())
+    assertThatThrownBy(() -> base().rule("ids", DropSeen.INSTANCE).build())
         .hasMessageContaining("duplicate stage name 'ids'");
   }
 
@@ -87,9 +87,9 @@ class PipelineBuilderTest {
 
   @Test
   void stagesMayNotWriteWhatTheirKindDoesNotOwn() {
-    final CandidateFilter writer = (ctx, batch) -> { };
-    assertThatThrownBy(() -> base().filter("f", writer, StageOptions.defaults().writes(AFFINITY)).build())
-        .hasMessageContaining("filter 'f' may not write candidate:affinity");
+    final CandidateRule writer = (ctx, batch) -> { };
+    assertThatThrownBy(() -> base().rule("f", writer, StageOptions.defaults().writes(AFFINITY)).build())
+        .hasMessageContaining("rule 'f' may not write candidate:affinity");
     final CandidateSource source = (ctx, out) -> { };
     assertThatThrownBy(() -> base().source("s", source, StageOptions.defaults().writes(AFFINITY)).build())
         .hasMessageContaining("sources can only fill author, community, created_at and ordinal");
@@ -106,7 +106,7 @@ class PipelineBuilderTest {
 
   @Test
   void everyProblemIsListedAtOnce() {
-    assertThatThrownBy(() -> Pipeline.builder("bad").filter("x", ExcludeFilter.seen())
+    assertThatThrownBy(() -> Pipeline.builder("bad").rule("x", DropSeen.INSTANCE)
             .selector("x", SortByScore.instance()).build())
         .hasMessageContaining("duplicate stage name 'x'")
         .hasMessageContaining("at least one candidate source");

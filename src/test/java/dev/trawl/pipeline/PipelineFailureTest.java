@@ -3,7 +3,7 @@ package dev.trawl.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
 import dev.trawl.pipeline.testkit.FakeClock;
@@ -76,18 +76,18 @@ class PipelineFailureTest {
   }
 
   @Test
-  void aRequiredFilterThatThrowsFailsTheRequestNamingTheStage() {
-    final CandidateFilter broken = (ctx, batch) -> {
+  void aRequiredRuleThatThrowsFailsTheRequestNamingTheStage() {
+    final CandidateRule broken = (ctx, batch) -> {
       throw new IllegalStateException("bitmap missing");
     };
-    final StageTest test = StageTest.with(Candidates.ofIds(1)).filter("safety", broken);
+    final StageTest test = StageTest.with(Candidates.ofIds(1)).rule("safety", broken);
     assertThatThrownBy(test::run)
         .isInstanceOfSatisfying(PipelineException.class, e -> {
           assertThat(e.kind()).isEqualTo(PipelineException.Kind.STAGE_FAILURE);
           assertThat(e.stage()).isEqualTo("safety");
           assertThat(e.getCause()).hasMessage("bitmap missing");
         })
-        .hasMessageContaining("required filter 'safety' failed")
+        .hasMessageContaining("required rule 'safety' failed")
         .hasMessageContaining("bitmap missing");
     assertThat(test.pipeline().metrics().request().failures()).isEqualTo(1);
   }
@@ -105,13 +105,13 @@ class PipelineFailureTest {
   }
 
   @Test
-  void anOptionalFilterThatFailsMidwayRemovesNothing() {
-    final CandidateFilter half = (ctx, batch) -> {
+  void anOptionalRuleThatFailsMidwayRemovesNothing() {
+    final CandidateRule half = (ctx, batch) -> {
       batch.remove(0);
       throw new IllegalStateException("oops");
     };
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3))
-        .filter("half", half, StageOptions.failOpen()).run();
+        .rule("half", half, StageOptions.failOpen()).run();
     assertThat(out.ids()).containsExactly(1L, 2L, 3L);
     assertThat(out.degraded()).isTrue();
   }
@@ -157,7 +157,7 @@ class PipelineFailureTest {
     final CandidateHydrator optional = (ctx, b) -> optionalRuns.incrementAndGet();
     final StageTest test = StageTest.with(slow).clock(clock)
         .hydrator("optional", optional)
-        .filter("seen", ExcludeFilter.seen());
+        .rule("seen", DropSeen.INSTANCE);
     final StageTest.Outcome out = test.run(ctx -> ctx.timeout(1, TimeUnit.SECONDS).seenIds().add(2));
     assertThat(optionalRuns).hasValue(0);
     assertThat(out.ids()).containsExactly(1L);
@@ -170,7 +170,7 @@ class PipelineFailureTest {
     final Gate evenUsers = ctx -> ctx.userId() % 2 == 0;
     final StageTest test = StageTest.with(Candidates.ofIds(1, 2, 3))
         .selector("sort", SortByScore.instance())
-        .filter("drop-first", (ctx, b) -> b.remove(0), StageOptions.defaults().when(evenUsers));
+        .rule("drop-first", (ctx, b) -> b.remove(0), StageOptions.defaults().when(evenUsers));
     assertThat(test.run(ctx -> ctx.userId(2)).ids()).containsExactly(2L, 3L);
     assertThat(test.run(ctx -> ctx.userId(3)).ids()).containsExactly(1L, 2L, 3L);
     assertThat(test.pipeline().metrics().stage("drop-first").skipped()).isEqualTo(1);

@@ -1,11 +1,15 @@
 package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.testkit.Candidates;
+import dev.trawl.pipeline.testkit.FakeClock;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +26,7 @@ class PipelineMetricsTest {
     final Pipeline p = Pipeline.builder("counts").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3, 4))
         .source("b", Candidates.ofIds(4, 5, 6))
-        .filter("seen", ExcludeFilter.seen())
+        .rule("seen", DropSeen.INSTANCE)
         .selector("sort", SortByScore.instance())
         .selector("cut", Truncate.to(3))
         .build();
@@ -35,7 +39,7 @@ class PipelineMetricsTest {
     }
     final MetricsSnapshot m = p.metrics();
     assertThat(m.request().calls()).isEqualTo(10);
-    assertThat(m.request().latency().getTotalCount()).isEqualTo(10);
+    assertThat(m.request().latencyCount()).isEqualTo(10);
     assertThat(m.stage("a").candidatesOut()).isEqualTo(40);
     assertThat(m.stage("b").candidatesIn()).isEqualTo(30);
     assertThat(m.stage("b").duplicates()).isEqualTo(10);
@@ -43,11 +47,35 @@ class PipelineMetricsTest {
     assertThat(m.stage("seen").candidatesIn()).isEqualTo(60);
     assertThat(m.stage("seen").removed()).isEqualTo(20);
     assertThat(m.stage("cut").candidatesOut()).isEqualTo(30);
-    assertThat(m.stage("seen").latency().getTotalCount()).isEqualTo(10);
+    assertThat(m.stage("seen").latencyCount()).isEqualTo(10);
     assertThat(m.stage("seen").calls()).isEqualTo(10);
     // snapshots are cumulative: a second one sees the same totals
-    assertThat(p.metrics().stage("seen").latency().getTotalCount()).isEqualTo(10);
+    assertThat(p.metrics().stage("seen").latencyCount()).isEqualTo(10);
     assertThat(page.idsCopy()).as("ties keep merge order: 3 (source a) before 6 (source b)").containsExactly(1L, 3L, 6L);
+  }
+
+  @Test
+  void latencyIsReadThroughPercentilesBucketsAndMaxInNanoseconds() {
+    final FakeClock clock = new FakeClock();
+    // request i spends i ms in the hydrator, for i = 1..100
+    final Pipeline p = Pipeline.builder("timed").sourcesOnCallerThread().clock(clock)
+        .source("a", Candidates.ofIds(1, 2))
+        .hydrator("slow", (ctx, b) -> clock.advance(ctx.userId(), TimeUnit.MILLISECONDS))
+        .build();
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    for (int i = 1; i <= 100; i++) {
+      p.execute(ctx.reset().userId(i), page);
+    }
+    final StageStats slow = p.metrics().stage("slow");
+    assertThat(slow.latencyCount()).isEqualTo(100);
+    assertThat(slow.latencyAtPercentile(50)).isCloseTo(50_000_000L, within(500_000L));
+    assertThat(slow.latencyAtPercentile(100)).isEqualTo(slow.latencyMax());
+    assertThat(slow.latencyMax()).isCloseTo(100_000_000L, within(1_000_000L));
+    assertThat(slow.latencyCountAtOrBelow(10_050_000L)).isEqualTo(10);
+    assertThat(slow.latencyCountAtOrBelow(-1)).isZero();
+    assertThat(p.metrics().stage("a").latencyMax()).as("sources take no fake time").isZero();
+    assertThatThrownBy(() -> slow.latencyAtPercentile(101)).hasMessageContaining("percentile");
   }
 
   @Test
@@ -62,6 +90,9 @@ class PipelineMetricsTest {
       final java.util.Map<Long, Integer> authors = new java.util.HashMap<>();
       final java.util.Map<Long, Integer> communities = new java.util.HashMap<>();
       for (int j = 0; j < page.size(); j++) {
+        assertThat(ctx.seenIds().contains(page.id(j))).as("seen post on page %d", i).isFalse();
+        assertThat(ctx.blockedAuthors().contains(page.author(j))).as("blocked author, page %d", i).isFalse();
+        assertThat(ctx.mutedCommunities().contains(page.community(j))).as("muted, page %d", i).isFalse();
         authors.merge(page.author(j), 1, Integer::sum);
         communities.merge(page.community(j), 1, Integer::sum);
       }
@@ -76,7 +107,8 @@ class PipelineMetricsTest {
     }
     assertThat(m.stage("ann").candidatesIn()).isEqualTo(200 * 80);
     assertThat(m.stage("page").candidatesOut()).isEqualTo(200 * 50);
-    assertThat(m.stage("seen").removed()).isPositive();
+    assertThat(m.stage("excluded").removed()).as("seen, blocked or muted from recent and trending")
+        .isPositive();
     assertThat(m.stage("removed").removed()).isPositive();
     assertThat(m.overheadFraction()).isBetween(-0.01, 1.0);
   }
@@ -85,7 +117,7 @@ class PipelineMetricsTest {
   void aTracedRequestShowsEachStagesCandidatesInAndOut() {
     final Pipeline p = Pipeline.builder("trace").sourcesOnCallerThread()
         .source("a", Candidates.ofIds(1, 2, 3))
-        .filter("seen", ExcludeFilter.seen())
+        .rule("seen", DropSeen.INSTANCE)
         .selector("cut", Truncate.to(1))
         .build();
     final RequestContext ctx = p.newContext();
@@ -98,7 +130,7 @@ class PipelineMetricsTest {
     assertThat(t.step("seen").idsIn()).containsExactly(1L, 2L, 3L);
     assertThat(t.step("seen").idsOut()).containsExactly(2L, 3L);
     assertThat(t.step("cut").idsOut()).containsExactly(2L);
-    assertThat(t.toString()).contains("seen (FILTER) RAN: 3 -> 2");
+    assertThat(t.toString()).contains("seen (RULE) RAN: 3 -> 2");
     // only that request is traced
     p.execute(ctx, page);
     assertThat(page.trace()).isNull();

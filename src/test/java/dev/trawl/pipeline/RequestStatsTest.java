@@ -3,7 +3,7 @@ package dev.trawl.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.testkit.Candidates;
@@ -35,13 +35,13 @@ class RequestStatsTest {
   }
 
   private Pipeline pipeline() {
-    final CandidateFilter seen = ExcludeFilter.seen();
+    final CandidateRule seen = DropSeen.INSTANCE;
     return Pipeline.builder("stats").clock(clock).sourcesOnCallerThread()
         .source("a", taking(3, 1, 2, 3, 4, 5))
         .source("b", Candidates.ofIds(5, 6, -1))
-        .filter("seen", (ctx, batch) -> {
+        .rule("seen", (ctx, batch) -> {
           clock.advance(1, TimeUnit.MILLISECONDS);
-          seen.filter(ctx, batch);
+          seen.apply(ctx, batch);
         })
         .hydrator("broken", (ctx, batch) -> {
           clock.advance(2, TimeUnit.MILLISECONDS);
@@ -63,7 +63,7 @@ class RequestStatsTest {
     final RequestStats s = ctx.lastRequest();
     assertThat(s.stageCount()).isEqualTo(7);
     assertThat(s.stageName(2)).isEqualTo("seen");
-    assertThat(s.kind(2)).isEqualTo(StageKind.FILTER);
+    assertThat(s.kind(2)).isEqualTo(StageKind.RULE);
     // source a: 5 returned, 5 merged; b: 5 is a duplicate and -1 invalid
     assertThat(new long[] {s.nanos(0), s.in(0), s.out(0)}).containsExactly(3 * MS, 5, 5);
     assertThat(new long[] {s.nanos(1), s.in(1), s.out(1)}).containsExactly(0, 3, 1);

@@ -26,7 +26,7 @@ final class FakeHost {
     long seed;
   }
 
-  /** A pipeline configuration: filter on/off, how much the seed reorders the page, a behaviour. */
+  /** A pipeline configuration: rule on/off, how much the seed reorders the page, a behaviour. */
   static final class Lane implements ShadowLane<Request, LaneState> {
     final boolean dropTrending;
     final int swaps;

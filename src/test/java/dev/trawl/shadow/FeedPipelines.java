@@ -1,13 +1,14 @@
 package dev.trawl.shadow;
 
-import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.SideEffect;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.SourceBlender;
 
@@ -62,8 +63,8 @@ final class FeedPipelines {
     }
   }
 
-  /** Removes every candidate of the trending source (the filter a candidate may switch off). */
-  static final CandidateFilter NO_TRENDING = (ctx, batch) -> {
+  /** Removes every candidate of the trending source (the rule a candidate may switch off). */
+  static final CandidateRule NO_TRENDING = (ctx, batch) -> {
     for (int r = 0; r < batch.size(); r++) {
       if (batch.source(r) == TRENDING) {
         batch.remove(r);
@@ -75,16 +76,16 @@ final class FeedPipelines {
   static final SideEffect IMPRESSIONS = (ctx, page) -> { };
 
   /**
-   * The feed: sources ann and trending, the seen filter, optionally the no-trending filter, sort by
+   * The feed: sources ann and trending, the seen rule, optionally the no-trending rule, sort by
    * score, optionally a seeded source blender.
    */
   static Pipeline feed(String name, boolean filterTrending, boolean blend, boolean sideEffect) {
-    final Pipeline.Builder b = Pipeline.builder(name)
+    final PipelineBuilder b = Pipeline.builder(name)
         .source("ann", new Generated(0))
         .source("trending", new Generated(TRENDING))
-        .filter("seen", ExcludeFilter.seen());
+        .rule("seen", DropSeen.INSTANCE);
     if (filterTrending) {
-      b.filter("no_trending", NO_TRENDING);
+      b.rule("no_trending", NO_TRENDING);
     }
     b.selector("sort", SortByScore.instance());
     if (blend) {

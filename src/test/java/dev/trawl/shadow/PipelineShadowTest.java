@@ -13,7 +13,7 @@ import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.Scorer;
 import dev.trawl.pipeline.SideEffect;
 import dev.trawl.pipeline.StageOptions;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.FakeClock;
 import java.nio.file.Files;
@@ -203,8 +203,8 @@ class PipelineShadowTest {
     final Pipeline slow = Pipeline.builder("slow")
         .source("ann", new FeedPipelines.Generated(0))
         .source("trending", slowTrending, StageOptions.defaults().timeout(5, TimeUnit.MILLISECONDS))
-        .filter("seen", ExcludeFilter.seen())
-        .filter("no_trending", FeedPipelines.NO_TRENDING)
+        .rule("seen", DropSeen.INSTANCE)
+        .rule("no_trending", FeedPipelines.NO_TRENDING)
         .selector("sort", SortByScore.instance())
         .pageSize(FeedPipelines.PAGE).clock(clock).sourcesOnCallerThread().build();
     try (ShadowMode<RequestContext, PipelineResult> mode = shadow(slow, null)) {
@@ -266,8 +266,8 @@ class PipelineShadowTest {
     final Pipeline served = Pipeline.builder("served")
         .source("ann", new FeedPipelines.Generated(0))
         .source("trending", new FeedPipelines.Generated(1))
-        .filter("seen", ExcludeFilter.seen())
-        .filter("no_trending", FeedPipelines.NO_TRENDING)
+        .rule("seen", DropSeen.INSTANCE)
+        .rule("no_trending", FeedPipelines.NO_TRENDING)
         .selector("sort", SortByScore.instance())
         .sideEffect("impressions", impressions)
         .pageSize(FeedPipelines.PAGE).sourcesOnCallerThread().build();

@@ -33,6 +33,9 @@ class RequestLogTest {
     for (int i = r.nextInt(5); i > 0; i--) {
       rec.addBlockedAuthor(r.nextLong());
     }
+    for (int i = r.nextInt(3); i > 0; i--) {
+      rec.addMutedCommunity(r.nextLong());
+    }
     for (int i = r.nextInt(5); i > 0; i--) {
       rec.addFollowedCommunity(r.nextLong());
     }
@@ -52,6 +55,31 @@ class RequestLogTest {
     final Path file = dir.resolve("log.trq");
     RequestLog.writeAll(file, written);
     assertThat(RequestLog.readAll(file)).containsExactlyElementsOf(written);
+  }
+
+  @Test
+  void aFirstVersionFileReadsAsRequestsWithoutMutedCommunities() throws IOException {
+    final Path file = dir.resolve("v1.trq");
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+      out.write(new byte[] {'T', 'R', 'W', 'L', 'R', 'E', 'Q', '1'});
+      out.writeByte(0x52);
+      out.writeLong(7); // user
+      out.writeLong(1_000); // now
+      out.writeLong(3); // seed
+      out.writeInt(20); // page size
+      out.writeLong(0); // timeout
+      out.writeInt(-1); // no vector
+      out.writeInt(1); // one seen id
+      out.writeLong(42);
+      out.writeInt(1); // one blocked author
+      out.writeLong(9);
+      out.writeInt(1); // one followed community (v1 has no muted communities before it)
+      out.writeLong(5);
+      out.writeInt(0); // no attributes
+    }
+    final RequestRecord expected = new RequestRecord().userId(7).nowMillis(1_000).seed(3).pageSize(20)
+        .addSeen(42).addBlockedAuthor(9).addFollowedCommunity(5);
+    assertThat(RequestLog.readAll(file)).containsExactly(expected);
   }
 
   @Test

@@ -123,6 +123,20 @@ class ShadowReportTest {
   }
 
   @Test
+  void stageLatencyFromCumulativeCountersIsAddedAsValuesWithCounts() {
+    final ComparisonWindow w = new ComparisonWindow(SyntheticRuns.SCHEMA, config);
+    w.addStageLatency(ComparisonWindow.SIDE_A, 0, 2_000_000L, 99);
+    w.addStageLatency(ComparisonWindow.SIDE_A, 0, 9_000_000L, 1);
+    w.addStageLatency(ComparisonWindow.SIDE_B, 0, 4_000_000L, 100);
+    final ShadowReport report = ShadowReport.of("cumulative", w, null, FlagPolicy.defaults());
+    final String name = "stage_p99_us[" + SyntheticRuns.SCHEMA.stageName(0) + "]";
+    assertThat(report.row(name).primary()).isCloseTo(2_000, within(20.0));
+    assertThat(report.row(name).candidate()).isCloseTo(4_000, within(40.0));
+    assertThatThrownBy(() -> w.addStageLatency(ComparisonWindow.SIDE_A, 0, 1, -1))
+        .hasMessageContaining("count must be >= 0");
+  }
+
+  @Test
   void rendersJsonTextAndHtml() {
     final ShadowReport report = ShadowReport.of("render \"test\"", window(false, 0, 5, 0),
         window(true, 0, 0, 0), FlagPolicy.defaults());

@@ -3,12 +3,12 @@ package dev.trawl.shadow;
 /**
  * Seeded synthetic runs for window and report tests: a request is a pool of candidates (id, source,
  * author, community, score) from which a "pipeline" keeps the best-scoring page after an optional
- * source filter and an optional rank perturbation.
+ * source rule and an optional rank perturbation.
  */
 final class SyntheticRuns {
   static final ShadowSchema SCHEMA = ShadowSchema.builder()
       .source("ann", "recency", "trending")
-      .filter("drop_trending")
+      .rule("drop_trending")
       .stage("sources", "scorer")
       .build();
 
@@ -90,8 +90,8 @@ final class SyntheticRuns {
       out.addItem(ids[c], sources[c], authors[c], communities[c], scores[c]);
     }
     if (dropTrending) {
-      // without the filter the run has no funnel entry for it: the filter does not exist there
-      out.filterCounts(0, ids.length, removed);
+      // without the rule the run has no funnel entry for it: the rule does not exist there
+      out.ruleCounts(0, ids.length, removed);
     }
     out.totalNanos(latencyNanos);
     out.stageNanos(0, latencyNanos / 2);

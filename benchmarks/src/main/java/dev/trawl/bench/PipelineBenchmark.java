@@ -1,23 +1,26 @@
 package dev.trawl.bench;
 
 import dev.trawl.bench.engine.Parallel;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.StageStats;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
@@ -40,10 +43,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * End-to-end latency of one home-feed request through {@link Pipeline}: 3 sources of
- * {@code perSource} candidates each (HNSW nearest neighbours of a user vector over {@code items}
- * generated {@code dim}-dimensional posts, the newest posts, a trending list), 3 filters, 2
- * hydrators, a weighted scorer and freshness decay, sort, author and community caps, MMR over the
+ * End-to-end latency of one home-feed request through {@link Pipeline}: the request's filter (20 seen
+ * posts, a blocked author) composed once, 3 sources of {@code perSource} candidates each (HNSW
+ * nearest neighbours of a user vector over {@code items} generated {@code dim}-dimensional posts,
+ * searched with that filter through the planner; the newest posts; a trending list), 2 filters (the
+ * request's filter on the other sources' candidates, removed posts), 2 hydrators, a weighted scorer and freshness decay, sort, author and community caps, MMR over the
  * top 200, page of 50. One operation = one request (inputs reset and refilled, then execute).
  *
  * <p>Sample mode reports p50/p99. At tear-down the pipeline's own metrics are printed: the sum of
@@ -90,21 +94,25 @@ public class PipelineBenchmark {
     index = generatedIndex(items, dim);
     recent = recentItems(items);
     users = users(dim);
-    final Pipeline.Builder b = homeFeed("home-feed", index, recent, items, perSource, perSource);
+    final PipelineBuilder b = homeFeed("home-feed", index, recent, items, perSource, perSource);
     pipeline = ("caller".equals(execution) ? b.sourcesOnCallerThread() : b).build();
   }
 
-  /** {@code items} posts of uniform random components (seeded by id), built on every core. */
+  /**
+   * {@code items} posts of uniform random components (seeded by id), with their {@link #METADATA}
+   * author and community as index attributes (what the request filter excludes by), built on every
+   * core.
+   */
   static VectorIndex generatedIndex(int items, int dim) throws Exception {
     final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).m(16).efConstruction(100).seed(42)
         .expectedItems(items).build();
     Parallel.forEach(items, Math.max(1, Runtime.getRuntime().availableProcessors()), id -> {
       final SplittableRandom r = new SplittableRandom(id);
-      final float[] v = new float[dim]; // set-up only: a vector per item is fine here
+      final float[] v = new float[dim]; // set-up only: a vector and attributes per item are fine here
       for (int d = 0; d < dim; d++) {
         v[d] = (float) (r.nextDouble() * 2 - 1);
       }
-      index.add(id, v);
+      index.add(id, v, new ItemAttributes().author(METADATA.author(id)).community(METADATA.community(id)));
     });
     return index;
   }
@@ -127,11 +135,14 @@ public class PipelineBenchmark {
   }
 
   /** The benchmarked home feed; {@code ef} is the nearest-neighbour source's beam width. */
-  static Pipeline.Builder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
+  static PipelineBuilder homeFeed(String name, VectorIndex index, RecentItems recent, int items,
       int perSource, int ef) {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder(name)
         .validIds(id -> id >= 0 && id < items)
-        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).excludeSeen(true).build(),
+        .queryHydrator("exclusions", exclusions,
+            StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED))
+        .source("ann", VectorSource.builder(index).k(perSource).ef(ef).filter(exclusions).build(),
             StageOptions.defaults().expectedCandidates(perSource))
         .source("recent", new RecencySource(recent, perSource, TimeUnit.DAYS.toMillis(2),
             TimeUnit.HOURS.toMillis(6), false), StageOptions.defaults().expectedCandidates(perSource))
@@ -139,9 +150,8 @@ public class PipelineBenchmark {
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
         .hydrator("affinity", SyntheticFeed.authorAffinity(AFFINITY, 15))
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .filter("removed", ExcludeFilter.removed(id -> id % 101 == 0))
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> id % 101 == 0))
         .scorer("linear", LinearScorer.builder().sourceScore(1f).weight(AFFINITY, 0.3f).build())
         .scorer("freshness", new FreshnessDecay(TimeUnit.DAYS.toMillis(1), 0.5f))
         .selector("sort", SortByScore.instance())
@@ -190,13 +200,13 @@ public class PipelineBenchmark {
     }
     System.out.printf("%n[pipeline %s] requests=%d p50=%.1fus p99=%.1fus stage-sum=%.1fus/request "
             + "end-to-end=%.1fus/request overhead=%.2f%% degraded=%d%n", execution, m.request().calls(),
-        m.request().latency().getValueAtPercentile(50) / 1e3,
-        m.request().latency().getValueAtPercentile(99) / 1e3,
+        m.request().latencyAtPercentile(50) / 1e3,
+        m.request().latencyAtPercentile(99) / 1e3,
         stageNanos / 1e3 / m.request().calls(), m.request().totalNanos() / 1e3 / m.request().calls(),
         100 * m.overheadFraction(), m.degradedRequests());
     for (StageStats s : m.stages()) {
       System.out.printf("  %-14s p50=%8.1fus p99=%8.1fus mean=%8.1fus in/req=%7.1f out/req=%7.1f%n",
-          s.name(), s.latency().getValueAtPercentile(50) / 1e3, s.latency().getValueAtPercentile(99) / 1e3,
+          s.name(), s.latencyAtPercentile(50) / 1e3, s.latencyAtPercentile(99) / 1e3,
           s.totalNanos() / 1e3 / Math.max(1, s.calls()), s.candidatesIn() / (double) Math.max(1, s.calls()),
           s.candidatesOut() / (double) Math.max(1, s.calls()));
     }

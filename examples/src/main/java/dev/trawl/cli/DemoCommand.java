@@ -1,6 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.examples.feed.HomeFeedPipeline;
+import dev.trawl.filter.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
@@ -11,6 +12,7 @@ import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageStats;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import java.io.PrintWriter;
@@ -275,12 +277,27 @@ final class DemoCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "    %-14s p50 %9s  p99 %9s  in %,9d  out %,9d%n",
-          stage.name(), micros(stage.latency().getValueAtPercentile(50)),
-          micros(stage.latency().getValueAtPercentile(99)), stage.candidatesIn() / stage.calls(),
+          stage.name(), micros(stage.latencyAtPercentile(50)),
+          micros(stage.latencyAtPercentile(99)), stage.candidatesIn() / stage.calls(),
           stage.candidatesOut() / stage.calls());
     }
     out.println("  (in/out: candidates per call)");
+    printPlans(out, (VectorSource) pipeline.stage("interest"));
     out.flush();
+  }
+
+  /**
+   * How the interest source's searches were planned: every request's seen posts, blocked authors and
+   * muted communities are one request filter, and the planner picks a walk or an exact scan per
+   * request from how many posts it allows.
+   */
+  private static void printPlans(PrintWriter out, VectorSource interest) {
+    out.printf(
+        Locale.ROOT,
+        "  interest source, filtered searches by plan (all requests): walk %,d, exact scan %,d,"
+            + " walk then exact %,d; unfiltered %,d%n",
+        interest.planCount(FilterPlanner.WALK), interest.planCount(FilterPlanner.EXACT),
+        interest.planCount(FilterPlanner.WALK_THEN_EXACT), interest.planCount(FilterPlanner.NONE));
   }
 
   private static String micros(long nanos) {

@@ -30,7 +30,7 @@ import java.util.Properties;
  * demo.communities = 40
  * demo.seed = 42
  * sources = interest, fresh, trending
- * filters = seen, blocked, taken-down      # "none" for no filter
+ * exclude = seen, blocked, muted, taken-down   # what is excluded; "none" for nothing
  * selectors = author-cap, community-cap, mmr
  * interest.k = 500
  * interest.ef = 600
@@ -54,7 +54,7 @@ import java.util.Properties;
 final class FeedConfig {
   static final List<String> KEYS = List.of(
       "name", "base", "corpus", "demo.posts", "demo.dimension", "demo.communities", "demo.seed",
-      "sources", "filters", "selectors", "interest.k", "interest.ef", "fresh.count", "weight.source",
+      "sources", "exclude", "selectors", "interest.k", "interest.ef", "fresh.count", "weight.source",
       "weight.affinity", "weight.fresh-boost", "freshness.half-life-hours", "cap.author",
       "cap.community", "mmr.lambda", "mmr.pool", "page.size", "timeout.ms", "source-timeout.ms");
 
@@ -192,7 +192,7 @@ final class FeedConfig {
   private static void apply(HomeFeedVariant v, String key, String value) {
     switch (key) {
       case "sources" -> v.sources(list(value));
-      case "filters" -> v.filters(list(value));
+      case "exclude" -> v.exclusions(list(value));
       case "selectors" -> v.selectors(list(value));
       case "interest.k" -> v.interestK(integer(value));
       case "interest.ef" -> v.interestEf(integer(value));

@@ -46,9 +46,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Replays recorded requests through a baseline and a candidate pipeline configuration and reports"
           + " how the candidate's pages and cost differ, flagging differences above the noise floor.",
-      "No files yet? 'trawl shadow --demo' compares the demo feed with its 'blocked' filter switched off;"
+      "No files yet? 'trawl shadow --demo' compares the demo feed with the same feed that no longer excludes blocked authors;"
           + " 'trawl shadow --record-demo FILE' writes demo requests to replay with your own configs.",
-      "CONFIG is a properties file (corpus, ef, sources/filters/selectors on or off, weights, caps, page"
+      "CONFIG is a properties file (corpus, ef, sources/exclusions/selectors on or off, weights, caps, page"
           + " size); see docs/shadow.md and examples/shadow/*.properties."
     })
 final class ShadowCommand implements Callable<Integer> {
@@ -78,7 +78,8 @@ final class ShadowCommand implements Callable<Integer> {
   @Option(
       names = "--demo",
       description = "Generate demo requests instead of --requests; without --baseline/--candidate, compare"
-          + " the built-in demo feed with the same feed without its 'blocked' filter. Implies --noise-floor.")
+          + " the built-in demo feed with the same feed that no longer excludes blocked authors. Implies"
+          + " --noise-floor.")
   boolean demo;
 
   @Option(
@@ -154,7 +155,7 @@ final class ShadowCommand implements Callable<Integer> {
     final FeedConfig a = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
     final FeedConfig b = candidate != null
         ? FeedConfig.load(candidate)
-        : a.with("demo-without-blocked", "filters", "seen, taken-down");
+        : a.with("demo-without-blocked", "exclude", "seen, taken-down");
 
     final Map<FeedConfig.CorpusSpec, ShadowCorpus> corpora = new HashMap<>();
     final ShadowCorpus corpusA = corpora.computeIfAbsent(a.corpus(), s -> ShadowCorpus.of(s, err));

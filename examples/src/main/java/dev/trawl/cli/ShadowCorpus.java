@@ -1,6 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.examples.feed.HomeFeedVariant;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.CandidateSource;
@@ -27,8 +28,9 @@ import org.agrona.collections.Long2LongHashMap;
  * thread, so the same spec gives the same graph and the same pages on every run.
  *
  * <p>A <b>snapshot corpus</b> loads the index; metadata is synthesised from the ids (author {@code id
- * % 1000}, community {@code id % 40}) and creation times from the insertion order (ordinal), since a
- * snapshot holds no feed metadata.
+ * % 1000}, community {@code id % 40}), set as the loaded index's attributes (the request filter
+ * excludes blocked authors and muted communities by them), and creation times from the insertion
+ * order (ordinal), since a snapshot holds no feed metadata.
  *
  * <p>Immutable once built; the pipelines built over it are thread-safe.
  */
@@ -92,6 +94,13 @@ final class ShadowCorpus {
       public String name() {
         return "demo corpus";
       }
+
+      @Override
+      public boolean attributes(int row, ItemAttributes attributes) {
+        // the request filter excludes blocked authors and muted communities by these
+        attributes.author(feed.author(row)).community(feed.community(row)).flags(feed.flags(row));
+        return true;
+      }
     };
     final VectorIndex index;
     try (Progress bar = Progress.start(err, "indexing", feed.posts(), null)) {
@@ -143,6 +152,13 @@ final class ShadowCorpus {
         return created.get(id);
       }
     };
+    // the request filter excludes blocked authors and muted communities by the index's attributes:
+    // give every post the synthesised ones
+    final ItemAttributes indexed = new ItemAttributes();
+    for (long id : ids) {
+      indexed.clear().author(attributes.author(id)).community(attributes.community(id));
+      index.setAttributes(id, indexed);
+    }
     final Random random = new Random(42);
     final long[] trendingIds = new long[Math.min(TRENDING, ids.length)];
     for (int i = 0; i < trendingIds.length; i++) {

@@ -225,6 +225,16 @@ class CommandsTest {
     assertThat(check.find()).as(first.out()).isTrue();
     assertThat(Double.parseDouble(check.group(1))).isGreaterThan(0.9);
     assertThat(first.out()).contains("latency p50", "p99", "per stage");
+    // every request's exclusions went through the filter planner (60 warm-up + 3 shown + 100 timed
+    // requests; a search still running when its source timed out on a slow machine is not yet
+    // counted when the demo prints), and none searched unfiltered
+    final Matcher plans = Pattern.compile(
+        "walk ([0-9,]+), exact scan ([0-9,]+), walk then exact ([0-9,]+); unfiltered ([0-9,]+)")
+        .matcher(first.out());
+    assertThat(plans.find()).as(first.out()).isTrue();
+    assertThat(Integer.parseInt(plans.group(1)) + Integer.parseInt(plans.group(2))
+        + Integer.parseInt(plans.group(3))).isBetween(100, 163);
+    assertThat(plans.group(4)).isEqualTo("0");
 
     final FeedCorpus corpus = new FeedCorpus(3000, 16, 10, DemoCommand.NOW_MILLIS, 7);
     final List<String> feeds = feedLines(first.out());

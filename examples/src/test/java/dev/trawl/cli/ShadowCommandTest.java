@@ -78,21 +78,24 @@ class ShadowCommandTest {
 
   @Test
   void switchingAFilterOffShowsThatFiltersFunnelAndTheChangedPages() throws IOException {
-    final Path noBlocked = config("no-blocked.properties", "base = base.properties", "filters = seen, taken-down");
+    final Path noBlocked = config("no-blocked.properties", "base = base.properties", "exclude = seen, taken-down");
     final Cli.Run run = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
         "--candidate", noBlocked.toString(), "--noise-floor", "--json", "--warmup", "0");
     assertThat(run.exit()).as(run.err()).isZero();
     final List<Metric> metrics = metrics(run.out());
-    final Metric blocked = metric(metrics, "removed[blocked]");
-    assertThat(blocked.flagged()).isTrue();
-    assertThat(blocked.note()).isEqualTo("absent in candidate");
-    assertThat(Double.parseDouble(blocked.primary())).isGreaterThan(0);
     // each user blocks 3 of the 25 authors of its home community: those posts now reach the pages
     assertThat(metric(metrics, "jaccard").flagged()).isTrue();
     assertThat(Double.parseDouble(metric(metrics, "jaccard").candidate())).isLessThan(1);
-    // the other filters are still on both sides
-    assertThat(metric(metrics, "removed[seen]").note()).isEmpty();
+    // the request filter (seen posts still excluded) and the taken-down stage run on both sides
+    assertThat(metric(metrics, "removed[excluded]").note()).isEmpty();
     assertThat(metric(metrics, "removed[taken-down]").note()).isEmpty();
+    // with nothing excluded, the stage applying the request filter is absent in the candidate
+    final Path nothing = config("nothing.properties", "base = base.properties", "exclude = taken-down");
+    final List<Metric> none = metrics(Cli.run("shadow", "--requests", requests.toString(), "--baseline",
+        base.toString(), "--candidate", nothing.toString(), "--json", "--warmup", "0").out());
+    final Metric excluded = metric(none, "removed[excluded]");
+    assertThat(excluded.note()).isEqualTo("absent in candidate");
+    assertThat(Double.parseDouble(excluded.primary())).isGreaterThan(0);
   }
 
   @Test
@@ -103,7 +106,7 @@ class ShadowCommandTest {
         "--candidate", lowEf.toString(), "--html", html.toString(), "--warmup", "0");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).startsWith("Shadow report: base -> low-ef")
-        .contains("requests 80 (pages compared 80)", "noise floor: none", "overlap@10", "removed[blocked]");
+        .contains("requests 80 (pages compared 80)", "noise floor: none", "overlap@10", "removed[excluded]");
     assertThat(run.err()).contains("wrote " + html);
     assertThat(Files.readString(html)).contains("<html", "base -&gt; low-ef");
   }
@@ -114,7 +117,7 @@ class ShadowCommandTest {
         "--warmup", "0");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).contains("base -> demo-without-blocked", "requests 30", "30 A/A requests",
-        "removed[blocked]");
+        "removed[excluded]");
   }
 
   @Test
@@ -155,7 +158,7 @@ class ShadowCommandTest {
     assertThat(ef.name()).isEqualTo("ef-300");
     assertThat(ef.variant().interestEf()).isEqualTo(300);
     assertThat(ef.corpus()).isEqualTo(baseline.corpus());
-    assertThat(noBlocked.variant().filters()).containsExactly("seen", "taken-down");
+    assertThat(noBlocked.variant().exclusions()).containsExactly("seen", "taken-down");
     assertThat(noBlocked.variant().interestEf()).isEqualTo(600);
   }
 
@@ -174,8 +177,8 @@ class ShadowCommandTest {
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
         config("zero.properties", "interest.ef = 0").toString()), "interest ef must be positive, got 0");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
-        config("filter.properties", "filters = seen, bogus").toString()),
-        "filters = 'seen, bogus': unknown filter [bogus]; known: [seen, blocked, taken-down]");
+        config("exclude.properties", "exclude = seen, bogus").toString()),
+        "exclude = 'seen, bogus': unknown exclusion [bogus]; known: [seen, blocked, muted, taken-down]");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",
         config("cycle.properties", "base = cycle.properties").toString()), "'base' chain deeper than");
     assertError(Cli.run("shadow", "--requests", req, "--baseline", b, "--candidate",

@@ -1,5 +1,6 @@
 package dev.trawl.pipeline.stages;
 
+import dev.trawl.collect.LongIntTable;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.RequestContext;
@@ -41,12 +42,12 @@ public final class DiversityCap implements Selector {
 
   @Override
   public Object newScratch() {
-    return new LongCounts(256);
+    return new LongIntTable(256);
   }
 
   @Override
   public void select(RequestContext ctx, CandidateBatch batch) {
-    final LongCounts counts = ctx.scratch();
+    final LongIntTable counts = ctx.scratch();
     counts.clear();
     final int[] rows = batch.rowScratch();
     int kept = 0;

@@ -4,11 +4,12 @@ import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.RequestContext;
-import org.agrona.collections.LongHashSet;
+import dev.trawl.pipeline.IdSet;
 
 /**
  * The newest items from {@link RecentItems}, optionally only from the communities the user follows
- * ({@link RequestContext#followedCommunities()}), no older than a maximum age, excluding seen ids.
+ * ({@link RequestContext#followedCommunities()}), no older than a maximum age. It does not exclude
+ * anything else: apply the request's filter to its candidates with {@link RequestFilterHydrator#rule()}.
  * The source score is the item's freshness, {@code 0.5^(age / halfLife)}, in {@code (0, 1]}. Fills
  * author, community and creation time.
  *
@@ -78,11 +79,8 @@ public final class RecencySource implements CandidateSource {
     if (age > src.maxAgeMillis) {
       return false; // items are appended in creation order: everything older follows
     }
-    final LongHashSet followed = ctx.followedCommunities();
+    final IdSet followed = ctx.followedCommunities();
     if (src.followedOnly && !followed.contains(community)) {
-      return true;
-    }
-    if (ctx.seenIds().contains(id)) {
       return true;
     }
     final CandidateSink out = scan.out;

@@ -1,7 +1,7 @@
 package dev.trawl.pipeline.stages;
 
+import dev.trawl.filter.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
-import dev.trawl.hnsw.OrdinalFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
@@ -11,53 +11,42 @@ import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.PipelineException;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.vector.Metric;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Candidates nearest to the request's query vector ({@link RequestContext#queryVectorBuffer()}) in a
  * {@link VectorIndex}, with the similarity as source score ({@code 1 - distance} under cosine,
- * {@code -distance} otherwise) and the index ordinal recorded for diversity stages.
+ * {@code -distance} otherwise) and the index ordinal recorded for later stages.
  *
  * <pre>{@code
- * VectorSource.builder(index).k(1000).ef(1200).excludeSeen(true).build()
+ * RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+ * VectorSource.builder(index).k(1000).ef(1200).filter(exclusions).build()
  * }</pre>
  *
- * <p>Restrictions are applied inside the graph walk through an {@link OrdinalFilter}: the seen set
- * ({@link Builder#excludeSeen}), and the filter a {@link FilterProvider} picks for the request. When
- * that filter is a request-scoped {@link RequestFilter} (bitmaps composed per request), the search is
- * planned from its cardinality ({@link Searcher#search(float[], int, int, RequestFilter,
- * dev.trawl.index.SearchResults)}: an exact scan when few items are allowed); fold the seen ids into
- * it ({@code andNotIds}) rather than also using {@code excludeSeen}, which wraps the filter and so
- * bypasses the planner.
+ * <p>With a {@link Builder#filter(RequestFilterHydrator) filter}, every search is planned from the
+ * request's composed {@link RequestFilter} ({@link Searcher#search(float[], int, int, RequestFilter,
+ * SearchResults)}): an exact scan when few items are allowed, otherwise a walk with the filter inside
+ * it. {@link #planCount(int)} counts how many searches took each plan. Without one, the search is
+ * unfiltered.
  *
- * <p><b>Thread-safe and immutable</b>; each context gets its own {@link Searcher}, results and bound
- * filter as scratch, so a fetch allocates nothing. A request without a query vector is a bad request.
+ * <p><b>Thread-safe and immutable</b> (its plan counters are {@link LongAdder}s); each context gets
+ * its own {@link Searcher} and results as scratch, so a fetch allocates nothing. A request without a
+ * query vector, or with one of the wrong dimension, is a bad request; a filter that was not composed
+ * for the request fails the source.
  */
 public final class VectorSource implements CandidateSource {
-  /**
-   * Chooses the {@link OrdinalFilter} for one request, e.g. a request-scoped bitmap filter the host
-   * composed for this context (kept in {@link RequestContext#attachment()}) or a shared constant.
-   * Must be thread-safe and must not allocate; the returned filter is used during the fetch only.
-   */
-  @FunctionalInterface
-  public interface FilterProvider {
-    /** Every ordinal. */
-    FilterProvider ALL = ctx -> OrdinalFilter.ALL;
-
-    OrdinalFilter filterFor(RequestContext ctx);
-  }
-
   private final VectorIndex index;
   private final int k;
   private final int ef;
-  private final boolean excludeSeen;
-  private final FilterProvider filter;
+  private final RequestFilterHydrator filter;
   private final float similarityOffset;
+  // indexed by FilterPlanner.NONE (unfiltered), EXACT, WALK, WALK_THEN_EXACT
+  private final LongAdder[] plans = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
 
   private VectorSource(Builder b) {
     this.index = b.index;
     this.k = b.k;
     this.ef = Math.max(b.ef, b.k);
-    this.excludeSeen = b.excludeSeen;
     this.filter = b.filter;
     this.similarityOffset = index.metric() == Metric.COSINE ? 1f : 0f;
   }
@@ -67,13 +56,18 @@ public final class VectorSource implements CandidateSource {
   }
 
   @Override
+  public Feature[] reads() {
+    return filter == null ? NONE : new Feature[] {filter.composed()};
+  }
+
+  @Override
   public Feature[] writes() {
     return new Feature[] {Feature.ORDINAL};
   }
 
   @Override
   public Object newScratch() {
-    return new Scratch(index.newSearcher(), new SearchResults(k), index);
+    return new Scratch(index.newSearcher(), new SearchResults(k));
   }
 
   @Override
@@ -84,32 +78,16 @@ public final class VectorSource implements CandidateSource {
           : "the request has no query vector");
     }
     final Scratch s = out.scratch();
-    final OrdinalFilter chosen = filter.filterFor(ctx);
-    final boolean wrapSeen = excludeSeen && !ctx.seenIds().isEmpty();
-    if (chosen instanceof RequestFilter && !wrapSeen) {
-      // a bitmap filter: let the planner choose between a filtered walk and an exact scan
-      emit(s.searcher.search(ctx.queryVectorBuffer(), k, ef, (RequestFilter) chosen, s.results), s, out);
-      return;
-    }
-    final OrdinalFilter f;
-    if (wrapSeen) {
-      s.ctx = ctx; // the scratch is the seen-excluding wrapper: no lambda per request
-      s.inner = chosen == null ? OrdinalFilter.ALL : chosen;
-      f = s;
-    } else {
-      f = chosen == null ? OrdinalFilter.ALL : chosen;
-    }
     final int n;
-    try {
-      n = s.searcher.search(ctx.queryVectorBuffer(), k, ef, f, s.results);
-    } finally {
-      s.ctx = null;
-      s.inner = null;
+    final int plan;
+    if (filter == null) {
+      n = s.searcher.search(ctx.queryVectorBuffer(), k, ef, s.results);
+      plan = FilterPlanner.NONE;
+    } else {
+      n = s.searcher.search(ctx.queryVectorBuffer(), k, ef, filter.filterFor(ctx), s.results);
+      plan = s.searcher.planner().lastPlan();
     }
-    emit(n, s, out);
-  }
-
-  private void emit(int n, Scratch s, CandidateSink out) {
+    plans[plan].increment();
     final SearchResults r = s.results;
     for (int i = 0; i < n; i++) {
       final int row = out.add(r.id(i), similarityOffset - r.distance(i));
@@ -117,23 +95,29 @@ public final class VectorSource implements CandidateSource {
     }
   }
 
-  /** Per-context scratch; also the seen-excluding filter handed to the searcher. */
-  private static final class Scratch implements OrdinalFilter {
+  /**
+   * How many searches of this source took {@code plan} since it was built, over every pipeline and
+   * context using it: {@link FilterPlanner#EXACT}, {@link FilterPlanner#WALK} or
+   * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches (no
+   * {@link Builder#filter filter}). Thread-safe; a sum over striped counters.
+   *
+   * @throws IllegalArgumentException for another value
+   */
+  public long planCount(int plan) {
+    if (plan < FilterPlanner.NONE || plan > FilterPlanner.WALK_THEN_EXACT) {
+      throw new IllegalArgumentException("plan must be NONE, EXACT, WALK or WALK_THEN_EXACT, got " + plan);
+    }
+    return plans[plan].sum();
+  }
+
+  /** Per-context scratch. */
+  private static final class Scratch {
     final Searcher searcher;
     final SearchResults results;
-    final VectorIndex index;
-    RequestContext ctx;
-    OrdinalFilter inner;
 
-    Scratch(Searcher searcher, SearchResults results, VectorIndex index) {
+    Scratch(Searcher searcher, SearchResults results) {
       this.searcher = searcher;
       this.results = results;
-      this.index = index;
-    }
-
-    @Override
-    public boolean accepts(int ordinal) {
-      return !ctx.seenIds().contains(index.idOf(ordinal)) && inner.accepts(ordinal);
     }
   }
 
@@ -142,8 +126,7 @@ public final class VectorSource implements CandidateSource {
     private final VectorIndex index;
     private int k = 500;
     private int ef = 600;
-    private boolean excludeSeen;
-    private FilterProvider filter = FilterProvider.ALL;
+    private RequestFilterHydrator filter;
 
     private Builder(VectorIndex index) {
       if (index == null) {
@@ -170,18 +153,20 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
-    /** Skips items in {@link RequestContext#seenIds()} inside the walk, so k stays full. */
-    public Builder excludeSeen(boolean excludeSeen) {
-      this.excludeSeen = excludeSeen;
-      return this;
-    }
-
-    /** Picks the ordinal filter applied inside the walk, per request (default: none). */
-    public Builder filter(FilterProvider filter) {
-      if (filter == null) {
-        throw new NullPointerException("filter is null");
+    /**
+     * Searches with the filter {@code stage} composes for each request (which must be in the same
+     * pipeline, before the sources: the builder checks it). Default: no filter.
+     *
+     * @throws IllegalArgumentException if the stage composes its filter over another index
+     */
+    public Builder filter(RequestFilterHydrator stage) {
+      if (stage == null) {
+        throw new NullPointerException("stage is null");
       }
-      this.filter = filter;
+      if (stage.index() != index) {
+        throw new IllegalArgumentException("the request filter is over another index than this source");
+      }
+      this.filter = stage;
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.trawl.shadow.metrics;
 
+import dev.trawl.collect.LongIntTable;
+
 /**
  * Counts distinct values in a prefix of a {@code long[]} column, e.g. the unique authors or
  * communities on one page.

@@ -1,5 +1,7 @@
 package dev.trawl.shadow.metrics;
 
+import dev.trawl.collect.LongIntTable;
+
 /**
  * Joins two ranked pages by item id and answers the rank-agreement metrics from that one join:
  * overlap@k, Jaccard, rank-biased overlap, Kendall's tau on the shared items and the rank shift of

@@ -9,7 +9,7 @@
  *       pages' ids once and stores, per position, the rank of the same item on the other page. Overlap@k,
  *       Jaccard, rank-biased overlap (RBO<sub>EXT</sub>), Kendall's tau and rank shifts are each a
  *       linear (tau: {@code n log n}) pass over those two {@code int[]} columns.
- *   <li><b>Epoch-cleared hashing.</b> {@link dev.trawl.shadow.metrics.LongIntTable} forgets a page in
+ *   <li><b>Epoch-cleared hashing.</b> {@link dev.trawl.collect.LongIntTable} forgets a page in
  *       O(1) by bumping a stamp, so a request costs work proportional to its page, not to the largest
  *       page ever seen.
  *   <li><b>Fixed bins.</b> Distribution shift (PSI, two-sample KS in
@@ -24,6 +24,7 @@
  * comparing thread; {@code FixedBins} and {@code BinnedDistance} are immutable/stateless. Nothing
  * allocates in steady state: buffers grow only when a page is longer than any seen before.
  *
- * <p>This package depends on nothing else in Trawl; it is the bottom layer of {@code dev.trawl.shadow}.
+ * <p>This package depends on nothing else in Trawl but the internal {@code dev.trawl.collect}; it is
+ * the bottom layer of {@code dev.trawl.shadow}.
  */
 package dev.trawl.shadow.metrics;

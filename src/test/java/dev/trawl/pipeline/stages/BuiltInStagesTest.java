@@ -18,28 +18,9 @@ class BuiltInStagesTest {
   static final Feature AFFINITY = Feature.candidate("affinity", 0f);
 
   @Test
-  void seenFilterRemovesOnlySeenIdsAndKeepsOrder() {
-    final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4))
-        .filter("seen", ExcludeFilter.seen())
-        .run(ctx -> ctx.seenIds().add(2));
-    assertThat(out.ids()).containsExactly(1L, 3L, 4L);
-    assertThat(out.pipeline().metrics().stage("seen").removed()).isEqualTo(1);
-  }
-
-  @Test
-  void blockedAuthorFilterRemovesEveryPostOfBlockedAuthors() {
-    final Candidates c = Candidates.builder()
-        .add(1, 0.9f, 10, 1, NOW).add(2, 0.8f, 20, 1, NOW).add(3, 0.7f, 10, 1, NOW).build();
-    final StageTest.Outcome out = StageTest.with(c)
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .run(ctx -> ctx.blockedAuthors().add(10));
-    assertThat(out.ids()).containsExactly(2L);
-  }
-
-  @Test
   void removedFilterConsultsTheHostPredicate() {
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4))
-        .filter("removed", ExcludeFilter.removed(id -> id % 2 == 0))
+        .rule("removed", RemovedItemsRule.of(id -> id % 2 == 0))
         .run();
     assertThat(out.ids()).containsExactly(1L, 3L);
   }

@@ -3,17 +3,25 @@ package dev.trawl.pipeline.stages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trawl.filter.FilterPlanner;
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineException;
+import dev.trawl.pipeline.PipelineResult;
+import dev.trawl.pipeline.RequestContext;
+import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.testkit.Candidates;
 import dev.trawl.pipeline.testkit.StageTest;
 import dev.trawl.vector.Metric;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.roaringbitmap.RoaringBitmap;
 
 class IndexStagesTest {
   private static final int DIM = 16;
@@ -55,48 +63,168 @@ class IndexStagesTest {
     assertThat(out.scores()[0]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
   }
 
-  @Test
-  void vectorSourceSkipsSeenIdsInsideTheWalkAndStillFillsK() {
-    final float[] query = vectors[9];
-    final StageTest.Outcome out = StageTest.with(
-        VectorSource.builder(index).k(30).ef(100).excludeSeen(true)
-            .filter(ctx -> NOT_MULTIPLE_OF_3).build())
-        .run(ctx -> ctx.queryVector(query).seenIds().add(9));
-    assertThat(out.ids()).hasSize(30).doesNotContain(9L);
-    assertThat(java.util.Arrays.stream(out.ids()).filter(id -> id % 3 == 0)).isEmpty();
+  /** Items whose id is a multiple of 3, by ordinal: a host restriction's bitmap. */
+  private static RoaringBitmap multiplesOf3() {
+    final RoaringBitmap b = new RoaringBitmap();
+    for (int id = 0; id < N; id += 3) {
+      b.add(index.ordinalOf(id));
+    }
+    return b;
   }
 
-  private static final dev.trawl.hnsw.OrdinalFilter NOT_MULTIPLE_OF_3 =
-      ordinal -> index.idOf(ordinal) % 3 != 0;
+  @Test
+  void vectorSourceSkipsSeenIdsAndRestrictedItemsInsideTheWalkAndStillFillsK() {
+    final RoaringBitmap third = multiplesOf3();
+    final RequestFilterHydrator exclusions =
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.andNot(third)).build();
+    final VectorSource source = VectorSource.builder(index).k(30).ef(100).filter(exclusions).build();
+    final StageTest.Outcome out = StageTest.with(source)
+        .queryHydrator("exclusions", exclusions)
+        .run(ctx -> ctx.queryVector(vectors[10]).seenIds().add(10));
+    assertThat(out.ids()).hasSize(30).doesNotContain(10L);
+    assertThat(Arrays.stream(out.ids()).filter(id -> id % 3 == 0)).isEmpty();
+    // planned: 1,334 of 2,000 items allowed, so scanning them beats the estimated walk
+    assertThat(source.planCount(FilterPlanner.EXACT)).isEqualTo(1);
+    assertThat(source.planCount(FilterPlanner.NONE)).isZero();
+  }
 
   @Test
-  void vectorSourceUsesTheFilterTheProviderPicksForTheRequest() {
-    final dev.trawl.hnsw.OrdinalFilter evenIds = ordinal -> index.idOf(ordinal) % 2 == 0;
-    // the host keeps a request-scoped filter in the context's attachment
-    final StageTest test = StageTest.with(VectorSource.builder(index).k(25).ef(100)
-        .filter(ctx -> ctx.attachment() == null ? dev.trawl.hnsw.OrdinalFilter.ALL : ctx.attachment())
-        .build());
-    final long[] filtered = test.run(ctx -> ctx.queryVector(vectors[3]).attachment(evenIds)).ids();
+  void aRestrictionComposesTheHostsPerRequestFilter() {
+    final RoaringBitmap evenOrdinals = new RoaringBitmap();
+    for (int id = 0; id < N; id += 2) {
+      evenOrdinals.add(index.ordinalOf(id));
+    }
+    // the host keeps a per-request choice in the attachment; the restriction is a constant
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.builder(index)
+        .restriction((ctx, idx, f) -> {
+          if (ctx.attachment() != null) {
+            f.and(ctx.<RoaringBitmap>attachment());
+          }
+        }).build();
+    final StageTest test = StageTest.with(VectorSource.builder(index).k(25).ef(100).filter(exclusions).build())
+        .queryHydrator("exclusions", exclusions);
+    final long[] filtered = test.run(ctx -> ctx.queryVector(vectors[3]).attachment(evenOrdinals)).ids();
     assertThat(filtered).hasSize(25);
-    assertThat(java.util.Arrays.stream(filtered).filter(id -> id % 2 != 0)).isEmpty();
+    assertThat(Arrays.stream(filtered).filter(id -> id % 2 != 0)).isEmpty();
     final long[] open = test.run(ctx -> ctx.queryVector(vectors[3])).ids();
-    assertThat(java.util.Arrays.stream(open).filter(id -> id % 2 != 0)).isNotEmpty();
+    assertThat(Arrays.stream(open).filter(id -> id % 2 != 0)).isNotEmpty();
   }
 
   @Test
-  void aBitmapRequestFilterIsPlannedSoARestrictiveFilterStillReturnsEveryAllowedItem() {
-    final org.roaringbitmap.RoaringBitmap allowed = new org.roaringbitmap.RoaringBitmap();
+  void aRestrictiveFilterIsPlannedAsAnExactScanSoEveryAllowedItemIsReturned() {
+    final RoaringBitmap allowed = new RoaringBitmap();
     for (long id : new long[] {3, 300, 777, 1500, 1999}) {
       allowed.add(index.ordinalOf(id));
     }
-    final dev.trawl.filter.RequestFilter only = new dev.trawl.filter.RequestFilter(N);
-    final StageTest test = StageTest.with(VectorSource.builder(index).k(20).ef(40)
-        .filter(ctx -> ctx.attachment()).build());
-    final long[] ids = test.run(ctx -> {
-      only.allowNone().or(allowed);
-      ctx.queryVector(vectors[42]).attachment(only);
-    }).ids();
+    final RequestFilterHydrator only =
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.and(allowed)).build();
+    final VectorSource source = VectorSource.builder(index).k(20).ef(40).filter(only).build();
+    final long[] ids = StageTest.with(source).queryHydrator("only", only)
+        .run(ctx -> ctx.queryVector(vectors[42])).ids();
     assertThat(ids).containsExactlyInAnyOrder(3L, 300L, 777L, 1500L, 1999L);
+    assertThat(source.planCount(FilterPlanner.EXACT)).isEqualTo(1);
+    assertThat(source.planCount(FilterPlanner.WALK) + source.planCount(FilterPlanner.NONE)).isZero();
+  }
+
+  @Test
+  void blockedAuthorsAndMutedCommunitiesAreExcludedThroughTheIndexAttributes() {
+    final VectorIndex attributed = VectorIndex.builder(DIM, Metric.COSINE).seed(3).build();
+    final ItemAttributes a = new ItemAttributes();
+    for (int i = 0; i < 500; i++) {
+      attributed.add(i, vectors[i], a.clear().author(i % 10).community(i % 7));
+    }
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(attributed);
+    final StageTest.Outcome out = StageTest
+        .with(VectorSource.builder(attributed).k(100).ef(200).filter(exclusions).build())
+        .queryHydrator("exclusions", exclusions)
+        .run(ctx -> {
+          ctx.queryVector(vectors[0]).blockedAuthors().add(0);
+          ctx.blockedAuthors().add(3);
+          ctx.mutedCommunities().add(5);
+          ctx.seenIds().add(1);
+        });
+    assertThat(out.ids()).hasSize(100);
+    for (long id : out.ids()) {
+      assertThat(id % 10).as("author of %s", id).isNotIn(0L, 3L);
+      assertThat(id % 7).as("community of %s", id).isNotEqualTo(5L);
+      assertThat(id).isNotEqualTo(1L);
+    }
+    // each part can be switched off: blocked authors are then served
+    final RequestFilterHydrator noBlocks =
+        RequestFilterHydrator.builder(attributed).excludeBlockedAuthors(false).build();
+    final long[] withBlocked = StageTest
+        .with(VectorSource.builder(attributed).k(100).ef(200).filter(noBlocks).build())
+        .queryHydrator("exclusions", noBlocks)
+        .run(ctx -> ctx.queryVector(vectors[0]).blockedAuthors().add(0)).ids();
+    assertThat(Arrays.stream(withBlocked).filter(id -> id % 10 == 0)).isNotEmpty();
+  }
+
+  @Test
+  void twoVectorSourcesShareTheFilterComposedOncePerRequest() {
+    final RoaringBitmap third = multiplesOf3();
+    final int[] restrictions = {0};
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.builder(index)
+        .restriction((ctx, idx, f) -> {
+          restrictions[0]++;
+          f.andNot(third);
+        }).build();
+    final StageTest.Outcome out = StageTest
+        .with(VectorSource.builder(index).k(10).ef(50).filter(exclusions).build())
+        .source("second", VectorSource.builder(index).k(40).ef(80).filter(exclusions).build())
+        .queryHydrator("exclusions", exclusions)
+        .run(ctx -> ctx.queryVector(vectors[7]));
+    assertThat(restrictions[0]).isEqualTo(1);
+    assertThat(out.ids()).isNotEmpty();
+    assertThat(Arrays.stream(out.ids()).filter(id -> id % 3 == 0)).isEmpty();
+  }
+
+  @Test
+  void aVectorSourceWhoseFilterWasNotComposedThisRequestFailsInsteadOfSearchingUnfiltered() {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+    final Pipeline p = Pipeline.builder("gated").sourcesOnCallerThread()
+        .queryHydrator("exclusions", exclusions,
+            StageOptions.defaults().when(ctx -> ctx.attachment() == null))
+        .source("ann", VectorSource.builder(index).k(10).ef(50).filter(exclusions).build())
+        .build();
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    p.execute(ctx.reset().queryVector(vectors[1]), page);
+    assertThat(page.idsCopy()).hasSize(10).contains(1L);
+    ctx.reset().queryVector(vectors[1]).traceNextRequest().seenIds().add(1);
+    p.execute(ctx, page);
+    assertThat(page.idsCopy()).hasSize(10).doesNotContain(1L);
+    // the next request skips the stage: the filter left from the last request must not be used
+    ctx.reset().queryVector(vectors[1]).attachment("skip").traceNextRequest();
+    p.execute(ctx, page);
+    assertThat(page.size()).isZero();
+    assertThat(page.degraded()).isTrue();
+    assertThat(page.trace().step("ann").error()).contains("not composed for this request");
+  }
+
+  @Test
+  void aPipelineWithoutTheFilterStageIsRejectedAtBuild() {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+    assertThatThrownBy(() -> StageTest
+        .with(VectorSource.builder(index).k(10).filter(exclusions).build())
+        .run(ctx -> ctx.queryVector(vectors[1])))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reads query:request_filter");
+    assertThatThrownBy(() -> VectorSource.builder(VectorIndex.builder(DIM, Metric.COSINE).build())
+        .filter(exclusions)).hasMessageContaining("another index");
+  }
+
+  @Test
+  void theRuleAppliesTheSameFilterToCandidatesOfOtherSources() {
+    final RoaringBitmap third = multiplesOf3();
+    final RequestFilterHydrator exclusions =
+        RequestFilterHydrator.builder(index).restriction((ctx, idx, f) -> f.andNot(third)).build();
+    final StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3, 4, 5, 6, 7, N + 5))
+        .queryHydrator("exclusions", exclusions)
+        .rule("excluded", exclusions.rule())
+        .run(ctx -> ctx.seenIds().add(4));
+    // 3 and 6 restricted, 4 seen, N + 5 not in the index (cannot be judged: removed)
+    assertThat(out.ids()).containsExactly(1L, 2L, 5L, 7L);
+    assertThat(exclusions.rule()).isSameAs(exclusions.rule());
   }
 
   @Test
@@ -143,7 +271,7 @@ class IndexStagesTest {
   }
 
   @Test
-  void recencySourceReturnsNewestFollowedUnseenItemsWithinMaxAge() {
+  void recencySourceReturnsNewestFollowedItemsWithinMaxAge() {
     final long now = 10_000_000L;
     final RecentItems items = new RecentItems(8);
     for (int i = 0; i < 12; i++) { // the ring keeps the last 8: ids 4..11
@@ -151,14 +279,14 @@ class IndexStagesTest {
     }
     final RecencySource source = new RecencySource(items, 3, 7_500, 1000, true);
     final StageTest.Outcome out = StageTest.with(source)
-        .run(ctx -> {
-          ctx.nowMillis(now).followedCommunities().add(1);
-          ctx.seenIds().add(11);
-        });
-    // newest first: 11 (seen), 10 (community 0), 9, 8 (c0), 7, 6 (c0), 5 (age 7s), 4 (too old)
-    assertThat(out.ids()).containsExactly(9L, 7L, 5L);
-    assertThat(out.authors()).containsExactly(109L, 107L, 105L);
-    assertThat(out.scores()[0]).isCloseTo(0.125f, org.assertj.core.data.Offset.offset(1e-6f));
+        .run(ctx -> ctx.nowMillis(now).followedCommunities().add(1));
+    // newest first: 11, 10 (community 0), 9, 8 (c0), 7 (the limit), 6 (c0), 5 (age 7s), 4 (too old)
+    assertThat(out.ids()).containsExactly(11L, 9L, 7L);
+    assertThat(out.authors()).containsExactly(111L, 109L, 107L);
+    assertThat(out.scores()[0]).isCloseTo(0.5f, org.assertj.core.data.Offset.offset(1e-6f));
+    final StageTest.Outcome older = StageTest.with(new RecencySource(items, 10, 7_500, 1000, true))
+        .run(ctx -> ctx.nowMillis(now).followedCommunities().add(1));
+    assertThat(older.ids()).as("nothing older than 7.5 s").containsExactly(11L, 9L, 7L, 5L);
   }
 
   @Test
@@ -179,12 +307,13 @@ class IndexStagesTest {
         return 0;
       }
     };
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     final StageTest.Outcome out = StageTest.with(Candidates.ofIds())
         .source("recent", new RecencySource(new RecentItems(4), 10, 1000, 1000, false))
         .hydrator("attributes", new AttributeHydrator(attributes))
-        .filter("seen", ExcludeFilter.seen())
-        .filter("blocked", ExcludeFilter.blockedAuthors())
-        .filter("removed", ExcludeFilter.removed(id -> true))
+        .queryHydrator("exclusions", exclusions)
+        .rule("excluded", exclusions.rule())
+        .rule("removed", RemovedItemsRule.of(id -> true))
         .scorer("linear", LinearScorer.builder().build())
         .scorer("fresh", new FreshnessDecay(1000, 1f))
         .selector("sort", SortByScore.instance())

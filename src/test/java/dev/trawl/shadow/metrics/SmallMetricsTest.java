@@ -64,23 +64,6 @@ class SmallMetricsTest {
   }
 
   @Test
-  void longIntTableKeepsFirstValueGrowsAndClears() {
-    final LongIntTable t = new LongIntTable(2);
-    for (int i = 0; i < 1000; i++) {
-      assertThat(t.putIfAbsent(i * 7919L - 500, i)).isEqualTo(LongIntTable.MISSING);
-    }
-    assertThat(t.putIfAbsent(0 * 7919L - 500, 99)).isEqualTo(0);
-    assertThat(t.get(999 * 7919L - 500)).isEqualTo(999);
-    assertThat(t.size()).isEqualTo(1000);
-    t.clear();
-    assertThat(t.size()).isZero();
-    assertThat(t.get(-500)).isEqualTo(LongIntTable.MISSING);
-    assertThat(t.putIfAbsent(Long.MIN_VALUE, 1)).isEqualTo(LongIntTable.MISSING);
-    assertThat(t.get(Long.MIN_VALUE)).isEqualTo(1);
-    assertThatThrownBy(() -> t.putIfAbsent(3, -1)).hasMessageContaining("value must be >= 0");
-  }
-
-  @Test
   void distinctCounterCountsUniqueValuesOfAPrefix() {
     final DistinctCounter c = new DistinctCounter(4);
     assertThat(c.count(new long[] {7, 7, 3, 9, 3, 1}, 5)).isEqualTo(3);

@@ -1,5 +1,6 @@
 package dev.trawl.examples.feed;
 
+import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.CandidateHydrator;
@@ -19,8 +20,10 @@ import java.util.Random;
 import java.util.function.LongPredicate;
 
 /**
- * An example home-feed pipeline: posts near the user's interest vector, fresh posts from followed
- * communities and a trending list are merged, filtered (seen, blocked authors, taken-down posts),
+ * An example home-feed pipeline: the request's filter (seen posts, blocked authors, muted communities)
+ * is composed once; posts near the user's interest vector (searched with that filter, planned), fresh
+ * posts from followed communities and a trending list are merged, filtered (the request's filter for
+ * the sources that did not search with it, taken-down posts),
  * hydrated (author, community, age; author affinity), scored (weighted sum, freshness decay), capped
  * per author and community, diversified with MMR and cut to a page.
  *
@@ -103,16 +106,18 @@ public final class HomeFeedPipeline {
     final int dim = 64;
     final long now = System.currentTimeMillis();
     final Random random = new Random(42);
+    // The host's metadata, recent-posts ring and feature store, stood in for by arithmetic on ids.
+    final ItemMetadata attributes = SyntheticFeed.metadata(1_000, 40, now, 5_000, 60_000L);
     final VectorIndex index = VectorIndex.builder(dim, Metric.COSINE).seed(42).build();
     final float[] v = new float[dim];
+    final ItemAttributes indexed = new ItemAttributes();
     for (int id = 0; id < posts; id++) {
       for (int d = 0; d < dim; d++) {
         v[d] = (float) random.nextGaussian();
       }
-      index.add(id, v);
+      // author and community in the index: the request filter excludes blocked and muted ones by them
+      index.add(id, v, indexed.clear().author(attributes.author(id)).community(attributes.community(id)));
     }
-    // The host's metadata, recent-posts ring and feature store, stood in for by arithmetic on ids.
-    final ItemMetadata attributes = SyntheticFeed.metadata(1_000, 40, now, 5_000, 60_000L);
     final RecentItems recent = SyntheticFeed.recentItems(attributes, posts, 4_096, now, 2_000L);
     final long[] trending = new long[200];
     for (int i = 0; i < trending.length; i++) {
@@ -131,6 +136,7 @@ public final class HomeFeedPipeline {
       ctx.reset().userId(request).nowMillis(now).seed(request).queryVector(user);
       ctx.followedCommunities().add(request % 40);
       ctx.blockedAuthors().add(request % 1_000);
+      ctx.mutedCommunities().add((request + 20) % 40);
       if (request == 999) {
         ctx.traceNextRequest();
       }

@@ -3,16 +3,18 @@ package dev.trawl.examples.feed;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.pipeline.stages.ExcludeFilter;
+import dev.trawl.pipeline.stages.RemovedItemsRule;
 import dev.trawl.pipeline.stages.FreshnessDecay;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.MmrDiversity;
 import dev.trawl.pipeline.stages.RecencySource;
 import dev.trawl.pipeline.stages.RecentItems;
+import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.Truncate;
 import dev.trawl.pipeline.stages.VectorSource;
@@ -25,10 +27,10 @@ import java.util.function.LongPredicate;
 
 /**
  * The {@link HomeFeedPipeline} with its knobs exposed, so two variants of the same feed can be
- * compared (shadow testing): the interest source's {@code k} and {@code ef}, which sources, filters
- * and diversity selectors are on, the scoring weights, the caps, MMR and the page size. Stage names
- * and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes it, nothing else
- * moves.
+ * compared (shadow testing): the interest source's {@code k} and {@code ef}, which sources,
+ * exclusions and diversity selectors are on, the scoring weights, the caps, MMR and the page size.
+ * Stage names and order are those of {@link HomeFeedPipeline#build}; switching a stage off removes
+ * it, nothing else moves.
  *
  * <p>By default the built pipelines run their sources on the calling thread ({@code
  * sourcesOnCallerThread()}), which is what shadow lanes and offline replay want: one request's work
@@ -42,14 +44,19 @@ import java.util.function.LongPredicate;
 public final class HomeFeedVariant {
   /** Source names, in declaration order. */
   public static final List<String> SOURCES = List.of("interest", "fresh", "trending");
-  /** Filter names, in pipeline order. */
-  public static final List<String> FILTERS = List.of("seen", "blocked", "taken-down");
+  /**
+   * What the feed excludes: {@code seen}, {@code blocked} (authors) and {@code muted} (communities)
+   * are folded into the request's filter, composed by the {@code exclusions} stage, searched with by
+   * the interest source and applied to the other sources' candidates by the {@code excluded} stage
+   * (both exist while any of the three is on); {@code taken-down} is a stage of its own.
+   */
+  public static final List<String> EXCLUSIONS = List.of("seen", "blocked", "muted", "taken-down");
   /** Selectors that may be switched off ({@code rank} and {@code page} always run). */
   public static final List<String> SELECTORS = List.of("author-cap", "community-cap", "mmr");
 
   private String name = "home-feed";
   private final Set<String> sources = new LinkedHashSet<>(SOURCES);
-  private final Set<String> filters = new LinkedHashSet<>(FILTERS);
+  private final Set<String> exclusions = new LinkedHashSet<>(EXCLUSIONS);
   private final Set<String> selectors = new LinkedHashSet<>(SELECTORS);
   private int interestK = 500;
   private int interestEf = 600;
@@ -92,9 +99,9 @@ public final class HomeFeedVariant {
     return this;
   }
 
-  /** The filters that run, a subset of {@link #FILTERS}. */
-  public HomeFeedVariant filters(List<String> names) {
-    replace(filters, names, FILTERS, "filter");
+  /** What the feed excludes, a subset of {@link #EXCLUSIONS}. */
+  public HomeFeedVariant exclusions(List<String> names) {
+    replace(exclusions, names, EXCLUSIONS, "exclusion");
     return this;
   }
 
@@ -215,8 +222,8 @@ public final class HomeFeedVariant {
     return interestEf;
   }
 
-  public List<String> filters() {
-    return List.copyOf(filters);
+  public List<String> exclusions() {
+    return List.copyOf(exclusions);
   }
 
   public List<String> sources() {
@@ -230,16 +237,30 @@ public final class HomeFeedVariant {
    */
   public Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
-    final Pipeline.Builder b = Pipeline.builder(name)
+    final PipelineBuilder b = Pipeline.builder(name)
         .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .pageSize(pageSize)
         .validIds(index::contains)
         .queryHydrator("activity", HomeFeedPipeline.ACTIVITY,
             StageOptions.defaults().writes(HomeFeedPipeline.USER_ACTIVITY));
+    final boolean excludes =
+        exclusions.contains("seen") || exclusions.contains("blocked") || exclusions.contains("muted");
+    final RequestFilterHydrator requestFilter = excludes
+        ? RequestFilterHydrator.builder(index).excludeSeen(exclusions.contains("seen"))
+            .excludeBlockedAuthors(exclusions.contains("blocked"))
+            .excludeMutedCommunities(exclusions.contains("muted")).build()
+        : null;
+    if (excludes) {
+      // required: without it the interest source and the excluded stage fail rather than show
+      // seen or blocked posts
+      b.queryHydrator("exclusions", requestFilter,
+          StageOptions.defaults().policy(StageOptions.Policy.FAIL_CLOSED));
+    }
     int freshSource = -1;
     int declared = 0;
     if (sources.contains("interest")) {
-      b.source("interest", VectorSource.builder(index).k(interestK).ef(interestEf).excludeSeen(true).build(),
+      final VectorSource.Builder interest = VectorSource.builder(index).k(interestK).ef(interestEf);
+      b.source("interest", (excludes ? interest.filter(requestFilter) : interest).build(),
           sourceOptions(0, interestK));
       declared++;
     }
@@ -253,14 +274,11 @@ public final class HomeFeedVariant {
     }
     b.hydrator("attributes", new AttributeHydrator(attributes))
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
-    if (filters.contains("seen")) {
-      b.filter("seen", ExcludeFilter.seen());
+    if (excludes) {
+      b.rule("excluded", requestFilter.rule());
     }
-    if (filters.contains("blocked")) {
-      b.filter("blocked", ExcludeFilter.blockedAuthors());
-    }
-    if (filters.contains("taken-down")) {
-      b.filter("taken-down", ExcludeFilter.removed(takenDown));
+    if (exclusions.contains("taken-down")) {
+      b.rule("taken-down", RemovedItemsRule.of(takenDown));
     }
     final LinearScorer.Builder weighted = LinearScorer.builder().sourceScore(sourceWeight)
         .weight(HomeFeedPipeline.AUTHOR_AFFINITY, affinityWeight);

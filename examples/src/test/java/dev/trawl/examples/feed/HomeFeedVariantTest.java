@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** The configurable home feed: switches remove exactly their stage, bad names are refused. */
 class HomeFeedVariantTest {
-  private static final List<String> ALL_STAGES = List.of("activity", "interest", "fresh", "trending",
-      "attributes", "affinity", "seen", "blocked", "taken-down", "weighted", "freshness", "rank",
+  private static final List<String> ALL_STAGES = List.of("activity", "exclusions", "interest", "fresh",
+      "trending", "attributes", "affinity", "excluded", "taken-down", "weighted", "freshness", "rank",
       "author-cap", "community-cap", "mmr", "page");
 
   private final VectorIndex index = smallIndex();
@@ -53,9 +53,11 @@ class HomeFeedVariantTest {
 
   @Test
   void switchingStagesOffRemovesExactlyThoseStages() {
-    assertThat(stages(new HomeFeedVariant().filters(List.of("taken-down", "seen"))))
-        .isEqualTo(ALL_STAGES.stream().filter(s -> !s.equals("blocked")).toList());
-    assertThat(stages(new HomeFeedVariant().sources(List.of("trending")).filters(List.of())
+    assertThat(stages(new HomeFeedVariant().exclusions(List.of("taken-down", "seen"))))
+        .as("blocked and muted are parts of the request filter, not stages").isEqualTo(ALL_STAGES);
+    assertThat(stages(new HomeFeedVariant().exclusions(List.of("taken-down"))))
+        .isEqualTo(ALL_STAGES.stream().filter(s -> !s.startsWith("exclu")).toList());
+    assertThat(stages(new HomeFeedVariant().sources(List.of("trending")).exclusions(List.of())
         .selectors(List.of("mmr"))))
         .containsExactly("activity", "trending", "attributes", "affinity", "weighted", "freshness", "rank",
             "mmr", "page");
@@ -64,8 +66,8 @@ class HomeFeedVariantTest {
   @Test
   void unknownNamesAndBadValuesAreRefusedWithTheirName() {
     final HomeFeedVariant v = new HomeFeedVariant();
-    assertThatThrownBy(() -> v.filters(List.of("seen", "spam")))
-        .hasMessage("unknown filter [spam]; known: [seen, blocked, taken-down]");
+    assertThatThrownBy(() -> v.exclusions(List.of("seen", "spam")))
+        .hasMessage("unknown exclusion [spam]; known: [seen, blocked, muted, taken-down]");
     assertThatThrownBy(() -> v.sources(List.of()))
         .hasMessageContaining("at least one source must be on");
     assertThatThrownBy(() -> v.mmrLambda(1.5f)).hasMessage("mmr lambda must be in [0, 1], got 1.5");

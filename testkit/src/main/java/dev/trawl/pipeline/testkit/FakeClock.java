@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A clock that only moves when told to, for deterministic deadline and timeout tests (with
- * {@link dev.trawl.pipeline.Pipeline.Builder#sourcesOnCallerThread()}: a worker pool waits in real
+ * {@link dev.trawl.pipeline.PipelineBuilder#sourcesOnCallerThread()}: a worker pool waits in real
  * time). A stage can call {@link #advance} to pretend it was slow. Thread-safe; allocation-free.
  */
 public final class FakeClock implements NanoClock {

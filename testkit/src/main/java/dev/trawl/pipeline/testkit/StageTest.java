@@ -1,11 +1,12 @@
 package dev.trawl.pipeline.testkit;
 
-import dev.trawl.pipeline.CandidateFilter;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateHydrator;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
 import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3))
- *     .filter("seen", ExcludeFilter.seen())
+ *     .rule("seen", RemovedItemsRule.seen())
  *     .run(ctx -> ctx.seenIds().add(2));
  * assertThat(out.ids()).containsExactly(1L, 3L);
  * }</pre>
@@ -31,7 +32,7 @@ import java.util.function.Consumer;
  * same context, so repeated runs also exercise context reuse. Not thread-safe; test-only (allocates).
  */
 public final class StageTest {
-  private final Pipeline.Builder builder = Pipeline.builder("stage-test").sourcesOnCallerThread()
+  private final PipelineBuilder builder = Pipeline.builder("stage-test").sourcesOnCallerThread()
       .pageSize(10_000);
   private Pipeline pipeline;
   private RequestContext ctx;
@@ -72,12 +73,12 @@ public final class StageTest {
     return this;
   }
 
-  public StageTest filter(String name, CandidateFilter stage) {
-    return filter(name, stage, StageOptions.defaults());
+  public StageTest rule(String name, CandidateRule stage) {
+    return rule(name, stage, StageOptions.defaults());
   }
 
-  public StageTest filter(String name, CandidateFilter stage, StageOptions options) {
-    builder.filter(name, stage, options);
+  public StageTest rule(String name, CandidateRule stage, StageOptions options) {
+    builder.rule(name, stage, options);
     return this;
   }
 

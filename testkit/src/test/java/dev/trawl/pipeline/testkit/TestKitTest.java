@@ -32,7 +32,7 @@ class TestKitTest {
   @Test
   void repeatedRunsReuseTheContextAndStartFromFreshInputs() {
     final StageTest test = StageTest.with(Candidates.ofIds(1, 2, 3))
-        .filter("seen", dev.trawl.pipeline.stages.ExcludeFilter.seen());
+        .rule("seen", dev.trawl.testing.DropSeen.INSTANCE);
     assertThat(test.run(ctx -> ctx.seenIds().add(1)).ids()).containsExactly(2L, 3L);
     assertThat(test.run().ids()).containsExactly(1L, 2L, 3L);
   }

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Thread-safe.</b> <b>Allocation:</b> none after construction, if the handler allocates none.
  */
-final class BoundedSlots<J> implements AutoCloseable {
+final class JobPool<J> implements AutoCloseable {
   /** Handles one job on a worker thread. Must not keep the job after returning. */
   @FunctionalInterface
   interface Handler<J> {
@@ -40,7 +40,7 @@ final class BoundedSlots<J> implements AutoCloseable {
   private final AtomicLong handlerErrors = new AtomicLong();
   private volatile boolean closed;
 
-  BoundedSlots(List<J> jobs, int workerCount, String name, Handler<J> handler) {
+  JobPool(List<J> jobs, int workerCount, String name, Handler<J> handler) {
     this.jobs = List.copyOf(jobs);
     this.capacity = jobs.size();
     this.states = new AtomicIntegerArray(capacity);
@@ -58,26 +58,56 @@ final class BoundedSlots<J> implements AutoCloseable {
     }
   }
 
-  /** Claims a free job for filling; its slot, or {@code -1} when all are busy (or closed). */
+  /** {@link #sampleAndClaim}: the request was not sampled. */
+  static final int NOT_SAMPLED = -2;
+  /** {@link #claim}, {@link #sampleAndClaim}: every job is busy (or the pool is closed). */
+  static final int FULL = -1;
+
+  /**
+   * The one sampling path of shadowing and request recording: draws whether an offered request is
+   * sampled at {@code rate} (no draw at 0 or 1; otherwise one {@code ThreadLocalRandom} draw) and, if
+   * so, claims a free job for it. Returns the job's index, {@link #NOT_SAMPLED}, or {@link #FULL},
+   * which the caller counts as a dropped sample. Never blocks; allocates nothing.
+   */
+  int sampleAndClaim(double rate) {
+    if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+      return NOT_SAMPLED;
+    }
+    return claim();
+  }
+
+  /**
+   * Checks a sample rate for {@link #sampleAndClaim}.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= rate <= 1}
+   */
+  static double checkRate(double rate) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw new IllegalArgumentException("sample rate must be in [0, 1], got " + rate);
+    }
+    return rate;
+  }
+
+  /** Claims a free job for filling; its index, or {@link #FULL} when all are busy (or closed). */
   int claim() {
     if (closed) {
-      return -1;
+      return FULL;
     }
     return move(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
   }
 
-  J job(int slot) {
-    return jobs.get(slot);
+  J job(int index) {
+    return jobs.get(index);
   }
 
   /** Returns a claimed job unused. */
-  void release(int slot) {
-    states.set(slot, FREE);
+  void release(int index) {
+    states.set(index, FREE);
   }
 
   /** Queues a claimed, filled job for the workers (the volatile write publishes its contents). */
-  void submit(int slot) {
-    states.set(slot, QUEUED);
+  void submit(int index) {
+    states.set(index, QUEUED);
     final List<Worker> ws = workers;
     for (int i = 0; i < ws.size(); i++) {
       final Worker w = ws.get(i);
@@ -165,8 +195,8 @@ final class BoundedSlots<J> implements AutoCloseable {
     public void run() {
       int next = 0;
       while (!closed) {
-        final int slot = move(QUEUED, RUNNING, next);
-        if (slot < 0) {
+        final int index = move(QUEUED, RUNNING, next);
+        if (index < 0) {
           // announce before the re-check, so a submit either sees us waiting or we see its job
           waiting = true;
           if (!anyIn(QUEUED) && !closed) {
@@ -175,14 +205,14 @@ final class BoundedSlots<J> implements AutoCloseable {
           waiting = false;
           continue;
         }
-        next = slot + 1 == capacity ? 0 : slot + 1;
+        next = index + 1 == capacity ? 0 : index + 1;
         try {
-          handler.handle(jobs.get(slot));
+          handler.handle(jobs.get(index));
         } catch (RuntimeException e) {
           // a worker must outlive any bad job
           handlerErrors.incrementAndGet();
         } finally {
-          states.set(slot, FREE);
+          states.set(index, FREE);
         }
       }
     }

@@ -8,27 +8,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where one pipeline's sources, stages and filters go in a {@link ShadowSchema}, resolved once at
+ * Where one pipeline's sources, stages and rules go in a {@link ShadowSchema}, resolved once at
  * set-up, and the copy of one request's page and per-stage figures into a {@link RunRecord} with
- * them. A stage or filter the schema does not name (a side effect, say) is left out.
+ * them. A stage or rule the schema does not name (a side effect, say) is left out.
  *
  * <p>Immutable and thread-safe. <b>Allocation:</b> the constructor allocates; {@link #copy} does not.
  */
-final class PipelineSlots {
+final class PipelineRunMapping {
   private final String pipeline;
   private final String[] names;
   private final int[] sources;
   private final int[] stages;
-  private final int[] filters;
+  private final int[] rules;
 
   /** @throws IllegalArgumentException if a source of {@code pipeline} is not in {@code schema} */
-  PipelineSlots(Pipeline pipeline, ShadowSchema schema) {
+  PipelineRunMapping(Pipeline pipeline, ShadowSchema schema) {
     this.pipeline = pipeline.name();
     final List<String> sourceNames = pipeline.sourceNames();
     sources = new int[sourceNames.size()];
     final List<String> missing = new ArrayList<>();
     for (int i = 0; i < sources.length; i++) {
-      sources[i] = schema.sourceSlot(sourceNames.get(i));
+      sources[i] = schema.sourceIndex(sourceNames.get(i));
       if (sources[i] < 0) {
         missing.add(sourceNames.get(i));
       }
@@ -40,10 +40,10 @@ final class PipelineSlots {
     names = pipeline.stageNames().toArray(new String[0]);
     final List<StageKind> kinds = pipeline.stageKinds();
     stages = new int[names.length];
-    filters = new int[names.length];
+    rules = new int[names.length];
     for (int i = 0; i < stages.length; i++) {
-      stages[i] = schema.stageSlot(names[i]);
-      filters[i] = kinds.get(i) == StageKind.FILTER ? schema.filterSlot(names[i]) : -1;
+      stages[i] = schema.stageIndex(names[i]);
+      rules[i] = kinds.get(i) == StageKind.RULE ? schema.ruleIndex(names[i]) : -1;
     }
   }
 
@@ -74,7 +74,7 @@ final class PipelineSlots {
 
   /**
    * Copies the page and, from {@code stats} (the same request's {@link RequestStats}), each stage's
-   * latency and each filter's funnel. Allocation-free.
+   * latency and each rule's funnel. Allocation-free.
    *
    * @throws IllegalArgumentException if {@code stats} do not have this pipeline's stages (the
    *     context belongs to another pipeline); nothing is copied then
@@ -88,8 +88,8 @@ final class PipelineSlots {
         out.stageNanos(stages[i], nanos);
       }
       final int in = stats.in(i);
-      if (filters[i] >= 0 && in != RequestStats.NOT_RUN) {
-        out.filterCounts(filters[i], in, stats.removed(i));
+      if (rules[i] >= 0 && in != RequestStats.NOT_RUN) {
+        out.ruleCounts(rules[i], in, stats.removed(i));
       }
     }
   }

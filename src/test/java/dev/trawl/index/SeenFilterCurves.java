@@ -1,10 +1,8 @@
-package dev.trawl.filter;
+package dev.trawl.index;
 
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.HnswSearcher;
 import dev.trawl.hnsw.OrdinalFilter;
-import dev.trawl.index.SearchResults;
-import dev.trawl.index.Searcher;
-import dev.trawl.index.VectorIndex;
 import dev.trawl.testing.Builds;
 import dev.trawl.testing.Datasets;
 import dev.trawl.testing.Datasets.Dataset;
@@ -14,6 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * Not a test: a clock-free measurement behind docs/filters.md ("Why seen top-100 costs about 3x").
+ * It lives beside {@link Searcher} because it drives the searcher's engine directly
+ * ({@link Searcher#engine()}, package-private).
  * Prints recall@10 and mean nodes scored per query over an ef sweep for unfiltered search and for the
  * adversarial seen filter (each query's exact top-100 excluded, plus {@code -Dextra=N} random other
  * items), with the beam widened two ways: statically by every item excluded one by one
@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(deps) \
- *   [-Dextra=2000] dev.trawl.filter.SeenFilterCurves wordnet|siftsmall|fashion
+ *   [-Dextra=2000] dev.trawl.index.SeenFilterCurves wordnet|siftsmall|fashion
  * </pre>
  *
  * Index: M = 16, efConstruction = 200, seed 7, two build threads; Fashion-MNIST uses its first 20,000

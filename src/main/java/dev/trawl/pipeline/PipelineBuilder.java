@@ -1,0 +1,200 @@
+package dev.trawl.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
+
+/**
+ * Assembles a {@link Pipeline}: stages are added under unique names in the order they run within
+ * their phase, then {@link #build()} checks the whole pipeline and lists every problem it finds.
+ *
+ * <pre>{@code
+ * Pipeline pipeline = Pipeline.builder("home-feed")
+ *     .source("interest", vectorSource)
+ *     .hydrator("affinity", affinity)
+ *     .scorer("weighted", scorer)
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Not thread-safe</b>; a set-up object. Each {@code build()} returns an independent pipeline
+ * (stage objects are shared, which is fine: they are immutable). Allocates; never on a request path.
+ */
+public final class PipelineBuilder {
+  final String name;
+  final List<ConfiguredStage> stages = new ArrayList<>();
+  final List<Gate> gates = new ArrayList<>();
+  final List<Feature> inputs = new ArrayList<>();
+  NanoClock clock = NanoClock.SYSTEM;
+  Executor executor;
+  boolean callerThread;
+  LongPredicate validIds = id -> id >= 0;
+  int pageSize = 50;
+  long timeoutNanos = TimeUnit.SECONDS.toNanos(1);
+
+  PipelineBuilder(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("pipeline name must be non-blank");
+    }
+    this.name = name;
+  }
+
+  /** Adds a pipeline gate: when it says no, the request returns an empty page at once. */
+  public PipelineBuilder gate(Gate gate) {
+    gates.add(Objects.requireNonNull(gate, "gate"));
+    return this;
+  }
+
+  /** Declares query features the host sets on the context before executing. */
+  public PipelineBuilder input(Feature... queryFeatures) {
+    for (Feature f : queryFeatures) {
+      if (f.kind() != Feature.Kind.QUERY) {
+        throw new IllegalArgumentException(f + " is not a query feature (Feature.query)");
+      }
+      inputs.add(f);
+    }
+    return this;
+  }
+
+  /** Adds a query hydrator (runs before the sources), optional by default. */
+  public PipelineBuilder queryHydrator(String name, QueryHydrator stage) {
+    return queryHydrator(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a query hydrator with explicit options. */
+  public PipelineBuilder queryHydrator(String name, QueryHydrator stage, StageOptions options) {
+    return add(name, StageKind.QUERY_HYDRATOR, stage, options);
+  }
+
+  /** Adds a candidate source, optional by default, bounded by the request deadline. */
+  public PipelineBuilder source(String name, CandidateSource stage) {
+    return source(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a candidate source with explicit options (timeout, policy, expected candidates, gate). */
+  public PipelineBuilder source(String name, CandidateSource stage, StageOptions options) {
+    return add(name, StageKind.SOURCE, stage, options);
+  }
+
+  /** Adds a candidate hydrator, optional by default; runs in declaration order among candidate stages. */
+  public PipelineBuilder hydrator(String name, CandidateHydrator stage) {
+    return hydrator(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a candidate hydrator with explicit options. */
+  public PipelineBuilder hydrator(String name, CandidateHydrator stage, StageOptions options) {
+    return add(name, StageKind.CANDIDATE_HYDRATOR, stage, options);
+  }
+
+  /** Adds a rule, required by default; runs in declaration order among candidate stages. */
+  public PipelineBuilder rule(String name, CandidateRule stage) {
+    return rule(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a rule with explicit options. */
+  public PipelineBuilder rule(String name, CandidateRule stage, StageOptions options) {
+    return add(name, StageKind.RULE, stage, options);
+  }
+
+  /** Adds a scorer, required by default; runs in declaration order among candidate stages. */
+  public PipelineBuilder scorer(String name, Scorer stage) {
+    return scorer(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a scorer with explicit options. */
+  public PipelineBuilder scorer(String name, Scorer stage, StageOptions options) {
+    return add(name, StageKind.SCORER, stage, options);
+  }
+
+  /** Adds a selector, required by default; runs in declaration order among candidate stages. */
+  public PipelineBuilder selector(String name, Selector stage) {
+    return selector(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a selector with explicit options. */
+  public PipelineBuilder selector(String name, Selector stage, StageOptions options) {
+    return add(name, StageKind.SELECTOR, stage, options);
+  }
+
+  /** Adds a side effect; runs after the page is built, always optional. */
+  public PipelineBuilder sideEffect(String name, SideEffect stage) {
+    return sideEffect(name, stage, StageOptions.defaults());
+  }
+
+  /** Adds a side effect with options (its policy is always fail-open). */
+  public PipelineBuilder sideEffect(String name, SideEffect stage, StageOptions options) {
+    return add(name, StageKind.SIDE_EFFECT, stage, options.policy(StageOptions.Policy.FAIL_OPEN));
+  }
+
+  private PipelineBuilder add(String stageName, StageKind kind, Stage stage, StageOptions options) {
+    Objects.requireNonNull(stage, () -> "stage '" + stageName + "' is null");
+    Objects.requireNonNull(options, () -> "options of stage '" + stageName + "' are null");
+    stages.add(new ConfiguredStage(stageName, kind, stage, options, stages.size()));
+    return this;
+  }
+
+  /**
+   * Default request deadline (default 1 second; a context can override it per request).
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public PipelineBuilder timeout(long amount, TimeUnit unit) {
+    if (amount <= 0) {
+      throw new IllegalArgumentException("timeout must be positive, got " + amount + " " + unit);
+    }
+    timeoutNanos = unit.toNanos(amount);
+    return this;
+  }
+
+  /** Default page size (default 50; a context can override it per request). */
+  public PipelineBuilder pageSize(int pageSize) {
+    if (pageSize <= 0) {
+      throw new IllegalArgumentException("pageSize must be positive, got " + pageSize);
+    }
+    this.pageSize = pageSize;
+    return this;
+  }
+
+  /** The clock for budgets and latencies (default {@link NanoClock#SYSTEM}). */
+  public PipelineBuilder clock(NanoClock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** Runs sources one after another on the request thread (no hand-off, no parallelism). */
+  public PipelineBuilder sourcesOnCallerThread() {
+    callerThread = true;
+    executor = null;
+    return this;
+  }
+
+  /** Runs sources on {@code executor} (see the class Javadoc for what that costs). */
+  public PipelineBuilder sourcesOn(Executor executor) {
+    this.executor = Objects.requireNonNull(executor, "executor");
+    callerThread = false;
+    return this;
+  }
+
+  /**
+   * Which candidate ids are valid (others are dropped and counted as invalid for their source).
+   * Default: non-negative ids. Must be thread-safe and allocation-free, e.g. {@code index::contains}.
+   */
+  public PipelineBuilder validIds(LongPredicate validIds) {
+    this.validIds = Objects.requireNonNull(validIds, "validIds");
+    return this;
+  }
+
+  /**
+   * Validates and builds the pipeline.
+   *
+   * @throws IllegalArgumentException listing every problem: no source, blank or duplicate stage
+   *     names, two features with one name, a stage reading a feature no earlier stage writes, a
+   *     stage writing what its kind may not write
+   */
+  public Pipeline build() {
+    // stages keep their builder index, which is the context's scratch index
+    return new Pipeline(this, PipelineValidation.validate(name, stages, inputs));
+  }
+}

@@ -1,0 +1,284 @@
+package dev.trawl.pipeline;
+
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+
+/**
+ * Runs one request of a {@link Pipeline} on the calling thread, phase by phase: pipeline gates, query
+ * hydrators, the sources (handed to the context's {@link SourceFanOut}), the candidate stages in
+ * declaration order, the page, then side effects. Owns the failure rules: a stage that throws (or a
+ * source that misses its timeout) fails the request if it is required and is undone otherwise (its
+ * candidates dropped, its columns reset, its marks forgotten, its scores restored), and the page is
+ * marked degraded. Records every stage's latency and counts into the pipeline's metrics and the
+ * context's {@link RequestStats}, and the trace when one was asked for.
+ *
+ * <p>One per pipeline, immutable; any number of request threads use it at once, each with its own
+ * context. Allocates nothing per request except on failure paths and when tracing.
+ */
+final class RequestExecution {
+  final String pipelineName;
+  final NanoClock clock;
+  /** Where sources run; {@code null}: one after another on the request thread. */
+  final Executor executor;
+  final LongPredicate validIds;
+  final ConfiguredStage[] sources;
+  private final Gate[] gates;
+  private final ConfiguredStage[] queryHydrators;
+  private final ConfiguredStage[] candidateStages;
+  private final ConfiguredStage[] sideEffects;
+  private final String[] sourceNames;
+  final StageMetrics requestMetrics;
+  final AtomicLong degradedRequests = new AtomicLong();
+  final AtomicLong replacedTasks = new AtomicLong();
+
+  RequestExecution(String pipelineName, Gate[] gates, ConfiguredStage[] queryHydrators,
+      ConfiguredStage[] sources, ConfiguredStage[] candidateStages, ConfiguredStage[] sideEffects,
+      String[] sourceNames, NanoClock clock, Executor executor, LongPredicate validIds) {
+    this.pipelineName = pipelineName;
+    this.gates = gates;
+    this.queryHydrators = queryHydrators;
+    this.sources = sources;
+    this.candidateStages = candidateStages;
+    this.sideEffects = sideEffects;
+    this.sourceNames = sourceNames;
+    this.clock = clock;
+    this.executor = executor;
+    this.validIds = validIds;
+    this.requestMetrics = new StageMetrics(pipelineName, null);
+  }
+
+  /** Runs the request of {@code ctx} (a context of this pipeline) into {@code result}. */
+  void execute(RequestContext ctx, PipelineResult result) {
+    final long start = clock.nanoTime();
+    ctx.beginRequest(start);
+    result.begin(sourceNames, ctx.tracing);
+    boolean ok = false;
+    try {
+      run(ctx, result);
+      ok = true;
+    } catch (PipelineException e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError) {
+        throw e;
+      }
+      throw PipelineException.named(PipelineException.Kind.LIBRARY_BUG, null, "pipeline '"
+          + pipelineName + "' failed outside any stage (a Trawl bug, please report it): " + e, e);
+    } finally {
+      ctx.currentStage = -1;
+      final long elapsed = clock.nanoTime() - start;
+      ctx.stats.total(elapsed);
+      requestMetrics.recordLatency(elapsed);
+      requestMetrics.calls.increment();
+      if (!ok) {
+        requestMetrics.failures.increment();
+      } else if (result.degraded()) {
+        degradedRequests.incrementAndGet();
+      }
+    }
+  }
+
+  private void run(RequestContext ctx, PipelineResult out) {
+    for (Gate g : gates) {
+      final boolean open;
+      try {
+        open = g.test(ctx);
+      } catch (RuntimeException e) {
+        throw PipelineException.named(PipelineException.Kind.STAGE_FAILURE, "gate",
+            "a gate of pipeline '" + pipelineName + "' failed: " + e, e);
+      }
+      if (!open) {
+        requestMetrics.skipped.increment();
+        out.markGatedOff();
+        return;
+      }
+    }
+    for (ConfiguredStage s : queryHydrators) {
+      runStage(s, ctx, out);
+    }
+    ctx.sources.run(ctx, out, ctx.generation, ctx.deadlineNanos);
+    for (ConfiguredStage s : candidateStages) {
+      runStage(s, ctx, out);
+    }
+    out.fill(ctx.batch, ctx.pageSize());
+    final boolean shadow = ctx.shadow();
+    for (ConfiguredStage s : sideEffects) {
+      if (shadow) {
+        // a shadow run answers like the live one but must not act on the world a second time
+        s.metrics.skipped.increment();
+        if (ctx.tracing) {
+          trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, "shadow request");
+        }
+        continue;
+      }
+      runStage(s, ctx, out);
+    }
+  }
+
+  /** Evaluates a stage's gate; a gate failure counts as a failure of its stage. */
+  boolean gateOpen(ConfiguredStage s, RequestContext ctx, PipelineResult out) {
+    final Gate g = s.options.gate();
+    if (g == null) {
+      return true;
+    }
+    boolean open;
+    try {
+      open = g.test(ctx);
+    } catch (RuntimeException e) {
+      fail(s, ctx, out, e, CandidateBatch.UNKNOWN);
+      return false;
+    }
+    if (!open) {
+      s.metrics.skipped.increment();
+      if (ctx.tracing) {
+        trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, null);
+      }
+    }
+    return open;
+  }
+
+  private void runStage(ConfiguredStage s, RequestContext ctx, PipelineResult out) {
+    if (!gateOpen(s, ctx, out)) {
+      return;
+    }
+    final CandidateBatch b = ctx.batch;
+    // side effects run after the page exists, so the deadline no longer protects anything
+    if (!s.required && s.kind != StageKind.SIDE_EFFECT && clock.nanoTime() > ctx.deadlineNanos) {
+      s.metrics.skipped.increment();
+      out.skippedForDeadline();
+      if (ctx.tracing) {
+        trace(ctx, out, s, Trace.Outcome.SKIPPED, null, null, "deadline passed");
+      }
+      return;
+    }
+    final int in = b.size();
+    final long[] idsIn = ctx.tracing ? ids(b) : null;
+    if (s.kind == StageKind.SCORER && !s.required) {
+      b.saveScores();
+    }
+    ctx.currentStage = s.index;
+    Throwable failure = null;
+    final long t0 = clock.nanoTime();
+    try {
+      switch (s.kind) {
+        case QUERY_HYDRATOR:
+          ((QueryHydrator) s.stage).hydrate(ctx);
+          break;
+        case CANDIDATE_HYDRATOR:
+          ((CandidateHydrator) s.stage).hydrate(ctx, b);
+          break;
+        case RULE:
+          ((CandidateRule) s.stage).apply(ctx, b);
+          break;
+        case SCORER:
+          ((Scorer) s.stage).score(ctx, b);
+          break;
+        case SELECTOR:
+          ((Selector) s.stage).select(ctx, b);
+          break;
+        case SIDE_EFFECT:
+          ((SideEffect) s.stage).apply(ctx, out);
+          break;
+        default:
+          throw new IllegalStateException("unexpected stage kind " + s.kind);
+      }
+    } catch (Throwable t) {
+      if (t instanceof VirtualMachineError) {
+        throw (VirtualMachineError) t;
+      }
+      failure = t;
+    }
+    final long elapsed = clock.nanoTime() - t0;
+    s.metrics.recordLatency(elapsed);
+    ctx.currentStage = -1;
+    if (failure != null) {
+      ctx.stats.failed(s.index, elapsed);
+      fail(s, ctx, out, failure, in);
+      return;
+    }
+    if (s.kind == StageKind.RULE) {
+      b.compact();
+    }
+    s.metrics.recordCounts(in, b.size());
+    ctx.stats.ran(s.index, elapsed, in, b.size());
+    if (ctx.tracing) {
+      trace(ctx, out, s, Trace.Outcome.RAN, idsIn, ids(b), null);
+    }
+  }
+
+  /** A stage threw: classify, then fail the request or undo the stage's effects. */
+  void fail(ConfiguredStage s, RequestContext ctx, PipelineResult out, Throwable failure, long in) {
+    s.metrics.failures.increment();
+    if (in != CandidateBatch.UNKNOWN) {
+      s.metrics.calls.increment();
+    }
+    if (ctx.tracing) {
+      trace(ctx, out, s, s.required ? Trace.Outcome.FAILED : Trace.Outcome.FAILED_OPEN, null, null,
+          String.valueOf(failure));
+    }
+    if (failure instanceof PipelineException
+        && ((PipelineException) failure).kind() == PipelineException.Kind.BAD_REQUEST) {
+      throw PipelineException.named(PipelineException.Kind.BAD_REQUEST, s.name, "stage '" + s.name
+          + "' rejected the request: " + failure.getMessage(), failure);
+    }
+    if (s.required) {
+      throw PipelineException.named(PipelineException.Kind.STAGE_FAILURE, s.name, "required "
+          + s.describe() + " failed: " + failure, failure);
+    }
+    final CandidateBatch b = ctx.batch;
+    switch (s.kind) {
+      case RULE:
+        b.unmarkAll();
+        break;
+      case SCORER:
+        b.restoreScores();
+        break;
+      case CANDIDATE_HYDRATOR:
+        b.resetColumns(s.writes);
+        break;
+      case QUERY_HYDRATOR:
+        for (Feature f : s.writes) {
+          if (f.kind() == Feature.Kind.QUERY) {
+            ctx.setQueryFeature(f, f.defaultValue());
+          }
+        }
+        break;
+      case SIDE_EFFECT:
+        return; // the page is unaffected: counted in the stage's failures, not a degraded page
+      default:
+        break;
+    }
+    out.failedOpen();
+  }
+
+  /** A source missed its timeout or the deadline: fail the request if it is required. */
+  void sourceTimedOut(ConfiguredStage s, RequestContext ctx, PipelineResult out, long timeout) {
+    s.metrics.timeouts.increment();
+    s.metrics.calls.increment();
+    if (ctx.tracing) {
+      trace(ctx, out, s, Trace.Outcome.TIMED_OUT, null, null, null);
+    }
+    if (s.required) {
+      throw PipelineException.named(PipelineException.Kind.STAGE_FAILURE, s.name, "required "
+          + s.describe() + " timed out (timeout " + (timeout == Long.MAX_VALUE ? "none"
+              : TimeUnit.NANOSECONDS.toMillis(timeout) + " ms") + ", request deadline "
+          + TimeUnit.NANOSECONDS.toMillis(ctx.timeoutNanos()) + " ms)", null);
+    }
+    out.timedOut();
+  }
+
+  private static long[] ids(CandidateBatch b) {
+    return Arrays.copyOf(b.ids(), b.size());
+  }
+
+  /** Appends a step to the request's trace (allocates: tracing only). */
+  static void trace(RequestContext ctx, PipelineResult out, ConfiguredStage s, Trace.Outcome outcome,
+      long[] in, long[] idsOut, String error) {
+    final long[] none = new long[0];
+    out.trace().add(new Trace.Step(s.name, s.kind, outcome, in == null ? none : in,
+        idsOut == null ? none : idsOut, error));
+  }
+}
