@@ -178,7 +178,10 @@ class SameIdStressTest {
       }
     }
     assertThat(found).isEqualTo(live);
-    // ordinals stay bounded by reuse: live ids plus what waits for a repair (the writers' stall limit)
-    assertThat(index.graph().size()).isLessThanOrEqualTo(IDS + 300);
+    // Slots are reused: without reuse this run allocates one per upsert (about 140,000). With reuse
+    // the count stays near live ids plus the writers' backpressure limit (~270) on a quiet machine;
+    // a walk descheduled for longer than a repair's wait counts as stuck and lets writes grow the
+    // index meanwhile (measured up to 1,163 at a load average of 13 on two cores).
+    assertThat(index.graph().size()).isLessThanOrEqualTo(2_000);
   }
 }
