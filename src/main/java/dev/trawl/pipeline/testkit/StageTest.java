@@ -1,7 +1,7 @@
 package dev.trawl.pipeline.testkit;
 
-import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateHydrator;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
