@@ -3,10 +3,12 @@ package dev.trawl.filter;
 import dev.trawl.vector.PagedArray;
 
 /**
- * The attribute bitmap indexes of one vector index: {@link #authors}, {@link #communities},
- * {@link #languages} (key = the attribute's value) and {@link #flags} (key = flag bit number), each a
- * {@link KeyedBitmaps} from key to the ordinals carrying it, plus each ordinal's own values so that an
- * update or a removal can take it out of the right bitmaps.
+ * The attribute bitmap indexes of one vector index, laid out by an {@link AttributeSchema}: for each
+ * keyed attribute a {@link KeyedBitmaps} from key to the ordinals carrying it ({@link #keyed(int)}),
+ * one {@link KeyedBitmaps} from flag bit number to the ordinals with that flag ({@link #flags}),
+ * plus each ordinal's own values so that an update or a removal can take it out of the right bitmaps.
+ * With the ready-made {@link AttributeSchema#feed()} schema (the default) the keyed attributes are
+ * {@link #authors}, {@link #communities} and {@link #languages}.
  *
  * <p>Maintained by {@code dev.trawl.index.VectorIndex}; requests read it through
  * {@link RequestFilter#and(KeyedBitmaps, long)} and friends.
@@ -17,53 +19,80 @@ import dev.trawl.vector.PagedArray;
  * <b>Allocation:</b> writes allocate when storage or a bitmap grows; reads allocate nothing.
  */
 public final class AttributeIndex {
-  private static final int FIELDS = 4; // author, community, language, flags
   private static final int PAGE_SHIFT = 10;
   /** Ordinals per page of {@link #valuePages}. */
   public static final int PAGE_ORDINALS = 1 << PAGE_SHIFT;
 
-  private final KeyedBitmaps authors = new KeyedBitmaps("author");
-  private final KeyedBitmaps communities = new KeyedBitmaps("community");
-  private final KeyedBitmaps languages = new KeyedBitmaps("language");
+  private final AttributeSchema schema;
+  /** Longs per ordinal: the keyed attributes in schema order, then the flag bits. */
+  private final int width;
+  private final KeyedBitmaps[] keyed;
   private final KeyedBitmaps flags = new KeyedBitmaps("flag");
-  private final PagedArray<long[]> values =
-      new PagedArray<>(PAGE_SHIFT, p -> newPage());
-  private final ItemAttributes scratch = new ItemAttributes();
+  private final PagedArray<long[]> values;
+  private final ItemAttributes scratch;
+  private final long[] unchanged;
 
-  private static long[] newPage() {
-    final long[] page = new long[FIELDS << PAGE_SHIFT];
-    for (int i = 0; i < page.length; i += FIELDS) {
-      page[i] = ItemAttributes.NONE;
-      page[i + 1] = ItemAttributes.NONE;
-      page[i + 2] = ItemAttributes.NONE;
+  /** Indexes for the ready-made {@link AttributeSchema#feed()} schema. */
+  public AttributeIndex() {
+    this(AttributeSchema.feed());
+  }
+
+  /** Indexes for items of {@code schema}. */
+  public AttributeIndex(AttributeSchema schema) {
+    this.schema = schema;
+    this.width = schema.width();
+    this.keyed = new KeyedBitmaps[schema.keyedCount()];
+    for (int i = 0; i < keyed.length; i++) {
+      keyed[i] = new KeyedBitmaps(schema.keyedName(i));
+    }
+    this.values = new PagedArray<>(PAGE_SHIFT, p -> newPage(width));
+    this.scratch = new ItemAttributes(schema);
+    this.unchanged = new long[keyed.length];
+  }
+
+  private static long[] newPage(int width) {
+    final long[] page = new long[width << PAGE_SHIFT];
+    for (int i = 0; i < page.length; i += width) {
+      java.util.Arrays.fill(page, i, i + width - 1, ItemAttributes.NONE);
     }
     return page;
   }
 
-  /** Items by author id. */
+  /** The schema the index is laid out by. */
+  public AttributeSchema schema() {
+    return schema;
+  }
+
+  /** Items by the key of keyed attribute {@code position} ({@link AttributeSchema#keyedPosition}). */
+  public KeyedBitmaps keyed(int position) {
+    return keyed[position];
+  }
+
+  /** Items by author id (the feed schema's keyed attribute {@code "author"}). */
   public KeyedBitmaps authors() {
-    return authors;
+    return keyed[schema.keyedPosition("author")];
   }
 
-  /** Items by community id. */
+  /** Items by community id (the feed schema's keyed attribute {@code "community"}). */
   public KeyedBitmaps communities() {
-    return communities;
+    return keyed[schema.keyedPosition("community")];
   }
 
-  /** Items by language code. */
+  /** Items by language code (the feed schema's keyed attribute {@code "language"}). */
   public KeyedBitmaps languages() {
-    return languages;
+    return keyed[schema.keyedPosition("language")];
   }
 
-  /** Items by flag bit number (0..63): key {@code b} holds the items with flag {@code b} set. */
+  /** Items by flag bit number: key {@code b} holds the items with flag {@code b} set. */
   public KeyedBitmaps flags() {
     return flags;
   }
 
   /**
    * For snapshot loading only: the per-ordinal value pages, {@value #PAGE_ORDINALS} ordinals per page
-   * and four longs per ordinal (author, community, language, flags), which a loader fills in bulk after
-   * {@link #ensureCapacity} and before the index is shared, together with
+   * and {@link AttributeSchema#width()} longs per ordinal (the keyed attributes in schema order, then
+   * the flag bits: author, community, language, flags for the feed schema), which a loader fills in
+   * bulk after {@link #ensureCapacity} and before the index is shared, together with
    * {@link KeyedBitmaps#restore} for the bitmaps.
    */
   public PagedArray<long[]> valuePages() {
@@ -77,22 +106,25 @@ public final class AttributeIndex {
 
   /** Bytes held: the per-ordinal attribute values and every bitmap index. */
   public long memoryBytes() {
-    return values.capacity() * FIELDS * Long.BYTES
-        + authors.memoryBytes()
-        + communities.memoryBytes()
-        + languages.memoryBytes()
-        + flags.memoryBytes();
+    long bytes = values.capacity() * width * Long.BYTES + flags.memoryBytes();
+    for (KeyedBitmaps k : keyed) {
+      bytes += k.memoryBytes();
+    }
+    return bytes;
   }
 
-  /** Indexes a fresh {@code ordinal} (no attributes yet) with {@code attributes}. */
+  /**
+   * Indexes a fresh {@code ordinal} (no attributes yet) with {@code attributes}.
+   *
+   * @throws IllegalArgumentException if {@code attributes} are laid out by another schema
+   */
   public void set(int ordinal, ItemAttributes attributes) {
+    checkSchema(attributes);
     final long[] page = values.page(ordinal);
-    final int base = (ordinal & ((1 << PAGE_SHIFT) - 1)) * FIELDS;
-    page[base] = attributes.author;
-    page[base + 1] = attributes.community;
-    page[base + 2] = attributes.language;
-    page[base + 3] = attributes.flags;
-    index(ordinal, attributes.author, attributes.community, attributes.language, attributes.flags);
+    final int base = (ordinal & (PAGE_ORDINALS - 1)) * width;
+    System.arraycopy(attributes.keys, 0, page, base, keyed.length);
+    page[base + keyed.length] = attributes.flags;
+    index(ordinal, attributes.keys, attributes.flags);
   }
 
   /**
@@ -101,9 +133,14 @@ public final class AttributeIndex {
    * never neither.
    */
   public void change(int ordinal, ItemAttributes attributes) {
+    checkSchema(attributes);
     get(ordinal, scratch);
     set(ordinal, attributes);
-    unindexChanged(ordinal, scratch, attributes);
+    final long[] old = scratch.keys;
+    for (int i = 0; i < keyed.length; i++) {
+      unchanged[i] = old[i] == attributes.keys[i] ? ItemAttributes.NONE : old[i];
+    }
+    unindex(ordinal, unchanged, scratch.flags & ~attributes.flags);
   }
 
   /** Indexes {@code to} with the attributes of {@code from} (an update that keeps attributes). */
@@ -115,61 +152,52 @@ public final class AttributeIndex {
   /** Takes {@code ordinal} out of every bitmap (after it was removed or replaced). */
   public void clear(int ordinal) {
     get(ordinal, scratch);
-    unindex(ordinal, scratch.author, scratch.community, scratch.language, scratch.flags);
+    unindex(ordinal, scratch.keys, scratch.flags);
     final long[] page = values.page(ordinal);
-    final int base = (ordinal & ((1 << PAGE_SHIFT) - 1)) * FIELDS;
-    page[base] = ItemAttributes.NONE;
-    page[base + 1] = ItemAttributes.NONE;
-    page[base + 2] = ItemAttributes.NONE;
-    page[base + 3] = 0L;
+    final int base = (ordinal & (PAGE_ORDINALS - 1)) * width;
+    java.util.Arrays.fill(page, base, base + keyed.length, ItemAttributes.NONE);
+    page[base + keyed.length] = 0L;
   }
 
-  /** Copies the stored attributes of {@code ordinal} into {@code out}. */
+  /**
+   * Copies the stored attributes of {@code ordinal} into {@code out}.
+   *
+   * @throws IllegalArgumentException if {@code out} is laid out by another schema
+   */
   public void get(int ordinal, ItemAttributes out) {
+    checkSchema(out);
     final long[] page = values.page(ordinal);
-    final int base = (ordinal & ((1 << PAGE_SHIFT) - 1)) * FIELDS;
-    out.author = page[base];
-    out.community = page[base + 1];
-    out.language = page[base + 2];
-    out.flags = page[base + 3];
+    final int base = (ordinal & (PAGE_ORDINALS - 1)) * width;
+    System.arraycopy(page, base, out.keys, 0, keyed.length);
+    out.flags = page[base + keyed.length];
   }
 
-  private void index(int ordinal, long author, long community, long language, long flagBits) {
-    if (author != ItemAttributes.NONE) {
-      authors.add(author, ordinal);
+  private void checkSchema(ItemAttributes attributes) {
+    if (attributes.schema() != schema && !attributes.schema().sameAs(schema)) {
+      throw new IllegalArgumentException("attributes of " + attributes.schema()
+          + " given to an index of " + schema);
     }
-    if (community != ItemAttributes.NONE) {
-      communities.add(community, ordinal);
-    }
-    if (language != ItemAttributes.NONE) {
-      languages.add(language, ordinal);
+  }
+
+  private void index(int ordinal, long[] keys, long flagBits) {
+    for (int i = 0; i < keyed.length; i++) {
+      if (keys[i] != ItemAttributes.NONE) {
+        keyed[i].add(keys[i], ordinal);
+      }
     }
     for (long bits = flagBits; bits != 0; bits &= bits - 1) {
       flags.add(Long.numberOfTrailingZeros(bits), ordinal);
     }
   }
 
-  private void unindex(int ordinal, long author, long community, long language, long flagBits) {
-    if (author != ItemAttributes.NONE) {
-      authors.remove(author, ordinal);
-    }
-    if (community != ItemAttributes.NONE) {
-      communities.remove(community, ordinal);
-    }
-    if (language != ItemAttributes.NONE) {
-      languages.remove(language, ordinal);
+  private void unindex(int ordinal, long[] keys, long flagBits) {
+    for (int i = 0; i < keyed.length; i++) {
+      if (keys[i] != ItemAttributes.NONE) {
+        keyed[i].remove(keys[i], ordinal);
+      }
     }
     for (long bits = flagBits; bits != 0; bits &= bits - 1) {
       flags.remove(Long.numberOfTrailingZeros(bits), ordinal);
     }
-  }
-
-  private void unindexChanged(int ordinal, ItemAttributes old, ItemAttributes now) {
-    unindex(
-        ordinal,
-        old.author == now.author ? ItemAttributes.NONE : old.author,
-        old.community == now.community ? ItemAttributes.NONE : old.community,
-        old.language == now.language ? ItemAttributes.NONE : old.language,
-        old.flags & ~now.flags);
   }
 }

@@ -10,10 +10,14 @@
  *       are resolved through an {@link dev.trawl.filter.IdResolver} (the vector index) while composing.
  *   <li><b>Attribute bitmap indexes.</b> {@link dev.trawl.filter.AttributeIndex} holds one
  *       {@link dev.trawl.filter.KeyedBitmaps} (key to {@link org.roaringbitmap.RoaringBitmap} of
- *       ordinals) per attribute: author, community, language and 64 boolean flags, kept in step with
- *       adds, updates and removals by the index, so a request filters by author or community without
- *       knowing ordinals. Each keyed index has one monitor; requests copy what they need out of it
- *       while holding it, so the graph walk never touches a shared, mutable bitmap.
+ *       ordinals) per attribute an {@link dev.trawl.filter.AttributeSchema} declares: keyed
+ *       attributes (one 64-bit key per item) and up to 64 flags. The ready-made
+ *       {@link dev.trawl.filter.AttributeSchema#feed()} schema is author, community, language and 64
+ *       flags; a host declares its own (brand, seller, in stock...) the same way. The bitmaps are
+ *       kept in step with adds, updates and removals by the index, so a request filters by author or
+ *       community without knowing ordinals. Each keyed index has one monitor; requests copy what
+ *       they need out of it while holding it, so the graph walk never touches a shared, mutable
+ *       bitmap.
  *   <li><b>Request-scoped composition.</b> {@link dev.trawl.filter.RequestFilter} is reused for every
  *       request of one thread: two {@code OrdinalBitset}s (include and exclude, package-private) with a
  *       summary of touched words, so reset and counting cost what the request touched, not the index

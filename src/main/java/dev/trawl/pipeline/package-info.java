@@ -7,8 +7,9 @@
  * <ul>
  *   <li><b>Typed stages.</b> {@link dev.trawl.pipeline.Gate}, {@link dev.trawl.pipeline.QueryHydrator},
  *       {@link dev.trawl.pipeline.CandidateSource}, {@link dev.trawl.pipeline.CandidateHydrator},
- *       {@link dev.trawl.pipeline.CandidateRule}, {@link dev.trawl.pipeline.Scorer},
- *       {@link dev.trawl.pipeline.Selector}, {@link dev.trawl.pipeline.SideEffect}: each one method
+ *       {@link dev.trawl.pipeline.CandidateRule} (removes candidates),
+ *       {@link dev.trawl.pipeline.Scorer}, {@link dev.trawl.pipeline.Selector},
+ *       {@link dev.trawl.pipeline.SideEffect}: each one method
  *       whose state comes in as arguments (the request context, the batch), so a stage is a
  *       {@code static final} constant or a small immutable object shared by every thread. Per-context
  *       scratch comes from {@link dev.trawl.pipeline.Stage#newScratch()} and is handed back through
@@ -22,8 +23,18 @@
  *       float feature columns). Rules mark then the pipeline compacts; selectors permute with one
  *       gather per column into a spare array (the two arrays then swap).
  *   <li><b>Context owns everything mutable.</b> {@link dev.trawl.pipeline.RequestContext} (one per
- *       thread, reset per request) owns the inputs, the batch, the stage scratch, the per-source sinks
- *       and the de-duplication set; {@link dev.trawl.pipeline.PipelineResult} is the reusable page.
+ *       thread, reset per request) owns the inputs (its id sets are {@link dev.trawl.pipeline.IdSet}s),
+ *       the batch, the stage scratch and the source fan-out (tasks, sinks, de-duplication set);
+ *       {@link dev.trawl.pipeline.PipelineResult} is the reusable page.
+ *   <li><b>One class per responsibility.</b> {@link dev.trawl.pipeline.Pipeline} is the immutable
+ *       definition; {@link dev.trawl.pipeline.PipelineBuilder} assembles it and
+ *       {@code PipelineValidation} checks it; {@code RequestExecution} runs one request's phases and
+ *       failure rules; {@code SourceFanOut} (one per context) hands the sources to workers, waits,
+ *       abandons and merges, with the request's generation and deadline as arguments;
+ *       {@code SourceTask} is the hand-off protocol of one source.
+ *   <li><b>No retrieval here.</b> This package depends on no other Trawl package but the internal
+ *       {@code dev.trawl.collect}: stages exchange ids, ordinals and features. The stages that search
+ *       an index, and the request's filter, are in {@code dev.trawl.pipeline.stages}.
  * </ul>
  *
  * <h2>Concurrency</h2>

@@ -1,12 +1,12 @@
 package dev.trawl.shadow;
 
 import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.IdSet;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageKind;
 import dev.trawl.pipeline.StageStats;
-import dev.trawl.pipeline.IdSet;
 
 /**
  * Glue between {@link Pipeline}s and shadow testing: a schema naming both pipelines' sources and

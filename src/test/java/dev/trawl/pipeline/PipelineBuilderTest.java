@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trawl.pipeline.stages.DiversityCap;
-import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.LinearScorer;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
+import dev.trawl.testing.DropSeen;
 import org.junit.jupiter.api.Test;
 
 class PipelineBuilderTest {

@@ -3,11 +3,11 @@ package dev.trawl.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.testkit.Candidates;
 import dev.trawl.pipeline.testkit.FakeClock;
 import dev.trawl.pipeline.testkit.StageTest;
+import dev.trawl.testing.DropSeen;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;

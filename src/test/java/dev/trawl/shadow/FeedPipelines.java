@@ -8,9 +8,9 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineBuilder;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.SideEffect;
-import dev.trawl.testing.DropSeen;
 import dev.trawl.pipeline.stages.SortByScore;
 import dev.trawl.pipeline.stages.SourceBlender;
+import dev.trawl.testing.DropSeen;
 
 /**
  * A small two-source feed for shadow tests. Every candidate is a pure function of (user, source, i),

@@ -3,8 +3,8 @@ package dev.trawl.pipeline.stages;
 import dev.trawl.pipeline.CandidateSink;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
-import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.IdSet;
+import dev.trawl.pipeline.RequestContext;
 
 /**
  * The newest items from {@link RecentItems}, optionally only from the communities the user follows

@@ -9,6 +9,8 @@ import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.IdSet;
 import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.RequestContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Composes the request's {@link RequestFilter} once, before the sources run: everything except the
@@ -64,7 +66,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
     void restrict(RequestContext ctx, VectorIndex index, RequestFilter filter);
   }
 
-  private static final Restriction NONE = (ctx, index, filter) -> { };
+  private static final Restriction NO_RESTRICTION = (ctx, index, filter) -> { };
 
   private final VectorIndex index;
   private final boolean seen;
@@ -164,12 +166,15 @@ public final class RequestFilterHydrator implements QueryHydrator {
   }
 
   /**
-   * A candidate stage applying this request's filter after retrieval: removes every candidate the
-   * filter rejects, by the ordinal its source recorded or, when the source gave none, by looking the
-   * id up in the index. A candidate the index does not hold cannot be judged and is removed (a
-   * pipeline whose sources return only indexed posts, e.g. with {@code validIds(index::contains)},
-   * never meets one). Sources that record ordinals must record this index's. Keep the rule required
-   * (the default for its kind). The same object every call.
+   * A rule applying this request's filter after retrieval, to the candidates of sources that did not
+   * search with it. A candidate whose source recorded its ordinal (a {@link VectorSource} of this
+   * index) is judged by the filter, one bit test. One without an ordinal is judged by the sets the
+   * filter was composed from: its id against the seen posts, its author and community columns
+   * against the blocked authors and muted communities (so the rule reads those columns; hydrate them
+   * first), with no index lookup; when a host {@link Restriction} is part of the filter, its ordinal
+   * is looked up in the index instead, and one the index does not hold is removed, since the
+   * restriction cannot judge it. Keep the rule required (the default for its kind). The same object
+   * every call.
    */
   public CandidateRule rule() {
     return rule;
@@ -186,7 +191,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
     private boolean seen = true;
     private boolean blockedAuthors = true;
     private boolean mutedCommunities = true;
-    private Restriction restriction = NONE;
+    private Restriction restriction = NO_RESTRICTION;
     private String featureName = "request_filter";
 
     private Builder(VectorIndex index) {
@@ -265,19 +270,44 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
     @Override
     public Feature[] reads() {
-      return new Feature[] {hydrator.composed, Feature.ORDINAL};
+      final List<Feature> reads = new ArrayList<>(List.of(hydrator.composed, Feature.ORDINAL));
+      if (hydrator.restriction == NO_RESTRICTION) {
+        if (hydrator.blockedAuthors) {
+          reads.add(Feature.AUTHOR);
+        }
+        if (hydrator.mutedCommunities) {
+          reads.add(Feature.COMMUNITY);
+        }
+      }
+      return reads.toArray(new Feature[0]);
     }
 
     @Override
     public void apply(RequestContext ctx, CandidateBatch batch) {
-      final RequestFilter f = hydrator.filterFor(ctx);
-      final IdResolver ids = hydrator.index;
+      final RequestFilterHydrator h = hydrator;
+      final RequestFilter f = h.filterFor(ctx);
+      final boolean byIndex = h.restriction != NO_RESTRICTION;
+      final IdResolver ids = h.index;
+      final IdSet seen = ctx.seenIds();
+      final IdSet blocked = ctx.blockedAuthors();
+      final IdSet muted = ctx.mutedCommunities();
       for (int r = 0, n = batch.size(); r < n; r++) {
         int ordinal = batch.ordinal(r);
-        if (ordinal < 0) {
+        if (ordinal < 0 && byIndex) {
           ordinal = ids.ordinalOf(batch.id(r));
+          if (ordinal < 0) {
+            batch.remove(r); // a restriction cannot judge an item the index does not hold
+            continue;
+          }
         }
-        if (ordinal < 0 || !f.accepts(ordinal)) {
+        if (ordinal >= 0) {
+          if (!f.accepts(ordinal)) {
+            batch.remove(r);
+          }
+        } else if (h.seen && seen.contains(batch.id(r))
+            || h.blockedAuthors && blocked.contains(batch.author(r))
+            || h.mutedCommunities && muted.contains(batch.community(r))) {
+          // without a restriction the filter is exactly these sets: judged without an index lookup
           batch.remove(r);
         }
       }

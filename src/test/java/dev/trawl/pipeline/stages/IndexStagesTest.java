@@ -7,6 +7,7 @@ import dev.trawl.filter.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineException;
 import dev.trawl.pipeline.PipelineResult;
@@ -214,6 +215,25 @@ class IndexStagesTest {
   }
 
   @Test
+  void withoutARestrictionTheRuleJudgesCandidatesWithoutOrdinalsByTheExclusionSets() {
+    final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
+    // other sources give no ordinals: author and community columns, and an id the index lacks
+    final Candidates c = Candidates.builder().add(1, 0.9f, 10, 1, 0).add(2, 0.8f, 20, 1, 0)
+        .add(3, 0.7f, 30, 5, 0).add(4, 0.6f, 40, 1, 0).add(N + 5, 0.5f, 50, 1, 0).build();
+    final StageTest.Outcome out = StageTest.with(c)
+        .queryHydrator("exclusions", exclusions)
+        .rule("excluded", exclusions.rule())
+        .run(ctx -> {
+          ctx.seenIds().add(4);
+          ctx.blockedAuthors().add(20);
+          ctx.mutedCommunities().add(5);
+        });
+    // 2 by a blocked author, 3 in a muted community, 4 seen; N + 5 is judged by the sets too
+    assertThat(out.ids()).containsExactly(1L, 5L + N);
+    assertThat(exclusions.rule().reads()).contains(Feature.AUTHOR, Feature.COMMUNITY);
+  }
+
+  @Test
   void theRuleAppliesTheSameFilterToCandidatesOfOtherSources() {
     final RoaringBitmap third = multiplesOf3();
     final RequestFilterHydrator exclusions =
@@ -222,7 +242,7 @@ class IndexStagesTest {
         .queryHydrator("exclusions", exclusions)
         .rule("excluded", exclusions.rule())
         .run(ctx -> ctx.seenIds().add(4));
-    // 3 and 6 restricted, 4 seen, N + 5 not in the index (cannot be judged: removed)
+    // 3 and 6 restricted, 4 seen, N + 5 not in the index (the restriction cannot judge it: removed)
     assertThat(out.ids()).containsExactly(1L, 2L, 5L, 7L);
     assertThat(exclusions.rule()).isSameAs(exclusions.rule());
   }

@@ -1,7 +1,7 @@
 package dev.trawl.pipeline.testkit;
 
-import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateHydrator;
+import dev.trawl.pipeline.CandidateRule;
 import dev.trawl.pipeline.CandidateSource;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * StageTest.Outcome out = StageTest.with(Candidates.ofIds(1, 2, 3))
- *     .rule("seen", RemovedItemsRule.seen())
- *     .run(ctx -> ctx.seenIds().add(2));
+ *     .rule("taken-down", RemovedItemsRule.of(id -> id == 2))
+ *     .run(ctx -> ctx.userId(7));
  * assertThat(out.ids()).containsExactly(1L, 3L);
  * }</pre>
  *
