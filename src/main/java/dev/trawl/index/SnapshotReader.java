@@ -293,8 +293,9 @@ final class SnapshotReader {
             + sectionName(previousCode) + " (kinds must ascend, each at most once)");
       }
       previousCode = code;
-      // offset is at least previousEnd (at most the file size) and less than 64 bytes beyond it, so
-      // neither the subtraction below nor offset + length can overflow once this holds
+      // Once this holds, offset lies within 64 bytes after previousEnd (itself inside the file), so
+      // fileSize - offset below cannot overflow; offset + length, which can, is computed only after
+      // the section is known to lie inside the file.
       if (offset < previousEnd
           || offset % SnapshotFormat.ALIGNMENT != 0
           || length < 0

@@ -55,6 +55,29 @@ class HostileHeaderAndTableTest {
   static Stream<Arguments> hostileFiles() {
     final int tombstones = 5; // table entry of TOMBSTONES in GRAPH (the last one)
     return Stream.of(
+        refused("a corrupt byte-order marker", Base.GRAPH, header(SnapshotFormat.AT_BYTE_ORDER, 0x01020304),
+            "corrupt byte-order marker 0x1020304 (expected 0x0a0b0c0d)"),
+        refused("no sections", Base.GRAPH,
+            s -> {
+              s.sections.clear();
+              return s.build();
+            },
+            "corrupt header: 0 sections in a 76-byte header"),
+        refused("more than 64 sections", Base.GRAPH,
+            s -> {
+              for (int kind = 40; s.sections.size() <= SnapshotFormat.MAX_SECTIONS; kind++) {
+                s.sections.add(new SnapshotBytes.Entry(kind, 0, 0, new byte[0]));
+              }
+              return s.build();
+            },
+            "corrupt header: 65 sections in a 2156-byte header"),
+        refused("a header length other than the section count gives", Base.GRAPH,
+            s -> {
+              final byte[] bytes = s.build();
+              ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(SnapshotFormat.AT_HEADER_LENGTH, 300);
+              return SnapshotBytes.fixChecksums(bytes);
+            },
+            "corrupt header: 6 sections in a 300-byte header"),
         refused("dimension above the limit, in a file without items", Base.EMPTY,
             header(SnapshotFormat.AT_DIMENSION, Limits.MAX_DIMENSION + 1), "header: dimension 65537 is outside [1, 65536]"),
         refused("dimension zero", Base.EMPTY, header(SnapshotFormat.AT_DIMENSION, 0), "header: dimension 0 is outside"),
@@ -177,6 +200,23 @@ class HostileHeaderAndTableTest {
   @MethodSource("hostileFiles")
   void isRefusedNamingTheRule(String rule, Base base, Function<SnapshotBytes, byte[]> edit, String[] fragments) {
     assertRefused(dir, edit.apply(base.edit()), fragments);
+  }
+
+  @Test
+  void everyCutOfAFileIsReportedAsTruncation() {
+    // (not merely as some failure: the checks of sizes must fire before any read past the end)
+    final byte[] good = Base.FULL.bytes();
+    for (int length = 0; length < good.length; length++) {
+      final Throwable failure = HostileFiles.load(dir, Arrays.copyOf(good, length));
+      assertThat(failure).as("cut at %d", length).isInstanceOf(SnapshotException.class);
+      final String expected =
+          length < 8
+              ? "not a Trawl snapshot"
+              : length < SnapshotFormat.FIXED_HEADER
+                  ? "fewer than the 72-byte header"
+                  : length < SnapshotFormat.headerLength(11) ? "the header alone needs 428" : "truncated: section ";
+      assertThat(failure.getMessage()).as("cut at %d", length).contains(expected);
+    }
   }
 
   @Test

@@ -106,7 +106,9 @@ class HostileVersionsAndPositionsTest {
             "section SOURCE_POSITIONS: 3 bytes after the last entry"),
         refused("a negative position count", positions(-1, 0), "section SOURCE_POSITIONS: negative count -1"),
         refused("more positions than entries", positions(2, 0, events0),
-            "section SOURCE_POSITIONS ends in the middle of an entry"));
+            "section SOURCE_POSITIONS ends in the middle of an entry"),
+        refused("positions over 16 MiB", positions(1, 1 << 24, events0),
+            "section SOURCE_POSITIONS has 16777242 bytes, more than 16 MiB"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -122,6 +124,17 @@ class HostileVersionsAndPositionsTest {
     assertThatThrownBy(() -> IndexSnapshot.readInfo(file))
         .isInstanceOf(SnapshotException.class)
         .hasMessageContaining("section SOURCE_POSITIONS: entries are not sorted and unique at entry 1");
+  }
+
+  @Test
+  void readInfoChecksThePositionsChecksum() throws Exception {
+    // readInfo reads the header and the positions only, so it checks their checksum itself
+    final byte[] bytes = Base.FULL.bytes();
+    bytes[bytes.length - 1] ^= 1; // the last byte of the last section: SOURCE_POSITIONS
+    final Path file = Files.write(dir.resolve("flipped.trawl"), bytes);
+    assertThatThrownBy(() -> IndexSnapshot.readInfo(file))
+        .isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("section SOURCE_POSITIONS checksum mismatch");
   }
 
   @Test

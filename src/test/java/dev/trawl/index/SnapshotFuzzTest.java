@@ -141,8 +141,18 @@ class SnapshotFuzzTest {
     final List<String> failures = new ArrayList<>();
     int loaded = 0;
     final long start = System.nanoTime();
+    int mutatorErrors = 0;
     for (int i = 0; i < executions && failures.size() < 5; i++) {
-      final byte[] input = mutator.mutate(corpus.get(random.nextInt(corpus.size())));
+      final byte[] input;
+      try {
+        input = mutator.mutate(corpus.get(random.nextInt(corpus.size())));
+      } catch (RuntimeException bug) {
+        // a bug of the test's mutator, not of the loader: reported below, the run goes on
+        if (mutatorErrors++ == 0) {
+          failures.add("the mutator failed at execution " + i + ":\n" + stackOf(bug));
+        }
+        continue;
+      }
       final Outcome outcome = run(input, random);
       if (outcome.failure != null) {
         failures.add("execution " + i + ": " + outcome.feature + "\n" + stackOf(outcome.failure)

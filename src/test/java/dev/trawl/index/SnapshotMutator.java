@@ -397,10 +397,10 @@ final class SnapshotMutator {
     }
     final long key = random.nextInt(4) == 0 ? random.nextInt(70) : old.getLong(at);
     final int oldLength = old.getInt(at + 8);
-    final int end = at + 12 + oldLength;
-    if (oldLength < 0 || end > e.content.length) {
+    if (oldLength < 0 || (long) at + 12 + oldLength > e.content.length) {
       return s.build();
     }
+    final int end = at + 12 + oldLength;
     final ByteBuffer out =
         ByteBuffer.allocate(e.content.length - oldLength + serialised.length).order(ByteOrder.LITTLE_ENDIAN);
     out.put(e.content, 0, at).putLong(key).putInt(serialised.length).put(serialised);
