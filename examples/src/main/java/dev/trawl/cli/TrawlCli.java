@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     name = "trawl",
     mixinStandardHelpOptions = true,
     version = "trawl 0.1.0-SNAPSHOT",
-    description = "Build, inspect, query and evaluate Trawl vector indexes.",
+    description = "Build, inspect, query and evaluate Trawl vector indexes; feed them from Kafka.",
     subcommands = {
       BuildCommand.class,
       InspectCommand.class,
@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       DemoCommand.class,
       ShadowCommand.class,
+      IngestCommand.class,
+      ProduceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrawlCli implements Runnable {
@@ -48,7 +50,7 @@ public final class TrawlCli implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo, shadow");
+        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce");
   }
 
   /**
