@@ -7,7 +7,9 @@ import dev.trawl.kafka.StreamPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -162,13 +166,33 @@ final class ProduceCommand implements Callable<Integer> {
     final Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(props)) {
-      admin
-          .createTopics(List.of(new NewTopic(topic, createPartitions, (short) -1)))
-          .all()
-          .get(2, TimeUnit.MINUTES);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new CliError("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+      try {
+        admin
+            .createTopics(List.of(new NewTopic(topic, createPartitions, (short) -1)))
+            .all()
+            .get(2, TimeUnit.MINUTES);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new CliError("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+        }
+      }
+      // creation returns before the leaders serve the partitions; an idempotent producer sending in
+      // that gap can have its first batches rejected: wait until every partition answers
+      final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+      for (int p = 0; p < createPartitions; p++) {
+        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (true) {
+        try {
+          admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
+          break;
+        } catch (ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw new CliError("topic " + topic + " is not served: " + e.getCause().getMessage(), e);
+          }
+          Thread.sleep(100);
+        }
       }
     } catch (java.util.concurrent.TimeoutException e) {
       throw new CliError("cannot reach " + bootstrap + " to create topic " + topic, e);

@@ -302,8 +302,12 @@ public final class ConnectorBenchmark {
     return seconds;
   }
 
-  /** Seconds for a consumer on {@code threads} apply threads to apply the whole topic. */
-  private double consumeSeconds(String topic, int threads) throws Exception {
+  /**
+   * Times a consumer on {@code threads} apply threads applying the whole topic: {seconds from start()
+   * to the last event applied, seconds from the first batch applied to the last, events after the
+   * first batch}. The second excludes start-up (connecting, metadata, seeking, first fetch).
+   */
+  private double[] consumeSeconds(String topic, int threads) throws Exception {
     final VectorIndex index = newIndex();
     try (PostStreamConsumer consumer =
         PostStreamConsumer.builder(broker.bootstrap(), topic)
@@ -313,34 +317,57 @@ public final class ConnectorBenchmark {
             .build()) {
       final long start = System.nanoTime();
       consumer.start();
-      if (!consumer.await(m -> m.received() == rows.length, Duration.ofHours(1))) {
-        throw new AssertionError("not all events applied: " + consumer.metrics());
+      long first = -1;
+      long firstEvents = 0;
+      final long deadline = start + 3_600_000_000_000L;
+      while (true) {
+        final ConsumerMetrics m = consumer.metrics();
+        if (first < 0 && m.received() > 0) {
+          first = System.nanoTime();
+          firstEvents = m.received();
+        }
+        if (m.received() == rows.length) {
+          break;
+        }
+        if (m.state() != PostStreamConsumer.State.RUNNING && m.state() != PostStreamConsumer.State.STARTING
+            || System.nanoTime() > deadline) {
+          throw new AssertionError("not all events applied: " + m);
+        }
+        Thread.sleep(2);
       }
-      final double seconds = (System.nanoTime() - start) / 1e9;
+      final long end = System.nanoTime();
       if (index.size() != rows.length || consumer.metrics().applied() != rows.length) {
         throw new AssertionError("applied " + consumer.metrics());
       }
-      return seconds;
+      return new double[] {(end - start) / 1e9, (end - first) / 1e9, rows.length - firstEvents};
     }
   }
 
   void ingest(int threads) throws Exception {
     final String topic = fillTopic(0, rows.length);
-    final double[] add = new double[repetitions];
-    final double[] consume = new double[repetitions];
+    final double[] whole = new double[repetitions];
+    final double[] steady = new double[repetitions];
+    final double[] addRates = new double[repetitions];
+    final double[] rates = new double[repetitions];
     for (int r = 0; r < repetitions; r++) {
-      add[r] = addSeconds(threads);
-      consume[r] = consumeSeconds(topic, threads);
+      final double add = addSeconds(threads);
+      final double[] consume = consumeSeconds(topic, threads);
+      addRates[r] = rows.length / add;
+      rates[r] = rows.length / consume[0];
+      whole[r] = rates[r] / addRates[r];
+      steady[r] = (consume[2] / consume[1]) / addRates[r];
       System.out.printf(
-          Locale.ROOT, "  run %d, %d thread(s): add %.2f s, connector %.2f s%n", r + 1, threads, add[r], consume[r]);
+          Locale.ROOT,
+          "  run %d, %d thread(s): add %.2f s; connector %.2f s (%.2f s for the %,.0f events after its"
+              + " first batch); ratio %.3f, steady %.3f%n",
+          r + 1, threads, add, consume[0], consume[1], consume[2], whole[r], steady[r]);
     }
-    final double addRate = rows.length / median(add);
-    final double consumeRate = rows.length / median(consume);
     System.out.printf(
         Locale.ROOT,
         "ingest, %d apply thread(s), M=16 efConstruction=200, %,d creates: index.add %,.0f/s,"
-            + " connector %,.0f events/s, ratio %.3f (medians of %d)%n",
-        threads, rows.length, addRate, consumeRate, consumeRate / addRate, repetitions);
+            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f), medians of %d"
+            + " back-to-back pairs%n",
+        threads, rows.length, median(addRates), median(rates), median(whole), median(steady), repetitions);
   }
 
   private static double median(double[] values) {

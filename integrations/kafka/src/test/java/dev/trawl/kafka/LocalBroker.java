@@ -97,10 +97,31 @@ final class LocalBroker implements AutoCloseable {
     }
   }
 
-  /** Creates {@code topic} with {@code partitions} partitions. */
+  /**
+   * Creates {@code topic} with {@code partitions} partitions and waits until every partition's leader
+   * serves it. (Creation returns once the controller has recorded the topic, before the broker has
+   * created the partitions' logs; an idempotent producer that sends in that gap can see its first
+   * batches fail with OutOfOrderSequenceException.)
+   */
   void createTopic(String topic, int partitions) throws Exception {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      final Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try {
+          admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+          return;
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(100);
+        }
+      }
     }
   }
 
