@@ -349,9 +349,19 @@ public final class ConnectorBenchmark {
     final double[] steady = new double[repetitions];
     final double[] addRates = new double[repetitions];
     final double[] rates = new double[repetitions];
+    addSeconds(threads); // warm-up pair (JIT, page cache), not counted
+    consumeSeconds(topic, threads);
     for (int r = 0; r < repetitions; r++) {
-      final double add = addSeconds(threads);
-      final double[] consume = consumeSeconds(topic, threads);
+      // alternate which goes first, so a drift in the machine's load hits both alike
+      final double add;
+      final double[] consume;
+      if (r % 2 == 0) {
+        add = addSeconds(threads);
+        consume = consumeSeconds(topic, threads);
+      } else {
+        consume = consumeSeconds(topic, threads);
+        add = addSeconds(threads);
+      }
       addRates[r] = rows.length / add;
       rates[r] = rows.length / consume[0];
       whole[r] = rates[r] / addRates[r];
@@ -366,7 +376,7 @@ public final class ConnectorBenchmark {
         Locale.ROOT,
         "ingest, %d apply thread(s), M=16 efConstruction=200, %,d creates: index.add %,.0f/s,"
             + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f), medians of %d"
-            + " back-to-back pairs%n",
+            + " back-to-back pairs after a warm-up pair%n",
         threads, rows.length, median(addRates), median(rates), median(whole), median(steady), repetitions);
   }
 
