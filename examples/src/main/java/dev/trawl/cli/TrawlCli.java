@@ -45,6 +45,10 @@ public final class TrawlCli implements Runnable {
   private static final java.util.logging.Logger TRAWL_LOG =
       java.util.logging.Logger.getLogger("dev.trawl");
 
+  /** The Kafka client logs its configuration at INFO; ingest and produce show its warnings only. */
+  private static final java.util.logging.Logger KAFKA_LOG =
+      java.util.logging.Logger.getLogger("org.apache.kafka");
+
   @Spec CommandSpec spec;
 
   @Override
@@ -94,6 +98,7 @@ public final class TrawlCli implements Runnable {
     if (System.getenv("TRAWL_DEBUG") == null) {
       // the library logs its kernel choice at INFO; eval and demo print it in their headers instead
       TRAWL_LOG.setLevel(java.util.logging.Level.WARNING);
+      KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
     }
     System.exit(commandLine().execute(args));
   }

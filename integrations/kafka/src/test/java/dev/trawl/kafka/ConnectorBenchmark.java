@@ -57,6 +57,8 @@ public final class ConnectorBenchmark {
   private final int repetitions;
   private final double searchSeconds;
   private final LocalBroker broker;
+  /** The order rows are inserted in, by both the baseline and the topic: a seeded permutation. */
+  private final int[] order;
   private int topics;
 
   private ConnectorBenchmark(
@@ -67,6 +69,19 @@ public final class ConnectorBenchmark {
     this.repetitions = repetitions;
     this.searchSeconds = searchSeconds;
     this.broker = broker;
+    // HNSW build cost depends on insertion order (a file's rows are often clustered); the topic's
+    // partitions interleave the rows anyway, so both sides insert in one seeded random order
+    this.order = new int[rows.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    final java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = order.length - 1; i > 0; i--) {
+      final int j = random.nextInt(i + 1);
+      final int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -258,22 +273,19 @@ public final class ConnectorBenchmark {
     return VectorIndex.builder(rows[0].length, metric).m(16).efConstruction(200).expectedItems(rows.length).build();
   }
 
-  /** A topic holding one create per row of {@code [from, to)}. */
+  /** A topic holding one create per row {@code order[from, to)}, in that order. */
   private String fillTopic(int from, int to) throws Exception {
     final String topic = "bench-" + (topics++);
     broker.createTopic(topic, 4);
-    final StreamPlan plan = StreamPlan.builder(to - from).ids(ids(from, to)).build();
-    final float[][] part = Arrays.copyOfRange(rows, from, to);
+    final long[] ids = new long[to - from];
+    final float[][] part = new float[to - from][];
+    for (int i = from; i < to; i++) {
+      ids[i - from] = order[i];
+      part[i - from] = rows[order[i]];
+    }
+    final StreamPlan plan = StreamPlan.builder(to - from).ids(ids).build();
     StreamFixture.produce(broker.bootstrap(), topic, plan, part);
     return topic;
-  }
-
-  private static long[] ids(int from, int to) {
-    final long[] ids = new long[to - from];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = from + i;
-    }
-    return ids;
   }
 
   /** Seconds for {@code threads} threads to add every row to a new index. */
@@ -287,7 +299,7 @@ public final class ConnectorBenchmark {
           new Thread(
               () -> {
                 for (int i = self; i < rows.length; i += threads) {
-                  index.add(i, rows[i]);
+                  index.add(order[i], rows[order[i]]);
                 }
               });
       workers[t].start();
@@ -393,7 +405,7 @@ public final class ConnectorBenchmark {
     final int half = rows.length / 2;
     final VectorIndex index = newIndex();
     for (int i = 0; i < half; i++) {
-      index.add(i, rows[i]);
+      index.add(order[i], rows[order[i]]);
     }
     final String topic = fillTopic(half, rows.length);
     final Histogram idle = new Histogram(3);
