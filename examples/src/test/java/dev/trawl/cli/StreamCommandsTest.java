@@ -25,12 +25,17 @@ class StreamCommandsTest {
   @TempDir static Path shared;
   @TempDir Path dir;
 
+  /** Held so the level sticks: the in-process runs skip TrawlCli.main, which sets it. */
+  private static final java.util.logging.Logger KAFKA_LOG =
+      java.util.logging.Logger.getLogger("org.apache.kafka");
+
   private static KafkaBroker broker;
   private static Path vectors;
   private static StreamPlan plan;
 
   @BeforeAll
   static void startBroker() throws Exception {
+    KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
     broker = KafkaBroker.start(shared.resolve("broker"));
     vectors = TestFiles.fvecs(shared.resolve("posts.fvecs"), new ClusteredVectors(12, 8, 0.5f, 3).sample(600, 4));
     plan =

@@ -657,12 +657,15 @@ public final class PostStreamConsumer implements AutoCloseable {
               commit.put(partitions[i], new OffsetAndMetadata(next[i]));
             }
           }
-          try {
-            if (!commit.isEmpty()) {
+          if (!commit.isEmpty()) {
+            try {
               consumer.commitSync(commit, Duration.ofSeconds(10));
+            } catch (WakeupException e) {
+              // close()'s wakeup arrived after the last poll; it is consumed now: commit again
+              commitFinal(commit);
+            } catch (RuntimeException e) {
+              commitFailures.incrementAndGet();
             }
-          } catch (RuntimeException e) {
-            commitFailures.incrementAndGet();
           }
         }
       }
@@ -681,6 +684,14 @@ public final class PostStreamConsumer implements AutoCloseable {
         state = State.CLOSED;
       }
       done.countDown();
+    }
+  }
+
+  private void commitFinal(Map<TopicPartition, OffsetAndMetadata> commit) {
+    try {
+      consumer.commitSync(commit, Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      commitFailures.incrementAndGet();
     }
   }
 
