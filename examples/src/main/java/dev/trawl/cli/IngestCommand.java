@@ -1,6 +1,5 @@
 package dev.trawl.cli;
 
-import dev.trawl.index.IndexSnapshot;
 import dev.trawl.index.SnapshotInfo;
 import dev.trawl.index.SourcePositions;
 import dev.trawl.index.VectorIndex;
@@ -22,27 +21,35 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trawl ingest}: consumes a Kafka topic of post events into an index, snapshotting it with its
- * stream positions, until SIGTERM (or, with {@code --until-caught-up}, until it has applied every
- * partition to its end).
+ * {@code trawl ingest}: consumes a Kafka topic of post events into an index, snapshotting it with
+ * its stream positions, until SIGTERM (or, with {@code --until-caught-up}, until it has applied
+ * every partition to its end).
  */
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
     description = {
-      "Consumes a Kafka topic of post events (docs/streaming.md) into an index. Loads DIR/latest.idx"
-          + " when present and resumes each partition from the offset stored in it; otherwise starts"
-          + " a new index from the beginning of every partition.",
+      "Consumes a Kafka topic of post events (docs/streaming.md) into an index. Loads"
+          + " DIR/latest.idx when present and resumes each partition from the offset stored in it;"
+          + " otherwise starts a new index from the beginning of every partition.",
       "Writes DIR/latest.idx (atomically replaced) every --snapshot-every seconds and on SIGTERM or"
           + " Ctrl-C. Poison records go to TOPIC.dlq with the reason in a header."
     })
 final class IngestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+  @Option(
+      names = "--bootstrap",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers.")
   String bootstrap;
 
-  @Option(names = "--topic", required = true, paramLabel = "T", description = "Topic of post events.")
+  @Option(
+      names = "--topic",
+      required = true,
+      paramLabel = "T",
+      description = "Topic of post events.")
   String topic;
 
   @Option(
@@ -52,7 +59,11 @@ final class IngestCommand implements Callable<Integer> {
       description = "Consumer group the applied offsets are committed under (one per replica).")
   String group;
 
-  @Option(names = "--dimension", required = true, paramLabel = "D", description = "Vector dimension.")
+  @Option(
+      names = "--dimension",
+      required = true,
+      paramLabel = "D",
+      description = "Vector dimension.")
   int dimension;
 
   @Option(
@@ -91,7 +102,10 @@ final class IngestCommand implements Callable<Integer> {
       description = "Threads applying each batch. Default ${DEFAULT-VALUE}.")
   int applyThreads;
 
-  @Option(names = "--m", defaultValue = "16", description = "Links per node of a new index. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--m",
+      defaultValue = "16",
+      description = "Links per node of a new index. Default ${DEFAULT-VALUE}.")
   int m;
 
   @Option(
@@ -169,7 +183,10 @@ final class IngestCommand implements Callable<Integer> {
       consumer = builder.build();
     } catch (IOException e) {
       throw new CliError(
-          latest + ": cannot load the snapshot (" + e.getMessage() + "); move it away to start over",
+          latest
+              + ": cannot load the snapshot ("
+              + e.getMessage()
+              + "); move it away to start over",
           e);
     }
     final SourcePositions start = consumer.startPositions();
@@ -202,7 +219,8 @@ final class IngestCommand implements Callable<Integer> {
         final ConsumerMetrics metrics = consumer.metrics();
         final PostStreamConsumer.State state = metrics.state();
         if (state == PostStreamConsumer.State.FAILED) {
-          throw new CliError("the consumer stopped: " + consumer.failure().getMessage(), consumer.failure());
+          throw new CliError(
+              "the consumer stopped: " + consumer.failure().getMessage(), consumer.failure());
         }
         if (state == PostStreamConsumer.State.CLOSED) {
           return 0; // closed by the shutdown hook
@@ -246,8 +264,8 @@ final class IngestCommand implements Callable<Integer> {
   static String status(ConsumerMetrics m) {
     return String.format(
         Locale.ROOT,
-        "applied %,d, stale %,d, absent %,d, dead-lettered %,d; lag %,d; snapshots %,d; apply p50 %.0f"
-            + " µs, p99 %.0f µs",
+        "applied %,d, stale %,d, absent %,d, dead-lettered %,d; lag %,d; snapshots %,d; apply p50"
+            + " %.0f µs, p99 %.0f µs",
         m.applied(),
         m.stale(),
         m.absent(),

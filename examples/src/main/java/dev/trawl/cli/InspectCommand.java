@@ -196,7 +196,9 @@ final class InspectCommand implements Callable<Integer> {
           .append(positions.offset(i))
           .append('}');
     }
-    b.append("],\"load_ms\":").append(String.format(Locale.ROOT, "%.1f", seconds * 1e3)).append('}');
+    b.append("],\"load_ms\":")
+        .append(String.format(Locale.ROOT, "%.1f", seconds * 1e3))
+        .append('}');
     out.println(b);
     out.flush();
   }

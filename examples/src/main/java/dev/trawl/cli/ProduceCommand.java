@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -43,7 +43,11 @@ import picocli.CommandLine.Spec;
 final class ProduceCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+  @Option(
+      names = "--bootstrap",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers.")
   String bootstrap;
 
   @Option(names = "--topic", required = true, paramLabel = "T", description = "Topic to write.")
@@ -56,22 +60,44 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Vectors (.fvecs, .bvecs, .npy float32 or .csv), one post per row.")
   Path vectors;
 
-  @Option(names = "--ids", paramLabel = "FILE", description = "Post ids, one per line, one per row. Default: row numbers.")
+  @Option(
+      names = "--ids",
+      paramLabel = "FILE",
+      description = "Post ids, one per line, one per row. Default: row numbers.")
   Path ids;
 
-  @Option(names = "--remove-every", defaultValue = "0", paramLabel = "N", description = "Remove a random live post after every N-th create (0: never).")
+  @Option(
+      names = "--remove-every",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Remove a random live post after every N-th create (0: never).")
   int removeEvery;
 
-  @Option(names = "--update-every", defaultValue = "0", paramLabel = "N", description = "Re-embed a random live post after every N-th create (0: never).")
+  @Option(
+      names = "--update-every",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Re-embed a random live post after every N-th create (0: never).")
   int updateEvery;
 
-  @Option(names = "--duplicate-every", defaultValue = "0", paramLabel = "N", description = "Deliver every N-th event twice (0: never).")
+  @Option(
+      names = "--duplicate-every",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Deliver every N-th event twice (0: never).")
   int duplicateEvery;
 
-  @Option(names = "--shuffle-window", defaultValue = "0", paramLabel = "N", description = "Move each event by at most N places (0: in order).")
+  @Option(
+      names = "--shuffle-window",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Move each event by at most N places (0: in order).")
   int shuffleWindow;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of every random choice. Default ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
@@ -119,7 +145,8 @@ final class ProduceCommand implements Callable<Integer> {
         } else {
           plan.vector(i, file::read, scratch, vector);
           plan.attributes(i, attrs);
-          window.add(publisher.upsert(plan.id(i), plan.version(i), plan.createdAt(i), attrs, vector));
+          window.add(
+              publisher.upsert(plan.id(i), plan.version(i), plan.createdAt(i), attrs, vector));
           upserts++;
         }
         if (window.size() == 10_000) {
@@ -153,7 +180,8 @@ final class ProduceCommand implements Callable<Integer> {
         f.get(2, TimeUnit.MINUTES);
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
         final Throwable cause = e.getCause() != null ? e.getCause() : e;
-        throw new CliError("cannot write to " + topic + " at " + bootstrap + ": " + cause.getMessage(), e);
+        throw new CliError(
+            "cannot write to " + topic + " at " + bootstrap + ": " + cause.getMessage(), e);
       }
     }
     window.clear();
@@ -189,7 +217,8 @@ final class ProduceCommand implements Callable<Integer> {
           break;
         } catch (ExecutionException e) {
           if (System.nanoTime() > deadline) {
-            throw new CliError("topic " + topic + " is not served: " + e.getCause().getMessage(), e);
+            throw new CliError(
+                "topic " + topic + " is not served: " + e.getCause().getMessage(), e);
           }
           Thread.sleep(100);
         }

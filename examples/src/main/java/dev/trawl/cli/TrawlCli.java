@@ -54,7 +54,8 @@ public final class TrawlCli implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce");
+        spec.commandLine(),
+        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce");
   }
 
   /**

@@ -44,7 +44,8 @@ final class KafkaBroker implements AutoCloseable {
 
   private static void script(String... args) throws IOException, InterruptedException {
     final String home = System.getProperty("trawl.kafka.home", "../integrations/kafka");
-    final List<String> command = new ArrayList<>(List.of("bash", Paths.get(home, "bin", "local-kafka").toString()));
+    final List<String> command =
+        new ArrayList<>(List.of("bash", Paths.get(home, "bin", "local-kafka").toString()));
     command.addAll(List.of(args));
     final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     final String repo = System.getProperty("trawl.maven.repo.local");
@@ -55,7 +56,11 @@ final class KafkaBroker implements AutoCloseable {
     final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();
-      throw new AssertionError("local-kafka " + String.join(" ", args) + " failed; a real broker is required:\n" + output);
+      throw new AssertionError(
+          "local-kafka "
+              + String.join(" ", args)
+              + " failed; a real broker is required:\n"
+              + output);
     }
   }
 }

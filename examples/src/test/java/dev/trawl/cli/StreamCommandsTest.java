@@ -37,7 +37,9 @@ class StreamCommandsTest {
   static void startBroker() throws Exception {
     KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
     broker = KafkaBroker.start(shared.resolve("broker"));
-    vectors = TestFiles.fvecs(shared.resolve("posts.fvecs"), new ClusteredVectors(12, 8, 0.5f, 3).sample(600, 4));
+    vectors =
+        TestFiles.fvecs(
+            shared.resolve("posts.fvecs"), new ClusteredVectors(12, 8, 0.5f, 3).sample(600, 4));
     plan =
         StreamPlan.builder(600)
             .removeEvery(6)
@@ -58,27 +60,43 @@ class StreamCommandsTest {
   private static Cli.Run produce(String topic) {
     return Cli.run(
         "produce",
-        "--bootstrap", broker.bootstrap(),
-        "--topic", topic,
-        "--vectors", vectors.toString(),
-        "--remove-every", "6",
-        "--update-every", "3",
-        "--duplicate-every", "5",
-        "--shuffle-window", "25",
-        "--create-partitions", "3");
+        "--bootstrap",
+        broker.bootstrap(),
+        "--topic",
+        topic,
+        "--vectors",
+        vectors.toString(),
+        "--remove-every",
+        "6",
+        "--update-every",
+        "3",
+        "--duplicate-every",
+        "5",
+        "--shuffle-window",
+        "25",
+        "--create-partitions",
+        "3");
   }
 
   private Cli.Run ingest(String topic, String... extra) {
     final String[] base = {
       "ingest",
-      "--bootstrap", broker.bootstrap(),
-      "--topic", topic,
-      "--group", "cli-test",
-      "--dimension", "12",
-      "--metric", "l2",
-      "--m", "8",
-      "--ef-construction", "40",
-      "--snapshot-dir", dir.resolve("snap").toString(),
+      "--bootstrap",
+      broker.bootstrap(),
+      "--topic",
+      topic,
+      "--group",
+      "cli-test",
+      "--dimension",
+      "12",
+      "--metric",
+      "l2",
+      "--m",
+      "8",
+      "--ef-construction",
+      "40",
+      "--snapshot-dir",
+      dir.resolve("snap").toString(),
       "--until-caught-up"
     };
     final String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
@@ -106,8 +124,10 @@ class StreamCommandsTest {
     final Cli.Run produced = produce("cli-posts");
     assertThat(produced.exit()).as(produced.err()).isZero();
     assertThat(produced.out())
-        .contains(String.format(java.util.Locale.ROOT, "produced %,d events to cli-posts", plan.size()))
-        .contains(String.format(java.util.Locale.ROOT, "%,d posts live at the end", plan.liveCount()));
+        .contains(
+            String.format(java.util.Locale.ROOT, "produced %,d events to cli-posts", plan.size()))
+        .contains(
+            String.format(java.util.Locale.ROOT, "%,d posts live at the end", plan.liveCount()));
 
     final Cli.Run ingested = ingest("cli-posts");
     assertThat(ingested.exit()).as(ingested.err()).isZero();
@@ -126,7 +146,9 @@ class StreamCommandsTest {
     assertThat(offsetSum(json)).isEqualTo(plan.size());
 
     final Cli.Run text = Cli.run("inspect", latest.toString());
-    assertThat(text.out()).contains("removals remembered").contains("position      cli-posts partition 0");
+    assertThat(text.out())
+        .contains("removals remembered")
+        .contains("position      cli-posts partition 0");
 
     // a second run resumes from the snapshot and has nothing left to apply
     final Cli.Run again = ingest("cli-posts");
@@ -140,9 +162,21 @@ class StreamCommandsTest {
     assertThat(ingest("cli-dim").exit()).isZero();
     final Cli.Run run =
         Cli.run(
-            "ingest", "--bootstrap", broker.bootstrap(), "--topic", "cli-dim", "--group", "g",
-            "--dimension", "13", "--metric", "l2", "--snapshot-dir", dir.resolve("snap").toString());
-    assertOneLineError(run, TrawlCli.EXIT_INPUT, "holds a 12-dimensional l2 index, but --dimension 13");
+            "ingest",
+            "--bootstrap",
+            broker.bootstrap(),
+            "--topic",
+            "cli-dim",
+            "--group",
+            "g",
+            "--dimension",
+            "13",
+            "--metric",
+            "l2",
+            "--snapshot-dir",
+            dir.resolve("snap").toString());
+    assertOneLineError(
+        run, TrawlCli.EXIT_INPUT, "holds a 12-dimensional l2 index, but --dimension 13");
   }
 
   @Test
@@ -150,9 +184,13 @@ class StreamCommandsTest {
     assertThat(produce("cli-shard").exit()).isZero();
     final Cli.Run run = ingest("cli-shard", "--partitions", "0,2");
     assertThat(run.exit()).as(run.err()).isZero();
-    final Cli.Run inspected = Cli.run("inspect", "--json", dir.resolve("snap/latest.idx").toString());
+    final Cli.Run inspected =
+        Cli.run("inspect", "--json", dir.resolve("snap/latest.idx").toString());
     final String json = inspected.out();
-    assertThat(json).contains("\"partition\":0").contains("\"partition\":2").doesNotContain("\"partition\":1");
+    assertThat(json)
+        .contains("\"partition\":0")
+        .contains("\"partition\":2")
+        .doesNotContain("\"partition\":1");
     assertThat(jsonLong(json, "live")).isPositive().isLessThan(plan.liveCount());
   }
 
@@ -163,12 +201,30 @@ class StreamCommandsTest {
     final Process p =
         new ProcessBuilder(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 TrawlCli.class.getName(),
-                "ingest", "--bootstrap", broker.bootstrap(), "--topic", "cli-term", "--group", "t",
-                "--dimension", "12", "--metric", "l2", "--m", "8", "--ef-construction", "40",
-                "--snapshot-dir", snap.toString(), "--snapshot-every", "3600",
-                "--status-every", "0.1")
+                "ingest",
+                "--bootstrap",
+                broker.bootstrap(),
+                "--topic",
+                "cli-term",
+                "--group",
+                "t",
+                "--dimension",
+                "12",
+                "--metric",
+                "l2",
+                "--m",
+                "8",
+                "--ef-construction",
+                "40",
+                "--snapshot-dir",
+                snap.toString(),
+                "--snapshot-every",
+                "3600",
+                "--status-every",
+                "0.1")
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     try (BufferedReader out =
@@ -199,7 +255,8 @@ class StreamCommandsTest {
   /** applied + stale + absent + dead-lettered of a status line, or -1 for another line. */
   private static long received(String line) {
     final Matcher m =
-        Pattern.compile("^applied ([\\d,]+), stale ([\\d,]+), absent ([\\d,]+), dead-lettered ([\\d,]+)")
+        Pattern.compile(
+                "^applied ([\\d,]+), stale ([\\d,]+), absent ([\\d,]+), dead-lettered ([\\d,]+)")
             .matcher(line);
     if (!m.find()) {
       return -1;
@@ -214,12 +271,28 @@ class StreamCommandsTest {
   @Test
   void produceRejectsBadOptionsAndFilesWithOneLine() throws Exception {
     assertOneLineError(
-        Cli.run("produce", "--bootstrap", broker.bootstrap(), "--topic", "x", "--vectors",
-            vectors.toString(), "--remove-every", "-1"),
-        TrawlCli.EXIT_INPUT, "removeEvery must be >= 0");
+        Cli.run(
+            "produce",
+            "--bootstrap",
+            broker.bootstrap(),
+            "--topic",
+            "x",
+            "--vectors",
+            vectors.toString(),
+            "--remove-every",
+            "-1"),
+        TrawlCli.EXIT_INPUT,
+        "removeEvery must be >= 0");
     assertOneLineError(
-        Cli.run("produce", "--bootstrap", broker.bootstrap(), "--topic", "x", "--vectors",
+        Cli.run(
+            "produce",
+            "--bootstrap",
+            broker.bootstrap(),
+            "--topic",
+            "x",
+            "--vectors",
             dir.resolve("none.fvecs").toString()),
-        TrawlCli.EXIT_INPUT, "no such file");
+        TrawlCli.EXIT_INPUT,
+        "no such file");
   }
 }

@@ -9,8 +9,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One apply thread's share of a batch: decodes the records routed to it, writes them to the index
- * with versioned upserts and removes, and collects the poison ones. Records are routed by post id, so
- * every event of one post is applied by one applier, in stream order.
+ * with versioned upserts and removes, and collects the poison ones. Records are routed by post id,
+ * so every event of one post is applied by one applier, in stream order.
  *
  * <p>Confined to one thread per batch (the consumer hands it over with a happens-before edge). Owns
  * its decoder, event holder and counters; allocates only for poison records.
@@ -49,7 +49,9 @@ final class BatchApplier {
     listenerFailures = 0;
   }
 
-  /** Which of {@code appliers} handles a record with this key: by post id; malformed keys go to 0. */
+  /**
+   * Which of {@code appliers} handles a record with this key: by post id; malformed keys go to 0.
+   */
   static int route(byte[] key, int appliers) {
     if (appliers == 1 || key == null || key.length != EventFormat.KEY_BYTES) {
       return 0;
@@ -88,7 +90,8 @@ final class BatchApplier {
     } catch (IllegalArgumentException e) {
       // the index checks before it changes anything (for example the zero vector under cosine)
       poison.add(
-          new Poison(record, EventDefect.REJECTED, "the index rejected the event: " + e.getMessage()));
+          new Poison(
+              record, EventDefect.REJECTED, "the index rejected the event: " + e.getMessage()));
       return;
     }
     applyNanos.recordValue(Math.max(0, System.nanoTime() - start));
@@ -107,7 +110,8 @@ final class BatchApplier {
       listener.onEvent(event, outcome);
     } catch (RuntimeException e) {
       if (listenerFailures++ == 0) {
-        LOG.log(System.Logger.Level.WARNING, "post event listener failed (counted, stream goes on)", e);
+        LOG.log(
+            System.Logger.Level.WARNING, "post event listener failed (counted, stream goes on)", e);
       }
     }
   }

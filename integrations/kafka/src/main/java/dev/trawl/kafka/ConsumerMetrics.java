@@ -8,8 +8,8 @@ import org.HdrHistogram.Histogram;
  * distribution of index write latencies.
  *
  * <p>Every event received is counted exactly once in {@link #applied}, {@link #stale}, {@link
- * #absent} or {@link #deadLettered}. Immutable and thread-safe; taking one allocates it, its arrays and
- * a copy of the latency histogram.
+ * #absent} or {@link #deadLettered}. Immutable and thread-safe; taking one allocates it, its arrays
+ * and a copy of the latency histogram.
  */
 public final class ConsumerMetrics {
   private final PostStreamConsumer.State state;
@@ -68,7 +68,9 @@ public final class ConsumerMetrics {
     return applied;
   }
 
-  /** Events older than the version the index already had for the post (redeliveries, reordering). */
+  /**
+   * Events older than the version the index already had for the post (redeliveries, reordering).
+   */
   public long stale() {
     return stale;
   }
@@ -103,7 +105,9 @@ public final class ConsumerMetrics {
     return snapshots;
   }
 
-  /** Snapshots that failed to write (the previous one stays in place; the next is tried on time). */
+  /**
+   * Snapshots that failed to write (the previous one stays in place; the next is tried on time).
+   */
   public long snapshotFailures() {
     return snapshotFailures;
   }

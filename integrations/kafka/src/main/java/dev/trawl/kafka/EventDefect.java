@@ -2,8 +2,8 @@ package dev.trawl.kafka;
 
 /**
  * Why a record is not a valid post event. {@link #NONE} means it is valid. A record with any other
- * defect is a poison message: the consumer sends it to the dead-letter topic with this defect's name
- * and {@link PostEventDecoder#reason} in its headers and leaves the index unchanged.
+ * defect is a poison message: the consumer sends it to the dead-letter topic with this defect's
+ * name and {@link PostEventDecoder#reason} in its headers and leaves the index unchanged.
  *
  * <p>Immutable constants; thread-safe.
  */

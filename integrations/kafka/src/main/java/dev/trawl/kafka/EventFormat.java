@@ -8,8 +8,8 @@ import java.nio.ByteOrder;
  * The wire format of a post event: a Kafka record whose key is the post id and whose value is one
  * compact little-endian binary layout (described in full in {@code docs/streaming.md}).
  *
- * <p><b>Key</b>: the post id as 8 bytes, big-endian (what Kafka's {@code LongSerializer} writes, so a
- * producer using it partitions the same way).
+ * <p><b>Key</b>: the post id as 8 bytes, big-endian (what Kafka's {@code LongSerializer} writes, so
+ * a producer using it partitions the same way).
  *
  * <p><b>Value</b>, layout version 1, all multi-byte fields little-endian:
  *

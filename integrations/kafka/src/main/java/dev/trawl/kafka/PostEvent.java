@@ -7,9 +7,9 @@ import dev.trawl.filter.ItemAttributes;
  * id, the op, the version and, for an {@link EventFormat#UPSERT}, the created-at time, the
  * attributes and the vector.
  *
- * <p><b>Not thread-safe</b>: one per decoding thread. The vector array and the attributes holder are
- * allocated once and overwritten by every decode; a listener that keeps them past its call must copy
- * them. <b>Allocation:</b> none after construction.
+ * <p><b>Not thread-safe</b>: one per decoding thread. The vector array and the attributes holder
+ * are allocated once and overwritten by every decode; a listener that keeps them past its call must
+ * copy them. <b>Allocation:</b> none after construction.
  */
 public final class PostEvent {
   final float[] vector;

@@ -108,8 +108,7 @@ public final class PostEventDecoder {
       return EventDefect.LENGTH;
     }
     final int declared = (int) INT_LE.get(value, EventFormat.OFF_DIMENSION);
-    if (declared < 0
-        || (long) EventFormat.UPSERT_HEADER_BYTES + 4L * declared != length) {
+    if (declared < 0 || (long) EventFormat.UPSERT_HEADER_BYTES + 4L * declared != length) {
       detail = length;
       detail2 = declared;
       return EventDefect.LENGTH;
@@ -164,7 +163,10 @@ public final class PostEventDecoder {
         return "the value is " + detail + " bytes, shorter than the 12-byte header";
       case BAD_MAGIC:
         return String.format(
-            Locale.ROOT, "first byte 0x%02x is not the event magic 0x%02x", detail, EventFormat.MAGIC);
+            Locale.ROOT,
+            "first byte 0x%02x is not the event magic 0x%02x",
+            detail,
+            EventFormat.MAGIC);
       case LAYOUT_VERSION:
         return "layout version " + detail + " is not supported (this build reads 1)";
       case UNKNOWN_OP:

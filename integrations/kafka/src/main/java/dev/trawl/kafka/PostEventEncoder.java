@@ -44,7 +44,8 @@ public final class PostEventEncoder {
    * @param attributes the item's attributes, or null for none
    * @throws IllegalArgumentException if {@code version} is {@code Long.MIN_VALUE}
    */
-  public static byte[] upsert(long version, long createdAt, ItemAttributes attributes, float[] vector) {
+  public static byte[] upsert(
+      long version, long createdAt, ItemAttributes attributes, float[] vector) {
     final byte[] out = new byte[EventFormat.upsertBytes(vector.length)];
     upsert(version, createdAt, attributes, vector, out, 0);
     return out;
@@ -69,9 +70,12 @@ public final class PostEventEncoder {
     header(EventFormat.UPSERT, version, out, offset);
     LONG_LE.set(out, offset + EventFormat.OFF_CREATED_AT, createdAt);
     final long none = ItemAttributes.NONE;
-    LONG_LE.set(out, offset + EventFormat.OFF_AUTHOR, attributes == null ? none : attributes.author());
     LONG_LE.set(
-        out, offset + EventFormat.OFF_COMMUNITY, attributes == null ? none : attributes.community());
+        out, offset + EventFormat.OFF_AUTHOR, attributes == null ? none : attributes.author());
+    LONG_LE.set(
+        out,
+        offset + EventFormat.OFF_COMMUNITY,
+        attributes == null ? none : attributes.community());
     LONG_LE.set(
         out, offset + EventFormat.OFF_LANGUAGE, attributes == null ? none : attributes.language());
     LONG_LE.set(out, offset + EventFormat.OFF_FLAGS, attributes == null ? 0L : attributes.flags());

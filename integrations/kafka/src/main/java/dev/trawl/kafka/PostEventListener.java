@@ -8,9 +8,9 @@ import dev.trawl.index.WriteOutcome;
  * recency score).
  *
  * <p>Called on the applying thread(s), after the index write, before the batch's offsets are
- * committed; with several apply threads, concurrently (events of one post always on the same thread,
- * in stream order). The event holder is reused: copy what you keep. An exception thrown here is
- * counted ({@link ConsumerMetrics#listenerFailures()}) and logged, and the stream goes on.
+ * committed; with several apply threads, concurrently (events of one post always on the same
+ * thread, in stream order). The event holder is reused: copy what you keep. An exception thrown
+ * here is counted ({@link ConsumerMetrics#listenerFailures()}) and logged, and the stream goes on.
  */
 @FunctionalInterface
 public interface PostEventListener {

@@ -11,9 +11,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Writes post events to a topic: a {@code KafkaProducer<byte[], byte[]>} with {@link
- * PostEventEncoder}, configured for a stream an index can trust: {@code acks=all} and idempotence on
- * (a retried batch is neither duplicated nor reordered within its partition), the post id as the key
- * (so every event of a post lands in one partition, in the order sent).
+ * PostEventEncoder}, configured for a stream an index can trust: {@code acks=all} and idempotence
+ * on (a retried batch is neither duplicated nor reordered within its partition), the post id as the
+ * key (so every event of a post lands in one partition, in the order sent).
  *
  * <pre>{@code
  * try (PostEventPublisher out = PostEventPublisher.create("localhost:9092", "posts")) {
@@ -42,8 +42,8 @@ public final class PostEventPublisher implements AutoCloseable {
   }
 
   /**
-   * A publisher to {@code topic} with the given producer settings; the serializers, {@code acks=all}
-   * and idempotence are set here unless {@code properties} sets them.
+   * A publisher to {@code topic} with the given producer settings; the serializers, {@code
+   * acks=all} and idempotence are set here unless {@code properties} sets them.
    */
   public static PostEventPublisher create(Properties properties, String topic) {
     final Properties props = new Properties();

@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -49,8 +48,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Applies a Kafka topic of post events ({@link EventFormat}) to a {@link VectorIndex}, on its own
- * threads, so that every replica that consumes the topic ends up with the same live set, also after a
- * crash and restart.
+ * threads, so that every replica that consumes the topic ends up with the same live set, also after
+ * a crash and restart.
  *
  * <pre>{@code
  * PostStreamConsumer consumer = PostStreamConsumer.builder("localhost:9092", "posts")
@@ -66,6 +65,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * }</pre>
  *
  * <h2>How it applies</h2>
+ *
  * One polling thread assigns the topic's partitions (all, or the subset given to {@link
  * Builder#partitions}) with {@code assign}, never a group subscription: each replica must see every
  * event of its partitions, so replicas never share them through a consumer group. Each poll is a
@@ -73,34 +73,36 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * thread is one of them), which decode them and call the index's versioned {@link
  * VectorIndex#upsert(long, long, float[], dev.trawl.filter.ItemAttributes)} and {@link
  * VectorIndex#remove(long, long)}; a redelivered or reordered event comes back STALE and changes
- * nothing. Poison records (see {@link EventDefect}) go to the dead-letter topic, with the defect and a
- * sentence in headers, and are counted; they never change the index nor stop the consumer. Only when
- * the whole batch is applied and its dead letters are acknowledged does the consumer advance its
- * positions and commit them ({@code commitAsync}, for monitoring tools; positions are never read back
- * from the group, see below).
+ * nothing. Poison records (see {@link EventDefect}) go to the dead-letter topic, with the defect
+ * and a sentence in headers, and are counted; they never change the index nor stop the consumer.
+ * Only when the whole batch is applied and its dead letters are acknowledged does the consumer
+ * advance its positions and commit them ({@code commitAsync}, for monitoring tools; positions are
+ * never read back from the group, see below).
  *
  * <h2>Snapshots and restart</h2>
+ *
  * With a {@link Builder#snapshotDir}, the polling thread writes {@code DIR/latest.idx} every {@link
  * Builder#snapshotEvery} and on {@link #close()}, between batches, while no apply thread runs: the
  * snapshot is an exact cut of the index after a batch, and it stores each partition's next offset
  * ({@link SourcePositions}). The write is atomic (a complete old or new file, never a torn one). At
- * start, {@link Builder#newIndex} loads {@code latest.idx} when it is there and seeks every partition
- * to its stored offset (partitions it has no offset for start at the beginning of the log). Because
- * writes are idempotent and ordered by version, replaying events the snapshot already holds changes
- * nothing, so snapshot + replay equals an uninterrupted run, wherever the previous process died.
- * Without a snapshot the index is new and every partition starts at the beginning. The consumer never
- * starts from committed offsets: an index held in memory has nothing from before its snapshot.
- * {@code auto.offset.reset} is {@code none}: if a stored position is no longer in the log (retention
- * deleted events the snapshot does not hold), the consumer fails ({@link State#FAILED}) instead of
- * silently skipping them.
+ * start, {@link Builder#newIndex} loads {@code latest.idx} when it is there and seeks every
+ * partition to its stored offset (partitions it has no offset for start at the beginning of the
+ * log). Because writes are idempotent and ordered by version, replaying events the snapshot already
+ * holds changes nothing, so snapshot + replay equals an uninterrupted run, wherever the previous
+ * process died. Without a snapshot the index is new and every partition starts at the beginning.
+ * The consumer never starts from committed offsets: an index held in memory has nothing from before
+ * its snapshot. {@code auto.offset.reset} is {@code none}: if a stored position is no longer in the
+ * log (retention deleted events the snapshot does not hold), the consumer fails ({@link
+ * State#FAILED}) instead of silently skipping them.
  *
  * <h2>Thread-safety and allocation</h2>
+ *
  * {@link #start}, {@link #close}, {@link #metrics}, {@link #positions} and {@link #state} may be
  * called from any thread. The index may be searched by any number of threads while it is fed; other
- * writers may write it too, but then snapshots are no longer exact cuts of the stream. Per event, the
- * consumer itself allocates nothing (the decoder and holder are reused per apply thread); the Kafka
- * client allocates each record and its arrays. Per batch it allocates a few small arrays and, with
- * several apply threads, one task per thread; poison records allocate their dead letter.
+ * writers may write it too, but then snapshots are no longer exact cuts of the stream. Per event,
+ * the consumer itself allocates nothing (the decoder and holder are reused per apply thread); the
+ * Kafka client allocates each record and its arrays. Per batch it allocates a few small arrays and,
+ * with several apply threads, one task per thread; poison records allocate their dead letter.
  */
 public final class PostStreamConsumer implements AutoCloseable {
   /** The newest complete snapshot's file name in a snapshot directory. */
@@ -131,7 +133,10 @@ public final class PostStreamConsumer implements AutoCloseable {
     RUNNING,
     /** Closed cleanly: the last batch applied, the final snapshot written. */
     CLOSED,
-    /** Stopped by an error it cannot get past ({@link #failure()}); the index holds every batch applied. */
+    /**
+     * Stopped by an error it cannot get past ({@link #failure()}); the index holds every batch
+     * applied.
+     */
     FAILED
   }
 
@@ -183,6 +188,7 @@ public final class PostStreamConsumer implements AutoCloseable {
   private long[] next;
   private BatchApplier[] appliers;
   private ExecutorService pool;
+
   @SuppressWarnings("unchecked")
   private ConsumerRecord<byte[], byte[]>[] batch = new ConsumerRecord[0];
 
@@ -231,7 +237,9 @@ public final class PostStreamConsumer implements AutoCloseable {
     }
   }
 
-  /** Starts a builder for a consumer of {@code topic} on the cluster at {@code bootstrapServers}. */
+  /**
+   * Starts a builder for a consumer of {@code topic} on the cluster at {@code bootstrapServers}.
+   */
   public static Builder builder(String bootstrapServers, String topic) {
     return new Builder(bootstrapServers, topic);
   }
@@ -276,8 +284,8 @@ public final class PostStreamConsumer implements AutoCloseable {
   }
 
   /**
-   * The next offset to apply per assigned partition, after the last applied batch (partitions with no
-   * record applied yet are left out). Allocates the result.
+   * The next offset to apply per assigned partition, after the last applied batch (partitions with
+   * no record applied yet are left out). Allocates the result.
    */
   public SourcePositions positions() {
     final int[] parts = publishedPartitions;
@@ -428,7 +436,9 @@ public final class PostStreamConsumer implements AutoCloseable {
     }
   }
 
-  /** Finds the partitions, assigns them and seeks each to its start; false when closed meanwhile. */
+  /**
+   * Finds the partitions, assigns them and seeks each to its start; false when closed meanwhile.
+   */
   private boolean assignAndSeek() {
     List<PartitionInfo> infos = List.of();
     while (!stopping) {
@@ -623,7 +633,9 @@ public final class PostStreamConsumer implements AutoCloseable {
     publishedLags = lags;
   }
 
-  /** Writes DIR/latest.idx with the positions after the last applied batch; failures are counted. */
+  /**
+   * Writes DIR/latest.idx with the positions after the last applied batch; failures are counted.
+   */
   private void writeSnapshot() {
     final SourcePositions.Builder b = SourcePositions.builder();
     for (int i = 0; i < partitions.length; i++) {
@@ -813,8 +825,8 @@ public final class PostStreamConsumer implements AutoCloseable {
     }
 
     /**
-     * Feeds this index, starting at {@code positions} (partitions without one start at the beginning).
-     * Use for an index the host loaded itself; exclusive with {@link #newIndex}.
+     * Feeds this index, starting at {@code positions} (partitions without one start at the
+     * beginning). Use for an index the host loaded itself; exclusive with {@link #newIndex}.
      */
     public Builder index(VectorIndex index, SourcePositions positions) {
       this.index = Objects.requireNonNull(index);
@@ -823,8 +835,8 @@ public final class PostStreamConsumer implements AutoCloseable {
     }
 
     /**
-     * Feeds the index of {@code DIR/latest.idx} from its stored positions when the snapshot directory
-     * has one, otherwise {@code fresh.get()} from the beginning of every partition.
+     * Feeds the index of {@code DIR/latest.idx} from its stored positions when the snapshot
+     * directory has one, otherwise {@code fresh.get()} from the beginning of every partition.
      */
     public Builder newIndex(Supplier<VectorIndex> fresh) {
       this.newIndex = Objects.requireNonNull(fresh);

@@ -10,15 +10,15 @@ import org.agrona.collections.LongArrayList;
  * A seeded, replayable stream of post events over the rows of a vector file: what a feed's event
  * log looks like, with a known end state to check a consumer against.
  *
- * <p>The logical history, in order: row {@code r} creates post {@code ids[r]} (version 1); after every
- * {@code updateEvery}-th create a random live post is re-embedded (its next version; the vector is the
- * mean of its own row and another random row, its community and flags change); after every {@code
- * removeEvery}-th create a random live post is removed (its next version). The delivered stream then
- * repeats every {@code duplicateEvery}-th event right after itself (a redelivery) and moves each event
- * by fewer than {@code shuffleWindow + 1} places (bounded reordering: each event gets the sort key
- * {@code position + uniform[0, shuffleWindow]}). Events of one post keep increasing versions in the
- * history, so the state the stream must converge to is, per post, the event with the highest version
- * ({@link #finalEvent}).
+ * <p>The logical history, in order: row {@code r} creates post {@code ids[r]} (version 1); after
+ * every {@code updateEvery}-th create a random live post is re-embedded (its next version; the
+ * vector is the mean of its own row and another random row, its community and flags change); after
+ * every {@code removeEvery}-th create a random live post is removed (its next version). The
+ * delivered stream then repeats every {@code duplicateEvery}-th event right after itself (a
+ * redelivery) and moves each event by fewer than {@code shuffleWindow + 1} places (bounded
+ * reordering: each event gets the sort key {@code position + uniform[0, shuffleWindow]}). Events of
+ * one post keep increasing versions in the history, so the state the stream must converge to is,
+ * per post, the event with the highest version ({@link #finalEvent}).
  *
  * <pre>{@code
  * StreamPlan plan = StreamPlan.builder(rows).removeEvery(10).updateEvery(5).duplicateEvery(7)
@@ -235,7 +235,8 @@ public final class StreamPlan {
 
   /**
    * Writes the attributes of upsert {@code i} into {@code out}: author from the post id, community
-   * and flags from the id and the version (so a re-embedding also changes them), language from the id.
+   * and flags from the id and the version (so a re-embedding also changes them), language from the
+   * id.
    */
   public void attributes(int i, ItemAttributes out) {
     final int e = order[i];

@@ -66,6 +66,7 @@ class BrokerRestartTest {
         assertThat(consumer.positions().offset("restart", 1)).isEqualTo(ends[1]);
       }
     }
-    StreamFixture.assertEndState(index, StreamFixture.freshBuild(plan, rows, Metric.L2, 8, 60), plan);
+    StreamFixture.assertEndState(
+        index, StreamFixture.freshBuild(plan, rows, Metric.L2, 8, 60), plan);
   }
 }

@@ -32,15 +32,15 @@ import org.HdrHistogram.Histogram;
  *
  * <ul>
  *   <li>{@code codec}: bytes per event, decode time and bytes allocated per decode of the binary
- *       layout against JSON with a base64 little-endian float32 vector (Jackson's streaming parser),
- *       at the dataset's dimension.
+ *       layout against JSON with a base64 little-endian float32 vector (Jackson's streaming
+ *       parser), at the dataset's dimension.
  *   <li>{@code ingest}: events per second applied by {@link PostStreamConsumer} on 1 and 2 apply
  *       threads, from a topic filled beforehand with one create per row, as a ratio to the rate of
  *       {@link VectorIndex#add} on the same rows and thread count (M=16, efConstruction=200). Each
  *       configuration runs {@code --repetitions} times, alternating with its baseline; medians.
- *   <li>{@code search}: p99 latency of one searching thread (k=10, ef=64) while the consumer applies
- *       the second half of the rows on one thread, as a ratio to its p99 on the idle index holding the
- *       first half.
+ *   <li>{@code search}: p99 latency of one searching thread (k=10, ef=64) while the consumer
+ *       applies the second half of the rows on one thread, as a ratio to its p99 on the idle index
+ *       holding the first half.
  * </ul>
  *
  * Options: {@code --mode codec|ingest|search|all} (default all), {@code --dataset sift|wordnet}
@@ -57,12 +57,19 @@ public final class ConnectorBenchmark {
   private final int repetitions;
   private final double searchSeconds;
   private final LocalBroker broker;
+
   /** The order rows are inserted in, by both the baseline and the topic: a seeded permutation. */
   private final int[] order;
+
   private int topics;
 
   private ConnectorBenchmark(
-      float[][] rows, float[][] queries, Metric metric, int repetitions, double searchSeconds, LocalBroker broker) {
+      float[][] rows,
+      float[][] queries,
+      Metric metric,
+      int repetitions,
+      double searchSeconds,
+      LocalBroker broker) {
     this.rows = rows;
     this.queries = queries;
     this.metric = metric;
@@ -121,7 +128,11 @@ public final class ConnectorBenchmark {
     System.out.printf(
         Locale.ROOT,
         "dataset %s: %,d x %d, %s; %d processors; java %s%n",
-        dataset, rows.length, rows[0].length, metric, Runtime.getRuntime().availableProcessors(),
+        dataset,
+        rows.length,
+        rows[0].length,
+        metric,
+        Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
     final Path dir = Files.createTempDirectory("trawl-kafka-bench-");
     try (LocalBroker broker = LocalBroker.start(dir.resolve("broker"))) {
@@ -145,7 +156,8 @@ public final class ConnectorBenchmark {
   /** Bytes and decode cost per event: binary layout vs JSON with a base64 vector. */
   void codec() throws IOException {
     final int n = Math.min(rows.length, 2_000);
-    final ItemAttributes attrs = new ItemAttributes().author(123456).community(42).language(7).flags(5);
+    final ItemAttributes attrs =
+        new ItemAttributes().author(123456).community(42).language(7).flags(5);
     final byte[][] binary = new byte[n][];
     final byte[][] json = new byte[n][];
     final JsonFactory factory = new JsonFactory();
@@ -195,11 +207,18 @@ public final class ConnectorBenchmark {
     System.out.printf(
         Locale.ROOT,
         "codec (dimension %d, %,d events x %d rounds): binary %,.0f B/event, decode %.2f µs, %.0f B"
-            + " allocated/decode; json+base64 %,.0f B/event, decode %.2f µs, %.0f B allocated/decode"
-            + " (sink %d)%n",
-        rows[0].length, n, rounds - rounds / 2,
-        binaryBytes / (double) n, binaryNs / decodes / 1e3, binaryAlloc / decodes,
-        jsonBytes / (double) n, jsonNs / decodes / 1e3, jsonAlloc / decodes, sink % 10);
+            + " allocated/decode; json+base64 %,.0f B/event, decode %.2f µs, %.0f B"
+            + " allocated/decode (sink %d)%n",
+        rows[0].length,
+        n,
+        rounds - rounds / 2,
+        binaryBytes / (double) n,
+        binaryNs / decodes / 1e3,
+        binaryAlloc / decodes,
+        jsonBytes / (double) n,
+        jsonNs / decodes / 1e3,
+        jsonAlloc / decodes,
+        sink % 10);
   }
 
   private static byte[] jsonEvent(
@@ -226,8 +245,8 @@ public final class ConnectorBenchmark {
   }
 
   /** Decodes a JSON event as a consumer would (fields into a holder, vector into a float[]). */
-  private static int decodeJson(JsonFactory factory, byte[] json, float[] vector, ItemAttributes attrs)
-      throws IOException {
+  private static int decodeJson(
+      JsonFactory factory, byte[] json, float[] vector, ItemAttributes attrs) throws IOException {
     int op = 0;
     try (JsonParser p = factory.createParser(json)) {
       p.nextToken();
@@ -270,7 +289,11 @@ public final class ConnectorBenchmark {
   // ------------------------------------------------------------------ ingest rate
 
   private VectorIndex newIndex() {
-    return VectorIndex.builder(rows[0].length, metric).m(16).efConstruction(200).expectedItems(rows.length).build();
+    return VectorIndex.builder(rows[0].length, metric)
+        .m(16)
+        .efConstruction(200)
+        .expectedItems(rows.length)
+        .build();
   }
 
   /** A topic holding one create per row {@code order[from, to)}, in that order. */
@@ -315,9 +338,10 @@ public final class ConnectorBenchmark {
   }
 
   /**
-   * Times a consumer on {@code threads} apply threads applying the whole topic: {seconds from start()
-   * to the last event applied, seconds from the first batch applied to the last, events after the
-   * first batch}. The second excludes start-up (connecting, metadata, seeking, first fetch).
+   * Times a consumer on {@code threads} apply threads applying the whole topic: {seconds from
+   * start() to the last event applied, seconds from the first batch applied to the last, events
+   * after the first batch}. The second excludes start-up (connecting, metadata, seeking, first
+   * fetch).
    */
   private double[] consumeSeconds(String topic, int threads) throws Exception {
     final VectorIndex index = newIndex();
@@ -341,7 +365,8 @@ public final class ConnectorBenchmark {
         if (m.received() == rows.length) {
           break;
         }
-        if (m.state() != PostStreamConsumer.State.RUNNING && m.state() != PostStreamConsumer.State.STARTING
+        if (m.state() != PostStreamConsumer.State.RUNNING
+                && m.state() != PostStreamConsumer.State.STARTING
             || System.nanoTime() > deadline) {
           throw new AssertionError("not all events applied: " + m);
         }
@@ -380,16 +405,29 @@ public final class ConnectorBenchmark {
       steady[r] = (consume[2] / consume[1]) / addRates[r];
       System.out.printf(
           Locale.ROOT,
-          "  run %d, %d thread(s): add %.2f s; connector %.2f s (%.2f s for the %,.0f events after its"
-              + " first batch); ratio %.3f, steady %.3f%n",
-          r + 1, threads, add, consume[0], consume[1], consume[2], whole[r], steady[r]);
+          "  run %d, %d thread(s): add %.2f s; connector %.2f s (%.2f s for the %,.0f events after"
+              + " its first batch); ratio %.3f, steady %.3f%n",
+          r + 1,
+          threads,
+          add,
+          consume[0],
+          consume[1],
+          consume[2],
+          whole[r],
+          steady[r]);
     }
     System.out.printf(
         Locale.ROOT,
         "ingest, %d apply thread(s), M=16 efConstruction=200, %,d creates: index.add %,.0f/s,"
-            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f), medians of %d"
-            + " back-to-back pairs after a warm-up pair%n",
-        threads, rows.length, median(addRates), median(rates), median(whole), median(steady), repetitions);
+            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f), medians of"
+            + " %d back-to-back pairs after a warm-up pair%n",
+        threads,
+        rows.length,
+        median(addRates),
+        median(rates),
+        median(whole),
+        median(steady),
+        repetitions);
   }
 
   private static double median(double[] values) {
@@ -438,10 +476,15 @@ public final class ConnectorBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "search k=10 ef=64, one thread: idle p50 %.0f µs p99 %.0f µs (%,d searches); while ingesting"
-            + " %,d events on one apply thread p50 %.0f µs p99 %.0f µs (%,d searches); p99 ratio %.2f%n",
-        idle.getValueAtPercentile(50) / 1e3, idle.getValueAtPercentile(99) / 1e3, idle.getTotalCount(),
-        rows.length - half, busy.getValueAtPercentile(50) / 1e3, busy.getValueAtPercentile(99) / 1e3,
+        "search k=10 ef=64, one thread: idle p50 %.0f µs p99 %.0f µs (%,d searches); while"
+            + " ingesting %,d events on one apply thread p50 %.0f µs p99 %.0f µs (%,d searches);"
+            + " p99 ratio %.2f%n",
+        idle.getValueAtPercentile(50) / 1e3,
+        idle.getValueAtPercentile(99) / 1e3,
+        idle.getTotalCount(),
+        rows.length - half,
+        busy.getValueAtPercentile(50) / 1e3,
+        busy.getValueAtPercentile(99) / 1e3,
         busy.getTotalCount(),
         busy.getValueAtPercentile(99) / (double) idle.getValueAtPercentile(99));
   }
@@ -449,7 +492,8 @@ public final class ConnectorBenchmark {
   /** Searches the query set in a loop for {@code seconds} or while {@code go} holds. */
   private void searchFor(
       Searcher searcher, SearchResults results, double seconds, Histogram into, AtomicBoolean go) {
-    final long end = seconds == Double.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + (long) (seconds * 1e9);
+    final long end =
+        seconds == Double.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + (long) (seconds * 1e9);
     int q = 0;
     while (go.get() && System.nanoTime() < end) {
       final long t0 = System.nanoTime();
@@ -463,9 +507,11 @@ public final class ConnectorBenchmark {
   }
 
   /** For the smoke test: runs every mode on the given rows. */
-  static List<String> smoke(LocalBroker broker, float[][] rows, float[][] queries) throws Exception {
+  static List<String> smoke(LocalBroker broker, float[][] rows, float[][] queries)
+      throws Exception {
     final List<String> done = new ArrayList<>();
-    final ConnectorBenchmark bench = new ConnectorBenchmark(rows, queries, Metric.L2, 1, 0.2, broker);
+    final ConnectorBenchmark bench =
+        new ConnectorBenchmark(rows, queries, Metric.L2, 1, 0.2, broker);
     bench.topics = 1_000; // distinct from a full run's topic names on a shared broker
     bench.codec();
     done.add("codec");

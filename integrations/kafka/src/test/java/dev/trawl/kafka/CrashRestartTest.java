@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A consumer in a separate JVM is killed with SIGKILL ({@code kill -9}) at five seeded random points
- * and restarted from its last snapshot each time; a sixth run finishes the stream and is stopped with
- * SIGTERM. The final snapshot holds exactly the live set, vectors, attributes and versions of an
- * uninterrupted in-process run over the same topic, and the positions of the topic's end.
+ * A consumer in a separate JVM is killed with SIGKILL ({@code kill -9}) at five seeded random
+ * points and restarted from its last snapshot each time; a sixth run finishes the stream and is
+ * stopped with SIGTERM. The final snapshot holds exactly the live set, vectors, attributes and
+ * versions of an uninterrupted in-process run over the same topic, and the positions of the topic's
+ * end.
  */
 class CrashRestartTest {
   private static final int KILLS = 5;
@@ -89,7 +90,8 @@ class CrashRestartTest {
           .isGreaterThan(starts.get(i - 1));
     }
 
-    final LoadedSnapshot finalSnapshot = IndexSnapshot.loadWithPositions(snapshots.resolve("latest.idx"));
+    final LoadedSnapshot finalSnapshot =
+        IndexSnapshot.loadWithPositions(snapshots.resolve("latest.idx"));
     assertThat(IngestProcess.sum(finalSnapshot.positions())).isEqualTo(end);
 
     final VectorIndex uninterrupted =
@@ -140,7 +142,9 @@ class CrashRestartTest {
     assertThat(line).as("the consumer process is alive (exit %s)", exit(child)).isNotNull();
     final String[] parts = line.split(" ");
     assertThat(parts[0]).isEqualTo("progress");
-    return new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2]), Long.parseLong(parts[3])};
+    return new long[] {
+      Long.parseLong(parts[1]), Long.parseLong(parts[2]), Long.parseLong(parts[3])
+    };
   }
 
   private static String exit(Process p) {

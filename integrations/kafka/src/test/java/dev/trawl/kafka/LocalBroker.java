@@ -98,14 +98,17 @@ final class LocalBroker implements AutoCloseable {
   }
 
   /**
-   * Creates {@code topic} with {@code partitions} partitions and waits until every partition's leader
-   * serves it. (Creation returns once the controller has recorded the topic, before the broker has
-   * created the partitions' logs; an idempotent producer that sends in that gap can see its first
-   * batches fail with OutOfOrderSequenceException.)
+   * Creates {@code topic} with {@code partitions} partitions and waits until every partition's
+   * leader serves it. (Creation returns once the controller has recorded the topic, before the
+   * broker has created the partitions' logs; an idempotent producer that sends in that gap can see
+   * its first batches fail with OutOfOrderSequenceException.)
    */
   void createTopic(String topic, int partitions) throws Exception {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+          .all()
+          .get(60, TimeUnit.SECONDS);
       final Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
       for (int p = 0; p < partitions; p++) {
         request.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -164,10 +167,12 @@ final class LocalBroker implements AutoCloseable {
       pb.environment().put("TRAWL_MAVEN_ARGS", "-Dmaven.repo.local=" + repo);
     }
     final Process process = pb.start();
-    final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    final String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new AssertionError("local-kafka " + String.join(" ", args) + " did not return:\n" + output);
+      throw new AssertionError(
+          "local-kafka " + String.join(" ", args) + " did not return:\n" + output);
     }
     if (process.exitValue() != 0) {
       throw new AssertionError(

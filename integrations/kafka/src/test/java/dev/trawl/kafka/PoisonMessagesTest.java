@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * 1,000 poison records of every kind, mixed into a valid stream (many under the keys of real posts,
- * with versions that would win if applied): every one lands in the dead-letter topic with its defect
- * and reason in headers and its bytes unchanged, the consumer never stops, and the index ends exactly
- * as the valid events alone make it.
+ * with versions that would win if applied): every one lands in the dead-letter topic with its
+ * defect and reason in headers and its bytes unchanged, the consumer never stops, and the index
+ * ends exactly as the valid events alone make it.
  */
 class PoisonMessagesTest {
   private static final int DIM = 16;
@@ -107,7 +107,8 @@ class PoisonMessagesTest {
         if (plan.op(i) == EventFormat.REMOVE) {
           value = PostEventEncoder.remove(plan.version(i));
         } else {
-          plan.vector(i, (row, out) -> System.arraycopy(rows[row], 0, out, 0, DIM), scratch, vector);
+          plan.vector(
+              i, (row, out) -> System.arraycopy(rows[row], 0, out, 0, DIM), scratch, vector);
           plan.attributes(i, attrs);
           value = PostEventEncoder.upsert(plan.version(i), plan.createdAt(i), attrs, vector);
         }
@@ -137,7 +138,8 @@ class PoisonMessagesTest {
     assertThat(expected).hasSize(POISON);
     assertThat(kinds.keySet()).containsExactlyInAnyOrder(KINDS);
 
-    final VectorIndex index = VectorIndex.builder(DIM, Metric.COSINE).m(8).efConstruction(60).build();
+    final VectorIndex index =
+        VectorIndex.builder(DIM, Metric.COSINE).m(8).efConstruction(60).build();
     try (PostStreamConsumer consumer =
         PostStreamConsumer.builder(broker.bootstrap(), topic)
             .groupId("poison")
@@ -146,9 +148,7 @@ class PoisonMessagesTest {
             .maxBatch(200)
             .build()) {
       consumer.start();
-      assertThat(
-              consumer.await(
-                  m -> m.received() == plan.size() + POISON, Duration.ofMinutes(3)))
+      assertThat(consumer.await(m -> m.received() == plan.size() + POISON, Duration.ofMinutes(3)))
           .as("%s", consumer.metrics())
           .isTrue();
       final ConsumerMetrics metrics = consumer.metrics();
@@ -162,8 +162,10 @@ class PoisonMessagesTest {
     // every poison record is in the dead-letter topic once, unchanged, with its defect and reason
     final Map<String, EventDefect> seen = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : readAll(broker, "poison.dlq", POISON)) {
-      final String where = header(r, PostStreamConsumer.HEADER_PARTITION) + "/"
-          + header(r, PostStreamConsumer.HEADER_OFFSET);
+      final String where =
+          header(r, PostStreamConsumer.HEADER_PARTITION)
+              + "/"
+              + header(r, PostStreamConsumer.HEADER_OFFSET);
       assertThat(header(r, PostStreamConsumer.HEADER_TOPIC)).isEqualTo(topic);
       final EventDefect defect = EventDefect.valueOf(header(r, PostStreamConsumer.HEADER_DEFECT));
       assertThat(defect).as("defect of %s", where).isEqualTo(expected.get(where));
@@ -193,7 +195,9 @@ class PoisonMessagesTest {
       case TOO_SHORT:
         return new byte[][] {key, Arrays.copyOf(upsert, random.nextInt(12))};
       case BAD_MAGIC:
-        return new byte[][] {key, "{\"op\":\"remove\",\"version\":9}".getBytes(StandardCharsets.UTF_8)};
+        return new byte[][] {
+          key, "{\"op\":\"remove\",\"version\":9}".getBytes(StandardCharsets.UTF_8)
+        };
       case LAYOUT_VERSION:
         return new byte[][] {key, with(upsert, 1, (byte) 2)};
       case UNKNOWN_OP:
@@ -209,7 +213,9 @@ class PoisonMessagesTest {
       case LENGTH:
         return new byte[][] {key, Arrays.copyOf(upsert, upsert.length - 1 - random.nextInt(8))};
       case DIMENSION:
-        return new byte[][] {key, PostEventEncoder.upsert(Long.MAX_VALUE, 0, null, new float[DIM * 2])};
+        return new byte[][] {
+          key, PostEventEncoder.upsert(Long.MAX_VALUE, 0, null, new float[DIM * 2])
+        };
       case NOT_FINITE:
         v[random.nextInt(DIM)] = random.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
         return new byte[][] {key, PostEventEncoder.upsert(Long.MAX_VALUE, 0, null, v)};
@@ -248,11 +254,13 @@ class PoisonMessagesTest {
     final Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
       final List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
+      consumer
+          .partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
       consumer.assign(parts);
       consumer.seekToBeginning(parts);

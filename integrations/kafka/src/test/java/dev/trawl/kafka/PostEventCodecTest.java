@@ -43,7 +43,8 @@ class PostEventCodecTest {
     final byte[] value = PostEventEncoder.upsert(Long.MAX_VALUE, 1_767_225_600_000L, attrs, v);
     assertThat(value).hasSize(EventFormat.upsertBytes(DIM));
 
-    assertThat(decoder.decode(PostEventEncoder.key(-42L), value, event)).isEqualTo(EventDefect.NONE);
+    assertThat(decoder.decode(PostEventEncoder.key(-42L), value, event))
+        .isEqualTo(EventDefect.NONE);
     assertThat(event.id()).isEqualTo(-42L);
     assertThat(event.op()).isEqualTo(EventFormat.UPSERT);
     assertThat(event.version()).isEqualTo(Long.MAX_VALUE);
@@ -118,7 +119,8 @@ class PostEventCodecTest {
     final byte[] out = new byte[EventFormat.upsertBytes(DIM) + 10];
     assertThat(PostEventEncoder.upsert(4, 0, null, vector(4), out, 10))
         .isEqualTo(EventFormat.upsertBytes(DIM));
-    assertThat(decoder.decode(PostEventEncoder.key(1), Arrays.copyOfRange(out, 10, out.length), event))
+    assertThat(
+            decoder.decode(PostEventEncoder.key(1), Arrays.copyOfRange(out, 10, out.length), event))
         .isEqualTo(EventDefect.NONE);
     assertThatThrownBy(() -> PostEventEncoder.upsert(4, 0, null, vector(4), new byte[20], 0))
         .isInstanceOf(IndexOutOfBoundsException.class);
@@ -244,12 +246,16 @@ class PostEventCodecTest {
     final byte[] poison = with(upsert, 2, (byte) 9);
     long sink = 0;
     for (int i = 0; i < 20_000; i++) { // warm up: compiled code, no lazy allocation left
-      sink += decoder.decode(key, upsert, event).ordinal() + decoder.decode(key, remove, event).ordinal();
+      sink +=
+          decoder.decode(key, upsert, event).ordinal()
+              + decoder.decode(key, remove, event).ordinal();
       sink += decoder.decode(key, poison, event).ordinal();
     }
     final long before = mx.getThreadAllocatedBytes(thread);
     for (int i = 0; i < 10_000; i++) {
-      sink += decoder.decode(key, upsert, event).ordinal() + decoder.decode(key, remove, event).ordinal();
+      sink +=
+          decoder.decode(key, upsert, event).ordinal()
+              + decoder.decode(key, remove, event).ordinal();
       sink += decoder.decode(key, poison, event).ordinal();
     }
     final long decoding = mx.getThreadAllocatedBytes(thread) - before;

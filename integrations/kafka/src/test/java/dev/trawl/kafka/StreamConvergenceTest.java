@@ -37,8 +37,8 @@ class StreamConvergenceTest {
         12);
   }
 
-  private static void converge(String name, float[][] rows, float[][] queries, Metric metric, long seed)
-      throws Exception {
+  private static void converge(
+      String name, float[][] rows, float[][] queries, Metric metric, long seed) throws Exception {
     final LocalBroker broker = LocalBroker.shared();
     final String topic = "converge-" + name;
     broker.createTopic(topic, 4);
@@ -68,7 +68,9 @@ class StreamConvergenceTest {
       final ConsumerMetrics metrics = consumer.metrics();
       assertThat(metrics.deadLettered()).isZero();
       assertThat(metrics.stale()).as("redeliveries and reordered events are stale").isPositive();
-      assertThat(metrics.absent()).as("removes that overtook their create").isGreaterThanOrEqualTo(0);
+      assertThat(metrics.absent())
+          .as("removes that overtook their create")
+          .isGreaterThanOrEqualTo(0);
       assertThat(consumer.await(m -> m.totalLag() == 0, Duration.ofSeconds(30))).isTrue();
       assertThat(metrics.applyNanos().getTotalCount())
           .isEqualTo(metrics.applied() + metrics.stale() + metrics.absent());

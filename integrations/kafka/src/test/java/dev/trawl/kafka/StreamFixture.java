@@ -16,7 +16,8 @@ final class StreamFixture {
   private StreamFixture() {}
 
   /** Publishes delivered events {@code [from, to)} of {@code plan} and waits for every ack. */
-  static void produce(String bootstrap, String topic, StreamPlan plan, float[][] rows, int from, int to)
+  static void produce(
+      String bootstrap, String topic, StreamPlan plan, float[][] rows, int from, int to)
       throws Exception {
     final int dim = rows[0].length;
     final float[] vector = new float[dim];
@@ -41,12 +42,14 @@ final class StreamFixture {
     }
   }
 
-  static void produce(String bootstrap, String topic, StreamPlan plan, float[][] rows) throws Exception {
+  static void produce(String bootstrap, String topic, StreamPlan plan, float[][] rows)
+      throws Exception {
     produce(bootstrap, topic, plan, rows, 0, plan.size());
   }
 
   /** A fresh index holding exactly the plan's live set (added in id order, one thread). */
-  static VectorIndex freshBuild(StreamPlan plan, float[][] rows, Metric metric, int m, int efConstruction) {
+  static VectorIndex freshBuild(
+      StreamPlan plan, float[][] rows, Metric metric, int m, int efConstruction) {
     final int dim = rows[0].length;
     final VectorIndex index =
         VectorIndex.builder(dim, metric).m(m).efConstruction(efConstruction).build();

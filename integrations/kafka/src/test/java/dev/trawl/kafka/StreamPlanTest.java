@@ -80,7 +80,9 @@ class StreamPlanTest {
       outOfVersionOrder += prior != null && prior > shuffled.version(i) ? 1 : 0;
     }
     assertThat(moved).isGreaterThan(shuffled.size() / 2);
-    assertThat(outOfVersionOrder).as("events of one post delivered out of version order").isPositive();
+    assertThat(outOfVersionOrder)
+        .as("events of one post delivered out of version order")
+        .isPositive();
   }
 
   @Test
@@ -108,10 +110,11 @@ class StreamPlanTest {
     final StreamPlan p = plan(6);
     final float[] out = new float[2];
     final float[] scratch = new float[2];
-    final StreamPlan.Rows rows = (row, v) -> {
-      v[0] = row;
-      v[1] = 1;
-    };
+    final StreamPlan.Rows rows =
+        (row, v) -> {
+          v[0] = row;
+          v[1] = 1;
+        };
     final ItemAttributes a1 = new ItemAttributes();
     final ItemAttributes a2 = new ItemAttributes();
     for (int i = 0; i < p.size(); i++) {

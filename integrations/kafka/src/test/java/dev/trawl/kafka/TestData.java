@@ -9,7 +9,8 @@ import java.nio.file.Paths;
 
 /**
  * The real datasets of the stream tests, read from {@code $TRAWL_SHARED_DATA} (the build sets it to
- * the {@code shared/data} folder beside the clone). A missing file fails the test, with how to get it.
+ * the {@code shared/data} folder beside the clone). A missing file fails the test, with how to get
+ * it.
  */
 final class TestData {
   private TestData() {}
@@ -39,7 +40,9 @@ final class TestData {
     final Path path = sharedData().resolve(file);
     if (!Files.exists(path)) {
       throw new AssertionError(
-          "dataset file " + path.toAbsolutePath() + " is missing; it ships in shared/data beside the"
+          "dataset file "
+              + path.toAbsolutePath()
+              + " is missing; it ships in shared/data beside the"
               + " clone (or set TRAWL_SHARED_DATA)");
     }
     return path;
