@@ -5,6 +5,7 @@ import static dev.trawl.kafka.EventFormat.INT_LE;
 import static dev.trawl.kafka.EventFormat.LONG_BE;
 import static dev.trawl.kafka.EventFormat.LONG_LE;
 
+import dev.trawl.filter.ItemAttributes;
 import java.util.Locale;
 
 /**
@@ -136,12 +137,21 @@ public final class PostEventDecoder {
     out.op = op;
     out.version = version;
     out.createdAt = (long) LONG_LE.get(value, EventFormat.OFF_CREATED_AT);
-    out.attributes
-        .clear()
-        .author((long) LONG_LE.get(value, EventFormat.OFF_AUTHOR))
-        .community((long) LONG_LE.get(value, EventFormat.OFF_COMMUNITY))
-        .language((long) LONG_LE.get(value, EventFormat.OFF_LANGUAGE))
-        .flags((long) LONG_LE.get(value, EventFormat.OFF_FLAGS));
+    // NONE (Long.MIN_VALUE) on the wire means unset; the holder takes only set values
+    final ItemAttributes attrs = out.attributes.clear();
+    final long author = (long) LONG_LE.get(value, EventFormat.OFF_AUTHOR);
+    final long community = (long) LONG_LE.get(value, EventFormat.OFF_COMMUNITY);
+    final long language = (long) LONG_LE.get(value, EventFormat.OFF_LANGUAGE);
+    if (author != ItemAttributes.NONE) {
+      attrs.author(author);
+    }
+    if (community != ItemAttributes.NONE) {
+      attrs.community(community);
+    }
+    if (language != ItemAttributes.NONE) {
+      attrs.language(language);
+    }
+    attrs.flags((long) LONG_LE.get(value, EventFormat.OFF_FLAGS));
     return EventDefect.NONE;
   }
 
