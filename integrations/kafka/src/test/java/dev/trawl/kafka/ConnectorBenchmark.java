@@ -148,6 +148,8 @@ public final class ConnectorBenchmark {
       if (mode.equals("search") || mode.equals("all")) {
         bench.searchWhileIngesting();
       }
+    } finally {
+      LocalBroker.deleteTree(dir);
     }
   }
 

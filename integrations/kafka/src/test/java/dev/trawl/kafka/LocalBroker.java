@@ -49,6 +49,7 @@ final class LocalBroker implements AutoCloseable {
                   () -> {
                     try {
                       broker.close();
+                      deleteTree(dir);
                     } catch (Exception e) {
                       e.printStackTrace();
                     }
@@ -62,6 +63,18 @@ final class LocalBroker implements AutoCloseable {
     final LocalBroker broker = new LocalBroker(data, freePort());
     broker.restart();
     return broker;
+  }
+
+  /** Deletes a directory and everything in it (a stopped broker's data). */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   static int freePort() throws IOException {
