@@ -314,9 +314,10 @@ public final class ConnectorBenchmark {
   }
 
   /** Seconds for {@code threads} threads to add every row to a new index. */
-  private double addSeconds(int threads) throws InterruptedException {
+  private double[] addSeconds(int threads) throws InterruptedException {
     final VectorIndex index = newIndex();
     final Thread[] workers = new Thread[threads];
+    final java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
     final long start = System.nanoTime();
     for (int t = 0; t < threads; t++) {
       final int self = t;
@@ -326,6 +327,7 @@ public final class ConnectorBenchmark {
                 for (int i = self; i < rows.length; i += threads) {
                   index.add(order[i], rows[order[i]]);
                 }
+                cpu.addAndGet(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
               });
       workers[t].start();
     }
@@ -336,7 +338,23 @@ public final class ConnectorBenchmark {
     if (index.size() != rows.length) {
       throw new AssertionError("added " + index.size() + " of " + rows.length);
     }
-    return seconds;
+    return new double[] {seconds, cpu.get() / 1e9};
+  }
+
+  /**
+   * CPU seconds used so far by the connector's threads: its polling and apply threads and the Kafka
+   * clients' own threads (CPU time does not count the time a thread waits for a core, so it is far
+   * less sensitive to other load on the machine than wall time).
+   */
+  private static double connectorCpuSeconds() {
+    final java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("trawl-kafka") || t.getName().startsWith("kafka-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+      }
+    }
+    return sum / 1e9;
   }
 
   /**
@@ -378,7 +396,9 @@ public final class ConnectorBenchmark {
       if (index.size() != rows.length || consumer.metrics().applied() != rows.length) {
         throw new AssertionError("applied " + consumer.metrics());
       }
-      return new double[] {(end - start) / 1e9, (end - first) / 1e9, rows.length - firstEvents};
+      return new double[] {
+        (end - start) / 1e9, (end - first) / 1e9, rows.length - firstEvents, connectorCpuSeconds()
+      };
     }
   }
 
@@ -386,13 +406,14 @@ public final class ConnectorBenchmark {
     final String topic = fillTopic(0, rows.length);
     final double[] whole = new double[repetitions];
     final double[] steady = new double[repetitions];
+    final double[] cpuRatio = new double[repetitions];
     final double[] addRates = new double[repetitions];
     final double[] rates = new double[repetitions];
     addSeconds(threads); // warm-up pair (JIT, page cache), not counted
     consumeSeconds(topic, threads);
     for (int r = 0; r < repetitions; r++) {
       // alternate which goes first, so a drift in the machine's load hits both alike
-      final double add;
+      final double[] add;
       final double[] consume;
       if (r % 2 == 0) {
         add = addSeconds(threads);
@@ -401,35 +422,25 @@ public final class ConnectorBenchmark {
         consume = consumeSeconds(topic, threads);
         add = addSeconds(threads);
       }
-      addRates[r] = rows.length / add;
+      addRates[r] = rows.length / add[0];
       rates[r] = rows.length / consume[0];
       whole[r] = rates[r] / addRates[r];
       steady[r] = (consume[2] / consume[1]) / addRates[r];
+      cpuRatio[r] = add[1] / consume[3];
       System.out.printf(
           Locale.ROOT,
-          "  run %d, %d thread(s): add %.2f s; connector %.2f s (%.2f s for the %,.0f events after"
-              + " its first batch); ratio %.3f, steady %.3f%n",
-          r + 1,
-          threads,
-          add,
-          consume[0],
-          consume[1],
-          consume[2],
-          whole[r],
-          steady[r]);
+          "  run %d, %d thread(s): add %.2f s (%.2f s CPU); connector %.2f s (%.2f s for the %,.0f"
+              + " events after its first batch; %.2f s CPU); ratio %.3f, steady %.3f, CPU %.3f%n",
+          r + 1, threads, add[0], add[1], consume[0], consume[1], consume[2], consume[3], whole[r],
+          steady[r], cpuRatio[r]);
     }
     System.out.printf(
         Locale.ROOT,
         "ingest, %d apply thread(s), M=16 efConstruction=200, %,d creates: index.add %,.0f/s,"
-            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f), medians of"
-            + " %d back-to-back pairs after a warm-up pair%n",
-        threads,
-        rows.length,
-        median(addRates),
-        median(rates),
-        median(whole),
-        median(steady),
-        repetitions);
+            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f; CPU per"
+            + " event, add/connector, %.3f), medians of %d back-to-back pairs after a warm-up pair%n",
+        threads, rows.length, median(addRates), median(rates), median(whole), median(steady),
+        median(cpuRatio), repetitions);
   }
 
   private static double median(double[] values) {
