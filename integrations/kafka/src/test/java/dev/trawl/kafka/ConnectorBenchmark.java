@@ -375,12 +375,14 @@ public final class ConnectorBenchmark {
       consumer.start();
       long first = -1;
       long firstEvents = 0;
+      double firstCpu = 0;
       final long deadline = start + 3_600_000_000_000L;
       while (true) {
         final ConsumerMetrics m = consumer.metrics();
         if (first < 0 && m.received() > 0) {
           first = System.nanoTime();
           firstEvents = m.received();
+          firstCpu = connectorCpuSeconds();
         }
         if (m.received() == rows.length) {
           break;
@@ -396,8 +398,9 @@ public final class ConnectorBenchmark {
       if (index.size() != rows.length || consumer.metrics().applied() != rows.length) {
         throw new AssertionError("applied " + consumer.metrics());
       }
+      final double cpu = connectorCpuSeconds();
       return new double[] {
-        (end - start) / 1e9, (end - first) / 1e9, rows.length - firstEvents, connectorCpuSeconds()
+        (end - start) / 1e9, (end - first) / 1e9, rows.length - firstEvents, cpu, cpu - firstCpu
       };
     }
   }
@@ -407,6 +410,7 @@ public final class ConnectorBenchmark {
     final double[] whole = new double[repetitions];
     final double[] steady = new double[repetitions];
     final double[] cpuRatio = new double[repetitions];
+    final double[] steadyCpuRatio = new double[repetitions];
     final double[] addRates = new double[repetitions];
     final double[] rates = new double[repetitions];
     addSeconds(threads); // warm-up pair (JIT, page cache), not counted
@@ -427,20 +431,24 @@ public final class ConnectorBenchmark {
       whole[r] = rates[r] / addRates[r];
       steady[r] = (consume[2] / consume[1]) / addRates[r];
       cpuRatio[r] = add[1] / consume[3];
+      // CPU per event after the first batch (start-up excluded) against add's CPU per event
+      steadyCpuRatio[r] = (add[1] / rows.length) / (consume[4] / consume[2]);
       System.out.printf(
           Locale.ROOT,
           "  run %d, %d thread(s): add %.2f s (%.2f s CPU); connector %.2f s (%.2f s for the %,.0f"
-              + " events after its first batch; %.2f s CPU); ratio %.3f, steady %.3f, CPU %.3f%n",
-          r + 1, threads, add[0], add[1], consume[0], consume[1], consume[2], consume[3], whole[r],
-          steady[r], cpuRatio[r]);
+              + " events after its first batch; %.2f s CPU, %.2f s after it); ratio %.3f, steady"
+              + " %.3f, CPU %.3f, steady CPU %.3f%n",
+          r + 1, threads, add[0], add[1], consume[0], consume[1], consume[2], consume[3], consume[4],
+          whole[r], steady[r], cpuRatio[r], steadyCpuRatio[r]);
     }
     System.out.printf(
         Locale.ROOT,
         "ingest, %d apply thread(s), M=16 efConstruction=200, %,d creates: index.add %,.0f/s,"
-            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f; CPU per"
-            + " event, add/connector, %.3f), medians of %d back-to-back pairs after a warm-up pair%n",
+            + " connector %,.0f events/s; connector/add ratio %.3f (steady state %.3f); CPU per"
+            + " event, add/connector, %.3f (steady state %.3f); medians of %d back-to-back pairs"
+            + " after a warm-up pair%n",
         threads, rows.length, median(addRates), median(rates), median(whole), median(steady),
-        median(cpuRatio), repetitions);
+        median(cpuRatio), median(steadyCpuRatio), repetitions);
   }
 
   private static double median(double[] values) {
