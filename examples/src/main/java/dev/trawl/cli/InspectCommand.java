@@ -3,6 +3,7 @@ package dev.trawl.cli;
 import dev.trawl.filter.AttributeIndex;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotInfo;
+import dev.trawl.index.SourcePositions;
 import dev.trawl.index.VectorIndex;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,6 +28,13 @@ final class InspectCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "INDEX", description = "Snapshot file.")
   Path index;
+
+  @Option(
+      names = "--json",
+      description =
+          "Print one JSON object: counts, parameters, versions, remembered removals and stored"
+              + " stream positions.")
+  boolean json;
 
   @Override
   public Integer call() {
@@ -45,6 +54,11 @@ final class InspectCommand implements Callable<Integer> {
         nodes[l]++;
         links[l] += graph.linkPage(o, l)[graph.linkBase(o, l)];
       }
+    }
+    final Versions versions = Versions.of(idx, info);
+    if (json) {
+      printJson(out, info, versions, loaded.seconds());
+      return 0;
     }
     final long live = Math.max(1, info.liveItems());
     out.printf(
@@ -93,6 +107,23 @@ final class InspectCommand implements Callable<Integer> {
         "bytes/item    %,.1f in the file (vectors %,d)%n",
         info.fileBytes() / (double) live,
         4L * info.dimension());
+    out.printf(
+        Locale.ROOT,
+        "versions      %,d live items versioned%s, %,d removals remembered%n",
+        versions.versioned(),
+        versions.versioned() > 0
+            ? String.format(Locale.ROOT, " (%d to %d)", versions.min(), versions.max())
+            : "",
+        versions.removals());
+    final SourcePositions positions = info.positions();
+    for (int i = 0; i < positions.size(); i++) {
+      out.printf(
+          Locale.ROOT,
+          "position      %s partition %d: next offset %,d%n",
+          positions.source(i),
+          positions.partition(i),
+          positions.offset(i));
+    }
     for (SnapshotInfo.Section s : info.sections()) {
       out.printf(
           Locale.ROOT,
@@ -105,5 +136,86 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "loaded in     %.1f ms (checksums verified)%n", loaded.seconds() * 1e3);
     out.flush();
     return 0;
+  }
+
+  /** The versions of a loaded index's live items and the snapshot's remembered removals. */
+  record Versions(long versioned, long min, long max, long removals) {
+    static Versions of(VectorIndex index, SnapshotInfo info) {
+      long versioned = 0;
+      long min = Long.MAX_VALUE;
+      long max = Long.MIN_VALUE;
+      final int ordinals = index.graph().size();
+      for (int o = 0; o < ordinals; o++) {
+        final long id = index.idOf(o);
+        if (index.ordinalOf(id) != o) {
+          continue; // deleted or replaced
+        }
+        final long v = index.version(id);
+        if (v != VectorIndex.NO_VERSION) {
+          versioned++;
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+      }
+      long removals = 0;
+      for (SnapshotInfo.Section s : info.sections()) {
+        if (s.name().equals("REMOVALS")) {
+          removals = (s.length() - 16) / 16; // docs/format.md: 16 header bytes, 16 per removal
+        }
+      }
+      return new Versions(versioned, min, max, removals);
+    }
+  }
+
+  private void printJson(PrintWriter out, SnapshotInfo info, Versions versions, double seconds) {
+    final StringBuilder b = new StringBuilder(256);
+    b.append("{\"file\":").append(quote(index.toString()));
+    b.append(",\"format_version\":").append(info.formatVersion());
+    b.append(",\"file_bytes\":").append(info.fileBytes());
+    b.append(",\"metric\":").append(quote(info.metric().name().toLowerCase(Locale.ROOT)));
+    b.append(",\"dimension\":").append(info.dimension());
+    b.append(",\"m\":").append(info.m());
+    b.append(",\"ef_construction\":").append(info.efConstruction());
+    b.append(",\"live\":").append(info.liveItems());
+    b.append(",\"ordinals\":").append(info.ordinals());
+    b.append(",\"published\":").append(info.published());
+    b.append(",\"versions\":{\"versioned_live\":").append(versions.versioned());
+    if (versions.versioned() > 0) {
+      b.append(",\"min\":").append(versions.min()).append(",\"max\":").append(versions.max());
+    }
+    b.append(",\"removals_remembered\":").append(versions.removals()).append('}');
+    b.append(",\"positions\":[");
+    final SourcePositions positions = info.positions();
+    for (int i = 0; i < positions.size(); i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"source\":")
+          .append(quote(positions.source(i)))
+          .append(",\"partition\":")
+          .append(positions.partition(i))
+          .append(",\"offset\":")
+          .append(positions.offset(i))
+          .append('}');
+    }
+    b.append("],\"load_ms\":")
+        .append(String.format(Locale.ROOT, "%.1f", seconds * 1e3))
+        .append('}');
+    out.println(b);
+    out.flush();
+  }
+
+  /** A JSON string literal. */
+  static String quote(String s) {
+    final StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      final char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     name = "trawl",
     mixinStandardHelpOptions = true,
     version = "trawl 0.1.0-SNAPSHOT",
-    description = "Build, inspect, query and evaluate Trawl vector indexes.",
+    description = "Build, inspect, query and evaluate Trawl vector indexes; feed them from Kafka.",
     subcommands = {
       BuildCommand.class,
       InspectCommand.class,
@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       DemoCommand.class,
       ShadowCommand.class,
+      IngestCommand.class,
+      ProduceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrawlCli implements Runnable {
@@ -43,12 +45,17 @@ public final class TrawlCli implements Runnable {
   private static final java.util.logging.Logger TRAWL_LOG =
       java.util.logging.Logger.getLogger("dev.trawl");
 
+  /** The Kafka client logs its configuration at INFO; ingest and produce show its warnings only. */
+  private static final java.util.logging.Logger KAFKA_LOG =
+      java.util.logging.Logger.getLogger("org.apache.kafka");
+
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: one of build, inspect, query, eval, demo, shadow");
+        spec.commandLine(),
+        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce");
   }
 
   /**
@@ -92,6 +99,7 @@ public final class TrawlCli implements Runnable {
     if (System.getenv("TRAWL_DEBUG") == null) {
       // the library logs its kernel choice at INFO; eval and demo print it in their headers instead
       TRAWL_LOG.setLevel(java.util.logging.Level.WARNING);
+      KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
     }
     System.exit(commandLine().execute(args));
   }

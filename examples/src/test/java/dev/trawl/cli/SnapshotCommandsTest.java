@@ -74,6 +74,7 @@ class SnapshotCommandsTest {
         dev.trawl.index.VectorIndex.builder(10, dev.trawl.vector.Metric.L2)
             .m(8)
             .repairThreshold(1.0)
+            .reuseOrdinals(false) // keep the removed node's ordinal, so level 0 still counts 1,200
             .build();
     for (int i = 0; i < base.length; i++) {
       idx.add(i, base[i]);
