@@ -16,12 +16,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * Writes post feature records in a {@link FeatureLayout}, the way a feature pipeline (or a test, or
  * the demo) loads them: a batch of records is sent pipelined (every command written before any
- * answer is awaited) and awaited together.
+ * answer is awaited: {@code MSET} of 100 records for the packed layout, one {@code HSET} per record for
+ * the hash layout) and awaited together.
  *
  * <p><b>Thread-safe</b> (the shared connection is). Allocates per record (keys, encoded values,
  * Lettuce's commands); not meant for a request path.
  */
 public final class RedisFeatureWriter {
+  /** Records per MSET of the packed layout. */
+  private static final int MSET_CHUNK = 100;
+
   private final StatefulRedisConnection<byte[], byte[]> connection;
   private final FeatureLayout layout;
   private final byte[] prefix;
@@ -66,17 +70,22 @@ public final class RedisFeatureWriter {
       throw new IllegalArgumentException("width " + width + " but " + fields.length + " fields");
     }
     final RedisAsyncCommands<byte[], byte[]> async = connection.async();
-    final List<RedisFuture<?>> futures = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      final byte[] key = Keys.key(prefix, ids[i]);
-      if (layout == FeatureLayout.PACKED) {
-        futures.add(async.set(key, PackedFloats.encode(values, i * width, width)));
-      } else {
+    final List<RedisFuture<?>> futures = new ArrayList<>(n / MSET_CHUNK + 1);
+    if (layout == FeatureLayout.PACKED) {
+      for (int from = 0; from < n; from += MSET_CHUNK) {
+        final Map<byte[], byte[]> chunk = new LinkedHashMap<>();
+        for (int i = from; i < Math.min(n, from + MSET_CHUNK); i++) {
+          chunk.put(Keys.key(prefix, ids[i]), PackedFloats.encode(values, i * width, width));
+        }
+        futures.add(async.mset(chunk));
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
         final Map<byte[], byte[]> map = new LinkedHashMap<>();
         for (int j = 0; j < width; j++) {
           map.put(fields[j], Float.toString(values[i * width + j]).getBytes(StandardCharsets.US_ASCII));
         }
-        futures.add(async.hset(key, map));
+        futures.add(async.hset(Keys.key(prefix, ids[i]), map));
       }
     }
     if (!LettuceFutures.awaitAll(timeout.toMillis(), TimeUnit.MILLISECONDS,

@@ -87,6 +87,11 @@ public final class RedisServer implements AutoCloseable {
         }
       } catch (UncheckedIOException notYet) {
         // not listening yet
+      } catch (IllegalStateException e) {
+        if (!String.valueOf(e.getMessage()).contains("LOADING")) {
+          throw e;
+        }
+        // still loading its saved data
       }
       sleep(20);
     }
