@@ -8,7 +8,6 @@ import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,16 +15,11 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * A side effect that appends every served page to the user's seen posts in Redis, without ever
  * blocking the request: the request thread copies (user, time, page ids) into a bounded
- * many-to-one ring buffer and returns; one writer thread drains it and sends, per impression,
+ * many-producer queue of pre-allocated slots ({@link ImpressionQueue}) and returns; one writer thread drains it and sends, per impression,
  * {@code ZADD us:<user> <time> <id> ...}, {@code ZREMRANGEBYRANK us:<user> 0 -(maxSeen+1)} (keep the
  * newest {@code maxSeen}) and {@code PEXPIRE us:<user> <seenTtl>}, pipelined: a whole drained batch is
  * written before any answer is awaited.
@@ -36,21 +30,18 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * // on shutdown: impressions.close();
  * }</pre>
  *
- * <p>When the ring is full (Redis slow or down), an impression is dropped and counted, never waited
+ * <p>When the queue is full (Redis slow or down), an impression is dropped and counted, never waited
  * for. When the store's breaker is open, drained impressions are dropped and counted as failed. A
  * shadow request does not run side effects, so it logs nothing.
  *
  * <p><b>Thread-safe</b>: {@link #apply} from any number of request threads. <b>Allocation:</b>
- * {@link #apply} allocates nothing (it claims space in a pre-allocated off-heap ring); the writer
- * thread allocates its commands.
+ * {@link #apply} allocates nothing (it copies into a pre-allocated slot); the
+ * writer thread allocates its commands.
  */
 public final class ImpressionLogger implements SideEffect, AutoCloseable {
-  private static final int MESSAGE = 1;
-  private static final int HEADER = 16;
-
   private final RedisStore store;
   private final CircuitBreaker breaker;
-  private final ManyToOneRingBuffer ring;
+  private final ImpressionQueue queue;
   private final byte[] seenPrefix;
   private final int maxSeen;
   private final int maxPerPage;
@@ -66,11 +57,10 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
   private ImpressionLogger(Builder b) {
     this.store = b.store;
     this.breaker = b.store.breaker();
-    this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
-        ByteBuffer.allocateDirect(b.queueBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+    this.queue = new ImpressionQueue(b.queueSlots, b.maxPerPage);
     this.seenPrefix = Keys.prefix(b.seenPrefix);
     this.maxSeen = b.maxSeen;
-    this.maxPerPage = Math.min(b.maxPerPage, (ring.maxMsgLength() - HEADER) / 8);
+    this.maxPerPage = b.maxPerPage;
     this.seenTtlMillis = b.seenTtl.toMillis();
     this.writeTimeout = b.store.commandTimeout().multipliedBy(4);
     this.writer = new Thread(this::drainLoop, "trawl-impressions");
@@ -89,54 +79,38 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
     if (n == 0) {
       return;
     }
-    final int at = ring.tryClaim(MESSAGE, HEADER + 8 * n);
-    if (at <= 0) {
-      dropped.incrementAndGet(); // full (or stopped): the request never waits for the log
-      return;
+    if (queue.offer(ctx.userId(), ctx.nowMillis(), page, n)) {
+      enqueued.incrementAndGet();
+    } else {
+      dropped.incrementAndGet(); // full: the request never waits for the log
     }
-    final MutableDirectBuffer buf = ring.buffer();
-    buf.putLong(at, ctx.userId());
-    buf.putLong(at + 8, ctx.nowMillis());
-    for (int i = 0; i < n; i++) {
-      buf.putLong(at + HEADER + 8 * i, page.id(i));
-    }
-    ring.commit(at);
-    enqueued.incrementAndGet();
   }
 
   private void drainLoop() {
     final RedisAsyncCommands<byte[], byte[]> async = store.connection().async();
     final List<RedisFuture<?>> futures = new ArrayList<>();
-    final long[] impressions = {0};
-    while (running || ring.size() > 0) {
-      impressions[0] = 0;
-      final boolean allowed = ring.size() == 0 || breaker.tryAcquire();
-      final int read = ring.read((type, buffer, index, length) -> {
-        impressions[0]++;
-        if (!allowed) {
-          return;
-        }
-        final long user = buffer.getLong(index);
-        final long now = buffer.getLong(index + 8);
-        final int n = (length - HEADER) / 8;
-        @SuppressWarnings("unchecked")
-        final ScoredValue<byte[]>[] members = new ScoredValue[n];
-        for (int i = 0; i < n; i++) {
-          members[i] = ScoredValue.just(now, Keys.member(buffer.getLong(index + HEADER + 8 * i)));
-        }
-        final byte[] key = Keys.key(seenPrefix, user);
-        futures.add(async.zadd(key, members));
-        futures.add(async.zremrangebyrank(key, 0, -(maxSeen + 1)));
-        futures.add(async.pexpire(key, seenTtlMillis));
-      }, 256);
-      if (read == 0) {
+    final ImpressionQueue.Consumer write = (user, time, records, offset, count) -> {
+      @SuppressWarnings("unchecked")
+      final ScoredValue<byte[]>[] members = new ScoredValue[count];
+      for (int i = 0; i < count; i++) {
+        members[i] = ScoredValue.just(time, Keys.member(records[offset + i]));
+      }
+      final byte[] key = Keys.key(seenPrefix, user);
+      futures.add(async.zadd(key, members));
+      futures.add(async.zremrangebyrank(key, 0, -(maxSeen + 1)));
+      futures.add(async.pexpire(key, seenTtlMillis));
+    };
+    final ImpressionQueue.Consumer discard = (user, time, records, offset, count) -> { };
+    while (running || queue.hasNext()) {
+      if (!queue.hasNext()) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         continue;
       }
-      if (!allowed) {
-        failed.addAndGet(impressions[0]);
+      if (!breaker.tryAcquire()) {
+        failed.addAndGet(queue.drain(discard, 256));
         continue;
       }
+      final int impressions = queue.drain(write, 256);
       boolean ok;
       try {
         ok = LettuceFutures.awaitAll(writeTimeout.toMillis(), TimeUnit.MILLISECONDS,
@@ -146,10 +120,10 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
       }
       futures.clear();
       if (ok) {
-        written.addAndGet(impressions[0]);
+        written.addAndGet(impressions);
         breaker.onSuccess();
       } else {
-        failed.addAndGet(impressions[0]);
+        failed.addAndGet(impressions);
         breaker.onFailure();
       }
     }
@@ -213,7 +187,7 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
     private String seenPrefix = "us:";
     private int maxSeen = 500;
     private int maxPerPage = 100;
-    private int queueBytes = 1 << 20;
+    private int queueSlots = 1024;
     private Duration seenTtl = Duration.ofDays(7);
 
     private Builder(RedisStore store) {
@@ -246,14 +220,14 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
     }
 
     /**
-     * Bytes of the queue, a power of two (default 1 MiB: about 1,200 pages of 100 ids). Allocated off
-     * heap once.
+     * Impressions the queue holds, a power of two (default 1024; with 100 ids each, about 800 KiB
+     * allocated once).
      */
-    public Builder queueBytes(int bytes) {
-      if (bytes < 4096 || Integer.bitCount(bytes) != 1) {
-        throw new IllegalArgumentException("queueBytes must be a power of two >= 4096, got " + bytes);
+    public Builder queueSlots(int slots) {
+      if (slots < 2 || Integer.bitCount(slots) != 1) {
+        throw new IllegalArgumentException("queueSlots must be a power of two >= 2, got " + slots);
       }
-      this.queueBytes = bytes;
+      this.queueSlots = slots;
       return this;
     }
 

@@ -89,7 +89,22 @@ final class RedisFeed implements AutoCloseable {
 
   /** Writes the records of posts {@code [from, from + n)}. */
   void load(long from, int n) {
-    final RedisFeatureWriter writer = RedisFeatureWriter.packed(store, "pf:");
+    load(server, from, n);
+  }
+
+  /**
+   * Writes the records of posts {@code [from, from + n)} through a connection of its own, whose
+   * command timeout suits bulk writes on a busy machine (the request path's is 250 ms).
+   */
+  static void load(RedisServer server, long from, int n) {
+    try (RedisStore bulk = RedisStore.builder(server.host(), server.port())
+        .commandTimeout(Duration.ofSeconds(30)).connect()) {
+      write(bulk, from, n);
+    }
+  }
+
+  private static void write(RedisStore bulk, long from, int n) {
+    final RedisFeatureWriter writer = RedisFeatureWriter.packed(bulk, "pf:");
     final int batch = 10_000;
     final long[] ids = new long[batch];
     final float[] values = new float[batch * WIDTH];
