@@ -39,7 +39,7 @@ if [ "$MODE" = smoke ]; then
 else
   JMH=(-f 2 -wi 3 -w 2s -i 5 -r 2s)
 fi
-"$JAVA" -cp "$CP" org.openjdk.jmh.Main 'dev.trawl.redis.bench.NearCacheBenchmark' "${JMH[@]}" \
+"$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main 'dev.trawl.redis.bench.NearCacheBenchmark' "${JMH[@]}" \
   -prof gc -rf json -rff "$OUT/jmh.json" -jvmArgs "-Xms1g -Xmx1g" | tee "$OUT/jmh.txt"
 
 if command -v gnuplot >/dev/null; then
