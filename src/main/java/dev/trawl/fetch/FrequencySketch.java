@@ -43,11 +43,11 @@ final class FrequencySketch {
 
   /** The estimated number of recent occurrences of {@code key}, 0 to 15. */
   int frequency(long key) {
+    final long h = spread(key);
     int min = 15;
     for (int i = 0; i < 4; i++) {
-      final long h = hash(key, i);
-      final int shift = (int) (h >>> 60) << 2;
-      final int count = (int) ((table[(int) h & mask] >>> shift) & 0xF);
+      final long hi = probe(h, i);
+      final int count = (int) ((table[(int) hi & mask] >>> ((int) (hi >>> 60) << 2)) & 0xF);
       if (count < min) {
         min = count;
       }
@@ -57,11 +57,12 @@ final class FrequencySketch {
 
   /** Records one occurrence of {@code key}; halves every counter once the sample is full. */
   void increment(long key) {
+    final long h = spread(key);
     boolean added = false;
     for (int i = 0; i < 4; i++) {
-      final long h = hash(key, i);
-      final int index = (int) h & mask;
-      final int shift = (int) (h >>> 60) << 2;
+      final long hi = probe(h, i);
+      final int index = (int) hi & mask;
+      final int shift = (int) (hi >>> 60) << 2;
       if (((table[index] >>> shift) & 0xF) != 0xF) {
         table[index] += 1L << shift;
         added = true;
@@ -94,11 +95,20 @@ final class FrequencySketch {
     return NearCache.arrayBytes(table.length, 8) + 32;
   }
 
-  /** A 64-bit mix of the key for counter {@code i}: index from the low bits, slot from the top four. */
-  private static long hash(long key, int i) {
-    long z = key + SEEDS[i];
-    z = (z ^ (z >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
-    z = (z ^ (z >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
-    return z ^ (z >>> 33);
+  /** One full 64-bit mix per key (the counters' positions all derive from it). */
+  private static long spread(long key) {
+    long z = key * 0x9E37_79B9_7F4A_7C15L;
+    z = (z ^ (z >>> 32)) * 0xD6E8_FEB8_6659_FD93L;
+    return z ^ (z >>> 32);
+  }
+
+  /**
+   * Counter {@code i}'s position: the spread hash times an odd per-counter seed, so the four
+   * positions are independent functions of the key; the table index comes from the low bits, the
+   * 4-bit slot within the word from the top four.
+   */
+  private static long probe(long h, int i) {
+    final long p = (h + SEEDS[i]) * SEEDS[(i + 1) & 3];
+    return p ^ (p >>> 29);
   }
 }

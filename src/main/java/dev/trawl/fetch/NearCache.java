@@ -449,10 +449,13 @@ public final class NearCache {
     private final StampedLock stamps = new StampedLock();
     private final int[] table;
     private final int tableMask;
-    private final long[] keys;
-    private final float[] values;
-    private final long[] expiresAt;
-    private final byte[] kinds;
+    /**
+     * One row of {@code stride} longs per slot: the key, the expiry time (its lowest bit set for a
+     * negative entry), then the record's floats packed two to a long. A hit touches the index and
+     * one row, usually a single cache line or two.
+     */
+    private final long[] slab;
+    private final int stride;
 
     // maintenance state
     private final ReentrantLock maintenance = new ReentrantLock();
@@ -489,10 +492,8 @@ public final class NearCache {
       final int tableLength = tableLength(capacity);
       this.table = new int[tableLength];
       this.tableMask = tableLength - 1;
-      this.keys = new long[capacity];
-      this.values = new float[capacity * width];
-      this.expiresAt = new long[capacity];
-      this.kinds = new byte[capacity];
+      this.stride = strideOf(width);
+      this.slab = new long[capacity * stride];
       this.queue = new byte[capacity];
       this.prev = new int[capacity + 3];
       this.next = new int[capacity + 3];
@@ -512,15 +513,19 @@ public final class NearCache {
       java.util.Arrays.fill(ring, EMPTY);
     }
 
+    /** Longs per slab row: key, expiry, then two floats per long. */
+    static int strideOf(int width) {
+      return 2 + (width + 1) / 2;
+    }
+
     private static int tableLength(int capacity) {
       return Integer.highestOneBit(Math.max(2, 2 * capacity) - 1) << 1;
     }
 
     static long footprintOf(int capacity, int width) {
       return arrayBytes(tableLength(capacity), 4)
-          + arrayBytes(capacity, 8) * 2                  // keys, expiresAt
-          + arrayBytes((long) capacity * width, 4)       // values
-          + arrayBytes(capacity, 1) * 2                  // kinds, queue
+          + arrayBytes((long) capacity * strideOf(width), 8) // key, expiry, packed floats
+          + arrayBytes(capacity, 1)                      // queue
           + arrayBytes(capacity + 3, 4) * 2              // prev, next
           + arrayBytes(FrequencySketch.tableLength(capacity), 8) + 32
           + arrayBytes(RING, 8)
@@ -556,12 +561,20 @@ public final class NearCache {
         }
         final int slot = find(key, h);
         long expires = 0;
-        byte kind = 0;
         if (slot >= 0) {
-          expires = expiresAt[slot];
-          kind = kinds[slot];
-          if (kind != NEGATIVE) {
-            System.arraycopy(values, slot * w, out, offset, w);
+          final long[] row = slab;
+          final int base = slot * stride;
+          expires = row[base + 1];
+          if ((expires & 1) == 0) {
+            int j = 0;
+            for (int at = base + 2; j + 1 < w; at++, j += 2) {
+              final long two = row[at];
+              out[offset + j] = Float.intBitsToFloat((int) two);
+              out[offset + j + 1] = Float.intBitsToFloat((int) (two >>> 32));
+            }
+            if (j < w) {
+              out[offset + j] = Float.intBitsToFloat((int) row[base + 2 + (j >> 1)]);
+            }
           }
         }
         if (!stamps.validate(stamp)) {
@@ -576,7 +589,7 @@ public final class NearCache {
           return MISS;
         }
         record(key);
-        return kind == NEGATIVE ? ABSENT : HIT;
+        return (expires & 1) != 0 ? ABSENT : HIT;
       }
     }
 
@@ -599,7 +612,7 @@ public final class NearCache {
         if (s == 0) {
           return -1;
         }
-        if (keys[s - 1] == key) {
+        if (slab[(s - 1) * stride] == key) {
           return s - 1;
         }
         i = (i + 1) & m;
@@ -734,11 +747,16 @@ public final class NearCache {
         boolean insert, long h) {
       final long ws = stamps.writeLock();
       try {
-        keys[slot] = key;
-        expiresAt[slot] = expires;
-        kinds[slot] = kind;
+        final int base = slot * stride;
+        slab[base] = key;
+        // the lowest bit marks a negative entry; either way the entry expires at most 1 ns early
+        slab[base + 1] = kind == NEGATIVE ? (expires - 1) | 1 : expires & ~1L;
         if (src != null) {
-          System.arraycopy(src, offset, values, slot * width, width);
+          for (int j = 0; j < width; j += 2) {
+            final long lo = Float.floatToRawIntBits(src[offset + j]) & 0xFFFF_FFFFL;
+            final long hi = j + 1 < width ? (long) Float.floatToRawIntBits(src[offset + j + 1]) << 32 : 0;
+            slab[base + 2 + (j >> 1)] = lo | hi;
+          }
         }
         if (insert) {
           int i = (int) h & tableMask;
@@ -770,15 +788,15 @@ public final class NearCache {
         cache.evictions.increment();
         return;
       }
-      final boolean candidateExpired = now - expiresAt[candidate] >= 0;
-      final boolean victimExpired = now - expiresAt[victim] >= 0;
+      final boolean candidateExpired = now - slab[candidate * stride + 1] >= 0;
+      final boolean victimExpired = now - slab[victim * stride + 1] >= 0;
       final boolean admit;
       if (candidateExpired) {
         admit = false;
       } else if (victimExpired) {
         admit = true;
       } else {
-        admit = admit(keys[candidate], keys[victim]);
+        admit = admit(slab[candidate * stride], slab[victim * stride]);
         if (!admit) {
           cache.rejections.increment();
         }
@@ -860,7 +878,7 @@ public final class NearCache {
     /** Linear-probing deletion by backward shift, so no tombstones accumulate. Holds the stamp. */
     private void deleteFromTable(int slot) {
       final int m = tableMask;
-      int i = (int) mix(keys[slot]) & m;
+      int i = (int) mix(slab[slot * stride]) & m;
       while (table[i] != slot + 1) {
         i = (i + 1) & m;
       }
@@ -872,7 +890,7 @@ public final class NearCache {
         if (s == 0) {
           return;
         }
-        final int home = (int) mix(keys[s - 1]) & m;
+        final int home = (int) mix(slab[(s - 1) * stride]) & m;
         // the entry at j may move back to the hole at i unless its home lies cyclically in (i, j]
         final boolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {

@@ -116,7 +116,9 @@ public final class FetchBench {
           .commandTimeout(Duration.ofSeconds(60)).connect()) {
         load(RedisFeatureWriter.packed(bulk, "pf:"), posts);
       }
-      try (RedisStore store = RedisStore.builder(server.host(), server.port()).connect()) {
+      // the measured store: a command timeout far above any measured latency, so none is cut short
+      try (RedisStore store = RedisStore.builder(server.host(), server.port())
+          .commandTimeout(Duration.ofSeconds(10)).connect()) {
         final List<Request> measured = requests(requests, 11);
         final Result naive = time("a: one GET per candidate", pipeline(new NaiveGets(store)),
             List.of(), requests(naiveRequests, 11), null);
