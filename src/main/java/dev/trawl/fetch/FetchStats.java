@@ -3,6 +3,7 @@ package dev.trawl.fetch;
 /**
  * A {@link FeatureFetch}'s counters at one moment. Keys are counted once per request that looked them
  * up, except the store-side counts ({@code claimed} onwards), which count each store read once.
+ * Immutable and thread-safe.
  *
  * @param lookups keys looked up by requests
  * @param cacheHits keys served from the near cache

@@ -2,7 +2,11 @@ package dev.trawl.fetch;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
@@ -56,9 +60,10 @@ import java.util.concurrent.locks.StampedLock;
  * Any number of threads may call every method at once. Reads are lock-free: a probe under a
  * {@link StampedLock} optimistic stamp, retried if a writer changed the segment meanwhile. A hit is
  * recorded into the segment's lossy ring buffer of accesses (dropped, never waited for, when full);
- * whoever fills it past half drains it into the sketch and the LRU order under the segment's
- * maintenance lock, if that lock is free. Writes ({@link #put}, {@link #putAbsent},
- * {@link #invalidate}) take the maintenance lock.
+ * once it is half full, the {@linkplain Builder#executor maintenance executor} replays it into the
+ * sketch and the LRU order under the segment's maintenance lock, as Caffeine does, so a reader pays
+ * for the probe, the copy and one compare-and-set, not for the bookkeeping. Writes ({@link #put},
+ * {@link #putAbsent}, {@link #invalidate}) take the maintenance lock and replay the ring first.
  *
  * <p><b>Allocation:</b> {@link #get} and the hit path allocate nothing; {@link #put} and
  * {@link #putAbsent} allocate nothing either (a contended {@code ReentrantLock} may allocate its wait
@@ -114,7 +119,7 @@ public final class NearCache {
     this.segments = new Segment[segmentCount];
     long bytes = 0;
     for (int i = 0; i < segmentCount; i++) {
-      segments[i] = new Segment(perSegment, width);
+      segments[i] = new Segment(perSegment, width, b.executor);
       bytes += segments[i].footprintBytes();
     }
     this.segmentMask = segmentCount - 1;
@@ -256,7 +261,7 @@ public final class NearCache {
   }
 
   /**
-   * The cache's counters at one moment.
+   * The cache's counters at one moment. Immutable and thread-safe.
    *
    * @param hits lookups that found a live record
    * @param absentHits lookups that found a live negative entry
@@ -345,6 +350,7 @@ public final class NearCache {
     private long maxBytes = 64L << 20;
     private long[] ttlNanos = {Long.MAX_VALUE};
     private long negativeTtlNanos = TimeUnit.SECONDS.toNanos(30);
+    private Executor executor = ForkJoinPool.commonPool();
 
     private Builder(int width) {
       if (width < 1) {
@@ -403,6 +409,16 @@ public final class NearCache {
     }
 
     /**
+     * Where recorded hits are replayed into the frequency sketch and the LRU order (default
+     * {@link ForkJoinPool#commonPool()}, which runs the replay without allocating). {@code Runnable::run}
+     * replays on the reading thread instead: no other thread, but the reader pays for it.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = java.util.Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
      * Allocates the cache.
      *
      * @throws IllegalArgumentException if {@code maxBytes} cannot hold a minimal cache
@@ -413,6 +429,39 @@ public final class NearCache {
   }
 
   // ----------------------------------------------------------------- segment
+
+  /**
+   * A segment's replay job, submitted whenever its ring passes half full. A {@link ForkJoinTask} so
+   * that submitting it to a fork-join pool allocates no wrapper; {@link #exec()} reports "not done"
+   * so the same task can be submitted again and again.
+   */
+  static final class DrainTask extends ForkJoinTask<Void> implements Runnable {
+    private static final long serialVersionUID = 1L;
+    private final transient Segment segment;
+
+    DrainTask(Segment segment) {
+      this.segment = segment;
+    }
+
+    @Override
+    public void run() {
+      segment.runDrain();
+    }
+
+    @Override
+    protected boolean exec() {
+      run();
+      return false;
+    }
+
+    @Override
+    public Void getRawResult() {
+      return null;
+    }
+
+    @Override
+    protected void setRawResult(Void value) {}
+  }
 
   /**
    * One independent W-TinyLFU cache over the keys hashing to it. Entries live in slot-indexed slab
@@ -479,12 +528,17 @@ public final class NearCache {
 
     // access ring: producers claim by CAS on the tail, the drainer advances the head
     private final long[] ring = new long[RING];
+    private final Executor executor;
+    private final DrainTask drainTask;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
     @SuppressWarnings("unused") // through RING_TAIL
     private volatile long ringTail;
     @SuppressWarnings("unused") // through RING_HEAD
     private volatile long ringHead;
 
-    Segment(int capacity, int width) {
+    Segment(int capacity, int width, Executor executor) {
+      this.executor = executor;
+      this.drainTask = new DrainTask(this);
       this.capacity = capacity;
       this.width = width;
       this.windowMax = Math.max(1, capacity / 100);
@@ -529,7 +583,7 @@ public final class NearCache {
           + arrayBytes(capacity + 3, 4) * 2              // prev, next
           + arrayBytes(FrequencySketch.tableLength(capacity), 8) + 32
           + arrayBytes(RING, 8)
-          + 256;                                         // this object and its two locks
+          + 320;                                         // this object, its locks and drain task
     }
 
     long footprintBytes() {
@@ -620,7 +674,11 @@ public final class NearCache {
       return -1;
     }
 
-    /** Records a hit in the lossy access ring; drains it when past half full and the lock is free. */
+    /**
+     * Records a hit in the lossy access ring. Past half full, the ring is handed to the maintenance
+     * executor to be replayed (once: a flag says a replay is scheduled), so the reader never pays for
+     * the sketch and the list moves; a full ring drops the access.
+     */
     private void record(long key) {
       if (key == EMPTY) {
         return; // the one key the ring cannot carry: its hits simply do not count for admission
@@ -628,19 +686,33 @@ public final class NearCache {
       final long tail = (long) RING_TAIL.getVolatile(this);
       final long pending = tail - (long) RING_HEAD.getVolatile(this);
       if (pending >= RING) {
-        tryDrain();
+        scheduleDrain();
         return;
       }
       if (RING_TAIL.compareAndSet(this, tail, tail + 1)) {
         RING_SLOT.setRelease(ring, (int) tail & (RING - 1), key);
         if (pending + 1 >= DRAIN_AT) {
-          tryDrain();
+          scheduleDrain();
         }
       }
       // lost the race: dropping one access only blurs the frequency estimate a little
     }
 
-    private void tryDrain() {
+    private void scheduleDrain() {
+      if (drainScheduled.get() || !drainScheduled.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        executor.execute(drainTask);
+      } catch (RuntimeException rejected) {
+        drainScheduled.set(false);
+        runDrain(); // a rejecting executor: replay here, if no one else is
+      }
+    }
+
+    /** The maintenance executor's job: replay the ring under the lock if it is free. */
+    void runDrain() {
+      drainScheduled.set(false);
       if (maintenance.tryLock()) {
         try {
           drain();
