@@ -18,13 +18,16 @@ class RedisFaultsTest {
    * latest wake-up a {@link WakeupProbe} saw during the same run).
    */
   static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final long DEADLINE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final int POSTS = 50_000;
 
-  private static RedisFeed.Options options(long stageTimeoutMillis) {
+  /**
+   * Deadlines generous enough that a healthy Redis answers well within them even on a loaded
+   * machine: the assertions are about what happens when it does not.
+   */
+  private static RedisFeed.Options options(long requestTimeoutMillis, long stageTimeoutMillis) {
     final RedisFeed.Options o = new RedisFeed.Options();
     o.cacheBytes = 0; // every request goes to Redis
-    o.requestTimeoutMillis = 50;
+    o.requestTimeoutMillis = requestTimeoutMillis;
     o.stageTimeoutMillis = stageTimeoutMillis;
     o.commandTimeoutMillis = 250;
     o.failureThreshold = 5;
@@ -36,7 +39,7 @@ class RedisFaultsTest {
   void stoppedRedisDegradesEveryRequestWithinItsDeadlineAndARestartedOneServesFullAnswersWithinASecond()
       throws Exception {
     try (RedisServer server = RedisServer.start();
-        RedisFeed feed = new RedisFeed(server, options(40))) {
+        RedisFeed feed = new RedisFeed(server, options(250, 200))) {
       feed.load(0, POSTS);
       warmUp(feed);
       final WakeupProbe probe = new WakeupProbe();
@@ -53,7 +56,7 @@ class RedisFaultsTest {
       final List<LoadRun.Outcome> all = load.stop();
       probe.close();
 
-      assertWithinDeadline(all, probe);
+      assertWithinDeadline(all, probe, feed);
       int before = 0;
       int during = 0;
       int after = 0;
@@ -92,7 +95,7 @@ class RedisFaultsTest {
   @Test
   void aRedisPausedForTwoSecondsOpensTheBreakerAndNoRequestOverrunsItsDeadline() throws Exception {
     try (RedisServer server = RedisServer.start();
-        RedisFeed feed = new RedisFeed(server, options(1_000))) { // the request deadline binds
+        RedisFeed feed = new RedisFeed(server, options(100, 1_000))) { // the request deadline binds
       feed.load(0, POSTS);
       warmUp(feed);
       final WakeupProbe probe = new WakeupProbe();
@@ -110,7 +113,7 @@ class RedisFaultsTest {
   @Test
   void aRedisAsleepForTwoSecondsOpensTheBreakerAndNoRequestOverrunsItsDeadline() throws Exception {
     try (RedisServer server = RedisServer.start();
-        RedisFeed feed = new RedisFeed(server, options(1_000))) {
+        RedisFeed feed = new RedisFeed(server, options(100, 1_000))) {
       feed.load(0, POSTS);
       warmUp(feed);
       final WakeupProbe probe = new WakeupProbe();
@@ -129,7 +132,7 @@ class RedisFaultsTest {
 
   private static void assertStallBehaviour(List<LoadRun.Outcome> all, WakeupProbe probe,
       long stallStart, RedisFeed feed, String what) {
-    assertWithinDeadline(all, probe);
+    assertWithinDeadline(all, probe, feed);
     int stalled = 0;
     int recovered = 0;
     for (LoadRun.Outcome o : all) {
@@ -162,15 +165,18 @@ class RedisFaultsTest {
     }
   }
 
-  private static void assertWithinDeadline(List<LoadRun.Outcome> all, WakeupProbe probe) {
+  private static void assertWithinDeadline(List<LoadRun.Outcome> all, WakeupProbe probe,
+      RedisFeed feed) {
+    final long deadline = TimeUnit.MILLISECONDS.toNanos(feed.requestTimeoutMillis);
     long worst = Long.MIN_VALUE;
     for (LoadRun.Outcome o : all) {
-      worst = Math.max(worst, o.elapsedNanos() - DEADLINE_NANOS);
+      worst = Math.max(worst, o.elapsedNanos() - deadline);
     }
-    final long allowed = DEADLINE_NANOS + probe.worstNanos() + SLACK_NANOS;
-    System.out.printf("%d requests, worst finish %.3f ms %s the 50 ms deadline; scheduler's worst "
+    final long allowed = deadline + probe.worstNanos() + SLACK_NANOS;
+    System.out.printf("%d requests, worst finish %.3f ms %s the %d ms deadline; scheduler's worst "
         + "wake-up delay %.3f ms over %d probes%n", all.size(), Math.abs(worst) / 1e6,
-        worst > 0 ? "after" : "before", probe.worstNanos() / 1e6, probe.samples());
+        worst > 0 ? "after" : "before", feed.requestTimeoutMillis, probe.worstNanos() / 1e6,
+        probe.samples());
     for (LoadRun.Outcome o : all) {
       assertThat(o.elapsedNanos()).as("request time, ns (deadline + scheduler delay + 1 ms)")
           .isLessThanOrEqualTo(allowed);

@@ -37,6 +37,7 @@ final class RedisFeed implements AutoCloseable {
   final FetchHydrator hydrator;
   final Pipeline pipeline;
   final CircuitBreaker breaker;
+  final long requestTimeoutMillis;
 
   /** Settings of a test feed. */
   static final class Options {
@@ -51,6 +52,7 @@ final class RedisFeed implements AutoCloseable {
 
   RedisFeed(RedisServer server, Options o) {
     this.server = server;
+    this.requestTimeoutMillis = o.requestTimeoutMillis;
     this.breaker = CircuitBreaker.builder().failureThreshold(o.failureThreshold)
         .openFor(o.openMillis, TimeUnit.MILLISECONDS).build();
     this.store = RedisStore.builder(server.host(), server.port())
