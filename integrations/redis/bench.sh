@@ -54,8 +54,8 @@ set ylabel "latency (ms)"
 set logscale y
 set key left bottom
 set grid
-plot "$OUT/curve.tsv" using 1:3 with linespoints title "p99", \
-     "$OUT/curve.tsv" using 1:2 with linespoints title "p50", \
+plot "< grep -v '^#' $OUT/curve.tsv | sort -g" using 1:3 with linespoints title "p99", \
+     "< grep -v '^#' $OUT/curve.tsv | sort -g" using 1:2 with linespoints title "p50", \
      0.2 with lines dashtype 2 title "0.2 ms goal"
 GP
   echo "plot: $PNG"

@@ -178,13 +178,14 @@ public final class FetchHydrator implements CandidateHydrator {
     int hits = 0;
     int negative = 0;
     int misses = 0;
+    final long[] hitKeys = gs.hitKeys;
     for (int r = 0; r < n; r++) {
-      final int found = cache == null ? NearCache.MISS : cache.lookup(ids[r], now, row, 0);
+      final int found = cache == null ? NearCache.MISS : cache.peek(ids[r], now, row, 0);
       if (found == NearCache.HIT) {
         for (int j = 0; j < w; j++) {
           cols[j][r] = row[j];
         }
-        hits++;
+        hitKeys[hits++] = ids[r];
       } else {
         for (int j = 0; j < w; j++) {
           cols[j][r] = defaults[j];
@@ -197,6 +198,10 @@ public final class FetchHydrator implements CandidateHydrator {
       }
     }
     if (cache != null) {
+      // recorded after the loop, so the loop's memory loads are not serialised by the recording
+      for (int k = 0; k < hits; k++) {
+        cache.recordHit(hitKeys[k]);
+      }
       cache.count(hits, negative, misses);
     }
     f.lookups.add(n);
@@ -363,6 +368,7 @@ public final class FetchHydrator implements CandidateHydrator {
     final float[] row;
     final boolean[] found = new boolean[1];
     int[] missRows = new int[0];
+    long[] hitKeys = new long[0];
     int[] waitRows = new int[0];
     InFlight.Pending[] waitPending = new InFlight.Pending[0];
     int waitCount;
@@ -382,6 +388,7 @@ public final class FetchHydrator implements CandidateHydrator {
       if (missRows.length < n) {
         final int c = Math.max(n, missRows.length * 2);
         missRows = new int[c];
+        hitKeys = new long[c];
         waitRows = new int[c];
         waitPending = new InFlight.Pending[c];
       }

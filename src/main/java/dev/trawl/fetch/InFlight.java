@@ -31,7 +31,7 @@ final class InFlight {
   private final Long2ObjectHashMap<Pending>[] maps;
   private final long maxAgeNanos;
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type
   InFlight(long maxAgeNanos) {
     this.maxAgeNanos = maxAgeNanos;
     this.maps = new Long2ObjectHashMap[STRIPES];

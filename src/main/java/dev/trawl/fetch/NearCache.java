@@ -3,7 +3,6 @@ package dev.trawl.fetch;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -151,12 +150,31 @@ public final class NearCache {
 
   /** {@link #get} without touching the counters: the fetch stage counts a whole batch at once. */
   int lookup(long key, long nowNanos, float[] out, int offset) {
+    return find(key, nowNanos, out, offset, true);
+  }
+
+  /**
+   * {@link #lookup} without recording the hit: the fetch stage looks a whole batch up first (the
+   * loads of different keys then overlap in the CPU; a compare-and-set per hit would serialise them)
+   * and records the hits afterwards with {@link #recordHit}.
+   */
+  int peek(long key, long nowNanos, float[] out, int offset) {
+    return find(key, nowNanos, out, offset, false);
+  }
+
+  /** Records a hit found by {@link #peek}, for admission and recency. */
+  void recordHit(long key) {
+    final long h = mix(key);
+    segments[segmentOf(h)].record(key);
+  }
+
+  private int find(long key, long nowNanos, float[] out, int offset, boolean record) {
     if (offset < 0 || offset > out.length - width) {
       throw new IndexOutOfBoundsException("a record of " + width + " floats does not fit at offset "
           + offset + " of an array of " + out.length);
     }
     final long h = mix(key);
-    return segments[segmentOf(h)].get(key, h, nowNanos, out, offset, this);
+    return segments[segmentOf(h)].get(key, h, nowNanos, out, offset, record, this);
   }
 
   /** Adds a batch's lookups to the counters (see {@link #lookup}). */
@@ -350,7 +368,7 @@ public final class NearCache {
     private long maxBytes = 64L << 20;
     private long[] ttlNanos = {Long.MAX_VALUE};
     private long negativeTtlNanos = TimeUnit.SECONDS.toNanos(30);
-    private Executor executor = ForkJoinPool.commonPool();
+    private Executor executor = Maintenance.SHARED;
 
     private Builder(int width) {
       if (width < 1) {
@@ -409,9 +427,11 @@ public final class NearCache {
     }
 
     /**
-     * Where recorded hits are replayed into the frequency sketch and the LRU order (default
-     * {@link ForkJoinPool#commonPool()}, which runs the replay without allocating). {@code Runnable::run}
-     * replays on the reading thread instead: no other thread, but the reader pays for it.
+     * Where recorded hits are replayed into the frequency sketch and the LRU order. The default is
+     * one daemon thread shared by every near cache of the process, to which handing work allocates
+     * nothing. {@code Runnable::run} replays on the reading thread instead (no other thread, but the
+     * reader pays for it); a fork-join pool also works (the replay task is a {@link ForkJoinTask}),
+     * but may allocate on the reading thread when it starts a worker.
      */
     public Builder executor(Executor executor) {
       this.executor = java.util.Objects.requireNonNull(executor, "executor");
@@ -431,13 +451,15 @@ public final class NearCache {
   // ----------------------------------------------------------------- segment
 
   /**
-   * A segment's replay job, submitted whenever its ring passes half full. A {@link ForkJoinTask} so
-   * that submitting it to a fork-join pool allocates no wrapper; {@link #exec()} reports "not done"
-   * so the same task can be submitted again and again.
+   * A segment's replay job, submitted whenever its ring passes half full: to {@link Maintenance} by
+   * default, or to the builder's executor. A {@link ForkJoinTask} so that a fork-join pool needs no
+   * wrapper; {@link #exec()} reports "not done" so the same task can be submitted again and again.
    */
   static final class DrainTask extends ForkJoinTask<Void> implements Runnable {
     private static final long serialVersionUID = 1L;
     private final transient Segment segment;
+    /** The task under this one on {@link Maintenance}'s stack. */
+    transient DrainTask below;
 
     DrainTask(Segment segment) {
       this.segment = segment;
@@ -605,7 +627,8 @@ public final class NearCache {
 
     // ---------------------------------------------------------------- reads
 
-    int get(long key, long h, long now, float[] out, int offset, NearCache cache) {
+    int get(long key, long h, long now, float[] out, int offset, boolean recordHit,
+        NearCache cache) {
       final int w = width;
       for (int attempt = 0; ; attempt++) {
         final long stamp = stamps.tryOptimisticRead();
@@ -642,7 +665,9 @@ public final class NearCache {
           cache.expiredReads.increment();
           return MISS;
         }
-        record(key);
+        if (recordHit) {
+          record(key);
+        }
         return (expires & 1) != 0 ? ABSENT : HIT;
       }
     }
@@ -676,18 +701,18 @@ public final class NearCache {
 
     /**
      * Records a hit in the lossy access ring. Past half full, the ring is handed to the maintenance
-     * executor to be replayed (once: a flag says a replay is scheduled), so the reader never pays for
-     * the sketch and the list moves; a full ring drops the access.
+     * executor to be replayed (once: a flag says a replay is scheduled), so the reader does not pay
+     * for the sketch and the list moves. If the executor has fallen behind and the ring is full, the
+     * access is dropped, as in Caffeine: the reader never waits and never takes a rare slow path.
      */
-    private void record(long key) {
+    void record(long key) {
       if (key == EMPTY) {
         return; // the one key the ring cannot carry: its hits simply do not count for admission
       }
       final long tail = (long) RING_TAIL.getVolatile(this);
       final long pending = tail - (long) RING_HEAD.getVolatile(this);
       if (pending >= RING) {
-        scheduleDrain();
-        return;
+        return; // the executor has fallen behind: drop the access (the replay is scheduled)
       }
       if (RING_TAIL.compareAndSet(this, tail, tail + 1)) {
         RING_SLOT.setRelease(ring, (int) tail & (RING - 1), key);
@@ -712,7 +737,9 @@ public final class NearCache {
 
     /** The maintenance executor's job: replay the ring under the lock if it is free. */
     void runDrain() {
-      drainScheduled.set(false);
+      if (drainScheduled.get()) {
+        drainScheduled.set(false);
+      }
       if (maintenance.tryLock()) {
         try {
           drain();

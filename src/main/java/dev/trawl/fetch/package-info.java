@@ -32,10 +32,11 @@
  * slot, its W-TinyLFU queues (window, probation, protected as intrusive linked lists) and its 4-bit
  * count-min frequency sketch. Reads are lock-free: the probe and the copy run under a
  * {@link java.util.concurrent.locks.StampedLock} optimistic stamp and are retried if a writer
- * intervened; the hit is recorded into a lossy per-segment ring of accesses, replayed into the
- * sketch and the queues by whichever thread finds the segment's maintenance lock free. Writers hold
- * the maintenance lock and take the stamp's write mode only around the few stores readers see. All
- * arrays are allocated at construction, so the byte bound holds by construction.
+ * intervened; the hit is recorded into a lossy per-segment ring of accesses, which a maintenance
+ * thread (one per process, shared by every cache) replays into the sketch and the queues under the
+ * segment's maintenance lock. Writers hold the maintenance lock and take the stamp's write mode only
+ * around the few stores readers see. All arrays are allocated at construction, so the byte bound
+ * holds by construction.
  *
  * <h2>Failure semantics</h2>
  * A key that is not answered by the stage deadline, whose read failed, or that the open breaker did

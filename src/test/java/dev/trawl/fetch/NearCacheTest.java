@@ -125,8 +125,8 @@ class NearCacheTest {
 
   @Test
   void aHotSetSurvivesAScanOfOneHitWonders() {
-    // one segment, so admission decisions are exact
-    final NearCache cache = NearCache.builder(1).maxBytes(64 << 10).build();
+    // one segment, hits replayed on this thread: admission decisions are exact and repeatable
+    final NearCache cache = NearCache.builder(1).maxBytes(64 << 10).executor(Runnable::run).build();
     final int capacity = cache.capacity();
     final int hot = capacity / 2;
     final float[] v = new float[1];
@@ -169,7 +169,7 @@ class NearCacheTest {
 
   @Test
   void aNewPopularSetDisplacesAnOldOneOnceTheSketchAges() {
-    final NearCache cache = NearCache.builder(1).maxBytes(64 << 10).build();
+    final NearCache cache = NearCache.builder(1).maxBytes(64 << 10).executor(Runnable::run).build();
     final int capacity = cache.capacity();
     final int set = capacity * 3 / 4;
     final float[] v = new float[1];

@@ -78,13 +78,21 @@ class NearCacheOnRedisTest {
         feed.run(ctx, page, warm);
       }
       final long mgets = feed.fetcher.commands();
-      final long before = allocated();
-      for (int i = 0; i < 5_000; i++) {
-        feed.run(ctx, page, warm);
+      // five windows of 1000 requests: steady state is a window of exactly 0 bytes; a one-off event
+      // of the JVM may land in a window, but never costs a byte per request
+      final long[] windows = new long[5];
+      for (int w = 0; w < windows.length; w++) {
+        final long before = allocated();
+        for (int i = 0; i < 1_000; i++) {
+          feed.run(ctx, page, warm);
+        }
+        windows[w] = allocated() - before;
       }
-      final long bytes = allocated() - before;
-      System.out.printf("warm requests of 1000 candidates: %d bytes over 5000 requests%n", bytes);
-      assertThat(bytes).as("bytes allocated by 5000 warm requests").isZero();
+      System.out.println("warm requests of 1000 candidates, bytes per window of 1000 requests: "
+          + java.util.Arrays.toString(windows));
+      assertThat(windows).as("a window of 1000 warm requests").contains(0L);
+      assertThat(java.util.Arrays.stream(windows).sum()).as("bytes over 5000 warm requests")
+          .isLessThan(5_000);
       assertThat(feed.fetcher.commands()).as("Redis commands for warm requests").isEqualTo(mgets);
       assertThat(warm.fullRows()).isEqualTo(1000);
       // positive control: one cold post sends a command, and the same measurement sees it
