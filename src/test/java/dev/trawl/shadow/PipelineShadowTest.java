@@ -328,7 +328,29 @@ class PipelineShadowTest {
   }
 
   @Test
-  void recordedRequestsReplayThroughTwoConfigurationsWithTheFilterFunnel() throws Exception {
+  void aCapturedRequestReplaysEveryIdSetIncludingMutedCommunities() {
+    ctx.reset().userId(9).seed(4);
+    ctx.seenIds().add(100);
+    ctx.seenIds().add(101);
+    ctx.blockedAuthors().add(7);
+    ctx.mutedCommunities().add(3);
+    ctx.followedCommunities().add(5);
+    final RequestRecord record = new RequestRecord();
+    PipelineShadow.capture().capture(ctx, record);
+    assertThat(record.mutedCommunityCount()).isEqualTo(1);
+    final RequestContext replayed = primaryShadow.newContext();
+    PipelineShadow.apply(record, replayed, new dev.trawl.pipeline.Feature[0]);
+    assertThat(replayed.userId()).isEqualTo(9);
+    assertThat(replayed.seenIds().toString()).isEqualTo("IdSet[100, 101]");
+    assertThat(replayed.blockedAuthors().contains(7)).isTrue();
+    assertThat(replayed.mutedCommunities().contains(3)).isTrue();
+    assertThat(replayed.followedCommunities().contains(5)).isTrue();
+    final RequestContext copied = primaryShadow.newContext().copyInputsFrom(ctx);
+    assertThat(copied.mutedCommunities().contains(3)).isTrue();
+  }
+
+  @Test
+  void recordedRequestsReplayThroughTwoConfigurationsWithTheRuleFunnel() throws Exception {
     final Path log = dir.resolve("requests.trq");
     try (RequestSampler<RequestContext> sampler =
         RequestSampler.start(PipelineShadow.capture(), RequestLog.writer(log), 1.0, USERS)) {
@@ -348,7 +370,7 @@ class PipelineShadowTest {
         .baseline(PipelineLane.replay(primaryShadow, schema))
         .candidate(PipelineLane.replay(withoutFilter, schema))
         .noiseFloor(PipelineLane.replay(FeedPipelines.feed("aa", true, false, false), schema))
-        .title("trending filter off")
+        .title("trending rule off")
         .build()
         .run(log);
     double expectedShare = 0;
@@ -357,7 +379,7 @@ class PipelineShadowTest {
     }
     assertThat(report.requests()).isEqualTo(USERS);
     assertThat(report.row("share[trending]").candidate()).isCloseTo(expectedShare / USERS, within(1e-12));
-    // the filter removed the whole trending source: 60 of the 115 candidates left after "seen"
+    // the rule removed the whole trending source: 60 of the 115 candidates left after "seen"
     final MetricRow funnel = report.row("removed[no_trending]");
     assertThat(funnel.primary()).isCloseTo(60.0 / 115, within(1e-12));
     assertThat(funnel.note()).isEqualTo("absent in candidate");
