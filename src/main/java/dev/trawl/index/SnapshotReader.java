@@ -509,16 +509,17 @@ final class SnapshotReader {
     for (int first = 0; first < ordinals; first += VectorStore.PAGE_SIZE) {
       final int nodes = Math.min(VectorStore.PAGE_SIZE, ordinals - first);
       links0.ints(graph.linkPage(first, 0), 0, nodes * stride0);
+      for (int o = first; o < first + nodes; o++) {
+        checkLinks(graph, levels, o, 0); // while the page is in the cache
+      }
     }
     final Input upper = new Input(Kind.LINKS_UPPER);
     for (int o = 0; o < ordinals; o++) {
       if (levels[o] > 0) {
         upper.ints(graph.linkPage(o, 1), graph.linkBase(o, 1), levels[o] * (1 + m));
-      }
-    }
-    for (int o = 0; o < ordinals; o++) {
-      for (int level = 0; level <= Math.max(0, levels[o]); level++) {
-        checkLinks(graph, levels, o, level);
+        for (int level = 1; level <= levels[o]; level++) {
+          checkLinks(graph, levels, o, level);
+        }
       }
     }
 
