@@ -25,6 +25,16 @@ final class Limits {
   /** Largest {@code M} (level 0 keeps {@code 2M} = 1,024 links per node). */
   static final int MAX_M = 512;
 
+  /**
+   * Largest {@code k} a search may ask for: its results and heaps are sized by it, so an unbounded
+   * {@code k} (say 2^30) would fail with an {@link OutOfMemoryError} instead of a clear error. An
+   * exact search of every item of a larger index is not a request-path operation.
+   */
+  static final int MAX_K = 1 << 20;
+
+  /** Largest search beam width {@code ef}, for the same reason as {@link #MAX_K}. */
+  static final int MAX_EF = 1 << 20;
+
   /** Largest {@code efConstruction} (an insert's beam). */
   static final int MAX_EF_CONSTRUCTION = 65_536;
 

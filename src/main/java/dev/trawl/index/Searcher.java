@@ -145,14 +145,15 @@ public final class Searcher {
 
   private static void checkKAndEf(int k, int ef) {
     checkK(k);
-    if (ef < k) {
-      throw new IllegalArgumentException("ef (" + ef + ") must be at least k (" + k + ")");
+    if (ef < k || ef > Limits.MAX_EF) {
+      throw new IllegalArgumentException(
+          "ef must be in [k, " + Limits.MAX_EF + "] (k = " + k + "), got " + ef);
     }
   }
 
   private static void checkK(int k) {
-    if (k <= 0) {
-      throw new IllegalArgumentException("k must be positive, got " + k);
+    if (k <= 0 || k > Limits.MAX_K) {
+      throw new IllegalArgumentException("k must be in [1, " + Limits.MAX_K + "], got " + k);
     }
   }
 }

@@ -106,17 +106,27 @@ class InputValidationTest {
   }
 
   @Test
-  void nonPositiveKAndEfBelowKAreRejected() {
+  void kAndEfOutsideTheirBoundsAreRejected() {
     final Searcher searcher = index.newSearcher();
     final SearchResults results = new SearchResults(5);
     assertThatThrownBy(() -> searcher.search(data[0], 0, 10, results))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("k must be positive, got 0");
+        .hasMessageContaining("k must be in [1, 1048576], got 0");
     assertThatThrownBy(() -> searcher.search(data[0], 10, 5, results))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("ef (5) must be at least k (10)");
+        .hasMessageContaining("ef must be in [k, 1048576] (k = 10), got 5");
     assertThatThrownBy(() -> searcher.searchExact(data[0], -1, results))
         .isInstanceOf(IllegalArgumentException.class);
+    // a huge k or ef fails with a clear error, not an OutOfMemoryError while sizing the heaps
+    assertThatThrownBy(() -> searcher.search(data[0], 1 << 30, 1 << 30, results))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("k must be in [1, 1048576], got 1073741824");
+    assertThatThrownBy(() -> searcher.searchExact(data[0], 1 << 30, results))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> searcher.search(data[0], 10, Integer.MAX_VALUE, results))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ef must be in [k, 1048576]");
+    assertUnchanged();
   }
 
   @Test
