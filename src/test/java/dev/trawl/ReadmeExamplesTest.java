@@ -120,8 +120,8 @@ class ReadmeExamplesTest {
         .m(16)                         // links per node (2M on level 0)
         .efConstruction(200)           // beam width while inserting
         .expectedItems(expectedPosts)  // pre-size: inserts up to here allocate nothing
-        .reuseOrdinals(true)           // feeds that update constantly: recycle removed posts' slots
-        .build();                      //   (off by default; docs/filters.md says when it is safe)
+        .removalMemory(1 << 20)        // versioned removals remembered against late upserts
+        .build();                      //   (docs/writes.md: versions, reuse of removed slots)
 
     ItemAttributes attrs = new ItemAttributes();  // reusable holder, one per writing thread
     index.add(postId, embedding, attrs.clear().author(authorId).community(communityId));
