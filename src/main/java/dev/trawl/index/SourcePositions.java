@@ -107,12 +107,24 @@ public final class SourcePositions {
     /**
      * Sets the next offset of ({@code source}, {@code partition}).
      *
-     * @throws IllegalArgumentException if the source is empty or longer than {@link #MAX_SOURCE_BYTES}
+     * @throws IllegalArgumentException if the source is empty, longer than {@link #MAX_SOURCE_BYTES}
+     *     or has an unpaired surrogate (it would not survive the UTF-8 of a snapshot)
      *     UTF-8 bytes, or the partition or offset is negative
      * @throws NullPointerException if {@code source} is null
      */
     public Builder put(String source, int partition, long offset) {
       Objects.requireNonNull(source, "source");
+      for (int i = 0; i < source.length(); i++) {
+        // UTF-8 would write an unpaired surrogate as '?': the name read back would differ, and a
+        // snapshot of it could be out of order or hold two equal names, and so not load
+        final char c = source.charAt(i);
+        if (Character.isHighSurrogate(c) && i + 1 < source.length()
+            && Character.isLowSurrogate(source.charAt(i + 1))) {
+          i++; // a pair: one character
+        } else if (Character.isSurrogate(c)) {
+          throw new IllegalArgumentException("source name has an unpaired surrogate at index " + i);
+        }
+      }
       final int bytes = source.getBytes(StandardCharsets.UTF_8).length;
       if (bytes == 0 || bytes > MAX_SOURCE_BYTES) {
         throw new IllegalArgumentException(

@@ -19,7 +19,11 @@
  *       {@link dev.trawl.filter.FilterPlanner}, which picks exact scan, filtered walk or fallback.
  *   <li><b>Snapshots.</b> {@link dev.trawl.index.IndexSnapshot} writes a versioned, checksummed file
  *       (see {@code docs/format.md}) from a live index, atomically, and loads it back onto the heap,
- *       validating every section before the index is returned.
+ *       validating every section before the index is returned. The loader treats a file as hostile:
+ *       its checksums only catch accidents, so every rule of the format is checked on the content, in
+ *       time linear in the file, with the parameters held to the same bounds as the builder's
+ *       ({@code Limits}); a file breaking any rule fails with a {@link
+ *       dev.trawl.index.SnapshotException} naming the section and the rule.
  * </ul>
  */
 package dev.trawl.index;

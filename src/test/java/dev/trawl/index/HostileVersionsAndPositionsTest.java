@@ -127,6 +127,21 @@ class HostileVersionsAndPositionsTest {
   }
 
   @Test
+  void sourceNamesThatUtf8CannotCarryAreRefusedBeforeAnyFileIsWritten() throws Exception {
+    // "\uD800" would be written as "?", after "A" although it sorts before it: an unloadable file
+    assertThatThrownBy(() -> SourcePositions.builder().put("\uD800", 0, 1L))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unpaired surrogate at index 0");
+    assertThatThrownBy(() -> SourcePositions.builder().put("a\uDC00b", 0, 1L))
+        .hasMessageContaining("unpaired surrogate at index 1");
+    // a pair is a character like any other, and round-trips
+    final SourcePositions paired = SourcePositions.builder().put("A", 0, 1L).put("\uD83D\uDE00", 0, 2L).build();
+    final Path file = dir.resolve("paired.trawl");
+    IndexSnapshot.write(SampleSnapshots.empty(), file, paired);
+    assertThat(IndexSnapshot.loadWithPositions(file).positions()).isEqualTo(paired);
+  }
+
+  @Test
   void readInfoChecksThePositionsChecksum() throws Exception {
     // readInfo reads the header and the positions only, so it checks their checksum itself
     final byte[] bytes = Base.FULL.bytes();
