@@ -2,6 +2,7 @@ package dev.trawl.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.testing.Reachability;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ class ConcurrentUpdatesTest {
         sequential.add(id, isUpdated[id] ? updated[id] : data[id]);
       }
     }
-    final int sequentialLost = sequential.size() - foundBySelf(sequential, data, updated, isUpdated, removedAt);
+    final int sequentialLost = sequential.size() - Reachability.foundByOwnVector(sequential, ITEMS, 256, id -> isUpdated[id] ? updated[id] : data[id]);
     int live = 0;
     for (int id = 0; id < ITEMS; id++) {
       if (removedAt.get(id) != 0) {
@@ -127,29 +128,9 @@ class ConcurrentUpdatesTest {
       }
     }
     assertThat(index.size()).isEqualTo(live);
-    final int foundSelf = foundBySelf(index, data, updated, isUpdated, removedAt);
+    final int foundSelf = Reachability.foundByOwnVector(index, ITEMS, 256, id -> isUpdated[id] ? updated[id] : data[id]);
     System.out.printf("concurrent updates: %d live, %d not found by their own vector (sequential build: %d)%n",
         live, live - foundSelf, sequentialLost);
     assertThat(live - foundSelf).as("live items lost").isLessThanOrEqualTo(sequentialLost + 5);
-  }
-
-  private static int foundBySelf(
-      VectorIndex index, float[][] data, float[][] updated, boolean[] isUpdated, AtomicLongArray removedAt) {
-    final Searcher searcher = index.newSearcher();
-    final SearchResults results = new SearchResults(10);
-    int found = 0;
-    for (int id = 0; id < ITEMS; id++) {
-      if (removedAt.get(id) != 0) {
-        continue;
-      }
-      searcher.search(isUpdated[id] ? updated[id] : data[id], 10, 256, results);
-      for (int i = 0; i < results.size(); i++) {
-        if (results.id(i) == id) {
-          found++;
-          break;
-        }
-      }
-    }
-    return found;
   }
 }

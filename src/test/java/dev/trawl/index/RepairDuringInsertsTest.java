@@ -3,6 +3,7 @@ package dev.trawl.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.testing.Reachability;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,28 +83,9 @@ class RepairDuringInsertsTest {
     // later is re-linked only if a repair picks it as a replacement. Measured 22 of 4,167 with the
     // repairs racing the writer (18 with one writer and background repairs, 4 with a repair every 200
     // writes on the writer's thread); bounded here at 1% of the live items.
-    final int lost = live - foundBySelf(index, vectors, n);
-    final int sequentialLost = live - foundBySelf(sequential, vectors, n);
+    final int lost = live - Reachability.foundByOwnVector(index, n, 128, id -> vectors[id]);
+    final int sequentialLost = live - Reachability.foundByOwnVector(sequential, n, 128, id -> vectors[id]);
     System.out.printf("repair during inserts: %d live, %d lost (sequential build %d)%n", live, lost, sequentialLost);
     assertThat(lost).as("live items not found by their own vector").isLessThanOrEqualTo(live / 100);
-  }
-
-  private static int foundBySelf(VectorIndex index, float[][] vectors, int n) {
-    final Searcher searcher = index.newSearcher();
-    final SearchResults results = new SearchResults(10);
-    int found = 0;
-    for (int id = 0; id < n; id++) {
-      if (!index.contains(id)) {
-        continue;
-      }
-      searcher.search(vectors[id], 10, 128, results);
-      for (int i = 0; i < results.size(); i++) {
-        assertThat(index.contains(results.id(i))).isTrue();
-        if (results.id(i) == id) {
-          found++;
-        }
-      }
-    }
-    return found;
   }
 }
