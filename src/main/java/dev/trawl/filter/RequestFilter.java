@@ -1,7 +1,5 @@
 package dev.trawl.filter;
 
-import dev.trawl.hnsw.HnswGraph;
-import dev.trawl.hnsw.OrdinalFilter;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -32,18 +30,17 @@ import org.roaringbitmap.RoaringBitmap;
  * once when the index outgrows them. Costs: clearing and counting are O(words touched), {@code or} and
  * {@code andNot} O(|B|), {@code and} O(|B|) the first time and O(|I| log |B|) after.
  */
-public final class RequestFilter implements OrdinalFilter {
+public final class RequestFilter {
   static final int AND = 0;
   static final int OR = 1;
   static final int AND_NOT = 2;
 
   private final OrdinalBitset include;
   private final OrdinalBitset exclude;
-  private final HnswGraph graph; // null: not bound to an index, no reuse check
+  private final IdResolver index; // null: not bound to an index, no reuse check
   private boolean includeAll = true;
   private int pointExclusions;
-  private boolean checkReuse;
-  private long composedAt;
+  private long composedAt = IdResolver.NEVER_REUSED;
 
   /**
    * A filter accepting everything, sized for an index of about {@code capacity} ordinals, not bound to
@@ -55,15 +52,15 @@ public final class RequestFilter implements OrdinalFilter {
   }
 
   /**
-   * A filter for the index over {@code graph}: when that index reuses the ordinals of removed items, the
+   * A filter for {@code index}: when that index reuses the ordinals of removed items, the
    * filter rejects every ordinal given to a new item after the filter was reset ({@link #allowAll},
    * {@link #allowNone}), because its bits for that ordinal describe the previous item (a seen post, an
    * author's membership). Such an item is missing from this one request, never wrongly returned.
    */
-  public RequestFilter(int capacity, HnswGraph graph) {
+  public RequestFilter(int capacity, IdResolver index) {
     include = new OrdinalBitset(capacity);
     exclude = new OrdinalBitset(capacity);
-    this.graph = graph;
+    this.index = index;
   }
 
   /** Resets to "accept every item"; the usual start of a request. */
@@ -82,8 +79,7 @@ public final class RequestFilter implements OrdinalFilter {
     includeAll = all;
     pointExclusions = 0;
     // Read the count before any bit is set from the index's current state.
-    checkReuse = graph != null && (graph.reusesDeleted() || graph.reuseCount() > 0);
-    composedAt = checkReuse ? graph.reuseCount() : 0;
+    composedAt = index == null ? IdResolver.NEVER_REUSED : index.reuseStamp();
     return this;
   }
 
@@ -180,11 +176,11 @@ public final class RequestFilter implements OrdinalFilter {
     return this;
   }
 
-  @Override
+  /** Whether the item at {@code ordinal} may be returned. Allocates nothing. */
   public boolean accepts(int ordinal) {
     return (includeAll || include.contains(ordinal))
         && !exclude.contains(ordinal)
-        && !(checkReuse && graph.reusedAfter(ordinal, composedAt));
+        && !(composedAt != IdResolver.NEVER_REUSED && index.reusedSince(ordinal, composedAt));
   }
 
   /**

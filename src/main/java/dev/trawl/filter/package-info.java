@@ -1,6 +1,6 @@
 /**
  * Filters for feed retrieval: which items a request may return, composed per request from bitmap
- * sets, and a planner that picks how to search with them.
+ * sets; the index's searcher plans how to search with them ({@link dev.trawl.index.FilterPlanner}).
  *
  * <h2>Design</h2>
  *
@@ -22,7 +22,8 @@
  *       request of one thread: two {@code OrdinalBitset}s (include and exclude, package-private) with a
  *       summary of touched words, so reset and counting cost what the request touched, not the index
  *       size. {@code and}, {@code or} and {@code andNot} are exact left to right and allocate nothing.
- *   <li><b>Cardinality planning.</b> {@link dev.trawl.filter.FilterPlanner} counts the allowed items
+ *   <li><b>Cardinality planning</b> (in {@code dev.trawl.index}, beside the searcher that runs the
+ *       plan). {@link dev.trawl.index.FilterPlanner} counts the allowed items
  *       exactly (a popcount over touched words) and chooses an exact scan of them, an in-walk filtered
  *       search (whose beam the walk widens by the rejected nodes it meets nearer than every accepted
  *       one, up to a cap the planner sets), or the walk with a visit budget and an exact fallback.
@@ -30,11 +31,12 @@
  *       Qdrant (cardinality-based choice between scanning and the graph) and ACORN (keep traversing
  *       through rejected nodes so selective filters do not disconnect the graph).
  *   <li><b>Ordinal reuse.</b> When the index reuses removed items' ordinals, a filter made by the index
- *       remembers the graph's reuse count when it is reset and rejects ordinals reused after that, whose
- *       bits describe the previous item.
- *   <li><b>Layering.</b> This package sits on {@code dev.trawl.hnsw} (it drives an
- *       {@link dev.trawl.hnsw.HnswSearcher} and is an {@link dev.trawl.hnsw.OrdinalFilter}) and is used
- *       by {@code dev.trawl.index}; it never imports the index.
+ *       takes its reuse stamp ({@link dev.trawl.filter.IdResolver#reuseStamp}) when it is reset and
+ *       rejects ordinals reused after that, whose bits describe the previous item.
+ *   <li><b>Layering.</b> This package imports neither the index nor the internal graph engine: it sees
+ *       the index only as an {@link dev.trawl.filter.IdResolver}. {@code dev.trawl.index} hands the
+ *       graph walk a view of a {@link dev.trawl.filter.RequestFilter}, so no internal type appears in
+ *       this package's signatures.
  * </ul>
  *
  * <h2>Types in the API</h2>

@@ -1,6 +1,5 @@
 package dev.trawl.index;
 
-import dev.trawl.filter.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.HnswSearcher;
 import dev.trawl.hnsw.OrdinalFilter;
@@ -27,6 +26,7 @@ public final class Searcher {
   private final HnswSearcher hnsw;
   private final FilterPlanner planner;
   private final float[] query;
+  private final FilterPlanner.AcceptedOrdinals exactFilter = new FilterPlanner.AcceptedOrdinals();
 
   Searcher(VectorIndex index) {
     this.index = index;
@@ -95,7 +95,12 @@ public final class Searcher {
     if (filter == null) {
       throw new NullPointerException("filter is null; use searchExact(query, k, out) for no filter");
     }
-    return exact(query, k, filter, out);
+    exactFilter.filter = filter;
+    try {
+      return exact(query, k, exactFilter, out);
+    } finally {
+      exactFilter.filter = null;
+    }
   }
 
   private int exact(float[] query, int k, OrdinalFilter filter, SearchResults out) {

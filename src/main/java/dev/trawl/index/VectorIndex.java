@@ -11,6 +11,7 @@ import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorChecks;
 import dev.trawl.vector.VectorStore;
+import java.util.Arrays;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -499,7 +500,7 @@ public final class VectorIndex implements IdResolver {
 
   /** A new request filter sized for this index: one per request context, reused. */
   public RequestFilter newFilter() {
-    return new RequestFilter(Math.max(1024, graph.size()), graph);
+    return new RequestFilter(Math.max(1024, graph.size()), this);
   }
 
   /**
@@ -643,6 +644,21 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
+   * For {@link RequestFilter}: the graph's reuse count, or {@link IdResolver#NEVER_REUSED} while
+   * ordinal reuse is off and has never happened. A volatile read; allocates nothing.
+   */
+  @Override
+  public long reuseStamp() {
+    return graph.reusesDeleted() || graph.reuseCount() > 0 ? graph.reuseCount() : NEVER_REUSED;
+  }
+
+  /** For {@link RequestFilter}: whether {@code ordinal} got a new item after {@code stamp}. */
+  @Override
+  public boolean reusedSince(int ordinal, long stamp) {
+    return graph.reusedAfter(ordinal, stamp);
+  }
+
+  /**
    * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals} on,
    * an ordinal can name another item once its item was removed or replaced and a repair freed it: only
    * translate ordinals from a search that is still pinned (as {@link Searcher} does).
@@ -695,8 +711,8 @@ public final class VectorIndex implements IdResolver {
     }
     return new IndexStats(
         size(), ordinals, published, deleted, graph.reclaimer().freeCount(),
-        graph.reclaimer().pendingCount(), graph.topLevel(), java.util.Arrays.copyOf(nodes, levels),
-        java.util.Arrays.copyOf(links, levels), slots, memoryBytes(), repairsCompleted(),
+        graph.reclaimer().pendingCount(), graph.topLevel(), Arrays.copyOf(nodes, levels),
+        Arrays.copyOf(links, levels), slots, memoryBytes(), repairsCompleted(),
         writesPastReuseLimit());
   }
 
@@ -713,8 +729,44 @@ public final class VectorIndex implements IdResolver {
     return vectors.metric();
   }
 
-  /** The underlying graph, for tools (inspection, snapshots) and benchmarks. */
-  public HnswGraph graph() {
+  /**
+   * The distance between the items at two ordinals ({@link #ordinalOf}), under this index's metric:
+   * what a diversity stage needs without copying vectors. Takes no lock and allocates nothing; with
+   * ordinal reuse on, an ordinal whose item was removed may name a newer item by the time it is read.
+   *
+   * @throws IndexOutOfBoundsException if either ordinal was never allocated
+   */
+  public float distanceBetween(int ordinalA, int ordinalB) {
+    final int allocated = graph.size();
+    if (ordinalA < 0 || ordinalA >= allocated || ordinalB < 0 || ordinalB >= allocated) {
+      throw new IndexOutOfBoundsException(
+          "ordinals " + ordinalA + ", " + ordinalB + " outside [0, " + allocated + ")");
+    }
+    return graph.distanceBetween(ordinalA, ordinalB);
+  }
+
+  /**
+   * The ids present, in ordinal order: for tools and exports, not for the request path (it allocates
+   * an array and scans every ordinal). Concurrent writes may or may not be reflected.
+   */
+  public long[] ids() {
+    final int ordinals = graph.size();
+    long[] out = new long[Math.max(16, ids.live())];
+    int n = 0;
+    for (int o = 0; o < ordinals; o++) {
+      final long id = idOf(o);
+      if (ids.ordinalOf(id) == o) {
+        if (n == out.length) {
+          out = Arrays.copyOf(out, n * 2);
+        }
+        out[n++] = id;
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** The underlying graph, for this package (searchers, snapshots, statistics). */
+  HnswGraph graph() {
     return graph;
   }
 

@@ -16,7 +16,7 @@
  *       threshold, trigger a background graph repair.
  *   <li><b>Readers.</b> A {@link dev.trawl.index.Searcher} is one per thread and owns every byte of
  *       scratch; {@code search} with a {@link dev.trawl.filter.RequestFilter} goes through the
- *       {@link dev.trawl.filter.FilterPlanner}, which picks exact scan, filtered walk or fallback.
+ *       {@link dev.trawl.index.FilterPlanner}, which picks exact scan, filtered walk or fallback.
  *   <li><b>Snapshots.</b> {@link dev.trawl.index.IndexSnapshot} writes a versioned, checksummed file
  *       (see {@code docs/format.md}) from a live index, atomically, and loads it back onto the heap,
  *       validating every section before the index is returned. The loader treats a file as hostile:

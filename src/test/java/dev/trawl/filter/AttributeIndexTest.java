@@ -1,5 +1,6 @@
 package dev.trawl.filter;
 
+import dev.trawl.index.FilterPlanner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.trawl.filter;
 
+import dev.trawl.index.FilterPlanner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trawl.index.SearchResults;
@@ -52,10 +53,10 @@ class FilterOrdinalReuseTest {
     for (int id = 0; id < N; id += 4) {
       index.remove(id);
     }
-    for (int pass = 0; pass < 4 && index.graph().reclaimer().freeCount() == 0; pass++) {
+    for (int pass = 0; pass < 4 && index.stats().free() == 0; pass++) {
       index.repair();
     }
-    assertThat(index.graph().reclaimer().freeCount()).as("freed ordinals").isGreaterThan(0);
+    assertThat(index.stats().free()).as("freed ordinals").isGreaterThan(0);
 
     // New community-B items right where the query is (nearer than every old item): they take the
     // freed ordinals.

@@ -100,9 +100,9 @@ final class SeenFilterCurves {
             filter.allowAll().andNotIds(seen[q], 0, seen[q].length, index);
             if (mode.equals("static")) {
               final int beam = (int) Math.max(ef, Math.min(K + seen[q].length, 4L * ef));
-              engine.search(query, beam, filter, Integer.MAX_VALUE);
+              engine.search(query, beam, filter::accepts, Integer.MAX_VALUE);
             } else {
-              engine.search(query, K, ef, 4 * ef, filter, Integer.MAX_VALUE);
+              engine.search(query, K, ef, 4 * ef, filter::accepts, Integer.MAX_VALUE);
             }
             beams += engine.lastBeam();
             truth = filteredTruth[q];

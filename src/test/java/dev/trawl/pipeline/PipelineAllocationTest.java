@@ -2,7 +2,7 @@ package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.pipeline.testkit.Allocations;

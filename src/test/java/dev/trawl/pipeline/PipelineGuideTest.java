@@ -2,7 +2,7 @@ package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.stages.AttributeHydrator;

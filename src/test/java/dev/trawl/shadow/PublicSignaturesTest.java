@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
  * Reads the compiled classes, so a new public class is checked without being listed here.
  */
 class PublicSignaturesTest {
-  private static final List<String> PACKAGES = List.of("dev.trawl.pipeline", "dev.trawl.pipeline.stages",
-      "dev.trawl.shadow", "dev.trawl.shadow.metrics", "dev.trawl.filter");
+  private static final List<String> PACKAGES = List.of("dev.trawl.index", "dev.trawl.filter",
+      "dev.trawl.pipeline", "dev.trawl.pipeline.stages", "dev.trawl.fetch", "dev.trawl.shadow",
+      "dev.trawl.shadow.metrics");
   private static final List<String> FORBIDDEN = List.of("org.agrona.", "org.HdrHistogram.",
-      "dev.trawl.collect.");
+      "dev.trawl.collect.", "dev.trawl.hnsw.");
 
   @Test
   void noPublicSignatureNamesAnInternalOrThirdPartyType() throws Exception {

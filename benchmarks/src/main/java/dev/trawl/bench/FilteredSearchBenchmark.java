@@ -2,7 +2,7 @@ package dev.trawl.bench;
 
 import dev.trawl.bench.data.Dataset;
 import dev.trawl.bench.data.Recall;
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;

@@ -1,7 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.examples.feed.HomeFeedPipeline;
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;

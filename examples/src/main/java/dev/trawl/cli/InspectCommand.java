@@ -1,7 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.filter.AttributeIndex;
-import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.index.IndexStats;
 import dev.trawl.index.SnapshotInfo;
 import dev.trawl.index.SourcePositions;
 import dev.trawl.index.VectorIndex;
@@ -42,19 +42,7 @@ final class InspectCommand implements Callable<Integer> {
     final SnapshotInfo info = Snapshots.info(index);
     final Snapshots.Loaded loaded = Snapshots.load(index);
     final VectorIndex idx = loaded.index();
-    final HnswGraph graph = idx.graph();
-    final int ordinals = graph.size();
-    // deleted nodes may stand above the entry until a repair: count every level a node can have
-    final int top = HnswGraph.MAX_LEVEL;
-    final long[] nodes = new long[top + 1];
-    final long[] links = new long[top + 1];
-    for (int o = 0; o < ordinals; o++) {
-      final int level = graph.publishedLevel(o);
-      for (int l = 0; l <= level; l++) {
-        nodes[l]++;
-        links[l] += graph.linkPage(o, l)[graph.linkBase(o, l)];
-      }
-    }
+    final IndexStats stats = idx.stats();
     final Versions versions = Versions.of(idx, info);
     if (json) {
       printJson(out, info, versions, loaded.seconds());
@@ -86,11 +74,15 @@ final class InspectCommand implements Callable<Integer> {
         Locale.ROOT, "entry         node %d at level %d%n", info.entryNode(), info.topLevel());
     final StringBuilder levels = new StringBuilder();
     final StringBuilder degrees = new StringBuilder();
-    for (int l = 0; l <= top && nodes[l] > 0; l++) {
-      levels.append(String.format(Locale.ROOT, "%s%d: %,d", l == 0 ? "" : "  ", l, nodes[l]));
+    for (int l = 0; l < stats.levels() && stats.nodesAt(l) > 0; l++) {
+      levels.append(String.format(Locale.ROOT, "%s%d: %,d", l == 0 ? "" : "  ", l, stats.nodesAt(l)));
       degrees.append(
           String.format(
-              Locale.ROOT, "%s%d: %.2f", l == 0 ? "" : "  ", l, links[l] / (double) nodes[l]));
+              Locale.ROOT,
+              "%s%d: %.2f",
+              l == 0 ? "" : "  ",
+              l,
+              stats.linksAt(l) / (double) stats.nodesAt(l)));
     }
     out.printf(Locale.ROOT, "nodes/level   %s%n", levels);
     out.printf(Locale.ROOT, "mean degree   %s%n", degrees);
@@ -144,12 +136,7 @@ final class InspectCommand implements Callable<Integer> {
       long versioned = 0;
       long min = Long.MAX_VALUE;
       long max = Long.MIN_VALUE;
-      final int ordinals = index.graph().size();
-      for (int o = 0; o < ordinals; o++) {
-        final long id = index.idOf(o);
-        if (index.ordinalOf(id) != o) {
-          continue; // deleted or replaced
-        }
+      for (long id : index.ids()) {
         final long v = index.version(id);
         if (v != VectorIndex.NO_VERSION) {
           versioned++;

@@ -119,21 +119,12 @@ final class ShadowCorpus {
     err.printf(Locale.ROOT, "loaded %s (%,d items, %d dims) in %.3f s%n", spec.snapshot(), index.size(),
         index.dimension(), loaded.seconds());
     err.flush();
-    final int ordinals = index.graph().size();
-    final List<Long> live = new ArrayList<>();
-    for (int ord = 0; ord < ordinals; ord++) {
-      final long id = index.idOf(ord);
-      if (index.contains(id) && index.ordinalOf(id) == ord) {
-        live.add(id);
-      }
-    }
-    if (live.isEmpty()) {
+    final long[] ids = index.ids();
+    if (ids.length == 0) {
       throw new CliError(spec.snapshot() + ": the index is empty");
     }
-    final long[] ids = new long[live.size()];
     final Long2LongHashMap created = new Long2LongHashMap(ids.length * 2, 0.65f, CandidateBatch.UNKNOWN);
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = live.get(i);
       created.put(ids[i], NOW - 60_000L * (ids.length - i));
     }
     final ItemMetadata attributes = new ItemMetadata() {

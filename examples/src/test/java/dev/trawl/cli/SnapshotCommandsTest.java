@@ -79,10 +79,11 @@ class SnapshotCommandsTest {
     for (int i = 0; i < base.length; i++) {
       idx.add(i, base[i]);
     }
-    final int top = idx.graph().topLevel();
-    idx.remove(idx.idOf(idx.graph().entryNode()));
-    idx.repair(); // moves the entry to the highest live node, which may stand lower
     final Path file = dir.resolve("repaired.trawl");
+    final dev.trawl.index.SnapshotInfo before = dev.trawl.index.IndexSnapshot.write(idx, file);
+    final int top = before.topLevel();
+    idx.remove(idx.idOf(before.entryNode()));
+    idx.repair(); // moves the entry to the highest live node, which may stand lower
     dev.trawl.index.IndexSnapshot.write(idx, file);
     final Cli.Run run = Cli.run("inspect", file.toString());
     assertThat(run.exit()).as(run.err()).isZero();

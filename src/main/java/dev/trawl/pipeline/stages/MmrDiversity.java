@@ -1,6 +1,5 @@
 package dev.trawl.pipeline.stages;
 
-import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.RequestContext;
@@ -15,9 +14,10 @@ import dev.trawl.vector.Metric;
  * negated distance, so use a cosine index for comparable scales. Picked candidates come first, then
  * the rest in their previous order.
  *
- * <p>Vectors are compared by index ordinal ({@link HnswGraph#distanceBetween}), without copying.
- * Candidates whose source gave no ordinal, or all of them when the index reuses ordinals, are looked
- * up by id; ones not in the index count as dissimilar to everything.
+ * <p>Each candidate is looked up by id once per request (a lock-free probe), so a candidate whose
+ * item was replaced or removed since its source found it is compared by its current vector or, when
+ * gone, counts as dissimilar to everything; vectors are then compared in place
+ * ({@link VectorIndex#distanceBetween}), without copying.
  *
  * <p><b>Thread-safe and immutable</b>; per-context scratch; allocates nothing. Cost: page x pool
  * distance computations.
@@ -69,15 +69,12 @@ public final class MmrDiversity implements Selector {
     final boolean[] picked = s.picked;
     float lo = Float.POSITIVE_INFINITY;
     float hi = Float.NEGATIVE_INFINITY;
-    // A source's ordinal may name another item by now when the index reuses removed items' ordinals;
-    // then look every candidate up by id instead.
-    final boolean trustOrdinals = !index.graph().reusesDeleted();
     for (int i = 0; i < n; i++) {
       final float score = batch.score(i);
       lo = Math.min(lo, score);
       hi = Math.max(hi, score);
-      final int o = batch.ordinal(i);
-      ords[i] = o >= 0 && trustOrdinals ? o : index.ordinalOf(batch.id(i));
+      // by id, not the source's ordinal: with ordinal reuse on, that may name another item by now
+      ords[i] = index.ordinalOf(batch.id(i));
       maxSim[i] = Float.NEGATIVE_INFINITY;
       picked[i] = false;
     }
@@ -85,7 +82,6 @@ public final class MmrDiversity implements Selector {
     for (int i = 0; i < n; i++) {
       rel[i] = range > 0 ? (batch.score(i) - lo) / range : 1f;
     }
-    final HnswGraph graph = index.graph();
     final int[] rows = batch.rowScratch();
     final float l = lambda;
     for (int out = 0; out < k; out++) {
@@ -110,7 +106,7 @@ public final class MmrDiversity implements Selector {
       }
       for (int i = 0; i < n; i++) {
         if (!picked[i] && ords[i] >= 0) {
-          final float sim = similarityOffset - graph.distanceBetween(bo, ords[i]);
+          final float sim = similarityOffset - index.distanceBetween(bo, ords[i]);
           if (sim > maxSim[i]) {
             maxSim[i] = sim;
           }

@@ -1,6 +1,6 @@
 package dev.trawl.pipeline.stages;
 
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;

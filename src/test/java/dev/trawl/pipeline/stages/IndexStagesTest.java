@@ -3,7 +3,7 @@ package dev.trawl.pipeline.stages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.trawl.filter.FilterPlanner;
+import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.VectorIndex;

@@ -1,9 +1,9 @@
 package dev.trawl.bench.engine;
 
 import dev.trawl.bench.data.Dataset;
-import dev.trawl.filter.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
-import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.index.FilterPlanner;
+import dev.trawl.index.IndexStats;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
@@ -114,12 +114,10 @@ final class TrawlEngine implements AnnEngine {
 
       @Override
       public long linkCount() {
-        final HnswGraph graph = index.graph();
+        final IndexStats stats = index.stats();
         long links = 0;
-        for (int node = 0, n = graph.size(); node < n; node++) {
-          for (int level = graph.publishedLevel(node); level >= 0; level--) {
-            links += graph.linkPage(node, level)[graph.linkBase(node, level)];
-          }
+        for (int level = 0; level < stats.levels(); level++) {
+          links += stats.linksAt(level);
         }
         return links;
       }

@@ -1,12 +1,14 @@
-package dev.trawl.filter;
+package dev.trawl.index;
 
+import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.hnsw.HnswSearcher;
+import dev.trawl.hnsw.OrdinalFilter;
 import java.util.Arrays;
 
 /**
  * Chooses, per request, how to run a filtered k-nearest-neighbour search from the filter's exact
- * cardinality, then runs it on an {@link HnswSearcher}:
+ * cardinality, then runs it for its {@link Searcher}:
  *
  * <ol>
  *   <li><b>Exact</b> over the allowed ordinals when few remain: when the allowed count is at most
@@ -15,7 +17,7 @@ import java.util.Arrays;
  *   <li><b>In-walk filtering</b> otherwise: the graph walk traverses rejected nodes but only returns
  *       accepted ones. Its beam starts at {@code ef} and widens, up to {@code maxEfFactor * ef}, by the
  *       rejected nodes it meets nearer than its {@code k}-th accepted one
- *       ({@link HnswSearcher#search(float[], int, int, int, dev.trawl.hnsw.OrdinalFilter, int)}),
+ *       (the walk's widening beam),
  *       because an exclusion such as "already seen" removes exactly the region nearest the query, while
  *       exclusions elsewhere (a long history, other communities) need no wider beam.
  *   <li><b>Fallback</b>: the walk gets a visit budget equal to the exact scan's cost; when it exhausts it
@@ -27,9 +29,10 @@ import java.util.Arrays;
  * accepts, because only that fraction fills the beam; {@code ef'} is {@link #walkEf}, the beam the walk
  * would reach if every item excluded one by one lay near the query.
  *
- * <p><b>Not thread-safe: one per searching thread</b>, like the {@link HnswSearcher} it drives.
+ * <p>Obtained from {@link Searcher#planner()} to tune its thresholds and read the plan and cost of the
+ * last search. <b>Not thread-safe: one per searcher</b>, like the {@link Searcher} that owns it.
  * <b>Allocation:</b> none in steady state; its ordinal buffer grows once when an exact plan needs more
- * room. Results stay in the {@link HnswSearcher} until drained.
+ * room.
  */
 public final class FilterPlanner {
   /** The plan of the last search: no search yet. */
@@ -42,6 +45,7 @@ public final class FilterPlanner {
   public static final int WALK_THEN_EXACT = 3;
 
   private final HnswSearcher searcher;
+  private final AcceptedOrdinals accepted = new AcceptedOrdinals();
   private int[] ordinals = new int[1024];
   private int exactBelow = 1_000;
   private int walkCostPerEf = 16;
@@ -53,7 +57,7 @@ public final class FilterPlanner {
   private int lastVisited;
 
   /** A planner driving {@code searcher}, with the default thresholds. */
-  public FilterPlanner(HnswSearcher searcher) {
+  FilterPlanner(HnswSearcher searcher) {
     this.searcher = searcher;
   }
 
@@ -119,7 +123,16 @@ public final class FilterPlanner {
    * @param query already checked and normalised for the metric
    * @param ef the caller's beam width ({@code >= k}); the planner may widen it
    */
-  public int search(float[] query, int k, int ef, RequestFilter filter) {
+  int search(float[] query, int k, int ef, RequestFilter filter) {
+    accepted.filter = filter;
+    try {
+      return plan(query, k, ef, filter, accepted);
+    } finally {
+      accepted.filter = null;
+    }
+  }
+
+  private int plan(float[] query, int k, int ef, RequestFilter filter, OrdinalFilter accepts) {
     final HnswGraph graph = searcher.graph();
     final int limit = graph.size();
     final int allowed = filter.allowedCount(limit);
@@ -128,7 +141,7 @@ public final class FilterPlanner {
       lastPlan = EXACT;
       lastEf = 0;
       lastVisited = 0;
-      return searcher.searchOrdinals(query, k, ordinals, 0, filter);
+      return searcher.searchOrdinals(query, k, ordinals, 0, accepts);
     }
     final int efWalk = walkEf(k, ef, filter.pointExclusions());
     lastEf = efWalk;
@@ -137,12 +150,12 @@ public final class FilterPlanner {
         forcedPlan == NONE ? allowed <= exactBelow || allowed <= walkCost : forcedPlan == EXACT;
     if (exact) {
       lastPlan = EXACT;
-      final int found = exact(query, k, filter, limit, allowed);
+      final int found = exact(query, k, filter, accepts, limit, allowed);
       lastVisited = searcher.visitedCount();
       return found;
     }
     searcher.search(
-        query, k, ef, maxBeam(ef), filter, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
+        query, k, ef, maxBeam(ef), accepts, forcedPlan == WALK ? Integer.MAX_VALUE : allowed);
     lastEf = searcher.lastBeam();
     final int walked = searcher.visitedCount();
     if (!searcher.budgetExhausted()) {
@@ -150,18 +163,19 @@ public final class FilterPlanner {
       lastVisited = walked;
       return searcher.queued();
     }
-    final int found = exact(query, k, filter, limit, allowed);
+    final int found = exact(query, k, filter, accepts, limit, allowed);
     lastPlan = WALK_THEN_EXACT;
     lastVisited = walked + searcher.visitedCount();
     return found;
   }
 
-  private int exact(float[] query, int k, RequestFilter filter, int limit, int allowed) {
+  private int exact(
+      float[] query, int k, RequestFilter filter, OrdinalFilter accepts, int limit, int allowed) {
     if (ordinals.length < allowed) {
       ordinals = Arrays.copyOf(ordinals, Math.max(allowed, ordinals.length * 2));
     }
     final int n = filter.collectAllowed(limit, ordinals);
-    return searcher.searchOrdinals(query, k, ordinals, n, filter);
+    return searcher.searchOrdinals(query, k, ordinals, n, accepts);
   }
 
   /** The plan of the last search: {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}. */
@@ -185,5 +199,18 @@ public final class FilterPlanner {
   /** The allowed count the last search planned with. */
   public int lastAllowed() {
     return lastAllowed;
+  }
+
+  /**
+   * The request filter as the graph walk sees it. {@link RequestFilter} is API and the walk's filter
+   * interface is internal, so the planner hands the walk this view instead of the filter itself.
+   */
+  static final class AcceptedOrdinals implements OrdinalFilter {
+    RequestFilter filter;
+
+    @Override
+    public boolean accepts(int ordinal) {
+      return filter.accepts(ordinal);
+    }
   }
 }
