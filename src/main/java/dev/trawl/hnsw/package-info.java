@@ -2,6 +2,10 @@
  * The HNSW engine: a concurrent, lock-free-for-readers graph over dense {@code int} ordinals, with
  * searchers that allocate nothing per query.
  *
+ * <p>Internal: not part of the public API. The types are public only so that {@code dev.trawl.index}
+ * can use them; no public signature of an API package names them, and they may change in any
+ * release. Users reach the engine through {@code dev.trawl.index.VectorIndex}.
+ *
  * <h2>Design</h2>
  *
  * <ul>

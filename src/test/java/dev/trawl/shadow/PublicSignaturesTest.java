@@ -17,14 +17,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The public signatures of the pipeline, its built-in stages, shadow testing and the filters name no
- * type of a third-party library the user is not meant to depend on (Agrona, HdrHistogram) and no
- * internal Trawl package ({@code dev.trawl.collect}). RoaringBitmap is allowed where a filter takes
+ * The public signatures of the API packages (index, vectors, filters, the pipeline and its built-in
+ * stages, fetching, shadow testing) name no type of a third-party library the user is not meant to
+ * depend on (Agrona, HdrHistogram) and no internal Trawl package ({@code dev.trawl.hnsw},
+ * {@code dev.trawl.collect}). RoaringBitmap is allowed where a filter takes
  * its input ({@code dev.trawl.filter}, and a stage's restriction that composes one), by decision.
  * Reads the compiled classes, so a new public class is checked without being listed here.
  */
 class PublicSignaturesTest {
-  private static final List<String> PACKAGES = List.of("dev.trawl.index", "dev.trawl.filter",
+  private static final List<String> PACKAGES = List.of("dev.trawl.index", "dev.trawl.vector", "dev.trawl.filter",
       "dev.trawl.pipeline", "dev.trawl.pipeline.stages", "dev.trawl.fetch", "dev.trawl.shadow",
       "dev.trawl.shadow.metrics");
   private static final List<String> FORBIDDEN = List.of("org.agrona.", "org.HdrHistogram.",
