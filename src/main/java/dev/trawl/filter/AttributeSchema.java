@@ -29,6 +29,9 @@ public final class AttributeSchema {
   /** At most this many flags (one {@code long} of bits per item). */
   public static final int MAX_FLAGS = 64;
 
+  /** Longest attribute name, in characters (snapshots store names in UTF-8). */
+  public static final int MAX_NAME_LENGTH = 256;
+
   private static final AttributeSchema FEED = feedSchema();
 
   private final String[] keyed;
@@ -146,7 +149,8 @@ public final class AttributeSchema {
     /**
      * Declares a keyed attribute: each item has at most one {@code long} key for it.
      *
-     * @throws IllegalArgumentException if the name is blank or already declared
+     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH} or
+     *     already declared
      */
     public Builder keyed(String name) {
       keyed.add(check(name));
@@ -156,8 +160,8 @@ public final class AttributeSchema {
     /**
      * Declares a flag: each item has it or not.
      *
-     * @throws IllegalArgumentException if the name is blank or already declared, or if this would be
-     *     flag 65
+     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH} or
+     *     already declared, or if this would be flag 65
      */
     public Builder flag(String name) {
       if (flags.size() == MAX_FLAGS) {
@@ -170,6 +174,10 @@ public final class AttributeSchema {
     private String check(String name) {
       if (name == null || name.isBlank()) {
         throw new IllegalArgumentException("attribute name must be non-blank");
+      }
+      if (name.length() > MAX_NAME_LENGTH) {
+        throw new IllegalArgumentException(
+            "attribute name of " + name.length() + " characters; at most " + MAX_NAME_LENGTH);
       }
       if (keyed.contains(name) || flags.contains(name)) {
         throw new IllegalArgumentException("attribute '" + name + "' is declared twice");

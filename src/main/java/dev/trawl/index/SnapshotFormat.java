@@ -65,7 +65,7 @@ final class SnapshotFormat {
 
   /**
    * The kinds of section version 1 defines. The first six are always present; the attribute sections
-   * only when some live item has attributes; the version sections only when the index has versions;
+   * only when some live item has attributes (the schema only when it is not the feed schema); the version sections only when the index has versions;
    * the positions only when some were given.
    */
   enum Kind {
@@ -86,14 +86,16 @@ final class SnapshotFormat {
      */
     TOMBSTONES(6, 8, true, true),
     /**
-     * int64 x 4 per ordinal: author, community, language ({@code ItemAttributes.NONE} when unset) and
-     * flag bits; unset for ordinals that are not live. Absent when no live item has an attribute.
+     * int64 x W per ordinal, W the attribute schema's width: the keyed attributes in schema order
+     * ({@code ItemAttributes.NONE} when unset), then the flag bits; for the feed schema author,
+     * community, language, flags (W = 4). Unset for ordinals that are not live. Absent when no live
+     * item has an attribute.
      */
     ATTRIBUTE_VALUES(16, 8, false, true),
     /**
-     * For author, community, language and flag in turn: int32 key count, then per key, ascending: int64
-     * key, int32 byte length, the ordinals carrying it in RoaringBitmap's portable serialisation.
-     * Present exactly when {@link #ATTRIBUTE_VALUES} is.
+     * For each keyed attribute in schema order, then the flags: int32 key count, then per key,
+     * ascending: int64 key (the flag's bit for flags), int32 byte length, the ordinals carrying it in
+     * RoaringBitmap's portable serialisation. Present exactly when {@link #ATTRIBUTE_VALUES} is.
      */
     ATTRIBUTE_BITMAPS(17, 1, false, true),
     /**
@@ -114,7 +116,13 @@ final class SnapshotFormat {
      * then partition. Absent when there are none. Not required: a reader that does not know it may
      * load the index without it.
      */
-    SOURCE_POSITIONS(20, 1, false, false);
+    SOURCE_POSITIONS(20, 1, false, false),
+    /**
+     * The attribute schema: int32 keyed count K, int32 flag count F, then K + F names (keyed first,
+     * each int32 byte length and 1 to 1,024 bytes of UTF-8). Absent for the feed schema, so a snapshot
+     * without it holds feed attributes. Required: its values would be misread without it.
+     */
+    ATTRIBUTE_SCHEMA(22, 1, false, true);
 
     final int code;
     final int elementBytes;

@@ -1,6 +1,7 @@
 package dev.trawl.index;
 
 import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.KeyedBitmaps;
 import dev.trawl.hnsw.HnswGraph;
@@ -46,6 +47,8 @@ final class SnapshotReader {
   /** Largest mapping: a multiple of every element size, so no element straddles two mappings. */
   static final long CHUNK = 1L << 30;
   private static final long SMALL = 1L << 16;
+  /** Longest attribute name a snapshot may hold, in UTF-8 bytes. */
+  private static final int MAX_ATTRIBUTE_NAME_BYTES = 1024;
 
   private final Path path;
   private final FileChannel channel;
@@ -67,6 +70,7 @@ final class SnapshotReader {
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
   private SourcePositions positions = SourcePositions.NONE;
+  private AttributeSchema schema = AttributeSchema.feed();
 
   private SnapshotReader(Path path, FileChannel channel, long fileSize, long chunkBytes) {
     this.path = path;
@@ -118,6 +122,7 @@ final class SnapshotReader {
         }
         reader.checkPaddingAndChecksums();
         reader.readPositions(false);
+        reader.readSchema();
         return new Result(reader.info(), reader.restore());
       } catch (RuntimeException e) {
         // validation should have caught everything; never let a malformed file escape unchecked
@@ -384,8 +389,6 @@ final class SnapshotReader {
         return (long) ordinals * 8;
       case TOMBSTONES:
         return ((ordinals + 63L) >>> 6) * 8;
-      case ATTRIBUTE_VALUES:
-        return (long) ordinals * 4 * 8;
       case VERSIONS:
         return (long) ordinals * 8;
       default:
@@ -484,6 +487,67 @@ final class SnapshotReader {
     positions = builder.build();
   }
 
+  /**
+   * Reads the attribute schema (the feed schema when the section is absent) and checks the attribute
+   * values' length against its width. Called after the checksums, so the bytes are the writer's.
+   */
+  private void readSchema() throws IOException {
+    final SnapshotInfo.Section section = known[Kind.ATTRIBUTE_SCHEMA.ordinal()];
+    if (section != null) {
+      if (section.length() > Integer.MAX_VALUE) {
+        throw corrupt("section ATTRIBUTE_SCHEMA is over 2 GiB, which this reader cannot map");
+      }
+      schema = decodeSchema(map(section.offset(), section.length()));
+    }
+    final SnapshotInfo.Section values = known[Kind.ATTRIBUTE_VALUES.ordinal()];
+    final long expected = (long) ordinals * schema.width() * 8;
+    if (values != null && values.length() != expected) {
+      throw corrupt("section ATTRIBUTE_VALUES has " + values.length() + " bytes, expected " + expected
+          + " for " + ordinals + " ordinals of " + schema.width() + " values");
+    }
+  }
+
+  private AttributeSchema decodeSchema(ByteBuffer in) throws SnapshotException {
+    final int keyed = need(in, 8, Kind.ATTRIBUTE_SCHEMA).getInt();
+    final int flags = in.getInt();
+    // each name takes at least 5 bytes, so the counts are bounded by the section before any loop
+    if (keyed < 0 || flags < 0 || flags > AttributeSchema.MAX_FLAGS
+        || (long) keyed + flags > in.remaining() / 5) {
+      throw corrupt("section ATTRIBUTE_SCHEMA: " + keyed + " keyed attributes and " + flags
+          + " flags cannot be (at most " + AttributeSchema.MAX_FLAGS + " flags, 5 bytes a name)");
+    }
+    final java.nio.charset.CharsetDecoder utf8 =
+        java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    final AttributeSchema.Builder builder = AttributeSchema.builder();
+    for (int i = 0; i < keyed + flags; i++) {
+      final int length = need(in, 4, Kind.ATTRIBUTE_SCHEMA).getInt();
+      if (length < 1 || length > MAX_ATTRIBUTE_NAME_BYTES) {
+        throw corrupt("section ATTRIBUTE_SCHEMA: name " + i + " has " + length + " bytes (1 to "
+            + MAX_ATTRIBUTE_NAME_BYTES + ")");
+      }
+      final ByteBuffer bytes = need(in, length, Kind.ATTRIBUTE_SCHEMA).slice().limit(length);
+      in.position(in.position() + length);
+      try {
+        final String name = utf8.decode(bytes).toString();
+        if (i < keyed) {
+          builder.keyed(name);
+        } else {
+          builder.flag(name);
+        }
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw corrupt("section ATTRIBUTE_SCHEMA: name " + i + " is not UTF-8", e);
+      } catch (IllegalArgumentException e) {
+        throw corrupt("section ATTRIBUTE_SCHEMA: name " + i + ": " + e.getMessage(), e);
+      }
+    }
+    if (in.hasRemaining()) {
+      throw corrupt("section ATTRIBUTE_SCHEMA: " + in.remaining() + " bytes after the last name");
+    }
+    return builder.build();
+  }
+
   // ---------------------------------------------------------------- restore
 
   private VectorIndex restore() throws IOException {
@@ -580,7 +644,7 @@ final class SnapshotReader {
     }
     graph.publishRestored(levels, entryNode);
     graph.restoreFree(); // deleted unpublished nodes are linked from nowhere: free at once
-    final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair);
+    final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair, schema);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), deleted);
     } else {
@@ -651,27 +715,33 @@ final class SnapshotReader {
     final PagedArray<long[]> pages = attributes.valuePages();
     final Input values = new Input(Kind.ATTRIBUTE_VALUES);
     final int perPage = AttributeIndex.PAGE_ORDINALS;
-    final long[] expected = new long[4];
+    final int keyed = schema.keyedCount();
+    final int width = schema.width();
+    final long[] expected = new long[keyed + 1];
     for (int p = 0; (long) p * perPage < ordinals; p++) {
       final int first = p * perPage;
       final int count = Math.min(perPage, ordinals - first);
       final long[] page = pages.pageAt(p);
-      values.longs(page, 0, 4 * count);
+      values.longs(page, 0, width * count);
       for (int i = 0; i < count; i++) {
-        final int at = 4 * i;
+        final int at = width * i;
         if (isSet(deleted, first + i)) {
-          if (page[at] != ItemAttributes.NONE || page[at + 1] != ItemAttributes.NONE
-              || page[at + 2] != ItemAttributes.NONE || page[at + 3] != 0) {
+          for (int f = 0; f < keyed; f++) {
+            if (page[at + f] != ItemAttributes.NONE) {
+              throw corrupt("section ATTRIBUTE_VALUES: ordinal " + (first + i) + " is not live but has attribute values");
+            }
+          }
+          if (page[at + keyed] != 0) {
             throw corrupt("section ATTRIBUTE_VALUES: ordinal " + (first + i) + " is not live but has attribute values");
           }
           continue;
         }
-        for (int f = 0; f < 3; f++) {
+        for (int f = 0; f < keyed; f++) {
           if (page[at + f] != ItemAttributes.NONE) {
             expected[f]++;
           }
         }
-        expected[3] += Long.bitCount(page[at + 3]);
+        expected[keyed] += Long.bitCount(page[at + keyed]);
       }
     }
     final SnapshotInfo.Section section = known[Kind.ATTRIBUTE_BITMAPS.ordinal()];
@@ -679,11 +749,15 @@ final class SnapshotReader {
       throw corrupt("section ATTRIBUTE_BITMAPS is over 2 GiB, which this reader cannot map");
     }
     final ByteBuffer in = map(section.offset(), section.length());
-    final KeyedBitmaps[] fields = {
-      attributes.authors(), attributes.communities(), attributes.languages(), attributes.flags()
-    };
-    final String[] names = {"author", "community", "language", "flag"};
-    for (int f = 0; f < 4; f++) {
+    final KeyedBitmaps[] fields = new KeyedBitmaps[keyed + 1];
+    final String[] names = new String[keyed + 1];
+    for (int f = 0; f < keyed; f++) {
+      fields[f] = attributes.keyed(f);
+      names[f] = schema.keyedName(f);
+    }
+    fields[keyed] = attributes.flags();
+    names[keyed] = "flag";
+    for (int f = 0; f <= keyed; f++) {
       final int keys = need(in, 4, Kind.ATTRIBUTE_BITMAPS).getInt();
       if (keys < 0) {
         throw corrupt("section ATTRIBUTE_BITMAPS: negative key count for " + names[f]);
@@ -697,9 +771,10 @@ final class SnapshotReader {
           throw corrupt("section ATTRIBUTE_BITMAPS: " + names[f] + " key " + key + " follows key " + previous
               + " (keys must ascend)");
         }
-        if (f < 3 ? key == ItemAttributes.NONE : key < 0 || key > 63) {
+        if (f < keyed ? key == ItemAttributes.NONE : key < 0 || key >= schema.flagCount()) {
           throw corrupt("section ATTRIBUTE_BITMAPS: " + names[f] + " key " + key + " is not a value"
-              + (f < 3 ? " (it is NONE, the absence of one)" : " (flags are bits 0..63)"));
+              + (f < keyed ? " (it is NONE, the absence of one)"
+                  : " (the schema's flags are bits 0.." + (schema.flagCount() - 1) + ")"));
         }
         if (length < 0) {
           throw corrupt("section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " has negative length " + length);
@@ -730,7 +805,7 @@ final class SnapshotReader {
         final PeekableIntIterator members = bitmap.getIntIterator();
         while (members.hasNext()) {
           final int o = members.next();
-          if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key)) {
+          if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key, keyed)) {
             throw corrupt(
                 "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal "
                     + Integer.toUnsignedString(o) + ", which is not a live item with that value");
@@ -749,11 +824,14 @@ final class SnapshotReader {
     }
   }
 
-  /** Whether ordinal {@code o} holds {@code key} in field {@code f} (3: flag bit {@code key}). */
-  private static boolean holds(PagedArray<long[]> pages, int o, int f, long key) {
+  /**
+   * Whether ordinal {@code o} holds {@code key} in field {@code f} (field {@code keyed}, the flags:
+   * flag bit {@code key}).
+   */
+  private static boolean holds(PagedArray<long[]> pages, int o, int f, long key, int keyed) {
     final long[] page = pages.page(o);
-    final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
-    return f < 3 ? page[at + f] == key : (page[at + 3] & (1L << key)) != 0;
+    final int at = (keyed + 1) * (o % AttributeIndex.PAGE_ORDINALS);
+    return f < keyed ? page[at + f] == key : (page[at + keyed] & (1L << key)) != 0;
   }
 
   /** {@code in}, after checking that it has {@code bytes} more bytes of section {@code kind}. */

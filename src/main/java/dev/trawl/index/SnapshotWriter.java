@@ -1,6 +1,7 @@
 package dev.trawl.index;
 
 import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,9 +57,12 @@ final class SnapshotWriter {
   private int live;
   private long upperInts;
   private int deletedAtLastRepair;
-  /** Attribute values by page of {@link AttributeIndex#PAGE_ORDINALS} ordinals, 4 longs each. */
+  /** The index's attribute schema, its names in UTF-8 (keyed, then flags) unless it is the feed's. */
+  private final AttributeSchema schema;
+  private final byte[][] schemaNames;
+  /** Attribute values by page of {@link AttributeIndex#PAGE_ORDINALS} ordinals, schema width each. */
   private long[][] attributeValues;
-  /** Per field (author, community, language, flag): key to serialised bitmap, keys ascending. */
+  /** Per field (each keyed attribute, then the flags): key to serialised bitmap, keys ascending. */
   private List<TreeMap<Long, byte[]>> attributeBitmaps;
   private long attributeBitmapBytes;
   /** Version per ordinal of the cut, or null when no live item has one and no removal is remembered. */
@@ -81,6 +86,18 @@ final class SnapshotWriter {
     this.vectors = graph.vectors();
     this.dimension = vectors.dimension();
     this.m = graph.m();
+    this.schema = index.attributeSchema();
+    this.schemaNames = schema.sameAs(AttributeSchema.feed()) ? null : names(schema);
+  }
+
+  private static byte[][] names(AttributeSchema schema) {
+    final int keyed = schema.keyedCount();
+    final byte[][] names = new byte[keyed + schema.flagCount()][];
+    for (int i = 0; i < names.length; i++) {
+      final String name = i < keyed ? schema.keyedName(i) : schema.flagName(i - keyed);
+      names[i] = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return names;
   }
 
   static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
@@ -250,11 +267,11 @@ final class SnapshotWriter {
   private void copyAttributeValues() {
     final int perPage = AttributeIndex.PAGE_ORDINALS;
     attributeValues = new long[(ordinals + perPage - 1) / perPage][];
-    final ItemAttributes scratch = new ItemAttributes();
+    final ItemAttributes scratch = new ItemAttributes(schema);
     for (int p = 0; p < attributeValues.length; p++) {
       final int from = p * perPage;
       final int to = Math.min(ordinals, from + perPage);
-      final long[] page = new long[4 * (to - from)];
+      final long[] page = new long[schema.width() * (to - from)];
       index.copyAttributeValues(from, to, page, scratch);
       for (int o = from; o < to; o++) {
         if (!isDeleted(o) && graph.isDeleted(o)) {
@@ -271,29 +288,28 @@ final class SnapshotWriter {
    * has an attribute.
    */
   private void buildAttributeBitmaps() {
+    final int keyed = schema.keyedCount();
     final List<TreeMap<Long, RoaringBitmap>> bitmaps = new ArrayList<>();
-    for (int f = 0; f < 4; f++) {
+    for (int f = 0; f <= keyed; f++) {
       bitmaps.add(new TreeMap<>());
     }
     boolean any = false;
     for (int o = 0; o < ordinals; o++) {
       final long[] page = attributeValues[o / AttributeIndex.PAGE_ORDINALS];
-      final int at = 4 * (o % AttributeIndex.PAGE_ORDINALS);
+      final int at = schema.width() * (o % AttributeIndex.PAGE_ORDINALS);
       if (isDeleted(o)) {
-        page[at] = ItemAttributes.NONE;
-        page[at + 1] = ItemAttributes.NONE;
-        page[at + 2] = ItemAttributes.NONE;
-        page[at + 3] = 0L;
+        Arrays.fill(page, at, at + keyed, ItemAttributes.NONE);
+        page[at + keyed] = 0L;
         continue;
       }
-      for (int f = 0; f < 3; f++) {
+      for (int f = 0; f < keyed; f++) {
         if (page[at + f] != ItemAttributes.NONE) {
           bitmaps.get(f).computeIfAbsent(page[at + f], k -> new RoaringBitmap()).add(o);
           any = true;
         }
       }
-      for (long bits = page[at + 3]; bits != 0; bits &= bits - 1) {
-        bitmaps.get(3).computeIfAbsent((long) Long.numberOfTrailingZeros(bits), k -> new RoaringBitmap()).add(o);
+      for (long bits = page[at + keyed]; bits != 0; bits &= bits - 1) {
+        bitmaps.get(keyed).computeIfAbsent((long) Long.numberOfTrailingZeros(bits), k -> new RoaringBitmap()).add(o);
         any = true;
       }
     }
@@ -452,6 +468,8 @@ final class SnapshotWriter {
         return versions != null;
       case SOURCE_POSITIONS:
         return positions.size() > 0;
+      case ATTRIBUTE_SCHEMA:
+        return schemaNames != null;
       default:
         return kind.alwaysPresent;
     }
@@ -472,7 +490,7 @@ final class SnapshotWriter {
       case TOMBSTONES:
         return (long) deleted.length * 8;
       case ATTRIBUTE_VALUES:
-        return (long) ordinals * 4 * 8;
+        return (long) ordinals * schema.width() * 8;
       case ATTRIBUTE_BITMAPS:
         return attributeBitmapBytes;
       case VERSIONS:
@@ -484,6 +502,14 @@ final class SnapshotWriter {
           long bytes = 4;
           for (byte[] name : sourceNames) {
             bytes += 4 + 8 + 4 + name.length;
+          }
+          return bytes;
+        }
+      case ATTRIBUTE_SCHEMA:
+        {
+          long bytes = 8;
+          for (byte[] name : schemaNames) {
+            bytes += 4 + name.length;
           }
           return bytes;
         }
@@ -572,6 +598,14 @@ final class SnapshotWriter {
           putLong(positions.offset(i));
           putInt(sourceNames[i].length);
           putBytes(sourceNames[i]);
+        }
+        break;
+      case ATTRIBUTE_SCHEMA:
+        putInt(schema.keyedCount());
+        putInt(schema.flagCount());
+        for (byte[] name : schemaNames) {
+          putInt(name.length);
+          putBytes(name);
         }
         break;
       default:

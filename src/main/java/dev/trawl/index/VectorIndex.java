@@ -1,6 +1,7 @@
 package dev.trawl.index;
 
 import dev.trawl.filter.AttributeIndex;
+import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.IdResolver;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.RequestFilter;
@@ -87,7 +88,7 @@ public final class VectorIndex implements IdResolver {
   private final HnswGraph graph;
   private final PagedArray<long[]> ordinalIds;
   private final IdTable ids;
-  private final AttributeIndex attributes = new AttributeIndex();
+  private final AttributeIndex attributes;
   /** Serialises writes to the id table, the ordinal-to-id pages and the attribute index (short). */
   private final Object mapLock = new Object();
   /** Per-id write locks: a write holds its id's stripe from its version check to its end. */
@@ -107,6 +108,7 @@ public final class VectorIndex implements IdResolver {
     this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
     this.ordinalIds = newIdPages();
     this.ids = new IdTable(b.expectedItems, b.removalMemory);
+    this.attributes = new AttributeIndex(b.attributeSchema);
     graph.reserve(b.expectedItems);
     graph.reuseDeleted(b.reuseOrdinals);
     ordinalIds.ensureCapacity(b.expectedItems);
@@ -118,10 +120,14 @@ public final class VectorIndex implements IdResolver {
   /**
    * For snapshot loading ({@link IndexSnapshot}): an index over a fully restored graph, its
    * ordinal-to-id pages and the matching id table. The caller hands them over and keeps no reference,
-   * and fills {@link #attributes()} before sharing the index. {@code deletedAtLastRepair} resumes the
-   * repair schedule of the index that was saved. Ordinal reuse is on, as for a built index.
+   * and fills {@link #attributes()} (laid out by {@code schema}) before sharing the index.
+   * {@code deletedAtLastRepair} resumes the repair schedule of the index that was saved. Ordinal reuse
+   * is on, as for a built index.
    */
-  VectorIndex(HnswGraph graph, PagedArray<long[]> ordinalIds, IdTable ids, int deletedAtLastRepair) {
+  VectorIndex(
+      HnswGraph graph, PagedArray<long[]> ordinalIds, IdTable ids, int deletedAtLastRepair,
+      AttributeSchema schema) {
+    this.attributes = new AttributeIndex(schema);
     this.vectors = graph.vectors();
     this.graph = graph;
     this.ordinalIds = ordinalIds;
@@ -149,19 +155,37 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * For snapshots: copies the attribute values of ordinals {@code [from, to)} into {@code out}, four
-   * per ordinal (author, community, language, flags), under the map lock, so that no item's values are
-   * caught half-changed.
+   * For snapshots: copies the attribute values of ordinals {@code [from, to)} into {@code out},
+   * {@link AttributeSchema#width()} per ordinal (the keys in schema order, then the flag bits), under
+   * the map lock, so that no item's values are caught half-changed.
    */
   void copyAttributeValues(int from, int to, long[] out, ItemAttributes scratch) {
+    final int keyed = attributes.schema().keyedCount();
     synchronized (mapLock) {
-      for (int o = from, i = 0; o < to; o++, i += 4) {
+      for (int o = from, i = 0; o < to; o++, i += keyed + 1) {
         attributes.get(o, scratch);
-        out[i] = scratch.author();
-        out[i + 1] = scratch.community();
-        out[i + 2] = scratch.language();
-        out[i + 3] = scratch.flags();
+        for (int k = 0; k < keyed; k++) {
+          out[i + k] = scratch.key(k);
+        }
+        out[i + keyed] = scratch.flags();
       }
+    }
+  }
+
+  /** The attributes this index's items carry: {@link AttributeSchema#feed()} unless built with another. */
+  public AttributeSchema attributeSchema() {
+    return attributes.schema();
+  }
+
+  /**
+   * Checks, before a write changes anything, that {@code given} (null: none) is laid out by this
+   * index's schema.
+   */
+  private void checkAttributes(ItemAttributes given) {
+    final AttributeSchema schema = attributes.schema();
+    if (given != null && given.schema() != schema && !given.schema().sameAs(schema)) {
+      throw new IllegalArgumentException(
+          "attributes of " + given.schema() + " given to an index of " + schema);
     }
   }
 
@@ -212,6 +236,7 @@ public final class VectorIndex implements IdResolver {
    */
   public void add(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       if (ids.ordinalOf(id) >= 0) {
         throw new IllegalArgumentException(
@@ -240,6 +265,7 @@ public final class VectorIndex implements IdResolver {
    */
   public void update(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       final int replaced = ids.ordinalOf(id);
       if (replaced < 0) {
@@ -265,6 +291,7 @@ public final class VectorIndex implements IdResolver {
    */
   public void upsert(long id, float[] vector, ItemAttributes attributes) {
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       write(id, NO_VERSION, vector, attributes, ids.ordinalOf(id));
     }
@@ -300,6 +327,7 @@ public final class VectorIndex implements IdResolver {
   public WriteOutcome upsert(long id, long version, float[] vector, ItemAttributes attributes) {
     checkVersion(version);
     VectorChecks.checkItem(vector, vectors.dimension(), vectors.metric(), id);
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       if (version <= ids.version(id)) {
         return WriteOutcome.STALE;
@@ -350,6 +378,7 @@ public final class VectorIndex implements IdResolver {
     if (attributes == null) {
       throw new NullPointerException("attributes is null");
     }
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       if (version <= ids.version(id)) {
         return WriteOutcome.STALE;
@@ -466,6 +495,7 @@ public final class VectorIndex implements IdResolver {
     if (attributes == null) {
       throw new NullPointerException("attributes is null");
     }
+    checkAttributes(attributes);
     synchronized (writeStripe(id)) {
       final int ordinal = ids.ordinalOf(id);
       if (ordinal < 0) {
@@ -783,6 +813,7 @@ public final class VectorIndex implements IdResolver {
     private boolean reuseOrdinals = true;
     private int removalMemory = DEFAULT_REMOVAL_MEMORY;
     static final int DEFAULT_REMOVAL_MEMORY = 1 << 20;
+    private AttributeSchema attributeSchema = AttributeSchema.feed();
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0 || dimension > Limits.MAX_DIMENSION) {
@@ -866,6 +897,23 @@ public final class VectorIndex implements IdResolver {
         throw new IllegalArgumentException("removalMemory must not be negative, got " + count);
       }
       this.removalMemory = count;
+      return this;
+    }
+
+    /**
+     * The attributes items carry and requests filter by: keyed attributes and flags of the host's own
+     * ({@link AttributeSchema#builder()}), indexed as bitmaps and kept in snapshots like the default
+     * {@link AttributeSchema#feed()} (author, community, language, 64 flags). Writes then take
+     * {@link ItemAttributes} of this schema ({@code new ItemAttributes(schema)}); attributes of another
+     * schema are refused with an {@link IllegalArgumentException} before anything changes.
+     *
+     * @throws NullPointerException if {@code schema} is null
+     */
+    public Builder attributes(AttributeSchema schema) {
+      if (schema == null) {
+        throw new NullPointerException("schema is null");
+      }
+      this.attributeSchema = schema;
       return this;
     }
 

@@ -180,7 +180,7 @@ class HostileAttributesTest {
             bitmaps(b -> b.fields.get(0).get(1).key = 0),
             "author key 0 follows key 0"),
         refused("a flag beyond bit 63", Base.FULL,
-            bitmaps(b -> b.entry(3, 5).key = 64), "flag key 64 is not a value (flags are bits 0..63)"),
+            bitmaps(b -> b.entry(3, 5).key = 64), "flag key 64 is not a value (the schema's flags are bits 0..63)"),
         refused("a negative flag", Base.FULL,
             bitmaps(b -> b.entry(3, 0).key = -1), "flag key -1 is not a value"),
         refused("a bitmap shorter than its entry says", Base.FULL,
