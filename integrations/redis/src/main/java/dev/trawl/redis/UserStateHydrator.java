@@ -47,8 +47,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Failures</h2>
  * The read waits at most {@code min(request deadline, start + timeout)}. A timeout, an error, or an
- * open breaker leaves the state empty (the feed may show seen posts, never fails) and sets the
- * {@linkplain Builder#degradedFlag degraded flag}; errors count as breaker failures. A key of the wrong
+ * open breaker leaves the state empty (the feed may show seen posts, never fails) and marks the
+ * request degraded ({@link RequestContext#markDegraded()}); errors count as breaker failures. A key of the wrong
  * type or a member that is not 8 bytes is counted as malformed and skipped; it does not degrade.
  *
  * <p><b>Thread-safe</b>, shared by every request thread. <b>Allocation:</b> per request, the two
@@ -69,7 +69,6 @@ public final class UserStateHydrator implements QueryHydrator {
   private final int maxSeen;
   private final int maxBlocked;
   private final long timeoutNanos;
-  private final Feature degradedFlag;
   private final VectorIndex index;
   private final FilterTarget target;
   private final NanoClock clock;
@@ -86,7 +85,6 @@ public final class UserStateHydrator implements QueryHydrator {
     this.maxSeen = b.maxSeen;
     this.maxBlocked = b.maxBlocked;
     this.timeoutNanos = b.timeoutNanos;
-    this.degradedFlag = b.degradedFlag;
     this.index = b.index;
     this.target = b.target;
     this.clock = b.clock;
@@ -99,7 +97,7 @@ public final class UserStateHydrator implements QueryHydrator {
 
   @Override
   public Feature[] writes() {
-    return degradedFlag == null ? NONE : new Feature[] {degradedFlag};
+    return NONE;
   }
 
   /** Requests that read user state (all of them, degraded or not). */
@@ -167,6 +165,7 @@ public final class UserStateHydrator implements QueryHydrator {
       }
     } else {
       degraded.increment();
+      ctx.markDegraded();
     }
     if (target != null) {
       final RequestFilter f = target.filterFor(ctx);
@@ -179,9 +178,6 @@ public final class UserStateHydrator implements QueryHydrator {
           }
         }
       }
-    }
-    if (degradedFlag != null) {
-      ctx.setQueryFeature(degradedFlag, ok ? 0f : 1f);
     }
   }
 
@@ -282,7 +278,6 @@ public final class UserStateHydrator implements QueryHydrator {
     private int maxSeen = 500;
     private int maxBlocked = 1000;
     private long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(20);
-    private Feature degradedFlag;
     private VectorIndex index;
     private FilterTarget target;
     private NanoClock clock = NanoClock.SYSTEM;
@@ -329,15 +324,6 @@ public final class UserStateHydrator implements QueryHydrator {
         throw new IllegalArgumentException("timeout must be positive, got " + amount + " " + unit);
       }
       this.timeoutNanos = unit.toNanos(amount);
-      return this;
-    }
-
-    /** A query feature set to 1 when the state could not be read (declared by this stage). */
-    public Builder degradedFlag(Feature flag) {
-      if (flag.kind() != Feature.Kind.QUERY) {
-        throw new IllegalArgumentException(flag + " is not a query feature (Feature.query)");
-      }
-      this.degradedFlag = flag;
       return this;
     }
 

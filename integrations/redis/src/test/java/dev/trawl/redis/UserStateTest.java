@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.VectorIndex;
-import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
@@ -27,7 +26,6 @@ class UserStateTest {
   private static final int POSTS = 2_000;
   private static final int DIM = 16;
   private static final long USER = 9;
-  private static final Feature STATE_DEGRADED = Feature.query("user_state_degraded", 0f);
 
   private static VectorIndex index() {
     final VectorIndex index = VectorIndex.builder(DIM, Metric.COSINE).expectedItems(POSTS).build();
@@ -51,7 +49,7 @@ class UserStateTest {
         ImpressionLogger impressions = ImpressionLogger.builder(store).maxSeen(30).build()) {
       server.command("SADD".getBytes(), "ub:9".getBytes(), Keys.member(7), Keys.member(8));
       final UserStateHydrator users = UserStateHydrator.builder(store).maxSeen(30)
-          .timeout(1, TimeUnit.SECONDS).degradedFlag(STATE_DEGRADED).build();
+          .timeout(1, TimeUnit.SECONDS).build();
       // the user's state fills the request's seen ids and blocked authors; the request filter stage
       // turns them into the one planned filter the vector source searches with
       final RequestFilterHydrator requestFilter = RequestFilterHydrator.of(index);
@@ -70,7 +68,7 @@ class UserStateTest {
       for (int request = 0; request < 3; request++) {
         ctx.reset().userId(USER).nowMillis(1_000_000L + request).queryVector(query);
         p.execute(ctx, page);
-        assertThat(ctx.queryFeature(STATE_DEGRADED)).isZero();
+        assertThat(page.degraded()).isFalse();
         assertThat(page.size()).isEqualTo(20);
         assertThat(ctx.blockedAuthors().size()).isEqualTo(2);
         assertThat(ctx.blockedAuthors().contains(7L) && ctx.blockedAuthors().contains(8L)).isTrue();

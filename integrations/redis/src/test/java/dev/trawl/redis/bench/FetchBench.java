@@ -51,7 +51,6 @@ public final class FetchBench {
   private static final int BATCH = 1000;
   private static final double ZIPF_S = 0.99;
   private static final Feature[] FEATURES = new Feature[WIDTH];
-  private static final Feature DEGRADED = Feature.query("fetch_degraded", 0f);
 
   static {
     for (int j = 0; j < WIDTH; j++) {
@@ -185,12 +184,11 @@ public final class FetchBench {
   }
 
   private static FetchHydrator hydrator(FeatureFetch fetch) {
-    return FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS).degradedFlag(DEGRADED)
-        .build();
+    return FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS).build();
   }
 
   private static Pipeline pipeline(CandidateHydrator hydrator) {
-    return Pipeline.builder("bench").sourcesOnCallerThread().input(DEGRADED).pageSize(BATCH)
+    return Pipeline.builder("bench").sourcesOnCallerThread().pageSize(BATCH)
         .timeout(30, TimeUnit.SECONDS)
         .source("candidates", (ctx, sink) -> {
           final long[] ids = ((Request) ctx.attachment()).candidates();
@@ -239,7 +237,7 @@ public final class FetchBench {
   private static void execute(Pipeline p, RequestContext ctx, PipelineResult page, Request r) {
     ctx.reset().userId(r.user()).attachment(r);
     p.execute(ctx, page);
-    if (ctx.queryFeature(DEGRADED) != 0f || page.size() != BATCH) {
+    if (page.degraded() || page.size() != BATCH) {
       throw new IllegalStateException("a benchmark request was degraded or lost candidates");
     }
   }
