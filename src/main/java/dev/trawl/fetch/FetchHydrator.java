@@ -171,17 +171,24 @@ public final class FetchHydrator implements CandidateHydrator {
     gs.waitCount = 0;
     gs.failed = 0;
     gs.call = null;
+    final byte[] outcomes = gs.outcomes;
+    final float[] rows = gs.rows;
+    // one batch lookup for every candidate: the probes overlap, hits are recorded after them
     int hits = 0;
+    if (cache == null) {
+      Arrays.fill(outcomes, 0, n, (byte) NearCache.MISS);
+    } else {
+      hits = cache.getAll(ids, 0, n, now, rows, outcomes);
+    }
     int negative = 0;
     int misses = 0;
-    final long[] hitKeys = gs.hitKeys;
     for (int r = 0; r < n; r++) {
-      final int found = cache == null ? NearCache.MISS : cache.peek(ids[r], now, row, 0);
+      final int found = outcomes[r];
       if (found == NearCache.HIT) {
+        final int o = r * w;
         for (int j = 0; j < w; j++) {
-          cols[j][r] = row[j];
+          cols[j][r] = rows[o + j];
         }
-        hitKeys[hits++] = ids[r];
       } else {
         for (int j = 0; j < w; j++) {
           cols[j][r] = defaults[j];
@@ -192,13 +199,6 @@ public final class FetchHydrator implements CandidateHydrator {
           missRows[misses++] = r;
         }
       }
-    }
-    if (cache != null) {
-      // recorded after the loop, so the loop's memory loads are not serialised by the recording
-      for (int k = 0; k < hits; k++) {
-        cache.recordHit(hitKeys[k]);
-      }
-      cache.count(hits, negative, misses);
     }
     f.lookups.add(n);
     if (misses == 0) {
@@ -364,7 +364,8 @@ public final class FetchHydrator implements CandidateHydrator {
     final float[] row;
     final boolean[] found = new boolean[1];
     int[] missRows = new int[0];
-    long[] hitKeys = new long[0];
+    byte[] outcomes = new byte[0];
+    float[] rows = new float[0];
     int[] waitRows = new int[0];
     InFlight.Pending[] waitPending = new InFlight.Pending[0];
     int waitCount;
@@ -384,7 +385,8 @@ public final class FetchHydrator implements CandidateHydrator {
       if (missRows.length < n) {
         final int c = Math.max(n, missRows.length * 2);
         missRows = new int[c];
-        hitKeys = new long[c];
+        outcomes = new byte[c];
+        rows = new float[c * row.length];
         waitRows = new int[c];
         waitPending = new InFlight.Pending[c];
       }

@@ -10,6 +10,7 @@ import dev.trawl.pipeline.PipelineException;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageOptions;
+import dev.trawl.pipeline.testkit.Allocations;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -350,13 +351,13 @@ class FetchHydratorTest {
     final Request r = new Request().ids(range(0, 1000));
     run(p, ctx, page, r);
     final Runnable warm = () -> run(p, ctx, page, r);
-    ThreadAllocation.during(warm, 10_000); // until the JIT has compiled the path
-    final long[] windows = ThreadAllocation.windows(warm, 2000, 5);
-    System.out.println("warm windows of 2000 requests, bytes: " + java.util.Arrays.toString(windows));
+    final long[] windows = Allocations.windowBytes(warm, 10_000, 2_000, 5);
     assertThat(posts.calls.get()).as("store calls: every warm key is a hit").isEqualTo(1);
-    assertThat(windows).as("bytes per window of 2000 warm requests of 1000 candidates").contains(0L);
-    assertThat(java.util.Arrays.stream(windows).sum()).as("bytes over 10000 warm requests")
-        .isLessThan(10_000);
+    // most windows, not all: see Allocations.windowBytes for the JVM events that can land in one
+    assertThat(Allocations.zeroWindows(windows))
+        .as("0-byte windows of 2,000 warm requests of 1,000 candidates: "
+            + java.util.Arrays.toString(windows))
+        .isGreaterThanOrEqualTo(3);
     assertValues(r, 2);
     // positive control: a request with one cold key goes to the store, and the check sees it
     final Request cold = new Request().ids(range(0, 1001));
