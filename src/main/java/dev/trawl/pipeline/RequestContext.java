@@ -354,8 +354,9 @@ public final class RequestContext {
    * have (a store that timed out or failed, defaults written in place of fetched values). The page is
    * then {@link PipelineResult#degraded()} and the request counts in {@link
    * MetricsSnapshot#degradedRequests()}. Any stage may call it, from any thread that runs a stage of
-   * this request, any number of times; the marks are cleared when the next request starts. Never
-   * allocates.
+   * this request, any number of times; the marks are cleared when the next request starts (a stage
+   * abandoned at its deadline that marks after its request ended marks the context's next request,
+   * which errs on the side of reporting degradation). Never allocates.
    */
   public void markDegraded() {
     degradedMarks.incrementAndGet();
