@@ -18,15 +18,14 @@ import java.util.concurrent.locks.LockSupport;
  * asynchronously, through near caches, within its own deadline.
  *
  * <pre>{@code
- * static final Feature FETCH_DEGRADED = Feature.query("fetch_degraded", 0f);
- *
  * FetchHydrator features = FetchHydrator.builder()
  *     .fetch(postFeatures)             // a FeatureFetch: Redis, near cache, breaker
  *     .fetch(authorStats)              // a second store: its read overlaps the first one's
  *     .timeout(15, TimeUnit.MILLISECONDS)
- *     .degradedFlag(FETCH_DEGRADED)    // the host declares it: builder.input(FETCH_DEGRADED)
  *     .build();
- * pipeline = Pipeline.builder("home").input(FETCH_DEGRADED) ... .hydrator("features", features) ...
+ * pipeline = Pipeline.builder("home") ... .hydrator("features", features) ...
+ * pipeline.execute(ctx, page);
+ * if (page.degraded()) { ... }         // some key was not fetched in time: defaults were served
  * }</pre>
  *
  * <h2>One request</h2>
@@ -44,8 +43,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Failures</h2>
  * A key that timed out, failed, or was refused by an open breaker keeps its defaults, and the request
- * is <i>degraded</i>: the stage sets its {@link Builder#degradedFlag degraded flag} (a query feature
- * the host reads after {@code execute}, and scorers may read too) and counts it. What else happens is
+ * is <i>degraded</i>: the stage calls {@link RequestContext#markDegraded()}, so the page is
+ * {@link dev.trawl.pipeline.PipelineResult#degraded()} (and later stages can ask
+ * {@link RequestContext#markedDegraded()}), and counts it. What else happens is
  * the {@link OnFailure} setting:
  * <ul>
  *   <li>{@link OnFailure#WRITE_DEFAULTS} (default): the stage returns normally, keeping every value it
@@ -66,16 +66,15 @@ import java.util.concurrent.locks.LockSupport;
 public final class FetchHydrator implements CandidateHydrator {
   /** What the stage does when some keys could not be fetched in time. */
   public enum OnFailure {
-    /** Keep what was fetched, defaults for the rest, set the degraded flag; never throw. */
+    /** Keep what was fetched, defaults for the rest, mark the request degraded; never throw. */
     WRITE_DEFAULTS,
-    /** Set the degraded flag, then throw {@link FetchException}: the stage's pipeline policy decides. */
+    /** Mark the request degraded, then throw {@link FetchException}: the stage's pipeline policy decides. */
     FAIL_STAGE
   }
 
   private final FeatureFetch[] fetches;
   private final long timeoutNanos;
   private final OnFailure onFailure;
-  private final Feature degradedFlag;
   private final NanoClock clock;
   private final Feature[] writes;
   private final LongAdder requests = new LongAdder();
@@ -85,7 +84,6 @@ public final class FetchHydrator implements CandidateHydrator {
     this.fetches = b.fetches.toArray(new FeatureFetch[0]);
     this.timeoutNanos = b.timeoutNanos;
     this.onFailure = b.onFailure;
-    this.degradedFlag = b.degradedFlag;
     this.clock = b.clock;
     final List<Feature> all = new ArrayList<>();
     for (FeatureFetch f : fetches) {
@@ -145,10 +143,8 @@ public final class FetchHydrator implements CandidateHydrator {
       degraded |= finish(fetches[g], s.groups[g]);
     }
     requests.increment();
-    if (degradedFlag != null) {
-      ctx.setQueryFeature(degradedFlag, degraded ? 1f : 0f);
-    }
     if (degraded) {
+      ctx.markDegraded();
       degradedRequests.increment();
       if (onFailure == OnFailure.FAIL_STAGE) {
         throw new FetchException(describeFailure(s));
@@ -175,17 +171,24 @@ public final class FetchHydrator implements CandidateHydrator {
     gs.waitCount = 0;
     gs.failed = 0;
     gs.call = null;
+    final byte[] outcomes = gs.outcomes;
+    final float[] rows = gs.rows;
+    // one batch lookup for every candidate: the probes overlap, hits are recorded after them
     int hits = 0;
+    if (cache == null) {
+      Arrays.fill(outcomes, 0, n, (byte) NearCache.MISS);
+    } else {
+      hits = cache.getAll(ids, 0, n, now, rows, outcomes);
+    }
     int negative = 0;
     int misses = 0;
-    final long[] hitKeys = gs.hitKeys;
     for (int r = 0; r < n; r++) {
-      final int found = cache == null ? NearCache.MISS : cache.peek(ids[r], now, row, 0);
+      final int found = outcomes[r];
       if (found == NearCache.HIT) {
+        final int o = r * w;
         for (int j = 0; j < w; j++) {
-          cols[j][r] = row[j];
+          cols[j][r] = rows[o + j];
         }
-        hitKeys[hits++] = ids[r];
       } else {
         for (int j = 0; j < w; j++) {
           cols[j][r] = defaults[j];
@@ -196,13 +199,6 @@ public final class FetchHydrator implements CandidateHydrator {
           missRows[misses++] = r;
         }
       }
-    }
-    if (cache != null) {
-      // recorded after the loop, so the loop's memory loads are not serialised by the recording
-      for (int k = 0; k < hits; k++) {
-        cache.recordHit(hitKeys[k]);
-      }
-      cache.count(hits, negative, misses);
     }
     f.lookups.add(n);
     if (misses == 0) {
@@ -368,7 +364,8 @@ public final class FetchHydrator implements CandidateHydrator {
     final float[] row;
     final boolean[] found = new boolean[1];
     int[] missRows = new int[0];
-    long[] hitKeys = new long[0];
+    byte[] outcomes = new byte[0];
+    float[] rows = new float[0];
     int[] waitRows = new int[0];
     InFlight.Pending[] waitPending = new InFlight.Pending[0];
     int waitCount;
@@ -388,7 +385,8 @@ public final class FetchHydrator implements CandidateHydrator {
       if (missRows.length < n) {
         final int c = Math.max(n, missRows.length * 2);
         missRows = new int[c];
-        hitKeys = new long[c];
+        outcomes = new byte[c];
+        rows = new float[c * row.length];
         waitRows = new int[c];
         waitPending = new InFlight.Pending[c];
       }
@@ -400,7 +398,6 @@ public final class FetchHydrator implements CandidateHydrator {
     private final List<FeatureFetch> fetches = new ArrayList<>();
     private long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(50);
     private OnFailure onFailure = OnFailure.WRITE_DEFAULTS;
-    private Feature degradedFlag;
     private NanoClock clock = NanoClock.SYSTEM;
 
     private Builder() {}
@@ -428,20 +425,6 @@ public final class FetchHydrator implements CandidateHydrator {
     /** What to do when keys could not be fetched (default {@link OnFailure#WRITE_DEFAULTS}). */
     public Builder onFailure(OnFailure onFailure) {
       this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
-      return this;
-    }
-
-    /**
-     * A query feature the stage sets to 1 when the request was served degraded, else 0. The host
-     * declares it as a pipeline input ({@code Pipeline.Builder#input}) and reads it after execute.
-     *
-     * @throws IllegalArgumentException if it is not a query feature
-     */
-    public Builder degradedFlag(Feature flag) {
-      if (flag.kind() != Feature.Kind.QUERY) {
-        throw new IllegalArgumentException(flag + " is not a query feature (Feature.query)");
-      }
-      this.degradedFlag = flag;
       return this;
     }
 

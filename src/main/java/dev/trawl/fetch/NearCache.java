@@ -148,22 +148,57 @@ public final class NearCache {
     return r;
   }
 
+  /**
+   * Looks up a whole batch in one call: for each {@code i < count}, {@code keys[from + i]} at time
+   * {@code nowNanos}. {@code outcomes[i]} receives {@link #HIT}, {@link #ABSENT} or {@link #MISS};
+   * on a hit the record's {@link #width()} floats are copied to {@code out[i * width ..]} (row-major;
+   * the rows of absent and missed keys hold garbage). Every key is probed before any hit is recorded
+   * for admission, so the memory loads of different keys overlap in the CPU instead of waiting
+   * behind one compare-and-set per hit; the counters are added once per batch. Same results as
+   * {@code count} calls of {@link #get}. Allocates nothing; the caller owns {@code out} and
+   * {@code outcomes} (one per request thread, reused).
+   *
+   * @return the number of hits
+   * @throws IndexOutOfBoundsException if the keys' range is outside {@code keys}, {@code out} has
+   *     fewer than {@code count * width} floats or {@code outcomes} fewer than {@code count} entries
+   */
+  public int getAll(long[] keys, int from, int count, long nowNanos, float[] out, byte[] outcomes) {
+    java.util.Objects.checkFromIndexSize(from, count, keys.length);
+    final int w = width;
+    if ((long) count * w > out.length || count > outcomes.length) {
+      throw new IndexOutOfBoundsException(count + " records of " + w + " floats do not fit in out["
+          + out.length + "] and outcomes[" + outcomes.length + "]");
+    }
+    int hitCount = 0;
+    int absentCount = 0;
+    for (int i = 0; i < count; i++) {
+      final long key = keys[from + i];
+      final long h = mix(key);
+      final int r = segments[segmentOf(h)].get(key, h, nowNanos, out, i * w, false, this);
+      outcomes[i] = (byte) r;
+      if (r == HIT) {
+        hitCount++;
+      } else if (r == ABSENT) {
+        absentCount++;
+      }
+    }
+    // recorded after the probes, so the probes' loads are not serialised by the recording
+    for (int i = 0; i < count; i++) {
+      if (outcomes[i] == HIT) {
+        recordHit(keys[from + i]);
+      }
+    }
+    count(hitCount, absentCount, count - hitCount - absentCount);
+    return hitCount;
+  }
+
   /** {@link #get} without touching the counters: the fetch stage counts a whole batch at once. */
   int lookup(long key, long nowNanos, float[] out, int offset) {
     return find(key, nowNanos, out, offset, true);
   }
 
-  /**
-   * {@link #lookup} without recording the hit: the fetch stage looks a whole batch up first (the
-   * loads of different keys then overlap in the CPU; a compare-and-set per hit would serialise them)
-   * and records the hits afterwards with {@link #recordHit}.
-   */
-  int peek(long key, long nowNanos, float[] out, int offset) {
-    return find(key, nowNanos, out, offset, false);
-  }
-
-  /** Records a hit found by {@link #peek}, for admission and recency. */
-  void recordHit(long key) {
+  /** Records a hit found without recording (by {@link #getAll}), for admission and recency. */
+  private void recordHit(long key) {
     final long h = mix(key);
     segments[segmentOf(h)].record(key);
   }

@@ -40,11 +40,11 @@
  *
  * <h2>Failure semantics</h2>
  * A key that is not answered by the stage deadline, whose read failed, or that the open breaker did
- * not let through keeps its features' defaults and marks the request degraded (a query feature the
- * host chooses, plus counters). By default the stage keeps every value it did get and returns; in
- * {@code FAIL_STAGE} mode it throws, and the stage's pipeline policy decides between a page with
- * every declared column at its default (fail-open, page marked degraded) and a failed request
- * (fail-closed). A store that is absent or malformed for a key is data, not an outage: defaults, a
+ * not let through keeps its features' defaults and marks the request degraded
+ * ({@link dev.trawl.pipeline.RequestContext#markDegraded()}, plus counters). By default the stage
+ * keeps every value it did get and returns; in {@code FAIL_STAGE} mode it throws, and the stage's
+ * pipeline policy decides between a page with every declared column at its default (fail-open, page
+ * marked degraded) and a failed request (fail-closed). A store that is absent or malformed for a key is data, not an outage: defaults, a
  * counter and a negative cache entry, no degradation.
  *
  * <h2>Allocation</h2>

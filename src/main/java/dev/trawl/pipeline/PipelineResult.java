@@ -17,6 +17,7 @@ public final class PipelineResult {
   private int failedOpen;
   private int timedOut;
   private int skippedStages;
+  private int degradedMarks;
   private boolean gatedOff;
   private String[] sourceNames = new String[0];
   private Trace trace;
@@ -67,11 +68,20 @@ public final class PipelineResult {
   }
 
   /**
-   * Whether some optional stage failed, a source timed out, or the deadline made the pipeline skip
-   * optional stages: the page was served, but from less than the full pipeline.
+   * Whether some optional stage failed, a source timed out, the deadline made the pipeline skip
+   * optional stages, or a stage {@linkplain RequestContext#markDegraded() marked} the request
+   * degraded: the page was served, but from less than the full pipeline.
    */
   public boolean degraded() {
-    return failedOpen > 0 || timedOut > 0 || skippedStages > 0;
+    return failedOpen > 0 || timedOut > 0 || skippedStages > 0 || degradedMarks > 0;
+  }
+
+  /**
+   * How many times stages called {@link RequestContext#markDegraded()} in this request (e.g. a fetch
+   * stage that wrote defaults for keys its store did not answer in time).
+   */
+  public int degradedMarks() {
+    return degradedMarks;
   }
 
   /** Optional stages that threw in this request. */
@@ -110,6 +120,7 @@ public final class PipelineResult {
     failedOpen = other.failedOpen;
     timedOut = other.timedOut;
     skippedStages = other.skippedStages;
+    degradedMarks = other.degradedMarks;
     gatedOff = other.gatedOff;
     sourceNames = other.sourceNames;
     trace = other.trace;
@@ -136,6 +147,7 @@ public final class PipelineResult {
     failedOpen = 0;
     timedOut = 0;
     skippedStages = 0;
+    degradedMarks = 0;
     gatedOff = false;
     trace = tracing ? new Trace() : null;
   }
@@ -155,6 +167,10 @@ public final class PipelineResult {
 
   void skippedForDeadline() {
     skippedStages++;
+  }
+
+  void degradedMarks(int marks) {
+    degradedMarks = marks;
   }
 
   void markGatedOff() {

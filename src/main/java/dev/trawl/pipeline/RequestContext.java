@@ -2,6 +2,7 @@ package dev.trawl.pipeline;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything one request needs and produces on its way through a {@link Pipeline}: the host's inputs
@@ -54,6 +55,8 @@ public final class RequestContext {
   boolean tracing;
   int currentStage = -1;
   private long random;
+  /** Degraded marks of the running request: stages on worker threads may mark concurrently. */
+  private final AtomicInteger degradedMarks = new AtomicInteger();
 
   RequestContext(Pipeline pipeline, RequestExecution execution, Object[] scratch, int batchCapacity,
       RequestStats stats) {
@@ -346,6 +349,27 @@ public final class RequestContext {
     return s < 0 ? null : (T) scratch[s];
   }
 
+  /**
+   * Marks the running request as served degraded: the stage answered, but from less than it should
+   * have (a store that timed out or failed, defaults written in place of fetched values). The page is
+   * then {@link PipelineResult#degraded()} and the request counts in {@link
+   * MetricsSnapshot#degradedRequests()}. Any stage may call it, from any thread that runs a stage of
+   * this request, any number of times; the marks are cleared when the next request starts (a stage
+   * abandoned at its deadline that marks after its request ended marks the context's next request,
+   * which errs on the side of reporting degradation). Never allocates.
+   */
+  public void markDegraded() {
+    degradedMarks.incrementAndGet();
+  }
+
+  /**
+   * How many times stages of the running (or last) request called {@link #markDegraded()}; 0 when
+   * none did.
+   */
+  public int markedDegraded() {
+    return degradedMarks.get();
+  }
+
   /** The deadline of the running request, in {@link NanoClock} time. */
   public long deadlineNanos() {
     return deadlineNanos;
@@ -373,6 +397,7 @@ public final class RequestContext {
     tracing = traceNext;
     traceNext = false;
     random = seed;
+    degradedMarks.set(0);
     stats.begin();
     batch.clear();
     currentStage = -1;

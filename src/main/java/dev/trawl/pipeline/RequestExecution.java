@@ -69,6 +69,7 @@ final class RequestExecution {
           + pipelineName + "' failed outside any stage (a Trawl bug, please report it): " + e, e);
     } finally {
       ctx.currentStage = -1;
+      result.degradedMarks(ctx.markedDegraded());
       final long elapsed = clock.nanoTime() - start;
       ctx.stats.total(elapsed);
       requestMetrics.recordLatency(elapsed);

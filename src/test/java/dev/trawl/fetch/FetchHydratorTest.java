@@ -10,6 +10,7 @@ import dev.trawl.pipeline.PipelineException;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageOptions;
+import dev.trawl.pipeline.testkit.Allocations;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,7 +21,7 @@ class FetchHydratorTest {
   static final Feature LIKES = Feature.candidate("likes", -1f);
   static final Feature QUALITY = Feature.candidate("quality", -2f);
   static final Feature AUTHOR_SCORE = Feature.candidate("author_score", -3f);
-  static final Feature DEGRADED = Feature.query("fetch_degraded", 0f);
+  static final Feature USER_AGE = Feature.query("user_age", 0f);
 
   private final InMemoryStore posts = new InMemoryStore();
   private final InMemoryStore authors = new InMemoryStore();
@@ -71,7 +72,7 @@ class FetchHydratorTest {
   }
 
   private static Pipeline pipeline(FetchHydrator hydrator, StageOptions options, Feature... captured) {
-    return Pipeline.builder("fetch-test").sourcesOnCallerThread().input(DEGRADED).pageSize(4096)
+    return Pipeline.builder("fetch-test").sourcesOnCallerThread().pageSize(4096)
         .timeout(5, TimeUnit.SECONDS)
         .source("ids", (ctx, sink) -> {
           final Request r = ctx.attachment();
@@ -98,7 +99,8 @@ class FetchHydratorTest {
   private static boolean run(Pipeline p, RequestContext ctx, PipelineResult page, Request r) {
     ctx.reset().attachment(r);
     p.execute(ctx, page);
-    return ctx.queryFeature(DEGRADED) != 0f;
+    // the stage marks the request through its context; the page carries the marks
+    return page.degradedMarks() > 0;
   }
 
   @Test
@@ -106,7 +108,7 @@ class FetchHydratorTest {
     fill(posts, 0, 300, 2);
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES, QUALITY)
         .nearCache(cache(2)).build();
-    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).degradedFlag(DEGRADED).build(),
+    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).build(),
         LIKES, QUALITY);
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
@@ -153,7 +155,7 @@ class FetchHydratorTest {
     final FeatureFetch authorFetch = FeatureFetch.builder("authors", authors).features(AUTHOR_SCORE)
         .build();
     final FetchHydrator h = FetchHydrator.builder().fetch(postFetch).fetch(authorFetch)
-        .timeout(3, TimeUnit.SECONDS).degradedFlag(DEGRADED).build();
+        .timeout(3, TimeUnit.SECONDS).build();
     final Pipeline p = pipeline(h, LIKES, QUALITY, AUTHOR_SCORE);
     final Request r = new Request().ids(range(0, 50));
     assertThat(run(p, p.newContext(), new PipelineResult(), r)).as("degraded").isFalse();
@@ -170,7 +172,7 @@ class FetchHydratorTest {
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES, QUALITY)
         .nearCache(cache(2)).build();
     final FetchHydrator h = FetchHydrator.builder().fetch(fetch).timeout(300, TimeUnit.MILLISECONDS)
-        .degradedFlag(DEGRADED).build();
+        .build();
     final Pipeline p = pipeline(h, LIKES, QUALITY);
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
@@ -190,7 +192,9 @@ class FetchHydratorTest {
         assertThat(r.columns[1][row]).isEqualTo(QUALITY.defaultValue());
       }
     }
-    assertThat(page.degraded()).as("the pipeline's own flag: the stage did not throw").isFalse();
+    assertThat(page.degraded()).isTrue();
+    assertThat(page.degradedMarks()).isEqualTo(ctx.markedDegraded()).isEqualTo(1);
+    assertThat(page.failedOpenStages()).as("the stage did not throw").isZero();
     assertThat(fetch.stats().timedOutKeys()).isEqualTo(25);
     assertThat(h.degradedRequests()).isEqualTo(1);
     assertThat(tookMs).as("request time with a 300 ms fetch deadline").isLessThan(2000);
@@ -201,7 +205,7 @@ class FetchHydratorTest {
     posts.failing = true;
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).build();
     final FetchHydrator h = FetchHydrator.builder().fetch(fetch)
-        .onFailure(FetchHydrator.OnFailure.FAIL_STAGE).degradedFlag(DEGRADED).build();
+        .onFailure(FetchHydrator.OnFailure.FAIL_STAGE).build();
     final Request r = new Request().ids(range(0, 10));
 
     final Pipeline open = pipeline(h, StageOptions.failOpen(), LIKES);
@@ -209,6 +213,7 @@ class FetchHydratorTest {
     run(open, open.newContext(), page, r);
     assertThat(page.degraded()).isTrue();
     assertThat(page.failedOpenStages()).isEqualTo(1);
+    assertThat(page.degradedMarks()).as("marked before it threw").isEqualTo(1);
     for (int row = 0; row < r.rows; row++) {
       assertThat(r.columns[0][row]).isEqualTo(LIKES.defaultValue());
     }
@@ -229,7 +234,7 @@ class FetchHydratorTest {
         .openFor(1, TimeUnit.HOURS).build();
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).breaker(breaker)
         .build();
-    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).degradedFlag(DEGRADED).build(),
+    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).build(),
         LIKES);
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
@@ -254,7 +259,7 @@ class FetchHydratorTest {
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES, QUALITY)
         .nearCache(cache(2)).build();
     final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS)
-        .degradedFlag(DEGRADED).build(), LIKES, QUALITY);
+        .build(), LIKES, QUALITY);
     final int threads = 8;
     final Thread[] ts = new Thread[threads];
     final Request[] requests = new Request[threads];
@@ -298,7 +303,7 @@ class FetchHydratorTest {
     posts.malformed.add(5L);
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).nearCache(cache(1))
         .build();
-    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).degradedFlag(DEGRADED).build(),
+    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).build(),
         LIKES);
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
@@ -321,12 +326,13 @@ class FetchHydratorTest {
   void aFetcherThatThrowsDegradesTheRequestInsteadOfFailingIt() {
     posts.throwInFetch = true;
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).build();
-    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).degradedFlag(DEGRADED).build(),
+    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).build(),
         LIKES);
     final Request r = new Request().ids(range(0, 5));
     final PipelineResult page = new PipelineResult();
     assertThat(run(p, p.newContext(), page, r)).isTrue();
-    assertThat(page.degraded()).isFalse();
+    assertThat(page.degraded()).isTrue();
+    assertThat(page.failedOpenStages()).as("the stage did not throw").isZero();
     assertThat(fetch.stats().fetcherErrors()).isEqualTo(1);
     assertThat(fetch.stats().failedKeys()).isEqualTo(5);
     assertThat(fetch.lastFailure()).hasMessage("store client bug");
@@ -338,20 +344,20 @@ class FetchHydratorTest {
     fill(posts, 0, 1000, 2);
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES, QUALITY)
         .nearCache(cache(2)).build();
-    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).degradedFlag(DEGRADED).build(),
+    final Pipeline p = pipeline(FetchHydrator.builder().fetch(fetch).build(),
         LIKES, QUALITY);
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
     final Request r = new Request().ids(range(0, 1000));
     run(p, ctx, page, r);
     final Runnable warm = () -> run(p, ctx, page, r);
-    ThreadAllocation.during(warm, 10_000); // until the JIT has compiled the path
-    final long[] windows = ThreadAllocation.windows(warm, 2000, 5);
-    System.out.println("warm windows of 2000 requests, bytes: " + java.util.Arrays.toString(windows));
+    final long[] windows = Allocations.windowBytes(warm, 10_000, 2_000, 5);
     assertThat(posts.calls.get()).as("store calls: every warm key is a hit").isEqualTo(1);
-    assertThat(windows).as("bytes per window of 2000 warm requests of 1000 candidates").contains(0L);
-    assertThat(java.util.Arrays.stream(windows).sum()).as("bytes over 10000 warm requests")
-        .isLessThan(10_000);
+    // most windows, not all: see Allocations.windowBytes for the JVM events that can land in one
+    assertThat(Allocations.zeroWindows(windows))
+        .as("0-byte windows of 2,000 warm requests of 1,000 candidates: "
+            + java.util.Arrays.toString(windows))
+        .isGreaterThanOrEqualTo(3);
     assertValues(r, 2);
     // positive control: a request with one cold key goes to the store, and the check sees it
     final Request cold = new Request().ids(range(0, 1001));
@@ -364,7 +370,7 @@ class FetchHydratorTest {
     assertThatThrownBy(() -> FetchHydrator.builder().build()).hasMessageContaining("at least one fetch");
     assertThatThrownBy(() -> FeatureFetch.builder("x", posts).features(LIKES).nearCache(cache(2)).build())
         .hasMessageContaining("1 features but its near cache holds records of 2");
-    assertThatThrownBy(() -> FeatureFetch.builder("x", posts).features(DEGRADED))
+    assertThatThrownBy(() -> FeatureFetch.builder("x", posts).features(USER_AGE))
         .hasMessageContaining("not a candidate feature");
     final FeatureFetch a = FeatureFetch.builder("a", posts).features(LIKES).build();
     final FeatureFetch b = FeatureFetch.builder("b", authors).features(LIKES).build();

@@ -3,6 +3,7 @@ package dev.trawl.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trawl.pipeline.testkit.Allocations;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -262,5 +263,70 @@ class NearCacheTest {
         .isInstanceOf(IndexOutOfBoundsException.class);
     assertThatThrownBy(() -> cache.put(1, 0, 0, new float[3], 0))
         .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void aBatchLookupAnswersLikeOneGetPerKeyAndCountsOnce() {
+    final int width = 3;
+    final NearCache cache = NearCache.builder(width).maxBytes(1 << 20).negativeTtl(1, TimeUnit.HOURS)
+        .build();
+    final long[] keys = new long[40];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = 1_000 + i;
+      if (i % 4 == 0) {
+        cache.put(keys[i], 0, 0, record(keys[i], width), 0);
+      } else if (i % 4 == 1) {
+        cache.putAbsent(keys[i], 0);
+      }
+    }
+    final float[] out = new float[keys.length * width];
+    final byte[] outcomes = new byte[keys.length];
+    // a sub-range: keys[4 .. 36)
+    assertThat(cache.getAll(keys, 4, 32, 1, out, outcomes)).isEqualTo(8);
+    final float[] one = new float[width];
+    for (int i = 0; i < 32; i++) {
+      final long key = keys[4 + i];
+      final int expected = cache.get(key, 1, one, 0);
+      assertThat((int) outcomes[i]).as("key " + key).isEqualTo(expected);
+      if (expected == NearCache.HIT) {
+        for (int j = 0; j < width; j++) {
+          assertThat(out[i * width + j]).isEqualTo(one[j]);
+        }
+      }
+    }
+    final NearCache.Stats s = cache.stats();
+    assertThat(s.hits()).isEqualTo(8 + 8);
+    assertThat(s.absentHits()).isEqualTo(8 + 8);
+    assertThat(s.misses()).isEqualTo(16 + 16);
+    assertThatThrownBy(() -> cache.getAll(keys, 0, 40, 1, new float[10], outcomes))
+        .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("do not fit");
+    assertThatThrownBy(() -> cache.getAll(keys, 30, 20, 1, out, outcomes))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void aWarmBatchLookupAllocatesNothing() {
+    final int width = 8;
+    final int batch = 1_000;
+    final NearCache cache = NearCache.builder(width).maxBytes(8 << 20).build();
+    final long[] keys = new long[batch];
+    for (int i = 0; i < batch; i++) {
+      keys[i] = i * 7919L;
+      cache.put(keys[i], 0, 0, record(keys[i], width), 0);
+    }
+    final float[] out = new float[batch * width];
+    final byte[] outcomes = new byte[batch];
+    final int[] hits = new int[1];
+    final Runnable lookup = () -> hits[0] = cache.getAll(keys, 0, batch, 1, out, outcomes);
+    final long[] windows = Allocations.windowBytes(lookup, 20_000, 2_000, 5);
+    assertThat(hits[0]).as("every key is a hit").isEqualTo(batch);
+    // most windows, not all: see Allocations.windowBytes for the JVM events that can land in one
+    assertThat(Allocations.zeroWindows(windows))
+        .as("0-byte windows of 2,000 batch lookups of 1,000 keys: " + java.util.Arrays.toString(windows))
+        .isGreaterThanOrEqualTo(3);
+    // positive control: the same measurement sees a per-run allocation in every window
+    final Object[] sink = new Object[1];
+    final long[] control = Allocations.windowBytes(() -> sink[0] = new long[2], 0, 2_000, 5);
+    assertThat(Allocations.zeroWindows(control)).isZero();
   }
 }

@@ -22,17 +22,4 @@ final class ThreadAllocation {
     return bytes() - before;
   }
 
-  /**
-   * Measures {@code windows} windows of {@code runs} runs each and returns the bytes of each window.
-   * Steady state shows as windows of exactly 0 bytes; a one-off event of the JVM (a deoptimization
-   * rematerialising an object, a class initialised late) can land in one window without being a
-   * per-run cost, which is why the tests assert a zero window and a total under one byte per run.
-   */
-  static long[] windows(Runnable op, int runs, int windows) {
-    final long[] bytes = new long[windows];
-    for (int w = 0; w < windows; w++) {
-      bytes[w] = during(op, runs);
-    }
-    return bytes;
-  }
 }

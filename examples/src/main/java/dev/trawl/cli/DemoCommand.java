@@ -1,6 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.examples.feed.HomeFeedPipeline;
+import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
@@ -104,6 +105,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "Length of the timed index check. Default ${DEFAULT-VALUE}.")
   long minMillis;
 
+  @Option(
+      names = "--redis",
+      paramLabel = "HOST:PORT|local",
+      description = "Serve the feed with Redis: load the posts' features and the users' seen posts and"
+          + " blocks into the Redis at HOST:PORT (or a redis-server started on a free local port for"
+          + " 'local'), then read them back on every request (user state at the start, features"
+          + " through a near cache) and print the hit ratios.")
+  String redis;
+
   @Override
   public Integer call() {
     if (posts < 100 || users < 1 || requests < 1 || warmup < 0 || dimension < 2 || communities < 4) {
@@ -130,20 +140,42 @@ final class DemoCommand implements Callable<Integer> {
     for (int id = Math.max(0, posts - RECENT_CAPACITY); id < posts; id++) {
       recent.append(id, corpus.author(id), corpus.community(id), corpus.createdAt(id));
     }
-    final Pipeline pipeline =
-        HomeFeedPipeline.build(index, recent, corpus, corpus::isTakenDown, corpus.trending(200));
+    if (redis == null) {
+      final Pipeline pipeline =
+          HomeFeedPipeline.build(index, recent, corpus, corpus::isTakenDown, corpus.trending(200));
+      serveAll(pipeline, people, false, out);
+      return 0;
+    }
+    try (RedisDemo store = RedisDemo.open(redis)) {
+      store.load(corpus, people, out);
+      // the example pipeline's definition, with the user state and a post feature read from Redis
+      final Pipeline pipeline = new HomeFeedVariant().timeoutMillis(150).sourceTimeoutsMillis(40, 20, 20)
+          .sourcesOnCallerThread(false).userState(store.userState())
+          .fetchedFeatures(store.features(), RedisDemo.POST_QUALITY, RedisDemo.QUALITY_WEIGHT)
+          .build(index, recent, corpus, corpus::isTakenDown, corpus.trending(200));
+      serveAll(pipeline, people, true, out);
+      store.printStats(out);
+    }
+    return 0;
+  }
+
+  /**
+   * Warm-up, the shown feeds, the timed requests. With {@code stateInStore}, the users' seen posts
+   * and blocks come from the store, not from the host.
+   */
+  private void serveAll(Pipeline pipeline, FeedCorpus.User[] people, boolean stateInStore,
+      PrintWriter out) {
     final RequestContext ctx = pipeline.newContext();
     final PipelineResult page = new PipelineResult();
     // warm up first, so that the feeds shown are not served by a cold JVM that may miss deadlines
     for (int r = 0; r < warmup; r++) {
-      serve(pipeline, ctx, page, people[r % people.length], r);
+      serve(pipeline, ctx, page, people[r % people.length], r, stateInStore);
     }
     for (int u = 0; u < Math.min(show, users); u++) {
-      serve(pipeline, ctx, page, people[u], u);
+      serve(pipeline, ctx, page, people[u], u, stateInStore);
       printFeed(out, people[u], page);
     }
-    serveTimed(pipeline, ctx, page, people, out);
-    return 0;
+    serveTimed(pipeline, ctx, page, people, stateInStore, out);
   }
 
   private VectorIndex buildIndex(FeedCorpus corpus, PrintWriter out) {
@@ -214,16 +246,21 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** One home-feed request for {@code user}: their interests, follows, seen posts and block. */
-  private static void serve(
-      Pipeline pipeline, RequestContext ctx, PipelineResult page, FeedCorpus.User user, long request) {
+  /**
+   * One home-feed request for {@code user}: their interests, follows, seen posts and block (the last
+   * two read from the store by the pipeline itself when {@code stateInStore}).
+   */
+  private static void serve(Pipeline pipeline, RequestContext ctx, PipelineResult page,
+      FeedCorpus.User user, long request, boolean stateInStore) {
     ctx.reset().userId(user.id()).nowMillis(NOW_MILLIS).seed(request).queryVector(user.interest());
     ctx.followedCommunities().add(user.primary());
     ctx.followedCommunities().add(user.secondary());
-    for (long id : user.seen()) {
-      ctx.seenIds().add(id);
+    if (!stateInStore) {
+      for (long id : user.seen()) {
+        ctx.seenIds().add(id);
+      }
+      ctx.blockedAuthors().add(user.blockedAuthor());
     }
-    ctx.blockedAuthors().add(user.blockedAuthor());
     pipeline.execute(ctx, page);
   }
 
@@ -245,8 +282,8 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private void serveTimed(
-      Pipeline pipeline, RequestContext ctx, PipelineResult page, FeedCorpus.User[] people, PrintWriter out) {
+  private void serveTimed(Pipeline pipeline, RequestContext ctx, PipelineResult page,
+      FeedCorpus.User[] people, boolean stateInStore, PrintWriter out) {
     final com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     final long thread = Thread.currentThread().getId();
@@ -255,7 +292,7 @@ final class DemoCommand implements Callable<Integer> {
     long degraded = 0;
     for (int r = 0; r < requests; r++) {
       final long t0 = System.nanoTime();
-      serve(pipeline, ctx, page, people[r % people.length], warmup + r);
+      serve(pipeline, ctx, page, people[r % people.length], warmup + r, stateInStore);
       latency.recordValue(Math.min(System.nanoTime() - t0, 60_000_000_000L));
       degraded += page.degraded() ? 1 : 0;
     }

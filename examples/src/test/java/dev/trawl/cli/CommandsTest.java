@@ -239,6 +239,17 @@ class CommandsTest {
     final FeedCorpus corpus = new FeedCorpus(3000, 16, 10, DemoCommand.NOW_MILLIS, 7);
     final List<String> feeds = feedLines(first.out());
     assertThat(feeds).hasSizeGreaterThan(3 * 5);
+    assertFeedsRespect(corpus, feeds);
+    if (!first.out().contains("degraded:") && !second.out().contains("degraded:")) {
+      assertThat(feedLines(second.out())).isEqualTo(feeds); // same seed, one building thread
+    }
+  }
+
+  /**
+   * Checks every printed feed row against the corpus: no post the user has seen, no blocked author,
+   * no taken-down post, and the author and community columns are the post's.
+   */
+  static void assertFeedsRespect(FeedCorpus corpus, List<String> feeds) {
     int user = -1;
     for (String line : feeds) {
       if (line.startsWith("user ")) {
@@ -255,13 +266,10 @@ class CommandsTest {
       assertThat(corpus.author(post)).isEqualTo(author);
       assertThat(corpus.community(post)).isEqualTo(Long.parseLong(cells[4]));
     }
-    if (!first.out().contains("degraded:") && !second.out().contains("degraded:")) {
-      assertThat(feedLines(second.out())).isEqualTo(feeds); // same seed, one building thread
-    }
   }
 
   /** The printed feeds: each "user N: ..." line followed by its rows. */
-  private static List<String> feedLines(String out) {
+  static List<String> feedLines(String out) {
     return out.lines()
         .filter(l -> l.startsWith("user ") || l.matches("\\s+\\d+\\s+\\d+\\s+[a-z]+\\s+.*"))
         .toList();

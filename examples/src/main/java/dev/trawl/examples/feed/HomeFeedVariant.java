@@ -1,9 +1,12 @@
 package dev.trawl.examples.feed;
 
 import dev.trawl.index.VectorIndex;
+import dev.trawl.pipeline.CandidateHydrator;
 import dev.trawl.pipeline.CandidateSource;
+import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineBuilder;
+import dev.trawl.pipeline.QueryHydrator;
 import dev.trawl.pipeline.StageOptions;
 import dev.trawl.pipeline.stages.AttributeHydrator;
 import dev.trawl.pipeline.stages.DiversityCap;
@@ -73,6 +76,10 @@ public final class HomeFeedVariant {
   private long timeoutMillis = 150;
   private final long[] sourceTimeoutMillis = new long[SOURCES.size()];
   private boolean callerThread = true;
+  private QueryHydrator userState;
+  private CandidateHydrator fetchedFeatures;
+  private Feature fetchedFeature;
+  private float fetchedWeight;
 
   /** The home feed's settings, except that sources have no timeout of their own. */
   public HomeFeedVariant() {}
@@ -212,6 +219,27 @@ public final class HomeFeedVariant {
     return this;
   }
 
+  /**
+   * A query hydrator that reads the user's state (seen posts, blocked authors) from the host's store
+   * into the request, e.g. {@code UserStateHydrator} over Redis; it runs before the request filter
+   * is composed. Without one, the host fills the request's id sets itself.
+   */
+  public HomeFeedVariant userState(QueryHydrator stage) {
+    this.userState = stage;
+    return this;
+  }
+
+  /**
+   * A candidate hydrator that fetches post features from the host's store (e.g. a
+   * {@code FetchHydrator} over Redis), and the weight of one of its features in the score.
+   */
+  public HomeFeedVariant fetchedFeatures(CandidateHydrator hydrator, Feature scored, float weight) {
+    this.fetchedFeatures = hydrator;
+    this.fetchedFeature = scored;
+    this.fetchedWeight = finite(weight, "fetched feature weight");
+    return this;
+  }
+
   /** Whether sources run on the calling thread (default) or on the pipeline's worker pool. */
   public HomeFeedVariant sourcesOnCallerThread(boolean callerThread) {
     this.callerThread = callerThread;
@@ -243,6 +271,9 @@ public final class HomeFeedVariant {
         .validIds(index::contains)
         .queryHydrator("activity", HomeFeedPipeline.ACTIVITY,
             StageOptions.defaults().writes(HomeFeedPipeline.USER_ACTIVITY));
+    if (userState != null) {
+      b.queryHydrator("user-state", userState);
+    }
     final boolean excludes =
         exclusions.contains("seen") || exclusions.contains("blocked") || exclusions.contains("muted");
     final RequestFilterHydrator requestFilter = excludes
@@ -274,6 +305,9 @@ public final class HomeFeedVariant {
     }
     b.hydrator("attributes", new AttributeHydrator(attributes))
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
+    if (fetchedFeatures != null) {
+      b.hydrator("fetched", fetchedFeatures);
+    }
     if (excludes) {
       b.rule("excluded", requestFilter.rule());
     }
@@ -282,6 +316,9 @@ public final class HomeFeedVariant {
     }
     final LinearScorer.Builder weighted = LinearScorer.builder().sourceScore(sourceWeight)
         .weight(HomeFeedPipeline.AUTHOR_AFFINITY, affinityWeight);
+    if (fetchedFeatures != null) {
+      weighted.weight(fetchedFeature, fetchedWeight);
+    }
     if (freshSource >= 0) {
       weighted.sourceBoost(freshSource, freshBoost);
     }

@@ -4,10 +4,7 @@ import dev.trawl.fetch.CircuitBreaker;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.SideEffect;
-import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,13 +16,14 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A side effect that appends every served page to the user's seen posts in Redis, without ever
  * blocking the request: the request thread copies (user, time, page ids) into a bounded
- * many-producer queue of pre-allocated slots ({@link ImpressionQueue}) and returns; one writer thread drains it and sends, per impression,
- * {@code ZADD us:<user> <time> <id> ...}, {@code ZREMRANGEBYRANK us:<user> 0 -(maxSeen+1)} (keep the
- * newest {@code maxSeen}) and {@code PEXPIRE us:<user> <seenTtl>}, pipelined: a whole drained batch is
- * written before any answer is awaited.
+ * many-producer queue of pre-allocated slots ({@link ImpressionQueue}) and returns; one writer thread
+ * drains it and appends each impression to the user's seen set with
+ * {@link UserStateWriter#appendSeen} ({@code ZADD}, {@code ZREMRANGEBYRANK} to keep the newest
+ * {@link UserStateLayout#maxSeen()}, {@code PEXPIRE}), pipelined: a whole drained batch is written
+ * before any answer is awaited.
  *
  * <pre>{@code
- * ImpressionLogger impressions = ImpressionLogger.builder(redis).maxSeen(500).build();
+ * ImpressionLogger impressions = ImpressionLogger.builder(redis).layout(layout).build();
  * pipeline = builder ... .sideEffect("impressions", impressions) ...;
  * // on shutdown: impressions.close();
  * }</pre>
@@ -42,10 +40,8 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
   private final RedisStore store;
   private final CircuitBreaker breaker;
   private final ImpressionQueue queue;
-  private final byte[] seenPrefix;
-  private final int maxSeen;
+  private final UserStateWriter state;
   private final int maxPerPage;
-  private final long seenTtlMillis;
   private final Duration writeTimeout;
   private final Thread writer;
   private volatile boolean running = true;
@@ -58,10 +54,8 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
     this.store = b.store;
     this.breaker = b.store.breaker();
     this.queue = new ImpressionQueue(b.queueSlots, b.maxPerPage);
-    this.seenPrefix = Keys.prefix(b.seenPrefix);
-    this.maxSeen = b.maxSeen;
+    this.state = UserStateWriter.of(b.store, b.layout);
     this.maxPerPage = b.maxPerPage;
-    this.seenTtlMillis = b.seenTtl.toMillis();
     this.writeTimeout = b.store.commandTimeout().multipliedBy(4);
     this.writer = new Thread(this::drainLoop, "trawl-impressions");
     writer.setDaemon(true);
@@ -87,19 +81,9 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
   }
 
   private void drainLoop() {
-    final RedisAsyncCommands<byte[], byte[]> async = store.connection().async();
     final List<RedisFuture<?>> futures = new ArrayList<>();
-    final ImpressionQueue.Consumer write = (user, time, records, offset, count) -> {
-      @SuppressWarnings("unchecked")
-      final ScoredValue<byte[]>[] members = new ScoredValue[count];
-      for (int i = 0; i < count; i++) {
-        members[i] = ScoredValue.just(time, Keys.member(records[offset + i]));
-      }
-      final byte[] key = Keys.key(seenPrefix, user);
-      futures.add(async.zadd(key, members));
-      futures.add(async.zremrangebyrank(key, 0, -(maxSeen + 1)));
-      futures.add(async.pexpire(key, seenTtlMillis));
-    };
+    final ImpressionQueue.Consumer write = (user, time, records, offset, count) ->
+        state.appendSeen(user, time, records, offset, count, futures);
     final ImpressionQueue.Consumer discard = (user, time, records, offset, count) -> { };
     while (running || queue.hasNext()) {
       if (!queue.hasNext()) {
@@ -111,15 +95,7 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
         continue;
       }
       final int impressions = queue.drain(write, 256);
-      boolean ok;
-      try {
-        ok = LettuceFutures.awaitAll(writeTimeout.toMillis(), TimeUnit.MILLISECONDS,
-            futures.toArray(new RedisFuture<?>[0]));
-      } catch (RuntimeException e) {
-        ok = false;
-      }
-      futures.clear();
-      if (ok) {
+      if (state.await(futures, writeTimeout)) {
         written.addAndGet(impressions);
         breaker.onSuccess();
       } else {
@@ -184,29 +160,20 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
   /** Configures an {@link ImpressionLogger}. Not thread-safe. */
   public static final class Builder {
     private final RedisStore store;
-    private String seenPrefix = "us:";
-    private int maxSeen = 500;
+    private UserStateLayout layout = UserStateLayout.defaults();
     private int maxPerPage = 100;
     private int queueSlots = 1024;
-    private Duration seenTtl = Duration.ofDays(7);
 
     private Builder(RedisStore store) {
       this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** Key prefix of the seen sorted sets (default {@code us:}; must match the reader's). */
-    public Builder seenPrefix(String prefix) {
-      Keys.prefix(prefix);
-      this.seenPrefix = prefix;
-      return this;
-    }
-
-    /** Seen posts kept per user, newest first (default 500). */
-    public Builder maxSeen(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("maxSeen must be at least 1, got " + n);
-      }
-      this.maxSeen = n;
+    /**
+     * Where the seen sets live, how many posts they keep and for how long (default
+     * {@link UserStateLayout#defaults()}; must be the reader's layout).
+     */
+    public Builder layout(UserStateLayout layout) {
+      this.layout = Objects.requireNonNull(layout, "layout");
       return this;
     }
 
@@ -228,15 +195,6 @@ public final class ImpressionLogger implements SideEffect, AutoCloseable {
         throw new IllegalArgumentException("queueSlots must be a power of two >= 2, got " + slots);
       }
       this.queueSlots = slots;
-      return this;
-    }
-
-    /** How long a user's seen set lives after their last impression (default 7 days). */
-    public Builder seenTtl(Duration ttl) {
-      if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-        throw new IllegalArgumentException("seenTtl must be positive, got " + ttl);
-      }
-      this.seenTtl = ttl;
       return this;
     }
 

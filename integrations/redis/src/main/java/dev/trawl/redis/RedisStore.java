@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>the connection is re-established every {@code reconnectDelay} until it succeeds;
  *   <li>{@link #breaker()} is opened by the users' reported failures and refuses calls meanwhile.
  * </ul>
- * {@link #connect()} itself fails if the server cannot be reached at start.
+ * {@link Builder#connect()} itself fails if the server cannot be reached at start.
  *
  * <p><b>Thread-safe.</b> Allocates only when built (Lettuce's event loop threads and buffers).
  */

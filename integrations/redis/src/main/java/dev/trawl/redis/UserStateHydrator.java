@@ -1,8 +1,6 @@
 package dev.trawl.redis;
 
 import dev.trawl.fetch.CircuitBreaker;
-import dev.trawl.filter.RequestFilter;
-import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
 import dev.trawl.pipeline.QueryHydrator;
@@ -25,53 +23,42 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Reads the user's state from Redis at the start of a request, before any source runs, and turns it
- * into the request's restrictions: the posts they saw recently and the authors they blocked.
- *
- * <h2>Layout</h2>
- * <ul>
- *   <li>seen posts: a sorted set {@code <seenPrefix><user>} (default {@code us:}), member the post id
- *       as 8 bytes little-endian, score the impression time in epoch milliseconds; capped at the
- *       newest {@code maxSeen} by the {@link ImpressionLogger} that appends to it;
- *   <li>blocked authors: a set {@code <blockedPrefix><user>} (default {@code ub:}), member the author
- *       id as 8 bytes little-endian.
- * </ul>
- * Both are read in one pipelined write ({@code ZREVRANGE 0 maxSeen-1}, {@code SMEMBERS}).
+ * Reads the user's state from Redis at the start of a request, before any source runs: the posts
+ * they saw recently and the authors they blocked, in the {@link UserStateLayout} (both structures in
+ * one pipelined write: {@code ZREVRANGE <seen> 0 maxSeen-1}, {@code SMEMBERS <blocked>}).
  *
  * <h2>Output</h2>
- * The ids go into {@link RequestContext#seenIds()} and {@link RequestContext#blockedAuthors()} (for
- * stages such as {@code ExcludeFilter}); if {@link Builder#filterInto} is set, they are also composed
- * into the request's {@link RequestFilter}:
- * {@code filter.allowAll().andNotIds(seen, ..., index).andNot(index.attributes().authors(), b)} for
- * each blocked author, so a {@code VectorSource} excludes them inside the graph walk.
+ * The ids go into {@link RequestContext#seenIds()} and {@link RequestContext#blockedAuthors()}. The
+ * request's {@link dev.trawl.filter.RequestFilter} is composed from them by
+ * {@link dev.trawl.pipeline.stages.RequestFilterHydrator}, the one place a request's restrictions
+ * become a planned filter; add it after this stage:
+ *
+ * <pre>{@code
+ * RequestFilterHydrator requestFilter = RequestFilterHydrator.of(index);
+ * Pipeline.builder("home")
+ *     .queryHydrator("user-state", UserStateHydrator.builder(redis).layout(layout).build())
+ *     .queryHydrator("request-filter", requestFilter)
+ *     .source("interest", VectorSource.builder(index).k(1000).filter(requestFilter).build()) ...
+ * }</pre>
  *
  * <h2>Failures</h2>
  * The read waits at most {@code min(request deadline, start + timeout)}. A timeout, an error, or an
- * open breaker leaves the state empty (the feed may show seen posts, never fails) and sets the
- * {@linkplain Builder#degradedFlag degraded flag}; errors count as breaker failures. A key of the wrong
- * type or a member that is not 8 bytes is counted as malformed and skipped; it does not degrade.
+ * open breaker leaves the state empty (the feed may show seen posts, never fails) and marks the
+ * request degraded ({@link RequestContext#markDegraded()}); errors count as breaker failures. A key
+ * of the wrong type or a member that is not 8 bytes is counted as {@link #malformed() malformed} and
+ * skipped; it does not degrade.
  *
  * <p><b>Thread-safe</b>, shared by every request thread. <b>Allocation:</b> per request, the two
  * commands, Lettuce's objects and one result holder (a read that answers after the request stopped
  * waiting writes into its own holder, never into a later request's state).
  */
 public final class UserStateHydrator implements QueryHydrator {
-  /** Chooses the request filter to compose into; must not allocate (e.g. the context attachment). */
-  @FunctionalInterface
-  public interface FilterTarget {
-    RequestFilter filterFor(RequestContext ctx);
-  }
-
   private final StatefulRedisConnection<byte[], byte[]> connection;
   private final CircuitBreaker breaker;
-  private final byte[] seenPrefix;
-  private final byte[] blockedPrefix;
+  private final UserStateLayout layout;
   private final int maxSeen;
   private final int maxBlocked;
   private final long timeoutNanos;
-  private final Feature degradedFlag;
-  private final VectorIndex index;
-  private final FilterTarget target;
   private final NanoClock clock;
   private final LongAdder reads = new LongAdder();
   private final LongAdder degraded = new LongAdder();
@@ -81,14 +68,10 @@ public final class UserStateHydrator implements QueryHydrator {
   private UserStateHydrator(Builder b) {
     this.connection = b.store.connection();
     this.breaker = b.store.breaker();
-    this.seenPrefix = Keys.prefix(b.seenPrefix);
-    this.blockedPrefix = Keys.prefix(b.blockedPrefix);
-    this.maxSeen = b.maxSeen;
-    this.maxBlocked = b.maxBlocked;
+    this.layout = b.layout;
+    this.maxSeen = b.layout.maxSeen();
+    this.maxBlocked = b.layout.maxBlocked();
     this.timeoutNanos = b.timeoutNanos;
-    this.degradedFlag = b.degradedFlag;
-    this.index = b.index;
-    this.target = b.target;
     this.clock = b.clock;
   }
 
@@ -99,7 +82,7 @@ public final class UserStateHydrator implements QueryHydrator {
 
   @Override
   public Feature[] writes() {
-    return degradedFlag == null ? NONE : new Feature[] {degradedFlag};
+    return NONE;
   }
 
   /** Requests that read user state (all of them, degraded or not). */
@@ -136,9 +119,9 @@ public final class UserStateHydrator implements QueryHydrator {
       read = new Read(maxSeen, maxBlocked, Thread.currentThread());
       final long user = ctx.userId();
       final CommandArgs<byte[], byte[]> seenArgs = new CommandArgs<>(ByteArrayCodec.INSTANCE)
-          .addKey(Keys.key(seenPrefix, user)).add(0).add(maxSeen - 1);
+          .addKey(layout.seenKey(user)).add(0).add(maxSeen - 1);
       final CommandArgs<byte[], byte[]> blockedArgs = new CommandArgs<>(ByteArrayCodec.INSTANCE)
-          .addKey(Keys.key(blockedPrefix, user));
+          .addKey(layout.blockedKey(user));
       final List<RedisCommand<byte[], byte[], ?>> commands = List.of(
           read.command(CommandType.ZREVRANGE, read.seen, seenArgs),
           read.command(CommandType.SMEMBERS, read.blocked, blockedArgs));
@@ -167,21 +150,7 @@ public final class UserStateHydrator implements QueryHydrator {
       }
     } else {
       degraded.increment();
-    }
-    if (target != null) {
-      final RequestFilter f = target.filterFor(ctx);
-      if (f != null) {
-        f.allowAll();
-        if (ok) {
-          f.andNotIds(read.seen.ids, 0, read.seen.count, index);
-          for (int i = 0; i < read.blocked.count; i++) {
-            f.andNot(index.attributes().authors(), read.blocked.ids[i]);
-          }
-        }
-      }
-    }
-    if (degradedFlag != null) {
-      ctx.setQueryFeature(degradedFlag, ok ? 0f : 1f);
+      ctx.markDegraded();
     }
   }
 
@@ -277,49 +246,20 @@ public final class UserStateHydrator implements QueryHydrator {
   /** Configures a {@link UserStateHydrator}. Not thread-safe. */
   public static final class Builder {
     private final RedisStore store;
-    private String seenPrefix = "us:";
-    private String blockedPrefix = "ub:";
-    private int maxSeen = 500;
-    private int maxBlocked = 1000;
+    private UserStateLayout layout = UserStateLayout.defaults();
     private long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(20);
-    private Feature degradedFlag;
-    private VectorIndex index;
-    private FilterTarget target;
     private NanoClock clock = NanoClock.SYSTEM;
 
     private Builder(RedisStore store) {
       this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** Key prefix of the seen sorted sets (default {@code us:}). */
-    public Builder seenPrefix(String prefix) {
-      Keys.prefix(prefix);
-      this.seenPrefix = prefix;
-      return this;
-    }
-
-    /** Key prefix of the blocked-author sets (default {@code ub:}). */
-    public Builder blockedPrefix(String prefix) {
-      Keys.prefix(prefix);
-      this.blockedPrefix = prefix;
-      return this;
-    }
-
-    /** The newest seen posts read per request (default 500). */
-    public Builder maxSeen(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("maxSeen must be at least 1, got " + n);
-      }
-      this.maxSeen = n;
-      return this;
-    }
-
-    /** Blocked authors read per request at most (default 1000). */
-    public Builder maxBlocked(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("maxBlocked must be at least 1, got " + n);
-      }
-      this.maxBlocked = n;
+    /**
+     * Where the state lives and how much of it is read (default {@link UserStateLayout#defaults()};
+     * must be the writers' layout).
+     */
+    public Builder layout(UserStateLayout layout) {
+      this.layout = Objects.requireNonNull(layout, "layout");
       return this;
     }
 
@@ -329,25 +269,6 @@ public final class UserStateHydrator implements QueryHydrator {
         throw new IllegalArgumentException("timeout must be positive, got " + amount + " " + unit);
       }
       this.timeoutNanos = unit.toNanos(amount);
-      return this;
-    }
-
-    /** A query feature set to 1 when the state could not be read (declared by this stage). */
-    public Builder degradedFlag(Feature flag) {
-      if (flag.kind() != Feature.Kind.QUERY) {
-        throw new IllegalArgumentException(flag + " is not a query feature (Feature.query)");
-      }
-      this.degradedFlag = flag;
-      return this;
-    }
-
-    /**
-     * Also composes the state into the request filter {@code target} returns (reset with
-     * {@code allowAll()} first), resolving ids and authors through {@code index}.
-     */
-    public Builder filterInto(VectorIndex index, FilterTarget target) {
-      this.index = Objects.requireNonNull(index, "index");
-      this.target = Objects.requireNonNull(target, "target");
       return this;
     }
 

@@ -74,14 +74,14 @@ class MalformedValuesTest {
           .layout(FeatureLayout.HASH).keyPrefix("ph:").fields(fields).build();
       final FeatureFetch fetch = FeatureFetch.builder("hash-features", fetcher).features(features)
           .build();
-      final Pipeline p = Pipeline.builder("hash").sourcesOnCallerThread().input(RedisFeed.DEGRADED)
+      final Pipeline p = Pipeline.builder("hash").sourcesOnCallerThread()
           .source("ids", (ctx, sink) -> {
             for (long id = 1; id <= 5; id++) {
               sink.add(id, 1f);
             }
           })
           .hydrator("features", FetchHydrator.builder().fetch(fetch).timeout(1, TimeUnit.SECONDS)
-              .degradedFlag(RedisFeed.DEGRADED).build())
+              .build())
           .scorer("f0", (ctx, batch) -> {
             for (int row = 0; row < batch.size(); row++) {
               batch.setScore(row, batch.feature(features[0], row));
@@ -91,7 +91,7 @@ class MalformedValuesTest {
       final RequestContext ctx = p.newContext();
       final PipelineResult page = new PipelineResult();
       p.execute(ctx, page);
-      assertThat(ctx.queryFeature(RedisFeed.DEGRADED)).isZero();
+      assertThat(page.degraded()).as("malformed values are data, not an outage").isFalse();
       assertThat(page.size()).isEqualTo(5);
       for (int i = 0; i < page.size(); i++) {
         assertThat(page.score(i)).as("post " + page.id(i))
@@ -111,14 +111,16 @@ class MalformedValuesTest {
       server.command(b("ZADD"), b("us:7"), b("1"), Keys.member(123), b("2"), b("abc"));
       server.command("SET", "ub:7", "not a set");
       final UserStateHydrator users = UserStateHydrator.builder(feed.store)
-          .degradedFlag(Feature.query("user_state_degraded", 0f)).timeout(1, TimeUnit.SECONDS).build();
+          .timeout(1, TimeUnit.SECONDS).build();
       final Pipeline p = Pipeline.builder("users").sourcesOnCallerThread()
           .queryHydrator("user-state", users)
           .source("none", (ctx, sink) -> { })
           .build();
       final RequestContext ctx = p.newContext();
       ctx.reset().userId(7);
-      p.execute(ctx, new PipelineResult());
+      final PipelineResult page = new PipelineResult();
+      p.execute(ctx, page);
+      assertThat(page.degraded()).as("malformed state is data, not an outage").isFalse();
       assertThat(ctx.seenIds().size()).isEqualTo(1);
       assertThat(ctx.seenIds().get(0)).isEqualTo(123L);
       assertThat(ctx.blockedAuthors().isEmpty()).isTrue();

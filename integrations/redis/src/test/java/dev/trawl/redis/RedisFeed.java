@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 final class RedisFeed implements AutoCloseable {
   static final int WIDTH = 8;
   static final Feature[] FEATURES = new Feature[WIDTH];
-  static final Feature DEGRADED = Feature.query("fetch_degraded", 0f);
 
   static {
     for (int j = 0; j < WIDTH; j++) {
@@ -69,8 +68,8 @@ final class RedisFeed implements AutoCloseable {
     }
     this.fetch = fb.build();
     this.hydrator = FetchHydrator.builder().fetch(fetch)
-        .timeout(o.stageTimeoutMillis, TimeUnit.MILLISECONDS).degradedFlag(DEGRADED).build();
-    this.pipeline = Pipeline.builder("redis-feed").sourcesOnCallerThread().input(DEGRADED)
+        .timeout(o.stageTimeoutMillis, TimeUnit.MILLISECONDS).build();
+    this.pipeline = Pipeline.builder("redis-feed").sourcesOnCallerThread()
         .pageSize(o.maxCandidates).timeout(o.requestTimeoutMillis, TimeUnit.MILLISECONDS)
         .source("ids", (ctx, sink) -> {
           final Request r = ctx.attachment();
@@ -180,11 +179,11 @@ final class RedisFeed implements AutoCloseable {
     }
   }
 
-  /** Runs one request; returns whether the fetch stage flagged it degraded. */
+  /** Runs one request; returns whether the fetch stage marked it degraded. */
   boolean run(RequestContext ctx, PipelineResult page, Request r) {
     ctx.reset().attachment(r);
     pipeline.execute(ctx, page);
-    return ctx.queryFeature(DEGRADED) != 0f;
+    return page.degradedMarks() > 0;
   }
 
   @Override

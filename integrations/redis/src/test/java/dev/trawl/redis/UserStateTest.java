@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.VectorIndex;
-import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
@@ -13,7 +12,10 @@ import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.vector.Metric;
 import java.time.Duration;
+import io.lettuce.core.RedisFuture;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +29,7 @@ class UserStateTest {
   private static final int POSTS = 2_000;
   private static final int DIM = 16;
   private static final long USER = 9;
-  private static final Feature STATE_DEGRADED = Feature.query("user_state_degraded", 0f);
+  private static final UserStateLayout LAYOUT = UserStateLayout.defaults().maxSeen(30);
 
   private static VectorIndex index() {
     final VectorIndex index = VectorIndex.builder(DIM, Metric.COSINE).expectedItems(POSTS).build();
@@ -48,10 +50,16 @@ class UserStateTest {
     final VectorIndex index = index();
     try (RedisServer server = RedisServer.start();
         RedisStore store = RedisStore.builder(server.host(), server.port()).connect();
-        ImpressionLogger impressions = ImpressionLogger.builder(store).maxSeen(30).build()) {
-      server.command("SADD".getBytes(), "ub:9".getBytes(), Keys.member(7), Keys.member(8));
-      final UserStateHydrator users = UserStateHydrator.builder(store).maxSeen(30)
-          .timeout(1, TimeUnit.SECONDS).degradedFlag(STATE_DEGRADED).build();
+        ImpressionLogger impressions = ImpressionLogger.builder(store).layout(LAYOUT).build()) {
+      final UserStateWriter state = UserStateWriter.of(store, LAYOUT);
+      final List<RedisFuture<?>> sent = new ArrayList<>();
+      state.block(USER, 7, sent);
+      state.block(USER, 8, sent);
+      state.block(USER, 9, sent);
+      state.unblock(USER, 9, sent);
+      assertThat(state.await(sent, Duration.ofSeconds(5))).isTrue();
+      final UserStateHydrator users = UserStateHydrator.builder(store).layout(LAYOUT)
+          .timeout(1, TimeUnit.SECONDS).build();
       // the user's state fills the request's seen ids and blocked authors; the request filter stage
       // turns them into the one planned filter the vector source searches with
       final RequestFilterHydrator requestFilter = RequestFilterHydrator.of(index);
@@ -70,7 +78,7 @@ class UserStateTest {
       for (int request = 0; request < 3; request++) {
         ctx.reset().userId(USER).nowMillis(1_000_000L + request).queryVector(query);
         p.execute(ctx, page);
-        assertThat(ctx.queryFeature(STATE_DEGRADED)).isZero();
+        assertThat(page.degraded()).isFalse();
         assertThat(page.size()).isEqualTo(20);
         assertThat(ctx.blockedAuthors().size()).isEqualTo(2);
         assertThat(ctx.blockedAuthors().contains(7L) && ctx.blockedAuthors().contains(8L)).isTrue();

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import org.agrona.collections.LongHashSet;
 
@@ -51,7 +52,6 @@ public final class FetchBench {
   private static final int BATCH = 1000;
   private static final double ZIPF_S = 0.99;
   private static final Feature[] FEATURES = new Feature[WIDTH];
-  private static final Feature DEGRADED = Feature.query("fetch_degraded", 0f);
 
   static {
     for (int j = 0; j < WIDTH; j++) {
@@ -151,6 +151,9 @@ public final class FetchBench {
         rows.add(warm.row());
         curve.add(String.format(Locale.ROOT, "%.4f\t%.4f\t%.4f\t%d", warm.hitRatio, warm.p50 / 1e6,
             warm.p99 / 1e6, all.capacity()));
+        for (double target : new double[] {0.75, 0.95, 1.0}) {
+          rows.add(controlledHitRatio(store, measured, target).row());
+        }
         rows.addAll(layouts(server, store));
       }
     }
@@ -161,6 +164,26 @@ public final class FetchBench {
     Files.writeString(dir.resolve("results.md"), header + "\n" + String.join("\n", rows) + "\n");
     Files.writeString(dir.resolve("curve.tsv"), "# hit_ratio\tp50_ms\tp99_ms\tentries\n"
         + String.join("\n", curve) + "\n");
+  }
+
+  /**
+   * The near cache at an exact hit ratio: a cache holding every candidate of the measured requests,
+   * from which, just before each request (outside its timed stage), the first
+   * {@code (1 - target) x 1,000} of its candidates are invalidated, so they miss and go to Redis.
+   */
+  private Result controlledHitRatio(RedisStore store, List<Request> measured, double target) {
+    final NearCache cache = NearCache.builder(WIDTH).maxBytes(bytesFor(posts)).build();
+    final FeatureFetch fetch = FeatureFetch.builder("features",
+        RedisFeatureFetcher.builder(store).build()).features(FEATURES).nearCache(cache).build();
+    final int missesPerRequest = (int) Math.round((1 - target) * BATCH);
+    final Consumer<Request> forceMisses = r -> {
+      for (int i = 0; i < missesPerRequest; i++) {
+        cache.invalidate(r.candidates()[i]);
+      }
+    };
+    return time(String.format(Locale.ROOT, "c: near cache, %d of %d candidates cached per request",
+        BATCH - missesPerRequest, BATCH), pipeline(hydrator(fetch)), measured, measured, fetch,
+        forceMisses);
   }
 
   /** Bytes for a near cache of about {@code entries} records of 8 floats (about 80 bytes each). */
@@ -185,12 +208,11 @@ public final class FetchBench {
   }
 
   private static FetchHydrator hydrator(FeatureFetch fetch) {
-    return FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS).degradedFlag(DEGRADED)
-        .build();
+    return FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS).build();
   }
 
   private static Pipeline pipeline(CandidateHydrator hydrator) {
-    return Pipeline.builder("bench").sourcesOnCallerThread().input(DEGRADED).pageSize(BATCH)
+    return Pipeline.builder("bench").sourcesOnCallerThread().pageSize(BATCH)
         .timeout(30, TimeUnit.SECONDS)
         .source("candidates", (ctx, sink) -> {
           final long[] ids = ((Request) ctx.attachment()).candidates();
@@ -213,22 +235,29 @@ public final class FetchBench {
   /** Runs the warm-up requests, then the measured ones, recording the hydration stage's time. */
   private Result time(String name, Pipeline p, List<Request> warmUp, List<Request> measured,
       FeatureFetch fetch) {
+    return time(name, p, warmUp, measured, fetch, r -> { });
+  }
+
+  /** {@link #time}, with {@code before} run ahead of each measured request, outside its timing. */
+  private Result time(String name, Pipeline p, List<Request> warmUp, List<Request> measured,
+      FeatureFetch fetch, Consumer<Request> before) {
     final RequestContext ctx = p.newContext();
     final PipelineResult page = new PipelineResult();
     for (Request r : warmUp) {
       execute(p, ctx, page, r);
     }
-    final FetchStats before = fetch == null ? null : fetch.stats();
+    final FetchStats start = fetch == null ? null : fetch.stats();
     final Histogram h = new Histogram(3);
     for (Request r : measured) {
+      before.accept(r);
       execute(p, ctx, page, r);
       h.recordValue(ctx.lastRequest().nanos(1));
     }
     double hit = Double.NaN;
     if (fetch != null && fetch.nearCache() != null) {
       final FetchStats after = fetch.stats();
-      hit = (double) (after.cacheHits() + after.negativeHits() - before.cacheHits() - before.negativeHits())
-          / (after.lookups() - before.lookups());
+      hit = (double) (after.cacheHits() + after.negativeHits() - start.cacheHits() - start.negativeHits())
+          / (after.lookups() - start.lookups());
     }
     final Result r = new Result(name, measured.size(), h.getValueAtPercentile(50),
         h.getValueAtPercentile(99), h.getMaxValue(), hit);
@@ -239,7 +268,7 @@ public final class FetchBench {
   private static void execute(Pipeline p, RequestContext ctx, PipelineResult page, Request r) {
     ctx.reset().userId(r.user()).attachment(r);
     p.execute(ctx, page);
-    if (ctx.queryFeature(DEGRADED) != 0f || page.size() != BATCH) {
+    if (page.degraded() || page.size() != BATCH) {
       throw new IllegalStateException("a benchmark request was degraded or lost candidates");
     }
   }
