@@ -20,7 +20,7 @@ import java.util.Map;
  * The home feed's GraphQL API over {@link FeedService}:
  *
  * <pre>{@code
- * type Query { feed(userId: ID!, first: Int = 10, after: String): FeedPage! }
+ * type Query { feed(userId: ID!, first: Int = 10, after: String): FeedPage }
  * }</pre>
  *
  * <p>Bad arguments (unknown user, {@code first} out of range, a malformed cursor) come back as
@@ -45,8 +45,8 @@ public final class FeedGraphQL {
       """
       "The home feed of one user, ranked by the Trawl pipeline."
       type Query {
-        "Up to `first` posts of the user's feed after the cursor `after` (null: from the start)."
-        feed(userId: ID!, first: Int = 10, after: String): FeedPage!
+        "Up to `first` posts of the user's feed after the cursor `after` (null: from the start); null with an error for bad arguments."
+        feed(userId: ID!, first: Int = 10, after: String): FeedPage
       }
 
       type FeedPage {
