@@ -17,6 +17,7 @@ import dev.trawl.vector.Metric;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Everything the feed service serves from: a seeded synthetic corpus ({@link FeedCorpus}: posts,
@@ -47,11 +48,13 @@ public final class CorpusWorld implements ItemMetadata {
   private final ConcurrentHashMap<Long, long[]> streamed = new ConcurrentHashMap<>();
   private final AtomicLong streamedApplied = new AtomicLong();
   private final Pipeline pipeline;
+  private final LongSupplier clock;
 
   private CorpusWorld(Options o, FeedCorpus corpus, VectorIndex index) {
     this.corpus = corpus;
     this.index = index;
     this.users = o.users;
+    this.clock = o.clock;
     this.recent = new RecentItems(RECENT_CAPACITY);
     for (int id = Math.max(0, corpus.posts() - RECENT_CAPACITY); id < corpus.posts(); id++) {
       recent.append(id, corpus.author(id), corpus.community(id), corpus.createdAt(id));
@@ -71,6 +74,7 @@ public final class CorpusWorld implements ItemMetadata {
     int threads = 1;
     long nowMillis = System.currentTimeMillis();
     CandidateSource trending;
+    LongSupplier clock = System::currentTimeMillis;
 
     /** Posts in the generated corpus (at least 100). */
     public Options posts(int posts) {
@@ -111,6 +115,15 @@ public final class CorpusWorld implements ItemMetadata {
     /** The corpus's "now" (posts span the two days before it). Default: the wall clock at creation. */
     public Options nowMillis(long nowMillis) {
       this.nowMillis = nowMillis;
+      return this;
+    }
+
+    /**
+     * The time requests are ranked at, epoch milliseconds. Default: the wall clock. Tests fix it so
+     * that freshness, and so the ranking, does not move between two calls.
+     */
+    public Options clock(LongSupplier clock) {
+      this.clock = clock;
       return this;
     }
 
@@ -186,6 +199,11 @@ public final class CorpusWorld implements ItemMetadata {
   /** The generated corpus. */
   public FeedCorpus corpus() {
     return corpus;
+  }
+
+  /** Now, as requests are ranked: epoch milliseconds from the configured clock. */
+  public long nowMillis() {
+    return clock.getAsLong();
   }
 
   /** Users: ids 0 to {@code users() - 1}. */

@@ -125,7 +125,7 @@ public final class FeedService {
     final FeedCorpus.User user = world.user((int) userId);
     final Slot slot = slots.get();
     final RequestContext ctx = slot.ctx;
-    ctx.reset().userId(userId).nowMillis(System.currentTimeMillis()).seed(userId)
+    ctx.reset().userId(userId).nowMillis(world.nowMillis()).seed(userId)
         .queryVector(user.interest());
     ctx.followedCommunities().add(user.primary());
     ctx.followedCommunities().add(user.secondary());

@@ -38,7 +38,7 @@ class FeedServiceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    world = CorpusWorld.build(CorpusWorld.options().posts(3_000).users(50).seed(11).nowMillis(NOW));
+    world = CorpusWorld.build(CorpusWorld.options().posts(3_000).users(50).seed(11).nowMillis(NOW).clock(() -> NOW));
     service = new FeedService(world, new SimpleMeterRegistry());
     graphql = new FeedGraphQL(service);
     app = FeedApp.start(world, null, new FeedApp.Http("127.0.0.1", 0, 8, 2_000));
@@ -88,7 +88,7 @@ class FeedServiceTest {
       }
       after = (String) feed.get("endCursor");
     }
-    // one ranked page of 50 (the fixed "now" keeps the ranking the same between calls): 15+15+15+5
+    // one ranked page of 50 (the fixed clock keeps the ranking the same between calls): 15+15+15+5
     assertThat(pages).isEqualTo(4);
     assertThat(walked).hasSize(FeedService.RANKED).doesNotHaveDuplicates();
     final ExecutionResult all = graphql.execute(PAGE_QUERY, null, Map.of("u", "7", "n", FeedService.RANKED));
@@ -140,7 +140,7 @@ class FeedServiceTest {
       throw new IllegalStateException("trending store unavailable");
     };
     final CorpusWorld failing = CorpusWorld.build(
-        CorpusWorld.options().posts(3_000).users(50).seed(11).nowMillis(NOW).trending(broken));
+        CorpusWorld.options().posts(3_000).users(50).seed(11).nowMillis(NOW).clock(() -> NOW).trending(broken));
     final FeedService.Page page = new FeedService(failing, new SimpleMeterRegistry()).feed(3, 10, null);
     assertThat(page.degraded()).isTrue();
     assertThat(page.posts()).hasSize(10).noneMatch(p -> p.source().equals("trending"));
