@@ -39,6 +39,16 @@ public final class KafkaBroker implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** Stops the broker (a clean shutdown), keeping its data; {@link #restart} brings it back. */
+  public void stop() throws IOException, InterruptedException {
+    script("stop", "--data", data.toString());
+  }
+
+  /** Starts the stopped broker again on the same port and data. */
+  public void restart() throws IOException, InterruptedException {
+    script("start", "--port", Integer.toString(port), "--data", data.toString());
+  }
+
   @Override
   public void close() throws IOException, InterruptedException {
     script("stop", "--data", data.toString());

@@ -34,11 +34,8 @@ class KafkaIngestTest {
   @Test
   void aProducedPostAppearsInTheFeedAndARemoveTakesItOut() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
-        admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
-      }
-      final CorpusWorld world = CorpusWorld.build(
-          CorpusWorld.options().posts(2_000).users(10).seed(3).nowMillis(NOW).clock(() -> NOW));
+      createTopic(broker, 2);
+      final CorpusWorld world = world();
       try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "feed-test"),
               new FeedApp.Http("127.0.0.1", 0, 8, 1_000));
           PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC)) {
@@ -72,6 +69,58 @@ class KafkaIngestTest {
         assertThat(world.index().contains(post)).isFalse();
       }
     }
+  }
+
+  @Test
+  void withTheBrokerStoppedTheServiceKeepsAnsweringAndPostsProducedAfterItsRestartArrive()
+      throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
+      createTopic(broker, 1);
+      final CorpusWorld world = world();
+      try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "fault-test"),
+          new FeedApp.Http("127.0.0.1", 0, 8, 1_000))) {
+        await(() -> app.ready(), "the service is ready once the stream has caught up");
+        final List<Long> before = ids(app.service().feed(5, 20, null));
+
+        broker.stop();
+        final HttpClient http = HttpClient.newHttpClient();
+        final URI feed = URI.create("http://127.0.0.1:" + app.port() + "/feed?userId=5&first=20");
+        final URI ready = URI.create("http://127.0.0.1:" + app.port() + "/ready");
+        for (int i = 0; i < 200; i++) {
+          final HttpResponse<String> r =
+              http.send(HttpRequest.newBuilder(feed).build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).isEqualTo(200);
+          assertThat(r.body()).contains("\"degraded\":false");
+        }
+        // serving does not depend on the broker: the same feed, and still ready
+        assertThat(ids(app.service().feed(5, 20, null))).isEqualTo(before);
+        assertThat(http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(200);
+
+        broker.restart();
+        final FeedCorpus.User user = world.user(5);
+        try (PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC)) {
+          publisher.upsert(2_000, 1, NOW - 1_000,
+              new ItemAttributes().author(user.blockedAuthor() + 1).community(user.primary()),
+              user.interest()).get(60, TimeUnit.SECONDS);
+        }
+        await(() -> ids(app.service().feed(5, FeedService.MAX_FIRST, null)).contains(2_000L),
+            "a post produced after the restart reaches the feed");
+        assertThat(app.stream().state()).isEqualTo(dev.trawl.kafka.PostStreamConsumer.State.RUNNING);
+      }
+    }
+  }
+
+  private static void createTopic(KafkaBroker broker, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+      admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** 2,000 posts (ids 0..1999; streamed posts start at 2000), users 0..9, ranked at a fixed time. */
+  private static CorpusWorld world() throws InterruptedException {
+    return CorpusWorld.build(
+        CorpusWorld.options().posts(2_000).users(10).seed(3).nowMillis(NOW).clock(() -> NOW));
   }
 
   private static List<Long> ids(FeedService.Page page) {
