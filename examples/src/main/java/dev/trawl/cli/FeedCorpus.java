@@ -17,16 +17,19 @@ import java.util.SplittableRandom;
  * <p>Serves as the pipeline's {@link ItemMetadata} lookup: immutable after construction, so
  * thread-safe, and lookups allocate nothing.
  */
-final class FeedCorpus implements ItemMetadata {
+public final class FeedCorpus implements ItemMetadata {
   /** Flag bit of posts marked not safe for work (indexed as an attribute). */
   static final int NSFW = 0;
 
   private static final long SPAN_MILLIS = 2L * 24 * 3600 * 1000;
   private static final int AUTHORS_PER_COMMUNITY = 25;
 
-  final int dimension;
-  final int communities;
-  final long nowMillis;
+  /** Embedding dimension. */
+  public final int dimension;
+  /** Communities. */
+  public final int communities;
+  /** The corpus's "now". */
+  public final long nowMillis;
   private final long seed;
   private final float[][] topics;
   private final double[] popularity; // cumulative community weights
@@ -37,7 +40,16 @@ final class FeedCorpus implements ItemMetadata {
   private final boolean[] takenDown;
   private final int[][] postsByCommunity;
 
-  FeedCorpus(int posts, int dimension, int communities, long nowMillis, long seed) {
+  /**
+   * Generates the corpus.
+   *
+   * @param posts posts (ids 0 to posts - 1)
+   * @param dimension embedding dimension
+   * @param communities communities
+   * @param nowMillis the corpus's "now": posts are published over the two days before it
+   * @param seed everything derives from it
+   */
+  public FeedCorpus(int posts, int dimension, int communities, long nowMillis, long seed) {
     this.dimension = dimension;
     this.communities = communities;
     this.nowMillis = nowMillis;
@@ -88,7 +100,8 @@ final class FeedCorpus implements ItemMetadata {
     }
   }
 
-  int posts() {
+  /** Posts in the corpus. */
+  public int posts() {
     return community.length;
   }
 
@@ -97,7 +110,7 @@ final class FeedCorpus implements ItemMetadata {
   }
 
   /** The embedding of post {@code id}: its community's topic plus noise, from a per-post seed. */
-  void embedding(int id, float[] out) {
+  public void embedding(int id, float[] out) {
     final SplittableRandom random = new SplittableRandom(seed * 31 + id);
     final float[] topic = topics[community[id]];
     for (int d = 0; d < dimension; d++) {
@@ -105,11 +118,13 @@ final class FeedCorpus implements ItemMetadata {
     }
   }
 
-  long flags(int id) {
+  /** Flag bits of post {@code id}. */
+  public long flags(int id) {
     return flags[id];
   }
 
-  boolean isTakenDown(long id) {
+  /** Whether moderation took post {@code id} down (false for ids outside the corpus). */
+  public boolean isTakenDown(long id) {
     return id >= 0 && id < takenDown.length && takenDown[(int) id];
   }
 
@@ -129,13 +144,13 @@ final class FeedCorpus implements ItemMetadata {
   }
 
   /** One user: the communities they like (the first one more), their seen posts and blocked author. */
-  record User(int id, int primary, int secondary, float[] interest, long[] seen, long blockedAuthor) {}
+  public record User(int id, int primary, int secondary, float[] interest, long[] seen, long blockedAuthor) {}
 
   /**
    * User {@code id}: likes a primary and a secondary community (70/30), has seen {@code seenCount} posts
    * of the primary one, blocks one of its authors.
    */
-  User user(int id, int seenCount) {
+  public User user(int id, int seenCount) {
     final SplittableRandom random = new SplittableRandom(seed * 17 + 1_000_003L * id);
     final int primary = pickCommunity(random);
     int secondary = pickCommunity(random);
@@ -161,7 +176,7 @@ final class FeedCorpus implements ItemMetadata {
    * engagement, scored 0.6 down to 0.3, a stand-in for an engagement-ranked list the host refreshes
    * elsewhere.
    */
-  CandidateSource trending(int count) {
+  public CandidateSource trending(int count) {
     final SplittableRandom random = new SplittableRandom(seed * 13 + 5);
     final long dayAgo = nowMillis - SPAN_MILLIS / 2;
     final long[] packed = new long[posts()];

@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
       ShadowCommand.class,
       IngestCommand.class,
       ProduceCommand.class,
+      dev.trawl.examples.service.ServeCommand.class,
+      dev.trawl.examples.load.LoadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrawlCli implements Runnable {
@@ -55,7 +57,7 @@ public final class TrawlCli implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce");
+        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce, serve, load");
   }
 
   /**

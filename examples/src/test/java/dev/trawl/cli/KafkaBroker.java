@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real single-node Kafka broker for the CLI's stream tests, started and stopped with {@code
  * integrations/kafka/bin/local-kafka} (the script users run) on a free port. A broker that cannot
- * start fails the test.
+ * start fails the test. Public so that the examples' other test packages (the feed service) share it.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
   private final Path data;
   private final int port;
 
@@ -23,7 +23,8 @@ final class KafkaBroker implements AutoCloseable {
     this.port = port;
   }
 
-  static KafkaBroker start(Path data) throws IOException, InterruptedException {
+  /** Starts a broker keeping its data in {@code data}; fails the test if it cannot start. */
+  public static KafkaBroker start(Path data) throws IOException, InterruptedException {
     final int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -33,8 +34,19 @@ final class KafkaBroker implements AutoCloseable {
     return broker;
   }
 
-  String bootstrap() {
+  /** {@code 127.0.0.1:PORT}. */
+  public String bootstrap() {
     return "127.0.0.1:" + port;
+  }
+
+  /** Stops the broker (a clean shutdown), keeping its data; {@link #restart} brings it back. */
+  public void stop() throws IOException, InterruptedException {
+    script("stop", "--data", data.toString());
+  }
+
+  /** Starts the stopped broker again on the same port and data. */
+  public void restart() throws IOException, InterruptedException {
+    script("start", "--port", Integer.toString(port), "--data", data.toString());
   }
 
   @Override

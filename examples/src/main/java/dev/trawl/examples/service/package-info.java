@@ -1,0 +1,23 @@
+/**
+ * An example home-feed service that embeds Trawl in its request path ({@code trawl serve}).
+ *
+ * <h2>Design</h2>
+ *
+ * <ul>
+ *   <li><b>{@link dev.trawl.examples.service.CorpusWorld}</b> owns the data: a generated corpus, its
+ *       index, the recent-posts ring, the metadata of streamed posts and the home-feed pipeline over
+ *       them. The Kafka connector writes streamed posts into the same index and tells the world
+ *       through a {@link dev.trawl.kafka.PostEventListener}.
+ *   <li><b>{@link dev.trawl.examples.service.FeedService}</b> is the feed as a plain Java call, with
+ *       its own input checks and pagination; each serving thread keeps one request context and result
+ *       (the pipeline's reuse contract), so the library part of a request allocates nothing.
+ *   <li><b>Two thin APIs over the same call</b>: {@link dev.trawl.examples.service.FeedGraphQL}
+ *       (graphql-java) and the JSON endpoint of {@link dev.trawl.examples.service.FeedServer}
+ *       (Jetty 12 core handlers), so what the GraphQL layer costs is measurable beside JSON.
+ *   <li><b>{@link dev.trawl.examples.service.FeedApp}</b> wires world, stream, service and server,
+ *       and owns readiness and the shutdown order (drain HTTP, then stop the stream).
+ *   <li>Client errors are {@link dev.trawl.examples.service.FeedService.BadFeedRequest}s with a
+ *       message that names the bad value; a failing stage degrades the page, never the request.
+ * </ul>
+ */
+package dev.trawl.examples.service;

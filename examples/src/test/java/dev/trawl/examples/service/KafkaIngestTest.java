@@ -1,0 +1,141 @@
+package dev.trawl.examples.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trawl.cli.FeedCorpus;
+import dev.trawl.cli.KafkaBroker;
+import dev.trawl.filter.ItemAttributes;
+import dev.trawl.kafka.PostEventPublisher;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live ingestion on a real broker (integrations/kafka/bin/local-kafka): a post produced to the topic
+ * shows up in the feed of the user it suits, with the author and community from the event, and
+ * leaves the feed when a remove event follows.
+ */
+class KafkaIngestTest {
+  private static final long NOW = 1_767_225_600_000L;
+  private static final String TOPIC = "posts";
+
+  @TempDir Path dir;
+
+  @Test
+  void aProducedPostAppearsInTheFeedAndARemoveTakesItOut() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
+      createTopic(broker, 2);
+      final CorpusWorld world = world();
+      try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "feed-test"),
+              new FeedApp.Http("127.0.0.1", 0, 8, 1_000));
+          PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC)) {
+        await(() -> app.ready(), "the service is ready once the stream has caught up");
+        final FeedService service = app.service();
+        final FeedCorpus.User user = world.user(3);
+        final long post = 2_000; // the first id after the corpus
+        assertThat(ids(service.feed(3, FeedService.MAX_FIRST, null))).doesNotContain(post);
+
+        // a fresh post right on the user's interests, in their favourite community
+        final long author = user.blockedAuthor() + 1;
+        publisher.upsert(post, 1, NOW - 60_000,
+            new ItemAttributes().author(author).community(user.primary()), user.interest()).get();
+        await(() -> ids(service.feed(3, FeedService.MAX_FIRST, null)).contains(post),
+            "the produced post reaches the feed");
+        final FeedService.Post shown = service.feed(3, FeedService.MAX_FIRST, null).posts().stream()
+            .filter(p -> p.id() == post).findFirst().orElseThrow();
+        assertThat(shown.author()).isEqualTo(author);
+        assertThat(shown.community()).isEqualTo(user.primary());
+        assertThat(shown.createdAt()).isEqualTo(NOW - 60_000);
+        assertThat(world.streamedApplied()).isEqualTo(1);
+        // and over the API clients use
+        final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + app.port() + "/feed?userId=3&first=50")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(body).contains("\"id\":" + post + ",");
+
+        publisher.remove(post, 2).get();
+        await(() -> !ids(service.feed(3, FeedService.MAX_FIRST, null)).contains(post),
+            "the removed post leaves the feed");
+        assertThat(world.index().contains(post)).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void withTheBrokerStoppedTheServiceKeepsAnsweringAndPostsProducedAfterItsRestartArrive()
+      throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
+      createTopic(broker, 1);
+      final CorpusWorld world = world();
+      try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "fault-test"),
+          new FeedApp.Http("127.0.0.1", 0, 8, 1_000))) {
+        await(() -> app.ready(), "the service is ready once the stream has caught up");
+        final List<Long> before = ids(app.service().feed(5, 20, null));
+
+        broker.stop();
+        final HttpClient http = HttpClient.newHttpClient();
+        final URI feed = URI.create("http://127.0.0.1:" + app.port() + "/feed?userId=5&first=20");
+        final URI ready = URI.create("http://127.0.0.1:" + app.port() + "/ready");
+        for (int i = 0; i < 200; i++) {
+          final HttpResponse<String> r =
+              http.send(HttpRequest.newBuilder(feed).build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).isEqualTo(200);
+          assertThat(r.body()).contains("\"degraded\":false");
+        }
+        // serving does not depend on the broker: the same feed, and still ready
+        assertThat(ids(app.service().feed(5, 20, null))).isEqualTo(before);
+        assertThat(http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(200);
+
+        broker.restart();
+        final FeedCorpus.User user = world.user(5);
+        try (PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC)) {
+          publisher.upsert(2_000, 1, NOW - 1_000,
+              new ItemAttributes().author(user.blockedAuthor() + 1).community(user.primary()),
+              user.interest()).get(60, TimeUnit.SECONDS);
+        }
+        await(() -> ids(app.service().feed(5, FeedService.MAX_FIRST, null)).contains(2_000L),
+            "a post produced after the restart reaches the feed");
+        assertThat(app.stream().state()).isEqualTo(dev.trawl.kafka.PostStreamConsumer.State.RUNNING);
+      }
+    }
+  }
+
+  private static void createTopic(KafkaBroker broker, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+      admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** 2,000 posts (ids 0..1999; streamed posts start at 2000), users 0..9, ranked at a fixed time. */
+  private static CorpusWorld world() throws InterruptedException {
+    return CorpusWorld.build(
+        CorpusWorld.options().posts(2_000).users(10).seed(3).nowMillis(NOW).clock(() -> NOW));
+  }
+
+  private static List<Long> ids(FeedService.Page page) {
+    return page.posts().stream().map(FeedService.Post::id).toList();
+  }
+
+  /** Polls {@code condition} for up to 60 s (a deadline for progress, not a timing assertion). */
+  private static void await(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+}
