@@ -2,26 +2,33 @@ package dev.trawl.shadow;
 
 import dev.trawl.shadow.metrics.FixedBins;
 
-/** Renders a {@link ShadowReport} as JSON ({@code NaN} becomes {@code null}). Stateless, thread-safe. */
+/** Renders a {@link ShadowReport} as JSON (layout: {@code report.schema.json} beside this class; {@code NaN} becomes {@code null}). Stateless, thread-safe. */
 final class ReportJson {
+  /**
+   * Version of the JSON layout, described by {@code dev/trawl/shadow/report.schema.json}; raised when
+   * a field is removed or changes meaning (2: verdicts and intervals replace thresholds).
+   */
+  static final int SCHEMA_VERSION = 2;
+
   private ReportJson() {}
 
   static String render(ShadowReport r) {
     final StringBuilder sb = new StringBuilder(4096);
-    sb.append("{\n  \"title\": ").append(str(r.title()));
+    sb.append("{\n  \"schema_version\": ").append(SCHEMA_VERSION);
+    sb.append(",\n  \"title\": ").append(str(r.title()));
     sb.append(",\n  \"requests\": ").append(r.requests());
     sb.append(",\n  \"pages_compared\": ").append(r.pagesCompared());
     sb.append(",\n  \"dropped\": ").append(r.dropped());
     sb.append(",\n  \"noise_floor_requests\": ");
     sb.append(r.hasNoiseFloor() ? Long.toString(r.noiseRequests()) : "null");
-    sb.append(",\n  \"flags\": [");
+    sb.append(",\n  \"family_wise_error\": ").append(num(r.policy().familyWiseErrorRate()));
+    sb.append(",\n  \"metrics_tested\": ").append(r.metricsTested());
+    sb.append(",\n  \"flags\": ");
+    names(sb, r.flagged());
+    sb.append(",\n  \"regressions\": ");
+    names(sb, r.tripping(ShadowReport.Gate.REGRESSION));
+    sb.append(",\n  \"metrics\": [");
     boolean first = true;
-    for (MetricRow row : r.flagged()) {
-      sb.append(first ? "" : ", ").append(str(row.name()));
-      first = false;
-    }
-    sb.append("],\n  \"metrics\": [");
-    first = true;
     for (MetricRow row : r.rows()) {
       sb.append(first ? "\n" : ",\n");
       first = false;
@@ -31,7 +38,12 @@ final class ReportJson {
           .append(", \"candidate\": ").append(num(row.candidate()))
           .append(", \"delta\": ").append(num(row.delta()))
           .append(", \"noise\": ").append(num(row.noise()))
-          .append(", \"threshold\": ").append(num(row.threshold()))
+          .append(", \"kind\": ").append(str(row.kind().name().toLowerCase(java.util.Locale.ROOT)))
+          .append(", \"effect\": ").append(num(row.effect()))
+          .append(", \"ci_low\": ").append(num(row.ciLow()))
+          .append(", \"ci_high\": ").append(num(row.ciHigh()))
+          .append(", \"min_effect\": ").append(num(row.minEffect()))
+          .append(", \"verdict\": ").append(str(row.verdict().name().toLowerCase(java.util.Locale.ROOT)))
           .append(", \"flagged\": ").append(row.flagged())
           .append(", \"note\": ").append(str(row.note())).append('}');
     }
@@ -56,6 +68,14 @@ final class ReportJson {
     doubles(sb, r.latencyCdf(2));
     sb.append("}\n}\n");
     return sb.toString();
+  }
+
+  private static void names(StringBuilder sb, java.util.List<MetricRow> rows) {
+    sb.append('[');
+    for (int i = 0; i < rows.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(str(rows.get(i).name()));
+    }
+    sb.append(']');
   }
 
   private static void longs(StringBuilder sb, long[] values) {

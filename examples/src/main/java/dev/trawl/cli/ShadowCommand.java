@@ -35,7 +35,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Every request is first replayed {@code --warmup} times through all lanes unreported (JIT
  * compilation, caches), then once more for the report: baseline, candidate and, with {@code
- * --noise-floor}, the baseline again with a second seed, one after another on this thread.
+ * --noise-floor}, the baseline again with a second seed, one after another on this thread in an order
+ * drawn per request from {@code --seed}. With {@code --fail-on GATE} the command exits with
+ * {@value #EXIT_GATE} when the report trips the gate, so CI can block a release on it.
  *
  * <p>Not thread-safe (a picocli command object, used once). Replaying allocates (the log is read into
  * memory, lanes trace their runs for the filter funnel): it is an offline tool.
@@ -52,6 +54,9 @@ import picocli.CommandLine.Spec;
           + " size); see docs/shadow.md and examples/shadow/*.properties."
     })
 final class ShadowCommand implements Callable<Integer> {
+  /** Exit status when {@code --fail-on} trips (beyond {@link TrawlCli}'s 0-3). */
+  static final int EXIT_GATE = 4;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--requests", paramLabel = "FILE", description = "Request log to replay (RequestLog format).")
@@ -96,7 +101,10 @@ final class ShadowCommand implements Callable<Integer> {
       description = "Demo requests to generate. Default ${DEFAULT-VALUE}.")
   int demoRequests;
 
-  @Option(names = "--seed", defaultValue = "11", description = "Seed of the demo requests. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seed",
+      defaultValue = "11",
+      description = "Seed of the demo requests and of the per-request run order. Default ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
@@ -121,11 +129,20 @@ final class ShadowCommand implements Callable<Integer> {
   String scoreRange;
 
   @Option(
-      names = "--latency-tolerance",
-      paramLabel = "FRACTION",
-      defaultValue = "0.1",
-      description = "Latency quantile change tolerated beyond the noise floor. Default ${DEFAULT-VALUE}.")
-  double latencyTolerance;
+      names = "--fail-on",
+      paramLabel = "GATE",
+      description = "Exit with status " + EXIT_GATE + " when the gate trips: 'regression' (a latency or error"
+          + " rate verdict WORSE), 'change' (any verdict BETTER, WORSE or CHANGED) or, with --drift,"
+          + " 'drift' (any drifted metric). The one-screen summary heads the report.")
+  String failOn;
+
+  @Option(
+      names = "--family-wise-error",
+      paramLabel = "ALPHA",
+      defaultValue = "0.05",
+      description = "Chance, at most, that a report of identical pipelines shows any change (Bonferroni over"
+          + " the metrics tested). Default ${DEFAULT-VALUE}.")
+  double familyWiseError;
 
   @Override
   public Integer call() {
@@ -151,7 +168,8 @@ final class ShadowCommand implements Callable<Integer> {
     }
     final boolean aa = noiseFloor || demo;
     final ComparisonConfig comparison = comparison();
-    final FlagPolicy policy = FlagPolicy.builder().latencyTolerance(latencyTolerance).build();
+    final ShadowReport.Gate gate = gate();
+    final FlagPolicy policy = policy();
     final FeedConfig a = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
     final FeedConfig b = candidate != null
         ? FeedConfig.load(candidate)
@@ -172,6 +190,7 @@ final class ShadowCommand implements Callable<Integer> {
         .candidate(PipelineLane.replay(pb, schema))
         .config(comparison)
         .policy(policy)
+        .orderSeed(seed)
         .title(a.name() + " -> " + b.name());
     if (aa) {
       replay.noiseFloor(PipelineLane.replay(corpusA.pipeline(a.variant()), schema));
@@ -195,7 +214,33 @@ final class ShadowCommand implements Callable<Integer> {
       err.println("wrote " + html);
       err.flush();
     }
+    if (gate != null && report.trips(gate)) {
+      err.printf(Locale.ROOT, "gate --fail-on %s tripped by %d metric(s)%n", failOn, report.tripping(gate).size());
+      err.flush();
+      return EXIT_GATE;
+    }
     return 0;
+  }
+
+  /** The gate of {@code --fail-on} for a page-vs-page comparison, {@code null} without one. */
+  private ShadowReport.Gate gate() {
+    if (failOn == null) {
+      return null;
+    }
+    return switch (failOn) {
+      case "regression" -> ShadowReport.Gate.REGRESSION;
+      case "change" -> ShadowReport.Gate.CHANGE;
+      case "drift" -> throw new CliError("--fail-on drift needs --drift (it gates a drift report)");
+      default -> throw new CliError("--fail-on must be regression, change or drift, got '" + failOn + "'");
+    };
+  }
+
+  private FlagPolicy policy() {
+    try {
+      return FlagPolicy.builder().familyWiseErrorRate(familyWiseError).build();
+    } catch (IllegalArgumentException e) {
+      throw new CliError("--family-wise-error: " + e.getMessage());
+    }
   }
 
   /** {@code --record-demo}: demo requests for the corpus of {@code --baseline} (or the built-in one). */
