@@ -1,17 +1,13 @@
 package dev.trawl.shadow;
 
 import dev.trawl.shadow.metrics.BinnedDistance;
-import dev.trawl.shadow.metrics.Distributions;
 import dev.trawl.shadow.metrics.FixedBins;
 import dev.trawl.shadow.metrics.PairedStat;
-import dev.trawl.shadow.metrics.QuantileBootstrap;
 import dev.trawl.shadow.metrics.RunningStat;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * The result of a shadow run: every metric of the A/B window beside the same metric of the A/A
@@ -219,27 +215,8 @@ public final class ShadowReport {
 
   // ---- row construction -------------------------------------------------------------------
 
-  /** A metric before its verdict: the number of tests (Bonferroni's m) is known only at the end. */
-  private static final class Pending {
-    String group;
-    String name;
-    MetricKind kind;
-    double primary;
-    double candidate;
-    double delta;
-    double noise;
-    double effect;
-    double se = Double.NaN;
-    /** KS: the sizes whose critical value is the half-width; PSI: a fixed half-width. */
-    long ksA = -1;
-    long ksB;
-    double fixedHalfWidth = Double.NaN;
-    String note = "";
-    boolean structural;
-  }
-
   private List<MetricRow> buildRows() {
-    final List<Pending> out = new ArrayList<>();
+    final VerdictRows out = new VerdictRows();
     final ShadowSchema schema = ab.schema();
     final ComparisonConfig config = ab.config();
     agreement(out, "overlap@" + config.overlapDepth(), ab.overlap, aa == null ? null : aa.overlap, true);
@@ -276,75 +253,14 @@ public final class ShadowReport {
     }
     paired(out, "errors", MetricKind.ERROR_RATE, "failure_rate", ab.failed, aa == null ? null : aa.failed);
     paired(out, "errors", MetricKind.ERROR_RATE, "timeout_rate", ab.timedOut, aa == null ? null : aa.timedOut);
-    return decide(out);
-  }
-
-  /** Bonferroni over the metrics that are tested (have an effect and are not structural). */
-  private List<MetricRow> decide(List<Pending> pending) {
-    int tests = 0;
-    for (Pending p : pending) {
-      if (!p.structural && !Double.isNaN(p.effect)) {
-        tests++;
-      }
-    }
-    metricsTested = tests;
-    final double fwer = policy.familyWiseErrorRate();
-    final double z = Distributions.bonferroniZ(fwer, Math.max(1, tests));
-    final List<MetricRow> rows = new ArrayList<>(pending.size());
-    for (Pending p : pending) {
-      final double e = policy.minEffect(p.kind, p.primary);
-      double half;
-      if (p.ksA >= 0) {
-        half = BinnedDistance.ksCritical(p.ksA, p.ksB, fwer / Math.max(1, tests));
-      } else if (!Double.isNaN(p.fixedHalfWidth)) {
-        half = p.fixedHalfWidth;
-      } else {
-        half = z * p.se;
-      }
-      if (Double.isNaN(half)) {
-        half = 0; // no sampling noise measurable (e.g. a constant metric): the interval is the point
-      }
-      final double lo = p.effect - half;
-      final double hi = p.effect + half;
-      final Verdict verdict = p.structural ? Verdict.CHANGED : verdict(p.kind, p.effect, lo, hi, e);
-      rows.add(new MetricRow(p.group, p.name, p.kind, p.primary, p.candidate, p.delta, p.noise, p.effect,
-          p.structural ? Double.NaN : lo, p.structural ? Double.NaN : hi, e, verdict, p.note));
-    }
-    return rows;
-  }
-
-  static Verdict verdict(MetricKind kind, double effect, double lo, double hi, double minEffect) {
-    if (Double.isNaN(effect)) {
-      return Verdict.INCONCLUSIVE;
-    }
-    if (kind.isDistance() && effect <= 0) {
-      return Verdict.SAME; // no farther from the primary than the primary's own re-run
-    }
-    final boolean significant = lo > 0 || hi < 0;
-    if (significant && Math.abs(effect) > minEffect) {
-      if (!kind.lowerIsBetter()) {
-        return Verdict.CHANGED;
-      }
-      return effect > 0 ? Verdict.WORSE : Verdict.BETTER;
-    }
-    if (significant || (lo >= -minEffect && hi <= minEffect)) {
-      return Verdict.SAME;
-    }
-    return Verdict.INCONCLUSIVE;
-  }
-
-  private Pending pending(List<Pending> out, String group, MetricKind kind, String name) {
-    final Pending p = new Pending();
-    p.group = group;
-    p.kind = kind;
-    p.name = name;
-    out.add(p);
-    return p;
+    final List<MetricRow> decided = out.decide(policy);
+    metricsTested = out.tested();
+    return decided;
   }
 
   private void agreement(
-      List<Pending> out, String name, RunningStat abStat, RunningStat aaStat, boolean similarity) {
-    final Pending p = pending(out, "agreement", similarity ? MetricKind.AGREEMENT : MetricKind.RANK_SHIFT, name);
+      VerdictRows out, String name, RunningStat abStat, RunningStat aaStat, boolean similarity) {
+    final VerdictRows.Pending p = out.add("agreement", similarity ? MetricKind.AGREEMENT : MetricKind.RANK_SHIFT, name);
     final double value = abStat.mean();
     p.primary = Double.NaN;
     p.candidate = value;
@@ -359,8 +275,8 @@ public final class ShadowReport {
   }
 
   private void paired(
-      List<Pending> out, String group, MetricKind kind, String name, PairedStat abStat, PairedStat aaStat) {
-    final Pending p = pending(out, group, kind, name);
+      VerdictRows out, String group, MetricKind kind, String name, PairedStat abStat, PairedStat aaStat) {
+    final VerdictRows.Pending p = out.add(group, kind, name);
     final RunningStat d = abStat.diff();
     p.primary = abStat.a().mean();
     p.candidate = abStat.b().mean();
@@ -381,8 +297,8 @@ public final class ShadowReport {
    * their difference, and a two-proportion standard error. Candidates of one request are not
    * independent, so this standard error is optimistic; the A/A floor absorbs part of it.
    */
-  private void pooled(List<Pending> out, String name, int f) {
-    final Pending p = pending(out, "rule_funnel", MetricKind.PROPORTION, name);
+  private void pooled(VerdictRows out, String name, int f) {
+    final VerdictRows.Pending p = out.add("rule_funnel", MetricKind.PROPORTION, name);
     final double ra = rate(ab.ruleRemovedA[f], ab.ruleInA[f], ab.pooledFunnelA[f]);
     final double rb = rate(ab.ruleRemovedB[f], ab.ruleInB[f], ab.pooledFunnelB[f]);
     p.primary = ra;
@@ -411,8 +327,8 @@ public final class ShadowReport {
     return Math.sqrt(pa * (1 - pa) / Math.max(1, na) + pb * (1 - pb) / Math.max(1, nb));
   }
 
-  private void distribution(List<Pending> out, String name, boolean psi) {
-    final Pending p = pending(out, "scores", MetricKind.DISTRIBUTION, name);
+  private void distribution(VerdictRows out, String name, boolean psi) {
+    final VerdictRows.Pending p = out.add("scores", MetricKind.DISTRIBUTION, name);
     p.primary = Double.NaN;
     p.candidate = Double.NaN;
     p.delta = psi ? BinnedDistance.psi(ab.scoresA, ab.scoresB) : BinnedDistance.ks(ab.scoresA, ab.scoresB);
@@ -436,59 +352,25 @@ public final class ShadowReport {
    * A/A re-run's ({@code delta - noise} up to the primary's quantile, which cancels), so a bias that
    * the primary's own measurement carries (e.g. measured on another thread) does not count.
    */
-  private void latency(List<Pending> out, String name, int stage, double percentile) {
-    final Pending p = pending(out, "latency", MetricKind.LATENCY, name);
+  private void latency(VerdictRows out, String name, int stage, double percentile) {
+    final VerdictRows.Pending p = out.add("latency", MetricKind.LATENCY, name);
     final Histogram a = stage < 0 ? ab.totalA : ab.stageA[stage];
     final Histogram b = stage < 0 ? ab.totalB : ab.stageB[stage];
     final Histogram rerun = aa == null ? null : stage < 0 ? aa.totalB : aa.stageB[stage];
-    p.primary = quantileMicros(a, percentile);
-    p.candidate = quantileMicros(b, percentile);
+    p.primary = VerdictRows.quantileMicros(a, percentile);
+    p.candidate = VerdictRows.quantileMicros(b, percentile);
     p.delta = p.candidate - p.primary;
     p.structural = Double.isNaN(p.primary) != Double.isNaN(p.candidate);
     p.note = !p.structural ? "" : Double.isNaN(p.candidate) ? "absent in candidate" : "absent in primary";
     final boolean withRerun = rerun != null && rerun.getTotalCount() > 0;
     final Histogram reference = withRerun ? rerun : a;
     if (withRerun) {
-      p.noise = quantileMicros(rerun, percentile) - p.primary;
+      p.noise = VerdictRows.quantileMicros(rerun, percentile) - p.primary;
     }
-    p.effect = p.candidate - quantileMicros(reference, percentile);
+    p.effect = p.candidate - VerdictRows.quantileMicros(reference, percentile);
     if (!p.structural && !Double.isNaN(p.effect)) {
-      p.se = bootstrapSe(reference, b, percentile / 100.0);
+      p.se = VerdictRows.bootstrapSe(policy, reference, b, percentile / 100.0);
     }
-  }
-
-  private double bootstrapSe(Histogram reference, Histogram candidate, double p) {
-    final Buckets r = Buckets.of(reference);
-    final Buckets c = Buckets.of(candidate);
-    return new QuantileBootstrap(policy.bootstrapResamples(), policy.bootstrapSeed())
-        .differenceStandardError(r.micros, r.cumulative, r.length, c.micros, c.cumulative, c.length, p);
-  }
-
-  /** A histogram's recorded buckets as ascending values (µs) with cumulative counts. */
-  private static final class Buckets {
-    double[] micros = new double[64];
-    long[] cumulative = new long[64];
-    int length;
-
-    static Buckets of(Histogram h) {
-      final Buckets out = new Buckets();
-      long total = 0;
-      for (HistogramIterationValue v : h.recordedValues()) {
-        if (out.length == out.micros.length) {
-          out.micros = Arrays.copyOf(out.micros, out.length * 2);
-          out.cumulative = Arrays.copyOf(out.cumulative, out.length * 2);
-        }
-        total += v.getCountAtValueIteratedTo();
-        out.micros[out.length] = h.highestEquivalentValue(v.getValueIteratedTo()) / 1000.0;
-        out.cumulative[out.length] = total;
-        out.length++;
-      }
-      return out;
-    }
-  }
-
-  private static double quantileMicros(Histogram h, double percentile) {
-    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
   }
 
   private static long sum(long[] counts) {
