@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <p><b>Minimum effect.</b> A change must also exceed {@code max(absolute, relative · |primary|)} of
  * its kind. Defaults: latency 1 µs or 3% of the primary's value; agreement 0.01; rank shift 0.1 ranks;
- * counts 0.1 or 1%; proportions 0.005; score distances 0.01; error rates 0.001.
+ * counts 0.1 or 1%; proportions 0.005; score distances 0.01; query features 0.1 standard deviations;
+ * error rates 0.001.
  *
  * <p><b>Immutable and thread-safe.</b>
  */
@@ -93,6 +94,7 @@ public final class FlagPolicy {
       minEffects.put(MetricKind.COUNT, new double[] {0.1, 0.01});
       minEffects.put(MetricKind.PROPORTION, new double[] {0.005, 0});
       minEffects.put(MetricKind.DISTRIBUTION, new double[] {0.01, 0});
+      minEffects.put(MetricKind.FEATURE, new double[] {0.1, 0});
       minEffects.put(MetricKind.LATENCY, new double[] {1.0, 0.03});
       minEffects.put(MetricKind.ERROR_RATE, new double[] {0.001, 0});
     }

@@ -19,6 +19,11 @@ public enum MetricKind {
   PROPORTION(false, false),
   /** A distance between score distributions (PSI, KS statistic). */
   DISTRIBUTION(false, true),
+  /**
+   * A query feature's mean (a vector component or a hydrated feature), as a standardised difference in
+   * reference standard deviations; used by drift reports.
+   */
+  FEATURE(false, false),
   /** A latency in microseconds (mean or quantile, end to end or per stage); lower is better. */
   LATENCY(true, false),
   /** A failure or timeout rate; lower is better. */

@@ -1,6 +1,8 @@
 package dev.trawl.shadow;
 
 import dev.trawl.shadow.metrics.FixedBins;
+import java.util.List;
+import java.util.Locale;
 
 /** Renders a {@link ShadowReport} as JSON (layout: {@code report.schema.json} beside this class; {@code NaN} becomes {@code null}). Stateless, thread-safe. */
 final class ReportJson {
@@ -27,28 +29,10 @@ final class ReportJson {
     names(sb, r.flagged());
     sb.append(",\n  \"regressions\": ");
     names(sb, r.tripping(ShadowReport.Gate.REGRESSION));
-    sb.append(",\n  \"metrics\": [");
-    boolean first = true;
-    for (MetricRow row : r.rows()) {
-      sb.append(first ? "\n" : ",\n");
-      first = false;
-      sb.append("    {\"group\": ").append(str(row.group()))
-          .append(", \"name\": ").append(str(row.name()))
-          .append(", \"primary\": ").append(num(row.primary()))
-          .append(", \"candidate\": ").append(num(row.candidate()))
-          .append(", \"delta\": ").append(num(row.delta()))
-          .append(", \"noise\": ").append(num(row.noise()))
-          .append(", \"kind\": ").append(str(row.kind().name().toLowerCase(java.util.Locale.ROOT)))
-          .append(", \"effect\": ").append(num(row.effect()))
-          .append(", \"ci_low\": ").append(num(row.ciLow()))
-          .append(", \"ci_high\": ").append(num(row.ciHigh()))
-          .append(", \"min_effect\": ").append(num(row.minEffect()))
-          .append(", \"verdict\": ").append(str(row.verdict().name().toLowerCase(java.util.Locale.ROOT)))
-          .append(", \"flagged\": ").append(row.flagged())
-          .append(", \"note\": ").append(str(row.note())).append('}');
-    }
+    sb.append(",\n  \"metrics\": ");
+    metrics(sb, r.rows());
     final FixedBins bins = r.scoreBins();
-    sb.append("\n  ],\n  \"score_bins\": {\"lo\": ").append(num(bins.lo()))
+    sb.append(",\n  \"score_bins\": {\"lo\": ").append(num(bins.lo()))
         .append(", \"hi\": ").append(num(bins.hi()))
         .append(", \"count\": ").append(bins.count()).append('}');
     sb.append(",\n  \"score_histogram\": {\"primary\": ");
@@ -70,7 +54,32 @@ final class ReportJson {
     return sb.toString();
   }
 
-  private static void names(StringBuilder sb, java.util.List<MetricRow> rows) {
+  /** The metrics array: one object per row. */
+  static void metrics(StringBuilder sb, List<MetricRow> rows) {
+    sb.append('[');
+    boolean first = true;
+    for (MetricRow row : rows) {
+      sb.append(first ? "\n" : ",\n");
+      first = false;
+      sb.append("    {\"group\": ").append(str(row.group()))
+          .append(", \"name\": ").append(str(row.name()))
+          .append(", \"primary\": ").append(num(row.primary()))
+          .append(", \"candidate\": ").append(num(row.candidate()))
+          .append(", \"delta\": ").append(num(row.delta()))
+          .append(", \"noise\": ").append(num(row.noise()))
+          .append(", \"kind\": ").append(str(row.kind().name().toLowerCase(Locale.ROOT)))
+          .append(", \"effect\": ").append(num(row.effect()))
+          .append(", \"ci_low\": ").append(num(row.ciLow()))
+          .append(", \"ci_high\": ").append(num(row.ciHigh()))
+          .append(", \"min_effect\": ").append(num(row.minEffect()))
+          .append(", \"verdict\": ").append(str(row.verdict().name().toLowerCase(Locale.ROOT)))
+          .append(", \"flagged\": ").append(row.flagged())
+          .append(", \"note\": ").append(str(row.note())).append('}');
+    }
+    sb.append("\n  ]");
+  }
+
+  static void names(StringBuilder sb, List<MetricRow> rows) {
     sb.append('[');
     for (int i = 0; i < rows.size(); i++) {
       sb.append(i == 0 ? "" : ", ").append(str(rows.get(i).name()));

@@ -67,13 +67,7 @@ public final class ShadowReport {
 
   /** The flagged metrics. */
   public List<MetricRow> flagged() {
-    final List<MetricRow> out = new ArrayList<>();
-    for (MetricRow r : rows) {
-      if (r.flagged()) {
-        out.add(r);
-      }
-    }
-    return out;
+    return VerdictRows.changed(rows);
   }
 
   public boolean hasFlags() {
@@ -120,12 +114,11 @@ public final class ShadowReport {
    * @throws IllegalArgumentException if there is none
    */
   public MetricRow row(String name) {
-    for (MetricRow r : rows) {
-      if (r.name().equals(name)) {
-        return r;
-      }
+    final MetricRow r = VerdictRows.find(rows, name);
+    if (r == null) {
+      throw new IllegalArgumentException("no metric named '" + name + "' in this report");
     }
-    throw new IllegalArgumentException("no metric named '" + name + "' in this report");
+    return r;
   }
 
   /** Requests compared in the A/B window. */
@@ -337,8 +330,8 @@ public final class ShadowReport {
       p.noise = Double.isNaN(n) ? 0 : n;
     }
     p.effect = p.delta - p.noise;
-    final long nA = sum(ab.scoresA);
-    final long nB = sum(ab.scoresB);
+    final long nA = VerdictRows.sum(ab.scoresA);
+    final long nB = VerdictRows.sum(ab.scoresB);
     if (psi) {
       p.fixedHalfWidth = policy.psiNoiseMultiplier() * BinnedDistance.psiExpectedNoise(nA, nB, ab.scoresA.length);
     } else {
@@ -373,11 +366,4 @@ public final class ShadowReport {
     }
   }
 
-  private static long sum(long[] counts) {
-    long s = 0;
-    for (long c : counts) {
-      s += c;
-    }
-    return s;
-  }
 }

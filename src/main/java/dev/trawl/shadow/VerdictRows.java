@@ -140,4 +140,33 @@ final class VerdictRows {
     return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
   }
 
+
+  /** The rows whose verdict is a change. */
+  static List<MetricRow> changed(List<MetricRow> rows) {
+    final List<MetricRow> out = new ArrayList<>();
+    for (MetricRow r : rows) {
+      if (r.flagged()) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The row named {@code name}, or {@code null}. */
+  static MetricRow find(List<MetricRow> rows, String name) {
+    for (MetricRow r : rows) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  static long sum(long[] counts) {
+    long s = 0;
+    for (long c : counts) {
+      s += c;
+    }
+    return s;
+  }
 }
