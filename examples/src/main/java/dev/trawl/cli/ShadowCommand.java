@@ -3,14 +3,18 @@ package dev.trawl.cli;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.shadow.ComparisonConfig;
+import dev.trawl.shadow.DriftReport;
+import dev.trawl.shadow.DriftWindow;
 import dev.trawl.shadow.FlagPolicy;
 import dev.trawl.shadow.PipelineLane;
 import dev.trawl.shadow.PipelineShadow;
 import dev.trawl.shadow.RequestLog;
 import dev.trawl.shadow.RequestRecord;
+import dev.trawl.shadow.RunRecord;
 import dev.trawl.shadow.ShadowReplay;
 import dev.trawl.shadow.ShadowReport;
 import dev.trawl.shadow.ShadowSchema;
+import dev.trawl.shadow.Verdict;
 import dev.trawl.shadow.metrics.FixedBins;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +55,8 @@ import picocli.CommandLine.Spec;
           + " how the candidate's pages and cost differ, flagging differences above the noise floor.",
       "No files yet? 'trawl shadow --demo' compares the demo feed with the same feed that no longer excludes blocked authors;"
           + " 'trawl shadow --record-demo FILE' writes demo requests to replay with your own configs.",
+      "--fail-on regression|change exits with status 4 when the report's verdicts trip the gate (CI);"
+          + " --drift --reference FILE --current FILE compares two request logs through one configuration.",
       "CONFIG is a properties file (corpus, ef, sources/exclusions/selectors on or off, weights, caps, page"
           + " size); see docs/shadow.md and examples/shadow/*.properties."
     })
@@ -100,6 +107,27 @@ final class ShadowCommand implements Callable<Integer> {
       defaultValue = "500",
       description = "Demo requests to generate. Default ${DEFAULT-VALUE}.")
   int demoRequests;
+
+  @Option(
+      names = "--demo-community",
+      paramLabel = "C",
+      defaultValue = "-1",
+      description = "With --record-demo: only users whose primary community is C (a shifted population, to"
+          + " try --drift). Default: all users.")
+  int demoCommunity;
+
+  @Option(
+      names = "--drift",
+      description = "Drift instead of A/B: replay --reference and --current request logs through --baseline"
+          + " (the live configuration; default the demo feed) and compare what the pipeline saw and answered"
+          + " (query components, score distribution, source mix, latency, errors).")
+  boolean drift;
+
+  @Option(names = "--reference", paramLabel = "FILE", description = "With --drift: the reference request log.")
+  Path reference;
+
+  @Option(names = "--current", paramLabel = "FILE", description = "With --drift: the current request log.")
+  Path current;
 
   @Option(
       names = "--seed",
@@ -156,6 +184,12 @@ final class ShadowCommand implements Callable<Integer> {
     }
     if (recordDemo != null) {
       return record(err);
+    }
+    if (drift) {
+      return drift(out, err);
+    }
+    if (reference != null || current != null) {
+      throw new CliError("--reference and --current belong to --drift");
     }
     if (requests == null && !demo) {
       throw new CliError("give --requests FILE (or --demo to generate requests, or --record-demo FILE)");
@@ -222,6 +256,101 @@ final class ShadowCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * {@code --drift}: replays the reference and the current log through the baseline configuration,
+   * interleaved in a seeded order (so warm-up favours neither window), after {@code --warmup}
+   * unreported passes, and prints the {@link DriftReport}.
+   */
+  private int drift(PrintWriter out, PrintWriter err) {
+    if (reference == null || current == null) {
+      throw new CliError("--drift needs --reference FILE and --current FILE");
+    }
+    if (requests != null || demo || candidate != null) {
+      throw new CliError("--drift compares two request logs through one configuration:"
+          + " --requests, --demo and --candidate do not apply");
+    }
+    if (failOn != null && !List.of("drift", "change", "regression").contains(failOn)) {
+      throw new CliError("--fail-on must be regression, change or drift, got '" + failOn + "'");
+    }
+    final FeedConfig config = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
+    final ShadowCorpus corpus = ShadowCorpus.of(config.corpus(), err);
+    final List<RequestRecord> ref = read(reference);
+    final List<RequestRecord> cur = read(current);
+    checkDimensions(ref, config, corpus.index());
+    checkDimensions(cur, config, corpus.index());
+    final Pipeline pipeline = corpus.pipeline(config.variant());
+    final ShadowSchema schema = PipelineShadow.schema(pipeline);
+    final ComparisonConfig comparison = comparison();
+    final int dimension = ref.get(0).hasVector() ? corpus.index().dimension() : 0;
+    final DriftWindow refWindow = new DriftWindow(schema, comparison, dimension);
+    final DriftWindow curWindow = new DriftWindow(schema, comparison, dimension);
+    final DriftReplay replay = new DriftReplay(PipelineLane.replay(pipeline, schema), schema);
+    err.printf(Locale.ROOT, "drift of %,d current vs %,d reference requests through %s (%s)%n", cur.size(),
+        ref.size(), config.name(), config.source());
+    err.flush();
+    for (int pass = 0; pass <= warmup; pass++) {
+      final boolean measured = pass == warmup;
+      final SplittableRandom order = new SplittableRandom(seed);
+      int i = 0;
+      int j = 0;
+      while (i < ref.size() || j < cur.size()) {
+        final boolean takeRef = j >= cur.size() || (i < ref.size() && order.nextBoolean());
+        if (takeRef) {
+          replay.run(ref.get(i++), measured ? refWindow : null);
+        } else {
+          replay.run(cur.get(j++), measured ? curWindow : null);
+        }
+      }
+    }
+    final DriftReport report = DriftReport.of(config.name() + ": " + reference.getFileName() + " -> "
+        + current.getFileName(), refWindow, curWindow, policy());
+    out.print(json ? report.toJson() : report.toText());
+    out.flush();
+    final boolean tripped = failOn != null && (failOn.equals("regression")
+        ? report.rows().stream().anyMatch(r -> r.verdict() == Verdict.WORSE)
+        : report.hasDrift());
+    if (tripped) {
+      err.printf(Locale.ROOT, "gate --fail-on %s tripped%n", failOn);
+      err.flush();
+      return EXIT_GATE;
+    }
+    return 0;
+  }
+
+  /** One lane with its state and run record, replaying requests into a drift window. */
+  private static final class DriftReplay {
+    private final PipelineLane<RequestRecord> lane;
+    private final PipelineLane.State state;
+    private final RunRecord run;
+
+    DriftReplay(PipelineLane<RequestRecord> lane, ShadowSchema schema) {
+      this.lane = lane;
+      this.state = lane.newState();
+      this.run = new RunRecord(schema, 64);
+    }
+
+    void run(RequestRecord request, DriftWindow into) {
+      lane.capture(request, state);
+      run.clear();
+      final long start = System.nanoTime();
+      try {
+        lane.run(state, 0L, run);
+      } catch (Exception e) {
+        run.clear();
+        run.outcome(RunRecord.FAILED);
+      }
+      if (run.totalNanos() == 0) {
+        run.totalNanos(System.nanoTime() - start);
+      }
+      if (into != null) {
+        into.add(run);
+        if (request.hasVector()) {
+          into.addQuery(request.vector());
+        }
+      }
+    }
+  }
+
   /** The gate of {@code --fail-on} for a page-vs-page comparison, {@code null} without one. */
   private ShadowReport.Gate gate() {
     if (failOn == null) {
@@ -251,7 +380,7 @@ final class ShadowCommand implements Callable<Integer> {
           + config.corpus().describe());
     }
     final ShadowCorpus corpus = ShadowCorpus.of(config.corpus(), err);
-    final List<RequestRecord> records = corpus.demoRequests(demoRequests, seed);
+    final List<RequestRecord> records = corpus.demoRequests(demoRequests, seed, demoCommunity);
     try {
       RequestLog.writeAll(recordDemo, records);
     } catch (IOException e) {

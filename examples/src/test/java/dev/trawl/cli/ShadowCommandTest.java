@@ -131,6 +131,45 @@ class ShadowCommandTest {
   }
 
   @Test
+  void driftBetweenTwoLogsOfTheSamePopulationShowsNoPageOrQueryDrift() {
+    final Path other = dir.resolve("other.trq");
+    assertThat(Cli.run("shadow", "--record-demo", other.toString(), "--baseline", base.toString(),
+        "--demo-requests", "80", "--seed", "4").exit()).isZero();
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString(), "--current",
+        other.toString(), "--baseline", base.toString(), "--json", "--warmup", "0");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("\"kind\": \"drift\"", "\"reference_requests\": 80",
+        "\"current_requests\": 80", "\"features_tested\": 16");
+    // latency depends on the shared machine; everything the pipeline saw and answered is asserted
+    assertThat(metrics(run.out())).filteredOn(m -> !m.group().equals("latency")).noneMatch(Metric::flagged);
+  }
+
+  @Test
+  void driftToAShiftedPopulationIsFoundAndTripsTheDriftGate() {
+    final Path shifted = dir.resolve("shifted.trq");
+    final Cli.Run record = Cli.run("shadow", "--record-demo", shifted.toString(), "--baseline", base.toString(),
+        "--demo-requests", "80", "--seed", "4", "--demo-community", "2");
+    assertThat(record.exit()).as(record.err()).isZero();
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString(), "--current",
+        shifted.toString(), "--baseline", base.toString(), "--json", "--warmup", "0", "--fail-on", "drift");
+    assertThat(run.exit()).as(run.err()).isEqualTo(ShadowCommand.EXIT_GATE);
+    final List<Metric> metrics = metrics(run.out());
+    // all users now share one primary community: their interest vectors and their pages' mix move
+    // (16 components, 80 requests per log: 11 of them move by 0.7-1.5 reference sd in this run)
+    assertThat(metrics).filteredOn(m -> m.group().equals("query") && m.flagged()).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(metric(metrics, "share[interest]").verdict()).isEqualTo("changed");
+    assertThat(metric(metrics, "page_size").verdict()).isEqualTo("same");
+    assertThat(run.err()).contains("gate --fail-on drift tripped");
+  }
+
+  @Test
+  void driftNeedsBothLogs() {
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString());
+    assertThat(run.exit()).isEqualTo(TrawlCli.EXIT_INPUT);
+    assertThat(run.err()).contains("--drift needs --reference FILE and --current FILE");
+  }
+
+  @Test
   void textIsTheDefaultAndHtmlIsWrittenOnRequest() throws IOException {
     final Path lowEf = config("low-ef.properties", "base = base.properties", "name = low-ef", "interest.ef = 20");
     final Path html = dir.resolve("report.html");
