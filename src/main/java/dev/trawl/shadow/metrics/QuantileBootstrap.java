@@ -1,5 +1,7 @@
 package dev.trawl.shadow.metrics;
 
+import java.util.Arrays;
+
 /**
  * The standard error of the difference of one quantile between two samples ({@code q_B - q_A}), by a
  * seeded bootstrap over each sample's distribution (given as ascending values with counts, e.g. the
@@ -13,10 +15,16 @@ package dev.trawl.shadow.metrics;
  * costs O(log buckets) whatever {@code n}, and a report over millions of requests bootstraps as fast
  * as one over a hundred. The two samples are resampled independently (they are different runs).
  *
- * <p><b>Not thread-safe</b> (it owns its generator). <b>Allocation:</b> none per call.
+ * <p>The standard error is half the spread between the 15.87th and 84.13th percentiles of the
+ * resampled differences: the standard deviation when they are normal, and robust to the few
+ * resamples of a high quantile that land on a tail outlier.
+ *
+ * <p><b>Not thread-safe</b> (it owns its generator and a scratch array of {@code resamples} doubles,
+ * allocated at construction). <b>Allocation:</b> none per call (a primitive sort in place).
  */
 public final class QuantileBootstrap {
   private final int resamples;
+  private final double[] differences;
   private long state;
 
   /**
@@ -30,6 +38,7 @@ public final class QuantileBootstrap {
       throw new IllegalArgumentException("resamples must be >= 50, got " + resamples);
     }
     this.resamples = resamples;
+    this.differences = new double[resamples];
     this.state = seed;
   }
 
@@ -51,17 +60,17 @@ public final class QuantileBootstrap {
     }
     final long nA = cumulativeA[lengthA - 1];
     final long nB = cumulativeB[lengthB - 1];
-    double sum = 0;
-    double sumSq = 0;
     for (int r = 0; r < resamples; r++) {
       final double a = Distributions.valueAt(valuesA, cumulativeA, lengthA, draw(p, nA));
       final double b = Distributions.valueAt(valuesB, cumulativeB, lengthB, draw(p, nB));
-      final double d = b - a;
-      sum += d;
-      sumSq += d * d;
+      differences[r] = b - a;
     }
-    final double mean = sum / resamples;
-    return Math.sqrt(Math.max(0, (sumSq - resamples * mean * mean) / (resamples - 1)));
+    Arrays.sort(differences);
+    // half the central 68.3% range: the standard deviation for a normal spread, but not blown up by the
+    // few resamples that reach a tail outlier (a p99 of 500 requests touches the maximum now and then)
+    final double hi = differences[(int) Math.round(0.8413 * (resamples - 1))];
+    final double lo = differences[(int) Math.round(0.1587 * (resamples - 1))];
+    return (hi - lo) / 2;
   }
 
   /** The cumulative fraction of one bootstrap sample's p-quantile. */
