@@ -1,40 +1,54 @@
 package dev.trawl.shadow;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
- * When a difference between primary and candidate is flagged: only when it exceeds what noise alone
- * produces. Noise has two parts, both added to the threshold:
+ * How a report decides each metric's {@link Verdict}: a confidence interval for the tested effect at a
+ * family-wise error rate, and a minimum practical effect per {@link MetricKind}.
  *
- * <ul>
- *   <li><b>Run-to-run noise</b>, measured by the A/A window (the primary against itself with a second
- *       seed, or the same pipeline re-run): its difference is the floor.
- *   <li><b>Sampling noise</b> of a finite window: {@code z} standard errors of the paired mean
- *       difference for per-request metrics, the KS critical value at {@code ksAlpha} and
- *       {@code psiNoiseMultiplier} times the expected null PSI for score distributions, and
- *       {@code latencyTolerance} of the primary's value for latency quantiles (which have no cheap
- *       standard error).
- * </ul>
+ * <p><b>Tested effect.</b> For per-request metrics and latencies it is the A/B difference
+ * ({@code candidate - primary}); for agreement metrics and score distances, which are not zero even
+ * between two runs of the same pipeline, it is the A/B value minus the A/A (noise floor) value.
  *
- * <p>A difference is flagged iff {@code |delta| > |noise| + allowance + minEffect}; so identical runs
- * (every delta 0) are never flagged.
+ * <p><b>Interval.</b> {@code effect ± z · se}, where {@code se} is the paired standard error of
+ * per-request metrics, the two-window standard error for agreement metrics, a two-proportion
+ * standard error for pooled funnels, and a seeded bootstrap ({@link
+ * dev.trawl.shadow.metrics.QuantileBootstrap}) for latency quantiles. {@code z} is Bonferroni-corrected
+ * over the {@code m} metrics the report tests: {@code z = Phi^-1(1 - fwer / (2m))}, so the chance that a
+ * report of two identical pipelines shows any change is at most {@code fwer} (default 0.05). Score
+ * distances use the KS critical value at {@code fwer / m} and {@code psiNoiseMultiplier} times the
+ * expected PSI of two samples of one distribution as their half-widths.
+ *
+ * <p><b>Minimum effect.</b> A change must also exceed {@code max(absolute, relative · |primary|)} of
+ * its kind. Defaults: latency 1 µs or 3% of the primary's value; agreement 0.01; rank shift 0.1 ranks;
+ * counts 0.1 or 1%; proportions 0.005; score distances 0.01; query features 0.1 standard deviations;
+ * error rates 0.001.
  *
  * <p><b>Immutable and thread-safe.</b>
  */
 public final class FlagPolicy {
-  private final double z;
-  private final double minEffect;
-  private final double ksAlpha;
+  private final double familyWiseErrorRate;
   private final double psiNoiseMultiplier;
-  private final double latencyTolerance;
+  private final int bootstrapResamples;
+  private final long bootstrapSeed;
+  private final double[] absolute;
+  private final double[] relative;
 
   private FlagPolicy(Builder b) {
-    z = b.z;
-    minEffect = b.minEffect;
-    ksAlpha = b.ksAlpha;
+    familyWiseErrorRate = b.familyWiseErrorRate;
     psiNoiseMultiplier = b.psiNoiseMultiplier;
-    latencyTolerance = b.latencyTolerance;
+    bootstrapResamples = b.bootstrapResamples;
+    bootstrapSeed = b.bootstrapSeed;
+    absolute = new double[MetricKind.values().length];
+    relative = new double[MetricKind.values().length];
+    for (Map.Entry<MetricKind, double[]> e : b.minEffects.entrySet()) {
+      absolute[e.getKey().ordinal()] = e.getValue()[0];
+      relative[e.getKey().ordinal()] = e.getValue()[1];
+    }
   }
 
-  /** z = 3, no minimum effect, KS alpha = 0.001, PSI multiplier 3, latency tolerance 10%. */
+  /** The documented defaults: family-wise error 0.05, the minimum effects listed above. */
   public static FlagPolicy defaults() {
     return builder().build();
   }
@@ -43,53 +57,68 @@ public final class FlagPolicy {
     return new Builder();
   }
 
-  public double z() {
-    return z;
-  }
-
-  public double minEffect() {
-    return minEffect;
-  }
-
-  public double ksAlpha() {
-    return ksAlpha;
+  /** The chance, at most, that a report of identical pipelines shows any change. */
+  public double familyWiseErrorRate() {
+    return familyWiseErrorRate;
   }
 
   public double psiNoiseMultiplier() {
     return psiNoiseMultiplier;
   }
 
-  public double latencyTolerance() {
-    return latencyTolerance;
+  public int bootstrapResamples() {
+    return bootstrapResamples;
+  }
+
+  public long bootstrapSeed() {
+    return bootstrapSeed;
+  }
+
+  /** The minimum practical effect of a metric of {@code kind} whose primary value is {@code primary}. */
+  public double minEffect(MetricKind kind, double primary) {
+    final double rel = Double.isNaN(primary) ? 0 : relative[kind.ordinal()] * Math.abs(primary);
+    return Math.max(absolute[kind.ordinal()], rel);
   }
 
   /** Every option has a default; each setter validates its argument. */
   public static final class Builder {
-    private double z = 3.0;
-    private double minEffect = 0.0;
-    private double ksAlpha = 0.001;
+    private double familyWiseErrorRate = 0.05;
     private double psiNoiseMultiplier = 3.0;
-    private double latencyTolerance = 0.10;
+    private int bootstrapResamples = 400;
+    private long bootstrapSeed = 0x5EEDL;
+    private final Map<MetricKind, double[]> minEffects = new EnumMap<>(MetricKind.class);
 
-    private Builder() {}
+    private Builder() {
+      minEffects.put(MetricKind.AGREEMENT, new double[] {0.01, 0});
+      minEffects.put(MetricKind.RANK_SHIFT, new double[] {0.1, 0});
+      minEffects.put(MetricKind.COUNT, new double[] {0.1, 0.01});
+      minEffects.put(MetricKind.PROPORTION, new double[] {0.005, 0});
+      minEffects.put(MetricKind.DISTRIBUTION, new double[] {0.01, 0});
+      minEffects.put(MetricKind.FEATURE, new double[] {0.1, 0});
+      minEffects.put(MetricKind.LATENCY, new double[] {1.0, 0.03});
+      minEffects.put(MetricKind.ERROR_RATE, new double[] {0.001, 0});
+    }
 
-    /** Standard errors a paired difference must exceed (beyond the A/A floor). */
-    public Builder z(double z) {
-      require(z >= 0 && Double.isFinite(z), "z must be finite and >= 0", z);
-      this.z = z;
+    /** The chance, at most, that a report of identical pipelines flags anything; in (0, 1). */
+    public Builder familyWiseErrorRate(double alpha) {
+      require(alpha > 0 && alpha < 1, "familyWiseErrorRate must be in (0, 1)", alpha);
+      this.familyWiseErrorRate = alpha;
       return this;
     }
 
-    /** An absolute difference always tolerated, in the metric's own unit. */
-    public Builder minEffect(double minEffect) {
-      require(minEffect >= 0 && Double.isFinite(minEffect), "minEffect must be finite and >= 0", minEffect);
-      this.minEffect = minEffect;
-      return this;
-    }
-
-    public Builder ksAlpha(double alpha) {
-      require(alpha > 0 && alpha < 1, "ksAlpha must be in (0, 1)", alpha);
-      this.ksAlpha = alpha;
+    /**
+     * The minimum practical effect of {@code kind}: {@code max(absolute, relative · |primary|)}, in the
+     * kind's unit (microseconds for latency).
+     */
+    public Builder minEffect(MetricKind kind, double absolute, double relative) {
+      if (kind == null) {
+        throw new IllegalArgumentException("kind must not be null");
+      }
+      require(absolute >= 0 && Double.isFinite(absolute), "absolute minimum effect must be finite and >= 0",
+          absolute);
+      require(relative >= 0 && Double.isFinite(relative), "relative minimum effect must be finite and >= 0",
+          relative);
+      minEffects.put(kind, new double[] {absolute, relative});
       return this;
     }
 
@@ -99,10 +128,16 @@ public final class FlagPolicy {
       return this;
     }
 
-    /** Relative latency change (of the primary's quantile) tolerated beyond the A/A floor. */
-    public Builder latencyTolerance(double fraction) {
-      require(fraction >= 0 && Double.isFinite(fraction), "latencyTolerance must be finite and >= 0", fraction);
-      this.latencyTolerance = fraction;
+    /** Resamples of the latency quantile bootstrap (default 400), at least 50. */
+    public Builder bootstrapResamples(int n) {
+      require(n >= 50, "bootstrapResamples must be >= 50", n);
+      this.bootstrapResamples = n;
+      return this;
+    }
+
+    /** Seed of the latency quantile bootstrap; the same seed and windows give the same report. */
+    public Builder bootstrapSeed(long seed) {
+      this.bootstrapSeed = seed;
       return this;
     }
 

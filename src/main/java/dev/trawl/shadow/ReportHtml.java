@@ -33,7 +33,9 @@ final class ReportHtml {
     sb.append("<p>").append(r.requests()).append(" requests compared (").append(r.pagesCompared())
         .append(" with both pages), ").append(r.dropped()).append(" dropped; noise floor: ")
         .append(r.hasNoiseFloor() ? r.noiseRequests() + " A/A requests" : "none (sampling noise only)")
-        .append(". ").append(r.flagged().size()).append(" metric(s) above the noise floor.</p>\n");
+        .append(". ").append(r.flagged().size()).append(" of ").append(r.metricsTested())
+        .append(" tested metric(s) changed beyond their minimum effect (family-wise error ")
+        .append(ReportText.fmt(r.policy().familyWiseErrorRate())).append(", Bonferroni).</p>\n");
     table(sb, r);
     sb.append("<h2>Score distribution</h2>\n");
     scoreHistograms(sb, r);
@@ -47,7 +49,7 @@ final class ReportHtml {
 
   private static void table(StringBuilder sb, ShadowReport r) {
     sb.append("<table><tr><th>group</th><th>metric</th><th>primary</th><th>candidate</th>")
-        .append("<th>delta</th><th>noise (A/A)</th><th>threshold</th><th>flag</th></tr>\n");
+        .append("<th>delta</th><th>noise (A/A)</th><th>effect interval</th><th>min effect</th><th>verdict</th></tr>\n");
     for (MetricRow row : r.rows()) {
       sb.append(row.flagged() ? "<tr class=\"flag\">" : "<tr>")
           .append("<td>").append(esc(row.group())).append("</td><td>").append(esc(row.name()))
@@ -55,8 +57,11 @@ final class ReportHtml {
           .append("</td><td>").append(ReportText.fmt(row.candidate()))
           .append("</td><td>").append(ReportText.fmt(row.delta()))
           .append("</td><td>").append(ReportText.fmt(row.noise()))
-          .append("</td><td>").append(ReportText.fmt(row.threshold()))
-          .append("</td><td>").append(row.flagged() ? "&#9888; " + esc(row.note()) : "")
+          .append("</td><td>[").append(ReportText.fmt(row.ciLow())).append(", ")
+          .append(ReportText.fmt(row.ciHigh())).append(']')
+          .append("</td><td>").append(ReportText.fmt(row.minEffect()))
+          .append("</td><td>").append(row.flagged() ? "&#9888; " : "").append(row.verdict())
+          .append(row.note().isEmpty() ? "" : " " + esc(row.note()))
           .append("</td></tr>\n");
     }
     sb.append("</table>\n");

@@ -23,8 +23,13 @@ import java.nio.file.Path;
  * contribute per-window latencies and pooled funnels instead; give each such lane its own instance
  * so their counters do not mix.
  *
- * <p>Runs are sequential (baseline, candidate, then the A/A re-run, per request), so latencies are
- * measured under the same conditions for all three.
+ * <p>Runs are sequential on the calling thread, and their order is drawn per request from a seeded
+ * generator ({@link Builder#orderSeed}): each of the (up to) six orders of baseline, candidate and
+ * A/A re-run is equally likely. A lane that runs first pays for cold caches and, early on, for JIT
+ * compilation; with a fixed order that cost would land on one side every time and show up as a latency
+ * difference that is not there. Randomised, it spreads evenly over the sides, so it widens the
+ * confidence intervals instead of biasing them. {@link Builder#fixedOrder()} restores the fixed order
+ * (baseline, candidate, re-run), e.g. to measure the order effect itself.
  *
  * <p><b>Not thread-safe</b>: one replay at a time per instance. <b>Allocation:</b> the comparison path
  * allocates nothing per request; reading the log and building the report allocate.
@@ -42,6 +47,8 @@ public final class ShadowReplay {
   private final RunRecord noiseRun;
   private final PairComparison comparison;
   private final LaneStats laneStats;
+  private final boolean randomOrder;
+  private long orderState;
 
   private ShadowReplay(Builder b) {
     schema = b.schema;
@@ -56,6 +63,8 @@ public final class ShadowReplay {
     noiseRun = new RunRecord(schema, config.expectedPageSize());
     comparison = new PairComparison(schema, config);
     laneStats = LaneStats.of(b.baseline, b.candidate, b.noise);
+    randomOrder = b.randomOrder;
+    orderState = b.orderSeed;
   }
 
   /** Adds lane counters since {@code m} (stage latencies, pooled funnels) and builds the report. */
@@ -102,18 +111,51 @@ public final class ShadowReplay {
    * benchmark). Allocation-free when the lanes are.
    */
   public void replayOne(RequestRecord request, ComparisonWindow ab, ComparisonWindow aa) {
+    final boolean withNoise = noise != null && aa != null;
     baseline.capture(request);
     candidate.capture(request);
-    baseline.run(0L, baselineRun);
-    candidate.run(0L, candidateRun);
+    if (withNoise) {
+      noise.capture(request);
+    }
+    final int order = nextOrder(withNoise ? 6 : 2);
+    for (int slot = 0; slot < 3; slot++) {
+      switch (ORDERS[order][slot]) {
+        case 0 -> baseline.run(0L, baselineRun);
+        case 1 -> candidate.run(0L, candidateRun);
+        default -> {
+          if (withNoise) {
+            noise.run(ShadowMode.NOISE_SEED_SALT, noiseRun);
+          }
+        }
+      }
+    }
     comparison.compare(baselineRun, candidateRun);
     ab.add(comparison);
-    if (noise != null && aa != null) {
-      noise.capture(request);
-      noise.run(ShadowMode.NOISE_SEED_SALT, noiseRun);
+    if (withNoise) {
       comparison.compare(baselineRun, noiseRun);
       aa.add(comparison);
     }
+  }
+
+  /**
+   * Run orders of (0 = baseline, 1 = candidate, 2 = A/A re-run); the first two rows are the two
+   * orders of a replay without a noise floor (the re-run slot is then skipped).
+   */
+  private static final int[][] ORDERS = {
+    {0, 1, 2}, {1, 0, 2}, {0, 2, 1}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}
+  };
+
+  /** The next order index in {@code [0, n)}: SplitMix64, seeded and allocation-free. */
+  private int nextOrder(int n) {
+    if (!randomOrder) {
+      return 0;
+    }
+    orderState += 0x9E3779B97F4A7C15L;
+    long z = orderState;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    return (int) ((z >>> 1) % n);
   }
 
   /** Options of a replay; baseline and candidate are required. */
@@ -125,6 +167,8 @@ public final class ShadowReplay {
     private ComparisonConfig config = ComparisonConfig.defaults();
     private FlagPolicy policy = FlagPolicy.defaults();
     private String title = "replay";
+    private boolean randomOrder = true;
+    private long orderSeed = 0x5EEDL;
 
     private Builder(ShadowSchema schema) {
       if (schema == null) {
@@ -173,6 +217,25 @@ public final class ShadowReplay {
         throw new IllegalArgumentException("title must be non-empty");
       }
       this.title = title;
+      return this;
+    }
+
+    /**
+     * Seed of the per-request run order (default {@code 0x5EED}); the same seed and requests give
+     * the same orders. Turns randomised order back on after {@link #fixedOrder()}.
+     */
+    public Builder orderSeed(long seed) {
+      this.orderSeed = seed;
+      this.randomOrder = true;
+      return this;
+    }
+
+    /**
+     * Runs every request in the fixed order baseline, candidate, A/A re-run. The lane that runs
+     * first then pays every order effect (cold caches, JIT) alone; use this only to measure that effect.
+     */
+    public Builder fixedOrder() {
+      this.randomOrder = false;
       return this;
     }
 

@@ -11,7 +11,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The result of a shadow run: every metric of the A/B window beside the same metric of the A/A
- * (noise floor) window, with the differences that exceed the noise flagged, plus the distributions
+ * (noise floor) window, each with a confidence interval and a {@link Verdict} under a
+ * {@link FlagPolicy} (a release can gate on them: {@link #trips(Gate)}), plus the distributions
  * behind them (score histograms, rank-shift histogram, latency CDFs). Render it with
  * {@link #toJson()}, {@link #toText()} or {@link #toHtml()}.
  *
@@ -28,6 +29,7 @@ public final class ShadowReport {
   private final ComparisonWindow aa;
   private final FlagPolicy policy;
   private final List<MetricRow> rows;
+  private int metricsTested;
 
   private ShadowReport(String title, ComparisonWindow ab, ComparisonWindow aa, FlagPolicy policy) {
     this.title = title;
@@ -65,17 +67,45 @@ public final class ShadowReport {
 
   /** The flagged metrics. */
   public List<MetricRow> flagged() {
+    return VerdictRows.changed(rows);
+  }
+
+  public boolean hasFlags() {
+    return !flagged().isEmpty();
+  }
+
+  /** What a release gate trips on. */
+  public enum Gate {
+    /** Any metric {@link Verdict#WORSE}. */
+    REGRESSION,
+    /** Any change ({@link Verdict#isChange()}), better or worse or undirected. */
+    CHANGE
+  }
+
+  /** The metrics that trip {@code gate}. */
+  public List<MetricRow> tripping(Gate gate) {
     final List<MetricRow> out = new ArrayList<>();
     for (MetricRow r : rows) {
-      if (r.flagged()) {
+      if (gate == Gate.CHANGE ? r.flagged() : r.verdict() == Verdict.WORSE) {
         out.add(r);
       }
     }
     return out;
   }
 
-  public boolean hasFlags() {
-    return !flagged().isEmpty();
+  /** Whether any metric trips {@code gate}. */
+  public boolean trips(Gate gate) {
+    return !tripping(gate).isEmpty();
+  }
+
+  /** Metrics that were tested (Bonferroni's m): those with an effect, not decided structurally. */
+  public int metricsTested() {
+    return metricsTested;
+  }
+
+  /** The policy the verdicts were decided under. */
+  public FlagPolicy policy() {
+    return policy;
   }
 
   /**
@@ -84,12 +114,11 @@ public final class ShadowReport {
    * @throws IllegalArgumentException if there is none
    */
   public MetricRow row(String name) {
-    for (MetricRow r : rows) {
-      if (r.name().equals(name)) {
-        return r;
-      }
+    final MetricRow r = VerdictRows.find(rows, name);
+    if (r == null) {
+      throw new IllegalArgumentException("no metric named '" + name + "' in this report");
     }
-    throw new IllegalArgumentException("no metric named '" + name + "' in this report");
+    return r;
   }
 
   /** Requests compared in the A/B window. */
@@ -180,7 +209,7 @@ public final class ShadowReport {
   // ---- row construction -------------------------------------------------------------------
 
   private List<MetricRow> buildRows() {
-    final List<MetricRow> out = new ArrayList<>();
+    final VerdictRows out = new VerdictRows();
     final ShadowSchema schema = ab.schema();
     final ComparisonConfig config = ab.config();
     agreement(out, "overlap@" + config.overlapDepth(), ab.overlap, aa == null ? null : aa.overlap, true);
@@ -188,99 +217,99 @@ public final class ShadowReport {
     agreement(out, "rbo_ext(p=" + config.rboP() + ")", ab.rbo, aa == null ? null : aa.rbo, true);
     agreement(out, "kendall_tau", ab.tau, aa == null ? null : aa.tau, true);
     agreement(out, "mean_rank_shift", ab.rankShift, aa == null ? null : aa.rankShift, false);
-    paired(out, "page", "page_size", ab.pageSize, aa == null ? null : aa.pageSize);
-    paired(out, "page", "unique_authors", ab.authors, aa == null ? null : aa.authors);
-    paired(out, "page", "unique_communities", ab.communities, aa == null ? null : aa.communities);
+    paired(out, "page", MetricKind.COUNT, "page_size", ab.pageSize, aa == null ? null : aa.pageSize);
+    paired(out, "page", MetricKind.COUNT, "unique_authors", ab.authors, aa == null ? null : aa.authors);
+    paired(out, "page", MetricKind.COUNT, "unique_communities", ab.communities,
+        aa == null ? null : aa.communities);
     for (int s = 0; s < schema.sourceCount(); s++) {
-      paired(out, "source_share", "share[" + schema.sourceName(s) + "]", ab.shares[s],
+      paired(out, "source_share", MetricKind.PROPORTION, "share[" + schema.sourceName(s) + "]", ab.shares[s],
           aa == null ? null : aa.shares[s]);
     }
     for (int f = 0; f < schema.ruleCount(); f++) {
       final String name = "removed[" + schema.ruleName(f) + "]";
       if (ab.removed[f].a().count() + ab.removed[f].b().count() > 0) {
-        paired(out, "rule_funnel", name, ab.removed[f], aa == null ? null : aa.removed[f]);
+        paired(out, "rule_funnel", MetricKind.PROPORTION, name, ab.removed[f], aa == null ? null : aa.removed[f]);
       } else if (ab.pooledFunnelA[f] || ab.pooledFunnelB[f]) {
         pooled(out, name, f);
       }
     }
     distribution(out, "score_psi", true);
     distribution(out, "score_ks", false);
-    paired(out, "latency", "latency_mean_us", ab.latencyMicros, aa == null ? null : aa.latencyMicros);
-    latency(out, "latency_p50_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 50);
-    latency(out, "latency_p99_us", ab.totalA, ab.totalB, aa == null ? null : aa, -1, 99);
+    paired(out, "latency", MetricKind.LATENCY, "latency_mean_us", ab.latencyMicros,
+        aa == null ? null : aa.latencyMicros);
+    latency(out, "latency_p50_us", -1, 50);
+    latency(out, "latency_p99_us", -1, 99);
     for (int s = 0; s < schema.stageCount(); s++) {
       if (ab.stageA[s].getTotalCount() + ab.stageB[s].getTotalCount() > 0) {
-        latency(out, "stage_p99_us[" + schema.stageName(s) + "]", ab.stageA[s], ab.stageB[s], aa, s, 99);
+        latency(out, "stage_p99_us[" + schema.stageName(s) + "]", s, 99);
       }
     }
-    paired(out, "errors", "failure_rate", ab.failed, aa == null ? null : aa.failed);
-    paired(out, "errors", "timeout_rate", ab.timedOut, aa == null ? null : aa.timedOut);
-    return out;
+    paired(out, "errors", MetricKind.ERROR_RATE, "failure_rate", ab.failed, aa == null ? null : aa.failed);
+    paired(out, "errors", MetricKind.ERROR_RATE, "timeout_rate", ab.timedOut, aa == null ? null : aa.timedOut);
+    final List<MetricRow> decided = out.decide(policy);
+    metricsTested = out.tested();
+    return decided;
   }
 
   private void agreement(
-      List<MetricRow> out, String name, RunningStat abStat, RunningStat aaStat, boolean similarity) {
+      VerdictRows out, String name, RunningStat abStat, RunningStat aaStat, boolean similarity) {
+    final VerdictRows.Pending p = out.add("agreement", similarity ? MetricKind.AGREEMENT : MetricKind.RANK_SHIFT, name);
     final double value = abStat.mean();
-    final double delta = similarity ? 1 - value : value;
-    double noise = 0;
+    p.primary = Double.NaN;
+    p.candidate = value;
+    p.delta = abStat.count() > 0 ? (similarity ? 1 - value : value) : Double.NaN;
     double noiseSe = 0;
     if (aaStat != null && aaStat.count() > 0) {
-      noise = similarity ? 1 - aaStat.mean() : aaStat.mean();
+      p.noise = similarity ? 1 - aaStat.mean() : aaStat.mean();
       noiseSe = aaStat.standardError();
     }
-    final double threshold = Math.abs(noise)
-        + policy.z() * Math.hypot(abStat.standardError(), noiseSe) + policy.minEffect();
-    out.add(new MetricRow("agreement", name, Double.NaN, value, delta, noise, threshold,
-        abStat.count() > 0 && Math.abs(delta) > threshold, ""));
+    p.effect = p.delta - p.noise;
+    p.se = Math.hypot(abStat.standardError(), noiseSe);
   }
 
-  private void paired(List<MetricRow> out, String group, String name, PairedStat abStat, PairedStat aaStat) {
-    if (abStat.a().count() == 0 && abStat.b().count() == 0 && group.equals("rule_funnel")) {
-      return; // no run reported this rule's funnel (e.g. live pipeline lanes): nothing to show
-    }
+  private void paired(
+      VerdictRows out, String group, MetricKind kind, String name, PairedStat abStat, PairedStat aaStat) {
+    final VerdictRows.Pending p = out.add(group, kind, name);
     final RunningStat d = abStat.diff();
-    final boolean onlyOneSide = (abStat.a().count() > 0) != (abStat.b().count() > 0);
-    double noise = 0;
+    p.primary = abStat.a().mean();
+    p.candidate = abStat.b().mean();
+    p.structural = (abStat.a().count() > 0) != (abStat.b().count() > 0);
+    p.note = !p.structural ? "" : abStat.a().count() > 0 ? "absent in candidate" : "absent in primary";
     double noiseSe = 0;
     if (aaStat != null && aaStat.diff().count() > 0) {
-      noise = aaStat.diff().mean();
+      p.noise = aaStat.diff().mean();
       noiseSe = aaStat.diff().standardError();
     }
-    final double delta = d.count() > 0 ? d.mean() : Double.NaN;
-    final double threshold = Math.abs(noise)
-        + policy.z() * Math.hypot(d.standardError(), noiseSe) + policy.minEffect();
-    final boolean flagged = onlyOneSide || (d.count() > 0 && Math.abs(delta) > threshold);
-    final String note = !onlyOneSide ? ""
-        : abStat.a().count() > 0 ? "absent in candidate" : "absent in primary";
-    out.add(new MetricRow(group, name, abStat.a().mean(), abStat.b().mean(), delta, noise, threshold,
-        flagged, note));
+    p.delta = d.count() > 0 ? d.mean() : Double.NaN;
+    p.effect = p.delta - p.noise;
+    p.se = Math.hypot(d.standardError(), noiseSe);
   }
 
   /**
    * A funnel row from pooled counts (systems that count per window): removal rates of both sides,
    * their difference, and a two-proportion standard error. Candidates of one request are not
-   * independent, so this allowance is optimistic; the A/A floor absorbs part of it.
+   * independent, so this standard error is optimistic; the A/A floor absorbs part of it.
    */
-  private void pooled(List<MetricRow> out, String name, int f) {
+  private void pooled(VerdictRows out, String name, int f) {
+    final VerdictRows.Pending p = out.add("rule_funnel", MetricKind.PROPORTION, name);
     final double ra = rate(ab.ruleRemovedA[f], ab.ruleInA[f], ab.pooledFunnelA[f]);
     final double rb = rate(ab.ruleRemovedB[f], ab.ruleInB[f], ab.pooledFunnelB[f]);
-    final boolean onlyOneSide = Double.isNaN(ra) != Double.isNaN(rb);
-    final double delta = rb - ra;
-    double noise = 0;
+    p.primary = ra;
+    p.candidate = rb;
+    p.structural = Double.isNaN(ra) != Double.isNaN(rb);
+    p.note = !p.structural ? "pooled" : Double.isNaN(rb) ? "absent in candidate" : "absent in primary";
+    p.delta = rb - ra;
     double noiseSe = 0;
     if (aa != null) {
       final double na = rate(aa.ruleRemovedA[f], aa.ruleInA[f], aa.pooledFunnelA[f]);
       final double nb = rate(aa.ruleRemovedB[f], aa.ruleInB[f], aa.pooledFunnelB[f]);
       if (!Double.isNaN(na) && !Double.isNaN(nb)) {
-        noise = nb - na;
+        p.noise = nb - na;
         noiseSe = proportionSe(na, aa.ruleInA[f], nb, aa.ruleInB[f]);
       }
     }
-    final double se = onlyOneSide ? 0 : proportionSe(ra, ab.ruleInA[f], rb, ab.ruleInB[f]);
-    final double threshold = Math.abs(noise) + policy.z() * Math.hypot(se, noiseSe) + policy.minEffect();
-    final boolean flagged = onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold);
-    final String note = !onlyOneSide ? "pooled" : Double.isNaN(rb) ? "absent in candidate" : "absent in primary";
-    out.add(new MetricRow("rule_funnel", name, ra, rb, delta, noise, threshold, flagged, note));
+    p.effect = p.delta - p.noise;
+    p.se = p.structural ? 0 : Math.hypot(proportionSe(ra, ab.ruleInA[f], rb, ab.ruleInB[f]), noiseSe);
   }
 
   private static double rate(long removed, long in, boolean present) {
@@ -291,53 +320,50 @@ public final class ShadowReport {
     return Math.sqrt(pa * (1 - pa) / Math.max(1, na) + pb * (1 - pb) / Math.max(1, nb));
   }
 
-  private void distribution(List<MetricRow> out, String name, boolean psi) {
-    final double stat = psi ? BinnedDistance.psi(ab.scoresA, ab.scoresB) : BinnedDistance.ks(ab.scoresA, ab.scoresB);
-    double noise = 0;
+  private void distribution(VerdictRows out, String name, boolean psi) {
+    final VerdictRows.Pending p = out.add("scores", MetricKind.DISTRIBUTION, name);
+    p.primary = Double.NaN;
+    p.candidate = Double.NaN;
+    p.delta = psi ? BinnedDistance.psi(ab.scoresA, ab.scoresB) : BinnedDistance.ks(ab.scoresA, ab.scoresB);
     if (aa != null) {
       final double n = psi ? BinnedDistance.psi(aa.scoresA, aa.scoresB) : BinnedDistance.ks(aa.scoresA, aa.scoresB);
-      noise = Double.isNaN(n) ? 0 : n;
+      p.noise = Double.isNaN(n) ? 0 : n;
     }
-    final long nA = sum(ab.scoresA);
-    final long nB = sum(ab.scoresB);
-    final double allowance = psi
-        ? policy.psiNoiseMultiplier() * BinnedDistance.psiExpectedNoise(nA, nB, ab.scoresA.length)
-        : BinnedDistance.ksCritical(nA, nB, policy.ksAlpha());
-    final double threshold = noise + (Double.isNaN(allowance) ? 0 : allowance) + policy.minEffect();
-    out.add(new MetricRow("scores", name, Double.NaN, Double.NaN, stat, noise, threshold,
-        !Double.isNaN(stat) && stat > threshold, ""));
+    p.effect = p.delta - p.noise;
+    final long nA = VerdictRows.sum(ab.scoresA);
+    final long nB = VerdictRows.sum(ab.scoresB);
+    if (psi) {
+      p.fixedHalfWidth = policy.psiNoiseMultiplier() * BinnedDistance.psiExpectedNoise(nA, nB, ab.scoresA.length);
+    } else {
+      p.ksA = nA;
+      p.ksB = nB;
+    }
   }
 
-  private void latency(
-      List<MetricRow> out, String name, Histogram a, Histogram b, ComparisonWindow noiseWindow,
-      int stage, double percentile) {
-    final double va = quantileMicros(a, percentile);
-    final double vb = quantileMicros(b, percentile);
-    final double delta = vb - va;
-    double noise = 0;
-    if (noiseWindow != null) {
-      final Histogram na = stage < 0 ? noiseWindow.totalA : noiseWindow.stageA[stage];
-      final Histogram nb = stage < 0 ? noiseWindow.totalB : noiseWindow.stageB[stage];
-      final double n = quantileMicros(nb, percentile) - quantileMicros(na, percentile);
-      noise = Double.isNaN(n) ? 0 : n;
+  /**
+   * A latency quantile row. With a noise floor the tested effect is the candidate's quantile minus the
+   * A/A re-run's ({@code delta - noise} up to the primary's quantile, which cancels), so a bias that
+   * the primary's own measurement carries (e.g. measured on another thread) does not count.
+   */
+  private void latency(VerdictRows out, String name, int stage, double percentile) {
+    final VerdictRows.Pending p = out.add("latency", MetricKind.LATENCY, name);
+    final Histogram a = stage < 0 ? ab.totalA : ab.stageA[stage];
+    final Histogram b = stage < 0 ? ab.totalB : ab.stageB[stage];
+    final Histogram rerun = aa == null ? null : stage < 0 ? aa.totalB : aa.stageB[stage];
+    p.primary = VerdictRows.quantileMicros(a, percentile);
+    p.candidate = VerdictRows.quantileMicros(b, percentile);
+    p.delta = p.candidate - p.primary;
+    p.structural = Double.isNaN(p.primary) != Double.isNaN(p.candidate);
+    p.note = !p.structural ? "" : Double.isNaN(p.candidate) ? "absent in candidate" : "absent in primary";
+    final boolean withRerun = rerun != null && rerun.getTotalCount() > 0;
+    final Histogram reference = withRerun ? rerun : a;
+    if (withRerun) {
+      p.noise = VerdictRows.quantileMicros(rerun, percentile) - p.primary;
     }
-    final double threshold = Math.abs(noise) + policy.latencyTolerance() * (Double.isNaN(va) ? 0 : va)
-        + policy.minEffect();
-    final boolean onlyOneSide = Double.isNaN(va) != Double.isNaN(vb);
-    out.add(new MetricRow("latency", name, va, vb, delta, noise, threshold,
-        onlyOneSide || (!Double.isNaN(delta) && Math.abs(delta) > threshold),
-        onlyOneSide ? (Double.isNaN(vb) ? "absent in candidate" : "absent in primary") : ""));
+    p.effect = p.candidate - VerdictRows.quantileMicros(reference, percentile);
+    if (!p.structural && !Double.isNaN(p.effect)) {
+      p.se = VerdictRows.bootstrapSe(policy, reference, b, percentile / 100.0);
+    }
   }
 
-  private static double quantileMicros(Histogram h, double percentile) {
-    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
-  }
-
-  private static long sum(long[] counts) {
-    long s = 0;
-    for (long c : counts) {
-      s += c;
-    }
-    return s;
-  }
 }

@@ -15,7 +15,14 @@
  *       metrics; {@link dev.trawl.shadow.ComparisonWindow} folds them into means with standard errors
  *       (paired differences), fixed-bin histograms and HdrHistograms.
  *   <li>{@link dev.trawl.shadow.ShadowReport} sets an A/B window beside an A/A window under a
- *       {@link dev.trawl.shadow.FlagPolicy} and renders JSON, text and a self-contained HTML page.
+ *       {@link dev.trawl.shadow.FlagPolicy}, gives every metric a {@link dev.trawl.shadow.Verdict}
+ *       (confidence interval at a Bonferroni family-wise error, minimum effect per
+ *       {@link dev.trawl.shadow.MetricKind}) that a release gate can trip on, and renders JSON (layout
+ *       versioned in {@code report.schema.json}), text and a self-contained HTML page.
+ *   <li>Drift over time: {@link dev.trawl.shadow.DriftMonitor} folds a live pipeline's sampled runs
+ *       and query vectors into {@link dev.trawl.shadow.DriftWindow}s; a
+ *       {@link dev.trawl.shadow.DriftReport} compares a reference window with the current one under
+ *       the same verdicts.
  *   <li>Drivers: {@link dev.trawl.shadow.ShadowMode} (in-process, sampled, bounded, never touching the
  *       primary), {@link dev.trawl.shadow.ShadowReplay} (offline, from a
  *       {@link dev.trawl.shadow.RequestLog} written by a {@link dev.trawl.shadow.RequestSampler}).
@@ -33,10 +40,13 @@
  * through volatile state writes ({@code QUEUED} publishes the copied request, {@code FREE} publishes
  * the job's return).
  *
- * <h2>Noise floor</h2>
+ * <h2>Noise floor and verdicts</h2>
  *
  * Every per-request metric is kept as a paired difference (candidate minus primary, or
- * dissimilarity for agreement metrics) with its standard error; a flag needs the A/B difference to
- * exceed the A/A difference plus {@code z} combined standard errors. See {@code docs/shadow.md}.
+ * dissimilarity for agreement metrics) with its standard error. The tested effect is the A/B
+ * difference minus the A/A difference; its interval uses {@code z = Phi^-1(1 - fwer / 2m)} over the
+ * {@code m} metrics tested, and a change must also exceed the kind's minimum effect. Offline replays
+ * draw the lanes' run order per request, so warm-up costs fall on no side in particular. See
+ * {@code docs/shadow.md}.
  */
 package dev.trawl.shadow;

@@ -143,12 +143,13 @@ class ShadowReportTest {
     final String json = report.toJson();
     assertThat(json).contains("\"title\": \"render \\\"test\\\"\"")
         .contains("\"name\": \"share[trending]\"")
+        .contains("\"schema_version\": 2")
         .contains("\"flags\": [\"overlap@10\"")
         .doesNotContain("NaN");
     assertThat(count(json, '{')).isEqualTo(count(json, '}'));
     assertThat(count(json, '[')).isEqualTo(count(json, ']'));
     final String text = report.toText();
-    assertThat(text).contains("Above the noise floor").contains("share[trending]");
+    assertThat(text).contains("Changed (").contains("share[trending]");
     final String html = report.toHtml();
     assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("<polyline")
         .contains("render &quot;test&quot;").endsWith("</html>\n");

@@ -3,14 +3,18 @@ package dev.trawl.cli;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.shadow.ComparisonConfig;
+import dev.trawl.shadow.DriftReport;
+import dev.trawl.shadow.DriftWindow;
 import dev.trawl.shadow.FlagPolicy;
 import dev.trawl.shadow.PipelineLane;
 import dev.trawl.shadow.PipelineShadow;
 import dev.trawl.shadow.RequestLog;
 import dev.trawl.shadow.RequestRecord;
+import dev.trawl.shadow.RunRecord;
 import dev.trawl.shadow.ShadowReplay;
 import dev.trawl.shadow.ShadowReport;
 import dev.trawl.shadow.ShadowSchema;
+import dev.trawl.shadow.Verdict;
 import dev.trawl.shadow.metrics.FixedBins;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +40,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Every request is first replayed {@code --warmup} times through all lanes unreported (JIT
  * compilation, caches), then once more for the report: baseline, candidate and, with {@code
- * --noise-floor}, the baseline again with a second seed, one after another on this thread.
+ * --noise-floor}, the baseline again with a second seed, one after another on this thread in an order
+ * drawn per request from {@code --seed}. With {@code --fail-on GATE} the command exits with
+ * {@value #EXIT_GATE} when the report trips the gate, so CI can block a release on it.
  *
  * <p>Not thread-safe (a picocli command object, used once). Replaying allocates (the log is read into
  * memory, lanes trace their runs for the filter funnel): it is an offline tool.
@@ -48,10 +55,15 @@ import picocli.CommandLine.Spec;
           + " how the candidate's pages and cost differ, flagging differences above the noise floor.",
       "No files yet? 'trawl shadow --demo' compares the demo feed with the same feed that no longer excludes blocked authors;"
           + " 'trawl shadow --record-demo FILE' writes demo requests to replay with your own configs.",
+      "--fail-on regression|change exits with status 4 when the report's verdicts trip the gate (CI);"
+          + " --drift --reference FILE --current FILE compares two request logs through one configuration.",
       "CONFIG is a properties file (corpus, ef, sources/exclusions/selectors on or off, weights, caps, page"
           + " size); see docs/shadow.md and examples/shadow/*.properties."
     })
 final class ShadowCommand implements Callable<Integer> {
+  /** Exit status when {@code --fail-on} trips (beyond {@link TrawlCli}'s 0-3). */
+  static final int EXIT_GATE = 4;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--requests", paramLabel = "FILE", description = "Request log to replay (RequestLog format).")
@@ -96,7 +108,31 @@ final class ShadowCommand implements Callable<Integer> {
       description = "Demo requests to generate. Default ${DEFAULT-VALUE}.")
   int demoRequests;
 
-  @Option(names = "--seed", defaultValue = "11", description = "Seed of the demo requests. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--demo-community",
+      paramLabel = "C",
+      defaultValue = "-1",
+      description = "With --record-demo: only users whose primary community is C (a shifted population, to"
+          + " try --drift). Default: all users.")
+  int demoCommunity;
+
+  @Option(
+      names = "--drift",
+      description = "Drift instead of A/B: replay --reference and --current request logs through --baseline"
+          + " (the live configuration; default the demo feed) and compare what the pipeline saw and answered"
+          + " (query components, score distribution, source mix, latency, errors).")
+  boolean drift;
+
+  @Option(names = "--reference", paramLabel = "FILE", description = "With --drift: the reference request log.")
+  Path reference;
+
+  @Option(names = "--current", paramLabel = "FILE", description = "With --drift: the current request log.")
+  Path current;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "11",
+      description = "Seed of the demo requests and of the per-request run order. Default ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
@@ -121,11 +157,20 @@ final class ShadowCommand implements Callable<Integer> {
   String scoreRange;
 
   @Option(
-      names = "--latency-tolerance",
-      paramLabel = "FRACTION",
-      defaultValue = "0.1",
-      description = "Latency quantile change tolerated beyond the noise floor. Default ${DEFAULT-VALUE}.")
-  double latencyTolerance;
+      names = "--fail-on",
+      paramLabel = "GATE",
+      description = "Exit with status " + EXIT_GATE + " when the gate trips: 'regression' (a latency or error"
+          + " rate verdict WORSE), 'change' (any verdict BETTER, WORSE or CHANGED) or, with --drift,"
+          + " 'drift' (any drifted metric). The one-screen summary heads the report.")
+  String failOn;
+
+  @Option(
+      names = "--family-wise-error",
+      paramLabel = "ALPHA",
+      defaultValue = "0.05",
+      description = "Chance, at most, that a report of identical pipelines shows any change (Bonferroni over"
+          + " the metrics tested). Default ${DEFAULT-VALUE}.")
+  double familyWiseError;
 
   @Override
   public Integer call() {
@@ -140,6 +185,12 @@ final class ShadowCommand implements Callable<Integer> {
     if (recordDemo != null) {
       return record(err);
     }
+    if (drift) {
+      return drift(out, err);
+    }
+    if (reference != null || current != null) {
+      throw new CliError("--reference and --current belong to --drift");
+    }
     if (requests == null && !demo) {
       throw new CliError("give --requests FILE (or --demo to generate requests, or --record-demo FILE)");
     }
@@ -151,7 +202,8 @@ final class ShadowCommand implements Callable<Integer> {
     }
     final boolean aa = noiseFloor || demo;
     final ComparisonConfig comparison = comparison();
-    final FlagPolicy policy = FlagPolicy.builder().latencyTolerance(latencyTolerance).build();
+    final ShadowReport.Gate gate = gate();
+    final FlagPolicy policy = policy();
     final FeedConfig a = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
     final FeedConfig b = candidate != null
         ? FeedConfig.load(candidate)
@@ -172,6 +224,7 @@ final class ShadowCommand implements Callable<Integer> {
         .candidate(PipelineLane.replay(pb, schema))
         .config(comparison)
         .policy(policy)
+        .orderSeed(seed)
         .title(a.name() + " -> " + b.name());
     if (aa) {
       replay.noiseFloor(PipelineLane.replay(corpusA.pipeline(a.variant()), schema));
@@ -195,7 +248,128 @@ final class ShadowCommand implements Callable<Integer> {
       err.println("wrote " + html);
       err.flush();
     }
+    if (gate != null && report.trips(gate)) {
+      err.printf(Locale.ROOT, "gate --fail-on %s tripped by %d metric(s)%n", failOn, report.tripping(gate).size());
+      err.flush();
+      return EXIT_GATE;
+    }
     return 0;
+  }
+
+  /**
+   * {@code --drift}: replays the reference and the current log through the baseline configuration,
+   * interleaved in a seeded order (so warm-up favours neither window), after {@code --warmup}
+   * unreported passes, and prints the {@link DriftReport}.
+   */
+  private int drift(PrintWriter out, PrintWriter err) {
+    if (reference == null || current == null) {
+      throw new CliError("--drift needs --reference FILE and --current FILE");
+    }
+    if (requests != null || demo || candidate != null) {
+      throw new CliError("--drift compares two request logs through one configuration:"
+          + " --requests, --demo and --candidate do not apply");
+    }
+    if (failOn != null && !List.of("drift", "change", "regression").contains(failOn)) {
+      throw new CliError("--fail-on must be regression, change or drift, got '" + failOn + "'");
+    }
+    final FeedConfig config = baseline != null ? FeedConfig.load(baseline) : FeedConfig.defaults("demo");
+    final ShadowCorpus corpus = ShadowCorpus.of(config.corpus(), err);
+    final List<RequestRecord> ref = read(reference);
+    final List<RequestRecord> cur = read(current);
+    checkDimensions(ref, config, corpus.index());
+    checkDimensions(cur, config, corpus.index());
+    final Pipeline pipeline = corpus.pipeline(config.variant());
+    final ShadowSchema schema = PipelineShadow.schema(pipeline);
+    final ComparisonConfig comparison = comparison();
+    final int dimension = ref.get(0).hasVector() ? corpus.index().dimension() : 0;
+    final DriftWindow refWindow = new DriftWindow(schema, comparison, dimension);
+    final DriftWindow curWindow = new DriftWindow(schema, comparison, dimension);
+    final DriftReplay replay = new DriftReplay(PipelineLane.replay(pipeline, schema), schema);
+    err.printf(Locale.ROOT, "drift of %,d current vs %,d reference requests through %s (%s)%n", cur.size(),
+        ref.size(), config.name(), config.source());
+    err.flush();
+    for (int pass = 0; pass <= warmup; pass++) {
+      final boolean measured = pass == warmup;
+      final SplittableRandom order = new SplittableRandom(seed);
+      int i = 0;
+      int j = 0;
+      while (i < ref.size() || j < cur.size()) {
+        final boolean takeRef = j >= cur.size() || (i < ref.size() && order.nextBoolean());
+        if (takeRef) {
+          replay.run(ref.get(i++), measured ? refWindow : null);
+        } else {
+          replay.run(cur.get(j++), measured ? curWindow : null);
+        }
+      }
+    }
+    final DriftReport report = DriftReport.of(config.name() + ": " + reference.getFileName() + " -> "
+        + current.getFileName(), refWindow, curWindow, policy());
+    out.print(json ? report.toJson() : report.toText());
+    out.flush();
+    final boolean tripped = failOn != null && (failOn.equals("regression")
+        ? report.rows().stream().anyMatch(r -> r.verdict() == Verdict.WORSE)
+        : report.hasDrift());
+    if (tripped) {
+      err.printf(Locale.ROOT, "gate --fail-on %s tripped%n", failOn);
+      err.flush();
+      return EXIT_GATE;
+    }
+    return 0;
+  }
+
+  /** One lane with its state and run record, replaying requests into a drift window. */
+  private static final class DriftReplay {
+    private final PipelineLane<RequestRecord> lane;
+    private final PipelineLane.State state;
+    private final RunRecord run;
+
+    DriftReplay(PipelineLane<RequestRecord> lane, ShadowSchema schema) {
+      this.lane = lane;
+      this.state = lane.newState();
+      this.run = new RunRecord(schema, 64);
+    }
+
+    void run(RequestRecord request, DriftWindow into) {
+      lane.capture(request, state);
+      run.clear();
+      final long start = System.nanoTime();
+      try {
+        lane.run(state, 0L, run);
+      } catch (Exception e) {
+        run.clear();
+        run.outcome(RunRecord.FAILED);
+      }
+      if (run.totalNanos() == 0) {
+        run.totalNanos(System.nanoTime() - start);
+      }
+      if (into != null) {
+        into.add(run);
+        if (request.hasVector()) {
+          into.addQuery(request.vector());
+        }
+      }
+    }
+  }
+
+  /** The gate of {@code --fail-on} for a page-vs-page comparison, {@code null} without one. */
+  private ShadowReport.Gate gate() {
+    if (failOn == null) {
+      return null;
+    }
+    return switch (failOn) {
+      case "regression" -> ShadowReport.Gate.REGRESSION;
+      case "change" -> ShadowReport.Gate.CHANGE;
+      case "drift" -> throw new CliError("--fail-on drift needs --drift (it gates a drift report)");
+      default -> throw new CliError("--fail-on must be regression, change or drift, got '" + failOn + "'");
+    };
+  }
+
+  private FlagPolicy policy() {
+    try {
+      return FlagPolicy.builder().familyWiseErrorRate(familyWiseError).build();
+    } catch (IllegalArgumentException e) {
+      throw new CliError("--family-wise-error: " + e.getMessage());
+    }
   }
 
   /** {@code --record-demo}: demo requests for the corpus of {@code --baseline} (or the built-in one). */
@@ -206,7 +380,7 @@ final class ShadowCommand implements Callable<Integer> {
           + config.corpus().describe());
     }
     final ShadowCorpus corpus = ShadowCorpus.of(config.corpus(), err);
-    final List<RequestRecord> records = corpus.demoRequests(demoRequests, seed);
+    final List<RequestRecord> records = corpus.demoRequests(demoRequests, seed, demoCommunity);
     try {
       RequestLog.writeAll(recordDemo, records);
     } catch (IOException e) {

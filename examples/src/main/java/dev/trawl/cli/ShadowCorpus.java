@@ -180,13 +180,28 @@ final class ShadowCorpus {
    * @throws CliError if this is not a demo corpus
    */
   List<RequestRecord> demoRequests(int count, long seed) {
+    return demoRequests(count, seed, -1);
+  }
+
+  /**
+   * Demo requests of users drawn with {@code seed}; with {@code community >= 0} only users whose primary
+   * community it is (a shifted population, for drift demos).
+   */
+  List<RequestRecord> demoRequests(int count, long seed, int community) {
     if (feed == null) {
       throw new CliError("demo requests need a demo corpus (corpus = demo), not " + spec.describe());
     }
     final Random random = new Random(seed);
     final List<RequestRecord> out = new ArrayList<>(count);
+    int attempts = 0;
     for (int u = 0; u < count; u++) {
-      final FeedCorpus.User user = feed.user(random.nextInt(1 << 30), SEEN_PER_USER);
+      FeedCorpus.User user = feed.user(random.nextInt(1 << 30), SEEN_PER_USER);
+      while (community >= 0 && user.primary() != community) {
+        if (++attempts > 1000 * count) {
+          throw new CliError("no demo user has primary community " + community);
+        }
+        user = feed.user(random.nextInt(1 << 30), SEEN_PER_USER);
+      }
       final RequestRecord r = new RequestRecord().userId(user.id()).nowMillis(NOW)
           .seed(seed * 1_000_003L + u).vector(user.interest(), user.interest().length);
       r.addFollowedCommunity(user.primary()).addFollowedCommunity(user.secondary());

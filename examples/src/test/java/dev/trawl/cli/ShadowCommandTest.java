@@ -18,10 +18,13 @@ class ShadowCommandTest {
   /** One metric line of the JSON report. */
   private static final Pattern METRIC = Pattern.compile(
       "\\{\"group\": \"([^\"]+)\", \"name\": \"([^\"]+)\", \"primary\": ([^,]+), \"candidate\": ([^,]+),"
-          + " \"delta\": ([^,]+), \"noise\": ([^,]+), \"threshold\": ([^,]+), \"flagged\": (true|false),"
+          + " \"delta\": ([^,]+), \"noise\": ([^,]+), \"kind\": \"[a-z_]+\", \"effect\": [^,]+,"
+          + " \"ci_low\": [^,]+, \"ci_high\": [^,]+, \"min_effect\": [^,]+, \"verdict\": \"([a-z]+)\","
+          + " \"flagged\": (true|false),"
           + " \"note\": \"([^\"]*)\"}");
 
-  private record Metric(String group, String name, String primary, String candidate, boolean flagged, String note) {}
+  private record Metric(
+      String group, String name, String primary, String candidate, String verdict, boolean flagged, String note) {}
 
   @TempDir Path dir;
   Path base;
@@ -48,7 +51,8 @@ class ShadowCommandTest {
     final List<Metric> out = new ArrayList<>();
     final Matcher m = METRIC.matcher(json);
     while (m.find()) {
-      out.add(new Metric(m.group(1), m.group(2), m.group(3), m.group(4), m.group(8).equals("true"), m.group(9)));
+      out.add(new Metric(m.group(1), m.group(2), m.group(3), m.group(4), m.group(7), m.group(8).equals("true"),
+          m.group(9)));
     }
     assertThat(out).as("metrics in %s", json).isNotEmpty();
     return out;
@@ -96,6 +100,73 @@ class ShadowCommandTest {
     final Metric excluded = metric(none, "removed[excluded]");
     assertThat(excluded.note()).isEqualTo("absent in candidate");
     assertThat(Double.parseDouble(excluded.primary())).isGreaterThan(0);
+  }
+
+  @Test
+  void failOnChangeExitsWithTheGateStatusWhenAFilterIsRemoved() throws IOException {
+    final Path nothing = config("nothing.properties", "base = base.properties", "exclude = taken-down");
+    final Cli.Run gated = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
+        "--candidate", nothing.toString(), "--noise-floor", "--warmup", "0", "--fail-on", "change");
+    assertThat(gated.exit()).as(gated.err()).isEqualTo(ShadowCommand.EXIT_GATE);
+    assertThat(gated.err()).contains("gate --fail-on change tripped");
+    // the summary heads the report: the removed rule's stage is a structural change
+    final String summary = gated.out().substring(0, gated.out().indexOf("\n\n"));
+    assertThat(summary).contains("CHANGED  removed[excluded]", "absent in candidate");
+    // the same comparison without a gate reports and exits 0
+    final Cli.Run plain = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
+        "--candidate", nothing.toString(), "--warmup", "0");
+    assertThat(plain.exit()).as(plain.err()).isZero();
+  }
+
+  @Test
+  void anUnknownGateOrADriftGateWithoutDriftIsAnInputError() {
+    final Cli.Run unknown = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
+        "--candidate", base.toString(), "--fail-on", "slower");
+    assertThat(unknown.exit()).isEqualTo(TrawlCli.EXIT_INPUT);
+    assertThat(unknown.err()).contains("--fail-on must be regression, change or drift, got 'slower'");
+    final Cli.Run drift = Cli.run("shadow", "--requests", requests.toString(), "--baseline", base.toString(),
+        "--candidate", base.toString(), "--fail-on", "drift");
+    assertThat(drift.exit()).isEqualTo(TrawlCli.EXIT_INPUT);
+    assertThat(drift.err()).contains("--fail-on drift needs --drift");
+  }
+
+  @Test
+  void driftBetweenTwoLogsOfTheSamePopulationShowsNoPageOrQueryDrift() {
+    final Path other = dir.resolve("other.trq");
+    assertThat(Cli.run("shadow", "--record-demo", other.toString(), "--baseline", base.toString(),
+        "--demo-requests", "80", "--seed", "4").exit()).isZero();
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString(), "--current",
+        other.toString(), "--baseline", base.toString(), "--json", "--warmup", "0");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("\"kind\": \"drift\"", "\"reference_requests\": 80",
+        "\"current_requests\": 80", "\"features_tested\": 16");
+    // latency depends on the shared machine; everything the pipeline saw and answered is asserted
+    assertThat(metrics(run.out())).filteredOn(m -> !m.group().equals("latency")).noneMatch(Metric::flagged);
+  }
+
+  @Test
+  void driftToAShiftedPopulationIsFoundAndTripsTheDriftGate() {
+    final Path shifted = dir.resolve("shifted.trq");
+    final Cli.Run record = Cli.run("shadow", "--record-demo", shifted.toString(), "--baseline", base.toString(),
+        "--demo-requests", "80", "--seed", "4", "--demo-community", "2");
+    assertThat(record.exit()).as(record.err()).isZero();
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString(), "--current",
+        shifted.toString(), "--baseline", base.toString(), "--json", "--warmup", "0", "--fail-on", "drift");
+    assertThat(run.exit()).as(run.err()).isEqualTo(ShadowCommand.EXIT_GATE);
+    final List<Metric> metrics = metrics(run.out());
+    // all users now share one primary community: their interest vectors and their pages' mix move
+    // (16 components, 80 requests per log: 11 of them move by 0.7-1.5 reference sd in this run)
+    assertThat(metrics).filteredOn(m -> m.group().equals("query") && m.flagged()).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(metric(metrics, "share[interest]").verdict()).isEqualTo("changed");
+    assertThat(metric(metrics, "page_size").verdict()).isEqualTo("same");
+    assertThat(run.err()).contains("gate --fail-on drift tripped");
+  }
+
+  @Test
+  void driftNeedsBothLogs() {
+    final Cli.Run run = Cli.run("shadow", "--drift", "--reference", requests.toString());
+    assertThat(run.exit()).isEqualTo(TrawlCli.EXIT_INPUT);
+    assertThat(run.err()).contains("--drift needs --reference FILE and --current FILE");
   }
 
   @Test

@@ -18,6 +18,11 @@
  *       compared and merged by adding counts.
  *   <li><b>Streaming moments.</b> {@link dev.trawl.shadow.metrics.RunningStat} keeps count, mean and
  *       variance (Welford) so a window reports a mean with its standard error and stores no samples.
+ *   <li><b>Verdict statistics.</b> {@link dev.trawl.shadow.metrics.Distributions} (normal quantile,
+ *       Bonferroni critical values, quantiles of bucketed distributions) and
+ *       {@link dev.trawl.shadow.metrics.QuantileBootstrap} (seeded bootstrap standard error of a
+ *       quantile difference, one O(log buckets) draw per resample) serve the report, off the request
+ *       path; neither allocates per call.
  * </ul>
  *
  * <p>Concurrency: every class here with state is single-threaded and meant to be owned by one
