@@ -85,6 +85,12 @@ final class SnapshotWriter {
 
   static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
       throws IOException {
+    if (index.quantized()) {
+      // The format has no section for int7 codes yet; refusing keeps a quantized index from being
+      // written as a file of zero vectors.
+      throw new UnsupportedOperationException(
+          "snapshots of int8-quantized indexes are not supported: rebuild the index from its source");
+    }
     // No ordinal is freed (and so none reused) while the snapshot reads the graph: a node in the cut
     // keeps its vector, lists and id until the file is written.
     final Lock hold = index.graph().reclaimer().snapshotHold();

@@ -904,9 +904,9 @@ public final class VectorIndex implements IdResolver {
 
     /**
      * Stores vectors as int7 codes with one scale for all components, chosen from {@code sample}
-     * (vectors like the ones to be indexed; a few thousand are plenty): the central
-     * {@code 1 - 1/(dim + 1)} of their components, normalised under cosine, is mapped onto codes
-     * 0..127 and anything outside is clamped. A vector then takes {@code ceil(dim / 4) + 1} ints
+     * (vectors like the ones to be indexed; a few thousand are plenty): their
+     * components, normalised under cosine, are mapped onto codes 0..127, but for the smallest and
+     * largest one in 10,000, which are clamped. A vector then takes {@code ceil(dim / 4) + 1} ints
      * instead of {@code dim} floats, and is not kept as floats. Searches walk the graph on integer
      * distances (loops the JIT vectorizes on a JVM without the Vector API) and rerank the
      * {@value HnswSearcher#RERANK_FACTOR}{@code  * k} best by the float distance from the query to the

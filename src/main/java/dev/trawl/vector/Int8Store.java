@@ -28,6 +28,13 @@ public final class Int8Store {
   /** Largest code: 7 bits, so that products and squared differences of codes stay small. */
   public static final int MAX_CODE = 127;
 
+  /**
+   * Share of the sampled components left outside the range on each side (clamped): one in 10,000.
+   * Lucene's {@code 1/(dim + 1)} clamps 4% of the components of a 24-dimensional vector, enough to
+   * make an item lose its own nearest-neighbour spot; this keeps only true outliers out.
+   */
+  static final double TAIL = 1e-4;
+
   private final int dimension;
   private final Metric metric;
   private final float lo;
@@ -90,9 +97,9 @@ public final class Int8Store {
   }
 
   /**
-   * The range {@code {lo, hi}} to quantize vectors like {@code sample} with: the central
-   * {@code 1 - 1/(dim + 1)} of all their components (after normalisation under cosine), the interval
-   * Lucene's scalar quantizer also uses, so that a few outliers do not stretch the step for everyone.
+   * The range {@code {lo, hi}} to quantize vectors like {@code sample} with: all their components
+   * (after normalisation under cosine) but the {@link #TAIL} smallest and largest, so that a few
+   * outliers do not stretch the step for everyone.
    * Allocates a copy of the components.
    *
    * @throws IllegalArgumentException if the sample is empty, or a vector has the wrong dimension,
@@ -112,7 +119,7 @@ public final class Int8Store {
       VectorChecks.copyForMetric(sample[i], values, i * dimension, metric);
     }
     Arrays.sort(values);
-    final double tail = 0.5 / (dimension + 1);
+    final double tail = TAIL;
     final int low = (int) Math.floor(tail * (values.length - 1));
     final int high = (int) Math.ceil((1 - tail) * (values.length - 1));
     float lo = values[low];

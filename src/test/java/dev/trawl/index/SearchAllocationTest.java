@@ -39,6 +39,23 @@ class SearchAllocationTest {
   }
 
   @Test
+  void quantizedSearchWithRerankAllocatesNothingAfterWarmUp() {
+    final float[][] data = Vectors.clustered(5_000, 32, 20, 2);
+    final VectorIndex index =
+        VectorIndex.builder(32, Metric.L2).m(12).efConstruction(64).quantizeInt8(data).build();
+    for (int i = 0; i < data.length; i++) {
+      index.add(i, data[i]);
+    }
+    final Searcher searcher = index.newSearcher();
+    final SearchResults results = new SearchResults(10);
+    final float[][] queries = Vectors.clustered(100, 32, 20, 3);
+    final int[] next = {0};
+    final Runnable search = () -> searcher.search(queries[next[0]++ % queries.length], 10, 64, results);
+    assertAllocatesNothing(10_000, search);
+    assertThat(results.size()).isEqualTo(10);
+  }
+
+  @Test
   void exactSearchAllocatesNothingAfterWarmUp() {
     final float[][] data = Vectors.clustered(2_000, 16, 10, 4);
     final VectorIndex index = VectorIndex.builder(16, Metric.L2).build();
