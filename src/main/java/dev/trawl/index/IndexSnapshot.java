@@ -69,7 +69,6 @@ public final class IndexSnapshot {
    *
    * @return what was written: parameters, counts and the section table
    * @throws IOException when the file cannot be written (the target is then unchanged)
-   * @throws UnsupportedOperationException if the index is {@link VectorIndex#quantized quantized}
    */
   public static SnapshotInfo write(VectorIndex index, Path path) throws IOException {
     return SnapshotWriter.write(index, path, SourcePositions.NONE);
@@ -83,7 +82,6 @@ public final class IndexSnapshot {
    *
    * @return what was written: parameters, counts, the section table and the positions
    * @throws IOException when the file cannot be written (the target is then unchanged)
-   * @throws UnsupportedOperationException if the index is {@link VectorIndex#quantized quantized}
    */
   public static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
       throws IOException {

@@ -64,13 +64,17 @@ final class SnapshotFormat {
   static final int AT_DELETED_AT_LAST_REPAIR = 68;
 
   /**
-   * The kinds of section version 1 defines. The first six are always present; the attribute sections
+   * The kinds of section version 1 defines. Exactly one of {@link #VECTORS} and {@link #INT8_CODES} is
+   * present; the next five always are; the attribute sections
    * only when some live item has attributes; the version sections only when the index has versions;
    * the positions only when some were given.
    */
   enum Kind {
-    /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
-    VECTORS(1, 4, true, true),
+    /**
+     * float32 x dimension per ordinal; zeros for unpublished ordinals. Absent exactly when
+     * {@link #INT8_CODES} is present.
+     */
+    VECTORS(1, 4, false, true),
     /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
     NODE_LEVELS(2, 4, true, true),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
@@ -114,7 +118,14 @@ final class SnapshotFormat {
      * then partition. Absent when there are none. Not required: a reader that does not know it may
      * load the index without it.
      */
-    SOURCE_POSITIONS(20, 1, false, false);
+    SOURCE_POSITIONS(20, 1, false, false),
+    /**
+     * The vectors of an int7-quantized index, instead of {@link #VECTORS}: float32 lo, float32 hi (the
+     * values codes 0 and 127 stand for), then per ordinal int32 x (ceil(dimension / 4) + 1): the codes,
+     * four per int, lowest byte first, each 0..127, zero-padded, then the sum of the codes. Zeros for
+     * unpublished ordinals.
+     */
+    INT8_CODES(21, 4, false, true);
 
     final int code;
     final int elementBytes;

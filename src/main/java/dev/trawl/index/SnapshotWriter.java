@@ -4,6 +4,7 @@ import dev.trawl.filter.AttributeIndex;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
+import dev.trawl.vector.Int8Store;
 import dev.trawl.vector.VectorStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -85,12 +86,6 @@ final class SnapshotWriter {
 
   static SnapshotInfo write(VectorIndex index, Path path, SourcePositions positions)
       throws IOException {
-    if (index.quantized()) {
-      // The format has no section for int7 codes yet; refusing keeps a quantized index from being
-      // written as a file of zero vectors.
-      throw new UnsupportedOperationException(
-          "snapshots of int8-quantized indexes are not supported: rebuild the index from its source");
-    }
     // No ordinal is freed (and so none reused) while the snapshot reads the graph: a node in the cut
     // keeps its vector, lists and id until the file is written.
     final Lock hold = index.graph().reclaimer().snapshotHold();
@@ -458,6 +453,10 @@ final class SnapshotWriter {
         return versions != null;
       case SOURCE_POSITIONS:
         return positions.size() > 0;
+      case VECTORS:
+        return graph.codes() == null;
+      case INT8_CODES:
+        return graph.codes() != null;
       default:
         return kind.alwaysPresent;
     }
@@ -467,6 +466,8 @@ final class SnapshotWriter {
     switch (kind) {
       case VECTORS:
         return (long) ordinals * dimension * 4;
+      case INT8_CODES:
+        return 8 + (long) ordinals * graph.codes().stride() * 4;
       case NODE_LEVELS:
         return (long) ordinals * 4;
       case LINKS_LEVEL0:
@@ -506,6 +507,23 @@ final class SnapshotWriter {
             putFloats(vectors.page(o), vectors.offset(o), dimension);
           } else {
             zeros(4L * dimension);
+          }
+        }
+        break;
+      case INT8_CODES:
+        {
+          final Int8Store codes = graph.codes();
+          putInt(Float.floatToRawIntBits(codes.lo()));
+          putInt(Float.floatToRawIntBits(codes.hi()));
+          for (int o = 0; o < ordinals; o++) {
+            if (levels[o] >= 0) {
+              final int[] page = codes.page(o);
+              for (int i = codes.offset(o), end = i + codes.stride(); i < end; i++) {
+                putInt(page[i]);
+              }
+            } else {
+              zeros(4L * codes.stride());
+            }
           }
         }
         break;

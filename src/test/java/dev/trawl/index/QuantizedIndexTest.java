@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +116,7 @@ class QuantizedIndexTest {
   }
 
   @Test
-  void badInputFailsClearlyAndChangesNothing(@TempDir Path dir) {
+  void badInputFailsClearlyAndChangesNothing() {
     final float[][] data = Vectors.clustered(50, DIM, 2, 1);
     final VectorIndex index = quantized(data);
     index.add(1, data[0]);
@@ -129,10 +128,27 @@ class QuantizedIndexTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lo < hi");
     assertThatThrownBy(() -> VectorIndex.builder(DIM, Metric.L2).quantizeInt8(new float[0][]).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-empty");
+  }
+
+  @Test
+  void snapshotRoundTripKeepsTheCodesAndTheResults(@TempDir Path dir) throws Exception {
+    final float[][] data = Vectors.clustered(500, DIM, 5, 6);
+    final VectorIndex index = quantized(data);
+    for (int i = 0; i < data.length; i++) {
+      index.add(i, data[i]);
+    }
     final Path file = dir.resolve("q.snap");
-    assertThatThrownBy(() -> IndexSnapshot.write(index, file))
-        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("int8");
-    assertThat(Files.exists(file)).isFalse();
+    IndexSnapshot.write(index, file);
+    final VectorIndex loaded = IndexSnapshot.load(file);
+    assertThat(loaded.quantized()).isTrue();
+    assertThat(loaded.kernels()).isEqualTo(index.kernels());
+    final SearchResults a = new SearchResults(10);
+    final SearchResults b = new SearchResults(10);
+    for (int q = 0; q < 50; q++) {
+      index.newSearcher().search(data[q], 10, 64, a);
+      loaded.newSearcher().search(data[q], 10, 64, b);
+      assertThat(b.idsCopy()).containsExactly(a.idsCopy());
+    }
   }
 
   @Test
