@@ -47,7 +47,7 @@ JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.
 
 ALL_DATASETS="siftsmall fashion-mnist wordnet-minilm-384 clustered-96"
 DATASETS=${TRAWL_BENCH_DATASETS:-$ALL_DATASETS}
-ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar hnswlib-core lucene jvector}
+ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar trawl-int8 hnswlib-core lucene jvector}
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -82,7 +82,7 @@ for dataset in $DATASETS; do
     else
       # the 2-thread sweep uses two ef values (around recall 0.95 and 0.99) only
       args+=(--ef2 16,64)
-      if [ "$engine" = trawl-scalar ]; then
+      if [ "$engine" = trawl-scalar ] || [ "$engine" = trawl-int8 ]; then
         args+=(--threads 1 --no-build)
       elif [ "${TRAWL_BENCH_NO_BUILD:-0}" = 1 ]; then
         args+=(--no-build)

@@ -57,11 +57,11 @@ final class GraphInserter implements OrdinalFilter {
         entry = g.entry();
       }
       final int entryLevel = (int) (entry >>> 32);
-      final float[] query = g.vectors().page(node);
+      final float[] query = searcher.useStoredQuery(node);
       final int queryOffset = g.vectors().offset(node);
       final int limit = g.size();
       int current = (int) entry;
-      float currentDist = g.distance(query, queryOffset, current);
+      float currentDist = searcher.score(query, queryOffset, current);
       for (int l = entryLevel; l > level; l--) {
         final long best = searcher.greedy(query, queryOffset, current, currentDist, l, limit);
         current = NodeScores.node(best);

@@ -270,7 +270,7 @@ public final class GraphRepair implements OrdinalFilter {
     self = node;
     try {
       searcher.searchLevel(
-          g.vectors().page(node), g.vectors().offset(node), node, 0f, g.efConstruction(), level,
+          searcher.useStoredQuery(node), g.vectors().offset(node), node, 0f, g.efConstruction(), level,
           this, limit, Integer.MAX_VALUE);
     } finally {
       self = -1;

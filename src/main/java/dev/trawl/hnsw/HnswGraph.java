@@ -1,6 +1,7 @@
 package dev.trawl.hnsw;
 
 import dev.trawl.vector.FloatKernels;
+import dev.trawl.vector.Int8Store;
 import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
@@ -60,6 +61,7 @@ public final class HnswGraph {
   private static final int POOLED_INSERTERS = 16;
 
   private final VectorStore vectors;
+  private final Int8Store codes; // null: float vectors
   private final int dimension;
   private final boolean l2;
   private final float dotOffset;
@@ -106,13 +108,27 @@ public final class HnswGraph {
    * @param seed seeds the level assignment, so builds in the same order give the same graph
    */
   public HnswGraph(VectorStore vectors, int m, int efConstruction, long seed) {
+    this(vectors, null, m, efConstruction, seed);
+  }
+
+  /**
+   * A graph whose vectors are stored only as int7 {@code codes} (when not null): inserts encode into
+   * them, links are chosen by code distances, and {@code vectors} only supplies the dimension and
+   * metric (it is given no storage).
+   */
+  public HnswGraph(VectorStore vectors, Int8Store codes, int m, int efConstruction, long seed) {
     if (m < 2 || m > 512) {
       throw new IllegalArgumentException("M must be in [2, 512], got " + m);
     }
     if (efConstruction < 1) {
       throw new IllegalArgumentException("efConstruction must be positive, got " + efConstruction);
     }
+    if (codes != null
+        && (codes.dimension() != vectors.dimension() || codes.metric() != vectors.metric())) {
+      throw new IllegalArgumentException("codes and vectors differ in dimension or metric");
+    }
     this.vectors = vectors;
+    this.codes = codes;
     this.dimension = vectors.dimension();
     this.l2 = vectors.metric() == Metric.L2;
     this.dotOffset = vectors.metric() == Metric.COSINE ? 1f : 0f;
@@ -150,6 +166,11 @@ public final class HnswGraph {
 
   public VectorStore vectors() {
     return vectors;
+  }
+
+  /** The int7 codes the vectors are stored as, or null when they are stored as floats. */
+  public Int8Store codes() {
+    return codes;
   }
 
   public Tombstones tombstones() {
@@ -268,7 +289,11 @@ public final class HnswGraph {
   }
 
   private void ensureNodeCapacity(int count) {
-    vectors.ensureCapacity(count);
+    if (codes != null) {
+      codes.ensureCapacity(count);
+    } else {
+      vectors.ensureCapacity(count);
+    }
     links0.ensureCapacity(count);
     states.ensureCapacity(count);
     reuseStamps.ensureCapacity(count);
@@ -328,7 +353,11 @@ public final class HnswGraph {
    *     new node becomes visible and is never chosen as a neighbour of the new node.
    */
   public void insert(int ordinal, float[] vector, int replaced) {
-    vectors.set(ordinal, vector);
+    if (codes != null) {
+      codes.set(ordinal, vector);
+    } else {
+      vectors.set(ordinal, vector);
+    }
     WriteFaults.at(WriteFaults.Step.VECTOR_STORED);
     final GraphInserter inserter = takeInserter();
     try {
@@ -469,6 +498,7 @@ public final class HnswGraph {
   public long memoryBytes() {
     final long nodes = states.capacity();
     return vectors.capacity() * vectors.dimension() * Float.BYTES
+        + (codes == null ? 0 : codes.memoryBytes())
         + links0.capacity() * (1L + maxDegree0) * Integer.BYTES
         + nodes * Integer.BYTES * 2L // state and upper-level offset
         + nodes * Long.BYTES // reuse stamp
@@ -595,8 +625,14 @@ public final class HnswGraph {
 
   // ---------------------------------------------------------------- distances
 
-  /** Distance from a query slice to stored node {@code node}. */
+  /**
+   * Distance from a float query slice to stored node {@code node}; with {@link #codes} the node's
+   * decoded codes (the rerank distance of a quantized search).
+   */
   public float distance(float[] query, int queryOffset, int node) {
+    if (codes != null) {
+      return codes.floatDistance(query, queryOffset, node);
+    }
     final float[] page = vectors.page(node);
     final int offset = vectors.offset(node);
     return l2
@@ -604,8 +640,11 @@ public final class HnswGraph {
         : dotOffset - KERNELS.dot(query, queryOffset, page, offset, dimension);
   }
 
-  /** Distance between two stored nodes. */
+  /** Distance between two stored nodes (between their codes, with {@link #codes}). */
   public float distanceBetween(int a, int b) {
+    if (codes != null) {
+      return codes.distanceBetween(a, b);
+    }
     return distance(vectors.page(a), vectors.offset(a), b);
   }
 }

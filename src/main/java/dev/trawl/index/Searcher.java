@@ -43,7 +43,7 @@ public final class Searcher {
     checkKAndEf(k, ef);
     prepare(query);
     try {
-      hnsw.search(this.query, ef, OrdinalFilter.ALL, Integer.MAX_VALUE);
+      hnsw.search(this.query, k, ef, ef, OrdinalFilter.ALL, Integer.MAX_VALUE);
       return drain(k, out);
     } finally {
       hnsw.unpin();

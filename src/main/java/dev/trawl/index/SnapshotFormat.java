@@ -64,13 +64,17 @@ final class SnapshotFormat {
   static final int AT_DELETED_AT_LAST_REPAIR = 68;
 
   /**
-   * The kinds of section version 1 defines. The first six are always present; the attribute sections
-   * only when some live item has attributes (the schema only when it is not the feed schema); the version sections only when the index has versions;
-   * the positions only when some were given.
+   * The kinds of section version 1 defines. Exactly one of {@link #VECTORS} and {@link #INT8_CODES} is
+   * present; the next five always are; the attribute sections only when some live item has
+   * attributes (the schema only when it is not the feed schema); the version sections only when the
+   * index has versions; the positions only when some were given.
    */
   enum Kind {
-    /** float32 x dimension per ordinal; zeros for unpublished ordinals. */
-    VECTORS(1, 4, true, true),
+    /**
+     * float32 x dimension per ordinal; zeros for unpublished ordinals. Absent exactly when
+     * {@link #INT8_CODES} is present.
+     */
+    VECTORS(1, 4, false, true),
     /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
     NODE_LEVELS(2, 4, true, true),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
@@ -117,6 +121,13 @@ final class SnapshotFormat {
      * load the index without it.
      */
     SOURCE_POSITIONS(20, 1, false, false),
+    /**
+     * The vectors of an int7-quantized index, instead of {@link #VECTORS}: float32 lo, float32 hi (the
+     * values codes 0 and 127 stand for), then per ordinal int32 x (ceil(dimension / 4) + 1): the codes,
+     * four per int, lowest byte first, each 0..127, zero-padded, then the sum of the codes. Zeros for
+     * unpublished ordinals.
+     */
+    INT8_CODES(21, 4, false, true),
     /**
      * The attribute schema: int32 keyed count K, int32 flag count F, then K + F names (keyed first,
      * each int32 byte length and 1 to 1,024 bytes of UTF-8). Absent for the feed schema, so a snapshot

@@ -6,6 +6,7 @@ import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.KeyedBitmaps;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
+import dev.trawl.vector.Int8Store;
 import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
@@ -343,6 +344,9 @@ final class SnapshotReader {
     if ((known[Kind.VERSIONS.ordinal()] == null) != (known[Kind.REMOVALS.ordinal()] == null)) {
       throw corrupt("sections VERSIONS and REMOVALS must come together");
     }
+    if ((known[Kind.VECTORS.ordinal()] == null) == (known[Kind.INT8_CODES.ordinal()] == null)) {
+      throw corrupt("exactly one of the sections VECTORS and INT8_CODES must be present");
+    }
     for (Kind kind : Kind.values()) {
       final SnapshotInfo.Section section = known[kind.ordinal()];
       if (section == null) {
@@ -381,6 +385,8 @@ final class SnapshotReader {
     switch (kind) {
       case VECTORS:
         return (long) ordinals * dimension * 4;
+      case INT8_CODES:
+        return 8 + (long) ordinals * (((dimension + 3) >>> 2) + 1) * 4;
       case NODE_LEVELS:
         return (long) ordinals * 4;
       case LINKS_LEVEL0:
@@ -558,18 +564,30 @@ final class SnapshotReader {
     checkLevelsAndTombstones(levels, deleted);
 
     final VectorStore store = new VectorStore(dimension, metric);
-    final HnswGraph graph = new HnswGraph(store, m, efConstruction, seed);
+    final boolean quantized = known[Kind.INT8_CODES.ordinal()] != null;
+    final Input codeInput = quantized ? new Input(Kind.INT8_CODES) : null;
+    final Int8Store codes = quantized ? readCodeRange(codeInput) : null;
+    final HnswGraph graph = new HnswGraph(store, codes, m, efConstruction, seed);
     graph.allocateRestored(levels);
 
-    final Input vectorInput = new Input(Kind.VECTORS);
+    if (quantized) {
+      for (int first = 0; first < ordinals; first += codes.vectorsPerPage()) {
+        final int nodes = Math.min(codes.vectorsPerPage(), ordinals - first);
+        final int[] page = codes.page(first);
+        codeInput.ints(page, 0, nodes * codes.stride());
+        checkCodes(codes, page, first, nodes, levels); // while the page is in the cache
+      }
+    } else {
+      final Input vectorInput = new Input(Kind.VECTORS);
+      for (int first = 0; first < ordinals; first += store.vectorsPerPage()) {
+        final int nodes = Math.min(store.vectorsPerPage(), ordinals - first);
+        final float[] page = store.page(first);
+        vectorInput.floats(page, 0, nodes * dimension);
+        checkVectors(page, first, nodes, levels); // while the page is in the cache
+      }
+    }
     final Input links0 = new Input(Kind.LINKS_LEVEL0);
     final int stride0 = 1 + 2 * m;
-    for (int first = 0; first < ordinals; first += store.vectorsPerPage()) {
-      final int nodes = Math.min(store.vectorsPerPage(), ordinals - first);
-      final float[] page = store.page(first);
-      vectorInput.floats(page, 0, nodes * dimension);
-      checkVectors(page, first, nodes, levels); // while the page is in the cache
-    }
     for (int first = 0; first < ordinals; first += VectorStore.PAGE_SIZE) {
       final int nodes = Math.min(VectorStore.PAGE_SIZE, ordinals - first);
       links0.ints(graph.linkPage(first, 0), 0, nodes * stride0);
@@ -653,6 +671,50 @@ final class SnapshotReader {
       index.attributes().ensureCapacity(ordinals);
     }
     return index;
+  }
+
+  /** Reads the range at the start of section INT8_CODES and makes the (empty) code store. */
+  private Int8Store readCodeRange(Input in) throws IOException {
+    final int[] bits = new int[2];
+    in.ints(bits, 0, 2);
+    final float lo = Float.intBitsToFloat(bits[0]);
+    final float hi = Float.intBitsToFloat(bits[1]);
+    if (!Float.isFinite(lo) || !Float.isFinite(hi) || !(lo < hi)) {
+      throw corrupt("section INT8_CODES: the range [" + lo + ", " + hi + "] is not finite lo < hi");
+    }
+    return new Int8Store(dimension, metric, lo, hi);
+  }
+
+  /**
+   * Checks the codes of ordinals {@code [first, first + nodes)}, just copied to {@code page}: every
+   * code 0..127, the padding bytes zero and the stored sum the codes' sum, for a published node (so
+   * no distance can leave its range); all zero for an unpublished one.
+   */
+  private void checkCodes(Int8Store codes, int[] page, int first, int nodes, int[] levels)
+      throws SnapshotException {
+    final int codeInts = codes.codeInts();
+    final int padding = 4 * codeInts - dimension; // 0..3 unused bytes at the end of the last int
+    final int lastMask = padding == 0 ? 0 : -1 << (8 * (4 - padding));
+    for (int i = 0, at = 0; i < nodes; i++, at += codes.stride()) {
+      final int ordinal = first + i;
+      long sum = 0;
+      int or = 0;
+      for (int w = 0; w < codeInts; w++) {
+        final int x = page[at + w];
+        or |= x;
+        if ((x & 0x8080_8080) != 0 || (w == codeInts - 1 && (x & lastMask) != 0)) {
+          throw corrupt("section INT8_CODES: ordinal " + ordinal + " has a code above 127 or"
+              + " non-zero padding in int " + w);
+        }
+        sum += (x & 0x7F) + ((x >>> 8) & 0x7F) + ((x >>> 16) & 0x7F) + (x >>> 24);
+      }
+      final int storedSum = page[at + codeInts];
+      if (levels[ordinal] < 0 ? (or | storedSum) != 0 : storedSum != sum) {
+        throw corrupt("section INT8_CODES: ordinal " + ordinal + (levels[ordinal] < 0
+            ? " is unpublished but its codes are not zero"
+            : " stores a code sum of " + storedSum + ", its codes sum to " + sum));
+      }
+    }
   }
 
   /**

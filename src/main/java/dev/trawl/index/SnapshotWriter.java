@@ -5,6 +5,7 @@ import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.index.SnapshotFormat.Kind;
+import dev.trawl.vector.Int8Store;
 import dev.trawl.vector.VectorStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -470,6 +471,10 @@ final class SnapshotWriter {
         return positions.size() > 0;
       case ATTRIBUTE_SCHEMA:
         return schemaNames != null;
+      case VECTORS:
+        return graph.codes() == null;
+      case INT8_CODES:
+        return graph.codes() != null;
       default:
         return kind.alwaysPresent;
     }
@@ -479,6 +484,8 @@ final class SnapshotWriter {
     switch (kind) {
       case VECTORS:
         return (long) ordinals * dimension * 4;
+      case INT8_CODES:
+        return 8 + (long) ordinals * graph.codes().stride() * 4;
       case NODE_LEVELS:
         return (long) ordinals * 4;
       case LINKS_LEVEL0:
@@ -526,6 +533,23 @@ final class SnapshotWriter {
             putFloats(vectors.page(o), vectors.offset(o), dimension);
           } else {
             zeros(4L * dimension);
+          }
+        }
+        break;
+      case INT8_CODES:
+        {
+          final Int8Store codes = graph.codes();
+          putInt(Float.floatToRawIntBits(codes.lo()));
+          putInt(Float.floatToRawIntBits(codes.hi()));
+          for (int o = 0; o < ordinals; o++) {
+            if (levels[o] >= 0) {
+              final int[] page = codes.page(o);
+              for (int i = codes.offset(o), end = i + codes.stride(); i < end; i++) {
+                putInt(page[i]);
+              }
+            } else {
+              zeros(4L * codes.stride());
+            }
           }
         }
         break;

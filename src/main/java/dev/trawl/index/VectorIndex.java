@@ -7,7 +7,10 @@ import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.hnsw.GraphRepair;
 import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.hnsw.HnswSearcher;
 import dev.trawl.hnsw.WriteFaults;
+import dev.trawl.vector.Int8Store;
+import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorChecks;
@@ -105,7 +108,10 @@ public final class VectorIndex implements IdResolver {
 
   private VectorIndex(Builder b) {
     this.vectors = new VectorStore(b.dimension, b.metric);
-    this.graph = new HnswGraph(vectors, b.m, b.efConstruction, b.seed);
+    final float[] range = b.int8Range();
+    final Int8Store codes =
+        range == null ? null : new Int8Store(b.dimension, b.metric, range[0], range[1]);
+    this.graph = new HnswGraph(vectors, codes, b.m, b.efConstruction, b.seed);
     this.ordinalIds = newIdPages();
     this.ids = new IdTable(b.expectedItems, b.removalMemory);
     this.attributes = new AttributeIndex(b.attributeSchema);
@@ -652,7 +658,8 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Copies the stored vector of {@code id} into {@code out} (normalised under cosine).
+   * Copies the stored vector of {@code id} into {@code out} (normalised under cosine; on a
+   * {@link Builder#quantizeInt8 quantized} index, its decoded codes).
    *
    * @throws NoSuchElementException if {@code id} is not present
    */
@@ -661,7 +668,31 @@ public final class VectorIndex implements IdResolver {
     if (ordinal < 0) {
       throw new NoSuchElementException("id " + id + " is not in the index");
     }
-    vectors.get(ordinal, out);
+    if (graph.codes() != null) {
+      graph.codes().decode(ordinal, out);
+    } else {
+      vectors.get(ordinal, out);
+    }
+  }
+
+  /** Whether vectors are stored as int7 codes ({@link Builder#quantizeInt8(float[][])}). */
+  public boolean quantized() {
+    return graph.codes() != null;
+  }
+
+  /**
+   * Which distance kernels this index's searches run on, for logs and tool output: such as
+   * {@code "float32, panama-512 kernels"} or {@code "int7 codes in [-0.2, 0.2], int kernels
+   * (auto-vectorized by the JIT); rerank 3 x k by float distance"}. Allocates the string.
+   */
+  public String kernels() {
+    final Int8Store codes = graph.codes();
+    if (codes == null) {
+      return "float32, " + Kernels.BEST.name() + " kernels";
+    }
+    return "int7 codes in [" + codes.lo() + ", " + codes.hi() + "], int kernels (auto-vectorized by"
+        + " the JIT); rerank " + HnswSearcher.RERANK_FACTOR
+        + " x k by float distance";
   }
 
   /**
@@ -814,6 +845,8 @@ public final class VectorIndex implements IdResolver {
     private int removalMemory = DEFAULT_REMOVAL_MEMORY;
     static final int DEFAULT_REMOVAL_MEMORY = 1 << 20;
     private AttributeSchema attributeSchema = AttributeSchema.feed();
+    private float[][] int8Sample;
+    private float[] int8Range;
 
     private Builder(int dimension, Metric metric) {
       if (dimension <= 0 || dimension > Limits.MAX_DIMENSION) {
@@ -918,6 +951,48 @@ public final class VectorIndex implements IdResolver {
     }
 
     /**
+     * Stores vectors as int7 codes with one scale for all components, chosen from {@code sample}
+     * (vectors like the ones to be indexed; a few thousand are plenty): their
+     * components, normalised under cosine, are mapped onto codes 0..127, but for the smallest and
+     * largest one in 10,000, which are clamped. A vector then takes {@code ceil(dim / 4) + 1} ints
+     * instead of {@code dim} floats, and is not kept as floats. Searches walk the graph on integer
+     * distances (loops the JIT vectorizes on a JVM without the Vector API) and rerank the
+     * {@value HnswSearcher#RERANK_FACTOR}{@code  * k} best by the float distance from the query to the
+     * decoded codes; distances in results are those. See {@code docs/quantization.md}. The sample is
+     * read when {@link #build} runs and not kept.
+     *
+     * @throws IllegalArgumentException (from {@link #build}) if the sample is empty or holds a vector
+     *     of the wrong dimension, with non-finite components, or zero under cosine
+     */
+    public Builder quantizeInt8(float[][] sample) {
+      this.int8Sample = sample == null ? new float[0][] : sample;
+      this.int8Range = null;
+      return this;
+    }
+
+    /**
+     * Stores vectors as int7 codes mapping {@code [lo, hi]} (after normalisation under cosine) onto
+     * codes 0..127, clamping components outside it; otherwise as {@link #quantizeInt8(float[][])}.
+     *
+     * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >= hi}
+     */
+    public Builder quantizeInt8(float lo, float hi) {
+      Int8Store.checkRange(lo, hi);
+      this.int8Range = new float[] {lo, hi};
+      this.int8Sample = null;
+      return this;
+    }
+
+    /** The int8 range ({lo, hi}), derived from the sample on first use; null when not quantized. */
+    private float[] int8Range() {
+      if (int8Range == null && int8Sample != null) {
+        int8Range = Int8Store.range(int8Sample, dimension, metric);
+        int8Sample = null;
+      }
+      return int8Range;
+    }
+
+    /**
      * @throws IllegalArgumentException when a parameter is out of range
      */
     public VectorIndex build() {
@@ -928,6 +1003,9 @@ public final class VectorIndex implements IdResolver {
       if (efConstruction < 1 || efConstruction > Limits.MAX_EF_CONSTRUCTION) {
         throw new IllegalArgumentException(
             "efConstruction must be in [1, " + Limits.MAX_EF_CONSTRUCTION + "], got " + efConstruction);
+      }
+      if (int8Sample != null) {
+        int8Range();
       }
       return new VectorIndex(this);
     }

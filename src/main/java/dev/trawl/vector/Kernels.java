@@ -18,6 +18,17 @@ public final class Kernels {
 
   private Kernels() {}
 
+  /**
+   * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link #BEST})
+   * and the int7 kernels of quantized indexes ({@link Int8Kernels}, plain int loops the JIT
+   * auto-vectorizes on any JVM). Allocates the string.
+   */
+  public static String describe() {
+    return "float32: " + BEST.name() + (BEST == ScalarKernels.INSTANCE
+            ? " (add --add-modules jdk.incubator.vector for SIMD)" : "")
+        + "; int7 (quantized indexes): int loops, auto-vectorized by the JIT";
+  }
+
   private static FloatKernels choose() {
     final System.Logger log = System.getLogger("dev.trawl.vector");
     if ("scalar".equalsIgnoreCase(System.getProperty("trawl.kernels", ""))) {

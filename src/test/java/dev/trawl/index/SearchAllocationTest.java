@@ -22,13 +22,8 @@ class SearchAllocationTest {
         .isPositive();
   }
 
-  @Test
-  void approximateSearchAllocatesLessThanOneBytePerQueryAfterWarmUp() {
-    final float[][] data = Vectors.clustered(5_000, 32, 20, 2);
-    final VectorIndex index = VectorIndex.builder(32, Metric.COSINE).m(12).efConstruction(64).build();
-    for (int i = 0; i < data.length; i++) {
-      index.add(1_000_000_000_000L + i, data[i]);
-    }
+  /** 10,000 searches (k 10, ef 64) of 100 clustered 32-dimensional queries allocate nothing. */
+  private static void assertSearchesAllocateNothing(VectorIndex index) {
     final Searcher searcher = index.newSearcher();
     final SearchResults results = new SearchResults(10);
     final float[][] queries = Vectors.clustered(100, 32, 20, 3);
@@ -36,6 +31,27 @@ class SearchAllocationTest {
     final Runnable search = () -> searcher.search(queries[next[0]++ % queries.length], 10, 64, results);
     assertAllocatesNothing(10_000, search);
     assertThat(results.size()).isEqualTo(10);
+  }
+
+  @Test
+  void approximateSearchAllocatesLessThanOneBytePerQueryAfterWarmUp() {
+    final float[][] data = Vectors.clustered(5_000, 32, 20, 2);
+    final VectorIndex index = VectorIndex.builder(32, Metric.COSINE).m(12).efConstruction(64).build();
+    for (int i = 0; i < data.length; i++) {
+      index.add(1_000_000_000_000L + i, data[i]);
+    }
+    assertSearchesAllocateNothing(index);
+  }
+
+  @Test
+  void quantizedSearchWithRerankAllocatesNothingAfterWarmUp() {
+    final float[][] data = Vectors.clustered(5_000, 32, 20, 2);
+    final VectorIndex index =
+        VectorIndex.builder(32, Metric.L2).m(12).efConstruction(64).quantizeInt8(data).build();
+    for (int i = 0; i < data.length; i++) {
+      index.add(i, data[i]);
+    }
+    assertSearchesAllocateNothing(index);
   }
 
   @Test

@@ -5,9 +5,12 @@ import java.util.List;
 
 /** The engines by name. Stateless. */
 public final class Engines {
-  /** Every engine, Trawl first. {@code trawl-scalar} is Trawl in a JVM forced onto scalar kernels. */
+  /**
+   * Every engine, Trawl first. {@code trawl-scalar} is Trawl in a JVM forced onto scalar kernels,
+   * {@code trawl-int8} Trawl with int7-quantized vectors.
+   */
   public static final List<String> NAMES =
-      List.of("trawl", "trawl-scalar", "hnswlib-core", "lucene", "jvector");
+      List.of("trawl", "trawl-scalar", "trawl-int8", "hnswlib-core", "lucene", "jvector");
 
   private Engines() {}
 
@@ -34,6 +37,8 @@ public final class Engines {
         return new TrawlEngine(false);
       case "trawl-scalar":
         return new TrawlEngine(true);
+      case "trawl-int8":
+        return new TrawlEngine(false, true);
       case "hnswlib-core":
         return new HnswlibCoreEngine(false);
       case "lucene":

@@ -17,37 +17,50 @@ import dev.trawl.vector.Metric;
  * searcher's own buffer, a few hundred multiplications).
  *
  * <p>{@code scalar} asserts that the JVM was started with {@code -Dtrawl.kernels=scalar}, so that the
- * scalar and SIMD kernels are measured in separate JVMs with otherwise equal flags.
+ * scalar and SIMD kernels are measured in separate JVMs with otherwise equal flags. {@code int8}
+ * ({@code trawl-int8}) builds the index with {@link VectorIndex.Builder#quantizeInt8(float[][])} on
+ * the first 2,000 base vectors: its walk runs on int kernels whatever the JVM flags.
  */
 final class TrawlEngine implements AnnEngine {
+  private static final int INT8_SAMPLE = 2000;
   private final boolean scalar;
+  private final boolean int8;
 
   TrawlEngine(boolean scalar) {
+    this(scalar, false);
+  }
+
+  TrawlEngine(boolean scalar, boolean int8) {
     this.scalar = scalar;
+    this.int8 = int8;
   }
 
   @Override
   public String name() {
-    return scalar ? "trawl-scalar" : "trawl";
+    return int8 ? "trawl-int8" : scalar ? "trawl-scalar" : "trawl";
   }
 
   @Override
   public Index build(Dataset data, int count, int threads) throws Exception {
     final String kernels = Kernels.BEST.name();
-    if (scalar != kernels.equals("scalar")) {
+    if (!int8 && scalar != kernels.equals("scalar")) {
       throw new IllegalStateException(
           "engine " + name() + " runs on kernels '" + kernels + "': start trawl-scalar JVMs with"
               + " -Dtrawl.kernels=scalar and trawl JVMs without it");
     }
     final Metric metric = data.metric() == Dataset.Metric.L2 ? Metric.L2 : Metric.COSINE;
-    final VectorIndex index =
+    final float[][] base = data.base();
+    final VectorIndex.Builder builder =
         VectorIndex.builder(data.dimension(), metric)
             .m(M)
             .efConstruction(EF_CONSTRUCTION)
             .seed(42L)
-            .expectedItems(count)
-            .build();
-    final float[][] base = data.base();
+            .expectedItems(count);
+    if (int8) {
+      builder.quantizeInt8(java.util.Arrays.copyOf(base, Math.min(INT8_SAMPLE, count)));
+    }
+    final VectorIndex index = builder.build();
+    System.out.println(name() + ": " + index.kernels());
     Parallel.forEach(count, threads, i -> index.add(i, base[i]));
     return adapt(index);
   }
