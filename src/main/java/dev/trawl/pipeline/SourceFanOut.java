@@ -3,7 +3,6 @@ package dev.trawl.pipeline;
 import dev.trawl.collect.LongIntTable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 /**
@@ -82,6 +81,12 @@ final class SourceFanOut {
           out.skippedForDeadline();
           continue;
         }
+        final Throwable refused = execution.refusal(s);
+        if (refused != null) {
+          task.disarm(generation);
+          execution.fail(s, ctx, out, refused, 0);
+          continue;
+        }
         task.arm(generation);
         if (exec == null) {
           task.run();
@@ -89,7 +94,10 @@ final class SourceFanOut {
           try {
             exec.execute(task);
           } catch (RejectedExecutionException e) {
-            task.run();
+            // never run it here instead: a source on the request thread cannot be abandoned
+            task.disarm(generation);
+            s.metrics.rejected.increment();
+            execution.fail(s, ctx, out, e, 0);
           }
         }
       }
@@ -97,7 +105,7 @@ final class SourceFanOut {
     } finally {
       // a required source that failed ends the request early: abandon the ones still running
       for (SourceTask task : tasks) {
-        task.finishOrAbandon(generation);
+        task.finishOrAbandon(generation, false);
       }
       waiter = null;
     }
@@ -116,19 +124,8 @@ final class SourceFanOut {
       final long timeout = s.options.timeoutNanos();
       final long limit = Math.min(start + timeout < start ? Long.MAX_VALUE : start + timeout,
           deadlineNanos);
-      if (parked) {
-        // An interrupted request thread stops waiting (its flag is left set for the host): park
-        // would return at once and the loop would spin until the deadline.
-        final Thread self = Thread.currentThread();
-        while (!task.isDone() && !self.isInterrupted()) {
-          final long now = clock.nanoTime();
-          if (now >= limit) {
-            break;
-          }
-          LockSupport.parkNanos(this, limit - now);
-        }
-      }
-      final boolean finished = task.finishOrAbandon(generation);
+      final boolean finished = parked ? execution.await(task, generation, limit, false)
+          : task.finishOrAbandon(generation, false);
       if (!finished || task.elapsedNanos > timeout) {
         // an abandoned task's own time is not ours to read: report how long the request waited
         ctx.stats.failed(s.index, finished ? task.elapsedNanos : clock.nanoTime() - start);
