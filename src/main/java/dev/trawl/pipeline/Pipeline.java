@@ -14,9 +14,11 @@ import java.util.concurrent.Executor;
  *   <li>{@link QueryHydrator}s, in declaration order;
  *   <li>{@link CandidateSource}s, in parallel (or in order on the calling thread), each bounded by its
  *       soft timeout and the request deadline, then merged into the batch in declaration order
- *       (invalid ids and NaN scores dropped, duplicates keep the first source);
+ *       (invalid ids and NaN or infinite scores dropped, duplicates keep the first source);
  *   <li>{@link CandidateHydrator}s, {@link CandidateRule}s, {@link Scorer}s and {@link Selector}s, in
- *       declaration order (they may interleave, e.g. a rule on a score after the scorer);
+ *       declaration order (they may interleave, e.g. a rule on a score after the scorer); after
+ *       each scorer, candidates whose score is NaN or infinite are dropped and counted in the
+ *       scorer's {@link StageStats#invalid()}, so no such score is ever ranked;
  *   <li>the first {@link RequestContext#pageSize()} candidates are copied into the
  *       {@link PipelineResult};
  *   <li>{@link SideEffect}s, unless the request is a {@linkplain RequestContext#shadow(boolean)
@@ -34,7 +36,8 @@ import java.util.concurrent.Executor;
  * scores are restored, and the page is marked {@link PipelineResult#degraded()}. Failing closed,
  * {@link #execute} throws a {@link PipelineException} of kind {@code STAGE_FAILURE} naming the stage.
  * Once the request deadline has passed, optional candidate stages are skipped and required ones
- * still run. A request thread that is interrupted stops waiting for its sources (those still running
+ * still run: a non-blocking one to its end, a blocking one until the deadline plus the slack (then
+ * the request fails naming it). A request thread that is interrupted stops waiting for its sources (those still running
  * count as timed out) and keeps its interrupt flag. Errors are classified: {@code BAD_REQUEST} (the context belongs to another pipeline, or
  * a stage threw {@link PipelineException#badRequest}), {@code STAGE_FAILURE}, {@code LIBRARY_BUG}
  * (Trawl's own code failed).

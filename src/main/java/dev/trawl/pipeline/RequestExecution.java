@@ -211,11 +211,33 @@ final class RequestExecution {
     }
     if (s.kind == StageKind.RULE) {
       b.compact();
+    } else if (s.kind == StageKind.SCORER) {
+      dropInvalidScores(s, b);
     }
     s.metrics.recordCounts(in, b.size());
     ctx.stats.ran(s.index, elapsed, in, b.size());
     if (ctx.tracing) {
       trace(ctx, out, s, Trace.Outcome.RAN, idsIn, ids(b), null);
+    }
+  }
+
+  /**
+   * After a scorer: a candidate whose score is NaN or infinite cannot be ranked (NaN compares as
+   * equal to everything in a diversity trade-off, infinity outranks every real score), so it is
+   * dropped and counted in the scorer's {@link StageStats#invalid()}. No allocation.
+   */
+  private static void dropInvalidScores(ConfiguredStage s, CandidateBatch b) {
+    final float[] scores = b.scores();
+    int invalid = 0;
+    for (int r = 0, n = b.size(); r < n; r++) {
+      if (!Float.isFinite(scores[r])) {
+        b.remove(r);
+        invalid++;
+      }
+    }
+    if (invalid > 0) {
+      b.compact();
+      s.metrics.invalid.add(invalid);
     }
   }
 

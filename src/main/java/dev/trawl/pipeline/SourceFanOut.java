@@ -9,8 +9,8 @@ import java.util.function.LongPredicate;
  * The source phase of one context's requests, in one place: hands each source's pre-allocated
  * {@link SourceTask} to the pipeline's executor (or runs it on the request thread), waits for each
  * until its soft timeout or the request deadline, abandons the late ones, and merges the finished
- * sinks into the batch in declaration order (invalid ids and NaN scores dropped, duplicates of an
- * earlier source dropped, each counted).
+ * sinks into the batch in declaration order (invalid ids and NaN or infinite scores dropped,
+ * duplicates of an earlier source dropped, each counted).
  *
  * <p>Everything a request needs comes in as arguments ({@link #run}: the context, the result, the
  * request's generation and deadline); what outlives a request is here: the tasks (one per source,
@@ -152,7 +152,7 @@ final class SourceFanOut {
     int duplicates = 0;
     for (int r = 0; r < produced; r++) {
       final long id = sink.id(r);
-      if (!valid.test(id) || Float.isNaN(sink.score(r))) {
+      if (!valid.test(id) || !Float.isFinite(sink.score(r))) {
         invalid++;
       } else if (!seen.add(id)) {
         duplicates++;

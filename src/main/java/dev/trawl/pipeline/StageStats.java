@@ -119,7 +119,7 @@ public final class StageStats {
   }
 
   /**
-   * Candidates dropped for an invalid value: from a source, an invalid id or a NaN score; after a
+   * Candidates dropped for an invalid value: from a source, an invalid id or a NaN or infinite score; after a
    * scorer, a NaN or infinite score.
    */
   public long invalid() {
