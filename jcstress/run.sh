@@ -25,7 +25,8 @@ esac
 rm -rf jcstress/results
 log=$(mktemp)
 status=0
-java -jar jcstress/target/jcstress.jar "${args[@]}" -r jcstress/results "$@" | tee "$log" || status=$?
+# from jcstress/, where jcstress also leaves its binary results file (ignored by git)
+(cd jcstress && java -jar target/jcstress.jar "${args[@]}" -r results "$@") | tee "$log" || status=$?
 # jcstress exits non-zero on failures; also check its summary in case a version does not
 if grep -Eq '(FAILED|ERROR)[^,]*, [1-9]|^ *\[FAILED\]|^ *\[ERROR\]' "$log"; then
   status=1
