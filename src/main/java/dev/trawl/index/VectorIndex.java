@@ -431,10 +431,12 @@ public final class VectorIndex implements IdResolver {
     boolean attributesSized = false;
     try {
       synchronized (mapLock) {
-        previousState = ids.put(id, ordinal, version);
-        mapped = true;
+        // the ordinal's id first: the id table's release store then publishes it, so a reader that
+        // finds the id through ordinalOf (an acquire) reads it back from idOf
         ordinalIds.ensureCapacity(ordinal + 1L);
         ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)] = id;
+        previousState = ids.put(id, ordinal, version);
+        mapped = true;
         attributes.ensureCapacity(ordinal + 1);
         attributesSized = true;
         attributes.clear(ordinal); // a reused ordinal: its previous life's late clear may not have run

@@ -259,6 +259,23 @@ public final class CandidateBatch {
 
   // ------------------------------------------------------------ pipeline side
 
+  /**
+   * A new batch with this one's rows, feature columns, marks and saved scores (allocates): what a
+   * context keeps when it leaves this batch to a stage that was abandoned while running.
+   */
+  CandidateBatch copy() {
+    final CandidateBatch c = new CandidateBatch(schema, rows.capacity());
+    final int n = rows.size;
+    c.rows.copyFrom(rows, n);
+    for (int f = 0; f < features.length; f++) {
+      System.arraycopy(features[f], 0, c.features[f], 0, n);
+    }
+    System.arraycopy(removedMarks, 0, c.removedMarks, 0, n);
+    c.removed = removed;
+    System.arraycopy(savedScores, 0, c.savedScores, 0, n);
+    return c;
+  }
+
   void clear() {
     rows.clear();
     removed = 0;

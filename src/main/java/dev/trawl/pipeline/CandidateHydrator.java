@@ -5,7 +5,9 @@ package dev.trawl.pipeline;
  * candidate in the batch, e.g. from a feature store. Declare them in {@link #writes()}. Optional by
  * default: on failure the columns it declared are reset to their defaults and the request goes on.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface CandidateHydrator extends Stage {

@@ -10,7 +10,9 @@ package dev.trawl.pipeline;
  * of items a search may return, which acts inside the search: a rule acts on candidates, whatever
  * source produced them.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface CandidateRule extends Stage {

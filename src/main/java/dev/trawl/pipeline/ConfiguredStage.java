@@ -14,6 +14,8 @@ final class ConfiguredStage {
   final Stage stage;
   final StageOptions options;
   final boolean required;
+  /** Runs on the pipeline's stage pool, abandoned at the deadline (a non-source that may block). */
+  final boolean blocking;
   final int index;
   final Feature[] reads;
   final Feature[] writes;
@@ -27,6 +29,7 @@ final class ConfiguredStage {
     this.index = index;
     this.required = options.policy() == StageOptions.Policy.FAIL_CLOSED
         || (options.policy() == StageOptions.Policy.DEFAULT && requiredByDefault(kind));
+    this.blocking = kind != StageKind.SOURCE && stage.mayBlock();
     this.reads = concat(stage.reads(), options.extraReads());
     this.writes = concat(stage.writes(), options.extraWrites());
     this.metrics = new StageMetrics(name, kind);

@@ -14,9 +14,11 @@ import java.util.concurrent.Executor;
  *   <li>{@link QueryHydrator}s, in declaration order;
  *   <li>{@link CandidateSource}s, in parallel (or in order on the calling thread), each bounded by its
  *       soft timeout and the request deadline, then merged into the batch in declaration order
- *       (invalid ids and NaN scores dropped, duplicates keep the first source);
+ *       (invalid ids and NaN or infinite scores dropped, duplicates keep the first source);
  *   <li>{@link CandidateHydrator}s, {@link CandidateRule}s, {@link Scorer}s and {@link Selector}s, in
- *       declaration order (they may interleave, e.g. a rule on a score after the scorer);
+ *       declaration order (they may interleave, e.g. a rule on a score after the scorer); after
+ *       each scorer, candidates whose score is NaN or infinite are dropped and counted in the
+ *       scorer's {@link StageStats#invalid()}, so no such score is ever ranked;
  *   <li>the first {@link RequestContext#pageSize()} candidates are copied into the
  *       {@link PipelineResult};
  *   <li>{@link SideEffect}s, unless the request is a {@linkplain RequestContext#shadow(boolean)
@@ -34,7 +36,8 @@ import java.util.concurrent.Executor;
  * scores are restored, and the page is marked {@link PipelineResult#degraded()}. Failing closed,
  * {@link #execute} throws a {@link PipelineException} of kind {@code STAGE_FAILURE} naming the stage.
  * Once the request deadline has passed, optional candidate stages are skipped and required ones
- * still run. A request thread that is interrupted stops waiting for its sources (those still running
+ * still run: a non-blocking one to its end, a blocking one until the deadline plus the slack (then
+ * the request fails naming it). A request thread that is interrupted stops waiting for its sources (those still running
  * count as timed out) and keeps its interrupt flag. Errors are classified: {@code BAD_REQUEST} (the context belongs to another pipeline, or
  * a stage threw {@link PipelineException#badRequest}), {@code STAGE_FAILURE}, {@code LIBRARY_BUG}
  * (Trawl's own code failed).
@@ -47,7 +50,25 @@ import java.util.concurrent.Executor;
  * {@link Runnable} passed to {@code execute}, so the pipeline allocates nothing, but the executor may:
  * a {@code ThreadPoolExecutor} over a {@code LinkedBlockingQueue} allocates a queue node (~24-32
  * bytes) per source per request, and its idle workers allocate a condition node when they wait; an
- * {@code ArrayBlockingQueue} avoids the first. A rejected task runs on the calling thread.
+ * {@code ArrayBlockingQueue} avoids the first. A rejected task is a failure of its source (open or
+ * closed by its policy, counted in {@link StageStats#rejected()}); it never runs on the request
+ * thread, where it could not be abandoned.
+ *
+ * <h2>Stages that may block, and the deadline</h2>
+ * Every other stage whose {@link Stage#mayBlock()} is true (the default; the built-in stages say
+ * false) runs on a stage pool ({@link WorkerPool#sharedForBlockingStages()}, or
+ * {@link PipelineBuilder#blockingStagesOn}) while the request thread parks. The guarantee: a request
+ * never waits for a blocking stage or a source past its deadline plus the
+ * {@linkplain PipelineBuilder#deadlineSlack slack} (default 10 ms). A stage still running then is
+ * abandoned: its thread is interrupted, its result is never read, the context continues with copies
+ * of the batch and query features and a fresh scratch (the hung stage keeps the old ones), and the
+ * stage fails open (the page degraded, counted in {@link StageStats#timeouts()} and
+ * {@link StageStats#hung()}) or, if required, fails the request. Once
+ * {@linkplain PipelineBuilder#hungStageLimit a stage's limit} of abandoned calls (default 2) is still
+ * running, new calls to it are refused at once ({@link StageStats#rejected()}), so a hung dependency
+ * holds a bounded number of threads; it is called again as soon as they return. A stage that
+ * declares {@code mayBlock() == false} runs on the request thread with no hand-off and cannot be
+ * abandoned; what runs after the deadline (required stages, non-blocking ones) is on the host.
  *
  * <h2>Structure</h2>
  * This class is the definition: the configured stages grouped by phase, the defaults and the
@@ -59,7 +80,8 @@ import java.util.concurrent.Executor;
  * Immutable and thread-safe; any number of threads may call {@link #execute}, each with its own
  * {@link RequestContext} and {@link PipelineResult}. A request allocates nothing in steady state
  * (proved by {@code PipelineAllocationTest}), except on failure paths (exceptions, a replacement task
- * when an abandoned source is still running when its context is reused) and when tracing. Metrics
+ * when an abandoned source is still running when its context is reused, the copies a context takes
+ * when it abandons a blocking stage) and when tracing. Metrics
  * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), allocated
  * when the pipeline is built.
  */
@@ -92,12 +114,26 @@ public final class Pipeline {
       capacity += s.options.expectedCandidates();
     }
     this.batchCapacity = capacity;
+    final ConfiguredStage[] blocking = blocking(all);
     this.execution = new RequestExecution(name, b.gates.toArray(new Gate[0]),
         ofKinds(all, StageKind.QUERY_HYDRATOR), sources,
         ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.RULE, StageKind.SCORER,
             StageKind.SELECTOR),
         ofKinds(all, StageKind.SIDE_EFFECT), schema.sourceNames, b.clock,
-        b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor, b.validIds);
+        b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor, b.validIds,
+        blocking, blocking.length == 0 ? null
+            : b.stagePool == null ? WorkerPool.sharedForBlockingStages() : b.stagePool,
+        b.deadlineSlackNanos, b.hungStageLimit);
+  }
+
+  private static ConfiguredStage[] blocking(ConfiguredStage[] stages) {
+    final List<ConfiguredStage> out = new ArrayList<>();
+    for (ConfiguredStage s : stages) {
+      if (s.blocking) {
+        out.add(s);
+      }
+    }
+    return out.toArray(new ConfiguredStage[0]);
   }
 
   private static ConfiguredStage[] ofKinds(ConfiguredStage[] stages, StageKind... kinds) {

@@ -1,5 +1,6 @@
 package dev.trawl.pipeline;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,9 @@ public final class PipelineBuilder {
   LongPredicate validIds = id -> id >= 0;
   int pageSize = 50;
   long timeoutNanos = TimeUnit.SECONDS.toNanos(1);
+  WorkerPool stagePool;
+  long deadlineSlackNanos = TimeUnit.MILLISECONDS.toNanos(10);
+  int hungStageLimit = 2;
 
   PipelineBuilder(String name) {
     if (name == null || name.isBlank()) {
@@ -174,6 +178,50 @@ public final class PipelineBuilder {
   public PipelineBuilder sourcesOn(Executor executor) {
     this.executor = Objects.requireNonNull(executor, "executor");
     callerThread = false;
+    return this;
+  }
+
+  /**
+   * Runs the stages that {@linkplain Stage#mayBlock() may block} on {@code pool} (default
+   * {@link WorkerPool#sharedForBlockingStages()}). The host owns the pool and closes it after the
+   * pipeline's last request; a closed pool refuses every blocking stage (each counted as a failure).
+   */
+  public PipelineBuilder blockingStagesOn(WorkerPool pool) {
+    this.stagePool = Objects.requireNonNull(pool, "pool");
+    return this;
+  }
+
+  /**
+   * How long past the request deadline the pipeline still waits for a blocking stage before it
+   * abandons it (default 10 ms): the bound a host can rely on is that no request waits for a
+   * blocking stage, or a source, past its deadline plus this slack; what runs after that is the
+   * non-blocking stages.
+   *
+   * @throws IllegalArgumentException if negative
+   */
+  public PipelineBuilder deadlineSlack(Duration slack) {
+    if (slack.isNegative()) {
+      throw new IllegalArgumentException("deadlineSlack must not be negative, got " + slack);
+    }
+    deadlineSlackNanos = slack.compareTo(Duration.ofDays(1)) > 0 ? TimeUnit.DAYS.toNanos(1)
+        : slack.toNanos();
+    return this;
+  }
+
+  /**
+   * How many abandoned calls of one stage may still be running before new calls to that stage are
+   * refused (default 2): a refused call fails at once, open or closed by the stage's policy, and is
+   * counted in {@link StageStats#rejected()}, so a stage that hangs holds at most this many pool
+   * threads instead of queueing one more per request. Calls are accepted again as soon as the hung
+   * ones return.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public PipelineBuilder hungStageLimit(int limit) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("hungStageLimit must be positive, got " + limit);
+    }
+    hungStageLimit = limit;
     return this;
   }
 

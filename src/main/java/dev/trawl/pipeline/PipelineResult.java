@@ -89,7 +89,10 @@ public final class PipelineResult {
     return failedOpen;
   }
 
-  /** Sources abandoned at their timeout (or at the deadline) in this request. */
+  /**
+   * Sources abandoned at their timeout or the deadline, and blocking stages abandoned at the deadline,
+   * in this request.
+   */
   public int timedOutSources() {
     return timedOut;
   }

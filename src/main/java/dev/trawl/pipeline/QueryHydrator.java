@@ -5,7 +5,9 @@ package dev.trawl.pipeline;
  * user's activity level, with {@link RequestContext#setQueryFeature}. Declare them in
  * {@link #writes()}. Optional by default: on failure the features keep their defaults.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface QueryHydrator extends Stage {

@@ -28,11 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RequestContext {
   final Pipeline pipeline;
-  final CandidateBatch batch;
+  // batch and queryFeatures are replaced (never shared) when a blocking stage is abandoned with them
+  CandidateBatch batch;
   final Object[] scratch;
   final SourceFanOut sources;
-  final float[] queryFeatures;
+  float[] queryFeatures;
   final RequestStats stats;
+  /** One task per blocking stage (by stage index, {@code null} for the others). */
+  final StageTask[] stageTasks;
 
   private long userId;
   private long nowMillis;
@@ -66,6 +69,10 @@ public final class RequestContext {
     this.batch = new CandidateBatch(pipeline.schema(), batchCapacity);
     this.queryFeatures = new float[pipeline.schema().queryFeatures.length];
     this.sources = new SourceFanOut(execution, this, scratch, batchCapacity);
+    this.stageTasks = new StageTask[scratch.length];
+    for (ConfiguredStage s : execution.blockingStages) {
+      stageTasks[s.index] = new StageTask(this, s, scratch[s.index], execution.clock);
+    }
     reset();
   }
 
@@ -342,9 +349,16 @@ public final class RequestContext {
     return generation;
   }
 
-  /** The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. */
+  /**
+   * The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. A
+   * blocking stage running on the stage pool gets its own scratch here too.
+   */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {
+    final Thread self = Thread.currentThread();
+    if (self instanceof WorkerPool.WorkerThread) {
+      return (T) ((WorkerPool.WorkerThread) self).stageScratch;
+    }
     final int s = currentStage;
     return s < 0 ? null : (T) scratch[s];
   }
@@ -405,6 +419,20 @@ public final class RequestContext {
 
   Pipeline pipeline() {
     return pipeline;
+  }
+
+  /**
+   * {@code task} was abandoned while its stage still runs and may still write into what it was
+   * given: this context takes a copy of the batch and query features, a fresh scratch for the stage
+   * and a fresh task, and leaves the old ones to the hung stage (allocates; a failure path).
+   */
+  void detachFrom(StageTask task) {
+    batch = batch.copy();
+    queryFeatures = queryFeatures.clone();
+    final ConfiguredStage s = task.stage;
+    final Object fresh = s.stage.newScratch();
+    scratch[s.index] = fresh;
+    stageTasks[s.index] = new StageTask(this, s, fresh, task.clock());
   }
 
   @Override

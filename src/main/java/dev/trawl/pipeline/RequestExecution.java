@@ -2,8 +2,10 @@ package dev.trawl.pipeline;
 
 import java.util.Arrays;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 /**
@@ -25,6 +27,11 @@ final class RequestExecution {
   final Executor executor;
   final LongPredicate validIds;
   final ConfiguredStage[] sources;
+  /** Query hydrators, candidate stages and side effects that may block: run on {@link #stagePool}. */
+  final ConfiguredStage[] blockingStages;
+  final WorkerPool stagePool;
+  final long deadlineSlackNanos;
+  final int hungStageLimit;
   private final Gate[] gates;
   private final ConfiguredStage[] queryHydrators;
   private final ConfiguredStage[] candidateStages;
@@ -36,7 +43,9 @@ final class RequestExecution {
 
   RequestExecution(String pipelineName, Gate[] gates, ConfiguredStage[] queryHydrators,
       ConfiguredStage[] sources, ConfiguredStage[] candidateStages, ConfiguredStage[] sideEffects,
-      String[] sourceNames, NanoClock clock, Executor executor, LongPredicate validIds) {
+      String[] sourceNames, NanoClock clock, Executor executor, LongPredicate validIds,
+      ConfiguredStage[] blockingStages, WorkerPool stagePool, long deadlineSlackNanos,
+      int hungStageLimit) {
     this.pipelineName = pipelineName;
     this.gates = gates;
     this.queryHydrators = queryHydrators;
@@ -47,6 +56,10 @@ final class RequestExecution {
     this.clock = clock;
     this.executor = executor;
     this.validIds = validIds;
+    this.blockingStages = blockingStages;
+    this.stagePool = stagePool;
+    this.deadlineSlackNanos = deadlineSlackNanos;
+    this.hungStageLimit = hungStageLimit;
     this.requestMetrics = new StageMetrics(pipelineName, null);
   }
 
@@ -145,7 +158,6 @@ final class RequestExecution {
     if (!gateOpen(s, ctx, out)) {
       return;
     }
-    final CandidateBatch b = ctx.batch;
     // side effects run after the page exists, so the deadline no longer protects anything
     if (!s.required && s.kind != StageKind.SIDE_EFFECT && clock.nanoTime() > ctx.deadlineNanos) {
       s.metrics.skipped.increment();
@@ -155,6 +167,7 @@ final class RequestExecution {
       }
       return;
     }
+    final CandidateBatch b = ctx.batch;
     final int in = b.size();
     final long[] idsIn = ctx.tracing ? ids(b) : null;
     if (s.kind == StageKind.SCORER && !s.required) {
@@ -163,37 +176,34 @@ final class RequestExecution {
     ctx.currentStage = s.index;
     Throwable failure = null;
     final long t0 = clock.nanoTime();
-    try {
-      switch (s.kind) {
-        case QUERY_HYDRATOR:
-          ((QueryHydrator) s.stage).hydrate(ctx);
-          break;
-        case CANDIDATE_HYDRATOR:
-          ((CandidateHydrator) s.stage).hydrate(ctx, b);
-          break;
-        case RULE:
-          ((CandidateRule) s.stage).apply(ctx, b);
-          break;
-        case SCORER:
-          ((Scorer) s.stage).score(ctx, b);
-          break;
-        case SELECTOR:
-          ((Selector) s.stage).select(ctx, b);
-          break;
-        case SIDE_EFFECT:
-          ((SideEffect) s.stage).apply(ctx, out);
-          break;
-        default:
-          throw new IllegalStateException("unexpected stage kind " + s.kind);
+    final long elapsed;
+    if (s.blocking) {
+      final StageTask task = ctx.stageTasks[s.index];
+      failure = submit(s, task, ctx, b, out);
+      if (failure != null) {
+        elapsed = clock.nanoTime() - t0;
+        s.metrics.recordLatency(elapsed);
+      } else if (await(task, ctx.generation, deadlinePlusSlack(ctx.deadlineNanos), true)) {
+        failure = task.failure;
+        elapsed = task.elapsedNanos; // recorded by the task
+      } else {
+        // its latency is recorded by the task when (if) its work returns
+        ctx.currentStage = -1;
+        abandoned(s, task, ctx, out, clock.nanoTime() - t0);
+        return;
       }
-    } catch (Throwable t) {
-      if (t instanceof VirtualMachineError) {
-        throw (VirtualMachineError) t;
+    } else {
+      try {
+        invoke(s, ctx, b, out);
+      } catch (Throwable t) {
+        if (t instanceof VirtualMachineError) {
+          throw (VirtualMachineError) t;
+        }
+        failure = t;
       }
-      failure = t;
+      elapsed = clock.nanoTime() - t0;
+      s.metrics.recordLatency(elapsed);
     }
-    final long elapsed = clock.nanoTime() - t0;
-    s.metrics.recordLatency(elapsed);
     ctx.currentStage = -1;
     if (failure != null) {
       ctx.stats.failed(s.index, elapsed);
@@ -202,11 +212,142 @@ final class RequestExecution {
     }
     if (s.kind == StageKind.RULE) {
       b.compact();
+    } else if (s.kind == StageKind.SCORER) {
+      dropInvalidScores(s, b);
     }
     s.metrics.recordCounts(in, b.size());
     ctx.stats.ran(s.index, elapsed, in, b.size());
     if (ctx.tracing) {
       trace(ctx, out, s, Trace.Outcome.RAN, idsIn, ids(b), null);
+    }
+  }
+
+  /**
+   * After a scorer: a candidate whose score is NaN or infinite cannot be ranked (NaN compares as
+   * equal to everything in a diversity trade-off, infinity outranks every real score), so it is
+   * dropped and counted in the scorer's {@link StageStats#invalid()}. No allocation.
+   */
+  private static void dropInvalidScores(ConfiguredStage s, CandidateBatch b) {
+    final float[] scores = b.scores();
+    int invalid = 0;
+    for (int r = 0, n = b.size(); r < n; r++) {
+      if (!Float.isFinite(scores[r])) {
+        b.remove(r);
+        invalid++;
+      }
+    }
+    if (invalid > 0) {
+      b.compact();
+      s.metrics.invalid.add(invalid);
+    }
+  }
+
+  /** Runs stage {@code s}'s work method on the calling thread (request thread or stage worker). */
+  static void invoke(ConfiguredStage s, RequestContext ctx, CandidateBatch b, PipelineResult out) {
+    switch (s.kind) {
+      case QUERY_HYDRATOR:
+        ((QueryHydrator) s.stage).hydrate(ctx);
+        break;
+      case CANDIDATE_HYDRATOR:
+        ((CandidateHydrator) s.stage).hydrate(ctx, b);
+        break;
+      case RULE:
+        ((CandidateRule) s.stage).apply(ctx, b);
+        break;
+      case SCORER:
+        ((Scorer) s.stage).score(ctx, b);
+        break;
+      case SELECTOR:
+        ((Selector) s.stage).select(ctx, b);
+        break;
+      case SIDE_EFFECT:
+        ((SideEffect) s.stage).apply(ctx, out);
+        break;
+      default:
+        throw new IllegalStateException("unexpected stage kind " + s.kind);
+    }
+  }
+
+  long deadlinePlusSlack(long deadline) {
+    final long limit = deadline + deadlineSlackNanos;
+    return limit < deadline ? Long.MAX_VALUE : limit;
+  }
+
+  /**
+   * Hands a blocking stage to the stage pool; returns the reason when it is refused (too many of its
+   * calls still hung, or the pool is full or closed), {@code null} when it was queued. A refused
+   * stage never runs on the request thread: waiting on it there could not be abandoned.
+   */
+  private Throwable submit(ConfiguredStage s, StageTask task, RequestContext ctx, CandidateBatch b,
+      PipelineResult out) {
+    final Throwable refused = refusal(s);
+    if (refused != null) {
+      return refused;
+    }
+    task.arm(ctx.generation, b, out, Thread.currentThread());
+    try {
+      stagePool.execute(task);
+      return null;
+    } catch (RejectedExecutionException e) {
+      task.disarm(ctx.generation);
+      s.metrics.rejected.increment();
+      return e;
+    }
+  }
+
+  /** Why {@code s} may not start now (its hung calls reached the limit), or {@code null}. */
+  Throwable refusal(ConfiguredStage s) {
+    final int hung = s.metrics.stillHung.get();
+    if (hung < hungStageLimit) {
+      return null;
+    }
+    s.metrics.rejected.increment();
+    return new RejectedExecutionException(s.describe() + " has " + hung + " calls still running "
+        + "past their deadline (limit " + hungStageLimit + "); not started until they return");
+  }
+
+  /**
+   * Parks until {@code task} is done, {@code limit} passes or the request thread is interrupted;
+   * true if its result may be read, false if it was abandoned (with {@code interrupt}, its thread
+   * interrupted).
+   */
+  boolean await(HandOff task, long generation, long limit, boolean interrupt) {
+    // An interrupted request thread stops waiting (its flag is left set for the host): park
+    // would return at once and the loop would spin until the deadline.
+    final Thread self = Thread.currentThread();
+    while (!task.isDone() && !self.isInterrupted()) {
+      final long now = clock.nanoTime();
+      if (now >= limit) {
+        break;
+      }
+      LockSupport.parkNanos(this, limit - now);
+    }
+    return task.finishOrAbandon(generation, interrupt);
+  }
+
+  /**
+   * A blocking stage was abandoned at the deadline: the context leaves what the stage holds to it,
+   * then the stage fails the request if it is required, and is undone like a failure otherwise.
+   */
+  private void abandoned(ConfiguredStage s, StageTask task, RequestContext ctx, PipelineResult out,
+      long elapsed) {
+    if (task.stillRunningAbandoned()) {
+      ctx.detachFrom(task);
+    }
+    ctx.stats.failed(s.index, elapsed);
+    s.metrics.timeouts.increment();
+    s.metrics.calls.increment();
+    if (ctx.tracing) {
+      trace(ctx, out, s, Trace.Outcome.TIMED_OUT, null, null, "abandoned at the deadline");
+    }
+    if (s.required) {
+      throw PipelineException.named(PipelineException.Kind.STAGE_FAILURE, s.name, "required "
+          + s.describe() + " did not return by the request deadline ("
+          + TimeUnit.NANOSECONDS.toMillis(ctx.timeoutNanos()) + " ms + "
+          + TimeUnit.NANOSECONDS.toMicros(deadlineSlackNanos) + " us slack)", null);
+    }
+    if (undo(s, ctx)) {
+      out.timedOut();
     }
   }
 
@@ -229,6 +370,16 @@ final class RequestExecution {
       throw PipelineException.named(PipelineException.Kind.STAGE_FAILURE, s.name, "required "
           + s.describe() + " failed: " + failure, failure);
     }
+    if (undo(s, ctx)) {
+      out.failedOpen();
+    }
+  }
+
+  /**
+   * Undoes the effects of optional stage {@code s} that failed or was abandoned; false for a side
+   * effect (the page is unaffected, so it is not degraded).
+   */
+  private static boolean undo(ConfiguredStage s, RequestContext ctx) {
     final CandidateBatch b = ctx.batch;
     switch (s.kind) {
       case RULE:
@@ -248,11 +399,11 @@ final class RequestExecution {
         }
         break;
       case SIDE_EFFECT:
-        return; // the page is unaffected: counted in the stage's failures, not a degraded page
+        return false; // counted in the stage's failures, not a degraded page
       default:
         break;
     }
-    out.failedOpen();
+    return true;
   }
 
   /** A source missed its timeout or the deadline: fail the request if it is required. */

@@ -5,7 +5,9 @@ package dev.trawl.pipeline;
  * {@link CandidateBatch#setScore(int, float)}. Required by default; an optional scorer that fails
  * leaves the scores as they were before it ran.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface Scorer extends Stage {

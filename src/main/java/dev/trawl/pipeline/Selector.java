@@ -6,7 +6,9 @@ package dev.trawl.pipeline;
  * {@link CandidateBatch#keepRows(int[], int)}. Required by default; an optional selector that fails
  * before calling {@code keepRows} leaves the order unchanged.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface Selector extends Stage {

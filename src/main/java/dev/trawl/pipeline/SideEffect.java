@@ -5,7 +5,9 @@ package dev.trawl.pipeline;
  * a side effect that fails is counted and never fails the request. It sees the final page and must
  * not keep references to it.
  *
- * <p>Runs on the request thread; implementations are shared by all threads and must be thread-safe.
+ * <p>Runs on the stage pool, abandoned at the request deadline, unless it declares
+ * {@link Stage#mayBlock()} false (then on the request thread); implementations are shared by all
+ * threads and must be thread-safe.
  */
 @FunctionalInterface
 public interface SideEffect extends Stage {

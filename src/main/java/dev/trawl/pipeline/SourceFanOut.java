@@ -3,15 +3,14 @@ package dev.trawl.pipeline;
 import dev.trawl.collect.LongIntTable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 /**
  * The source phase of one context's requests, in one place: hands each source's pre-allocated
  * {@link SourceTask} to the pipeline's executor (or runs it on the request thread), waits for each
  * until its soft timeout or the request deadline, abandons the late ones, and merges the finished
- * sinks into the batch in declaration order (invalid ids and NaN scores dropped, duplicates of an
- * earlier source dropped, each counted).
+ * sinks into the batch in declaration order (invalid ids and NaN or infinite scores dropped,
+ * duplicates of an earlier source dropped, each counted).
  *
  * <p>Everything a request needs comes in as arguments ({@link #run}: the context, the result, the
  * request's generation and deadline); what outlives a request is here: the tasks (one per source,
@@ -82,6 +81,12 @@ final class SourceFanOut {
           out.skippedForDeadline();
           continue;
         }
+        final Throwable refused = execution.refusal(s);
+        if (refused != null) {
+          task.disarm(generation);
+          execution.fail(s, ctx, out, refused, 0);
+          continue;
+        }
         task.arm(generation);
         if (exec == null) {
           task.run();
@@ -89,7 +94,10 @@ final class SourceFanOut {
           try {
             exec.execute(task);
           } catch (RejectedExecutionException e) {
-            task.run();
+            // never run it here instead: a source on the request thread cannot be abandoned
+            task.disarm(generation);
+            s.metrics.rejected.increment();
+            execution.fail(s, ctx, out, e, 0);
           }
         }
       }
@@ -97,7 +105,7 @@ final class SourceFanOut {
     } finally {
       // a required source that failed ends the request early: abandon the ones still running
       for (SourceTask task : tasks) {
-        task.finishOrAbandon(generation);
+        task.finishOrAbandon(generation, false);
       }
       waiter = null;
     }
@@ -116,19 +124,8 @@ final class SourceFanOut {
       final long timeout = s.options.timeoutNanos();
       final long limit = Math.min(start + timeout < start ? Long.MAX_VALUE : start + timeout,
           deadlineNanos);
-      if (parked) {
-        // An interrupted request thread stops waiting (its flag is left set for the host): park
-        // would return at once and the loop would spin until the deadline.
-        final Thread self = Thread.currentThread();
-        while (!task.isDone() && !self.isInterrupted()) {
-          final long now = clock.nanoTime();
-          if (now >= limit) {
-            break;
-          }
-          LockSupport.parkNanos(this, limit - now);
-        }
-      }
-      final boolean finished = task.finishOrAbandon(generation);
+      final boolean finished = parked ? execution.await(task, generation, limit, false)
+          : task.finishOrAbandon(generation, false);
       if (!finished || task.elapsedNanos > timeout) {
         // an abandoned task's own time is not ours to read: report how long the request waited
         ctx.stats.failed(s.index, finished ? task.elapsedNanos : clock.nanoTime() - start);
@@ -155,7 +152,7 @@ final class SourceFanOut {
     int duplicates = 0;
     for (int r = 0; r < produced; r++) {
       final long id = sink.id(r);
-      if (!valid.test(id) || Float.isNaN(sink.score(r))) {
+      if (!valid.test(id) || !Float.isFinite(sink.score(r))) {
         invalid++;
       } else if (!seen.add(id)) {
         duplicates++;

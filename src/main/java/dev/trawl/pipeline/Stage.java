@@ -24,6 +24,23 @@ public interface Stage {
   }
 
   /**
+   * Whether a call may block or run long (I/O, a remote store, a lock, an unbounded loop): such a
+   * stage runs on the pipeline's stage pool ({@link PipelineBuilder#blockingStagesOn}), and the
+   * request stops waiting for it at the deadline plus {@linkplain PipelineBuilder#deadlineSlack the
+   * slack}, whatever the stage does. Return {@code false} for pure computation (scorers, rules,
+   * selectors over the batch): the stage then runs on the request thread, with no hand-off and no
+   * allocation, and cannot be abandoned. Default {@code true}: a stage is trusted to be quick only
+   * when it says so. Ignored for sources, which run where {@link PipelineBuilder#sourcesOn} says.
+   *
+   * <p>A stage abandoned while still running keeps the batch, scratch and query features it was
+   * given (the context continues with copies) and its thread is interrupted; its result is never
+   * read. It must not change the context's inputs (id sets, attachment), which are not copied.
+   */
+  default boolean mayBlock() {
+    return true;
+  }
+
+  /**
    * Per-context scratch (searchers, buffers), created once per {@link RequestContext}, never shared
    * between threads at the same time. Called at context creation, never on the request path.
    */

@@ -1,6 +1,7 @@
 package dev.trawl.pipeline;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -26,6 +27,12 @@ final class StageMetrics {
   final LongAdder invalid = new LongAdder();
   final LongAdder duplicates = new LongAdder();
   final LongAdder totalNanos = new LongAdder();
+  /** Calls abandoned at the deadline while still running (cumulative). */
+  final LongAdder hung = new LongAdder();
+  /** Calls refused without running: too many still hung, or the pool refused the task. */
+  final LongAdder rejected = new LongAdder();
+  /** Abandoned calls whose work has not returned yet (a gauge; see {@link HandOff}). */
+  final AtomicInteger stillHung = new AtomicInteger();
   private final Recorder recorder = new Recorder(MAX_NANOS, 2);
   private final Histogram cumulative = new Histogram(MAX_NANOS, 2);
   private Histogram interval;
@@ -52,6 +59,6 @@ final class StageMetrics {
     cumulative.add(interval);
     return new StageStats(name, kind, calls.sum(), skipped.sum(), failures.sum(), timeouts.sum(),
         candidatesIn.sum(), candidatesOut.sum(), invalid.sum(), duplicates.sum(), totalNanos.sum(),
-        cumulative.copy());
+        hung.sum(), rejected.sum(), stillHung.get(), cumulative.copy());
   }
 }

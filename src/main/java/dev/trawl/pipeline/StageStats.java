@@ -23,11 +23,14 @@ public final class StageStats {
   private final long invalid;
   private final long duplicates;
   private final long totalNanos;
+  private final long hung;
+  private final long rejected;
+  private final int stillHung;
   private final Histogram latency;
 
   StageStats(String name, StageKind kind, long calls, long skipped, long failures, long timeouts,
       long candidatesIn, long candidatesOut, long invalid, long duplicates, long totalNanos,
-      Histogram latency) {
+      long hung, long rejected, int stillHung, Histogram latency) {
     this.name = name;
     this.kind = kind;
     this.calls = calls;
@@ -39,6 +42,9 @@ public final class StageStats {
     this.invalid = invalid;
     this.duplicates = duplicates;
     this.totalNanos = totalNanos;
+    this.hung = hung;
+    this.rejected = rejected;
+    this.stillHung = stillHung;
     this.latency = latency;
   }
 
@@ -67,7 +73,10 @@ public final class StageStats {
     return failures;
   }
 
-  /** Times a source missed its timeout (or the deadline) and was abandoned. */
+  /**
+   * Times a source missed its timeout (or the deadline), or a blocking stage the deadline, and the
+   * request stopped waiting for it.
+   */
   public long timeouts() {
     return timeouts;
   }
@@ -87,7 +96,32 @@ public final class StageStats {
     return candidatesIn - candidatesOut;
   }
 
-  /** Candidates a source returned with an invalid id or a NaN score (dropped). */
+  /**
+   * Calls abandoned at their timeout or the request deadline while still running (a source, or a
+   * stage that {@linkplain Stage#mayBlock() may block}); cumulative.
+   */
+  public long hung() {
+    return hung;
+  }
+
+  /**
+   * Calls refused without running: the stage already had
+   * {@linkplain PipelineBuilder#hungStageLimit(int) the limit} of hung calls still running, or the
+   * worker pool refused the task (closed or full). Each counts as a failure of the stage too.
+   */
+  public long rejected() {
+    return rejected;
+  }
+
+  /** Hung calls whose work had not returned yet when the snapshot was taken (a gauge). */
+  public int stillHung() {
+    return stillHung;
+  }
+
+  /**
+   * Candidates dropped for an invalid value: from a source, an invalid id or a NaN or infinite score; after a
+   * scorer, a NaN or infinite score.
+   */
   public long invalid() {
     return invalid;
   }
@@ -137,7 +171,8 @@ public final class StageStats {
   public String toString() {
     return name + (kind == null ? "" : " (" + kind + ")") + ": calls=" + calls + " skipped=" + skipped
         + " failures=" + failures + " timeouts=" + timeouts + " in=" + candidatesIn + " out="
-        + candidatesOut + " invalid=" + invalid + " duplicates=" + duplicates + " p50="
+        + candidatesOut + " invalid=" + invalid + " duplicates=" + duplicates + " hung=" + hung
+        + " rejected=" + rejected + " p50="
         + latencyAtPercentile(50) + "ns p99=" + latencyAtPercentile(99) + "ns";
   }
 }

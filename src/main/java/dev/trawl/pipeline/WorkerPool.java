@@ -8,31 +8,43 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The pipeline's own small pool of daemon threads for running sources in parallel, built so that
+ * The pipeline's own small pool of daemon threads for running sources in parallel, and stages that
+ * {@linkplain Stage#mayBlock() may block} where they can be abandoned, built so that
  * handing a task over allocates nothing: a bounded lock-free array queue and
  * park/unpark instead of locks and conditions (a {@code ThreadPoolExecutor} allocates a queue node
  * per task and a condition node whenever a worker waits).
  *
  * <p>Workers spin briefly, then park; {@link #execute} claims one parked worker (a CAS on its idle
  * flag, so back-to-back tasks wake different workers) and unparks it. {@link #shared()} is
- * a process-wide pool of {@code max(2, availableProcessors)} threads used by pipelines by default.
+ * a process-wide pool of {@code max(2, availableProcessors)} threads used for sources by default;
+ * {@link #sharedForBlockingStages()} a second one of {@code max(8, 2 x availableProcessors)} threads
+ * for blocking stages, sized for threads that wait rather than compute. Both are bounded: a full
+ * queue refuses tasks ({@link RejectedExecutionException}), which the pipeline counts as a failure of
+ * the stage, never running it on the request thread instead. A worker clears its interrupt flag
+ * before every task, so an interrupt meant for an abandoned stage never reaches the next one.
  *
  * <p><b>Thread-safe. Allocation:</b> none per task; threads and the queue are created up front.
  */
 public final class WorkerPool implements Executor, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static volatile WorkerPool shared;
+  private static volatile WorkerPool sharedForStages;
 
   private final TaskQueue queue;
   private final Worker[] workers;
   private volatile boolean closed;
 
   /**
-   * Starts {@code threads} daemon workers with room for {@code queueCapacity} waiting tasks.
+   * Starts {@code threads} daemon workers (named {@code trawl-worker-*}) with room for
+   * {@code queueCapacity} waiting tasks.
    *
    * @throws IllegalArgumentException if either is not positive
    */
   public WorkerPool(int threads, int queueCapacity) {
+    this(threads, queueCapacity, "trawl-worker-");
+  }
+
+  private WorkerPool(int threads, int queueCapacity, String namePrefix) {
     if (threads <= 0 || queueCapacity <= 0) {
       throw new IllegalArgumentException(
           "threads and queueCapacity must be positive, got " + threads + ", " + queueCapacity);
@@ -42,7 +54,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
     final int pool = POOLS.incrementAndGet();
     for (int i = 0; i < threads; i++) {
       workers[i] = new Worker(this);
-      final Thread t = new Thread(workers[i], "trawl-source-" + pool + "-" + i);
+      final WorkerThread t = new WorkerThread(workers[i], namePrefix + pool + "-" + i);
       t.setDaemon(true);
       workers[i].thread = t;
     }
@@ -58,12 +70,49 @@ public final class WorkerPool implements Executor, AutoCloseable {
       synchronized (WorkerPool.class) {
         p = shared;
         if (p == null) {
-          p = new WorkerPool(Math.max(2, Runtime.getRuntime().availableProcessors()), 4096);
+          p = new WorkerPool(Math.max(2, Runtime.getRuntime().availableProcessors()), 4096,
+              "trawl-source-");
           shared = p;
         }
       }
     }
     return p;
+  }
+
+  /**
+   * The process-wide default pool for stages that {@linkplain Stage#mayBlock() may block}, started on
+   * first use: {@code max(8, 2 x availableProcessors)} daemon threads named {@code trawl-stage-*},
+   * room for 1,024 waiting tasks.
+   */
+  public static WorkerPool sharedForBlockingStages() {
+    WorkerPool p = sharedForStages;
+    if (p == null) {
+      synchronized (WorkerPool.class) {
+        p = sharedForStages;
+        if (p == null) {
+          p = new WorkerPool(Math.max(8, 2 * Runtime.getRuntime().availableProcessors()), 1024,
+              "trawl-stage-");
+          sharedForStages = p;
+        }
+      }
+    }
+    return p;
+  }
+
+  /** Number of worker threads. */
+  public int threads() {
+    return workers.length;
+  }
+
+  /** Workers running a task right now (a racy gauge, for metrics). */
+  public int busyThreads() {
+    int busy = 0;
+    for (Worker w : workers) {
+      if (w.busy) {
+        busy++;
+      }
+    }
+    return busy;
   }
 
   /**
@@ -101,12 +150,25 @@ public final class WorkerPool implements Executor, AutoCloseable {
   /** Stops the workers after the queued tasks; {@link #shared()} must not be closed. */
   @Override
   public void close() {
-    if (this == shared) {
-      throw new IllegalStateException("the shared worker pool cannot be closed");
+    if (this == shared || this == sharedForStages) {
+      throw new IllegalStateException("the shared worker pools cannot be closed");
     }
     closed = true;
     for (Worker w : workers) {
       LockSupport.unpark(w.thread);
+    }
+  }
+
+  /**
+   * A worker's thread: carries the scratch of the blocking stage it runs, so that
+   * {@link RequestContext#scratch()} called from that stage finds its own scratch even after the
+   * request thread has moved on.
+   */
+  static final class WorkerThread extends Thread {
+    Object stageScratch;
+
+    WorkerThread(Runnable worker, String name) {
+      super(worker, name);
     }
   }
 
@@ -117,6 +179,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
     private final WorkerPool pool;
     Thread thread;
     final AtomicBoolean idle = new AtomicBoolean();
+    volatile boolean busy;
 
     Worker(WorkerPool pool) {
       this.pool = pool;
@@ -130,11 +193,14 @@ public final class WorkerPool implements Executor, AutoCloseable {
         final Runnable task = q.poll();
         if (task != null) {
           spins = 0;
+          Thread.interrupted(); // a late interrupt for an earlier task must not reach this one
+          busy = true;
           try {
             task.run();
           } catch (Throwable t) {
             // tasks catch their own failures; anything else must not kill the worker
           }
+          busy = false;
           continue;
         }
         if (pool.closed) {

@@ -45,6 +45,11 @@
  * CAS, so a result is either consumed by the request it belongs to or never read. A task abandoned
  * before it started is reset at once (its stale queue entry is skipped); one still running when its
  * context is reused is replaced, never shared, so a late source cannot write into a later request.
+ * Stages that {@linkplain dev.trawl.pipeline.Stage#mayBlock() may block} use the same hand-off
+ * ({@code HandOff}, {@code StageTask}) on a stage pool, so the request thread can abandon them at
+ * the deadline plus a slack; an abandoned stage keeps the batch, scratch and query features it was
+ * given and the context continues with copies. Nothing that was refused by a pool, or abandoned,
+ * ever runs on the request thread.
  *
  * <h2>Failures and budgets</h2>
  * Per-request deadline, per-source soft timeouts, per-stage fail-open/fail-closed

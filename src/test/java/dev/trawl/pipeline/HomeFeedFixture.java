@@ -46,6 +46,11 @@ final class HomeFeedFixture {
   /** Writes a per-author affinity from the user id (stands in for a feature store). */
   static final class AffinityHydrator implements CandidateHydrator {
     @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
+    @Override
     public Feature[] reads() {
       return new Feature[] {Feature.AUTHOR};
     }
@@ -70,6 +75,11 @@ final class HomeFeedFixture {
   /** Drops low-quality items (reads a hydrated feature). */
   static final class QualityFilter implements CandidateRule {
     @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
+    @Override
     public Feature[] reads() {
       return new Feature[] {QUALITY};
     }
@@ -87,6 +97,11 @@ final class HomeFeedFixture {
 
   /** Drops items too old for the home feed. */
   static final class MaxAgeFilter implements CandidateRule {
+    @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
     @Override
     public Feature[] reads() {
       return new Feature[] {Feature.CREATED_AT};

@@ -17,6 +17,11 @@ public final class DropSeen implements CandidateRule {
   private DropSeen() {}
 
   @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
+  @Override
   public void apply(RequestContext ctx, CandidateBatch batch) {
     final IdSet seen = ctx.seenIds();
     for (int r = 0, n = batch.size(); r < n; r++) {

@@ -13,6 +13,12 @@ import dev.trawl.pipeline.RequestContext;
  * <p><b>Thread-safe and immutable</b>; allocates nothing.
  */
 public final class AttributeHydrator implements CandidateHydrator {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final ItemMetadata attributes;
 
   public AttributeHydrator(ItemMetadata attributes) {

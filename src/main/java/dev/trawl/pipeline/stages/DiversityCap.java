@@ -14,6 +14,12 @@ import dev.trawl.pipeline.Selector;
  * <p><b>Thread-safe and immutable</b>; per-context scratch is a count table; allocates nothing.
  */
 public final class DiversityCap implements Selector {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final boolean byAuthor;
   private final int max;
 

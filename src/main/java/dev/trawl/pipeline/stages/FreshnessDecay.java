@@ -14,6 +14,12 @@ import dev.trawl.pipeline.Scorer;
  * <p><b>Thread-safe and immutable</b>; allocates nothing.
  */
 public final class FreshnessDecay implements Scorer {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final double halfLifeMillis;
   private final float unknownAgeFactor;
 

@@ -18,6 +18,12 @@ import java.util.List;
  * <p><b>Thread-safe and immutable</b>; scoring allocates nothing.
  */
 public final class LinearScorer implements Scorer {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final float bias;
   private final float sourceWeight;
   private final Feature[] features;

@@ -23,6 +23,12 @@ import dev.trawl.vector.Metric;
  * distance computations.
  */
 public final class MmrDiversity implements Selector {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final VectorIndex index;
   private final float lambda;
   private final int pool;

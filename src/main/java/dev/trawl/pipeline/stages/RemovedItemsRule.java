@@ -20,6 +20,12 @@ import java.util.function.LongPredicate;
  * removed content.
  */
 public final class RemovedItemsRule implements CandidateRule {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final LongPredicate removed;
 
   private RemovedItemsRule(LongPredicate removed) {

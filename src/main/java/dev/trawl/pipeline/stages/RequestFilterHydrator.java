@@ -55,6 +55,12 @@ import java.util.List;
  * one bitmap union per blocked author or muted community (O(its posts)).
  */
 public final class RequestFilterHydrator implements QueryHydrator {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   /**
    * Adds a host's own restrictions to the request's filter after the built-in exclusions, e.g.
    * {@code (ctx, index, f) -> f.and(index.attributes().languages(), LANGUAGE_EN)}. Must be
@@ -262,6 +268,12 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
   /** The post-retrieval application of the composed filter. */
   private static final class Rule implements CandidateRule {
+    /** Never blocks (computation over in-memory data): runs on the request thread. */
+    @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
     private final RequestFilterHydrator hydrator;
 
     Rule(RequestFilterHydrator hydrator) {

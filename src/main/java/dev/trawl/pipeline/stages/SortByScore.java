@@ -11,6 +11,12 @@ import dev.trawl.pipeline.Selector;
  * <p><b>Thread-safe and stateless</b>; allocates nothing (an in-place heap sort of packed keys).
  */
 public final class SortByScore implements Selector {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private static final SortByScore INSTANCE = new SortByScore();
 
   private SortByScore() {}

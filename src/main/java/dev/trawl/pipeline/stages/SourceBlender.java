@@ -15,6 +15,12 @@ import java.util.Arrays;
  * otherwise allocates nothing.
  */
 public final class SourceBlender implements Selector {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final double[] weights;
 
   /**

@@ -11,6 +11,12 @@ import dev.trawl.pipeline.Selector;
  * <p><b>Thread-safe and immutable</b>; allocates nothing.
  */
 public final class Truncate implements Selector {
+  /** Never blocks (computation over in-memory data): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final int fixed;
   private final int pageMultiple;
 

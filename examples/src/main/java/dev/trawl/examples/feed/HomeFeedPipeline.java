@@ -63,6 +63,12 @@ public final class HomeFeedPipeline {
 
   /** Author affinity from a (here: synthetic) feature store. Immutable and shared. */
   static final class AffinityHydrator implements CandidateHydrator {
+    /** Never blocks (computation over in-memory data): runs on the request thread. */
+    @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
     @Override
     public Feature[] reads() {
       return new Feature[] {Feature.AUTHOR, USER_ACTIVITY};

@@ -37,6 +37,12 @@ import java.util.concurrent.locks.LockSupport;
  * writer thread allocates its commands.
  */
 public final class ImpressionLogger implements SideEffect, AutoCloseable {
+  /** Never blocks (hands the page to a bounded queue and returns): runs on the request thread. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   private final RedisStore store;
   private final CircuitBreaker breaker;
   private final ImpressionQueue queue;

@@ -110,6 +110,12 @@ public final class SyntheticFeed {
   }
 
   private record AuthorAffinity(Feature feature, int mask) implements CandidateHydrator {
+    /** Never blocks (computation over in-memory data): runs on the request thread. */
+    @Override
+    public boolean mayBlock() {
+      return false;
+    }
+
     @Override
     public Feature[] reads() {
       return new Feature[] {Feature.AUTHOR};
