@@ -81,8 +81,13 @@ class PipelineBuilderTest {
     assertThatThrownBy(() -> base().source("full", withAuthors)
             .selector("cap", DiversityCap.perAuthor(2)).build())
         .hasMessageContaining("selector 'cap' reads author, which not every source fills (missing from [ids])");
-    assertThat(Pipeline.builder("ok").sourcesOnCallerThread().source("full", withAuthors)
-        .selector("cap", DiversityCap.perAuthor(2)).build()).isNotNull();
+    final Pipeline ok = Pipeline.builder("ok").sourcesOnCallerThread().source("full", withAuthors)
+        .selector("cap", DiversityCap.perAuthor(2)).build();
+    assertThat(ok.stageNames()).containsExactly("full", "cap");
+    final PipelineResult page = new PipelineResult();
+    ok.execute(ok.newContext(), page);
+    assertThat(page.idsCopy()).containsExactly(9L);
+    assertThat(page.author(0)).isEqualTo(1L);
   }
 
   @Test
