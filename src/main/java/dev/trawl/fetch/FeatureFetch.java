@@ -56,6 +56,7 @@ public final class FeatureFetch {
   final LongAdder malformed = new LongAdder();
   final LongAdder failedKeys = new LongAdder();
   final LongAdder timedOutKeys = new LongAdder();
+  final LongAdder deferredKeys = new LongAdder();
   final LongAdder refusedKeys = new LongAdder();
   final LongAdder staleReplaced = new LongAdder();
   final LongAdder fetcherErrors = new LongAdder();
@@ -142,7 +143,7 @@ public final class FeatureFetch {
   public FetchStats stats() {
     return new FetchStats(lookups.sum(), cacheHits.sum(), negativeHits.sum(), coalesced.sum(),
         claimed.sum(), storeCalls.sum(), found.sum(), absent.sum(), malformed.sum(),
-        failedKeys.sum(), timedOutKeys.sum(), refusedKeys.sum(), staleReplaced.sum(),
+        failedKeys.sum(), timedOutKeys.sum(), deferredKeys.sum(), refusedKeys.sum(), staleReplaced.sum(),
         fetcherErrors.sum());
   }
 

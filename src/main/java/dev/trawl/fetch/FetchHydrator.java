@@ -38,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>Every fetch's call is started before any is awaited, so reads from two stores overlap: the
  *       stage takes as long as the slowest store, not the sum.
  *   <li>The request thread parks until every key it waits for is published or the stage deadline
- *       passes: {@code min(request deadline, start + timeout)}. It never waits longer.
+ *       passes: {@code min(request deadline, start + timeout)}. It never waits longer. With a
+ *       {@link Builder#missWait miss wait}, it stops at that instead and defers the keys still out.
  * </ol>
  *
  * <h2>Failures</h2>
@@ -74,6 +75,8 @@ public final class FetchHydrator implements CandidateHydrator {
 
   private final FeatureFetch[] fetches;
   private final long timeoutNanos;
+  /** How long a request waits for misses before deferring them; negative: until the stage deadline. */
+  private final long missWaitNanos;
   private final OnFailure onFailure;
   private final NanoClock clock;
   private final Feature[] writes;
@@ -83,6 +86,7 @@ public final class FetchHydrator implements CandidateHydrator {
   private FetchHydrator(Builder b) {
     this.fetches = b.fetches.toArray(new FeatureFetch[0]);
     this.timeoutNanos = b.timeoutNanos;
+    this.missWaitNanos = b.missWaitNanos;
     this.onFailure = b.onFailure;
     this.clock = b.clock;
     final List<Feature> all = new ArrayList<>();
@@ -135,12 +139,15 @@ public final class FetchHydrator implements CandidateHydrator {
     for (int g = 0; g < fetches.length; g++) {
       waiting += begin(fetches[g], s.groups[g], batch, n, start, self);
     }
+    // with a miss wait shorter than the deadline, keys still out when it passes are deferred, not late
+    final long missDeadline = missWaitNanos < 0 ? deadline : Math.min(deadline, start + missWaitNanos);
     if (waiting > 0) {
-      await(s, deadline, self);
+      await(s, missDeadline, self);
     }
+    final boolean defer = missDeadline != deadline && !self.isInterrupted();
     boolean degraded = false;
     for (int g = 0; g < fetches.length; g++) {
-      degraded |= finish(fetches[g], s.groups[g]);
+      degraded |= finish(fetches[g], s.groups[g], defer);
     }
     requests.increment();
     if (degraded) {
@@ -309,19 +316,25 @@ public final class FetchHydrator implements CandidateHydrator {
     return count;
   }
 
-  /** Accounts for keys still unanswered at the deadline; returns whether the fetch degraded. */
-  private static boolean finish(FeatureFetch f, Group gs) {
+  /**
+   * Accounts for keys still unanswered when the request stopped waiting; returns whether the fetch
+   * degraded. Deferred keys (the miss wait passed) keep their defaults without degrading the request,
+   * and their call goes on without being reported slow: its own outcome tells the breaker.
+   */
+  private static boolean finish(FeatureFetch f, Group gs, boolean defer) {
     final int late = gs.waitCount;
     if (late > 0) {
-      f.timedOutKeys.add(late);
+      (defer ? f.deferredKeys : f.timedOutKeys).add(late);
       Arrays.fill(gs.waitPending, 0, late, null);
       gs.waitCount = 0;
     }
     if (gs.call != null) {
-      gs.call.tooSlow();
+      if (!defer) {
+        gs.call.tooSlow();
+      }
       gs.call = null;
     }
-    return late > 0 || gs.failed > 0;
+    return (late > 0 && !defer) || gs.failed > 0;
   }
 
   private String describeFailure(Scratch s) {
@@ -397,6 +410,7 @@ public final class FetchHydrator implements CandidateHydrator {
   public static final class Builder {
     private final List<FeatureFetch> fetches = new ArrayList<>();
     private long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(50);
+    private long missWaitNanos = -1;
     private OnFailure onFailure = OnFailure.WRITE_DEFAULTS;
     private NanoClock clock = NanoClock.SYSTEM;
 
@@ -419,6 +433,28 @@ public final class FetchHydrator implements CandidateHydrator {
         throw new IllegalArgumentException("timeout must be positive, got " + amount + " " + unit);
       }
       this.timeoutNanos = unit.toNanos(amount);
+      return this;
+    }
+
+    /**
+     * How long a request waits for the keys its near caches do not hold (default: until the stage's
+     * deadline). Keys not answered by then are <i>deferred</i>: this request serves their features'
+     * defaults, without being marked degraded, and their store read goes on in the background and
+     * fills the near cache, so the requests after it hit. Counted in {@link FetchStats#deferredKeys()}.
+     * A store read that fails within the wait still degrades the request; one that fails after it is
+     * counted by the fetch and its circuit breaker only.
+     *
+     * <p>For features a page can be ranked without for one request (counts, scores of other models):
+     * it bounds the stage's latency by the wait plus the near-cache lookups, whatever the store's
+     * round trip, at the price of defaults for the keys that were cold.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder missWait(long amount, TimeUnit unit) {
+      if (amount < 0) {
+        throw new IllegalArgumentException("miss wait must be >= 0, got " + amount + " " + unit);
+      }
+      this.missWaitNanos = unit.toNanos(amount);
       return this;
     }
 

@@ -16,13 +16,15 @@ package dev.trawl.fetch;
  * @param malformed keys whose value could not be decoded (served as defaults)
  * @param failedKeys keys whose store read failed
  * @param timedOutKeys keys a request stopped waiting for at its fetch deadline
+ * @param deferredKeys keys a request stopped waiting for at its miss wait
+ *     ({@link FetchHydrator.Builder#missWait}): served as defaults, their read left to fill the cache
  * @param refusedKeys keys not fetched because the circuit breaker was open
  * @param staleReplaced in-flight keys presumed lost and fetched again
  * @param fetcherErrors times the fetcher threw instead of publishing a failure
  */
 public record FetchStats(long lookups, long cacheHits, long negativeHits, long coalesced,
     long claimed, long storeCalls, long found, long absent, long malformed, long failedKeys,
-    long timedOutKeys, long refusedKeys, long staleReplaced, long fetcherErrors) {
+    long timedOutKeys, long deferredKeys, long refusedKeys, long staleReplaced, long fetcherErrors) {
   /** Keys served without a store read of their own (cache hits, negative hits), over lookups. */
   public double hitRatio() {
     return lookups == 0 ? 0 : (double) (cacheHits + negativeHits) / lookups;

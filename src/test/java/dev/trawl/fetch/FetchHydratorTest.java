@@ -201,6 +201,62 @@ class FetchHydratorTest {
   }
 
   @Test
+  void aMissWaitDefersColdKeysWithoutDegradingAndTheirReadFillsTheCache() throws Exception {
+    fill(posts, 0, 100, 2);
+    final NearCache cache = cache(2);
+    final CircuitBreaker breaker = CircuitBreaker.builder().failureThreshold(1).build();
+    final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES, QUALITY)
+        .nearCache(cache).breaker(breaker).build();
+    final FetchHydrator h = FetchHydrator.builder().fetch(fetch).timeout(5, TimeUnit.SECONDS)
+        .missWait(20, TimeUnit.MILLISECONDS).build();
+    final Pipeline p = pipeline(h, LIKES, QUALITY);
+    final RequestContext ctx = p.newContext();
+    final PipelineResult page = new PipelineResult();
+    final Request r = new Request().ids(range(0, 50));
+    final CountDownLatch hold = new CountDownLatch(1);
+    posts.holdAnswers = hold;
+
+    assertThat(run(p, ctx, page, r)).as("degraded").isFalse();
+    assertThat(page.degraded()).isFalse();
+    for (int row = 0; row < r.rows; row++) {
+      assertThat(r.columns[0][row]).isEqualTo(LIKES.defaultValue());
+      assertThat(r.columns[1][row]).isEqualTo(QUALITY.defaultValue());
+    }
+    assertThat(fetch.stats().deferredKeys()).isEqualTo(50);
+    assertThat(fetch.stats().timedOutKeys()).isZero();
+    assertThat(h.degradedRequests()).isZero();
+    assertThat(breaker.state()).as("a deferred read is not a slow store").isEqualTo(CircuitBreaker.State.CLOSED);
+
+    // the read goes on: once the store answers, the cache holds every key and the next request hits
+    hold.countDown();
+    final float[] row = new float[2];
+    for (int i = 0; i < 500 && cache.get(49, System.nanoTime(), row, 0) != NearCache.HIT; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(run(p, ctx, page, r)).isFalse();
+    assertValues(r, 2);
+    assertThat(posts.calls.get()).as("no second read of the deferred keys").isEqualTo(1);
+    assertThat(fetch.stats().cacheHits()).isEqualTo(50);
+    assertThat(fetch.stats().deferredKeys()).isEqualTo(50);
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void aStoreFailingWithinTheMissWaitStillDegradesTheRequest() {
+    posts.failing = true;
+    final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).build();
+    final FetchHydrator h = FetchHydrator.builder().fetch(fetch).missWait(5, TimeUnit.SECONDS).build();
+    final Pipeline p = pipeline(h, LIKES);
+    final PipelineResult page = new PipelineResult();
+    assertThat(run(p, p.newContext(), page, new Request().ids(range(0, 10)))).isTrue();
+    assertThat(page.degraded()).isTrue();
+    assertThat(fetch.stats().failedKeys()).isEqualTo(10);
+    assertThat(fetch.stats().deferredKeys()).isZero();
+    assertThatThrownBy(() -> FetchHydrator.builder().missWait(-1, TimeUnit.MILLISECONDS))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("miss wait");
+  }
+
+  @Test
   void failStageModeHandsTheDecisionToThePipelinePolicy() {
     posts.failing = true;
     final FeatureFetch fetch = FeatureFetch.builder("posts", posts).features(LIKES).build();
