@@ -114,12 +114,23 @@ final class DemoCommand implements Callable<Integer> {
           + " through a near cache) and print the hit ratios.")
   String redis;
 
+  @Option(
+      names = "--redis-timeout-ms",
+      defaultValue = "40",
+      description = "With --redis: the deadline of the user-state read and of the feature fetch; a"
+          + " request whose reads miss it is served with what arrived and counted as degraded."
+          + " Default ${DEFAULT-VALUE}.")
+  long redisTimeoutMillis;
+
   @Override
   public Integer call() {
     if (posts < 100 || users < 1 || requests < 1 || warmup < 0 || dimension < 2 || communities < 4) {
       throw new CliError(
           "need --posts >= 100, --users >= 1, --requests >= 1, --warmup >= 0, --dimension >= 2 and"
               + " --communities >= 4");
+    }
+    if (redisTimeoutMillis < 1) {
+      throw new CliError("need --redis-timeout-ms >= 1, got " + redisTimeoutMillis);
     }
     final PrintWriter out = spec.commandLine().getOut();
     final FeedCorpus corpus = new FeedCorpus(posts, dimension, communities, NOW_MILLIS, seed);
@@ -146,7 +157,7 @@ final class DemoCommand implements Callable<Integer> {
       serveAll(pipeline, people, false, out);
       return 0;
     }
-    try (RedisDemo store = RedisDemo.open(redis)) {
+    try (RedisDemo store = RedisDemo.open(redis, redisTimeoutMillis)) {
       store.load(corpus, people, out);
       // the example pipeline's definition, with the user state and a post feature read from Redis
       final Pipeline pipeline = new HomeFeedVariant().timeoutMillis(150).sourceTimeoutsMillis(40, 20, 20)

@@ -50,7 +50,7 @@ final class RedisDemo implements AutoCloseable {
   private final FetchHydrator fetch;
   private final UserStateHydrator users;
 
-  private RedisDemo(Process server, Path serverDir, String host, int port) {
+  private RedisDemo(Process server, Path serverDir, String host, int port, long timeoutMillis) {
     this.server = server;
     this.serverDir = serverDir;
     this.address = host + ":" + port;
@@ -59,8 +59,9 @@ final class RedisDemo implements AutoCloseable {
         .negativeTtl(30, TimeUnit.SECONDS).build();
     this.features = FeatureFetch.builder("post-features", RedisFeatureFetcher.builder(store).build())
         .features(POST_QUALITY).nearCache(cache).breaker(store.breaker()).build();
-    this.fetch = FetchHydrator.builder().fetch(features).timeout(40, TimeUnit.MILLISECONDS).build();
-    this.users = UserStateHydrator.builder(store).timeout(40, TimeUnit.MILLISECONDS).build();
+    this.fetch = FetchHydrator.builder().fetch(features).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .build();
+    this.users = UserStateHydrator.builder(store).timeout(timeoutMillis, TimeUnit.MILLISECONDS).build();
   }
 
   /**
@@ -68,9 +69,9 @@ final class RedisDemo implements AutoCloseable {
    *
    * @throws CliError if the address is malformed, or the server cannot be started or reached
    */
-  static RedisDemo open(String spec) {
+  static RedisDemo open(String spec, long timeoutMillis) {
     if (spec.equals("local")) {
-      return startLocal();
+      return startLocal(timeoutMillis);
     }
     final int colon = spec.lastIndexOf(':');
     final int port;
@@ -83,13 +84,13 @@ final class RedisDemo implements AutoCloseable {
       throw new CliError("--redis takes HOST:PORT or 'local', got '" + spec + "'");
     }
     try {
-      return new RedisDemo(null, null, spec.substring(0, colon), port);
+      return new RedisDemo(null, null, spec.substring(0, colon), port, timeoutMillis);
     } catch (RuntimeException e) {
       throw new CliError("cannot connect to Redis at " + spec + ": " + e.getMessage());
     }
   }
 
-  private static RedisDemo startLocal() {
+  private static RedisDemo startLocal(long timeoutMillis) {
     final int port;
     final Path dir;
     final Process p;
@@ -127,7 +128,7 @@ final class RedisDemo implements AutoCloseable {
       }
     }
     try {
-      return new RedisDemo(p, dir, "127.0.0.1", port);
+      return new RedisDemo(p, dir, "127.0.0.1", port, timeoutMillis);
     } catch (RuntimeException e) {
       p.destroyForcibly();
       throw new CliError("cannot connect to the redis-server just started: " + e.getMessage());

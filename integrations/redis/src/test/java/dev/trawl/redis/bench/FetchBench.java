@@ -172,7 +172,8 @@ public final class FetchBench {
    * The near cache at an exact hit ratio: a cache holding every candidate of the measured requests,
    * from which, just before each request (outside its timed stage), the first
    * {@code (1 - target) x 1,000} of its candidates are invalidated, so they miss and go to Redis.
-   * With {@code missWaitMicros >= 0} the stage waits that long for them, then defers the rest.
+   * With {@code missWaitMicros >= 0} the stage waits that long for them, then defers the rest; each
+   * request then starts once the previous one's deferred reads are answered (outside its timing).
    */
   private Result controlledHitRatio(RedisStore store, List<Request> measured, double target,
       long missWaitMicros) {
@@ -181,6 +182,9 @@ public final class FetchBench {
         RedisFeatureFetcher.builder(store).build()).features(FEATURES).nearCache(cache).build();
     final int missesPerRequest = (int) Math.round((1 - target) * BATCH);
     final Consumer<Request> forceMisses = r -> {
+      if (missWaitMicros >= 0) {
+        awaitReadsBehind(fetch);
+      }
       for (int i = 0; i < missesPerRequest; i++) {
         cache.invalidate(r.candidates()[i]);
       }
@@ -193,6 +197,21 @@ public final class FetchBench {
       name += ", misses deferred after " + missWaitMicros + " us";
     }
     return time(name, pipeline(hydrator.build()), measured, measured, fetch, forceMisses);
+  }
+
+  /**
+   * Waits until every key the fetch claimed has been answered: the previous request's deferred reads
+   * have filled the cache. Models requests of one thread spaced by more than a store round trip; the
+   * closed loop would otherwise pile reads up behind each other and measure the backlog.
+   */
+  private static void awaitReadsBehind(FeatureFetch fetch) {
+    while (true) {
+      final FetchStats s = fetch.stats();
+      if (s.found() + s.absent() + s.malformed() + s.failedKeys() >= s.claimed()) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
   }
 
   /** Bytes for a near cache of about {@code entries} records of 8 floats (about 80 bytes each). */
