@@ -1,7 +1,6 @@
 package dev.trawl.cli;
 
 import dev.trawl.examples.feed.HomeFeedPipeline;
-import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.SearchResults;
@@ -160,9 +159,7 @@ final class DemoCommand implements Callable<Integer> {
     try (RedisDemo store = RedisDemo.open(redis, redisTimeoutMillis)) {
       store.load(corpus, people, out);
       // the example pipeline's definition, with the user state and a post feature read from Redis
-      final Pipeline pipeline = new HomeFeedVariant().timeoutMillis(150).sourceTimeoutsMillis(40, 20, 20)
-          .sourcesOnCallerThread(false).userState(store.userState())
-          .fetchedFeatures(store.features(), RedisDemo.POST_QUALITY, RedisDemo.QUALITY_WEIGHT)
+      final Pipeline pipeline = store.addStages(HomeFeedPipeline.live())
           .build(index, recent, corpus, corpus::isTakenDown, corpus.trending(200));
       serveAll(pipeline, people, true, out);
       store.printStats(out);

@@ -1,5 +1,6 @@
 package dev.trawl.cli;
 
+import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.fetch.FeatureFetch;
 import dev.trawl.fetch.FetchHydrator;
 import dev.trawl.fetch.FetchStats;
@@ -12,13 +13,7 @@ import dev.trawl.redis.UserStateHydrator;
 import dev.trawl.redis.UserStateLayout;
 import dev.trawl.redis.UserStateWriter;
 import io.lettuce.core.RedisFuture;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,23 +21,23 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Redis side of {@code trawl demo --redis}: connects to a Redis server (or starts a local
+ * The Redis side of {@code trawl demo --redis} and {@code trawl serve --redis}: connects to a Redis server (or starts a local
  * {@code redis-server} on a free port for {@code --redis local}), loads the demo's post features and
  * users' seen posts and blocks into it, and builds the two stages that read them back on every
  * request: the user state (a query hydrator) and the post features through a near cache (a fetch
  * hydrator). Prints the hit ratios after the run.
  *
- * <p>Not thread-safe; one per demo run. Closing it closes the connection and stops a server it
- * started.
+ * <p>Set up and closed from one thread; the stages it builds are thread-safe (shared by all request
+ * threads) and their stats may be read from any thread. Closing it closes the connection and stops a
+ * server it started.
  */
-final class RedisDemo implements AutoCloseable {
+public final class RedisDemo implements AutoCloseable {
   /** A post quality score stored in Redis: the example scorer weighs it. */
   static final Feature POST_QUALITY = Feature.candidate("post_quality", 0f);
   /** Weight of {@link #POST_QUALITY} in the score. */
   static final float QUALITY_WEIGHT = 0.2f;
 
-  private final Process server;
-  private final Path serverDir;
+  private final LocalRedis server;
   private final String address;
   private final RedisStore store;
   private final NearCache cache;
@@ -50,17 +45,15 @@ final class RedisDemo implements AutoCloseable {
   private final FetchHydrator fetch;
   private final UserStateHydrator users;
 
-  private RedisDemo(Process server, Path serverDir, String host, int port, long timeoutMillis) {
+  private RedisDemo(LocalRedis server, String host, int port, long timeoutMillis) {
     this.server = server;
-    this.serverDir = serverDir;
     this.address = host + ":" + port;
     this.store = RedisStore.builder(host, port).commandTimeout(Duration.ofMillis(500)).connect();
     this.cache = NearCache.builder(1).maxBytes(8L << 20).ttl(0, 5, TimeUnit.MINUTES)
         .negativeTtl(30, TimeUnit.SECONDS).build();
     this.features = FeatureFetch.builder("post-features", RedisFeatureFetcher.builder(store).build())
         .features(POST_QUALITY).nearCache(cache).breaker(store.breaker()).build();
-    this.fetch = FetchHydrator.builder().fetch(features).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .build();
+    this.fetch = FetchHydrator.builder().fetch(features).timeout(timeoutMillis, TimeUnit.MILLISECONDS).build();
     this.users = UserStateHydrator.builder(store).timeout(timeoutMillis, TimeUnit.MILLISECONDS).build();
   }
 
@@ -69,7 +62,7 @@ final class RedisDemo implements AutoCloseable {
    *
    * @throws CliError if the address is malformed, or the server cannot be started or reached
    */
-  static RedisDemo open(String spec, long timeoutMillis) {
+  public static RedisDemo open(String spec, long timeoutMillis) {
     if (spec.equals("local")) {
       return startLocal(timeoutMillis);
     }
@@ -84,53 +77,18 @@ final class RedisDemo implements AutoCloseable {
       throw new CliError("--redis takes HOST:PORT or 'local', got '" + spec + "'");
     }
     try {
-      return new RedisDemo(null, null, spec.substring(0, colon), port, timeoutMillis);
+      return new RedisDemo(null, spec.substring(0, colon), port, timeoutMillis);
     } catch (RuntimeException e) {
       throw new CliError("cannot connect to Redis at " + spec + ": " + e.getMessage());
     }
   }
 
   private static RedisDemo startLocal(long timeoutMillis) {
-    final int port;
-    final Path dir;
-    final Process p;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    } catch (IOException e) {
-      throw new CliError("no free local port for redis-server: " + e.getMessage());
-    }
+    final LocalRedis local = LocalRedis.start();
     try {
-      dir = Files.createTempDirectory("trawl-demo-redis");
-      p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no", "--dir", dir.toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-    } catch (IOException e) {
-      throw new CliError("cannot start redis-server (Debian: apt-get install redis-server): "
-          + e.getMessage());
-    }
-    final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      try (Socket probe = new Socket()) {
-        probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        break;
-      } catch (IOException notYet) {
-        if (!p.isAlive() || System.nanoTime() - until > 0) {
-          p.destroyForcibly();
-          throw new CliError("redis-server did not start on port " + port + " (log in " + dir + ")");
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          p.destroyForcibly();
-          throw new CliError("interrupted while starting redis-server");
-        }
-      }
-    }
-    try {
-      return new RedisDemo(p, dir, "127.0.0.1", port, timeoutMillis);
+      return new RedisDemo(local, "127.0.0.1", local.port(), timeoutMillis);
     } catch (RuntimeException e) {
-      p.destroyForcibly();
+      local.close();
       throw new CliError("cannot connect to the redis-server just started: " + e.getMessage());
     }
   }
@@ -141,7 +99,7 @@ final class RedisDemo implements AutoCloseable {
   }
 
   /** Writes every post's features and every user's seen posts and blocked author. */
-  void load(FeedCorpus corpus, FeedCorpus.User[] people, PrintWriter out) {
+  public void load(FeedCorpus corpus, FeedCorpus.User[] people, PrintWriter out) {
     final long start = System.nanoTime();
     final int n = corpus.posts();
     final long[] ids = new long[n];
@@ -169,14 +127,33 @@ final class RedisDemo implements AutoCloseable {
     out.flush();
   }
 
-  /** Reads the user's seen posts and blocked authors at the start of a request. */
-  UserStateHydrator userState() {
+  /**
+   * Adds the two Redis stages to a feed definition: the user state (seen posts, blocked authors,
+   * read at the start of a request, so the host adds none) and {@link #POST_QUALITY} fetched through
+   * the near cache and weighed in the score.
+   */
+  public HomeFeedVariant addStages(HomeFeedVariant feed) {
+    return feed.userState(users).fetchedFeatures(fetch, POST_QUALITY, QUALITY_WEIGHT);
+  }
+
+  /** The user-state stage's counters: reads, degraded reads, malformed values. */
+  public UserStateHydrator userState() {
     return users;
   }
 
-  /** Fetches {@link #POST_QUALITY} of the whole candidate batch through the near cache. */
-  FetchHydrator features() {
+  /** The feature stage's counters (degraded requests). */
+  public FetchHydrator features() {
     return fetch;
+  }
+
+  /** Near-cache and store counters of the post features. */
+  public FetchStats featureStats() {
+    return features.stats();
+  }
+
+  /** The server started for {@code local}, or null when connected to one given by address. */
+  public LocalRedis local() {
+    return server;
   }
 
   /** Hit ratios and degradation counts, printed beside the latency table. */
@@ -194,23 +171,7 @@ final class RedisDemo implements AutoCloseable {
   public void close() {
     store.close();
     if (server != null) {
-      server.destroy();
-      try {
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-          server.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        server.destroyForcibly();
-      }
-      try (var files = Files.list(serverDir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-        Files.deleteIfExists(serverDir);
-      } catch (IOException ignored) {
-        // a temp directory left behind is harmless
-      }
+      server.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.trawl.cli;
 
 import dev.trawl.index.IndexSnapshot;
+import dev.trawl.index.LoadedSnapshot;
 import dev.trawl.index.SnapshotInfo;
 import dev.trawl.index.VectorIndex;
 import java.io.IOException;
@@ -11,8 +12,9 @@ import java.util.Locale;
 
 /**
  * The CLI's door to {@link IndexSnapshot}: turns its exceptions into one-line {@link CliError}s.
+ * Stateless; thread-safe.
  */
-final class Snapshots {
+public final class Snapshots {
   private Snapshots() {}
 
   /** A loaded index and how long loading took. */
@@ -40,9 +42,28 @@ final class Snapshots {
 
   static Loaded load(Path path) {
     final long start = System.nanoTime();
+    final VectorIndex index = read(path, IndexSnapshot::load);
+    return new Loaded(index, (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * Loads a snapshot with the stream positions stored in it (a service resuming its stream from
+   * them).
+   *
+   * @throws RuntimeException a one-line error naming the file and the problem (missing, unreadable,
+   *     corrupt), which {@code trawl} prints without a stack trace
+   */
+  public static LoadedSnapshot loadWithPositions(Path path) {
+    return read(path, IndexSnapshot::loadWithPositions);
+  }
+
+  private interface Reader<T> {
+    T read(Path path) throws IOException;
+  }
+
+  private static <T> T read(Path path, Reader<T> reader) {
     try {
-      final VectorIndex index = IndexSnapshot.load(path);
-      return new Loaded(index, (System.nanoTime() - start) / 1e9);
+      return reader.read(path);
     } catch (NoSuchFileException e) {
       throw new CliError(path + ": no such file");
     } catch (IOException e) {

@@ -51,10 +51,17 @@ public final class HomeFeedPipeline {
    */
   public static Pipeline build(VectorIndex index, RecentItems recent, ItemMetadata attributes,
       LongPredicate takenDown, CandidateSource trending) {
-    // one definition of the feed: HomeFeedVariant's defaults, with the live service's threading and
-    // timeouts (sources in parallel on the pool, each with its own budget inside the 150 ms deadline)
+    return live().build(index, recent, attributes, takenDown, trending);
+  }
+
+  /**
+   * The live feed's definition, to add stages to before building: {@link HomeFeedVariant}'s
+   * defaults with the live service's threading and timeouts (sources in parallel on the pool, each
+   * with its own budget inside the 150 ms deadline).
+   */
+  public static HomeFeedVariant live() {
     return new HomeFeedVariant().timeoutMillis(150).sourceTimeoutsMillis(40, 20, 20)
-        .sourcesOnCallerThread(false).build(index, recent, attributes, takenDown, trending);
+        .sourcesOnCallerThread(false);
   }
 
   /** A query hydrator as a constant: it reads the request and writes a query feature. */

@@ -2,6 +2,7 @@ package dev.trawl.examples.service;
 
 import dev.trawl.cli.FeedCorpus;
 import dev.trawl.examples.feed.HomeFeedPipeline;
+import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.index.VectorIndex;
 import dev.trawl.index.WriteOutcome;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything the feed service serves from: a seeded synthetic corpus ({@link FeedCorpus}: posts,
@@ -47,6 +49,9 @@ public final class CorpusWorld implements ItemMetadata {
   private final int users;
   private final ConcurrentHashMap<Long, long[]> streamed = new ConcurrentHashMap<>();
   private final AtomicLong streamedApplied = new AtomicLong();
+  private final CandidateSource trending;
+  private final UnaryOperator<HomeFeedVariant> stages;
+  private final boolean userStateInStore;
   private final Pipeline pipeline;
   private final LongSupplier clock;
 
@@ -59,9 +64,33 @@ public final class CorpusWorld implements ItemMetadata {
     for (int id = Math.max(0, corpus.posts() - RECENT_CAPACITY); id < corpus.posts(); id++) {
       recent.append(id, corpus.author(id), corpus.community(id), corpus.createdAt(id));
     }
-    final CandidateSource trending =
-        o.trending != null ? o.trending : corpus.trending(200);
-    this.pipeline = HomeFeedPipeline.build(index, recent, this, corpus::isTakenDown, trending);
+    if (o.index != null) {
+      restoreStreamed();
+    }
+    this.trending = o.trending != null ? o.trending : corpus.trending(200);
+    this.stages = o.stages;
+    this.userStateInStore = o.userStateInStore;
+    this.pipeline = pipeline(HomeFeedPipeline.live());
+  }
+
+  /**
+   * Posts a loaded snapshot holds beyond the corpus arrived through the stream before it was
+   * written: their author and community are in the index's attributes; their creation time is not
+   * (the connector keeps it outside the index), so they rank as posts of unknown age and stay out of
+   * the recent ring.
+   */
+  private void restoreStreamed() {
+    final ItemAttributes a = new ItemAttributes();
+    for (long id : index.ids()) {
+      if (!inCorpus(id)) {
+        index.attributes(id, a);
+        streamed.put(id, new long[] {known(a.author()), known(a.community()), CandidateBatch.UNKNOWN});
+      }
+    }
+  }
+
+  private static long known(long attribute) {
+    return attribute == ItemAttributes.NONE ? CandidateBatch.UNKNOWN : attribute;
   }
 
   /** What to build: sizes and seed. Mutable; not thread-safe. */
@@ -75,6 +104,9 @@ public final class CorpusWorld implements ItemMetadata {
     long nowMillis = System.currentTimeMillis();
     CandidateSource trending;
     LongSupplier clock = System::currentTimeMillis;
+    VectorIndex index;
+    UnaryOperator<HomeFeedVariant> stages = UnaryOperator.identity();
+    boolean userStateInStore;
 
     /** Posts in the generated corpus (at least 100). */
     public Options posts(int posts) {
@@ -127,6 +159,28 @@ public final class CorpusWorld implements ItemMetadata {
       return this;
     }
 
+    /**
+     * Serves from {@code loaded} (a snapshot of an earlier run with the same corpus options) instead
+     * of building the index: the build is skipped, and posts the snapshot holds beyond the corpus
+     * are taken as streamed ones. Its dimension must be {@link #dimension} and its metric cosine.
+     */
+    public Options index(VectorIndex loaded) {
+      this.index = loaded;
+      return this;
+    }
+
+    /**
+     * Adds stages to the feed's definition, applied to the live settings and to every variant built
+     * with {@link CorpusWorld#pipeline(HomeFeedVariant)} (e.g. Redis-backed user state and features).
+     * With {@code userStateInStore}, a stage of {@code stages} reads the users' seen posts and blocks,
+     * so the service does not fill them from the corpus.
+     */
+    public Options stages(UnaryOperator<HomeFeedVariant> stages, boolean userStateInStore) {
+      this.stages = stages;
+      this.userStateInStore = userStateInStore;
+      return this;
+    }
+
     /** Replaces the trending source (tests use one that fails to show the degraded flag). */
     Options trending(CandidateSource trending) {
       this.trending = trending;
@@ -150,6 +204,13 @@ public final class CorpusWorld implements ItemMetadata {
           "need posts >= 100, users >= 1, dimension >= 2, communities >= 4 and threads >= 1");
     }
     final FeedCorpus corpus = new FeedCorpus(o.posts, o.dimension, o.communities, o.nowMillis, o.seed);
+    if (o.index != null) {
+      if (o.index.dimension() != o.dimension || o.index.metric() != Metric.COSINE) {
+        throw new IllegalArgumentException("the snapshot holds a " + o.index.dimension() + "-dimensional "
+            + o.index.metric() + " index; the corpus needs " + o.dimension + " dimensions, COSINE");
+      }
+      return new CorpusWorld(o, corpus, o.index);
+    }
     final VectorIndex index =
         VectorIndex.builder(o.dimension, Metric.COSINE).m(16).efConstruction(100).seed(o.seed).build();
     // posts are split by stride over the threads; the index takes concurrent adds
@@ -196,6 +257,19 @@ public final class CorpusWorld implements ItemMetadata {
     return pipeline;
   }
 
+  /**
+   * Builds {@code variant} over this world's data, with the stages the options added (for shadow
+   * lanes: the same data and stores, another definition of the feed).
+   */
+  public Pipeline pipeline(HomeFeedVariant variant) {
+    return stages.apply(variant).build(index, recent, this, corpus::isTakenDown, trending);
+  }
+
+  /** Whether a stage reads the users' seen posts and blocks from a store (the service adds none). */
+  public boolean userStateInStore() {
+    return userStateInStore;
+  }
+
   /** The generated corpus. */
   public FeedCorpus corpus() {
     return corpus;
@@ -239,9 +313,8 @@ public final class CorpusWorld implements ItemMetadata {
       return;
     }
     final ItemAttributes a = event.attributes();
-    final long author = a.author() == ItemAttributes.NONE ? CandidateBatch.UNKNOWN : a.author();
-    final long community =
-        a.community() == ItemAttributes.NONE ? CandidateBatch.UNKNOWN : a.community();
+    final long author = known(a.author());
+    final long community = known(a.community());
     streamed.put(id, new long[] {author, community, event.createdAt()});
     recent.append(id, author, community, event.createdAt());
     streamedApplied.incrementAndGet();

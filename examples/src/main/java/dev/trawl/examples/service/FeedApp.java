@@ -1,12 +1,22 @@
 package dev.trawl.examples.service;
 
+import dev.trawl.cli.RedisDemo;
+import dev.trawl.index.IndexSnapshot;
+import dev.trawl.index.SnapshotInfo;
 import dev.trawl.index.SourcePositions;
 import dev.trawl.kafka.ConsumerMetrics;
 import dev.trawl.kafka.PostStreamConsumer;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The whole feed service wired together: the {@link CorpusWorld}, the Kafka stream feeding it (when
@@ -15,16 +25,27 @@ import java.io.IOException;
  *
  * <p>Ready once the index is built and, with a stream, once every partition has been applied to its
  * end (checked on each readiness probe; it stays ready afterwards, as a lagging replica still serves).
- * {@link #close} drains the HTTP server first, then stops the stream.
  *
- * <p><b>Thread-safety:</b> start and close from one thread. <b>Allocation:</b> see the parts.
+ * <p>{@link #close} shuts down in an order that loses nothing: the HTTP server stops accepting and
+ * drains the requests in flight, then the stream consumer finishes its batch and stops, then (with
+ * {@link Builder#snapshotOnClose}) the index is written with the stream positions it has applied up
+ * to. Nothing writes the index at that point, so the snapshot is an exact cut of the stream: a
+ * service started from it ({@link Builder#stream(Stream, SourcePositions)} with the stored
+ * positions) applies every later event once and none of the earlier ones again.
+ *
+ * <p><b>Thread-safety:</b> start and close from one thread ({@link #close} is idempotent).
+ * <b>Allocation:</b> see the parts.
  */
 public final class FeedApp implements AutoCloseable {
   private final CorpusWorld world;
   private final FeedService service;
   private final FeedServer server;
   private final PostStreamConsumer stream;
+  private final Path snapshot;
+  private final List<AutoCloseable> closeLast;
   private volatile boolean caughtUp;
+  private volatile SnapshotInfo written;
+  private boolean closed;
 
   /** Where the stream comes from: bootstrap servers, topic and consumer group. */
   public record Stream(String bootstrap, String topic, String group) {}
@@ -32,17 +53,22 @@ public final class FeedApp implements AutoCloseable {
   /** HTTP settings. */
   public record Http(String host, int port, int threads, long drainMillis) {}
 
-  private FeedApp(CorpusWorld world, Stream stream, Http http) throws IOException {
-    this.world = world;
+  private FeedApp(Builder b) throws IOException {
+    this.world = b.world;
+    this.snapshot = b.snapshot;
+    this.closeLast = List.copyOf(b.closeLast);
     final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.service = new FeedService(world, meters);
+    this.service = new FeedService(world, meters, b.shadow);
+    if (b.shadow != null) {
+      b.shadow.bind(meters);
+    }
     Gauge.builder("trawl.index.size", world.index(), i -> i.size())
         .description("live posts in the index").register(meters);
-    if (stream != null) {
+    if (b.stream != null) {
       this.stream =
-          PostStreamConsumer.builder(stream.bootstrap(), stream.topic())
-              .groupId(stream.group())
-              .index(world.index(), SourcePositions.NONE)
+          PostStreamConsumer.builder(b.stream.bootstrap(), b.stream.topic())
+              .groupId(b.stream.group())
+              .index(world.index(), b.from)
               .listener(world.listener())
               .build();
       Gauge.builder("trawl.ingest.lag", this.stream, s -> s.metrics().totalLag())
@@ -53,23 +79,112 @@ public final class FeedApp implements AutoCloseable {
       this.stream = null;
       caughtUp = true;
     }
-    this.server = new FeedServer(service, meters, this::ready, http.host(), http.port(),
-        http.threads(), http.drainMillis());
+    for (Consumer<MeterRegistry> binder : b.metrics) {
+      binder.accept(meters);
+    }
+    this.server = new FeedServer(service, meters, this::ready, b.http.host(), b.http.port(),
+        b.http.threads(), b.http.drainMillis());
   }
 
   /** Starts the stream (if any) and the HTTP server over an already built world. */
   public static FeedApp start(CorpusWorld world, Stream stream, Http http) throws Exception {
-    final FeedApp app = new FeedApp(world, stream, http);
-    if (app.stream != null) {
-      app.stream.start();
+    final Builder b = builder(world, http);
+    if (stream != null) {
+      b.stream(stream, SourcePositions.NONE);
     }
-    try {
-      app.server.start();
-    } catch (Exception e) {
-      app.close();
-      throw e;
+    return b.start();
+  }
+
+  /** Starts describing a service over an already built world. */
+  public static Builder builder(CorpusWorld world, Http http) {
+    return new Builder(world, http);
+  }
+
+  /** What to wire besides the world and HTTP. Not thread-safe; one {@link #start} per builder. */
+  public static final class Builder {
+    private final CorpusWorld world;
+    private final Http http;
+    private Stream stream;
+    private SourcePositions from = SourcePositions.NONE;
+    private Path snapshot;
+    private FeedShadow shadow;
+    private final List<Consumer<MeterRegistry>> metrics = new ArrayList<>();
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    private Builder(CorpusWorld world, Http http) {
+      this.world = Objects.requireNonNull(world, "world");
+      this.http = Objects.requireNonNull(http, "http");
     }
-    return app;
+
+    /**
+     * Follows {@code stream}, each partition from its position in {@code from} (partitions without
+     * one from the beginning of the log): the positions of the snapshot the world was loaded from.
+     */
+    public Builder stream(Stream stream, SourcePositions from) {
+      this.stream = Objects.requireNonNull(stream, "stream");
+      this.from = Objects.requireNonNull(from, "from");
+      return this;
+    }
+
+    /** Writes the index and the stream positions to {@code file} (atomically) on {@link #close}. */
+    public Builder snapshotOnClose(Path file) {
+      this.snapshot = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /** Registers more meters (store hit ratios, shadow verdicts) beside the service's own. */
+    public Builder metrics(Consumer<MeterRegistry> binder) {
+      metrics.add(Objects.requireNonNull(binder, "binder"));
+      return this;
+    }
+
+    /**
+     * The Redis stores the world's pipeline reads (built with {@link RedisDemo#addStages}): exports
+     * the post features' near-cache hit ratio and the degraded reads of both stages, and closes the
+     * stores last.
+     */
+    public Builder redis(RedisDemo redis) {
+      metrics.add(meters -> {
+        Gauge.builder("trawl.redis.near.cache.hit.ratio", redis, r -> r.featureStats().hitRatio())
+            .description("post-feature lookups answered by the near cache, since start")
+            .register(meters);
+        Gauge.builder("trawl.redis.feature.lookups", redis, r -> r.featureStats().lookups())
+            .description("post-feature lookups, since start").register(meters);
+        Gauge.builder("trawl.redis.feature.degraded", redis, r -> r.features().degradedRequests())
+            .description("requests whose post features were incomplete (timeout, error, open breaker)")
+            .register(meters);
+        Gauge.builder("trawl.redis.user.state.degraded", redis, r -> r.userState().degradedReads())
+            .description("requests served without complete user state").register(meters);
+      });
+      return closeLast(redis);
+    }
+
+    /** Runs {@code shadow}'s candidate beside the live feed; exports its metrics; closes it last. */
+    public Builder shadow(FeedShadow shadow) {
+      this.shadow = Objects.requireNonNull(shadow, "shadow");
+      return closeLast(shadow);
+    }
+
+    /** Closes {@code resource} after everything else (a store the pipeline reads). */
+    public Builder closeLast(AutoCloseable resource) {
+      closeLast.add(Objects.requireNonNull(resource, "resource"));
+      return this;
+    }
+
+    /** Starts the stream (if any) and the HTTP server. */
+    public FeedApp start() throws Exception {
+      final FeedApp app = new FeedApp(this);
+      if (app.stream != null) {
+        app.stream.start();
+      }
+      try {
+        app.server.start();
+      } catch (Exception e) {
+        app.close();
+        throw e;
+      }
+      return app;
+    }
   }
 
   /** Whether the service is ready: the index is built and the stream has caught up once. */
@@ -96,6 +211,11 @@ public final class FeedApp implements AutoCloseable {
     return service;
   }
 
+  /** The HTTP server. */
+  public FeedServer server() {
+    return server;
+  }
+
   /** The world served. */
   public CorpusWorld world() {
     return world;
@@ -106,19 +226,47 @@ public final class FeedApp implements AutoCloseable {
     return stream;
   }
 
+  /** What the snapshot written on close holds, or null before close or without a snapshot file. */
+  public SnapshotInfo snapshotWritten() {
+    return written;
+  }
+
   /** Blocks until the HTTP server stops. */
   public void join() throws InterruptedException {
     server.join();
   }
 
-  /** Drains and stops the HTTP server, then stops the stream. */
+  /**
+   * Drains and stops the HTTP server, stops the stream, writes the snapshot (if configured), closes
+   * the stores. Idempotent.
+   *
+   * @throws IOException when the snapshot cannot be written (the previous file stays as it was)
+   */
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       server.close();
     } finally {
-      if (stream != null) {
-        stream.close();
+      try {
+        if (stream != null) {
+          stream.close();
+        }
+        if (snapshot != null) {
+          final Path parent = snapshot.toAbsolutePath().getParent();
+          if (parent != null) {
+            Files.createDirectories(parent);
+          }
+          written = IndexSnapshot.write(world.index(), snapshot,
+              stream != null ? stream.positions() : SourcePositions.NONE);
+        }
+      } finally {
+        for (AutoCloseable c : closeLast) {
+          c.close();
+        }
       }
     }
   }

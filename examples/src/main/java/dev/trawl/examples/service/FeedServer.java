@@ -64,6 +64,7 @@ public final class FeedServer implements AutoCloseable {
   private final Timer graphqlTimer;
   private final Timer jsonTimer;
   private final byte[] page;
+  private final GracefulHandler graceful;
   private volatile boolean stopping;
 
   /**
@@ -92,7 +93,7 @@ public final class FeedServer implements AutoCloseable {
     connector.setHost(host);
     connector.setPort(port);
     server.addConnector(connector);
-    final GracefulHandler graceful = new GracefulHandler();
+    graceful = new GracefulHandler();
     graceful.setHandler(new Routes());
     server.setHandler(graceful);
     server.setStopTimeout(drainMillis);
@@ -125,6 +126,16 @@ public final class FeedServer implements AutoCloseable {
     gcMetrics.close();
   }
 
+  /** Requests being handled now (they finish before {@link #close} returns, within the drain time). */
+  public long inFlight() {
+    return graceful.getCurrentRequestCount();
+  }
+
+  /** Whether {@link #close} has begun: new requests are refused from then on. */
+  public boolean stopping() {
+    return stopping;
+  }
+
   /** Blocks until the server has stopped. */
   public void join() throws InterruptedException {
     server.join();
@@ -151,6 +162,9 @@ public final class FeedServer implements AutoCloseable {
           feed(request, response, callback);
           jsonTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
           return true;
+        }
+        case "/admin/shadow-rate" -> {
+          return shadowRate(request, response, callback);
         }
         case "/health" -> {
           return send(response, callback, 200, "text/plain", "ok\n");
@@ -215,6 +229,33 @@ public final class FeedServer implements AutoCloseable {
       return;
     }
     send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(page));
+  }
+
+  /**
+   * {@code GET} answers the shadow's sample rate; {@code POST ?rate=R} (or a body holding R) sets it:
+   * 400 for a rate outside 0..1, 404 without a shadow variant.
+   */
+  private boolean shadowRate(Request request, Response response, Callback callback)
+      throws IOException {
+    final FeedShadow shadow = service.shadow();
+    if (shadow == null) {
+      return send(response, callback, 404, JSON_TYPE,
+          JSON.writeValueAsString(Map.of("error", "no shadow variant: start with --shadow-rate")));
+    }
+    if (HttpMethod.POST.is(request.getMethod())) {
+      String value = Request.extractQueryParameters(request).getValue("rate");
+      if (value == null) {
+        value = Content.Source.asString(request, StandardCharsets.UTF_8).trim();
+      }
+      try {
+        shadow.sampleRate(Double.parseDouble(value));
+      } catch (IllegalArgumentException e) { // NumberFormatException included
+        return send(response, callback, 400, JSON_TYPE, JSON.writeValueAsString(Map.of("error",
+            "the shadow rate must be a number between 0 and 1, got '" + value + "'")));
+      }
+    }
+    return send(response, callback, 200, JSON_TYPE,
+        JSON.writeValueAsString(Map.of("shadowRate", shadow.sampleRate())));
   }
 
   private static long longParam(Fields params, String name, Long fallback) {

@@ -46,6 +46,7 @@ public final class FeedService {
   private final ThreadLocal<Slot> slots;
   private final Timer[] stageTimers;
   private final Counter degraded;
+  private final FeedShadow shadow;
 
   /** One thread's reusable request state. */
   private static final class Slot {
@@ -59,7 +60,16 @@ public final class FeedService {
 
   /** The service over {@code world}, recording stage latencies and degraded pages in {@code meters}. */
   public FeedService(CorpusWorld world, MeterRegistry meters) {
+    this(world, meters, null);
+  }
+
+  /**
+   * As {@link #FeedService(CorpusWorld, MeterRegistry)}, offering every answered request to {@code
+   * shadow} (null: none).
+   */
+  public FeedService(CorpusWorld world, MeterRegistry meters, FeedShadow shadow) {
     this.world = world;
+    this.shadow = shadow;
     this.pipeline = world.pipeline();
     this.slots = ThreadLocal.withInitial(() -> new Slot(pipeline));
     final RequestStats shape = pipeline.newContext().lastRequest();
@@ -101,6 +111,11 @@ public final class FeedService {
       List<Post> posts, String endCursor, boolean hasNextPage, boolean degraded,
       double totalMicros, List<StageTiming> timings) {}
 
+  /** The shadow variant, or null without one. */
+  public FeedShadow shadow() {
+    return shadow;
+  }
+
   /** The world this service serves. */
   public CorpusWorld world() {
     return world;
@@ -129,12 +144,18 @@ public final class FeedService {
         .queryVector(user.interest());
     ctx.followedCommunities().add(user.primary());
     ctx.followedCommunities().add(user.secondary());
-    for (long id : user.seen()) {
-      ctx.seenIds().add(id);
+    if (!world.userStateInStore()) {
+      for (long id : user.seen()) {
+        ctx.seenIds().add(id);
+      }
+      ctx.blockedAuthors().add(user.blockedAuthor());
     }
-    ctx.blockedAuthors().add(user.blockedAuthor());
     final PipelineResult r = slot.result;
     pipeline.execute(ctx, r);
+    final RequestStats stats = ctx.lastRequest();
+    if (shadow != null) {
+      shadow.offer(ctx, r, stats.totalNanos());
+    }
 
     final int end = Math.min(r.size(), offset + first);
     final List<Post> posts = new ArrayList<>(Math.max(0, end - offset));
@@ -142,7 +163,6 @@ public final class FeedService {
       posts.add(new Post(r.id(i), r.sourceName(i), r.score(i), r.author(i), r.community(i),
           r.createdAt(i)));
     }
-    final RequestStats stats = ctx.lastRequest();
     final List<StageTiming> timings = new ArrayList<>(stats.stageCount());
     for (int s = 0; s < stats.stageCount(); s++) {
       final long nanos = stats.nanos(s);

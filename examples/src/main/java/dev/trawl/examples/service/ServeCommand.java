@@ -1,6 +1,14 @@
 package dev.trawl.examples.service;
 
+import dev.trawl.cli.FeedCorpus;
+import dev.trawl.cli.RedisDemo;
+import dev.trawl.cli.Snapshots;
+import dev.trawl.examples.feed.HomeFeedVariant;
+import dev.trawl.index.LoadedSnapshot;
+import dev.trawl.index.SourcePositions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,8 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trawl serve}: builds a generated feed corpus, optionally follows a Kafka topic of post
- * events, and serves the home feed over GraphQL and JSON until SIGTERM or Ctrl-C, then drains.
+ * {@code trawl serve}: builds a generated feed corpus (or loads its index from a snapshot),
+ * optionally follows a Kafka topic of post events, and serves the home feed over GraphQL and JSON
+ * until SIGTERM or Ctrl-C, then drains, stops the stream and writes the snapshot.
  * Not thread-safe (a command runs once).
  */
 @Command(
@@ -61,6 +70,29 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--group", defaultValue = "trawl-serve", description = "Consumer group. Default ${DEFAULT-VALUE}.")
   String group;
 
+  @Option(names = "--snapshot", paramLabel = "FILE", description = "Load the index and the stream"
+      + " positions from FILE when it exists (instead of building the index; same corpus options as"
+      + " the run that wrote it), and write them to FILE on shutdown.")
+  Path snapshot;
+
+  @Option(names = "--redis", paramLabel = "HOST:PORT|local", description = "Read the users' seen posts"
+      + " and blocks and a post feature from Redis (loaded into it at start; 'local' starts a"
+      + " redis-server on a free port), post features through a near cache.")
+  String redis;
+
+  @Option(names = "--redis-timeout-ms", defaultValue = "40", description = "Time each Redis stage"
+      + " waits per request before the page is served degraded. Default ${DEFAULT-VALUE}.")
+  long redisTimeoutMillis;
+
+  @Option(names = "--shadow-rate", paramLabel = "R", description = "Run a candidate variant of the"
+      + " feed beside the live one on this fraction of requests (0..1; POST /admin/shadow-rate?rate=R"
+      + " changes it while serving).")
+  Double shadowRate;
+
+  @Option(names = "--shadow-ef", defaultValue = "500", description = "The candidate's beam width of"
+      + " the interest search (the live feed uses 600; raised to k = 500 when smaller). Default ${DEFAULT-VALUE}.")
+  int shadowEf;
+
   @Override
   public Integer call() throws Exception {
     final PrintWriter out = spec.commandLine().getOut();
@@ -68,16 +100,62 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("need --port in 0..65535, --http-threads >= 1, --drain-seconds >= 0");
     }
     final long t0 = System.nanoTime();
-    final CorpusWorld world = CorpusWorld.build(CorpusWorld.options().posts(posts).users(users)
-        .dimension(dimension).seed(seed).threads(buildThreads));
-    out.printf(Locale.ROOT, "built %,d posts (%d dims) in %.1f s%n", posts, dimension,
+    final CorpusWorld.Options options = CorpusWorld.options().posts(posts).users(users)
+        .dimension(dimension).seed(seed).threads(buildThreads);
+    SourcePositions from = SourcePositions.NONE;
+    if (snapshot != null && Files.exists(snapshot)) {
+      final LoadedSnapshot loaded = Snapshots.loadWithPositions(snapshot);
+      options.index(loaded.index());
+      from = loaded.positions();
+      out.printf(Locale.ROOT, "loaded %s: %,d live posts, stream positions %s%n", snapshot,
+          loaded.index().size(), from.size() == 0 ? "none" : from);
+    }
+    final RedisDemo store = redis == null ? null : RedisDemo.open(redis, redisTimeoutMillis);
+    final CorpusWorld world;
+    try {
+      if (store != null) {
+        options.stages(store::addStages, true);
+      }
+      world = CorpusWorld.build(options);
+      if (store != null) {
+        final FeedCorpus.User[] people = new FeedCorpus.User[users];
+        for (int u = 0; u < users; u++) {
+          people[u] = world.user(u);
+        }
+        store.load(world.corpus(), people, out);
+      }
+    } catch (RuntimeException | InterruptedException e) {
+      if (store != null) {
+        store.close();
+      }
+      throw e;
+    }
+    out.printf(Locale.ROOT, "%s %,d posts (%d dims) in %.1f s%n", snapshot != null
+        && Files.exists(snapshot) ? "ready with" : "built", world.index().size(), dimension,
         (System.nanoTime() - t0) / 1e9);
-    final FeedApp app = FeedApp.start(world,
-        kafka == null ? null : new FeedApp.Stream(kafka, topic, group),
+    final FeedApp.Builder b = FeedApp.builder(world,
         new FeedApp.Http(host, port, httpThreads, (long) (drainSeconds * 1000)));
+    if (kafka != null) {
+      b.stream(new FeedApp.Stream(kafka, topic, group), from);
+    }
+    if (snapshot != null) {
+      b.snapshotOnClose(snapshot);
+    }
+    if (store != null) {
+      b.redis(store);
+    }
+    if (shadowRate != null) {
+      b.shadow(FeedShadow.of(world, new HomeFeedVariant().interestEf(shadowEf), shadowRate));
+    }
+    final FeedApp app = b.start();
     final Thread hook = new Thread(() -> {
       try {
         app.close();
+        if (app.snapshotWritten() != null) {
+          out.printf(Locale.ROOT, "wrote %s: %,d live posts, stream positions %s%n", snapshot,
+              app.snapshotWritten().liveItems(), app.stream() == null ? "none" : app.stream().positions());
+          out.flush();
+        }
       } catch (Exception e) {
         e.printStackTrace();
       }

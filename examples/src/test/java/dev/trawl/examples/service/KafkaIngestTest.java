@@ -1,5 +1,10 @@
 package dev.trawl.examples.service;
 
+import static dev.trawl.examples.service.ServiceTests.NOW;
+import static dev.trawl.examples.service.ServiceTests.await;
+import static dev.trawl.examples.service.ServiceTests.createTopic;
+import static dev.trawl.examples.service.ServiceTests.ids;
+import static dev.trawl.examples.service.ServiceTests.smallWorld;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trawl.cli.FeedCorpus;
@@ -12,11 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * leaves the feed when a remove event follows.
  */
 class KafkaIngestTest {
-  private static final long NOW = 1_767_225_600_000L;
   private static final String TOPIC = "posts";
 
   @TempDir Path dir;
@@ -34,8 +34,8 @@ class KafkaIngestTest {
   @Test
   void aProducedPostAppearsInTheFeedAndARemoveTakesItOut() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
-      createTopic(broker, 2);
-      final CorpusWorld world = world();
+      createTopic(broker, TOPIC, 2);
+      final CorpusWorld world = CorpusWorld.build(smallWorld());
       try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "feed-test"),
               new FeedApp.Http("127.0.0.1", 0, 8, 1_000));
           PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC)) {
@@ -75,8 +75,8 @@ class KafkaIngestTest {
   void withTheBrokerStoppedTheServiceKeepsAnsweringAndPostsProducedAfterItsRestartArrive()
       throws Exception {
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
-      createTopic(broker, 1);
-      final CorpusWorld world = world();
+      createTopic(broker, TOPIC, 1);
+      final CorpusWorld world = CorpusWorld.build(smallWorld());
       try (FeedApp app = FeedApp.start(world, new FeedApp.Stream(broker.bootstrap(), TOPIC, "fault-test"),
           new FeedApp.Http("127.0.0.1", 0, 8, 1_000))) {
         await(() -> app.ready(), "the service is ready once the stream has caught up");
@@ -108,34 +108,6 @@ class KafkaIngestTest {
             "a post produced after the restart reaches the feed");
         assertThat(app.stream().state()).isEqualTo(dev.trawl.kafka.PostStreamConsumer.State.RUNNING);
       }
-    }
-  }
-
-  private static void createTopic(KafkaBroker broker, int partitions) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
-      admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
-    }
-  }
-
-  /** 2,000 posts (ids 0..1999; streamed posts start at 2000), users 0..9, ranked at a fixed time. */
-  private static CorpusWorld world() throws InterruptedException {
-    return CorpusWorld.build(
-        CorpusWorld.options().posts(2_000).users(10).seed(3).nowMillis(NOW).clock(() -> NOW));
-  }
-
-  private static List<Long> ids(FeedService.Page page) {
-    return page.posts().stream().map(FeedService.Post::id).toList();
-  }
-
-  /** Polls {@code condition} for up to 60 s (a deadline for progress, not a timing assertion). */
-  private static void await(java.util.function.BooleanSupplier condition, String what)
-      throws InterruptedException {
-    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(50);
     }
   }
 }

@@ -1,0 +1,146 @@
+package dev.trawl.examples.service;
+
+import dev.trawl.examples.feed.HomeFeedVariant;
+import dev.trawl.pipeline.Pipeline;
+import dev.trawl.pipeline.PipelineResult;
+import dev.trawl.pipeline.RequestContext;
+import dev.trawl.shadow.MetricRow;
+import dev.trawl.shadow.PipelineLane;
+import dev.trawl.shadow.PipelineShadow;
+import dev.trawl.shadow.ShadowMode;
+import dev.trawl.shadow.ShadowReport;
+import dev.trawl.shadow.ShadowSchema;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A variant of the feed run beside the live one on a sampled fraction of requests ({@link
+ * ShadowMode}): after the live page is built, the request is offered here; sampled ones are copied
+ * and run through the candidate on a shadow worker, and the two pages are compared. The sample rate
+ * can be changed while serving ({@code POST /admin/shadow-rate}); the comparison is exported as
+ * metrics, refreshed every few seconds: {@code trawl_shadow_agreement{metric=...}} (overlap, RBO,
+ * Jaccard, Kendall's tau: similarity, 1 = the same page; mean rank shift), {@code
+ * trawl_shadow_flagged} (metrics whose verdict is a change beyond the noise), and the counts of
+ * sampled, completed, dropped and failed candidate runs.
+ *
+ * <p>The live answer never depends on the candidate: {@link #offer} never blocks or throws, a slow
+ * candidate only causes drops, and a throwing one is counted as a failed run.
+ *
+ * <p><b>Thread-safety:</b> {@link #offer} and {@link #sampleRate(double)} from any thread. <b>Allocation:</b>
+ * {@link #offer} allocates nothing; the metrics refresh (off the request path) does.
+ */
+public final class FeedShadow implements AutoCloseable {
+  private static final long REFRESH_SECONDS = 5;
+
+  private final ShadowMode<RequestContext, PipelineResult> mode;
+  private final ScheduledExecutorService refresher;
+  private volatile MultiGauge agreement;
+  private volatile int flagged;
+
+  FeedShadow(ShadowMode<RequestContext, PipelineResult> mode) {
+    this.mode = mode;
+    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+      final Thread t = new Thread(r, "trawl-shadow-metrics");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * The live pipeline of {@code world} against {@code candidate} built over the same world, sampled
+   * at {@code rate}.
+   *
+   * @throws IllegalArgumentException for a rate outside 0..1
+   */
+  public static FeedShadow of(CorpusWorld world, HomeFeedVariant candidate, double rate) {
+    checkRate(rate);
+    final Pipeline live = world.pipeline();
+    final Pipeline variant = world.pipeline(candidate.name("candidate"));
+    final ShadowSchema schema = PipelineShadow.schema(live, variant);
+    return new FeedShadow(ShadowMode.builder(schema, PipelineShadow.recorder(live, schema),
+            PipelineLane.live(variant, schema))
+        .title("home feed: live vs candidate").sampleRate(rate).queueCapacity(64).workers(1).build());
+  }
+
+  /** Offers a request the live pipeline answered in {@code nanos}; never blocks, never throws. */
+  void offer(RequestContext ctx, PipelineResult result, long nanos) {
+    mode.offer(ctx, result, nanos);
+  }
+
+  /**
+   * Samples from now on this fraction of requests.
+   *
+   * @throws IllegalArgumentException for a rate outside 0..1 (the rate is then unchanged)
+   */
+  public void sampleRate(double rate) {
+    checkRate(rate);
+    mode.sampleRate(rate);
+  }
+
+  /** The current sample rate. */
+  public double sampleRate() {
+    return mode.sampleRate();
+  }
+
+  /** The shadow driver: counts and the comparison report. */
+  public ShadowMode<RequestContext, PipelineResult> mode() {
+    return mode;
+  }
+
+  private static void checkRate(double rate) {
+    if (!(rate >= 0 && rate <= 1)) {
+      throw new IllegalArgumentException("the shadow rate must be between 0 and 1, got " + rate);
+    }
+  }
+
+  /** Registers the shadow's meters and starts refreshing the comparison ones. */
+  void bind(MeterRegistry meters) {
+    Gauge.builder("trawl.shadow.sample.rate", this, FeedShadow::sampleRate)
+        .description("fraction of requests run through the candidate").register(meters);
+    FunctionCounter.builder("trawl.shadow.sampled", mode, ShadowMode::sampled)
+        .description("requests sampled for the candidate").register(meters);
+    FunctionCounter.builder("trawl.shadow.completed", mode, ShadowMode::completed)
+        .description("candidate runs compared").register(meters);
+    FunctionCounter.builder("trawl.shadow.dropped", mode, ShadowMode::dropped)
+        .description("sampled requests dropped: every shadow job was busy").register(meters);
+    FunctionCounter.builder("trawl.shadow.candidate.failures", mode, ShadowMode::candidateFailures)
+        .description("candidate runs that threw").register(meters);
+    Gauge.builder("trawl.shadow.flagged", this, s -> s.flagged)
+        .description("report metrics whose verdict is a change beyond the noise").register(meters);
+    agreement = MultiGauge.builder("trawl.shadow.agreement")
+        .description("how alike the candidate's pages are to the live ones, since start").register(meters);
+    refresher.scheduleWithFixedDelay(this::refresh, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Recomputes the report and republishes the comparison meters. */
+  void refresh() {
+    try {
+      final ShadowReport report = mode.report();
+      final List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      for (MetricRow row : report.rows()) {
+        if (row.group().equals("agreement") && !Double.isNaN(row.candidate())) {
+          rows.add(MultiGauge.Row.of(Tags.of("metric", row.name()), row.candidate()));
+        }
+      }
+      agreement.register(rows, true);
+      flagged = report.flagged().size();
+    } catch (RuntimeException e) {
+      // a report that cannot be computed leaves the previous values; serving is unaffected
+    }
+  }
+
+  /** Stops the refresher and the shadow workers. */
+  @Override
+  public void close() {
+    refresher.shutdownNow();
+    mode.close();
+  }
+}

@@ -1,0 +1,58 @@
+package dev.trawl.examples.service;
+
+import dev.trawl.cli.KafkaBroker;
+import dev.trawl.examples.feed.HomeFeedVariant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/** What the service's tests share: a small fixed-time world, topics, feed ids, polling. */
+final class ServiceTests {
+  /** The fixed "now" of the test worlds, epoch milliseconds. */
+  static final long NOW = 1_767_225_600_000L;
+
+  private ServiceTests() {}
+
+  /**
+   * Options of 2,000 posts (ids 0..1999; streamed posts start at 2000), users 0..9, fixed time, and
+   * the {@link #patient} feed.
+   */
+  static CorpusWorld.Options smallWorld() {
+    return CorpusWorld.options().posts(2_000).users(10).seed(3).nowMillis(NOW).clock(() -> NOW)
+        .stages(patient(UnaryOperator.identity()), false);
+  }
+
+  /**
+   * {@code stages} with a 5 s deadline and no per-source timeouts: on a machine whose cores are
+   * shared, a starved source would otherwise time out and degrade a page a test expects complete.
+   */
+  static UnaryOperator<HomeFeedVariant> patient(UnaryOperator<HomeFeedVariant> stages) {
+    return v -> stages.apply(v).timeoutMillis(5_000).sourceTimeoutMillis(0);
+  }
+
+  static void createTopic(KafkaBroker broker, String topic, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  static List<Long> ids(FeedService.Page page) {
+    return page.posts().stream().map(FeedService.Post::id).toList();
+  }
+
+  /** Polls {@code condition} for up to 60 s (a deadline for progress, not a timing assertion). */
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+}
