@@ -38,6 +38,8 @@ public final class RedisDemo implements AutoCloseable {
   static final float QUALITY_WEIGHT = 0.2f;
 
   private final LocalRedis server;
+  private final String host;
+  private final int port;
   private final String address;
   private final RedisStore store;
   private final NearCache cache;
@@ -47,6 +49,8 @@ public final class RedisDemo implements AutoCloseable {
 
   private RedisDemo(LocalRedis server, String host, int port, long timeoutMillis) {
     this.server = server;
+    this.host = host;
+    this.port = port;
     this.address = host + ":" + port;
     this.store = RedisStore.builder(host, port).commandTimeout(Duration.ofMillis(500)).connect();
     this.cache = NearCache.builder(1).maxBytes(8L << 20).ttl(0, 5, TimeUnit.MINUTES)
@@ -108,18 +112,21 @@ public final class RedisDemo implements AutoCloseable {
       ids[i] = i;
       values[i] = quality(i);
     }
-    RedisFeatureWriter.packed(store, "pf:").write(ids, values, n, 1);
-    final UserStateWriter state = UserStateWriter.of(store, UserStateLayout.defaults());
-    final List<RedisFuture<?>> sent = new ArrayList<>();
-    for (FeedCorpus.User u : people) {
-      state.appendSeen(u.id(), DemoCommand.NOW_MILLIS, u.seen(), 0, u.seen().length, sent);
-      state.block(u.id(), u.blockedAuthor(), sent);
-      if (sent.size() > 4_000 && !state.await(sent, Duration.ofSeconds(30))) {
+    // a bulk load through its own connection: the serving one times commands out after 500 ms
+    try (RedisStore bulk = RedisStore.builder(host, port).commandTimeout(Duration.ofSeconds(60)).connect()) {
+      RedisFeatureWriter.packed(bulk, "pf:").write(ids, values, n, 1);
+      final UserStateWriter state = UserStateWriter.of(bulk, UserStateLayout.defaults());
+      final List<RedisFuture<?>> sent = new ArrayList<>();
+      for (FeedCorpus.User u : people) {
+        state.appendSeen(u.id(), DemoCommand.NOW_MILLIS, u.seen(), 0, u.seen().length, sent);
+        state.block(u.id(), u.blockedAuthor(), sent);
+        if (sent.size() > 4_000 && !state.await(sent, Duration.ofSeconds(60))) {
+          throw new CliError("writing user state to Redis at " + address + " failed");
+        }
+      }
+      if (!state.await(sent, Duration.ofSeconds(60))) {
         throw new CliError("writing user state to Redis at " + address + " failed");
       }
-    }
-    if (!state.await(sent, Duration.ofSeconds(30))) {
-      throw new CliError("writing user state to Redis at " + address + " failed");
     }
     out.printf(Locale.ROOT, "redis %s%s: loaded features of %,d posts and state of %,d users in %.2f s%n",
         address, server != null ? " (started here)" : "", n, people.length,

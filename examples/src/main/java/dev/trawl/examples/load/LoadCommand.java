@@ -4,10 +4,13 @@ import dev.trawl.examples.service.CorpusWorld;
 import dev.trawl.examples.service.FeedService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -77,6 +80,10 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(names = "--series", paramLabel = "FILE", description = "Write the run second by second"
+      + " (warm-up included) as CSV: " + LoadSeries.CSV_HEADER + ", by the second each request was due.")
+  Path series;
+
   static final String GRAPHQL_QUERY =
       "query Feed($userId: ID!, $first: Int) { feed(userId: $userId, first: $first) {"
           + " degraded posts { id source score author community } } }";
@@ -97,20 +104,27 @@ public final class LoadCommand implements Callable<Integer> {
     final PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.printf(Locale.ROOT,
-          "{\"api\":\"%s\",\"rate\":%.1f,\"measured\":%d,\"errors\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-              + "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"max_send_lag_ms\":%.3f}%n",
-          api, rate, result.measured(), result.errors(), result.millisAt(50), result.millisAt(99),
+          "{\"api\":\"%s\",\"rate\":%.1f,\"measured\":%d,\"errors\":%d,\"degraded\":%d,\"p50_ms\":%.3f,"
+              + "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"max_send_lag_ms\":%.3f}%n",
+          api, rate, result.measured(), result.errors(), result.degraded(), result.millisAt(50),
+          result.millisAt(99),
           result.millisAt(99.9), result.latency().getMaxValue() / 1e6, result.maxSendLagNanos() / 1e6);
     } else {
       out.printf(Locale.ROOT,
-          "%s at %.0f requests/s for %.0f s (after %.0f s warm-up): %,d measured, %,d errors;"
-              + " latency from intended send time p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms"
-              + " (sender at most %.2f ms late)%n",
-          api, rate, duration, warmup, result.measured(), result.errors(), result.millisAt(50),
+          "%s at %.0f requests/s for %.0f s (after %.0f s warm-up): %,d measured, %,d errors, %,d"
+              + " degraded; latency from intended send time p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms,"
+              + " max %.2f ms (sender at most %.2f ms late)%n",
+          api, rate, duration, warmup, result.measured(), result.errors(), result.degraded(),
+          result.millisAt(50),
           result.millisAt(99), result.millisAt(99.9), result.latency().getMaxValue() / 1e6,
           result.maxSendLagNanos() / 1e6);
     }
     out.flush();
+    if (series != null) {
+      try (Writer w = Files.newBufferedWriter(series)) {
+        result.series().writeCsv(w);
+      }
+    }
     return 0;
   }
 
@@ -135,7 +149,8 @@ public final class LoadCommand implements Callable<Integer> {
                 .timeout(requestTimeout).GET().build();
         client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
             .whenComplete((response, error) -> done.complete(intended,
-                error == null && response.statusCode() == 200 && ok(response.body(), graphql)));
+                error == null && response.statusCode() == 200 ? outcome(response.body(), graphql)
+                    : OpenLoopLoad.Completion.ERROR));
       });
     } finally {
       pool.shutdown();
@@ -143,13 +158,17 @@ public final class LoadCommand implements Callable<Integer> {
     }
   }
 
-  /** A GraphQL answer with an {@code errors} member is a failed request even with status 200. */
-  private static boolean ok(byte[] body, boolean graphql) {
-    if (!graphql) {
-      return true;
-    }
+  /**
+   * A 200 answer's outcome: with GraphQL, an {@code errors} member is a failed request even with
+   * status 200; a page marked degraded counts as such.
+   */
+  private static int outcome(byte[] body, boolean graphql) {
     final String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
-    return !text.contains("\"errors\"");
+    if (graphql && text.contains("\"errors\"")) {
+      return OpenLoopLoad.Completion.ERROR;
+    }
+    return text.contains("\"degraded\":true") ? OpenLoopLoad.Completion.DEGRADED
+        : OpenLoopLoad.Completion.OK;
   }
 
   private OpenLoopLoad.Result inProcess(OpenLoopLoad load) throws InterruptedException {
@@ -159,13 +178,14 @@ public final class LoadCommand implements Callable<Integer> {
     final ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       return load.run((sequence, intended, done) -> pool.execute(() -> {
-        boolean ok;
+        int outcome;
         try {
-          ok = service.feed(sequence % users, first, null) != null;
+          outcome = service.feed(sequence % users, first, null).degraded()
+              ? OpenLoopLoad.Completion.DEGRADED : OpenLoopLoad.Completion.OK;
         } catch (RuntimeException e) {
-          ok = false;
+          outcome = OpenLoopLoad.Completion.ERROR;
         }
-        done.complete(intended, ok);
+        done.complete(intended, outcome);
       }));
     } finally {
       pool.shutdown();

@@ -62,8 +62,20 @@ public final class OpenLoopLoad {
   /** Told when a request finished. Called exactly once per request, from any thread. */
   @FunctionalInterface
   public interface Completion {
+    /** Outcome: answered, complete. */
+    int OK = 0;
+    /** Outcome: answered, marked degraded (a part of the page is missing). */
+    int DEGRADED = 1;
+    /** Outcome: failed (an error status, a timeout, no connection). */
+    int ERROR = 2;
+
+    /** Request due at {@code intendedNanos} finished with {@code outcome} ({@link #OK} ...). */
+    void complete(long intendedNanos, int outcome);
+
     /** Request due at {@code intendedNanos} finished; {@code ok} false for an error. */
-    void complete(long intendedNanos, boolean ok);
+    default void complete(long intendedNanos, boolean ok) {
+      complete(intendedNanos, ok ? OK : ERROR);
+    }
   }
 
   /** What is loaded: sends request {@code sequence} and calls {@code done} when it finishes. */
@@ -73,10 +85,13 @@ public final class OpenLoopLoad {
     void send(long sequence, long intendedNanos, Completion done);
   }
 
-  /** What a run measured (latencies in nanoseconds, over the measured window). */
+  /**
+   * What a run measured (latencies in nanoseconds, counts over the measured window; the series covers
+   * the whole run, warm-up included).
+   */
   public record Result(
-      double ratePerSecond, long sent, long measured, long errors, Histogram latency,
-      long maxSendLagNanos) {
+      double ratePerSecond, long sent, long measured, long errors, long degraded, Histogram latency,
+      long maxSendLagNanos, LoadSeries series) {
     /** Latency at {@code percentile} (0..100) in milliseconds. */
     public double millisAt(double percentile) {
       return latency.getValueAtPercentile(percentile) / 1e6;
@@ -136,20 +151,26 @@ public final class OpenLoopLoad {
   public Result run(Target target) throws InterruptedException {
     final Histogram latency = new Histogram(MAX_LATENCY_NANOS, 3);
     final AtomicLong errors = new AtomicLong();
+    final AtomicLong degraded = new AtomicLong();
     final Semaphore slots = new Semaphore(maxInFlight);
     final long warmupCount = countBefore(warmupNanos);
     final long total = countBefore(warmupNanos + durationNanos);
     final long start = clock.nanoTime();
     final long firstMeasured = start + offsetNanos(warmupCount);
+    final LoadSeries series =
+        new LoadSeries((int) Math.max(1, (warmupNanos + durationNanos + 999_999_999L) / 1_000_000_000L));
     final Completion done =
-        (intended, ok) -> {
+        (intended, outcome) -> {
           final long took = clock.nanoTime() - intended;
+          series.finished(second(intended - start), outcome, took);
           if (intended >= firstMeasured) {
             synchronized (latency) {
               latency.recordValue(Math.min(Math.max(took, 0), MAX_LATENCY_NANOS));
             }
-            if (!ok) {
+            if (outcome == Completion.ERROR) {
               errors.incrementAndGet();
+            } else if (outcome == Completion.DEGRADED) {
+              degraded.incrementAndGet();
             }
           }
           slots.release();
@@ -160,6 +181,7 @@ public final class OpenLoopLoad {
       clock.sleepUntil(intended);
       slots.acquire();
       maxLag = Math.max(maxLag, clock.nanoTime() - intended);
+      series.countSent(second(intended - start));
       try {
         target.send(i, intended, done);
       } catch (RuntimeException e) {
@@ -169,8 +191,12 @@ public final class OpenLoopLoad {
     slots.acquire(maxInFlight); // every request has finished
     slots.release(maxInFlight);
     synchronized (latency) {
-      return new Result(ratePerSecond, total, total - warmupCount, errors.get(), latency.copy(),
-          maxLag);
+      return new Result(ratePerSecond, total, total - warmupCount, errors.get(), degraded.get(),
+          latency.copy(), maxLag, series);
     }
+  }
+
+  private static int second(long offsetNanos) {
+    return (int) Math.min(Integer.MAX_VALUE, offsetNanos / 1_000_000_000L);
   }
 }

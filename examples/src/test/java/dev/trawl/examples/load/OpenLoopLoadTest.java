@@ -106,6 +106,43 @@ class OpenLoopLoadTest {
   }
 
   @Test
+  void theSeriesChargesEachRequestToTheSecondItWasDue() throws Exception {
+    final FakeClock clock = new FakeClock();
+    final OpenLoopLoad.Result r = new OpenLoopLoad(clock, 100, 2 * S, S, 1)
+        .run((seq, due, done) -> {
+          if (seq == 150) {
+            clock.now += 200 * MS; // a stall in the middle of second 1
+          }
+          final boolean faulty = seq >= 100 && seq < 200;
+          done.complete(due, faulty && seq % 4 == 0 ? OpenLoopLoad.Completion.ERROR
+              : faulty && seq % 4 == 1 ? OpenLoopLoad.Completion.DEGRADED : OpenLoopLoad.Completion.OK);
+        });
+    final LoadSeries series = r.series();
+    assertThat(series.seconds()).isEqualTo(3); // warm-up second included
+    for (int s = 0; s < 3; s++) {
+      assertThat(series.sent(s)).isEqualTo(100);
+      assertThat(series.ok(s) + series.errors(s) + series.degraded(s)).isEqualTo(100);
+    }
+    assertThat(series.errors(1)).isEqualTo(25);
+    assertThat(series.degraded(1)).isEqualTo(25);
+    assertThat(series.ok(0)).isEqualTo(100);
+    assertThat(series.ok(2)).isEqualTo(100);
+    // the 20 requests due during the stall (1.50 s to 1.69 s) were late: only second 1 is slow
+    assertThat(series.millisAt(1, 99)).isGreaterThanOrEqualTo(190);
+    assertThat(series.millisAt(1, 50)).isZero();
+    assertThat(series.millisAt(0, 99)).isZero();
+    assertThat(series.millisAt(2, 99)).isZero();
+    // the summary counts the measured window (seconds 1 and 2)
+    assertThat(r.errors()).isEqualTo(25);
+    assertThat(r.degraded()).isEqualTo(25);
+
+    final java.io.StringWriter csv = new java.io.StringWriter();
+    series.writeCsv(csv);
+    assertThat(csv.toString().split("\n")).hasSize(4).startsWith(LoadSeries.CSV_HEADER);
+    assertThat(csv.toString()).contains("\n1,100,50,25,25,0.000,");
+  }
+
+  @Test
   void rejectsImpossibleSettings() {
     final FakeClock clock = new FakeClock();
     assertThatThrownBy(() -> new OpenLoopLoad(clock, 0, S, 0, 1))
