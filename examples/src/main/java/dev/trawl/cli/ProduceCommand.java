@@ -106,8 +106,18 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Create the topic with N partitions first if it does not exist.")
   Integer createPartitions;
 
+  @Option(
+      names = "--rate",
+      paramLabel = "EVENTS_PER_SECOND",
+      description = "Send at this constant rate (event i at start + i / rate) instead of as fast as"
+          + " possible: a live stream.")
+  Double rate;
+
   @Override
   public Integer call() throws Exception {
+    if (rate != null && !(rate > 0 && rate < 1e9)) {
+      throw new CliError("--rate must be positive, got " + rate);
+    }
     final PrintWriter out = spec.commandLine().getOut();
     final VectorFile file = VectorFile.open(vectors);
     final StreamPlan plan;
@@ -139,6 +149,12 @@ final class ProduceCommand implements Callable<Integer> {
     try (PostEventPublisher publisher = PostEventPublisher.create(bootstrap, topic)) {
       final List<Future<?>> window = new ArrayList<>();
       for (int i = 0; i < plan.size(); i++) {
+        if (rate != null) {
+          final long due = start + Math.round(i * 1e9 / rate);
+          for (long left; (left = due - System.nanoTime()) > 0; ) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+          }
+        }
         if (plan.op(i) == EventFormat.REMOVE) {
           window.add(publisher.remove(plan.id(i), plan.version(i)));
           removes++;

@@ -294,5 +294,10 @@ class StreamCommandsTest {
             dir.resolve("none.fvecs").toString()),
         TrawlCli.EXIT_INPUT,
         "no such file");
+    assertOneLineError(
+        Cli.run("produce", "--bootstrap", broker.bootstrap(), "--topic", "x", "--vectors",
+            vectors.toString(), "--rate", "0"),
+        TrawlCli.EXIT_INPUT,
+        "--rate must be positive, got 0.0");
   }
 }

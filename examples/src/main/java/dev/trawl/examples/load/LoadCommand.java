@@ -137,6 +137,7 @@ public final class LoadCommand implements Callable<Integer> {
     final boolean graphql = api.equals("graphql");
     final URI graphqlUri = URI.create(base + "/graphql");
     try {
+      announceStart();
       return load.run((sequence, intended, done) -> {
         final long user = sequence % users;
         final HttpRequest request = graphql
@@ -159,6 +160,16 @@ public final class LoadCommand implements Callable<Integer> {
   }
 
   /**
+   * Tells a script driving faults during the run when the run's second 0 is (the series counts from
+   * it): one line on standard error, so that {@code --json} output stays one object.
+   */
+  private void announceStart() {
+    final PrintWriter err = spec.commandLine().getErr();
+    err.printf(Locale.ROOT, "load started at epoch millisecond %d%n", System.currentTimeMillis());
+    err.flush();
+  }
+
+  /**
    * A 200 answer's outcome: with GraphQL, an {@code errors} member is a failed request even with
    * status 200; a page marked degraded counts as such.
    */
@@ -177,6 +188,7 @@ public final class LoadCommand implements Callable<Integer> {
     final FeedService service = new FeedService(world, new SimpleMeterRegistry());
     final ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
+      announceStart();
       return load.run((sequence, intended, done) -> pool.execute(() -> {
         int outcome;
         try {
