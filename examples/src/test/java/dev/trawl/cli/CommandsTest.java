@@ -2,6 +2,9 @@ package dev.trawl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.index.IndexSnapshot;
+import dev.trawl.index.VectorIndex;
+import dev.trawl.vector.Metric;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -290,6 +293,24 @@ class CommandsTest {
     final String[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
     System.arraycopy(tail, 0, out, head.length, tail.length);
     return out;
+  }
+
+  @Test
+  void serveRejectsBadOptionsAndSnapshotsWithOneLineBeforeStarting() throws IOException {
+    assertOneLineError(Cli.run("serve", "--port", "0", "--shadow-rate", "1.5"), TrawlCli.EXIT_INPUT,
+        "--shadow-rate must be between 0 and 1, got 1.5");
+    assertOneLineError(Cli.run("serve", "--port", "0", "--redis-timeout-ms", "0"), TrawlCli.EXIT_INPUT,
+        "--redis-timeout-ms must be positive, got 0");
+    final Path garbage = Files.writeString(dir.resolve("garbage.idx"), "not a snapshot");
+    final Cli.Run corrupt = Cli.run("serve", "--port", "0", "--snapshot", garbage.toString());
+    assertOneLineError(corrupt, TrawlCli.EXIT_INPUT, "garbage.idx");
+    assertThat(Files.readString(garbage)).as("left as it was").isEqualTo("not a snapshot");
+    final VectorIndex small = VectorIndex.builder(4, Metric.COSINE).build();
+    small.add(1, new float[] {1, 0, 0, 0});
+    final Path other = dir.resolve("other.idx");
+    IndexSnapshot.write(small, other);
+    assertOneLineError(Cli.run("serve", "--port", "0", "--posts", "100", "--snapshot", other.toString()),
+        TrawlCli.EXIT_INPUT, "the snapshot holds a 4-dimensional COSINE index; the corpus needs 64");
   }
 
   static void assertOneLineError(Cli.Run run, int exit, String message) {

@@ -99,11 +99,19 @@ public final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65_535 || httpThreads < 1 || drainSeconds < 0) {
       throw new IllegalArgumentException("need --port in 0..65535, --http-threads >= 1, --drain-seconds >= 0");
     }
+    // checked before anything starts (a local redis-server, a built index)
+    if (shadowRate != null && !(shadowRate >= 0 && shadowRate <= 1)) {
+      throw new IllegalArgumentException("--shadow-rate must be between 0 and 1, got " + shadowRate);
+    }
+    if (redisTimeoutMillis < 1) {
+      throw new IllegalArgumentException("--redis-timeout-ms must be positive, got " + redisTimeoutMillis);
+    }
     final long t0 = System.nanoTime();
     final CorpusWorld.Options options = CorpusWorld.options().posts(posts).users(users)
         .dimension(dimension).seed(seed).threads(buildThreads);
     SourcePositions from = SourcePositions.NONE;
-    if (snapshot != null && Files.exists(snapshot)) {
+    final boolean resuming = snapshot != null && Files.exists(snapshot);
+    if (resuming) {
       final LoadedSnapshot loaded = Snapshots.loadWithPositions(snapshot);
       options.index(loaded.index());
       from = loaded.positions();
@@ -130,8 +138,8 @@ public final class ServeCommand implements Callable<Integer> {
       }
       throw e;
     }
-    out.printf(Locale.ROOT, "%s %,d posts (%d dims) in %.1f s%n", snapshot != null
-        && Files.exists(snapshot) ? "ready with" : "built", world.index().size(), dimension,
+    out.printf(Locale.ROOT, "%s %,d posts (%d dims) in %.1f s%n", resuming ? "ready with" : "built",
+        world.index().size(), dimension,
         (System.nanoTime() - t0) / 1e9);
     final FeedApp.Builder b = FeedApp.builder(world,
         new FeedApp.Http(host, port, httpThreads, (long) (drainSeconds * 1000)));

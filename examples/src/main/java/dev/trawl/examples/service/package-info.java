@@ -14,8 +14,13 @@
  *   <li><b>Two thin APIs over the same call</b>: {@link dev.trawl.examples.service.FeedGraphQL}
  *       (graphql-java) and the JSON endpoint of {@link dev.trawl.examples.service.FeedServer}
  *       (Jetty 12 core handlers), so what the GraphQL layer costs is measurable beside JSON.
- *   <li><b>{@link dev.trawl.examples.service.FeedApp}</b> wires world, stream, service and server,
- *       and owns readiness and the shutdown order (drain HTTP, then stop the stream).
+ *   <li><b>{@link dev.trawl.examples.service.FeedApp}</b> wires world, stream, stores, shadow,
+ *       service and server, and owns readiness and the shutdown order: drain HTTP, stop the stream,
+ *       then write the snapshot, so it is an exact cut of the stream (its positions are where a
+ *       restart resumes).
+ *   <li><b>{@link dev.trawl.examples.service.FeedShadow}</b> runs a candidate variant beside the live
+ *       feed on sampled requests (the library's {@code ShadowMode}); the live answer never waits for
+ *       it.
  *   <li>Client errors are {@link dev.trawl.examples.service.FeedService.BadFeedRequest}s with a
  *       message that names the bad value; a failing stage degrades the page, never the request.
  * </ul>
