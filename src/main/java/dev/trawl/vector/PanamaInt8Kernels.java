@@ -26,34 +26,24 @@ final class PanamaInt8Kernels implements CodeKernels {
   private PanamaInt8Kernels() {}
 
   private static VectorSpecies<Integer> species() {
-    final int preferred = IntVector.SPECIES_PREFERRED.vectorBitSize();
-    final int wanted = Integer.getInteger("trawl.vector.bits", preferred);
-    final int bits = Math.min(preferred, Integer.highestOneBit(Math.max(128, wanted)));
-    return VectorSpecies.of(int.class, VectorShape.forBitSize(bits));
+    return VectorSpecies.of(int.class, VectorShape.forBitSize(PanamaKernels.vectorBits()));
   }
 
   @Override
   public int dot(int[] a, int ao, int[] b, int bo, int ints) {
-    int i = 0;
-    int sum = 0;
-    final int step = SPECIES.length();
-    if (ints >= step) {
-      IntVector acc = IntVector.zero(SPECIES);
-      for (final int bound = ints - step; i <= bound; i += step) {
-        final ShortVector x = IntVector.fromArray(SPECIES, a, ao + i).reinterpretAsShorts();
-        final ShortVector y = IntVector.fromArray(SPECIES, b, bo + i).reinterpretAsShorts();
-        final ShortVector pairs =
-            x.and((short) 0x7F).mul(y.and((short) 0x7F))
-                .add(x.lanewise(VectorOperators.LSHR, 8).mul(y.lanewise(VectorOperators.LSHR, 8)));
-        acc = widenAdd(acc, pairs);
-      }
-      sum = acc.reduceLanes(VectorOperators.ADD);
-    }
-    return i < ints ? sum + Int8Kernels.dot(a, ao + i, b, bo + i, ints - i) : sum;
+    return sum(a, ao, b, bo, ints, false);
   }
 
   @Override
   public int squaredL2(int[] a, int ao, int[] b, int bo, int ints) {
+    return sum(a, ao, b, bo, ints, true);
+  }
+
+  /**
+   * The dot product or (with {@code l2}) the squared L2 distance of the codes. Both callers pass a
+   * constant, so once inlined only one branch is compiled.
+   */
+  private static int sum(int[] a, int ao, int[] b, int bo, int ints, boolean l2) {
     int i = 0;
     int sum = 0;
     final int step = SPECIES.length();
@@ -62,14 +52,28 @@ final class PanamaInt8Kernels implements CodeKernels {
       for (final int bound = ints - step; i <= bound; i += step) {
         final ShortVector x = IntVector.fromArray(SPECIES, a, ao + i).reinterpretAsShorts();
         final ShortVector y = IntVector.fromArray(SPECIES, b, bo + i).reinterpretAsShorts();
-        final ShortVector low = x.and((short) 0x7F).sub(y.and((short) 0x7F));
-        final ShortVector high =
-            x.lanewise(VectorOperators.LSHR, 8).sub(y.lanewise(VectorOperators.LSHR, 8));
-        acc = widenAdd(acc, low.mul(low).add(high.mul(high)));
+        final ShortVector xLow = x.and((short) 0x7F);
+        final ShortVector yLow = y.and((short) 0x7F);
+        final ShortVector xHigh = x.lanewise(VectorOperators.LSHR, 8);
+        final ShortVector yHigh = y.lanewise(VectorOperators.LSHR, 8);
+        final ShortVector pairs;
+        if (l2) {
+          final ShortVector low = xLow.sub(yLow);
+          final ShortVector high = xHigh.sub(yHigh);
+          pairs = low.mul(low).add(high.mul(high));
+        } else {
+          pairs = xLow.mul(yLow).add(xHigh.mul(yHigh));
+        }
+        acc = widenAdd(acc, pairs);
       }
       sum = acc.reduceLanes(VectorOperators.ADD);
     }
-    return i < ints ? sum + Int8Kernels.squaredL2(a, ao + i, b, bo + i, ints - i) : sum;
+    if (i == ints) {
+      return sum;
+    }
+    return sum + (l2
+        ? Int8Kernels.squaredL2(a, ao + i, b, bo + i, ints - i)
+        : Int8Kernels.dot(a, ao + i, b, bo + i, ints - i));
   }
 
   /** Adds both non-negative 16-bit halves of every int lane of {@code pairs} to {@code acc}. */
