@@ -19,11 +19,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 
 DATASETS = ["siftsmall", "fashion-mnist", "wordnet-minilm-384", "clustered-96"]
-ENGINES = ["trawl", "trawl-scalar", "hnswlib-core", "lucene", "jvector", "c++hnswlib"]
-PEERS = ["hnswlib-core", "lucene", "jvector", "c++hnswlib"]
+ENGINES = ["trawl", "trawl-scalar", "trawl-int8", "hnswlib-core", "lucene", "jvector", "c++hnswlib",
+           "c++hnswlib-native"]
+# c++hnswlib: Debian's python3-hnswlib build; c++hnswlib-native: the same C++ compiled on this machine
+# with g++ -O3 -march=native (benchmarks/native/hnswlib_native.cpp), the fastest HNSW it can run
+PEERS = ["hnswlib-core", "lucene", "jvector", "c++hnswlib", "c++hnswlib-native"]
 LEVELS = [0.90, 0.95, 0.99]
 # targets at recall@10 >= 0.95, single thread: Trawl QPS >= factor x peer QPS
-TARGETS = {"hnswlib-core": 3.0, "lucene": 1.5, "jvector": 1.5, "c++hnswlib": 1.0}
+TARGETS = {"hnswlib-core": 3.0, "lucene": 1.5, "jvector": 1.5, "c++hnswlib": 1.0, "c++hnswlib-native": 1.0}
 TITLES = {
     "siftsmall": "siftsmall (10,000 x 128, L2)",
     "fashion-mnist": "Fashion-MNIST (60,000 x 784, L2)",
@@ -258,7 +261,9 @@ def plot(run, dataset, docs, mode):
     svg = os.path.join(out_dir, f"{dataset}.png")
     styles = {"trawl": "lw 3 lc rgb '#d62728' pt 7", "trawl-scalar": "lw 2 dt 2 lc rgb '#ff7f0e' pt 6",
               "hnswlib-core": "lw 2 lc rgb '#1f77b4' pt 5", "lucene": "lw 2 lc rgb '#2ca02c' pt 9",
-              "jvector": "lw 2 lc rgb '#9467bd' pt 11", "c++hnswlib": "lw 2 dt 4 lc rgb '#000000' pt 13"}
+              "jvector": "lw 2 lc rgb '#9467bd' pt 11", "c++hnswlib": "lw 2 dt 4 lc rgb '#000000' pt 13",
+              "trawl-int8": "lw 2 dt 3 lc rgb '#8c564b' pt 4",
+              "c++hnswlib-native": "lw 2 lc rgb '#000000' pt 12"}
     plots = ", ".join(
         f"'{data_file}' index {i} using 2:3 with linespoints {styles.get(e, '')} title '{e}'"
         for i, e in enumerate(blocks))

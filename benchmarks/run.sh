@@ -10,7 +10,8 @@
 # TRAWL_BENCH_ENGINES (space-separated) to run a subset, TRAWL_BENCH_KEEP=1 to add to the previous results of the mode,
 # TRAWL_BENCH_NO_BUILD=1 to skip the build benchmark (the searched index is still built and timed),
 # TRAWL_BENCH_SKIP_PACKAGE=1 to reuse benchmarks/target/benchmarks.jar, TRAWL_BENCH_NO_NATIVE=1 to skip
-# the C++ reference, TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered
+# the C++ references (TRAWL_BENCH_NATIVE_ENGINES="c++hnswlib-native" runs one of them; under CI=true a
+# missing one fails the run), TRAWL_BENCH_NO_REPORT=1 to skip the report, TRAWL_BENCH_FILTERS=0 to skip filtered
 # search and snapshots, TRAWL_BENCH_FILTER_PEERS=1 (quick/full only) to add the seen-top-100 filter on
 # the Java peers (docs/benchmarks-filters-peers.md).
 set -euo pipefail
@@ -127,14 +128,42 @@ if [ "${TRAWL_BENCH_FILTER_PEERS:-0}" = 1 ] && [ "$MODE" != smoke ] && [ -n "$FI
     }
 fi
 
+# The native C++ hnswlib references, on the same prepared files and ef grid (native/grid.txt):
+# c++hnswlib is Debian's python3-hnswlib build; c++hnswlib-native is the same C++ compiled here from
+# Debian's libhnswlib-dev headers with -O3 -march=native (the widest SIMD this CPU has).
 NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
+NATIVE_CXX=${NATIVE_CXX:-g++}
+NATIVE_ENGINES=${TRAWL_BENCH_NATIVE_ENGINES:-c++hnswlib c++hnswlib-native}
+native_missing() { # what to install; CI (CI=true) must run both references, so it stops there
+  if [ "${CI:-}" = true ]; then
+    echo "error: native C++ hnswlib reference missing: apt-get install -y $*" >&2
+    exit 1
+  fi
+  log "skipping a native C++ hnswlib reference: apt-get install -y $*"
+}
 if [ "${TRAWL_BENCH_NO_NATIVE:-0}" = 1 ]; then
-  log "skipping the native C++ hnswlib reference (TRAWL_BENCH_NO_NATIVE=1)"
-elif "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
-  log "native C++ hnswlib (Debian python3-hnswlib)"
-  "$NATIVE_PY" "$BENCH/native/hnswlib_native.py" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" $DATASETS
+  log "skipping the native C++ hnswlib references (TRAWL_BENCH_NO_NATIVE=1)"
 else
-  log "skipping the native C++ hnswlib reference: apt-get install -y python3-hnswlib python3-numpy"
+  case " $NATIVE_ENGINES " in *" c++hnswlib "*)
+    if "$NATIVE_PY" -c 'import hnswlib, numpy' 2>/dev/null; then
+      log "native C++ hnswlib (Debian python3-hnswlib)"
+      "$NATIVE_PY" "$BENCH/native/hnswlib_native.py" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" \
+        --grid "$BENCH/native/grid.txt" $DATASETS
+    else
+      native_missing python3-hnswlib python3-numpy
+    fi ;;
+  esac
+  case " $NATIVE_ENGINES " in *" c++hnswlib-native "*)
+    if [ -e /usr/include/hnswlib/hnswalg.h ] && command -v "$NATIVE_CXX" >/dev/null; then
+      log "native C++ hnswlib compiled here ($NATIVE_CXX -O3 -march=native, Debian libhnswlib-dev)"
+      "$NATIVE_CXX" -O3 -march=native -std=c++17 -pthread -o "$BENCH/target/hnswlib_native" \
+        "$BENCH/native/hnswlib_native.cpp"
+      "$BENCH/target/hnswlib_native" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" \
+        --grid "$BENCH/native/grid.txt" $DATASETS
+    else
+      native_missing libhnswlib-dev g++
+    fi ;;
+  esac
 fi
 
 if [ "${TRAWL_BENCH_NO_REPORT:-0}" != 1 ]; then

@@ -9,7 +9,10 @@ the mode's measurement time has elapsed. Besides wall-clock queries/s it reports
 CPU-second of the process (time.process_time), like the JMH suite's cpu records. Writes one JSON object per line (kind "native-recall",
 "native-build") to --out. Unit vectors (metric DOT) use space 'ip', L2 uses 'l2'.
 
-Usage: hnswlib_native.py --mode quick --data DIR --out FILE [dataset ...]
+The ef grid and the measurement time per point come from grid.txt, shared with hnswlib_native.cpp
+(the same C++ compiled on this machine with -O3 -march=native).
+
+Usage: hnswlib_native.py --mode quick --data DIR --out FILE [--grid grid.txt] [dataset ...]
 """
 import argparse
 import json
@@ -19,13 +22,24 @@ import time
 import hnswlib
 import numpy as np
 
-EFS = {
-    "smoke": [16, 64],
-    "quick": [10, 16, 24, 32, 48, 64, 96, 128, 256],
-    "full": [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512],
-}
-MEASURE_SECONDS = {"smoke": 0.2, "quick": 1.5, "full": 5.0}
-EF2 = [16, 64]
+
+
+def read_grid(path, mode):
+    """The mode's (seconds per point, efs) and the 2-thread efs from grid.txt (shared with
+    hnswlib_native.cpp)."""
+    grid, ef2 = None, None
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if not fields or fields[0].startswith("#"):
+                continue
+            if fields[0] == "ef2":
+                ef2 = [int(x) for x in fields[1].split(",")]
+            elif fields[0] == mode:
+                grid = (float(fields[1]), [int(x) for x in fields[2].split(",")])
+    if grid is None or ef2 is None:
+        raise SystemExit(f"{path}: no grid for mode {mode}")
+    return grid[0], grid[1], ef2
 
 
 def read_vecs(path, dtype):
@@ -53,11 +67,13 @@ def recall_at_10(labels, truth):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", default="quick", choices=sorted(EFS))
+    parser.add_argument("--mode", default="quick", choices=["smoke", "quick", "full"])
+    parser.add_argument("--grid", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "grid.txt"))
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("datasets", nargs="*")
     args = parser.parse_args()
+    measure_seconds, efs, ef2 = read_grid(args.grid, args.mode)
     names = args.datasets or sorted(os.listdir(args.data))
     with open(args.out, "a") as out:
         def emit(record):
@@ -79,8 +95,8 @@ def main():
                       "itemsPerSecond": base.shape[0] / seconds})
                 print(f"c++ hnswlib {name}: build on {threads} thread(s) {seconds:.2f} s", flush=True)
             for threads in (1, 2):
-                for ef in EFS[args.mode]:
-                    if threads == 2 and args.mode != "smoke" and ef not in EF2:
+                for ef in efs:
+                    if threads == 2 and args.mode != "smoke" and ef not in ef2:
                         continue
                     index.set_ef(ef)
                     labels, _ = index.knn_query(queries, k=10, num_threads=threads)  # warm-up pass
@@ -92,7 +108,7 @@ def main():
                         index.knn_query(queries, k=10, num_threads=threads)
                         done += len(queries)
                         elapsed = time.perf_counter() - start
-                        if elapsed >= MEASURE_SECONDS[args.mode]:
+                        if elapsed >= measure_seconds:
                             break
                     cpu = time.process_time() - cpu_start
                     emit({"kind": "native-search", "engine": "c++hnswlib", "dataset": name,

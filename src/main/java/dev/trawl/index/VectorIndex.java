@@ -684,16 +684,16 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * Which distance kernels this index's searches run on, for logs and tool output: such as
-   * {@code "float32, panama-512 kernels"} or {@code "int7 codes in [-0.2, 0.2], int kernels
-   * (auto-vectorized by the JIT); rerank 3 x k by float distance"}. Allocates the string.
+   * {@code "float32, panama-512 kernels"} or {@code "int7 codes in [-0.2, 0.2], int-scalar
+   * kernels; rerank 3 x k by float distance"} ({@code panama-int-512} kernels with the Vector API). Allocates the string.
    */
   public String kernels() {
     final Int8Store codes = graph.codes();
     if (codes == null) {
       return "float32, " + Kernels.BEST.name() + " kernels";
     }
-    return "int7 codes in [" + codes.lo() + ", " + codes.hi() + "], int kernels (auto-vectorized by"
-        + " the JIT); rerank " + HnswSearcher.RERANK_FACTOR
+    return "int7 codes in [" + codes.lo() + ", " + codes.hi() + "], " + Kernels.int8Name()
+        + " kernels; rerank " + HnswSearcher.RERANK_FACTOR
         + " x k by float distance";
   }
 

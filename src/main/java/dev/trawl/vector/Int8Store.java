@@ -12,7 +12,8 @@ import java.util.Arrays;
  * {@code int} holding the sum of its codes (what the dot product's offset correction needs), so a
  * vector takes {@code ceil(dim / 4) + 1} ints: about a quarter of its float32 size.
  *
- * <p>Distances between codes ({@link #distance(int[], int, int)}) run on {@link Int8Kernels}; the
+ * <p>Distances between codes ({@link #distance(int[], int, int)}) run on the int7 kernels
+ * {@link Kernels} chose (Vector API, or the scalar loops of {@link Int8Kernels}); the
  * distance from a float query to a node's decoded codes ({@link #floatDistance}) is what a quantized
  * search reranks its best candidates by, so the query itself loses nothing to quantization.
  *
@@ -275,10 +276,11 @@ public final class Int8Store {
   public float distance(int[] query, int queryOffset, int node) {
     final int[] page = page(node);
     final int at = offset(node);
+    final CodeKernels kernels = Kernels.INT8;
     if (l2) {
-      return dotScale * Int8Kernels.squaredL2(query, queryOffset, page, at, codeInts);
+      return dotScale * kernels.squaredL2(query, queryOffset, page, at, codeInts);
     }
-    final int codeDot = Int8Kernels.dot(query, queryOffset, page, at, codeInts);
+    final int codeDot = kernels.dot(query, queryOffset, page, at, codeInts);
     final int sums = query[queryOffset + codeInts] + page[at + codeInts];
     return dotOffset - (dotConstant + dotLinear * sums + dotScale * codeDot);
   }

@@ -16,17 +16,27 @@ public final class Kernels {
   /** The kernels this JVM uses. */
   public static final FloatKernels BEST = choose();
 
+  /**
+   * The int7 code kernels of quantized indexes: the Vector API ones when {@link #BEST} is, otherwise
+   * the scalar loops of {@link Int8Kernels}.
+   */
+  static final CodeKernels INT8 =
+      BEST == ScalarKernels.INSTANCE ? Int8Kernels.SCALAR : PanamaInt8Kernels.INSTANCE;
+
   private Kernels() {}
 
   /**
    * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link #BEST})
-   * and the int7 kernels of quantized indexes ({@link Int8Kernels}, plain int loops the JIT
-   * auto-vectorizes on any JVM). Allocates the string.
+   * and the int7 kernels of quantized indexes (Vector API, or scalar int loops). Allocates the string.
    */
   public static String describe() {
-    return "float32: " + BEST.name() + (BEST == ScalarKernels.INSTANCE
-            ? " (add --add-modules jdk.incubator.vector for SIMD)" : "")
-        + "; int7 (quantized indexes): int loops, auto-vectorized by the JIT";
+    return "float32: " + BEST.name() + "; int7 (quantized indexes): " + INT8.name()
+        + (BEST == ScalarKernels.INSTANCE ? " (add --add-modules jdk.incubator.vector for SIMD)" : "");
+  }
+
+  /** The name of the int7 code kernels this JVM runs, such as {@code int-scalar}. */
+  public static String int8Name() {
+    return INT8.name();
   }
 
   private static FloatKernels choose() {

@@ -25,10 +25,17 @@ final class PanamaKernels implements FloatKernels {
   private PanamaKernels() {}
 
   private static VectorSpecies<Float> species() {
+    return VectorSpecies.of(float.class, VectorShape.forBitSize(vectorBits()));
+  }
+
+  /**
+   * The vector width in bits of the Vector API kernels (float and int7): the CPU's preferred one,
+   * narrowed by {@code trawl.vector.bits}.
+   */
+  static int vectorBits() {
     final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
     final int wanted = Integer.getInteger("trawl.vector.bits", preferred);
-    final int bits = Math.min(preferred, Integer.highestOneBit(Math.max(128, wanted)));
-    return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    return Math.min(preferred, Integer.highestOneBit(Math.max(128, wanted)));
   }
 
   @Override

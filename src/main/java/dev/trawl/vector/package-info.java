@@ -16,6 +16,9 @@
  *   <li><b>Kernels.</b> {@link dev.trawl.vector.FloatKernels} has a dot product and a squared L2
  *       distance; {@link dev.trawl.vector.Kernels#BEST} picks the JDK Vector API implementation when
  *       the module is enabled, otherwise a hand-unrolled scalar one, and logs which.
+ *   <li><b>Quantized codes.</b> {@link dev.trawl.vector.Int8Store} keeps int7 codes four to an
+ *       {@code int}; its code distances run on the int7 kernels chosen with the float ones (Vector
+ *       API, or the scalar loops of {@link dev.trawl.vector.Int8Kernels}).
  *   <li><b>Metrics as distances.</b> Every {@link dev.trawl.vector.Metric} is a distance (smaller is
  *       closer); cosine normalises once on the way in so the hot loop is a dot product.
  * </ul>

@@ -1,7 +1,9 @@
 package dev.trawl.bench;
 
 import dev.trawl.vector.FloatKernels;
+import dev.trawl.vector.Int8Store;
 import dev.trawl.vector.Kernels;
+import dev.trawl.vector.Metric;
 import dev.trawl.vector.ScalarKernels;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,9 @@ import org.openjdk.jmh.annotations.State;
  *
  * <p><b>One operation</b> is one squared-L2 (or dot) distance between a fixed query and the next of
  * 4,096 stored vectors laid out back to back in one array (as Trawl's pages are), so loads come from
- * L2/L3 cache like in a graph walk, not from registers. Allocates nothing.
+ * L2/L3 cache like in a graph walk, not from registers. {@code int7L2Best} is the same on int7 codes
+ * ({@link Int8Store#distance}, the int7 kernels {@link Kernels#describe()} names), the distance a
+ * quantized index's walk computes. Allocates nothing.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
@@ -35,6 +39,8 @@ public class KernelBenchmark {
   private float[] query;
   private float[] store;
   private int next;
+  private Int8Store codes;
+  private int[] queryCodes;
   private final FloatKernels best = Kernels.BEST;
   private final FloatKernels scalar = ScalarKernels.INSTANCE;
 
@@ -49,6 +55,15 @@ public class KernelBenchmark {
     for (int i = 0; i < store.length; i++) {
       store[i] = (float) random.nextDouble();
     }
+    codes = new Int8Store(dimension, Metric.L2, 0f, 1f);
+    codes.ensureCapacity(VECTORS);
+    final float[] vector = new float[dimension];
+    for (int v = 0; v < VECTORS; v++) {
+      System.arraycopy(store, v * dimension, vector, 0, dimension);
+      codes.set(v, vector);
+    }
+    queryCodes = new int[codes.stride()];
+    codes.encode(query, queryCodes);
   }
 
   private int nextOffset() {
@@ -73,5 +88,13 @@ public class KernelBenchmark {
   @Benchmark
   public float dotBest() {
     return best.dot(query, 0, store, nextOffset(), dimension);
+  }
+
+  /** One squared L2 between int7 codes with the int7 kernels Trawl chose for this JVM. */
+  @Benchmark
+  public float int7L2Best() {
+    final int n = next;
+    next = n + 1 == VECTORS ? 0 : n + 1;
+    return codes.distance(queryCodes, 0, n);
   }
 }
