@@ -769,7 +769,7 @@ public final class VectorIndex implements IdResolver {
       slots += graph.maxDegree(0) + (long) level * graph.maxDegree(1);
       for (int l = 0; l <= level; l++) {
         nodes[l]++;
-        links[l] += graph.linkPage(o, l)[graph.linkBase(o, l)];
+        links[l] += graph.linkCount(o, l);
       }
     }
     return new IndexStats(
