@@ -40,8 +40,13 @@ public final class SearchResults {
     return distances[i];
   }
 
-  /** Internal ordinal of the {@code i}-th result (stable while the item is not updated or removed). */
-  public int ordinal(int i) {
+  /**
+   * Internal ordinal of the {@code i}-th result, for the index's own checks and tests. Not public:
+   * once the search has returned, a removal or an update may free the ordinal and a later write give
+   * it to another item, so an ordinal kept after a search can name the wrong item; callers go by
+   * {@link #id}.
+   */
+  int ordinal(int i) {
     checkIndex(i);
     return ordinals[i];
   }

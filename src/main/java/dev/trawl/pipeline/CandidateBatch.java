@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The candidates of one request, as parallel primitive columns: id, source, author, community,
- * creation time, score, source score, index ordinal, and one {@code float} column per candidate
+ * creation time, score, source score, and one {@code float} column per candidate
  * {@link Feature}. Rows {@code [0, size())} are valid.
  *
  * <ul>
@@ -116,11 +116,6 @@ public final class CandidateBatch {
     return rows.sourceScores[check(row)];
   }
 
-  /** Vector index ordinal, or -1 when the source did not know it. */
-  public int ordinal(int row) {
-    return rows.ordinals[check(row)];
-  }
-
   /**
    * Value of a candidate feature.
    *
@@ -150,11 +145,6 @@ public final class CandidateBatch {
   /** Sets the creation time, epoch milliseconds (hydrators). */
   public void setCreatedAt(int row, long epochMillis) {
     rows.createdAt[check(row)] = epochMillis;
-  }
-
-  /** Sets the vector index ordinal (hydrators). */
-  public void setOrdinal(int row, int ordinal) {
-    rows.ordinals[check(row)] = ordinal;
   }
 
   /** Sets a candidate feature (hydrators). */

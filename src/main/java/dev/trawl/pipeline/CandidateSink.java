@@ -13,7 +13,7 @@ import dev.trawl.collect.CandidateColumns;
  *
  * <p>Each source of each {@link RequestContext} has its own sink (and its own scratch,
  * {@link #scratch()}), used by one thread at a time and cleared before every request. Columns a
- * source does not set hold {@link CandidateBatch#UNKNOWN} (ordinals: -1). <b>Not thread-safe.</b>
+ * source does not set hold {@link CandidateBatch#UNKNOWN}. <b>Not thread-safe.</b>
  * <b>Allocation:</b> none once the columns have grown to the source's usual output size (pre-sized
  * by {@link StageOptions#expectedCandidates}).
  */
@@ -44,11 +44,6 @@ public final class CandidateSink {
   /** Sets the creation time (epoch milliseconds) of a row this source added. */
   public void setCreatedAt(int row, long epochMillis) {
     rows.createdAt[check(row)] = epochMillis;
-  }
-
-  /** Records the vector index ordinal, so later stages (diversity) can skip the id lookup. */
-  public void setOrdinal(int row, int ordinal) {
-    rows.ordinals[check(row)] = ordinal;
   }
 
   /** Candidates written so far. */

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stage.
  *
  * <p>Built-in columns ({@link #AUTHOR}, {@link #COMMUNITY}, {@link #CREATED_AT}, {@link #SCORE},
- * {@link #SOURCE_SCORE}, {@link #ORDINAL}) have typed accessors on the batch. User features are
+ * {@link #SOURCE_SCORE}) have typed accessors on the batch. User features are
  * {@code float}s with a declared default, created once and kept as {@code static final} constants:
  *
  * <pre>{@code
@@ -47,8 +47,6 @@ public final class Feature {
   public static final Feature SCORE = new Feature("score", Kind.BUILT_IN, 0f);
   /** The score the source gave the candidate, e.g. vector similarity ({@code float}). */
   public static final Feature SOURCE_SCORE = new Feature("source_score", Kind.BUILT_IN, 0f);
-  /** The candidate's vector index ordinal, or -1 when unknown ({@code int}). */
-  public static final Feature ORDINAL = new Feature("ordinal", Kind.BUILT_IN, 0f);
 
   private final String name;
   private final Kind kind;

@@ -173,14 +173,16 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
   /**
    * A rule applying this request's filter after retrieval, to the candidates of sources that did not
-   * search with it. A candidate whose source recorded its ordinal (a {@link VectorSource} of this
-   * index) is judged by the filter, one bit test. One without an ordinal is judged by the sets the
-   * filter was composed from: its id against the seen posts, its author and community columns
-   * against the blocked authors and muted communities (so the rule reads those columns; hydrate them
-   * first), with no index lookup; when a host {@link Restriction} is part of the filter, its ordinal
-   * is looked up in the index instead, and one the index does not hold is removed, since the
-   * restriction cannot judge it. Keep the rule required (the default for its kind). The same object
-   * every call.
+   * search with it. A candidate is judged by its id, never by an index ordinal a source kept (a
+   * removal can give that ordinal to another item meanwhile): by the sets the filter was composed
+   * from, its id against the seen posts, its author and community columns against the blocked
+   * authors and muted communities (so the rule reads those columns; hydrate them first), with no
+   * index lookup; when a host {@link Restriction} is part of the filter, its current ordinal is looked
+   * up in the index by id and judged by the filter instead (one lock-free lookup and one bit test,
+   * no allocation), and one the index does not hold is removed, since the restriction cannot judge
+   * it. Keep the rule required (the default for its kind).
+   *
+   * @return the same rule object on every call, bound to this hydrator
    */
   public CandidateRule rule() {
     return rule;
@@ -282,7 +284,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
     @Override
     public Feature[] reads() {
-      final List<Feature> reads = new ArrayList<>(List.of(hydrator.composed, Feature.ORDINAL));
+      final List<Feature> reads = new ArrayList<>(List.of(hydrator.composed));
       if (hydrator.restriction == NO_RESTRICTION) {
         if (hydrator.blockedAuthors) {
           reads.add(Feature.AUTHOR);
@@ -304,16 +306,10 @@ public final class RequestFilterHydrator implements QueryHydrator {
       final IdSet blocked = ctx.blockedAuthors();
       final IdSet muted = ctx.mutedCommunities();
       for (int r = 0, n = batch.size(); r < n; r++) {
-        int ordinal = batch.ordinal(r);
-        if (ordinal < 0 && byIndex) {
-          ordinal = ids.ordinalOf(batch.id(r));
-          if (ordinal < 0) {
-            batch.remove(r); // a restriction cannot judge an item the index does not hold
-            continue;
-          }
-        }
-        if (ordinal >= 0) {
-          if (!f.accepts(ordinal)) {
+        if (byIndex) {
+          // the item's ordinal now, by id; one the index does not hold a restriction cannot judge
+          final int ordinal = ids.ordinalOf(batch.id(r));
+          if (ordinal < 0 || !f.accepts(ordinal)) {
             batch.remove(r);
           }
         } else if (h.seen && seen.contains(batch.id(r))

@@ -61,11 +61,6 @@ public final class VectorSource implements CandidateSource {
   }
 
   @Override
-  public Feature[] writes() {
-    return new Feature[] {Feature.ORDINAL};
-  }
-
-  @Override
   public Object newScratch() {
     return new Scratch(index.newSearcher(), new SearchResults(k));
   }
@@ -90,8 +85,7 @@ public final class VectorSource implements CandidateSource {
     plans[plan].increment();
     final SearchResults r = s.results;
     for (int i = 0; i < n; i++) {
-      final int row = out.add(r.id(i), similarityOffset - r.distance(i));
-      out.setOrdinal(row, r.ordinal(i));
+      out.add(r.id(i), similarityOffset - r.distance(i));
     }
   }
 
