@@ -13,7 +13,16 @@ package dev.trawl.vector;
 public final class Int8Kernels {
   private Int8Kernels() {}
 
-  /** Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code ca * cb}. */
+  /**
+   * Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code ca * cb}.
+   *
+   * @param a the first packed code vector's array
+   * @param ao where it starts in {@code a}
+   * @param b the second packed code vector's array
+   * @param bo where it starts in {@code b}
+   * @param ints the ints holding the codes, four codes each
+   * @return the integer dot product of the codes, exact
+   */
   public static int dot(int[] a, int ao, int[] b, int bo, int ints) {
     int sum = 0;
     for (int i = 0; i < ints; i++) {
@@ -27,7 +36,16 @@ public final class Int8Kernels {
     return sum;
   }
 
-  /** Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code (ca - cb)^2}. */
+  /**
+   * Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code (ca - cb)^2}.
+   *
+   * @param a the first packed code vector's array
+   * @param ao where it starts in {@code a}
+   * @param b the second packed code vector's array
+   * @param bo where it starts in {@code b}
+   * @param ints the ints holding the codes, four codes each
+   * @return the integer squared distance between the codes, exact
+   */
   public static int squaredL2(int[] a, int ao, int[] b, int bo, int ints) {
     int sum = 0;
     for (int i = 0; i < ints; i++) {

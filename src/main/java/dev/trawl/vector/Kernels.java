@@ -19,9 +19,13 @@ public final class Kernels {
   private Kernels() {}
 
   /**
-   * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link #BEST})
+   * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link
+   * #BEST})
    * and the int7 kernels of quantized indexes ({@link Int8Kernels}, plain int loops the JIT
    * auto-vectorizes on any JVM). Allocates the string.
+   *
+   * @return a one-line description, such as {@code "float32: panama-256; int7 (quantized indexes):
+   *     int loops, auto-vectorized by the JIT"}
    */
   public static String describe() {
     return "float32: " + BEST.name() + (BEST == ScalarKernels.INSTANCE
