@@ -68,7 +68,13 @@ public final class RequestFilterHydrator implements QueryHydrator {
    */
   @FunctionalInterface
   public interface Restriction {
-    /** Restricts {@code filter} further for the request {@code ctx}. */
+    /**
+     * Restricts {@code filter} further for the request {@code ctx}.
+     *
+     * @param ctx the running request
+     * @param index the index the filter is over
+     * @param filter the request's filter, with the exclusions composed; restrict it further
+     */
     void restrict(RequestContext ctx, VectorIndex index, RequestFilter filter);
   }
 
@@ -92,12 +98,22 @@ public final class RequestFilterHydrator implements QueryHydrator {
     this.rule = new Rule(this);
   }
 
-  /** Excludes the context's seen posts, blocked authors and muted communities over {@code index}. */
+  /**
+   * Excludes the context's seen posts, blocked authors and muted communities over {@code index}.
+   *
+   * @param index the index the filter is over
+   * @return a new stage with every exclusion and no restriction
+   */
   public static RequestFilterHydrator of(VectorIndex index) {
     return builder(index).build();
   }
 
-  /** Configures which exclusions the filter holds and what a host adds. */
+  /**
+   * Configures which exclusions the filter holds and what a host adds.
+   *
+   * @param index the index the filter is over
+   * @return a new builder, every exclusion on
+   */
   public static Builder builder(VectorIndex index) {
     return new Builder(index);
   }
@@ -105,12 +121,18 @@ public final class RequestFilterHydrator implements QueryHydrator {
   /**
    * The query feature this stage sets to 1 once it has composed the request's filter (0, its
    * default, otherwise). The stages that use the filter read it.
+   *
+   * @return the stage's query feature, the same on every call
    */
   public Feature composed() {
     return composed;
   }
 
-  /** The index the filter is over. */
+  /**
+   * The index the filter is over.
+   *
+   * @return the index given to the builder
+   */
   public VectorIndex index() {
     return index;
   }
@@ -158,9 +180,11 @@ public final class RequestFilterHydrator implements QueryHydrator {
    * The filter this stage composed for the running request of {@code ctx}. Read-only by contract;
    * several sources may read it at once.
    *
+   * @param ctx the running request's context
+   * @return the composed filter; valid until the context's next request
    * @throws IllegalArgumentException if this stage is not in the context's pipeline
-   * @throws IllegalStateException if the stage did not compose it for this request (it failed or was
-   *     skipped), so that the calling stage fails instead of searching unfiltered
+   * @throws IllegalStateException if the stage did not compose it for this request (it failed or
+   *     was skipped), so that the calling stage fails instead of searching unfiltered
    */
   public RequestFilter filterFor(RequestContext ctx) {
     final Composed c = ctx.scratchOf(this);
@@ -209,13 +233,24 @@ public final class RequestFilterHydrator implements QueryHydrator {
       this.index = index;
     }
 
-    /** Whether the request's {@link RequestContext#seenIds() seen posts} are excluded (default yes). */
+    /**
+     * Whether the request's {@link RequestContext#seenIds() seen posts} are excluded (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
+     */
     public Builder excludeSeen(boolean exclude) {
       this.seen = exclude;
       return this;
     }
 
-    /** Whether posts of {@link RequestContext#blockedAuthors() blocked authors} are excluded (default yes). */
+    /**
+     * Whether posts of {@link RequestContext#blockedAuthors() blocked authors} are excluded
+     * (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
+     */
     public Builder excludeBlockedAuthors(boolean exclude) {
       this.blockedAuthors = exclude;
       return this;
@@ -224,13 +259,21 @@ public final class RequestFilterHydrator implements QueryHydrator {
     /**
      * Whether posts of {@link RequestContext#mutedCommunities() muted communities} are excluded
      * (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
      */
     public Builder excludeMutedCommunities(boolean exclude) {
       this.mutedCommunities = exclude;
       return this;
     }
 
-    /** A host's own restriction, applied after the exclusions (default: none). */
+    /**
+     * A host's own restriction, applied after the exclusions (default: none).
+     *
+     * @param restriction thread-safe and allocation-free, kept
+     * @return this builder, for chaining
+     */
     public Builder restriction(Restriction restriction) {
       if (restriction == null) {
         throw new NullPointerException("restriction is null");
@@ -243,6 +286,8 @@ public final class RequestFilterHydrator implements QueryHydrator {
      * The name of the stage's {@link #composed()} query feature (default {@code "request_filter"}):
      * give each its own when one pipeline composes two filters.
      *
+     * @param name the feature's name, unique in the pipeline
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if blank
      */
     public Builder featureName(String name) {
@@ -253,6 +298,11 @@ public final class RequestFilterHydrator implements QueryHydrator {
       return this;
     }
 
+    /**
+     * Builds the stage.
+     *
+     * @return a new, immutable stage
+     */
     public RequestFilterHydrator build() {
       return new RequestFilterHydrator(this);
     }

@@ -51,6 +51,12 @@ public final class VectorSource implements CandidateSource {
     this.similarityOffset = index.metric() == Metric.COSINE ? 1f : 0f;
   }
 
+  /**
+   * Starts a source over {@code index}.
+   *
+   * @param index the index the source searches
+   * @return a new builder: k 500, ef 600, no filter
+   */
   public static Builder builder(VectorIndex index) {
     return new Builder(index);
   }
@@ -92,9 +98,12 @@ public final class VectorSource implements CandidateSource {
   /**
    * How many searches of this source took {@code plan} since it was built, over every pipeline and
    * context using it: {@link FilterPlanner#EXACT}, {@link FilterPlanner#WALK} or
-   * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches (no
+   * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches
+   * (no
    * {@link Builder#filter filter}). Thread-safe; a sum over striped counters.
    *
+   * @param plan a plan constant of {@link FilterPlanner}
+   * @return the searches that took it so far
    * @throws IllegalArgumentException for another value
    */
   public long planCount(int plan) {
@@ -129,7 +138,13 @@ public final class VectorSource implements CandidateSource {
       this.index = index;
     }
 
-    /** Candidates to return (default 500). */
+    /**
+     * Candidates to return (default 500).
+     *
+     * @param k the candidates each search returns, positive
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if {@code k} is not positive
+     */
     public Builder k(int k) {
       if (k <= 0) {
         throw new IllegalArgumentException("k must be positive, got " + k);
@@ -138,7 +153,12 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
-    /** Search beam width, raised to {@code k} if smaller (default 600). */
+    /**
+     * Search beam width, raised to {@code k} if smaller (default 600).
+     *
+     * @param ef the beam width of each search
+     * @return this builder, for chaining
+     */
     public Builder ef(int ef) {
       if (ef <= 0) {
         throw new IllegalArgumentException("ef must be positive, got " + ef);
@@ -151,6 +171,8 @@ public final class VectorSource implements CandidateSource {
      * Searches with the filter {@code stage} composes for each request (which must be in the same
      * pipeline, before the sources: the builder checks it). Default: no filter.
      *
+     * @param stage the stage composing the request's filter
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if the stage composes its filter over another index
      */
     public Builder filter(RequestFilterHydrator stage) {
@@ -164,6 +186,11 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
+    /**
+     * Builds the source.
+     *
+     * @return a new, thread-safe source
+     */
     public VectorSource build() {
       return new VectorSource(this);
     }
