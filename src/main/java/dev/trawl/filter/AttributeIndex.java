@@ -116,10 +116,8 @@ public final class AttributeIndex {
   }
 
   /**
-   * For snapshot loading only: the per-ordinal value pages, {@value #PAGE_ORDINALS} ordinals per
-   * page
-   * and {@link AttributeSchema#width()} longs per ordinal (the keyed attributes in schema order,
-   * then
+   * For snapshot loading only: the per-ordinal value pages, {@value #PAGE_ORDINALS} ordinals per page
+   * and {@link AttributeSchema#width()} longs per ordinal (the keyed attributes in schema order, then
    * the flag bits: author, community, language, flags for the feed schema), which a loader fills in
    * bulk after {@link #ensureCapacity} and before the index is shared, together with
    * {@link KeyedBitmaps#restore} for the bitmaps.
@@ -165,10 +163,8 @@ public final class AttributeIndex {
   }
 
   /**
-   * Replaces the attributes of {@code ordinal}. Each changed value is added to its new bitmap
-   * before it
-   * leaves the old one, so a concurrent request sees the item under the old value, the new one or
-   * both,
+   * Replaces the attributes of {@code ordinal}. Each changed value is added to its new bitmap before it
+   * leaves the old one, so a concurrent request sees the item under the old value, the new one or both,
    * never neither.
    *
    * @param ordinal the item's ordinal

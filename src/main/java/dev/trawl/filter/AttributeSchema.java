@@ -51,12 +51,9 @@ public final class AttributeSchema {
   }
 
   /**
-   * The ready-made schema of a social feed: keyed {@code author} (position 0), {@code community}
-   * (1)
+   * The ready-made schema of a social feed: keyed {@code author} (position 0), {@code community} (1)
    * and {@code language} (2), and 64 flags named by their bit number. {@link ItemAttributes}'s
-   * {@code author/community/language} setters and {@link AttributeIndex#authors()} and friends use
-   * it.
-   *
+   * {@code author/community/language} setters and {@link AttributeIndex#authors()} and friends use it.
    * @return the feed schema, one shared immutable instance
    */
   public static AttributeSchema feed() {

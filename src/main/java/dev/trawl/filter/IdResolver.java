@@ -23,11 +23,8 @@ public interface IdResolver {
 
   /**
    * A stamp of the index's ordinal reuse, which a filter takes when it is reset and passes to
-   * {@link #reusedSince} for every ordinal it accepts; or {@link #NEVER_REUSED} when the index does
-   * not
-   * reuse the ordinals of removed items and never did, so no check is needed. Default: never
-   * reused.
-   *
+   * {@link #reusedSince} for every ordinal it accepts; or {@link #NEVER_REUSED} when the index does not
+   * reuse the ordinals of removed items and never did, so no check is needed. Default: never reused.
    * @return the current stamp, or {@link #NEVER_REUSED}
    */
   default long reuseStamp() {
@@ -35,8 +32,7 @@ public interface IdResolver {
   }
 
   /**
-   * Whether {@code ordinal} was given to a new item after {@code stamp} ({@link #reuseStamp}) was
-   * taken:
+   * Whether {@code ordinal} was given to a new item after {@code stamp} ({@link #reuseStamp}) was taken:
    * then what a filter recorded about it describes the previous item. Default: false.
    *
    * @param ordinal an ordinal the filter holds a bit for

@@ -62,8 +62,7 @@ public final class KeyedBitmaps {
   }
 
   /**
-   * For snapshot loading only: installs {@code bitmap} (non-empty) as the ordinals carrying {@code
-   * key},
+   * For snapshot loading only: installs {@code bitmap} (non-empty) as the ordinals carrying {@code key},
    * replacing any. The index takes ownership of the bitmap.
    *
    * @param key the attribute value

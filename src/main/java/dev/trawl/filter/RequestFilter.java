@@ -43,8 +43,7 @@ public final class RequestFilter {
   private long composedAt = IdResolver.NEVER_REUSED;
 
   /**
-   * A filter accepting everything, sized for an index of about {@code capacity} ordinals, not bound
-   * to
+   * A filter accepting everything, sized for an index of about {@code capacity} ordinals, not bound to
    * an index: correct only while the index does not reuse ordinals. Prefer
    * {@code VectorIndex.newFilter()}.
    *
@@ -58,8 +57,7 @@ public final class RequestFilter {
   /**
    * A filter for {@code index}: when that index reuses the ordinals of removed items, the
    * filter rejects every ordinal given to a new item after the filter was reset ({@link #allowAll},
-   * {@link #allowNone}), because its bits for that ordinal describe the previous item (a seen post,
-   * an
+   * {@link #allowNone}), because its bits for that ordinal describe the previous item (a seen post, an
    * author's membership). Such an item is missing from this one request, never wrongly returned.
    *
    * @param capacity the ordinals the bitsets are first sized for; they grow when a larger ordinal
@@ -256,10 +254,8 @@ public final class RequestFilter {
   }
 
   /**
-   * How many items were excluded one by one ({@link #andNotOrdinal}, {@link #andNotIds}) since the
-   * last
-   * reset. Such exclusions are usually a user's seen or hidden posts, which cluster around that
-   * user's
+   * How many items were excluded one by one ({@link #andNotOrdinal}, {@link #andNotIds}) since the last
+   * reset. Such exclusions are usually a user's seen or hidden posts, which cluster around that user's
    * interests, i.e. near the query, unlike attribute exclusions, which spread over the index; the
    * planner's cost estimate assumes the walk's beam may widen by this count.
    *
@@ -275,8 +271,7 @@ public final class RequestFilter {
   }
 
   /**
-   * Number of ordinals in {@code [0, limit)} the filter accepts (not counting tombstones or
-   * unpublished
+   * Number of ordinals in {@code [0, limit)} the filter accepts (not counting tombstones or unpublished
    * nodes). O(words touched), or O(limit / 64) never.
    *
    * @param limit the index's allocated ordinals
@@ -289,8 +284,7 @@ public final class RequestFilter {
   }
 
   /**
-   * Writes the accepted ordinals below {@code limit} into {@code out}, ascending, stopping when it
-   * is
+   * Writes the accepted ordinals below {@code limit} into {@code out}, ascending, stopping when it is
    * full; returns how many. O(words touched) for an include set, O(limit / 64) for an exclude-only
    * filter.
    *

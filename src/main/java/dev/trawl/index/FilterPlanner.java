@@ -108,8 +108,7 @@ public final class FilterPlanner {
   }
 
   /**
-   * Forces every search to use one plan, for measurement: {@link #EXACT}, {@link #WALK} (a walk
-   * with no
+   * Forces every search to use one plan, for measurement: {@link #EXACT}, {@link #WALK} (a walk with no
    * visit budget, hence no fallback) or {@link #NONE} to let the planner choose (the default).
    *
    * @throws IllegalArgumentException for any other value
@@ -125,13 +124,9 @@ public final class FilterPlanner {
   }
 
   /**
-   * The beam width the cost estimate assumes for a walk: {@code max(ef, k + pointExclusions)},
-   * capped
-   * at {@link #maxBeam}. A seen set is the posts nearest the user, so at worst every one of them
-   * sits
-   * where the beam needs room; the walk itself widens only by those it actually meets near the
-   * query.
-   *
+   * The beam width the cost estimate assumes for a walk: {@code max(ef, k + pointExclusions)}, capped
+   * at {@link #maxBeam}. A seen set is the posts nearest the user, so at worst every one of them sits
+   * where the beam needs room; the walk itself widens only by those it actually meets near the query.
    * @param k the results asked for
    * @param ef the beam width asked for
    * @param pointExclusions the items the filter excludes one by one ({@code
@@ -225,8 +220,7 @@ public final class FilterPlanner {
   }
 
   /**
-   * The beam width the last search's walk ended with, or, when it scanned exactly without walking,
-   * the
+   * The beam width the last search's walk ended with, or, when it scanned exactly without walking, the
    * {@link #walkEf} estimate it planned with.
    *
    * @return the final (possibly widened) beam width of the last walk, or the planned estimate when

@@ -36,8 +36,7 @@ public final class Searcher {
   }
 
   /**
-   * Approximate k-nearest-neighbour search with beam width {@code ef}; writes up to {@code k}
-   * results,
+   * Approximate k-nearest-neighbour search with beam width {@code ef}; writes up to {@code k} results,
    * nearest first, into {@code out} and returns how many. Allocates nothing in steady state.
    *
    * @param query the query vector, of the index's dimension, finite (and not zero under cosine);
@@ -62,13 +61,10 @@ public final class Searcher {
   }
 
   /**
-   * Filtered search, planned from the filter's cardinality by this searcher's {@link #planner()}:
-   * an
-   * exact scan of the allowed items when few remain, otherwise a walk with the filter applied
-   * inside
+   * Filtered search, planned from the filter's cardinality by this searcher's {@link #planner()}: an
+   * exact scan of the allowed items when few remain, otherwise a walk with the filter applied inside
    * it and a beam widened by the excluded items it meets near the query, falling back to an exact
-   * scan if the walk runs out of budget. Every filtered search goes through the planner; there is
-   * no
+   * scan if the walk runs out of budget. Every filtered search goes through the planner; there is no
    * unplanned filtered search. Writes up to {@code k} accepted results, nearest first, into
    * {@code out}; returns how many. Allocates nothing in steady state. The filter is only read, so
    * several searchers may use one filter at once while nobody composes it.

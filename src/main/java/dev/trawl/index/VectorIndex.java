@@ -282,8 +282,7 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Replaces the vector and the attributes of an existing item ({@code attributes} null keeps the
-   * old
+   * Replaces the vector and the attributes of an existing item ({@code attributes} null keeps the old
    * ones).
    *
    * @param id the id of a live item
@@ -356,8 +355,7 @@ public final class VectorIndex implements IdResolver {
   // ---------------------------------------------------------------- versioned writes
 
   /**
-   * Adds the item or replaces its vector, if {@code version} is newer than the last version seen
-   * for
+   * Adds the item or replaces its vector, if {@code version} is newer than the last version seen for
    * {@code id} (a live item's, or a remembered removal's); non-null {@code attributes} replace the
    * item's attributes, null keeps them. Never throws for a redelivered or reordered write.
    *
@@ -387,8 +385,7 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * Removes the item if {@code version} is newer than the last version seen for {@code id}, and
-   * remembers the removal's version (see {@link Builder#removalMemory}), also when the id is not
-   * live,
+   * remembers the removal's version (see {@link Builder#removalMemory}), also when the id is not live,
    * so that a later-arriving older upsert is {@link WriteOutcome#STALE}. Once this returns
    * {@link WriteOutcome#APPLIED}, no search started afterwards returns the item.
    *
@@ -549,8 +546,7 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Replaces the attributes of an existing item without touching its vector. A concurrent request
-   * sees
+   * Replaces the attributes of an existing item without touching its vector. A concurrent request sees
    * each changed value under the old key, the new one or both, never neither.
    *
    * @param id the id of a live item
@@ -626,8 +622,7 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Turns the reuse of removed items' ordinals on or off ({@link Builder#reuseOrdinals}) at run
-   * time,
+   * Turns the reuse of removed items' ordinals on or off ({@link Builder#reuseOrdinals}) at run time,
    * for example on an index loaded from a snapshot. Safe while searches and writes run.
    *
    * @param reuse true to reuse the slots of removed and replaced items once no walk can hold them,
@@ -707,11 +702,9 @@ public final class VectorIndex implements IdResolver {
 
   /**
    * Writes that found more removed or replaced slots waiting for reuse than the backpressure limit
-   * ({@code 2 * repairThreshold * size() + 256}) but did not run a repair, because a search or
-   * insert
+   * ({@code 2 * repairThreshold * size() + 256}) but did not run a repair, because a search or insert
    * pinned since the last such repair still holds the slots. Growing steadily means a walk is stuck
-   * (for example a thread blocked inside a search): memory then grows by one slot per update until
-   * it
+   * (for example a thread blocked inside a search): memory then grows by one slot per update until it
    * ends, and writes stay fast.
    *
    * @return the count of such writes since the index was built or loaded; it only grows
@@ -730,8 +723,7 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Number of live items: ids present. Not the number of ordinals: {@code graph().size()} counts
-   * every
+   * Number of live items: ids present. Not the number of ordinals: {@code graph().size()} counts every
    * ordinal ever allocated, deleted ones included, and with {@link Builder#reuseOrdinals} on stays
    * near the largest live count times {@code 1 + repairThreshold}.
    *
@@ -810,10 +802,8 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals}
-   * on,
-   * an ordinal can name another item once its item was removed or replaced and a repair freed it:
-   * only
+   * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals} on,
+   * an ordinal can name another item once its item was removed or replaced and a repair freed it: only
    * translate ordinals from a search that is still pinned (as {@link Searcher} does).
    *
    * @param ordinal a published ordinal, such as one {@link #ordinalOf} returned just now
@@ -824,11 +814,8 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id
-   * pages,
-   * the id map's tables and the attribute indexes. Counts reserved capacity; an estimate taken
-   * without locking the graph.
-   *
+   * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages,
+   * the id map's tables and the attribute indexes. Counts reserved capacity; an estimate taken without locking the graph.
    * @return an estimate in bytes, counting whole allocated pages; not synchronised with writers
    */
   public long memoryBytes() {
@@ -901,9 +888,7 @@ public final class VectorIndex implements IdResolver {
   /**
    * The distance between the items at two ordinals ({@link #ordinalOf}), under this index's metric:
    * what a diversity stage needs without copying vectors. Takes no lock and allocates nothing; with
-   * ordinal reuse on, an ordinal whose item was removed may name a newer item by the time it is
-   * read.
-   *
+   * ordinal reuse on, an ordinal whose item was removed may name a newer item by the time it is read.
    * @param ordinalA the ordinal of one item, looked up by {@link #ordinalOf} just before
    * @param ordinalB the ordinal of the other item
    * @return their distance, smaller is nearer, the same as a search would report between them
@@ -919,8 +904,7 @@ public final class VectorIndex implements IdResolver {
   }
 
   /**
-   * The ids present, in ordinal order: for tools and exports, not for the request path (it
-   * allocates
+   * The ids present, in ordinal order: for tools and exports, not for the request path (it allocates
    * an array and scans every ordinal). Concurrent writes may or may not be reflected.
    *
    * @return a new array of the live ids, in ordinal order
@@ -1022,8 +1006,7 @@ public final class VectorIndex implements IdResolver {
     }
 
     /**
-     * Starts a background graph repair when the items removed or replaced since the last repair
-     * exceed
+     * Starts a background graph repair when the items removed or replaced since the last repair exceed
      * this fraction of the index. Default 0.1; {@code Double.POSITIVE_INFINITY} disables automatic
      * repair ({@link VectorIndex#repair} still works).
      *
@@ -1042,14 +1025,11 @@ public final class VectorIndex implements IdResolver {
 
     /**
      * Reuses the internal ordinals (vector slot, links, state) of removed and replaced items once a
-     * repair has unlinked them and no search or insert that might still hold them is running, so
-     * that
+     * repair has unlinked them and no search or insert that might still hold them is running, so that
      * memory stays bounded under an endless stream of updates: about the largest live count times
      * {@code 1 + repairThreshold}, plus slack. Default on. Off, every update and removal leaves its
-     * old slot allocated until the index is rebuilt. Reuse is invisible through the API: results
-     * and
-     * request filters speak ids, and a filter composed before a slot's reuse never admits the
-     * slot's
+     * old slot allocated until the index is rebuilt. Reuse is invisible through the API: results and
+     * request filters speak ids, and a filter composed before a slot's reuse never admits the slot's
      * new item (see {@code docs/filters.md}, "Reusing removed slots").
      *
      * @param reuse true (the default) to reuse removed items' slots, false to keep every slot
@@ -1062,12 +1042,9 @@ public final class VectorIndex implements IdResolver {
     }
 
     /**
-     * How many versioned removals ({@link VectorIndex#remove(long, long)}) are remembered with
-     * their
-     * version, oldest forgotten first, so that a late upsert older than the removal is stale.
-     * Default
-     * 1,048,576 (about 56 bytes each once used; memory grows with use, not up front); 0 remembers
-     * none.
+     * How many versioned removals ({@link VectorIndex#remove(long, long)}) are remembered with their
+     * version, oldest forgotten first, so that a late upsert older than the removal is stale. Default
+     * 1,048,576 (about 56 bytes each once used; memory grows with use, not up front); 0 remembers none.
      * Set it above the number of removals a stream can deliver between an event and its latest
      * redelivery or reordering.
      *
@@ -1084,13 +1061,10 @@ public final class VectorIndex implements IdResolver {
     }
 
     /**
-     * The attributes items carry and requests filter by: keyed attributes and flags of the host's
-     * own
-     * ({@link AttributeSchema#builder()}), indexed as bitmaps and kept in snapshots like the
-     * default
+     * The attributes items carry and requests filter by: keyed attributes and flags of the host's own
+     * ({@link AttributeSchema#builder()}), indexed as bitmaps and kept in snapshots like the default
      * {@link AttributeSchema#feed()} (author, community, language, 64 flags). Writes then take
-     * {@link ItemAttributes} of this schema ({@code new ItemAttributes(schema)}); attributes of
-     * another
+     * {@link ItemAttributes} of this schema ({@code new ItemAttributes(schema)}); attributes of another
      * schema are refused with an {@link IllegalArgumentException} before anything changes.
      *
      * @param schema the keyed attributes and flags of the host's items
@@ -1112,10 +1086,8 @@ public final class VectorIndex implements IdResolver {
      * largest one in 10,000, which are clamped. A vector then takes {@code ceil(dim / 4) + 1} ints
      * instead of {@code dim} floats, and is not kept as floats. Searches walk the graph on integer
      * distances (loops the JIT vectorizes on a JVM without the Vector API) and rerank the
-     * {@value HnswSearcher#RERANK_FACTOR}{@code * k} best by the float distance from the query to
-     * the
-     * decoded codes; distances in results are those. See {@code docs/quantization.md}. The sample
-     * is
+     * {@value HnswSearcher#RERANK_FACTOR}{@code  * k} best by the float distance from the query to the
+     * decoded codes; distances in results are those. See {@code docs/quantization.md}. The sample is
      * read when {@link #build} runs and not kept.
      *
      * @param sample vectors like the ones to be indexed; null or empty fails at {@link #build}
@@ -1136,8 +1108,7 @@ public final class VectorIndex implements IdResolver {
      * @param lo the component value code 0 stands for
      * @param hi the component value code 127 stands for, above {@code lo}
      * @return this builder, for chaining
-     * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >=
-     *     hi}
+     * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >= hi}
      */
     public Builder quantizeInt8(float lo, float hi) {
       Int8Store.checkRange(lo, hi);

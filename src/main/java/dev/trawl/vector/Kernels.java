@@ -19,8 +19,7 @@ public final class Kernels {
   private Kernels() {}
 
   /**
-   * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link
-   * #BEST})
+   * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link #BEST})
    * and the int7 kernels of quantized indexes ({@link Int8Kernels}, plain int loops the JIT
    * auto-vectorizes on any JVM). Allocates the string.
    *

@@ -33,8 +33,7 @@ public enum Metric {
   }
 
   /**
-   * Parses the names used on command lines and in files: {@code l2}, {@code euclidean}, {@code
-   * dot},
+   * Parses the names used on command lines and in files: {@code l2}, {@code euclidean}, {@code dot},
    * {@code ip}, {@code inner_product}, {@code cosine}, {@code angular} (any case).
    *
    * @param name one of the accepted names, in any case

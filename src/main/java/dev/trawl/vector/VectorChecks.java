@@ -10,12 +10,9 @@ public final class VectorChecks {
   private VectorChecks() {}
 
   /**
-   * Checks that {@code vector} has {@code dimension} components, all finite, and (under cosine) is
-   * not
+   * Checks that {@code vector} has {@code dimension} components, all finite, and (under cosine) is not
    * the zero vector.
-   *
-   * @param what names the vector in the message, such as {@code "query"} or {@code "vector of id
-   *     42"}
+   * @param what names the vector in the message, such as {@code "query"} or {@code "vector of id 42"}
    * @param vector the vector to check
    * @param dimension the dimension it must have
    * @param metric the metric it will be compared under (cosine refuses the zero vector)
@@ -27,8 +24,7 @@ public final class VectorChecks {
   }
 
   /**
-   * Like {@link #check(float[], int, Metric, String)} for the vector of item {@code id}; the
-   * message
+   * Like {@link #check(float[], int, Metric, String)} for the vector of item {@code id}; the message
    * is built only on failure, so a valid vector costs no allocation.
    *
    * @param vector the vector to check

@@ -98,8 +98,7 @@ public final class VectorSource implements CandidateSource {
   /**
    * How many searches of this source took {@code plan} since it was built, over every pipeline and
    * context using it: {@link FilterPlanner#EXACT}, {@link FilterPlanner#WALK} or
-   * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches
-   * (no
+   * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches (no
    * {@link Builder#filter filter}). Thread-safe; a sum over striped counters.
    *
    * @param plan a plan constant of {@link FilterPlanner}
