@@ -26,37 +26,69 @@ public final class CandidateSink {
     this.rows = new CandidateColumns(capacity);
   }
 
-  /** Appends a candidate with the source's score (higher is better) and returns its row. */
+  /**
+   * Appends a candidate with the source's score (higher is better) and returns its row.
+   *
+   * @param id the item id
+   * @param score the source's score, higher is better; a NaN or infinite score drops the row at the
+   *     merge
+   * @return the new row, for the setters
+   */
   public int add(long id, float score) {
     return rows.append(id, score);
   }
 
-  /** Sets the author of a row this source added. */
+  /**
+   * Sets the author of a row this source added.
+   *
+   * @param row a row this source added
+   * @param author the author id
+   */
   public void setAuthor(int row, long author) {
     rows.authors[check(row)] = author;
   }
 
-  /** Sets the community of a row this source added. */
+  /**
+   * Sets the community of a row this source added.
+   *
+   * @param row a row this source added
+   * @param community the community id
+   */
   public void setCommunity(int row, long community) {
     rows.communities[check(row)] = community;
   }
 
-  /** Sets the creation time (epoch milliseconds) of a row this source added. */
+  /**
+   * Sets the creation time (epoch milliseconds) of a row this source added.
+   *
+   * @param row a row this source added
+   * @param epochMillis the creation time, epoch milliseconds
+   */
   public void setCreatedAt(int row, long epochMillis) {
     rows.createdAt[check(row)] = epochMillis;
   }
 
-  /** Candidates written so far. */
+  /** {@return the candidates written so far} */
   public int size() {
     return rows.size;
   }
 
-  /** Id of a row this source added. */
+  /**
+   * Id of a row this source added.
+   *
+   * @param row a row this source added
+   * @return its item id
+   */
   public long id(int row) {
     return rows.ids[check(row)];
   }
 
-  /** This source's per-context scratch, from {@link Stage#newScratch()} ({@code null} if none). */
+  /**
+   * This source's per-context scratch, from {@link Stage#newScratch()} ({@code null} if none).
+   *
+   * @param <T> the scratch's type, as the source created it
+   * @return the scratch object, one per source and context
+   */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {
     return (T) scratch;

@@ -64,6 +64,9 @@ public final class Feature {
    * A {@code float} candidate column. Every candidate starts with {@code defaultValue}, which is also
    * what an optional hydrator that fails leaves behind.
    *
+   * @param name the column's name, unique within a pipeline
+   * @param defaultValue the starting value, not NaN
+   * @return a new feature; keep it as a constant
    * @throws IllegalArgumentException if the name is blank or the default is NaN
    */
   public static Feature candidate(String name, float defaultValue) {
@@ -74,6 +77,9 @@ public final class Feature {
    * A {@code float} per-request scalar, set by the host or by a {@link QueryHydrator}, reset to
    * {@code defaultValue} at the start of every request.
    *
+   * @param name the scalar's name, unique within a pipeline
+   * @param defaultValue the starting value, not NaN
+   * @return a new feature; keep it as a constant
    * @throws IllegalArgumentException if the name is blank or the default is NaN
    */
   public static Feature query(String name, float defaultValue) {
@@ -94,17 +100,17 @@ public final class Feature {
     return value;
   }
 
-  /** The feature's name (unique within a pipeline). */
+  /** {@return the feature's name (unique within a pipeline)} */
   public String name() {
     return name;
   }
 
-  /** Candidate column, query scalar or built-in column. */
+  /** {@return whether the feature is a candidate column, a query scalar or a built-in column} */
   public Kind kind() {
     return kind;
   }
 
-  /** The value every candidate (or request) starts with; 0 for built-in columns. */
+  /** {@return the value every candidate (or request) starts with; 0 for built-in columns} */
   public float defaultValue() {
     return defaultValue;
   }
