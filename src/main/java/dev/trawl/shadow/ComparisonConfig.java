@@ -25,7 +25,10 @@ public final class ComparisonConfig {
     highestLatencyNanos = b.highestLatencyNanos;
   }
 
-  /** Overlap@10, RBO p = 0.9, 20 score bins over [0, 1), rank shifts to ±50, latencies to 60 s. */
+  /**
+   * {@return overlap@10, RBO p = 0.9, 20 score bins over [0, 1), rank shifts to ±50, latencies to
+   * 60 s}
+   */
   public static ComparisonConfig defaults() {
     return builder().build();
   }
@@ -39,27 +42,30 @@ public final class ComparisonConfig {
     return overlapDepth;
   }
 
-  /** Persistence {@code p} of rank-biased overlap. */
+  /** {@return persistence {@code p} of rank-biased overlap} */
   public double rboP() {
     return rboP;
   }
 
-  /** Bins of the score histograms (PSI, KS). */
+  /** {@return bins of the score histograms (PSI, KS)} */
   public FixedBins scoreBins() {
     return scoreBins;
   }
 
-  /** Rank shifts beyond ± this value fall into the outermost bins of the rank-shift histogram. */
+  /**
+   * {@return rank shifts beyond ± this value fall into the outermost bins of the rank-shift
+   * histogram}
+   */
   public int maxRankShift() {
     return maxRankShift;
   }
 
-  /** Page size buffers are first sized for. */
+  /** {@return the page size buffers are first sized for} */
   public int expectedPageSize() {
     return expectedPageSize;
   }
 
-  /** Latencies above this are recorded as this value. */
+  /** {@return latencies above this are recorded as this value} */
   public long highestLatencyNanos() {
     return highestLatencyNanos;
   }

@@ -234,22 +234,22 @@ public final class ComparisonWindow {
     dropped.incrementAndGet();
   }
 
-  /** A consistent copy of this window (allocates). */
+  /** {@return a consistent copy of this window (allocates)} */
   public synchronized ComparisonWindow copy() {
     return new ComparisonWindow(this);
   }
 
-  /** Requests folded in (including those where a side failed). */
+  /** {@return requests folded in (including those where a side failed)} */
   public synchronized long requests() {
     return requests;
   }
 
-  /** Requests where both sides answered and pages were compared. */
+  /** {@return requests where both sides answered and pages were compared} */
   public synchronized long pagesCompared() {
     return pagesCompared;
   }
 
-  /** Sampled requests dropped because the shadow queue was full. */
+  /** {@return sampled requests dropped because the shadow queue was full} */
   public long dropped() {
     return dropped.get();
   }

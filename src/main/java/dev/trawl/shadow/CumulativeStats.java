@@ -15,7 +15,7 @@ package dev.trawl.shadow;
  * system. May allocate (reporting is off the request path).
  */
 public interface CumulativeStats {
-  /** An opaque mark of the counters now. */
+  /** {@return an opaque mark of the counters now} */
   Object mark();
 
   /**

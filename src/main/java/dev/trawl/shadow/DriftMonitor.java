@@ -71,7 +71,7 @@ public final class DriftMonitor {
     reference = window.copy();
   }
 
-  /** The reference against the current window. Allocates. */
+  /** {@return a new report comparing the current window against the reference (allocates)} */
   public DriftReport report() {
     return DriftReport.of("drift", reference, current, policy);
   }

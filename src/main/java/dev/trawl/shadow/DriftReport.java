@@ -59,12 +59,12 @@ public final class DriftReport {
     return title;
   }
 
-  /** Every metric, except query components without drift. */
+  /** {@return every metric, except query components without drift} */
   public List<MetricRow> rows() {
     return rows;
   }
 
-  /** The metrics that drifted (verdict a change). */
+  /** {@return the metrics that drifted (verdict a change)} */
   public List<MetricRow> drifted() {
     return VerdictRows.changed(rows);
   }
@@ -94,12 +94,12 @@ public final class DriftReport {
     return current.requests();
   }
 
-  /** Metrics tested (Bonferroni's m), query components included. */
+  /** {@return metrics tested (Bonferroni's m), query components included} */
   public int metricsTested() {
     return metricsTested;
   }
 
-  /** Query components tested. */
+  /** {@return query components tested} */
   public int featuresTested() {
     return featuresTested;
   }

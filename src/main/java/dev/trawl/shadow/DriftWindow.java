@@ -61,7 +61,7 @@ public final class DriftWindow {
     return config;
   }
 
-  /** Components of the tracked query vectors, {@code 0} when queries are not tracked. */
+  /** {@return components of the tracked query vectors, {@code 0} when queries are not tracked} */
   public int dimension() {
     return dimension;
   }
@@ -120,12 +120,12 @@ public final class DriftWindow {
     return requests;
   }
 
-  /** Query vectors folded in. */
+  /** {@return query vectors folded in} */
   public synchronized long queries() {
     return queries;
   }
 
-  /** A consistent copy (allocates). */
+  /** {@return a consistent copy (allocates)} */
   public synchronized DriftWindow copy() {
     final DriftWindow c = new DriftWindow(schema, config, dimension);
     c.requests = requests;

@@ -48,7 +48,7 @@ public final class FlagPolicy {
     }
   }
 
-  /** The documented defaults: family-wise error 0.05, the minimum effects listed above. */
+  /** {@return the documented defaults: family-wise error 0.05, the minimum effects listed above} */
   public static FlagPolicy defaults() {
     return builder().build();
   }
@@ -57,7 +57,7 @@ public final class FlagPolicy {
     return new Builder();
   }
 
-  /** The chance, at most, that a report of identical pipelines shows any change. */
+  /** {@return the chance, at most, that a report of identical pipelines shows any change} */
   public double familyWiseErrorRate() {
     return familyWiseErrorRate;
   }

@@ -46,7 +46,7 @@ public enum MetricKind {
     return distance;
   }
 
-  /** Whether a decrease is an improvement (and an increase a regression). */
+  /** {@return whether a decrease is an improvement (and an increase a regression)} */
   public boolean lowerIsBetter() {
     return lowerIsBetter;
   }

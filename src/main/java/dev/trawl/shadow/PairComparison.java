@@ -123,7 +123,7 @@ public final class PairComparison {
     return b;
   }
 
-  /** Whether both runs answered, i.e. whether the page metrics below are set. */
+  /** {@return whether both runs answered, i.e. whether the page metrics below are set} */
   public boolean bothAnswered() {
     return bothAnswered;
   }
@@ -140,12 +140,12 @@ public final class PairComparison {
     return rbo;
   }
 
-  /** Kendall's tau on shared items; {@code NaN} with fewer than two. */
+  /** {@return Kendall's tau on shared items; {@code NaN} with fewer than two} */
   public double kendallTau() {
     return tau;
   }
 
-  /** Mean absolute rank shift of shared items; {@code NaN} when none is shared. */
+  /** {@return mean absolute rank shift of shared items; {@code NaN} when none is shared} */
   public double meanRankShift() {
     return meanRankShift;
   }

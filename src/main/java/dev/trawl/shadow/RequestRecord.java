@@ -93,7 +93,11 @@ public final class RequestRecord {
     return this;
   }
 
-  /** Removes the query vector. */
+  /**
+   * Removes the query vector.
+   *
+   * @return this record, for chaining
+   */
   public RequestRecord noVector() {
     vector = null;
     return this;
@@ -167,7 +171,7 @@ public final class RequestRecord {
     return vector != null;
   }
 
-  /** The query vector (the record's own array; read-only by contract), or {@code null}. */
+  /** {@return the query vector (the record's own array; read-only by contract), or {@code null}} */
   public float[] vector() {
     return vector;
   }

@@ -92,12 +92,12 @@ public final class RunRecord {
     timedOutStages = Math.max(0, count);
   }
 
-  /** Stages abandoned at their timeout in an answered run. */
+  /** {@return stages abandoned at their timeout in an answered run} */
   public int timedOutStages() {
     return timedOutStages;
   }
 
-  /** Whether the run timed out as a whole or had a stage abandoned at its timeout. */
+  /** {@return whether the run timed out as a whole or had a stage abandoned at its timeout} */
   public boolean timedOut() {
     return outcome == TIMED_OUT || timedOutStages > 0;
   }

@@ -16,7 +16,7 @@ package dev.trawl.shadow;
  * @param <S> the lane's per-job state
  */
 public interface ShadowLane<H, S> {
-  /** State for one in-flight job; called at set-up only. */
+  /** {@return new state for one in-flight job; called at set-up only} */
   S newState();
 
   /** Copies the host's request into {@code state}. Request thread; must not allocate or block. */

@@ -168,37 +168,39 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return sampleRate;
   }
 
-  /** Requests sampled (queued or dropped) since the start. */
+  /** {@return requests sampled (queued or dropped) since the start} */
   public long sampled() {
     return sampled.get();
   }
 
-  /** Sampled requests dropped because every job was in flight, since the start. */
+  /** {@return sampled requests dropped because every job was in flight, since the start} */
   public long dropped() {
     return dropped.get();
   }
 
-  /** Sampled requests whose capture threw (and were not shadowed), since the start. */
+  /** {@return sampled requests whose capture threw (and were not shadowed), since the start} */
   public long captureFailures() {
     return captureFailures.get();
   }
 
-  /** Shadow jobs finished (compared) since the start. */
+  /** {@return shadow jobs finished (compared) since the start} */
   public long completed() {
     return completed.get();
   }
 
-  /** Candidate runs that threw, since the start. */
+  /** {@return candidate runs that threw, since the start} */
   public long candidateFailures() {
     return candidateFailures.get();
   }
 
-  /** Jobs whose comparison itself threw (a bug; they are in no window), since the start. */
+  /**
+   * {@return jobs whose comparison itself threw (a bug; they are in no window), since the start}
+   */
   public long workerErrors() {
     return jobs.handlerErrors();
   }
 
-  /** A report of the current window (which keeps accumulating). */
+  /** {@return a report of the current window (which keeps accumulating)} */
   public synchronized ShadowReport report() {
     return build(ab, aa, marks);
   }
@@ -228,7 +230,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return jobs.awaitIdle(timeout, unit);
   }
 
-  /** Thread ids of the shadow workers (for allocation measurements). */
+  /** {@return thread ids of the shadow workers (for allocation measurements)} */
   public long[] workerThreadIds() {
     return jobs.workerThreadIds();
   }

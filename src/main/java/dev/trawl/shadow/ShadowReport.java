@@ -60,12 +60,12 @@ public final class ShadowReport {
     return title;
   }
 
-  /** Every metric, in report order. */
+  /** {@return every metric, in report order} */
   public List<MetricRow> rows() {
     return rows;
   }
 
-  /** The flagged metrics. */
+  /** {@return the flagged metrics} */
   public List<MetricRow> flagged() {
     return VerdictRows.changed(rows);
   }
@@ -98,12 +98,15 @@ public final class ShadowReport {
     return !tripping(gate).isEmpty();
   }
 
-  /** Metrics that were tested (Bonferroni's m): those with an effect, not decided structurally. */
+  /**
+   * {@return metrics that were tested (Bonferroni's m): those with an effect, not decided
+   * structurally}
+   */
   public int metricsTested() {
     return metricsTested;
   }
 
-  /** The policy the verdicts were decided under. */
+  /** {@return the policy the verdicts were decided under} */
   public FlagPolicy policy() {
     return policy;
   }
@@ -121,22 +124,22 @@ public final class ShadowReport {
     return r;
   }
 
-  /** Requests compared in the A/B window. */
+  /** {@return requests compared in the A/B window} */
   public long requests() {
     return ab.requests();
   }
 
-  /** Requests where both sides answered. */
+  /** {@return requests where both sides answered} */
   public long pagesCompared() {
     return ab.pagesCompared();
   }
 
-  /** Sampled requests dropped because the shadow queue was full. */
+  /** {@return sampled requests dropped because the shadow queue was full} */
   public long dropped() {
     return ab.dropped();
   }
 
-  /** Requests in the A/A window, {@code 0} without one. */
+  /** {@return requests in the A/A window, {@code 0} without one} */
   public long noiseRequests() {
     return aa == null ? 0 : aa.requests();
   }
@@ -149,17 +152,20 @@ public final class ShadowReport {
     return ab.config().scoreBins();
   }
 
-  /** Score histogram of the primary's pages (copy). */
+  /** {@return score histogram of the primary's pages (copy)} */
   public long[] primaryScoreHistogram() {
     return ab.scoresA.clone();
   }
 
-  /** Score histogram of the candidate's pages (copy). */
+  /** {@return score histogram of the candidate's pages (copy)} */
   public long[] candidateScoreHistogram() {
     return ab.scoresB.clone();
   }
 
-  /** Counts of signed rank shifts {@code rank in candidate - rank in primary}, index 0 = -max (copy). */
+  /**
+   * {@return counts of signed rank shifts {@code rank in candidate - rank in primary}, index 0 =
+   * -max (copy)}
+   */
   public long[] rankShiftHistogram() {
     return ab.rankShiftCounts.clone();
   }
@@ -168,7 +174,7 @@ public final class ShadowReport {
     return ab.config().maxRankShift();
   }
 
-  /** The percentiles at which {@link #latencyCdf} is sampled. */
+  /** {@return the percentiles at which {@link #latencyCdf} is sampled} */
   public static double[] cdfPercentiles() {
     return CDF_PERCENTILES.clone();
   }

@@ -21,7 +21,10 @@ public enum Verdict {
   CHANGED,
   INCONCLUSIVE;
 
-  /** Whether this is a detected change ({@link #BETTER}, {@link #WORSE} or {@link #CHANGED}). */
+  /**
+   * {@return whether this is a detected change ({@link #BETTER}, {@link #WORSE} or {@link
+   * #CHANGED})}
+   */
   public boolean isChange() {
     return this == BETTER || this == WORSE || this == CHANGED;
   }
