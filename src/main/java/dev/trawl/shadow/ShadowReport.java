@@ -40,9 +40,15 @@ public final class ShadowReport {
   }
 
   /**
-   * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa} (primary
+   * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa}
+   * (primary
    * vs itself; may be {@code null}, then only sampling noise is allowed for).
    *
+   * @param title the report's title
+   * @param ab the primary-versus-candidate window
+   * @param aa the A/A window, or null
+   * @param policy decides the verdicts
+   * @return a new, immutable report
    * @throws IllegalArgumentException if the windows have different schemas or configs
    */
   public static ShadowReport of(
@@ -56,6 +62,9 @@ public final class ShadowReport {
     return new ShadowReport(title, ab.copy(), aa == null ? null : aa.copy(), policy);
   }
 
+  /**
+   * {@return the report's title}
+   */
   public String title() {
     return title;
   }
@@ -70,6 +79,9 @@ public final class ShadowReport {
     return VerdictRows.changed(rows);
   }
 
+  /**
+   * {@return whether any metric is flagged}
+   */
   public boolean hasFlags() {
     return !flagged().isEmpty();
   }
@@ -82,7 +94,12 @@ public final class ShadowReport {
     CHANGE
   }
 
-  /** The metrics that trip {@code gate}. */
+  /**
+   * The metrics that trip {@code gate}.
+   *
+   * @param gate what counts as tripping
+   * @return a new list of those rows, in report order
+   */
   public List<MetricRow> tripping(Gate gate) {
     final List<MetricRow> out = new ArrayList<>();
     for (MetricRow r : rows) {
@@ -93,7 +110,12 @@ public final class ShadowReport {
     return out;
   }
 
-  /** Whether any metric trips {@code gate}. */
+  /**
+   * Whether any metric trips {@code gate}.
+   *
+   * @param gate what counts as tripping
+   * @return true when at least one metric trips it
+   */
   public boolean trips(Gate gate) {
     return !tripping(gate).isEmpty();
   }
@@ -114,6 +136,8 @@ public final class ShadowReport {
   /**
    * The row named {@code name}.
    *
+   * @param name a metric's name
+   * @return its row
    * @throws IllegalArgumentException if there is none
    */
   public MetricRow row(String name) {
@@ -144,10 +168,16 @@ public final class ShadowReport {
     return aa == null ? 0 : aa.requests();
   }
 
+  /**
+   * {@return whether the report had an A/A window}
+   */
   public boolean hasNoiseFloor() {
     return aa != null;
   }
 
+  /**
+   * {@return the bins of the score histograms}
+   */
   public FixedBins scoreBins() {
     return ab.config().scoreBins();
   }
@@ -170,6 +200,9 @@ public final class ShadowReport {
     return ab.rankShiftCounts.clone();
   }
 
+  /**
+   * {@return the rank shift beyond which the histogram's outermost bins count}
+   */
   public int maxRankShift() {
     return ab.config().maxRankShift();
   }
@@ -182,6 +215,9 @@ public final class ShadowReport {
   /**
    * End-to-end latency in microseconds at each of {@link #cdfPercentiles()}: {@code side} 0 =
    * primary, 1 = candidate, 2 = the primary's A/A re-run (empty without a noise floor).
+   *
+   * @param side 0, 1 or 2
+   * @return a new array of latencies in microseconds
    */
   public double[] latencyCdf(int side) {
     final Histogram h = side == 0 ? ab.totalA : side == 1 ? ab.totalB : aa == null ? null : aa.totalB;
@@ -195,14 +231,23 @@ public final class ShadowReport {
     return out;
   }
 
+  /**
+   * {@return the report as JSON (schema {@code dev/trawl/shadow/report.schema.json})}
+   */
   public String toJson() {
     return ReportJson.render(this);
   }
 
+  /**
+   * {@return the report as a plain-text table}
+   */
   public String toText() {
     return ReportText.render(this);
   }
 
+  /**
+   * {@return the report as a self-contained HTML page}
+   */
   public String toHtml() {
     return ReportHtml.render(this);
   }
