@@ -21,6 +21,10 @@ public interface CumulativeStats {
   /**
    * Adds the counters' growth since {@code mark} to side {@code side} ({@link ComparisonWindow#SIDE_A}
    * or {@link ComparisonWindow#SIDE_B}) of {@code window}.
+   *
+   * @param mark a mark these stats returned earlier
+   * @param window the window to add to
+   * @param side the side to add to
    */
   void addSince(Object mark, ComparisonWindow window, int side);
 }

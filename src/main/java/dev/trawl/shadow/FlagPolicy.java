@@ -131,8 +131,7 @@ public final class FlagPolicy {
     }
 
     /**
-     * The minimum practical effect of {@code kind}: {@code max(absolute, relative · |primary|)}, in
-     * the
+     * The minimum practical effect of {@code kind}: {@code max(absolute, relative · |primary|)}, in the
      * kind's unit (microseconds for latency).
      *
      * @param kind the metric kind

@@ -141,8 +141,7 @@ public final class RunRecord {
   }
 
   /**
-   * Records the funnel of the rule in {@code index}: {@code in} candidates reached it, {@code
-   * removed}
+   * Records the funnel of the rule in {@code index}: {@code in} candidates reached it, {@code removed}
    * of them were removed.
    *
    * @param index the rule's index in the schema

@@ -128,8 +128,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
   /**
    * Offers a request the primary has answered in {@code primaryNanos}. Samples it with the current
-   * rate; if sampled and a job is free, copies it and queues it for the shadow workers, else counts
-   * a
+   * rate; if sampled and a job is free, copies it and queues it for the shadow workers, else counts a
    * drop. Never blocks, never throws, allocates nothing.
    *
    * @param request the host's request, read during the call only

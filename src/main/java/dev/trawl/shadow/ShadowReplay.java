@@ -285,9 +285,7 @@ public final class ShadowReplay {
 
     /**
      * Runs every request in the fixed order baseline, candidate, A/A re-run. The lane that runs
-     * first then pays every order effect (cold caches, JIT) alone; use this only to measure that
-     * effect.
-     *
+     * first then pays every order effect (cold caches, JIT) alone; use this only to measure that effect.
      * @return this builder, for chaining
      */
     public Builder fixedOrder() {

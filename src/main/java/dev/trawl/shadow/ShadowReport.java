@@ -40,8 +40,7 @@ public final class ShadowReport {
   }
 
   /**
-   * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa}
-   * (primary
+   * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa} (primary
    * vs itself; may be {@code null}, then only sampling noise is allowed for).
    *
    * @param title the report's title

@@ -15,10 +15,15 @@ package dev.trawl.shadow;
  * </ul>
  */
 public enum Verdict {
+  /** No change at least as large as the minimum effect. */
   SAME,
+  /** A real improvement beyond the minimum effect. */
   BETTER,
+  /** A real regression beyond the minimum effect. */
   WORSE,
+  /** A real change of a metric without a direction, or a metric on one side only. */
   CHANGED,
+  /** Too few requests to tell. */
   INCONCLUSIVE;
 
   /**
