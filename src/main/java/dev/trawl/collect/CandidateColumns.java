@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The one column store of candidate rows: parallel primitive arrays for id, author, community,
- * creation time, source, index ordinal, score and source score, rows {@code [0, size)} valid. A
+ * creation time, source, score and source score, rows {@code [0, size)} valid. A
  * source's sink, the request's batch, the page of a result and a shadow run record are each one of
  * these with their own API on top, so growing, copying, compacting and reordering rows are written
  * once.
@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>The arrays are public fields for the owning classes' loops; they are replaced when the store
  * grows or reorders, so read them again after {@link #append}, {@link #ensureCapacity},
  * {@link #copyFrom} and {@link #keepRows}. Absent values: {@link #UNKNOWN} for author, community and
- * creation time, -1 for the ordinal, 0 for the source and the scores.
+ * creation time, 0 for the source and the scores.
  *
  * <p><b>Not thread-safe</b>: owned by one object, used by one thread at a time. <b>Allocation:</b>
  * none once the columns have grown to the largest row count seen; {@link #keepRows} allocates its
@@ -27,7 +27,6 @@ public final class CandidateColumns {
   public long[] communities;
   public long[] createdAt;
   public int[] sources;
-  public int[] ordinals;
   public float[] scores;
   public float[] sourceScores;
   public int size;
@@ -47,7 +46,6 @@ public final class CandidateColumns {
     communities = grow(communities, c);
     createdAt = grow(createdAt, c);
     sources = grow(sources, c);
-    ordinals = grow(ordinals, c);
     scores = grow(scores, c);
     sourceScores = grow(sourceScores, c);
     spareLongs = null;
@@ -100,7 +98,6 @@ public final class CandidateColumns {
     communities[r] = UNKNOWN;
     createdAt[r] = UNKNOWN;
     sources[r] = 0;
-    ordinals[r] = -1;
     return r;
   }
 
@@ -115,7 +112,6 @@ public final class CandidateColumns {
     communities[r] = from.communities[row];
     createdAt[r] = from.createdAt[row];
     sources[r] = from.sources[row];
-    ordinals[r] = from.ordinals[row];
     scores[r] = from.scores[row];
     sourceScores[r] = from.sourceScores[row];
     return r;
@@ -132,7 +128,6 @@ public final class CandidateColumns {
     System.arraycopy(from.communities, 0, communities, 0, rows);
     System.arraycopy(from.createdAt, 0, createdAt, 0, rows);
     System.arraycopy(from.sources, 0, sources, 0, rows);
-    System.arraycopy(from.ordinals, 0, ordinals, 0, rows);
     System.arraycopy(from.scores, 0, scores, 0, rows);
     System.arraycopy(from.sourceScores, 0, sourceScores, 0, rows);
     size = rows;
@@ -145,7 +140,6 @@ public final class CandidateColumns {
     communities[to] = communities[from];
     createdAt[to] = createdAt[from];
     sources[to] = sources[from];
-    ordinals[to] = ordinals[from];
     scores[to] = scores[from];
     sourceScores[to] = sourceScores[from];
   }
@@ -158,7 +152,7 @@ public final class CandidateColumns {
     if (spareLongs == null) {
       final int c = ids.length;
       spareLongs = new long[][] {new long[c], new long[c], new long[c], new long[c]};
-      spareInts = new int[][] {new int[c], new int[c]};
+      spareInts = new int[][] {new int[c]};
       spareFloats = new float[][] {new float[c], new float[c]};
     }
     ids = gather(ids, rows, n, 0);
@@ -166,7 +160,6 @@ public final class CandidateColumns {
     communities = gather(communities, rows, n, 2);
     createdAt = gather(createdAt, rows, n, 3);
     sources = gather(sources, rows, n, 0);
-    ordinals = gather(ordinals, rows, n, 1);
     scores = gather(scores, rows, n, 0);
     sourceScores = gather(sourceScores, rows, n, 1);
     size = n;

@@ -65,7 +65,9 @@ public final class CircuitBreaker {
     this.clock = b.clock;
   }
 
-  /** Starts a builder (defaults: 5 consecutive failures, open for 500 ms, the system clock). */
+  /**
+   * {@return a new builder (defaults: 5 consecutive failures, open for 500 ms, the system clock)}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -74,6 +76,9 @@ public final class CircuitBreaker {
    * Whether a call may go to the store now. Closed: yes. Open: no, until the open period ends; then
    * the first caller becomes the half-open probe (yes) and the others are refused until it reports.
    * A refusal is counted ({@link #refusedCalls()}).
+   *
+   * @return true when the call may go ahead (the caller then reports {@link #onSuccess} or {@link
+   *     #onFailure}), false when it is refused
    */
   public boolean tryAcquire() {
     final int s = state.get();
@@ -124,7 +129,7 @@ public final class CircuitBreaker {
     opened.incrementAndGet();
   }
 
-  /** The current state (a moment's view). */
+  /** {@return the current state (a moment's view)} */
   public State state() {
     switch (state.get()) {
       case OPEN:
@@ -136,12 +141,12 @@ public final class CircuitBreaker {
     }
   }
 
-  /** Times the breaker opened (from closed, or again after a failed probe). */
+  /** {@return the times the breaker opened (from closed, or again after a failed probe)} */
   public long openedCount() {
     return opened.get();
   }
 
-  /** Calls refused while open or half-open. */
+  /** {@return the calls refused while open or half-open} */
   public long refusedCalls() {
     return refused.get();
   }
@@ -163,6 +168,8 @@ public final class CircuitBreaker {
     /**
      * Consecutive failures that open a closed breaker (default 5).
      *
+     * @param failures consecutive failures that open the breaker, at least 1
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if less than 1
      */
     public Builder failureThreshold(int failures) {
@@ -176,6 +183,9 @@ public final class CircuitBreaker {
     /**
      * How long the breaker stays open before it lets a probe through (default 500 ms).
      *
+     * @param amount the duration in {@code unit}s, positive
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if not positive
      */
     public Builder openFor(long amount, TimeUnit unit) {
@@ -186,13 +196,18 @@ public final class CircuitBreaker {
       return this;
     }
 
-    /** The clock (default {@link NanoClock#SYSTEM}; tests pass a fake one). */
+    /**
+     * The clock (default {@link NanoClock#SYSTEM}; tests pass a fake one).
+     *
+     * @param clock the clock; kept
+     * @return this builder, for chaining
+     */
     public Builder clock(NanoClock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** Builds the breaker, closed. */
+    /** {@return a new breaker, closed} */
     public CircuitBreaker build() {
       return new CircuitBreaker(this);
     }

@@ -32,6 +32,12 @@ public final class FeatureFetch {
     /** Every key is kind 0. */
     KindFunction SINGLE = key -> 0;
 
+    /**
+     * The kind of {@code key}.
+     *
+     * @param key an item key
+     * @return its kind, {@code 0 <= kind < NearCache.MAX_KINDS}
+     */
     int kindOf(long key);
   }
 
@@ -72,22 +78,29 @@ public final class FeatureFetch {
     this.inFlight = new InFlight(b.maxInFlightNanos);
   }
 
-  /** Starts a builder for the store read by {@code fetcher}, called {@code name} in counters and errors. */
+  /**
+   * Starts a builder for the store read by {@code fetcher}, called {@code name} in counters and
+   * errors.
+   *
+   * @param name the store's name in counters and errors
+   * @param fetcher the store's reader; thread-safe, kept
+   * @return a new builder
+   */
   public static Builder builder(String name, Fetcher fetcher) {
     return new Builder(name, fetcher);
   }
 
-  /** The name given to the builder. */
+  /** {@return the name given to the builder} */
   public String name() {
     return name;
   }
 
-  /** Floats per record: the number of features. */
+  /** {@return the floats per record: the number of features} */
   public int width() {
     return features.length;
   }
 
-  /** The features a record fills, in record order (a copy). */
+  /** {@return a new copy of the features a record fills, in record order} */
   public Feature[] features() {
     return features.clone();
   }
@@ -100,17 +113,20 @@ public final class FeatureFetch {
     return fetcher;
   }
 
-  /** The near cache, or {@code null}. */
+  /** {@return the near cache, or {@code null} when the fetch has none} */
   public NearCache nearCache() {
     return cache;
   }
 
-  /** The circuit breaker, or {@code null}. */
+  /** {@return the circuit breaker, or {@code null} when the fetch has none} */
   public CircuitBreaker breaker() {
     return breaker;
   }
 
-  /** The most recent failure a fetcher reported through {@link FetchCall#fail}, or {@code null}. */
+  /**
+   * {@return the most recent failure a fetcher reported through {@link FetchCall#fail}, or {@code
+   * null}}
+   */
   public Throwable lastFailure() {
     return lastFailure;
   }
@@ -119,7 +135,7 @@ public final class FeatureFetch {
     return kinds.kindOf(key);
   }
 
-  /** Keys in flight right now (takes every stripe lock; for tests and diagnostics). */
+  /** {@return the keys in flight right now (takes every stripe lock; for tests and diagnostics)} */
   public int inFlightKeys() {
     return inFlight.size();
   }
@@ -139,7 +155,7 @@ public final class FeatureFetch {
     }
   }
 
-  /** A snapshot of the counters (allocates). */
+  /** {@return a new snapshot of the counters (allocates)} */
   public FetchStats stats() {
     return new FetchStats(lookups.sum(), cacheHits.sum(), negativeHits.sum(), coalesced.sum(),
         claimed.sum(), storeCalls.sum(), found.sum(), absent.sum(), malformed.sum(),
@@ -175,6 +191,9 @@ public final class FeatureFetch {
     /**
      * The candidate features a record fills, in record order (required, at least one, all
      * {@link Feature.Kind#CANDIDATE}, no repeats).
+     *
+     * @param features the features, copied
+     * @return this builder, for chaining
      */
     public Builder features(Feature... features) {
       if (features.length == 0) {
@@ -195,25 +214,45 @@ public final class FeatureFetch {
       return this;
     }
 
-    /** The near cache in front of the store; its width must equal the number of features. */
+    /**
+     * The near cache in front of the store; its width must equal the number of features.
+     *
+     * @param cache the cache, kept (it may be shared by fetches of the same record layout)
+     * @return this builder, for chaining
+     */
     public Builder nearCache(NearCache cache) {
       this.cache = Objects.requireNonNull(cache, "cache");
       return this;
     }
 
-    /** The breaker guarding the store. */
+    /**
+     * The breaker guarding the store.
+     *
+     * @param breaker the breaker, kept
+     * @return this builder, for chaining
+     */
     public Builder breaker(CircuitBreaker breaker) {
       this.breaker = Objects.requireNonNull(breaker, "breaker");
       return this;
     }
 
-    /** The near-cache kind of each key (default: every key kind 0). */
+    /**
+     * The near-cache kind of each key (default: every key kind 0).
+     *
+     * @param kinds the key-to-kind function, kept
+     * @return this builder, for chaining
+     */
     public Builder kinds(KindFunction kinds) {
       this.kinds = Objects.requireNonNull(kinds, "kinds");
       return this;
     }
 
-    /** The clock near-cache times are taken from (default {@link NanoClock#SYSTEM}). */
+    /**
+     * The clock near-cache times are taken from (default {@link NanoClock#SYSTEM}).
+     *
+     * @param clock the clock; kept
+     * @return this builder, for chaining
+     */
     public Builder clock(NanoClock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -223,6 +262,9 @@ public final class FeatureFetch {
      * How long a claimed key may stay unanswered before a later request presumes its fetcher lost the
      * call and fetches it again (default 10 s; a fetcher with a command timeout never gets there).
      *
+     * @param amount the duration in {@code unit}s, positive
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxInFlight(long amount, TimeUnit unit) {
@@ -236,6 +278,7 @@ public final class FeatureFetch {
     /**
      * Builds the fetch.
      *
+     * @return a new, thread-safe fetch
      * @throws IllegalStateException if no features were given
      * @throws IllegalArgumentException if the near cache's width differs from the feature count
      */

@@ -68,17 +68,22 @@ public final class FetchCall {
 
   // ------------------------------------------------------------ fetcher side
 
-  /** Keys in this call. */
+  /** {@return the number of keys in this call} */
   public int size() {
     return size;
   }
 
-  /** Key {@code i}, {@code 0 <= i < size()}. */
+  /**
+   * Key {@code i}, {@code 0 <= i < size()}.
+   *
+   * @param i the key's index in the call, {@code 0 <= i < size()}
+   * @return the key to read
+   */
   public long key(int i) {
     return keys[checkIndex(i)];
   }
 
-  /** Floats per record. */
+  /** {@return the floats per record} */
   public int width() {
     return width;
   }
@@ -86,22 +91,37 @@ public final class FetchCall {
   /**
    * The buffer the fetcher decodes into: key {@code i}'s record is
    * {@code values()[offset(i) .. offset(i) + width())}. Owned by the call.
+   *
+   * @return the call's record buffer, valid until the call is published
    */
   public float[] values() {
     return values;
   }
 
-  /** Where key {@code i}'s record starts in {@link #values()}. */
+  /**
+   * Where key {@code i}'s record starts in {@link #values()}.
+   *
+   * @param i the key's index in the call, {@code 0 <= i < size()}
+   * @return the index of the record's first float in {@link #values()}
+   */
   public int offset(int i) {
     return checkIndex(i) * width;
   }
 
-  /** Key {@code i}'s record was decoded into {@link #values()}. */
+  /**
+   * Key {@code i}'s record was decoded into {@link #values()}.
+   *
+   * @param i the key's index in the call, {@code 0 <= i < size()}
+   */
   public void found(int i) {
     marks[checkIndex(i)] = FOUND;
   }
 
-  /** The store has no value for key {@code i} (cached as a negative entry). */
+  /**
+   * The store has no value for key {@code i} (cached as a negative entry).
+   *
+   * @param i the key's index in the call, {@code 0 <= i < size()}
+   */
   public void absent(int i) {
     marks[checkIndex(i)] = ABSENT;
   }
@@ -110,6 +130,7 @@ public final class FetchCall {
    * Key {@code i}'s value could not be decoded (wrong length, not finite, wrong type): the request
    * uses the features' defaults, the key is counted as malformed and cached as a negative entry, so a
    * bad value is not fetched again on every request until it is fixed and the negative entry expires.
+   * @param i the key's index in the call, {@code 0 <= i < size()}
    */
   public void malformed(int i) {
     marks[checkIndex(i)] = MALFORMED;
@@ -118,6 +139,8 @@ public final class FetchCall {
   /**
    * Publishes keys {@code [from, to)}: each as marked (an unmarked key counts as absent).
    *
+   * @param from the first key published
+   * @param to the key after the last one published
    * @throws IllegalArgumentException if the range is out of bounds
    * @throws IllegalStateException if a key in it was already published
    */
@@ -130,6 +153,9 @@ public final class FetchCall {
    * waiting for them use defaults and are marked degraded; nothing is cached; the circuit breaker
    * counts a failure.
    *
+   * @param from the first key that failed
+   * @param to the key after the last one
+   * @param cause why; kept as {@link FeatureFetch#lastFailure()}
    * @throws IllegalArgumentException if the range is out of bounds
    * @throws IllegalStateException if a key in it was already published
    */

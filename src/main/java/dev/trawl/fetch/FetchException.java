@@ -11,7 +11,11 @@ package dev.trawl.fetch;
 public final class FetchException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** An exception with {@code message}. */
+  /**
+   * An exception with {@code message}.
+   *
+   * @param message what failed, naming the store
+   */
   public FetchException(String message) {
     super(message);
   }

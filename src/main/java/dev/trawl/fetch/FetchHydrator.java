@@ -101,7 +101,7 @@ public final class FetchHydrator implements CandidateHydrator {
     this.writes = all.toArray(new Feature[0]);
   }
 
-  /** Starts a builder. */
+  /** {@return a new builder with no fetch yet (timeout 50 ms, defaults written on failure)} */
   public static Builder builder() {
     return new Builder();
   }
@@ -116,12 +116,14 @@ public final class FetchHydrator implements CandidateHydrator {
     return new Scratch(fetches);
   }
 
-  /** Requests this stage ran. */
+  /** {@return the requests this stage ran} */
   public long requests() {
     return requests.sum();
   }
 
-  /** Requests this stage served degraded (some key timed out, failed or was refused). */
+  /**
+   * {@return the requests this stage served degraded (some key timed out, failed or was refused)}
+   */
   public long degradedRequests() {
     return degradedRequests.sum();
   }
@@ -416,7 +418,12 @@ public final class FetchHydrator implements CandidateHydrator {
 
     private Builder() {}
 
-    /** Adds a store's fetch; all of a request's fetches run concurrently. */
+    /**
+     * Adds a store's fetch; all of a request's fetches run concurrently.
+     *
+     * @param fetch a store's fetch, kept
+     * @return this builder, for chaining
+     */
     public Builder fetch(FeatureFetch fetch) {
       fetches.add(Objects.requireNonNull(fetch, "fetch"));
       return this;
@@ -426,6 +433,9 @@ public final class FetchHydrator implements CandidateHydrator {
      * The stage's own deadline, counted from its start and capped by the request deadline (default
      * 50 ms).
      *
+     * @param amount the duration in {@code unit}s, positive
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(long amount, TimeUnit unit) {
@@ -448,6 +458,9 @@ public final class FetchHydrator implements CandidateHydrator {
      * it bounds the stage's latency by the wait plus the near-cache lookups, whatever the store's
      * round trip, at the price of defaults for the keys that were cold.
      *
+     * @param amount the longest wait for misses, 0 for none
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if negative
      */
     public Builder missWait(long amount, TimeUnit unit) {
@@ -458,13 +471,24 @@ public final class FetchHydrator implements CandidateHydrator {
       return this;
     }
 
-    /** What to do when keys could not be fetched (default {@link OnFailure#WRITE_DEFAULTS}). */
+    /**
+     * What to do when keys could not be fetched (default {@link OnFailure#WRITE_DEFAULTS}).
+     *
+     * @param onFailure the policy for keys without an answer
+     * @return this builder, for chaining
+     */
     public Builder onFailure(OnFailure onFailure) {
       this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
       return this;
     }
 
-    /** The clock deadlines are measured with: the pipeline's clock (default {@link NanoClock#SYSTEM}). */
+    /**
+     * The clock deadlines are measured with: the pipeline's clock (default {@link
+     * NanoClock#SYSTEM}).
+     *
+     * @param clock the clock; kept
+     * @return this builder, for chaining
+     */
     public Builder clock(NanoClock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -473,6 +497,7 @@ public final class FetchHydrator implements CandidateHydrator {
     /**
      * Builds the stage.
      *
+     * @return a new, thread-safe stage
      * @throws IllegalStateException if no fetch was added
      * @throws IllegalArgumentException if two fetches fill the same feature
      */

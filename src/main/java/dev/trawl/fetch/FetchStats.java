@@ -25,7 +25,10 @@ package dev.trawl.fetch;
 public record FetchStats(long lookups, long cacheHits, long negativeHits, long coalesced,
     long claimed, long storeCalls, long found, long absent, long malformed, long failedKeys,
     long timedOutKeys, long deferredKeys, long refusedKeys, long staleReplaced, long fetcherErrors) {
-  /** Keys served without a store read of their own (cache hits, negative hits), over lookups. */
+  /**
+   * {@return the keys served without a store read of their own (cache hits, negative hits), over
+   * lookups; 0 when there were none}
+   */
   public double hitRatio() {
     return lookups == 0 ? 0 : (double) (cacheHits + negativeHits) / lookups;
   }

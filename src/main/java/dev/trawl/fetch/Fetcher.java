@@ -19,6 +19,11 @@ package dev.trawl.fetch;
  */
 @FunctionalInterface
 public interface Fetcher {
-  /** Starts reading every key of {@code call}; see the interface comment. */
+  /**
+   * Starts reading every key of {@code call}; see the interface comment.
+   *
+   * @param call the keys to read and where their records go; publish every key (complete or fail)
+   *     exactly once
+   */
   void fetch(FetchCall call);
 }

@@ -126,7 +126,11 @@ public final class NearCache {
     this.footprint = bytes + objectBytes(segmentCount);
   }
 
-  /** Starts a builder for records of {@code width} floats ({@code width >= 1}). */
+  /**
+   * {@return a new builder for records of {@code width} floats ({@code width >= 1})}
+   *
+   * @param width floats per record
+   */
   public static Builder builder(int width) {
     return new Builder(width);
   }
@@ -139,6 +143,10 @@ public final class NearCache {
    * {@link #MISS} {@code out} may have been overwritten with garbage (a read that raced a writer is
    * retried into the same place). Allocates nothing.
    *
+   * @param key the item key
+   * @param nowNanos the current time of the fetch's clock, for expiry
+   * @param out receives the record on a hit
+   * @param offset where the record goes in {@code out}
    * @return {@link #HIT}, {@link #ABSENT} or {@link #MISS}
    * @throws IndexOutOfBoundsException if {@code out} has no room for a record at {@code offset}
    */
@@ -151,13 +159,20 @@ public final class NearCache {
   /**
    * Looks up a whole batch in one call: for each {@code i < count}, {@code keys[from + i]} at time
    * {@code nowNanos}. {@code outcomes[i]} receives {@link #HIT}, {@link #ABSENT} or {@link #MISS};
-   * on a hit the record's {@link #width()} floats are copied to {@code out[i * width ..]} (row-major;
-   * the rows of absent and missed keys hold garbage). Every key is probed before any hit is recorded
-   * for admission, so the memory loads of different keys overlap in the CPU instead of waiting
-   * behind one compare-and-set per hit; the counters are added once per batch. Same results as
+   * on a hit the record's {@link #width()} floats are copied to {@code out[i * width ..]}
+   * (row-major; the rows of absent and missed keys hold garbage). Every key is probed before any hit
+   * is recorded for admission, so the memory loads of different keys overlap in the CPU instead of
+   * waiting behind one compare-and-set per hit; the counters are added once per batch. Same results as
    * {@code count} calls of {@link #get}. Allocates nothing; the caller owns {@code out} and
    * {@code outcomes} (one per request thread, reused).
    *
+   * @param keys the keys to look up
+   * @param from the first key's index in {@code keys}
+   * @param count how many keys
+   * @param nowNanos the current time of the fetch's clock, for expiry
+   * @param out receives key {@code from + i}'s record at {@code i * width()} on a hit
+   * @param outcomes receives each key's outcome ({@link #HIT}, {@link #ABSENT}, {@link #MISS}) at
+   *     index {@code i}
    * @return the number of hits
    * @throws IndexOutOfBoundsException if the keys' range is outside {@code keys}, {@code out} has
    *     fewer than {@code count * width} floats or {@code outcomes} fewer than {@code count} entries
@@ -232,6 +247,11 @@ public final class NearCache {
    * an entry of {@code kind}, expiring after that kind's time to live. If the segment is full, W-TinyLFU
    * decides which entry leaves (see the class comment). Allocates nothing.
    *
+   * @param key the item key
+   * @param kind the entry's kind (time-to-live class)
+   * @param nowNanos the current time of the fetch's clock, for expiry
+   * @param values holds the record
+   * @param offset where the record starts in {@code values}
    * @throws IllegalArgumentException if {@code kind} is not a kind of this cache
    * @throws IndexOutOfBoundsException if {@code values} has no record at {@code offset}
    */
@@ -252,6 +272,9 @@ public final class NearCache {
   /**
    * Stores a negative entry for {@code key} ("the store has no value"), read as {@link #ABSENT} until
    * the negative time to live passes. Replaces a positive entry. Allocates nothing.
+   *
+   * @param key the item key
+   * @param nowNanos the current time of the fetch's clock, for expiry
    */
   public void putAbsent(long key, long nowNanos) {
     final long h = mix(key);
@@ -259,7 +282,12 @@ public final class NearCache {
         null, 0, this);
   }
 
-  /** Removes {@code key}'s entry, positive or negative. Returns whether there was one. */
+  /**
+   * Removes {@code key}'s entry, positive or negative. Returns whether there was one.
+   *
+   * @param key the item key
+   * @return true when an entry was removed
+   */
   public boolean invalidate(long key) {
     final long h = mix(key);
     return segments[segmentOf(h)].invalidate(key, h);
@@ -271,17 +299,17 @@ public final class NearCache {
 
   // ------------------------------------------------------------ introspection
 
-  /** Floats per record. */
+  /** {@return the floats per record} */
   public int width() {
     return width;
   }
 
-  /** Most entries the cache holds (all segments together). */
+  /** {@return the most entries the cache holds (all segments together)} */
   public int capacity() {
     return capacity;
   }
 
-  /** The bound given to the builder. */
+  /** {@return the byte bound given to the builder} */
   public long maxBytes() {
     return maxBytes;
   }
@@ -289,12 +317,14 @@ public final class NearCache {
   /**
    * Bytes of every array and object the cache holds, allocated at construction; never more than
    * {@link #maxBytes()} and never growing.
+   *
+   * @return the bytes held, fixed at construction
    */
   public long footprintBytes() {
     return footprint;
   }
 
-  /** Entries currently held, live or expired-but-not-yet-evicted (a moment's view). */
+  /** {@return the entries currently held, live or expired but not yet evicted (a moment's view)} */
   public int size() {
     int n = 0;
     for (Segment s : segments) {
@@ -303,7 +333,7 @@ public final class NearCache {
     return n;
   }
 
-  /** A snapshot of the counters (allocates). */
+  /** {@return a new snapshot of the counters (allocates)} */
   public Stats stats() {
     long resets = 0;
     for (Segment s : segments) {
@@ -331,7 +361,7 @@ public final class NearCache {
   public record Stats(long hits, long absentHits, long misses, long expiredReads, long puts,
       long evictions, long rejections, long sketchResets, int size, int capacity,
       long footprintBytes) {
-    /** Hits (positive and negative) over lookups, 0 when there were none. */
+    /** {@return the hits (positive and negative) over lookups, 0 when there were none} */
     public double hitRatio() {
       final long all = hits + absentHits + misses;
       return all == 0 ? 0 : (double) (hits + absentHits) / all;
@@ -415,6 +445,8 @@ public final class NearCache {
     /**
      * The bound on everything the cache holds (default 64 MiB).
      *
+     * @param bytes the bound, positive
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxBytes(long bytes) {
@@ -429,6 +461,10 @@ public final class NearCache {
      * Time to live of entries of {@code kind} ({@code 0 <= kind < MAX_KINDS}); kinds up to the
      * largest one declared exist, those not given a time to live never expire (kind 0 by default).
      *
+     * @param kind the kind
+     * @param amount the duration in {@code unit}s, positive
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if the kind is out of range or the amount not positive
      */
     public Builder ttl(int kind, long amount, TimeUnit unit) {
@@ -451,6 +487,9 @@ public final class NearCache {
     /**
      * Time to live of negative entries (default 30 seconds).
      *
+     * @param amount the duration in {@code unit}s, positive
+     * @param unit the unit of {@code amount}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if not positive
      */
     public Builder negativeTtl(long amount, TimeUnit unit) {
@@ -467,6 +506,9 @@ public final class NearCache {
      * nothing. {@code Runnable::run} replays on the reading thread instead (no other thread, but the
      * reader pays for it); a fork-join pool also works (the replay task is a {@link ForkJoinTask}),
      * but may allocate on the reading thread when it starts a worker.
+     *
+     * @param executor where replays run; kept
+     * @return this builder, for chaining
      */
     public Builder executor(Executor executor) {
       this.executor = java.util.Objects.requireNonNull(executor, "executor");
@@ -476,6 +518,7 @@ public final class NearCache {
     /**
      * Allocates the cache.
      *
+     * @return a new cache with every array allocated
      * @throws IllegalArgumentException if {@code maxBytes} cannot hold a minimal cache
      */
     public NearCache build() {

@@ -37,7 +37,11 @@ public final class AttributeIndex {
     this(AttributeSchema.feed());
   }
 
-  /** Indexes for items of {@code schema}. */
+  /**
+   * Indexes for items of {@code schema}.
+   *
+   * @param schema the keyed attributes and flags items carry
+   */
   public AttributeIndex(AttributeSchema schema) {
     this.schema = schema;
     this.width = schema.width();
@@ -58,32 +62,55 @@ public final class AttributeIndex {
     return page;
   }
 
-  /** The schema the index is laid out by. */
+  /** {@return the schema the index is laid out by} */
   public AttributeSchema schema() {
     return schema;
   }
 
-  /** Items by the key of keyed attribute {@code position} ({@link AttributeSchema#keyedPosition}). */
+  /**
+   * Items by the key of keyed attribute {@code position} ({@link AttributeSchema#keyedPosition}).
+   *
+   * @param position the keyed attribute's position in the schema
+   * @return the bitmap index of that attribute, the same object on every call (live: it changes as
+   *     items are written)
+   * @throws ArrayIndexOutOfBoundsException if the schema has no such position
+   */
   public KeyedBitmaps keyed(int position) {
     return keyed[position];
   }
 
-  /** Items by author id (the feed schema's keyed attribute {@code "author"}). */
+  /**
+   * {@return the items by author id (the feed schema's keyed attribute {@code "author"}): the
+   * bitmap index of that attribute, the same object on every call (live: it changes as items are
+   * written)}
+   */
   public KeyedBitmaps authors() {
     return keyed[schema.keyedPosition("author")];
   }
 
-  /** Items by community id (the feed schema's keyed attribute {@code "community"}). */
+  /**
+   * {@return the items by community id (the feed schema's keyed attribute {@code "community"}): the
+   * bitmap index of that attribute, the same object on every call (live: it changes as items are
+   * written)}
+   */
   public KeyedBitmaps communities() {
     return keyed[schema.keyedPosition("community")];
   }
 
-  /** Items by language code (the feed schema's keyed attribute {@code "language"}). */
+  /**
+   * {@return the items by language code (the feed schema's keyed attribute {@code "language"}): the
+   * bitmap index of that attribute, the same object on every call (live: it changes as items are
+   * written)}
+   */
   public KeyedBitmaps languages() {
     return keyed[schema.keyedPosition("language")];
   }
 
-  /** Items by flag bit number: key {@code b} holds the items with flag {@code b} set. */
+  /**
+   * {@return the items by flag bit number, key {@code b} holding the items with flag {@code b} set:
+   * the bitmap index of that attribute, the same object on every call (live: it changes as items
+   * are written)}
+   */
   public KeyedBitmaps flags() {
     return flags;
   }
@@ -94,17 +121,23 @@ public final class AttributeIndex {
    * the flag bits: author, community, language, flags for the feed schema), which a loader fills in
    * bulk after {@link #ensureCapacity} and before the index is shared, together with
    * {@link KeyedBitmaps#restore} for the bitmaps.
+   *
+   * @return the value pages, filled in place by the loader
    */
   public PagedArray<long[]> valuePages() {
     return values;
   }
 
-  /** Makes room for ordinals {@code [0, ordinals)}. One writer at a time. */
+  /**
+   * Makes room for ordinals {@code [0, ordinals)}. One writer at a time.
+   *
+   * @param ordinals the ordinals that must have value storage
+   */
   public void ensureCapacity(int ordinals) {
     values.ensureCapacity(ordinals);
   }
 
-  /** Bytes held: the per-ordinal attribute values and every bitmap index. */
+  /** {@return the bytes held by the per-ordinal attribute values and every bitmap index} */
   public long memoryBytes() {
     long bytes = values.capacity() * width * Long.BYTES + flags.memoryBytes();
     for (KeyedBitmaps k : keyed) {
@@ -116,6 +149,8 @@ public final class AttributeIndex {
   /**
    * Indexes a fresh {@code ordinal} (no attributes yet) with {@code attributes}.
    *
+   * @param ordinal an ordinal with no attributes yet
+   * @param attributes the item's attributes, copied; null for none
    * @throws IllegalArgumentException if {@code attributes} are laid out by another schema
    */
   public void set(int ordinal, ItemAttributes attributes) {
@@ -131,6 +166,9 @@ public final class AttributeIndex {
    * Replaces the attributes of {@code ordinal}. Each changed value is added to its new bitmap before it
    * leaves the old one, so a concurrent request sees the item under the old value, the new one or both,
    * never neither.
+   *
+   * @param ordinal the item's ordinal
+   * @param attributes its new attributes in this index's schema, copied
    */
   public void change(int ordinal, ItemAttributes attributes) {
     checkSchema(attributes);
@@ -143,13 +181,22 @@ public final class AttributeIndex {
     unindex(ordinal, unchanged, scratch.flags & ~attributes.flags);
   }
 
-  /** Indexes {@code to} with the attributes of {@code from} (an update that keeps attributes). */
+  /**
+   * Indexes {@code to} with the attributes of {@code from} (an update that keeps attributes).
+   *
+   * @param from the ordinal whose attributes are copied
+   * @param to an ordinal with no attributes yet
+   */
   public void copy(int from, int to) {
     get(from, scratch);
     set(to, scratch);
   }
 
-  /** Takes {@code ordinal} out of every bitmap (after it was removed or replaced). */
+  /**
+   * Takes {@code ordinal} out of every bitmap (after it was removed or replaced).
+   *
+   * @param ordinal the ordinal whose attributes are dropped
+   */
   public void clear(int ordinal) {
     get(ordinal, scratch);
     unindex(ordinal, scratch.keys, scratch.flags);
@@ -162,6 +209,8 @@ public final class AttributeIndex {
   /**
    * Copies the stored attributes of {@code ordinal} into {@code out}.
    *
+   * @param ordinal the item's ordinal
+   * @param out receives the attributes
    * @throws IllegalArgumentException if {@code out} is laid out by another schema
    */
   public void get(int ordinal, ItemAttributes out) {

@@ -54,32 +54,45 @@ public final class AttributeSchema {
    * The ready-made schema of a social feed: keyed {@code author} (position 0), {@code community} (1)
    * and {@code language} (2), and 64 flags named by their bit number. {@link ItemAttributes}'s
    * {@code author/community/language} setters and {@link AttributeIndex#authors()} and friends use it.
+   * @return the feed schema, one shared immutable instance
    */
   public static AttributeSchema feed() {
     return FEED;
   }
 
-  /** Starts an empty schema. */
+  /** {@return a new builder declaring no attribute yet} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Number of keyed attributes. */
+  /**
+   * {@return the number of keyed attributes (the valid positions are {@code 0} to this minus 1)}
+   */
   public int keyedCount() {
     return keyed.length;
   }
 
-  /** Number of flags. */
+  /** {@return the number of flags, 0 to 64 (the valid bits are {@code 0} to this minus 1)} */
   public int flagCount() {
     return flags.length;
   }
 
-  /** Name of keyed attribute {@code position}. */
+  /**
+   * Name of keyed attribute {@code position}.
+   *
+   * @param position 0 to {@link #keyedCount()} - 1
+   * @return the name it was declared with
+   */
   public String keyedName(int position) {
     return keyed[position];
   }
 
-  /** Name of flag {@code bit}. */
+  /**
+   * Name of flag {@code bit}.
+   *
+   * @param bit 0 to {@link #flagCount()} - 1
+   * @return the name it was declared with
+   */
   public String flagName(int bit) {
     return flags[bit];
   }
@@ -87,6 +100,9 @@ public final class AttributeSchema {
   /**
    * Position of the keyed attribute {@code name}.
    *
+   * @param name a declared keyed attribute's name
+   * @return its position, the argument of {@link ItemAttributes#key(int, long)} and {@link
+   *     AttributeIndex#keyed(int)}
    * @throws IllegalArgumentException if the schema has no such keyed attribute
    */
   public int keyedPosition(String name) {
@@ -100,6 +116,8 @@ public final class AttributeSchema {
   /**
    * Bit of the flag {@code name}.
    *
+   * @param name a declared flag's name
+   * @return its bit, the argument of {@link ItemAttributes#flag(int)}
    * @throws IllegalArgumentException if the schema has no such flag
    */
   public int flagBit(String name) {
@@ -110,17 +128,27 @@ public final class AttributeSchema {
     return i;
   }
 
-  /** Whether the schema has a keyed attribute {@code name}. */
+  /**
+   * Whether the schema has a keyed attribute {@code name}.
+   *
+   * @param name any name
+   * @return true when it names a keyed attribute of this schema
+   */
   public boolean hasKeyed(String name) {
     return indexOf(keyed, name) >= 0;
   }
 
-  /** Longs stored per item: one per keyed attribute, then one word of flag bits. */
+  /** {@return the longs stored per item: one per keyed attribute, then one word of flag bits} */
   public int width() {
     return keyed.length + 1;
   }
 
-  /** Whether this schema declares the same attributes, in the same order, as {@code other}. */
+  /**
+   * Whether this schema declares the same attributes, in the same order, as {@code other}.
+   *
+   * @param other another schema
+   * @return true when items of one can be written to an index of the other
+   */
   public boolean sameAs(AttributeSchema other) {
     return Arrays.equals(keyed, other.keyed) && Arrays.equals(flags, other.flags);
   }
@@ -149,8 +177,10 @@ public final class AttributeSchema {
     /**
      * Declares a keyed attribute: each item has at most one {@code long} key for it.
      *
-     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH} or
-     *     already declared
+     * @param name the attribute's name, unique among the schema's keyed attributes and flags
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH}
+     *     or already declared
      */
     public Builder keyed(String name) {
       keyed.add(check(name));
@@ -160,8 +190,10 @@ public final class AttributeSchema {
     /**
      * Declares a flag: each item has it or not.
      *
-     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH} or
-     *     already declared, or if this would be flag 65
+     * @param name the flag's name, unique among the schema's keyed attributes and flags
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if the name is blank, longer than {@link #MAX_NAME_LENGTH}
+     *     or already declared, or if this would be flag 65
      */
     public Builder flag(String name) {
       if (flags.size() == MAX_FLAGS) {
@@ -185,6 +217,11 @@ public final class AttributeSchema {
       return name;
     }
 
+    /**
+     * Builds the schema.
+     *
+     * @return a new immutable schema of the attributes declared so far, in order
+     */
     public AttributeSchema build() {
       return new AttributeSchema(keyed, flags);
     }

@@ -39,7 +39,11 @@ public final class ItemAttributes {
     this(AttributeSchema.feed());
   }
 
-  /** A holder for items of {@code schema}, every attribute unset. */
+  /**
+   * A holder for items of {@code schema}, every attribute unset.
+   *
+   * @param schema the attributes the holder carries
+   */
   public ItemAttributes(AttributeSchema schema) {
     this.schema = schema;
     this.keys = new long[schema.keyedCount()];
@@ -49,12 +53,12 @@ public final class ItemAttributes {
     clear();
   }
 
-  /** The schema this holder is laid out by. */
+  /** {@return the schema this holder is laid out by} */
   public AttributeSchema schema() {
     return schema;
   }
 
-  /** Unsets every attribute; returns this holder for chaining. */
+  /** {@return this holder, every attribute unset} */
   public ItemAttributes clear() {
     Arrays.fill(keys, NONE);
     flags = 0L;
@@ -64,6 +68,9 @@ public final class ItemAttributes {
   /**
    * Sets the key of keyed attribute {@code position} ({@link #NONE} unsets it).
    *
+   * @param position the keyed attribute's position ({@link AttributeSchema#keyedPosition})
+   * @param key its value, or {@link #NONE} to unset it
+   * @return this holder, for chaining
    * @throws IndexOutOfBoundsException if the schema has no such position
    */
   public ItemAttributes key(int position, long key) {
@@ -71,7 +78,12 @@ public final class ItemAttributes {
     return this;
   }
 
-  /** The key of keyed attribute {@code position}, or {@link #NONE}. */
+  /**
+   * The key of keyed attribute {@code position}, or {@link #NONE}.
+   *
+   * @param position the keyed attribute's position ({@link AttributeSchema#keyedPosition})
+   * @return its value, or {@link #NONE} when unset
+   */
   public long key(int position) {
     return keys[check(position)];
   }
@@ -79,8 +91,10 @@ public final class ItemAttributes {
   /**
    * Sets the author (the schema's keyed attribute {@code "author"}).
    *
-   * @throws IllegalArgumentException if {@code author} is {@link #NONE}, the value that means unset (the
-   *     holder is unchanged; {@link #clear} unsets)
+   * @param author the author's id
+   * @return this holder, for chaining
+   * @throws IllegalArgumentException if {@code author} is {@link #NONE}, the value that means unset
+   *     (the holder is unchanged; {@link #clear} unsets)
    */
   public ItemAttributes author(long author) {
     keys[feed(this.author, "author")] = checkValue(author, "author");
@@ -90,8 +104,10 @@ public final class ItemAttributes {
   /**
    * Sets the community (the schema's keyed attribute {@code "community"}).
    *
-   * @throws IllegalArgumentException if {@code community} is {@link #NONE}, the value that means unset (the
-   *     holder is unchanged; {@link #clear} unsets)
+   * @param community the community's id
+   * @return this holder, for chaining
+   * @throws IllegalArgumentException if {@code community} is {@link #NONE}, the value that means
+   *     unset (the holder is unchanged; {@link #clear} unsets)
    */
   public ItemAttributes community(long community) {
     keys[feed(this.community, "community")] = checkValue(community, "community");
@@ -101,8 +117,10 @@ public final class ItemAttributes {
   /**
    * Sets the language (the schema's keyed attribute {@code "language"}).
    *
-   * @throws IllegalArgumentException if {@code language} is {@link #NONE}, the value that means unset (the
-   *     holder is unchanged; {@link #clear} unsets)
+   * @param language the language code
+   * @return this holder, for chaining
+   * @throws IllegalArgumentException if {@code language} is {@link #NONE}, the value that means
+   *     unset (the holder is unchanged; {@link #clear} unsets)
    */
   public ItemAttributes language(long language) {
     keys[feed(this.language, "language")] = checkValue(language, "language");
@@ -112,6 +130,8 @@ public final class ItemAttributes {
   /**
    * Sets flag {@code bit}.
    *
+   * @param bit the flag's bit ({@link AttributeSchema#flagBit})
+   * @return this holder, for chaining
    * @throws IllegalArgumentException if {@code bit} is not a flag of the schema (the holder is
    *     unchanged)
    */
@@ -124,29 +144,55 @@ public final class ItemAttributes {
     return this;
   }
 
-  /** Replaces all flags by the bit mask {@code flags}. */
+  /**
+   * Replaces all flags by the bit mask {@code flags}.
+   *
+   * @param flags bit {@code b} set for each flag {@code b} to set; bits beyond the schema's flags
+   *     are kept as given
+   * @return this holder, for chaining
+   */
   public ItemAttributes flags(long flags) {
     this.flags = flags;
     return this;
   }
 
+  /**
+   * {@return the author (the feed schema's keyed attribute {@code "author"}), or {@link #NONE} when
+   * unset}
+   */
   public long author() {
     return keys[feed(author, "author")];
   }
 
+  /**
+   * {@return the community (the feed schema's keyed attribute {@code "community"}), or {@link
+   * #NONE} when unset}
+   */
   public long community() {
     return keys[feed(community, "community")];
   }
 
+  /**
+   * {@return the language (the feed schema's keyed attribute {@code "language"}), or {@link #NONE}
+   * when unset}
+   */
   public long language() {
     return keys[feed(language, "language")];
   }
 
+  /**
+   * {@return the flags as a bit mask, bit {@code b} set for flag {@code b}}
+   */
   public long flags() {
     return flags;
   }
 
-  /** Whether flag {@code bit} (0..63) is set. */
+  /**
+   * Whether flag {@code bit} (0..63) is set.
+   *
+   * @param bit a flag's bit
+   * @return true when that flag is set
+   */
   public boolean hasFlag(int bit) {
     return (flags & (1L << bit)) != 0;
   }

@@ -21,12 +21,19 @@ public final class KeyedBitmaps {
   private final String name;
   private final Long2ObjectHashMap<RoaringBitmap> bitmaps = new Long2ObjectHashMap<>();
 
-  /** An empty index; {@code name} appears in error messages and {@link #toString}. */
+  /**
+   * An empty index; {@code name} appears in error messages and {@link #toString}.
+   *
+   * @param name what the index holds, such as {@code "author"}
+   */
   public KeyedBitmaps(String name) {
     this.name = name;
   }
 
-  /** Bytes held by the bitmaps (their serialized size, a close estimate of their heap size). */
+  /**
+   * {@return the bytes held by the bitmaps (their serialized size, a close estimate of their heap
+   * size)}
+   */
   public long memoryBytes() {
     synchronized (bitmaps) {
       long bytes = (long) bitmaps.capacity() * 2 * Long.BYTES;
@@ -37,7 +44,12 @@ public final class KeyedBitmaps {
     }
   }
 
-  /** Records that {@code ordinal} carries {@code key}. */
+  /**
+   * Records that {@code ordinal} carries {@code key}.
+   *
+   * @param key the attribute value
+   * @param ordinal the item carrying it
+   */
   public void add(long key, int ordinal) {
     synchronized (bitmaps) {
       RoaringBitmap bitmap = bitmaps.get(key);
@@ -52,6 +64,9 @@ public final class KeyedBitmaps {
   /**
    * For snapshot loading only: installs {@code bitmap} (non-empty) as the ordinals carrying {@code key},
    * replacing any. The index takes ownership of the bitmap.
+   *
+   * @param key the attribute value
+   * @param bitmap the ordinals carrying it; kept, not copied
    */
   public void restore(long key, RoaringBitmap bitmap) {
     synchronized (bitmaps) {
@@ -59,7 +74,12 @@ public final class KeyedBitmaps {
     }
   }
 
-  /** Forgets that {@code ordinal} carries {@code key}; drops the key when its bitmap empties. */
+  /**
+   * Forgets that {@code ordinal} carries {@code key}; drops the key when its bitmap empties.
+   *
+   * @param key the attribute value
+   * @param ordinal the item that no longer carries it
+   */
   public void remove(long key, int ordinal) {
     synchronized (bitmaps) {
       final RoaringBitmap bitmap = bitmaps.get(key);
@@ -72,7 +92,12 @@ public final class KeyedBitmaps {
     }
   }
 
-  /** Number of ordinals carrying {@code key}. */
+  /**
+   * Number of ordinals carrying {@code key}.
+   *
+   * @param key an attribute value
+   * @return how many ordinals carry it, 0 for an unknown key
+   */
   public int cardinality(long key) {
     synchronized (bitmaps) {
       final RoaringBitmap bitmap = bitmaps.get(key);
@@ -80,7 +105,13 @@ public final class KeyedBitmaps {
     }
   }
 
-  /** Whether {@code ordinal} carries {@code key}. */
+  /**
+   * Whether {@code ordinal} carries {@code key}.
+   *
+   * @param key an attribute value
+   * @param ordinal an item's ordinal
+   * @return true when the item carries the value
+   */
   public boolean contains(long key, int ordinal) {
     synchronized (bitmaps) {
       final RoaringBitmap bitmap = bitmaps.get(key);
@@ -88,14 +119,19 @@ public final class KeyedBitmaps {
     }
   }
 
-  /** Number of distinct keys. */
+  /** {@return the number of distinct keys carried by at least one ordinal} */
   public int keyCount() {
     synchronized (bitmaps) {
       return bitmaps.size();
     }
   }
 
-  /** A copy of the bitmap for {@code key} (allocates; for tools and tests). */
+  /**
+   * A copy of the bitmap for {@code key} (allocates; for tools and tests).
+   *
+   * @param key an attribute value
+   * @return a new bitmap of the ordinals carrying it, empty for an unknown key
+   */
   public RoaringBitmap copyOf(long key) {
     synchronized (bitmaps) {
       final RoaringBitmap bitmap = bitmaps.get(key);

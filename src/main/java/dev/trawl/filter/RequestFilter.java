@@ -46,6 +46,9 @@ public final class RequestFilter {
    * A filter accepting everything, sized for an index of about {@code capacity} ordinals, not bound to
    * an index: correct only while the index does not reuse ordinals. Prefer
    * {@code VectorIndex.newFilter()}.
+   *
+   * @param capacity the ordinals the bitsets are first sized for; they grow when a larger ordinal
+   *     is set
    */
   public RequestFilter(int capacity) {
     this(capacity, null);
@@ -56,6 +59,11 @@ public final class RequestFilter {
    * filter rejects every ordinal given to a new item after the filter was reset ({@link #allowAll},
    * {@link #allowNone}), because its bits for that ordinal describe the previous item (a seen post, an
    * author's membership). Such an item is missing from this one request, never wrongly returned.
+   *
+   * @param capacity the ordinals the bitsets are first sized for; they grow when a larger ordinal
+   *     is set
+   * @param index the index whose ordinals the filter holds, asked for reuse stamps; null for none
+   *     (no reuse check)
    */
   public RequestFilter(int capacity, IdResolver index) {
     include = new OrdinalBitset(capacity);
@@ -63,12 +71,20 @@ public final class RequestFilter {
     this.index = index;
   }
 
-  /** Resets to "accept every item"; the usual start of a request. */
+  /**
+   * Resets to "accept every item"; the usual start of a request.
+   *
+   * @return this filter, for chaining
+   */
   public RequestFilter allowAll() {
     return reset(true);
   }
 
-  /** Resets to "accept nothing", to build an allow-list with {@link #or}. */
+  /**
+   * Resets to "accept nothing", to build an allow-list with {@link #or}.
+   *
+   * @return this filter, for chaining
+   */
   public RequestFilter allowNone() {
     return reset(false);
   }
@@ -83,40 +99,84 @@ public final class RequestFilter {
     return this;
   }
 
-  /** Keeps only items also in {@code bitmap}. */
+  /**
+   * Keeps only items also in {@code bitmap}.
+   *
+   * @param bitmap ordinals of the index, for example a host's own set; read during the call only,
+   *     not kept
+   * @return this filter, for chaining
+   */
   public RequestFilter and(RoaringBitmap bitmap) {
     return apply(AND, bitmap);
   }
 
-  /** Also accepts every item in {@code bitmap}. */
+  /**
+   * Also accepts every item in {@code bitmap}.
+   *
+   * @param bitmap ordinals of the index, for example a host's own set; read during the call only,
+   *     not kept
+   * @return this filter, for chaining
+   */
   public RequestFilter or(RoaringBitmap bitmap) {
     return apply(OR, bitmap);
   }
 
-  /** Rejects every item in {@code bitmap}. */
+  /**
+   * Rejects every item in {@code bitmap}.
+   *
+   * @param bitmap ordinals of the index, for example a host's own set; read during the call only,
+   *     not kept
+   * @return this filter, for chaining
+   */
   public RequestFilter andNot(RoaringBitmap bitmap) {
     return apply(AND_NOT, bitmap);
   }
 
-  /** Keeps only items carrying {@code key} in {@code attribute} (nothing when no item carries it). */
+  /**
+   * Keeps only items carrying {@code key} in {@code attribute} (nothing when no item carries it).
+   *
+   * @param attribute an attribute's bitmap index of the same index, such as {@code
+   *     index.attributes().authors()}
+   * @param key the attribute value, such as an author id
+   * @return this filter, for chaining
+   */
   public RequestFilter and(KeyedBitmaps attribute, long key) {
     attribute.applyTo(this, AND, key);
     return this;
   }
 
-  /** Also accepts the items carrying {@code key} in {@code attribute}. */
+  /**
+   * Also accepts the items carrying {@code key} in {@code attribute}.
+   *
+   * @param attribute an attribute's bitmap index of the same index, such as {@code
+   *     index.attributes().authors()}
+   * @param key the attribute value, such as an author id
+   * @return this filter, for chaining
+   */
   public RequestFilter or(KeyedBitmaps attribute, long key) {
     attribute.applyTo(this, OR, key);
     return this;
   }
 
-  /** Rejects the items carrying {@code key} in {@code attribute}. */
+  /**
+   * Rejects the items carrying {@code key} in {@code attribute}.
+   *
+   * @param attribute an attribute's bitmap index of the same index, such as {@code
+   *     index.attributes().authors()}
+   * @param key the attribute value, such as an author id
+   * @return this filter, for chaining
+   */
   public RequestFilter andNot(KeyedBitmaps attribute, long key) {
     attribute.applyTo(this, AND_NOT, key);
     return this;
   }
 
-  /** Rejects the node {@code ordinal}; negative ordinals (missing items) are ignored. */
+  /**
+   * Rejects the node {@code ordinal}; negative ordinals (missing items) are ignored.
+   *
+   * @param ordinal the ordinal of the item to reject, as {@code ordinalOf(id)} returned it just now
+   * @return this filter, for chaining
+   */
   public RequestFilter andNotOrdinal(int ordinal) {
     if (ordinal >= 0) {
       pointExclusions++;
@@ -133,6 +193,11 @@ public final class RequestFilter {
    * Rejects the items with the external ids {@code ids[offset, offset + count)}, resolved through
    * {@code resolver}; ids not in the index are ignored.
    *
+   * @param ids the items' external ids, such as a user's seen posts; read during the call only
+   * @param offset the first id of the range
+   * @param count how many ids the range holds
+   * @param resolver the index the ids are looked up in
+   * @return this filter, for chaining
    * @throws IndexOutOfBoundsException if the range is outside {@code ids} (nothing is changed)
    */
   public RequestFilter andNotIds(long[] ids, int offset, int count, IdResolver resolver) {
@@ -176,7 +241,12 @@ public final class RequestFilter {
     return this;
   }
 
-  /** Whether the item at {@code ordinal} may be returned. Allocates nothing. */
+  /**
+   * Whether the item at {@code ordinal} may be returned. Allocates nothing.
+   *
+   * @param ordinal an ordinal of the index
+   * @return true when a search with this filter may return the item at {@code ordinal}
+   */
   public boolean accepts(int ordinal) {
     return (includeAll || include.contains(ordinal))
         && !exclude.contains(ordinal)
@@ -188,12 +258,14 @@ public final class RequestFilter {
    * reset. Such exclusions are usually a user's seen or hidden posts, which cluster around that user's
    * interests, i.e. near the query, unlike attribute exclusions, which spread over the index; the
    * planner's cost estimate assumes the walk's beam may widen by this count.
+   *
+   * @return the count of one-by-one exclusions since the last reset
    */
   public int pointExclusions() {
     return pointExclusions;
   }
 
-  /** Whether the include side is "everything", i.e. the filter only excludes. */
+  /** {@return whether the include side is "everything", i.e. the filter only excludes} */
   public boolean excludesOnly() {
     return includeAll;
   }
@@ -201,6 +273,9 @@ public final class RequestFilter {
   /**
    * Number of ordinals in {@code [0, limit)} the filter accepts (not counting tombstones or unpublished
    * nodes). O(words touched), or O(limit / 64) never.
+   *
+   * @param limit the index's allocated ordinals
+   * @return the count of accepted ordinals below {@code limit}
    */
   public int allowedCount(int limit) {
     return includeAll
@@ -212,6 +287,10 @@ public final class RequestFilter {
    * Writes the accepted ordinals below {@code limit} into {@code out}, ascending, stopping when it is
    * full; returns how many. O(words touched) for an include set, O(limit / 64) for an exclude-only
    * filter.
+   *
+   * @param limit the index's allocated ordinals
+   * @param out receives the accepted ordinals from index 0
+   * @return how many were written, at most {@code out.length}
    */
   public int collectAllowed(int limit, int[] out) {
     return includeAll

@@ -465,7 +465,7 @@ public final class HnswGraph {
   }
 
   /** The page holding {@code node}'s link list on {@code level}. */
-  public int[] linkPage(int node, int level) {
+  int[] linkPage(int node, int level) {
     if (level == 0) {
       return links0.page(node);
     }
@@ -473,7 +473,7 @@ public final class HnswGraph {
   }
 
   /** Where {@code node}'s list on {@code level} starts in its {@link #linkPage}: the count, then ids. */
-  public int linkBase(int node, int level) {
+  int linkBase(int node, int level) {
     if (level == 0) {
       return (node & NODE_MASK) * (1 + maxDegree0);
     }
@@ -537,9 +537,27 @@ public final class HnswGraph {
   }
 
   /**
+   * The number of links in {@code node}'s list on {@code level}, read without the stripe lock (a
+   * concurrent edit may be seen before or after). For statistics; {@code node} must be published at a
+   * level of at least {@code level}.
+   *
+   * @param node a published node
+   * @param level 0..the node's level
+   * @return 0..{@link #maxDegree maxDegree(level)}
+   */
+  public int linkCount(int node, int level) {
+    return linkPage(node, level)[linkBase(node, level)];
+  }
+
+  /**
    * Copies {@code node}'s link list on {@code level} into {@code out} under the node's stripe lock, so
-   * the copy is never torn by a concurrent edit; returns the number of links. For snapshots and tools;
-   * {@code node} must be published at a level of at least {@code level}.
+   * the copy is never torn by a concurrent edit. For snapshots, tools and tests; {@code node} must be
+   * published at a level of at least {@code level}.
+   *
+   * @param node a published node
+   * @param level 0..the node's level
+   * @param out receives the links from index 0; at least {@link #maxDegree maxDegree(level)} long
+   * @return the number of links copied
    */
   public int copyLinks(int node, int level, int[] out) {
     synchronized (stripe(node)) {
@@ -554,16 +572,16 @@ public final class HnswGraph {
   // ---------------------------------------------------------------- snapshot loading
 
   /**
-   * For snapshot loading only. On a graph that has allocated nothing yet, allocates ordinals
-   * {@code [0, levels.length)}, node {@code o} with upper-level storage for {@code levels[o]} levels
-   * ({@code -1} marks a node that stays unpublished and gets none). Nothing is published yet: the
-   * loader fills the vectors and the link lists in place, through {@link #vectors()},
-   * {@link #linkPage} and {@link #linkBase}, then calls {@link #publishRestored}. Must not run while
-   * the graph is shared with other threads.
+   * For {@link GraphSnapshotReader} only. On a graph that has allocated nothing yet, allocates
+   * ordinals {@code [0, levels.length)}, node {@code o} with upper-level storage for
+   * {@code levels[o]} levels ({@code -1} marks a node that stays unpublished and gets none). Nothing
+   * is published yet: the reader fills the vectors and the link lists in place, through
+   * {@link #vectors()}, {@link #codes()}, {@link #linkPage} and {@link #linkBase}, then calls
+   * {@link #publishRestored}. Must not run while the graph is shared with other threads.
    *
    * @throws IllegalStateException when the graph has allocated ordinals already
    */
-  public void allocateRestored(int[] levels) {
+  void allocateRestored(int[] levels) {
     synchronized (allocationLock) {
       if (size != 0) {
         throw new IllegalStateException("allocateRestored needs an empty graph, this one has " + size);
@@ -579,10 +597,10 @@ public final class HnswGraph {
   }
 
   /**
-   * For snapshot loading only: publishes every node of {@link #allocateRestored} whose level is not
-   * negative and makes {@code entryNode} (-1 for none) the entry point, at its level.
+   * For {@link GraphSnapshotReader} only: publishes every node of {@link #allocateRestored} whose
+   * level is not negative and makes {@code entryNode} (-1 for none) the entry point, at its level.
    */
-  public void publishRestored(int[] levels, int entryNode) {
+  void publishRestored(int[] levels, int entryNode) {
     for (int ordinal = 0; ordinal < levels.length; ordinal++) {
       if (levels[ordinal] >= 0) {
         // plain writes: the graph is not shared yet, and the fence below orders them before the entry
@@ -616,10 +634,10 @@ public final class HnswGraph {
   }
 
   /**
-   * For snapshot loading, after {@link #publishRestored}: deleted nodes the snapshot recorded as
-   * unpublished are linked from nowhere, so they go straight to the free list.
+   * For {@link GraphSnapshotReader}, after {@link #publishRestored}: deleted nodes the snapshot
+   * recorded as unpublished are linked from nowhere, so they go straight to the free list.
    */
-  public void restoreFree() {
+  void restoreFree() {
     reclaimer.restoreFree(size);
   }
 

@@ -61,7 +61,13 @@ public final class FilterPlanner {
     this.searcher = searcher;
   }
 
-  /** Always scan exactly when at most this many items are allowed. Default 1,000. */
+  /**
+   * Always scan exactly when at most this many items are allowed. Default 1,000.
+   *
+   * @param allowed the allowed-item count at or below which the planner skips the walk, 0 or more
+   * @return this planner, for chaining
+   * @throws IllegalArgumentException if {@code allowed} is negative
+   */
   public FilterPlanner exactBelow(int allowed) {
     if (allowed < 0) {
       throw new IllegalArgumentException("exactBelow must be >= 0, got " + allowed);
@@ -70,7 +76,14 @@ public final class FilterPlanner {
     return this;
   }
 
-  /** Nodes a walk scores per unit of beam width, for the cost estimate. Default 16. */
+  /**
+   * Nodes a walk scores per unit of beam width, for the cost estimate. Default 16.
+   *
+   * @param nodes the nodes a walk is expected to score per unit of {@code ef}, positive; higher
+   *     makes exact scans more attractive
+   * @return this planner, for chaining
+   * @throws IllegalArgumentException if {@code nodes} is not positive
+   */
   public FilterPlanner walkCostPerEf(int nodes) {
     if (nodes <= 0) {
       throw new IllegalArgumentException("walkCostPerEf must be positive, got " + nodes);
@@ -79,7 +92,13 @@ public final class FilterPlanner {
     return this;
   }
 
-  /** A walk's beam never widens past {@code factor * ef}. Default 4; 1 disables widening. */
+  /**
+   * A walk's beam never widens past {@code factor * ef}. Default 4; 1 disables widening.
+   *
+   * @param factor how many times the requested {@code ef} a walk may widen to, at least 1
+   * @return this planner, for chaining
+   * @throws IllegalArgumentException if {@code factor} is below 1
+   */
   public FilterPlanner maxEfFactor(int factor) {
     if (factor < 1) {
       throw new IllegalArgumentException("maxEfFactor must be >= 1, got " + factor);
@@ -93,6 +112,8 @@ public final class FilterPlanner {
    * visit budget, hence no fallback) or {@link #NONE} to let the planner choose (the default).
    *
    * @throws IllegalArgumentException for any other value
+   * @param plan {@link #EXACT}, {@link #WALK}, or {@link #NONE} to let the planner choose
+   * @return this planner, for chaining
    */
   public FilterPlanner forcePlan(int plan) {
     if (plan != NONE && plan != EXACT && plan != WALK) {
@@ -106,12 +127,22 @@ public final class FilterPlanner {
    * The beam width the cost estimate assumes for a walk: {@code max(ef, k + pointExclusions)}, capped
    * at {@link #maxBeam}. A seen set is the posts nearest the user, so at worst every one of them sits
    * where the beam needs room; the walk itself widens only by those it actually meets near the query.
+   * @param k the results asked for
+   * @param ef the beam width asked for
+   * @param pointExclusions the items the filter excludes one by one ({@code
+   *     RequestFilter.pointExclusions()})
+   * @return the assumed beam width, from {@code ef} up to {@link #maxBeam maxBeam(ef)}
    */
   public int walkEf(int k, int ef, int pointExclusions) {
     return (int) Math.max(ef, Math.min((long) k + pointExclusions, maxBeam(ef)));
   }
 
-  /** The widest beam a walk may reach from {@code ef}: {@code maxEfFactor * ef}. */
+  /**
+   * The widest beam a walk may reach from {@code ef}: {@code maxEfFactor * ef}.
+   *
+   * @param ef the beam width asked for
+   * @return {@code maxEfFactor * ef}, capped at {@code Integer.MAX_VALUE}
+   */
   public int maxBeam(int ef) {
     return (int) Math.min(Integer.MAX_VALUE, (long) ef * maxEfFactor);
   }
@@ -178,7 +209,12 @@ public final class FilterPlanner {
     return searcher.searchOrdinals(query, k, ordinals, n, accepts);
   }
 
-  /** The plan of the last search: {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}. */
+  /**
+   * The plan of the last search: {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}.
+   *
+   * @return {@link #EXACT}, {@link #WALK} or {@link #WALK_THEN_EXACT}; {@link #NONE} before the
+   *     first filtered search
+   */
   public int lastPlan() {
     return lastPlan;
   }
@@ -186,17 +222,28 @@ public final class FilterPlanner {
   /**
    * The beam width the last search's walk ended with, or, when it scanned exactly without walking, the
    * {@link #walkEf} estimate it planned with.
+   *
+   * @return the final (possibly widened) beam width of the last walk, or the planned estimate when
+   *     it only scanned
    */
   public int lastEf() {
     return lastEf;
   }
 
-  /** Nodes scored by the last search, walk and exact scan together: its clock-free cost. */
+  /**
+   * Nodes scored by the last search, walk and exact scan together: its clock-free cost.
+   *
+   * @return the nodes the last filtered search scored, over its walk and its exact scan
+   */
   public int lastVisited() {
     return lastVisited;
   }
 
-  /** The allowed count the last search planned with. */
+  /**
+   * The allowed count the last search planned with.
+   *
+   * @return how many items the last search's filter allowed, as counted for the plan
+   */
   public int lastAllowed() {
     return lastAllowed;
   }

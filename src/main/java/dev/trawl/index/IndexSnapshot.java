@@ -67,6 +67,9 @@ public final class IndexSnapshot {
   /**
    * Writes a snapshot of {@code index} to {@code path} atomically, replacing any file there.
    *
+   * @param index the index, which may be searched and written meanwhile (see the class comment for
+   *     what a concurrent write leaves in the file)
+   * @param path the file to write; a temporary file is created beside it and renamed over it
    * @return what was written: parameters, counts and the section table
    * @throws IOException when the file cannot be written (the target is then unchanged)
    */
@@ -80,6 +83,10 @@ public final class IndexSnapshot {
    * exact cut, no other thread may write to the index meanwhile (a consumer snapshots between
    * batches, on its applying thread); versioned writes make replaying from the positions safe even so.
    *
+   * @param index the index
+   * @param path the file to write; a temporary file is created beside it and renamed over it
+   * @param positions the next offset to consume per source and partition ({@link SourcePositions#NONE}
+   *     for none)
    * @return what was written: parameters, counts, the section table and the positions
    * @throws IOException when the file cannot be written (the target is then unchanged)
    */
@@ -92,6 +99,9 @@ public final class IndexSnapshot {
   /**
    * Loads a snapshot onto the heap, with the stream positions stored beside it.
    *
+   * @param path a file written by {@link #write(VectorIndex, Path, SourcePositions)} (or by
+   *     {@link #write(VectorIndex, Path)}: the positions are then empty)
+   * @return the index, searchable and writable, and the positions the file holds
    * @throws SnapshotException when the file is not a valid snapshot this build can read, naming why
    * @throws IOException when the file cannot be read
    */
@@ -102,6 +112,8 @@ public final class IndexSnapshot {
   /**
    * Loads a snapshot onto the heap.
    *
+   * @param path a file written by {@link #write(VectorIndex, Path)}
+   * @return the index the file holds, searchable and writable, with the parameters it was built with
    * @throws SnapshotException when the file is not a valid snapshot this build can read, naming why
    * @throws IOException when the file cannot be read (for example {@link
    *     java.nio.file.NoSuchFileException})
@@ -114,7 +126,10 @@ public final class IndexSnapshot {
    * Reads a snapshot's header and section table without loading it (section checksums are not
    * verified; {@link #load} does that).
    *
+   * @param path a snapshot file
+   * @return the header's parameters and counts, the section table and the stream positions
    * @throws SnapshotException when the header is not a valid snapshot header, naming why
+   * @throws IOException when the file cannot be read
    */
   public static SnapshotInfo readInfo(Path path) throws IOException {
     return SnapshotReader.readInfo(path);

@@ -44,72 +44,99 @@ public final class IndexStats {
     this.writesPastReuseLimit = writesPastReuseLimit;
   }
 
-  /** Ids present. */
+  /** {@return the ids present: the items a search can find} */
   public int liveItems() {
     return liveItems;
   }
 
-  /** Internal slots allocated so far (live, removed or replaced and not yet reused, free). */
+  /**
+   * {@return the internal slots allocated so far: live, removed or replaced and not yet reused, and
+   * free}
+   */
   public int ordinals() {
     return ordinals;
   }
 
-  /** Slots linked into the graph (live ones and removed ones not yet unlinked). */
+  /** {@return the slots linked into the graph: live ones and removed ones not yet unlinked} */
   public int published() {
     return published;
   }
 
-  /** Slots of removed or replaced items still linked into the graph, waiting for a repair. */
+  /**
+   * {@return the slots of removed or replaced items still linked into the graph, waiting for a
+   * repair}
+   */
   public int deleted() {
     return deleted;
   }
 
-  /** Slots free for reuse. */
+  /** {@return the slots free for reuse by the next writes} */
   public int free() {
     return free;
   }
 
-  /** Removed slots claimed by a repair and on their way to the free list. */
+  /** {@return the removed slots a repair has claimed, on their way to the free list} */
   public int pendingReuse() {
     return pendingReuse;
   }
 
-  /** The entry point's level, or -1 when the index is empty. */
+  /** {@return the entry point's level, or -1 when the index is empty} */
   public int topLevel() {
     return topLevel;
   }
 
-  /** Number of levels with at least one node. */
+  /**
+   * {@return the number of levels holding at least one node (the valid range of {@link #nodesAt}
+   * and {@link #linksAt})}
+   */
   public int levels() {
     return nodesPerLevel.length;
   }
 
-  /** Published nodes on {@code level} (a node on level L is on every level below it too). */
+  /**
+   * Published nodes on {@code level} (a node on level L is on every level below it too).
+   *
+   * @param level 0 to {@link #levels()} - 1
+   * @return the count of published nodes present on that level
+   */
   public long nodesAt(int level) {
     return nodesPerLevel[level];
   }
 
-  /** Links stored on {@code level}. */
+  /**
+   * Links stored on {@code level}.
+   *
+   * @param level 0 to {@link #levels()} - 1
+   * @return the links the published nodes hold on that level, over their lists
+   */
   public long linksAt(int level) {
     return linksPerLevel[level];
   }
 
-  /** Link slots of published nodes, filled or not (2M on level 0, M per upper level). */
+  /**
+   * {@return the link slots of published nodes, filled or not (2M on level 0, M per upper level)}
+   */
   public long linkSlots() {
     return linkSlots;
   }
 
-  /** Bytes the index holds, reserved capacity included ({@link VectorIndex#memoryBytes()}). */
+  /**
+   * {@return the bytes the index holds, reserved capacity included ({@link
+   * VectorIndex#memoryBytes()})}
+   */
   public long memoryBytes() {
     return memoryBytes;
   }
 
-  /** Repair passes completed. */
+  /** {@return the repair passes completed, automatic or explicit} */
   public int repairsCompleted() {
     return repairsCompleted;
   }
 
-  /** See {@link VectorIndex#writesPastReuseLimit()}. */
+  /**
+   * {@return the writes that found the reuse backlog over its limit but could not repair ({@link
+   * VectorIndex#writesPastReuseLimit()})}
+   */
   public long writesPastReuseLimit() {
     return writesPastReuseLimit;
   }

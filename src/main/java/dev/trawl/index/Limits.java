@@ -1,7 +1,7 @@
 package dev.trawl.index;
 
 /**
- * The bounds on an index's parameters and stored vectors, shared by {@link VectorIndex.Builder}
+ * The bounds on an index's parameters, shared by {@link VectorIndex.Builder}
  * (which refuses to build outside them) and the snapshot loader (which refuses a file outside them),
  * so that every index a snapshot can hold is one the builder could have made, and the other way round.
  *
@@ -9,7 +9,8 @@ package dev.trawl.index;
  * when the index is built or loaded (a searcher's scratch holds a vector of {@code dimension} floats,
  * an insert's beam {@code efConstruction} candidates, each node {@code 2M + 1} link slots). Without an
  * upper bound a bad value loads fine and fails later, far from its cause, with an overflow or an
- * {@link OutOfMemoryError}. The bounds are far above any useful setting.
+ * {@link OutOfMemoryError}. The bounds are far above any useful setting. (The bound on stored
+ * vectors' norms is the graph's: {@code dev.trawl.hnsw.GraphSnapshotReader} checks it on load.)
  *
  * <p>Constants only; stateless.
  */
@@ -37,23 +38,4 @@ final class Limits {
 
   /** Largest {@code efConstruction} (an insert's beam). */
   static final int MAX_EF_CONSTRUCTION = 65_536;
-
-  /**
-   * Largest squared norm of a stored vector: the bound writes and queries are checked against
-   * ({@link dev.trawl.vector.VectorChecks#MAX_SQUARED_NORM}, 1e37, below a quarter of the largest
-   * float), so that no squared L2 distance ({@code <= 2|a|^2 + 2|b|^2}) and no inner product
-   * ({@code <= |a| |b|}) between two stored vectors overflows to infinity.
-   */
-  static final float MAX_SQUARED_NORM = (float) dev.trawl.vector.VectorChecks.MAX_SQUARED_NORM;
-
-  /**
-   * How far from 1 the squared norm of a vector stored under cosine may be, for {@code dimension}
-   * components. Stored vectors are normalised in float arithmetic; summing {@code d} float squares
-   * errs by at most about {@code d * 2^-24} relatively, so twice that (plus a floor) accepts every
-   * vector the library normalised, at any dimension up to {@link #MAX_DIMENSION} (below 0.008), and
-   * refuses every vector that was not normalised at all.
-   */
-  static float unitNormTolerance(int dimension) {
-    return 1e-4f + dimension * 0x1p-23f;
-  }
 }

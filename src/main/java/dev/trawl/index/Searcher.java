@@ -38,6 +38,16 @@ public final class Searcher {
   /**
    * Approximate k-nearest-neighbour search with beam width {@code ef}; writes up to {@code k} results,
    * nearest first, into {@code out} and returns how many. Allocates nothing in steady state.
+   *
+   * @param query the query vector, of the index's dimension, finite (and not zero under cosine);
+   *     copied, not kept
+   * @param k how many nearest items to return, 1 to 2^20
+   * @param ef the beam width of the walk, {@code k} to 2^20: wider finds more of the true nearest
+   *     and scores more nodes
+   * @param out receives the results, nearest first; grown if it holds fewer than {@code k}
+   * @return the number of results written, {@code k} unless the index holds fewer matching items
+   * @throws IllegalArgumentException if the query has the wrong dimension or a non-finite component
+   *     (or is zero under cosine), or {@code k} or {@code ef} is out of range
    */
   public int search(float[] query, int k, int ef, SearchResults out) {
     checkKAndEf(k, ef);
@@ -61,6 +71,17 @@ public final class Searcher {
    *
    * @throws NullPointerException if {@code filter} is null (use {@link #search(float[], int, int,
    *     SearchResults)} for no filter)
+   * @param query the query vector, of the index's dimension, finite (and not zero under cosine);
+   *     copied, not kept
+   * @param k how many nearest items to return, 1 to 2^20
+   * @param ef the beam width of the walk, {@code k} to 2^20; the planner may widen it for the items
+   *     the filter excludes near the query
+   * @param filter the items the search may return, composed for this request; only read
+   * @param out receives the results, nearest first; grown if it holds fewer than {@code k}
+   * @return the number of accepted results written, fewer than {@code k} only when fewer items pass
+   *     the filter or the walk found no more
+   * @throws IllegalArgumentException if the query has the wrong dimension or a non-finite component
+   *     (or is zero under cosine), or {@code k} or {@code ef} is out of range
    */
   public int search(float[] query, int k, int ef, RequestFilter filter, SearchResults out) {
     checkKAndEf(k, ef);
@@ -76,12 +97,27 @@ public final class Searcher {
     }
   }
 
-  /** The filter planner of this searcher: its settings and the plan and cost of the last search. */
+  /**
+   * The filter planner of this searcher: its settings and the plan and cost of the last search.
+   *
+   * @return this searcher's planner, the same object on every call (one per searcher, so not shared
+   *     between threads)
+   */
   public FilterPlanner planner() {
     return planner;
   }
 
-  /** Exact search by scanning every live item: the ground truth for tests and tiny indexes. */
+  /**
+   * Exact search by scanning every live item: the ground truth for tests and tiny indexes.
+   *
+   * @param query the query vector, of the index's dimension, finite (and not zero under cosine);
+   *     copied, not kept
+   * @param k how many nearest items to return, 1 to 2^20
+   * @param out receives the results, nearest first; grown if it holds fewer than {@code k}
+   * @return the number of results written, {@code k} unless the index holds fewer live items
+   * @throws IllegalArgumentException if the query has the wrong dimension or a non-finite component
+   *     (or is zero under cosine), or {@code k} is out of range
+   */
   public int searchExact(float[] query, int k, SearchResults out) {
     return exact(query, k, OrdinalFilter.ALL, out);
   }
@@ -90,6 +126,15 @@ public final class Searcher {
    * Exact search over the items {@code filter} accepts: the ground truth of a filtered search.
    *
    * @throws NullPointerException if {@code filter} is null
+   * @param query the query vector, of the index's dimension, finite (and not zero under cosine);
+   *     copied, not kept
+   * @param k how many nearest items to return, 1 to 2^20
+   * @param filter the items the search may return; only read
+   * @param out receives the results, nearest first; grown if it holds fewer than {@code k}
+   * @return the number of accepted results written, {@code k} unless fewer live items pass the
+   *     filter
+   * @throws IllegalArgumentException if the query has the wrong dimension or a non-finite component
+   *     (or is zero under cosine), or {@code k} is out of range
    */
   public int searchExact(float[] query, int k, RequestFilter filter, SearchResults out) {
     if (filter == null) {
@@ -114,7 +159,11 @@ public final class Searcher {
     }
   }
 
-  /** Nodes scored by the last search: a clock-free measure of its cost. */
+  /**
+   * Nodes scored by the last search: a clock-free measure of its cost.
+   *
+   * @return the nodes whose distance to the query the last search computed, on every level
+   */
   public int visitedCount() {
     return hnsw.visitedCount();
   }

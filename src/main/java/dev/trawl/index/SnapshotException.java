@@ -15,10 +15,22 @@ import java.io.IOException;
 public final class SnapshotException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * A refusal without an underlying cause.
+   *
+   * @param message the file, the header field or section, and the broken rule
+   */
   public SnapshotException(String message) {
     super(message);
   }
 
+  /**
+   * A refusal caused by another failure.
+   *
+   * @param message the file, the header field or section, and the broken rule
+   * @param cause what failed underneath: a malformed bitmap, an {@link OutOfMemoryError}, a faulted
+   *     mapped read
+   */
   public SnapshotException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -1,5 +1,6 @@
 package dev.trawl.index;
 
+import dev.trawl.hnsw.GraphSection;
 import dev.trawl.vector.Metric;
 
 /**
@@ -74,78 +75,81 @@ final class SnapshotFormat {
      * float32 x dimension per ordinal; zeros for unpublished ordinals. Absent exactly when
      * {@link #INT8_CODES} is present.
      */
-    VECTORS(1, 4, false, true),
+    VECTORS(1, 4, false, true, GraphSection.VECTORS),
     /** int32 per ordinal: the node's level, or -1 when it was not published at the cut. */
-    NODE_LEVELS(2, 4, true, true),
+    NODE_LEVELS(2, 4, true, true, GraphSection.NODE_LEVELS),
     /** int32 x (1 + 2M) per ordinal: link count, then the links, zero-padded. */
-    LINKS_LEVEL0(3, 4, true, true),
+    LINKS_LEVEL0(3, 4, true, true, GraphSection.LINKS_LEVEL0),
     /**
      * For each node of level L >= 1, in ordinal order, L blocks of int32 x (1 + M): levels 1..L.
      */
-    LINKS_UPPER(4, 4, true, true),
+    LINKS_UPPER(4, 4, true, true, GraphSection.LINKS_UPPER),
     /** int64 per ordinal: the external id; 0 for unpublished ordinals. */
-    IDS(5, 8, true, true),
+    IDS(5, 8, true, true, null),
     /**
      * int64 words, bit (o mod 64) of word (o / 64) set when ordinal o is deleted or unpublished.
      */
-    TOMBSTONES(6, 8, true, true),
+    TOMBSTONES(6, 8, true, true, GraphSection.TOMBSTONES),
     /**
      * int64 x W per ordinal, W the attribute schema's width: the keyed attributes in schema order
      * ({@code ItemAttributes.NONE} when unset), then the flag bits; for the feed schema author,
      * community, language, flags (W = 4). Unset for ordinals that are not live. Absent when no live
      * item has an attribute.
      */
-    ATTRIBUTE_VALUES(16, 8, false, true),
+    ATTRIBUTE_VALUES(16, 8, false, true, null),
     /**
      * For each keyed attribute in schema order, then the flags: int32 key count, then per key,
      * ascending: int64 key (the flag's bit for flags), int32 byte length, the ordinals carrying it in
      * RoaringBitmap's portable serialisation. Present exactly when {@link #ATTRIBUTE_VALUES} is.
      */
-    ATTRIBUTE_BITMAPS(17, 1, false, true),
+    ATTRIBUTE_BITMAPS(17, 1, false, true, null),
     /**
      * int64 per ordinal: the version of the live item at that ordinal ({@code Long.MIN_VALUE}, no
      * version, for unversioned items and ordinals that are not live). Absent when no live item has a
      * version and no removal is remembered.
      */
-    VERSIONS(18, 8, false, true),
+    VERSIONS(18, 8, false, true, null),
     /**
      * int64 removal memory (how many removals the index remembers), int64 count R, then R pairs of
      * int64 id and int64 version: the remembered removals, oldest first. Present exactly when
      * {@link #VERSIONS} is.
      */
-    REMOVALS(19, 8, false, true),
+    REMOVALS(19, 8, false, true, null),
     /**
      * Stream positions stored with the snapshot: int32 count, then per entry int32 partition, int64
      * next offset, int32 byte length and the source name in UTF-8 (1 to 1,024 bytes), sorted by source
      * then partition. Absent when there are none. Not required: a reader that does not know it may
      * load the index without it.
      */
-    SOURCE_POSITIONS(20, 1, false, false),
+    SOURCE_POSITIONS(20, 1, false, false, null),
     /**
      * The vectors of an int7-quantized index, instead of {@link #VECTORS}: float32 lo, float32 hi (the
      * values codes 0 and 127 stand for), then per ordinal int32 x (ceil(dimension / 4) + 1): the codes,
      * four per int, lowest byte first, each 0..127, zero-padded, then the sum of the codes. Zeros for
      * unpublished ordinals.
      */
-    INT8_CODES(21, 4, false, true),
+    INT8_CODES(21, 4, false, true, GraphSection.INT8_CODES),
     /**
      * The attribute schema: int32 keyed count K, int32 flag count F, then K + F names (keyed first,
      * each int32 byte length and 1 to 1,024 bytes of UTF-8). Absent for the feed schema, so a snapshot
      * without it holds feed attributes. Required: its values would be misread without it.
      */
-    ATTRIBUTE_SCHEMA(22, 1, false, true);
+    ATTRIBUTE_SCHEMA(22, 1, false, true, null);
 
     final int code;
     final int elementBytes;
     final boolean alwaysPresent;
     /** Written with {@link #FLAG_REQUIRED}: a reader that does not know the kind must refuse the file. */
     final boolean required;
+    /** The graph section this kind holds (written and read by {@code dev.trawl.hnsw}), or null. */
+    final GraphSection graph;
 
-    Kind(int code, int elementBytes, boolean alwaysPresent, boolean required) {
+    Kind(int code, int elementBytes, boolean alwaysPresent, boolean required, GraphSection graph) {
       this.code = code;
       this.elementBytes = elementBytes;
       this.alwaysPresent = alwaysPresent;
       this.required = required;
+      this.graph = graph;
     }
 
     /** The flags a section of this kind carries in the table. */
@@ -161,6 +165,18 @@ final class SnapshotFormat {
       }
       return null;
     }
+  }
+
+  /**
+   * The length section {@code kind} must have in a file of {@code ordinals} ordinals, or -1 when it
+   * depends on more than the header (the levels, the attribute schema, the entries): the one rule the
+   * writer sizes sections by and the reader checks them against.
+   */
+  static long fixedLength(Kind kind, int ordinals, int dimension, int m) {
+    if (kind.graph != null) {
+      return kind.graph.fixedLength(ordinals, dimension, m);
+    }
+    return kind == Kind.IDS || kind == Kind.VERSIONS ? (long) ordinals * 8 : -1;
   }
 
   static int headerLength(int sections) {

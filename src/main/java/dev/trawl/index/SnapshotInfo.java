@@ -9,6 +9,11 @@ import java.util.List;
  *
  * @param formatVersion the file format version ({@link IndexSnapshot#FORMAT_VERSION} for files this
  *     build writes)
+ * @param metric the metric the index compares vectors by
+ * @param dimension the vectors' number of components
+ * @param m links per node on upper levels (2M on level 0)
+ * @param efConstruction the insert beam width the loaded index keeps using
+ * @param seed the level seed the loaded index keeps using
  * @param ordinals nodes in the snapshot, including deleted ones (ordinals are kept as they were)
  * @param published nodes that were linked into the graph at the cut
  * @param liveItems items that can be found: published and not deleted (one per id)
@@ -35,6 +40,25 @@ public record SnapshotInfo(
     List<Section> sections,
     SourcePositions positions) {
 
+  /**
+   * Copies the section table, so the record stays immutable.
+   *
+   * @param formatVersion the file format version
+   * @param metric the metric
+   * @param dimension the vectors' dimension
+   * @param m links per node on upper levels
+   * @param efConstruction the insert beam width
+   * @param seed the level seed
+   * @param ordinals nodes in the snapshot, deleted ones included
+   * @param published nodes linked into the graph at the cut
+   * @param liveItems items a search can find
+   * @param entryNode the entry point, or -1
+   * @param topLevel the entry point's level, or -1
+   * @param fileBytes the file's size
+   * @param sections the section table, in file order; copied
+   * @param positions the stream positions stored with the snapshot
+   * @throws NullPointerException if {@code sections} or {@code positions} is null
+   */
   public SnapshotInfo {
     sections = List.copyOf(sections);
     java.util.Objects.requireNonNull(positions, "positions");

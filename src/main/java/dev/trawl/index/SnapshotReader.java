@@ -4,10 +4,11 @@ import dev.trawl.filter.AttributeIndex;
 import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.filter.KeyedBitmaps;
+import dev.trawl.hnsw.GraphFormatException;
+import dev.trawl.hnsw.GraphSnapshotReader;
 import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.hnsw.SectionInput;
 import dev.trawl.index.SnapshotFormat.Kind;
-import dev.trawl.vector.Int8Store;
-import dev.trawl.vector.Kernels;
 import dev.trawl.vector.Metric;
 import dev.trawl.vector.PagedArray;
 import dev.trawl.vector.VectorStore;
@@ -31,10 +32,12 @@ import org.roaringbitmap.RoaringBitmap;
  * header (magic, byte order, version, checksum, parameters within {@link Limits}), the section table
  * against the file size, the zero padding between sections, every section's CRC-32C, and then every
  * invariant {@code docs/format.md} states, so that a file whose checksums were recomputed by whoever
- * wrote it still cannot load into an index that breaks later: levels, tombstones and counts; link
- * counts, targets and zero padding; finite vectors of bounded norm (unit norm under cosine) and zero
- * vectors and ids for unpublished ordinals; unique live ids; attribute values against the bitmaps
- * (each bitmap validated container by container); versions, removals and stream positions.
+ * wrote it still cannot load into an index that breaks later. The graph sections (levels, tombstones
+ * and counts; link counts, targets and zero padding; finite vectors of bounded norm, unit norm under
+ * cosine, and zero vectors for unpublished ordinals) are read and checked by {@link
+ * GraphSnapshotReader}, whose refusals this class reports under the file's name; this class checks
+ * the rest: zero ids for unpublished ordinals, unique live ids, attribute values against the bitmaps
+ * (each bitmap validated container by container), versions, removals and stream positions.
  *
  * <p>Every check runs in time linear in the file's size, and nothing is allocated before the sizes
  * that decide it have been checked against the file's length, so a hostile file can neither hang the
@@ -125,6 +128,8 @@ final class SnapshotReader {
         reader.readPositions(false);
         reader.readSchema();
         return new Result(reader.info(), reader.restore());
+      } catch (GraphFormatException e) {
+        throw reader.corrupt(e.getMessage());
       } catch (RuntimeException e) {
         // validation should have caught everything; never let a malformed file escape unchecked
         throw reader.corrupt("malformed snapshot (" + e + ")", e);
@@ -355,7 +360,7 @@ final class SnapshotReader {
         }
         continue;
       }
-      final long expected = expectedLength(kind);
+      final long expected = SnapshotFormat.fixedLength(kind, ordinals, dimension, m);
       if (expected >= 0 && section.length() != expected) {
         throw corrupt(
             "section "
@@ -378,28 +383,6 @@ final class SnapshotReader {
   private static String sectionName(int code) {
     final Kind kind = Kind.of(code);
     return kind != null ? kind.name() : "kind-" + Integer.toUnsignedString(code);
-  }
-
-  /** The length a section must have, or -1 when it depends on the levels. */
-  private long expectedLength(Kind kind) {
-    switch (kind) {
-      case VECTORS:
-        return (long) ordinals * dimension * 4;
-      case INT8_CODES:
-        return 8 + (long) ordinals * (((dimension + 3) >>> 2) + 1) * 4;
-      case NODE_LEVELS:
-        return (long) ordinals * 4;
-      case LINKS_LEVEL0:
-        return (long) ordinals * (1 + 2 * m) * 4;
-      case IDS:
-        return (long) ordinals * 8;
-      case TOMBSTONES:
-        return ((ordinals + 63L) >>> 6) * 8;
-      case VERSIONS:
-        return (long) ordinals * 8;
-      default:
-        return -1;
-    }
   }
 
   private void checkPaddingAndChecksums() throws IOException {
@@ -556,54 +539,22 @@ final class SnapshotReader {
 
   // ---------------------------------------------------------------- restore
 
-  private VectorIndex restore() throws IOException {
-    final int[] levels = new int[ordinals];
-    new Input(Kind.NODE_LEVELS).ints(levels, 0, ordinals);
-    final long[] deleted = new long[(ordinals + 63) >>> 6];
-    new Input(Kind.TOMBSTONES).longs(deleted, 0, deleted.length);
-    checkLevelsAndTombstones(levels, deleted);
-
-    final VectorStore store = new VectorStore(dimension, metric);
-    final boolean quantized = known[Kind.INT8_CODES.ordinal()] != null;
-    final Input codeInput = quantized ? new Input(Kind.INT8_CODES) : null;
-    final Int8Store codes = quantized ? readCodeRange(codeInput) : null;
-    final HnswGraph graph = new HnswGraph(store, codes, m, efConstruction, seed);
-    graph.allocateRestored(levels);
-
-    if (quantized) {
-      for (int first = 0; first < ordinals; first += codes.vectorsPerPage()) {
-        final int nodes = Math.min(codes.vectorsPerPage(), ordinals - first);
-        final int[] page = codes.page(first);
-        codeInput.ints(page, 0, nodes * codes.stride());
-        checkCodes(codes, page, first, nodes, levels); // while the page is in the cache
-      }
+  private VectorIndex restore() throws IOException, GraphFormatException {
+    final GraphSnapshotReader graphReader =
+        new GraphSnapshotReader(
+            new GraphSnapshotReader.Header(
+                metric, dimension, m, efConstruction, seed, ordinals, published, live, entryNode,
+                entryLevel, deletedAtLastRepair));
+    graphReader.readLevelsAndTombstones(
+        new Input(Kind.NODE_LEVELS),
+        new Input(Kind.TOMBSTONES),
+        known[Kind.LINKS_UPPER.ordinal()].length());
+    if (known[Kind.INT8_CODES.ordinal()] != null) {
+      graphReader.readCodes(new Input(Kind.INT8_CODES));
     } else {
-      final Input vectorInput = new Input(Kind.VECTORS);
-      for (int first = 0; first < ordinals; first += store.vectorsPerPage()) {
-        final int nodes = Math.min(store.vectorsPerPage(), ordinals - first);
-        final float[] page = store.page(first);
-        vectorInput.floats(page, 0, nodes * dimension);
-        checkVectors(page, first, nodes, levels); // while the page is in the cache
-      }
+      graphReader.readVectors(new Input(Kind.VECTORS));
     }
-    final Input links0 = new Input(Kind.LINKS_LEVEL0);
-    final int stride0 = 1 + 2 * m;
-    for (int first = 0; first < ordinals; first += VectorStore.PAGE_SIZE) {
-      final int nodes = Math.min(VectorStore.PAGE_SIZE, ordinals - first);
-      links0.ints(graph.linkPage(first, 0), 0, nodes * stride0);
-      for (int o = first; o < first + nodes; o++) {
-        checkLinks(graph, levels, o, 0); // while the page is in the cache
-      }
-    }
-    final Input upper = new Input(Kind.LINKS_UPPER);
-    for (int o = 0; o < ordinals; o++) {
-      if (levels[o] > 0) {
-        upper.ints(graph.linkPage(o, 1), graph.linkBase(o, 1), levels[o] * (1 + m));
-        for (int level = 1; level <= levels[o]; level++) {
-          checkLinks(graph, levels, o, level);
-        }
-      }
-    }
+    graphReader.readLinks(new Input(Kind.LINKS_LEVEL0), new Input(Kind.LINKS_UPPER));
 
     final PagedArray<long[]> ids = VectorIndex.newIdPages();
     ids.ensureCapacity(ordinals);
@@ -636,9 +587,8 @@ final class SnapshotReader {
     final IdTable idTable = new IdTable(live, (int) removalMemory);
     for (int o = 0; o < ordinals; o++) {
       final long id = ids.page(o)[o & (VectorStore.PAGE_SIZE - 1)];
-      if (isSet(deleted, o)) {
-        graph.delete(o);
-        if (levels[o] < 0 && id != 0) {
+      if (graphReader.isDeleted(o)) {
+        if (!graphReader.isPublished(o) && id != 0) {
           throw corrupt("section IDS: ordinal " + o + " is unpublished but has id " + id + " (not 0)");
         }
         if (versions[o] != VectorIndex.NO_VERSION) {
@@ -660,101 +610,16 @@ final class SnapshotReader {
       }
       idTable.restoreRemoval(id, version);
     }
-    graph.publishRestored(levels, entryNode);
-    graph.restoreFree(); // deleted unpublished nodes are linked from nowhere: free at once
+    final HnswGraph graph = graphReader.publish();
     final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair, schema);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
-      restoreAttributes(index.attributes(), deleted);
+      restoreAttributes(index.attributes(), graphReader);
     } else {
       // Every ordinal has attribute storage in a built index, and removals, attribute reads and
       // changes rely on it: without it, the first removal of a loaded item failed half done.
       index.attributes().ensureCapacity(ordinals);
     }
     return index;
-  }
-
-  /** Reads the range at the start of section INT8_CODES and makes the (empty) code store. */
-  private Int8Store readCodeRange(Input in) throws IOException {
-    final int[] bits = new int[2];
-    in.ints(bits, 0, 2);
-    final float lo = Float.intBitsToFloat(bits[0]);
-    final float hi = Float.intBitsToFloat(bits[1]);
-    if (!Float.isFinite(lo) || !Float.isFinite(hi) || !(lo < hi)) {
-      throw corrupt("section INT8_CODES: the range [" + lo + ", " + hi + "] is not finite lo < hi");
-    }
-    return new Int8Store(dimension, metric, lo, hi);
-  }
-
-  /**
-   * Checks the codes of ordinals {@code [first, first + nodes)}, just copied to {@code page}: every
-   * code 0..127, the padding bytes zero and the stored sum the codes' sum, for a published node (so
-   * no distance can leave its range); all zero for an unpublished one.
-   */
-  private void checkCodes(Int8Store codes, int[] page, int first, int nodes, int[] levels)
-      throws SnapshotException {
-    final int codeInts = codes.codeInts();
-    final int padding = 4 * codeInts - dimension; // 0..3 unused bytes at the end of the last int
-    final int lastMask = padding == 0 ? 0 : -1 << (8 * (4 - padding));
-    for (int i = 0, at = 0; i < nodes; i++, at += codes.stride()) {
-      final int ordinal = first + i;
-      long sum = 0;
-      int or = 0;
-      for (int w = 0; w < codeInts; w++) {
-        final int x = page[at + w];
-        or |= x;
-        if ((x & 0x8080_8080) != 0 || (w == codeInts - 1 && (x & lastMask) != 0)) {
-          throw corrupt("section INT8_CODES: ordinal " + ordinal + " has a code above 127 or"
-              + " non-zero padding in int " + w);
-        }
-        sum += (x & 0x7F) + ((x >>> 8) & 0x7F) + ((x >>> 16) & 0x7F) + (x >>> 24);
-      }
-      final int storedSum = page[at + codeInts];
-      if (levels[ordinal] < 0 ? (or | storedSum) != 0 : storedSum != sum) {
-        throw corrupt("section INT8_CODES: ordinal " + ordinal + (levels[ordinal] < 0
-            ? " is unpublished but its codes are not zero"
-            : " stores a code sum of " + storedSum + ", its codes sum to " + sum));
-      }
-    }
-  }
-
-  /**
-   * Checks the vectors of ordinals {@code [first, first + nodes)}, just copied to {@code page}: a
-   * published node's squared norm is finite and at most {@link Limits#MAX_SQUARED_NORM} (so every
-   * component is finite and no distance overflows), and 1 within {@link Limits#unitNormTolerance}
-   * under cosine; an unpublished ordinal's vector is all zero bits. One SIMD dot product per vector.
-   */
-  private void checkVectors(float[] page, int first, int nodes, int[] levels) throws SnapshotException {
-    final boolean unit = metric.normalises();
-    final float tolerance = Limits.unitNormTolerance(dimension);
-    for (int i = 0, at = 0; i < nodes; i++, at += dimension) {
-      if (levels[first + i] < 0) {
-        for (int j = at; j < at + dimension; j++) {
-          if (Float.floatToRawIntBits(page[j]) != 0) {
-            throw corrupt("section VECTORS: ordinal " + (first + i) + " is unpublished but its vector is not zero");
-          }
-        }
-        continue;
-      }
-      final float squaredNorm = Kernels.BEST.dot(page, at, page, at, dimension);
-      if (!(squaredNorm <= Limits.MAX_SQUARED_NORM) || (unit && !(Math.abs(squaredNorm - 1f) <= tolerance))) {
-        throw corrupt(describeVector(page, at, first + i, squaredNorm, unit, tolerance));
-      }
-    }
-  }
-
-  private String describeVector(float[] page, int at, int ordinal, float squaredNorm, boolean unit, float tolerance) {
-    for (int j = 0; j < dimension; j++) {
-      if (!Float.isFinite(page[at + j])) {
-        return "section VECTORS: the vector of ordinal " + ordinal + " has a non-finite component "
-            + page[at + j] + " at position " + j;
-      }
-    }
-    if (!(squaredNorm <= Limits.MAX_SQUARED_NORM)) {
-      return "section VECTORS: the vector of ordinal " + ordinal + " has a squared norm of " + squaredNorm
-          + ", above " + Limits.MAX_SQUARED_NORM + " (its distances would overflow)";
-    }
-    return "section VECTORS: the vector of ordinal " + ordinal + " has a squared norm of " + squaredNorm
-        + ", not 1 within " + tolerance + " as every vector stored under " + metric + " must";
   }
 
   /**
@@ -772,7 +637,7 @@ final class SnapshotReader {
    * container claims. (Without the validation, overlapping runs would repeat the same valid members
    * without bound.)
    */
-  private void restoreAttributes(AttributeIndex attributes, long[] deleted) throws IOException {
+  private void restoreAttributes(AttributeIndex attributes, GraphSnapshotReader graph) throws IOException {
     attributes.ensureCapacity(ordinals);
     final PagedArray<long[]> pages = attributes.valuePages();
     final Input values = new Input(Kind.ATTRIBUTE_VALUES);
@@ -787,7 +652,7 @@ final class SnapshotReader {
       values.longs(page, 0, width * count);
       for (int i = 0; i < count; i++) {
         final int at = width * i;
-        if (isSet(deleted, first + i)) {
+        if (graph.isDeleted(first + i)) {
           for (int f = 0; f < keyed; f++) {
             if (page[at + f] != ItemAttributes.NONE) {
               throw corrupt("section ATTRIBUTE_VALUES: ordinal " + (first + i) + " is not live but has attribute values");
@@ -867,7 +732,7 @@ final class SnapshotReader {
         final PeekableIntIterator members = bitmap.getIntIterator();
         while (members.hasNext()) {
           final int o = members.next();
-          if (o < 0 || o >= ordinals || isSet(deleted, o) || !holds(pages, o, f, key, keyed)) {
+          if (o < 0 || o >= ordinals || graph.isDeleted(o) || !holds(pages, o, f, key, keyed)) {
             throw corrupt(
                 "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal "
                     + Integer.toUnsignedString(o) + ", which is not a live item with that value");
@@ -902,112 +767,6 @@ final class SnapshotReader {
       throw corrupt("section " + kind + " ends in the middle of an entry");
     }
     return in;
-  }
-
-  private void checkLevelsAndTombstones(int[] levels, long[] deleted) throws SnapshotException {
-    int publishedCount = 0;
-    long upperInts = 0;
-    int deletedCount = 0;
-    for (int o = 0; o < ordinals; o++) {
-      final int level = levels[o];
-      if (level < -1 || level > HnswGraph.MAX_LEVEL) {
-        throw corrupt("section NODE_LEVELS: node " + o + " has impossible level " + level);
-      }
-      if (level >= 0) {
-        publishedCount++;
-        upperInts += (long) level * (1 + m);
-      } else if (!isSet(deleted, o)) {
-        throw corrupt("section TOMBSTONES: node " + o + " is unpublished but not marked deleted");
-      }
-      if (isSet(deleted, o)) {
-        deletedCount++;
-      }
-    }
-    if ((ordinals & 63) != 0
-        && deleted.length > 0
-        && (deleted[deleted.length - 1] >>> (ordinals & 63)) != 0) {
-      throw corrupt("section TOMBSTONES: bits are set beyond the last ordinal");
-    }
-    if (publishedCount != published || ordinals - deletedCount != live) {
-      throw corrupt(
-          "header: counts disagree with sections NODE_LEVELS and TOMBSTONES: "
-              + publishedCount
-              + " published and "
-              + (ordinals - deletedCount)
-              + " live nodes, header says "
-              + published
-              + " and "
-              + live);
-    }
-    if (deletedAtLastRepair > deletedCount) {
-      throw corrupt("header: " + deletedAtLastRepair + " deleted at the last repair, but section TOMBSTONES has "
-          + deletedCount);
-    }
-    if (entryNode >= 0 && levels[entryNode] != entryLevel) {
-      // The entry need not be the highest node, nor the highest live one: a repair moves it off a
-      // deleted node, an entry removed since the last repair is still the entry, and a node deleted
-      // while a live snapshot is cut may be recorded as deleted after it was chosen. Any published
-      // node is a valid start for the walk.
-      throw corrupt(
-          "header: entry node " + entryNode + " has level " + levels[entryNode] + " in section NODE_LEVELS,"
-              + " header says " + entryLevel);
-    }
-    final SnapshotInfo.Section upper = known[Kind.LINKS_UPPER.ordinal()];
-    if (upper.length() != upperInts * 4) {
-      throw corrupt(
-          "section LINKS_UPPER has " + upper.length() + " bytes, the levels need " + upperInts * 4);
-    }
-  }
-
-  /**
-   * Checks one link list: a count within the level's degree (none for an unpublished node), every
-   * target an ordinal of at least that level, and zeros in the slots after the links.
-   */
-  private void checkLinks(HnswGraph graph, int[] levels, int node, int level)
-      throws SnapshotException {
-    final int[] page = graph.linkPage(node, level);
-    final int base = graph.linkBase(node, level);
-    final int count = page[base];
-    final int slots = graph.maxDegree(level);
-    final int max = levels[node] < 0 ? 0 : slots;
-    final String section = level == 0 ? "section LINKS_LEVEL0" : "section LINKS_UPPER";
-    if (count < 0 || count > max) {
-      throw corrupt(
-          section
-              + ": node "
-              + node
-              + " has "
-              + count
-              + " links on level "
-              + level
-              + ", at most "
-              + max
-              + " allowed");
-    }
-    for (int i = 1; i <= count; i++) {
-      final int target = page[base + i];
-      if (target < 0 || target >= ordinals || levels[target] < level) {
-        throw corrupt(
-            section
-                + ": node "
-                + node
-                + " links on level "
-                + level
-                + " to "
-                + target
-                + ", not a node of that level");
-      }
-    }
-    for (int i = count + 1; i <= slots; i++) {
-      if (page[base + i] != 0) {
-        throw corrupt(section + ": node " + node + " has a non-zero slot after its " + count + " links on level "
-            + level);
-      }
-    }
-  }
-
-  private static boolean isSet(long[] bits, int ordinal) {
-    return (bits[ordinal >>> 6] & (1L << ordinal)) != 0;
   }
 
   // ---------------------------------------------------------------- file access
@@ -1052,7 +811,7 @@ final class SnapshotReader {
    * Reads one section front to back in bulk, through mappings of at most {@code chunkBytes} (a
    * multiple of every element size, so no element straddles two mappings).
    */
-  private final class Input {
+  private final class Input implements SectionInput {
     private final Kind kind;
     private final long start;
     private final long length;
@@ -1077,7 +836,8 @@ final class SnapshotReader {
       return chunk;
     }
 
-    void floats(float[] dst, int offset, int count) throws IOException {
+    @Override
+    public void floats(float[] dst, int offset, int count) throws IOException {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
@@ -1090,7 +850,8 @@ final class SnapshotReader {
       }
     }
 
-    void ints(int[] dst, int offset, int count) throws IOException {
+    @Override
+    public void ints(int[] dst, int offset, int count) throws IOException {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 4);
@@ -1103,7 +864,8 @@ final class SnapshotReader {
       }
     }
 
-    void longs(long[] dst, int offset, int count) throws IOException {
+    @Override
+    public void longs(long[] dst, int offset, int count) throws IOException {
       for (int done = 0; done < count; ) {
         final ByteBuffer c = next();
         final int n = Math.min(count - done, c.remaining() / 8);

@@ -3,10 +3,10 @@ package dev.trawl.index;
 import dev.trawl.filter.AttributeIndex;
 import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
+import dev.trawl.hnsw.GraphSnapshotWriter;
 import dev.trawl.hnsw.HnswGraph;
+import dev.trawl.hnsw.SectionOutput;
 import dev.trawl.index.SnapshotFormat.Kind;
-import dev.trawl.vector.Int8Store;
-import dev.trawl.vector.VectorStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,35 +28,26 @@ import org.agrona.collections.Long2LongHashMap;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Writes one snapshot of a live index: copies the link lists, takes the cut (see {@link
- * IndexSnapshot}), streams the sections to a temporary file next to the target through one direct
- * buffer, checksumming as it goes, writes the header last, forces the file to disk, renames it over
- * the target atomically and forces the directory. One writer per call; allocates a copy of the link
- * lists (about the size of the file's link sections), the attribute values and a few arrays of one
- * entry per ordinal.
+ * Writes one snapshot of a live index: takes the cut (the graph's, by {@link GraphSnapshotWriter},
+ * then the index's ids, attributes and versions; see {@link IndexSnapshot}), streams the sections to
+ * a temporary file next to the target through one direct buffer, checksumming as it goes, writes the
+ * header last, forces the file to disk, renames it over the target atomically and forces the
+ * directory. The graph sections' content is written by {@code dev.trawl.hnsw}; this class owns the
+ * file around them. One writer per call; allocates a copy of the link lists (about the size of the
+ * file's link sections), the attribute values and a few arrays of one entry per ordinal.
  */
-final class SnapshotWriter {
+final class SnapshotWriter implements SectionOutput {
   private static final int BUFFER_BYTES = 1 << 20;
 
   private final VectorIndex index;
   private final HnswGraph graph;
-  private final VectorStore vectors;
   private final int dimension;
   private final int m;
 
   // the cut
+  private GraphSnapshotWriter cut;
   private int ordinals;
-  private int[] levels;
-  /** Copied level-0 lists by page of 1,024 nodes, {@code 1 + 2M} ints per node (count, links). */
-  private int[][] links0;
-  /** Copied upper lists per node of level L >= 1: L blocks of {@code 1 + M} ints; else null. */
-  private int[][] upperLinks;
-  private long[] deleted;
-  private int entryNode = -1;
-  private int entryLevel = -1;
-  private int published;
   private int live;
-  private long upperInts;
   private int deletedAtLastRepair;
   /** The index's attribute schema, its names in UTF-8 (keyed, then flags) unless it is the feed's. */
   private final AttributeSchema schema;
@@ -84,8 +75,7 @@ final class SnapshotWriter {
     this.index = index;
     this.positions = positions;
     this.graph = index.graph();
-    this.vectors = graph.vectors();
-    this.dimension = vectors.dimension();
+    this.dimension = graph.vectors().dimension();
     this.m = graph.m();
     this.schema = index.attributeSchema();
     this.schemaNames = schema.sameAs(AttributeSchema.feed()) ? null : names(schema);
@@ -156,57 +146,13 @@ final class SnapshotWriter {
   // ---------------------------------------------------------------- the cut
 
   /**
-   * Reads the entry point, then the allocated count, then every node's published level. A node
+   * Takes the graph's cut, then copies the attributes, ids and versions of the ordinals in it. A node
    * published after its level was read is left out, and so are links to it; see {@link
    * IndexSnapshot} for what that means for concurrent writes.
    */
   private void takeCut() {
-    final int entry = graph.entryNode(); // read first: the entry node is published before it is set
-    // Copy the link lists before deciding which nodes are in: every node a copied list names was
-    // published before the copy (a node is linked to only once published), so it is published when
-    // the levels are read below, and in the cut. Links are lost only for the few nodes published
-    // while the lists were being copied, whose lists are copied afterwards.
-    final int copied = graph.size();
-    links0 = new int[(copied + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT][];
-    upperLinks = new int[copied][];
-    final int[] copiedLevels = new int[copied];
-    final int[] scratch = new int[2 * m];
-    for (int o = 0; o < copied; o++) {
-      copiedLevels[o] = graph.publishedLevel(o);
-      if (copiedLevels[o] >= 0) {
-        copyLinks(o, copiedLevels[o], scratch);
-      }
-    }
-    ordinals = graph.size();
-    levels = new int[ordinals];
-    deleted = new long[(ordinals + 63) >>> 6];
-    for (int o = 0; o < ordinals; o++) {
-      levels[o] = graph.publishedLevel(o);
-    }
-    if (ordinals > copied) {
-      links0 = java.util.Arrays.copyOf(links0, (ordinals + VectorStore.PAGE_SIZE - 1) >>> VectorStore.PAGE_SHIFT);
-      upperLinks = java.util.Arrays.copyOf(upperLinks, ordinals);
-    }
-    for (int o = 0; o < ordinals; o++) {
-      if (levels[o] >= 0 && (o >= copied || copiedLevels[o] < 0)) {
-        copyLinks(o, levels[o], scratch);
-      }
-    }
-    int best = entry >= 0 && entry < ordinals && levels[entry] >= 0 ? entry : -1;
-    for (int o = 0; o < ordinals; o++) {
-      // A live node published after the entry was read may have a higher level: it leads. (Deleted
-      // ones may legitimately stand higher than the entry: a graph repair moves the entry off them.)
-      if (levels[o] >= 0 && (best < 0 || (levels[o] > levels[best] && !graph.isDeleted(o)))) {
-        best = o;
-      }
-    }
-    entryNode = best;
-    entryLevel = best < 0 ? -1 : levels[best];
-    for (int o = 0; o < ordinals; o++) {
-      if (levels[o] < 0 || graph.isDeleted(o)) {
-        markDeleted(o);
-      }
-    }
+    cut = GraphSnapshotWriter.cut(graph);
+    ordinals = cut.ordinals();
     copyAttributeValues();
     final Long2LongHashMap liveIds = new Long2LongHashMap(Math.max(8, ordinals * 2), 0.7f, -1L);
     for (int o = 0; o < ordinals; o++) {
@@ -216,23 +162,14 @@ final class SnapshotWriter {
       // an update racing the cut can leave its old and new ordinal both live: the newer one wins
       final long previous = liveIds.put(index.idOf(o), o);
       if (previous != -1L) {
-        markDeleted((int) previous);
-      }
-    }
-    for (int o = 0; o < ordinals; o++) {
-      if (levels[o] >= 0) {
-        published++;
-        upperInts += (long) levels[o] * (1 + m);
+        cut.markDeleted((int) previous);
       }
     }
     live = liveIds.size();
     // The loaded graph counts its tombstones as its deletions, so the repair schedule resumes from the
     // deletions made since the last repair, whatever the live index's count (reused ordinals make
     // that larger than the ordinals).
-    int deletedInCut = 0;
-    for (long word : deleted) {
-      deletedInCut += Long.bitCount(word);
-    }
+    final int deletedInCut = cut.deletedCount();
     final long sinceRepair = (long) graph.deletedCount() - index.deletedAtLastRepair();
     deletedAtLastRepair = (int) Math.max(0, Math.min(ordinals, deletedInCut - Math.max(0, sinceRepair)));
     buildAttributeBitmaps();
@@ -275,9 +212,7 @@ final class SnapshotWriter {
       final long[] page = new long[schema.width() * (to - from)];
       index.copyAttributeValues(from, to, page, scratch);
       for (int o = from; o < to; o++) {
-        if (!isDeleted(o) && graph.isDeleted(o)) {
-          markDeleted(o);
-        }
+        cut.markIfDeletedSince(o);
       }
       attributeValues[p] = page;
     }
@@ -336,34 +271,7 @@ final class SnapshotWriter {
   }
 
   private boolean isDeleted(int ordinal) {
-    return (deleted[ordinal >>> 6] & (1L << ordinal)) != 0;
-  }
-
-  /** Copies {@code node}'s lists on levels {@code 0..level}, each under the node's stripe lock. */
-  private void copyLinks(int node, int level, int[] scratch) {
-    final int stride0 = 1 + 2 * m;
-    final int page = node >>> VectorStore.PAGE_SHIFT;
-    if (links0[page] == null) {
-      links0[page] = new int[stride0 << VectorStore.PAGE_SHIFT];
-    }
-    final int base = (node & (VectorStore.PAGE_SIZE - 1)) * stride0;
-    final int count0 = graph.copyLinks(node, 0, scratch);
-    links0[page][base] = count0;
-    System.arraycopy(scratch, 0, links0[page], base + 1, count0);
-    if (level > 0) {
-      final int[] upper = new int[level * (1 + m)];
-      for (int l = 1; l <= level; l++) {
-        final int at = (l - 1) * (1 + m);
-        final int count = graph.copyLinks(node, l, scratch);
-        upper[at] = count;
-        System.arraycopy(scratch, 0, upper, at + 1, count);
-      }
-      upperLinks[node] = upper;
-    }
-  }
-
-  private void markDeleted(int ordinal) {
-    deleted[ordinal >>> 6] |= 1L << ordinal;
+    return cut.isDeleted(ordinal);
   }
 
   // ---------------------------------------------------------------- the file
@@ -411,16 +319,16 @@ final class SnapshotWriter {
     header.putInt(SnapshotFormat.AT_VERSION, SnapshotFormat.VERSION);
     header.putInt(SnapshotFormat.AT_HEADER_LENGTH, headerLength);
     header.putInt(SnapshotFormat.AT_SECTION_COUNT, kinds.length);
-    header.putInt(SnapshotFormat.AT_METRIC, SnapshotFormat.metricCode(vectors.metric()));
+    header.putInt(SnapshotFormat.AT_METRIC, SnapshotFormat.metricCode(graph.vectors().metric()));
     header.putInt(SnapshotFormat.AT_DIMENSION, dimension);
     header.putInt(SnapshotFormat.AT_M, m);
     header.putInt(SnapshotFormat.AT_EF_CONSTRUCTION, graph.efConstruction());
     header.putLong(SnapshotFormat.AT_SEED, graph.seed());
     header.putInt(SnapshotFormat.AT_ORDINALS, ordinals);
     header.putInt(SnapshotFormat.AT_LIVE, live);
-    header.putInt(SnapshotFormat.AT_ENTRY_NODE, entryNode);
-    header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, entryLevel);
-    header.putInt(SnapshotFormat.AT_PUBLISHED, published);
+    header.putInt(SnapshotFormat.AT_ENTRY_NODE, cut.entryNode());
+    header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, cut.entryLevel());
+    header.putInt(SnapshotFormat.AT_PUBLISHED, cut.published());
     header.putInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR, deletedAtLastRepair);
     final List<SnapshotInfo.Section> sections = new ArrayList<>();
     for (int s = 0; s < kinds.length; s++) {
@@ -444,22 +352,25 @@ final class SnapshotWriter {
     }
     return new SnapshotInfo(
         SnapshotFormat.VERSION,
-        vectors.metric(),
+        graph.vectors().metric(),
         dimension,
         m,
         graph.efConstruction(),
         graph.seed(),
         ordinals,
-        published,
+        cut.published(),
         live,
-        entryNode,
-        entryLevel,
+        cut.entryNode(),
+        cut.entryLevel(),
         end,
         sections,
         positions);
   }
 
   private boolean isPresent(Kind kind) {
+    if (kind.graph != null) {
+      return cut.has(kind.graph);
+    }
     switch (kind) {
       case ATTRIBUTE_VALUES:
       case ATTRIBUTE_BITMAPS:
@@ -471,37 +382,24 @@ final class SnapshotWriter {
         return positions.size() > 0;
       case ATTRIBUTE_SCHEMA:
         return schemaNames != null;
-      case VECTORS:
-        return graph.codes() == null;
-      case INT8_CODES:
-        return graph.codes() != null;
       default:
         return kind.alwaysPresent;
     }
   }
 
   private long length(Kind kind) {
+    if (kind.graph != null) {
+      return cut.length(kind.graph);
+    }
+    final long fixed = SnapshotFormat.fixedLength(kind, ordinals, dimension, m);
+    if (fixed >= 0) {
+      return fixed;
+    }
     switch (kind) {
-      case VECTORS:
-        return (long) ordinals * dimension * 4;
-      case INT8_CODES:
-        return 8 + (long) ordinals * graph.codes().stride() * 4;
-      case NODE_LEVELS:
-        return (long) ordinals * 4;
-      case LINKS_LEVEL0:
-        return (long) ordinals * (1 + 2 * m) * 4;
-      case LINKS_UPPER:
-        return upperInts * 4;
-      case IDS:
-        return (long) ordinals * 8;
-      case TOMBSTONES:
-        return (long) deleted.length * 8;
       case ATTRIBUTE_VALUES:
         return (long) ordinals * schema.width() * 8;
       case ATTRIBUTE_BITMAPS:
         return attributeBitmapBytes;
-      case VERSIONS:
-        return (long) ordinals * 8;
       case REMOVALS:
         return 16 + (long) removals.length * 8;
       case SOURCE_POSITIONS:
@@ -526,64 +424,14 @@ final class SnapshotWriter {
   }
 
   private void writeSection(Kind kind) throws IOException {
+    if (kind.graph != null) {
+      cut.write(kind.graph, this);
+      return;
+    }
     switch (kind) {
-      case VECTORS:
-        for (int o = 0; o < ordinals; o++) {
-          if (levels[o] >= 0) {
-            putFloats(vectors.page(o), vectors.offset(o), dimension);
-          } else {
-            zeros(4L * dimension);
-          }
-        }
-        break;
-      case INT8_CODES:
-        {
-          final Int8Store codes = graph.codes();
-          putInt(Float.floatToRawIntBits(codes.lo()));
-          putInt(Float.floatToRawIntBits(codes.hi()));
-          for (int o = 0; o < ordinals; o++) {
-            if (levels[o] >= 0) {
-              final int[] page = codes.page(o);
-              for (int i = codes.offset(o), end = i + codes.stride(); i < end; i++) {
-                putInt(page[i]);
-              }
-            } else {
-              zeros(4L * codes.stride());
-            }
-          }
-        }
-        break;
-      case NODE_LEVELS:
-        for (int o = 0; o < ordinals; o++) {
-          putInt(levels[o]);
-        }
-        break;
-      case LINKS_LEVEL0:
-        {
-          final int[] links = new int[2 * m];
-          for (int o = 0; o < ordinals; o++) {
-            putLinks(o, 0, links, 2 * m);
-          }
-        }
-        break;
-      case LINKS_UPPER:
-        {
-          final int[] links = new int[2 * m];
-          for (int o = 0; o < ordinals; o++) {
-            for (int level = 1; level <= levels[o]; level++) {
-              putLinks(o, level, links, m);
-            }
-          }
-        }
-        break;
       case IDS:
         for (int o = 0; o < ordinals; o++) {
-          putLong(levels[o] >= 0 ? index.idOf(o) : 0L);
-        }
-        break;
-      case TOMBSTONES:
-        for (long word : deleted) {
-          putLong(word);
+          putLong(cut.isPublished(o) ? index.idOf(o) : 0L);
         }
         break;
       case ATTRIBUTE_VALUES:
@@ -637,46 +485,18 @@ final class SnapshotWriter {
     }
   }
 
-  /**
-   * Writes one link list: the count, the links, zero padding to {@code slots}. Links to nodes
-   * outside the cut (allocated or published after it) are dropped.
-   */
-  private void putLinks(int node, int level, int[] scratch, int slots) throws IOException {
-    int kept = 0;
-    if (levels[node] >= level) {
-      final int[] list;
-      final int base;
-      if (level == 0) {
-        list = links0[node >>> VectorStore.PAGE_SHIFT];
-        base = (node & (VectorStore.PAGE_SIZE - 1)) * (1 + 2 * m);
-      } else {
-        list = upperLinks[node];
-        base = (level - 1) * (1 + m);
-      }
-      for (int i = 1, count = list[base]; i <= count; i++) {
-        final int target = list[base + i];
-        if (target >= 0 && target < ordinals && levels[target] >= level) {
-          scratch[kept++] = target;
-        }
-      }
-    }
-    putInt(kept);
-    for (int i = 0; i < kept; i++) {
-      putInt(scratch[i]);
-    }
-    zeros(4L * (slots - kept));
-  }
-
   // ---------------------------------------------------------------- buffered output
 
-  private void putInt(int value) throws IOException {
+  @Override
+  public void putInt(int value) throws IOException {
     if (buffer.remaining() < 4) {
       flush();
     }
     buffer.putInt(value);
   }
 
-  private void putLong(long value) throws IOException {
+  @Override
+  public void putLong(long value) throws IOException {
     if (buffer.remaining() < 8) {
       flush();
     }
@@ -694,7 +514,8 @@ final class SnapshotWriter {
     }
   }
 
-  private void putFloats(float[] src, int offset, int length) throws IOException {
+  @Override
+  public void putFloats(float[] src, int offset, int length) throws IOException {
     int done = 0;
     while (done < length) {
       if (buffer.remaining() < 4) {
@@ -707,7 +528,8 @@ final class SnapshotWriter {
     }
   }
 
-  private void zeros(long bytes) throws IOException {
+  @Override
+  public void zeros(long bytes) throws IOException {
     long left = bytes;
     for (; left >= 8; left -= 8) {
       putLong(0L);

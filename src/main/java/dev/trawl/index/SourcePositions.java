@@ -41,32 +41,53 @@ public final class SourcePositions {
     this.offsets = offsets;
   }
 
-  /** Starts a builder. */
+  /** {@return a new, empty builder} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Number of (source, partition) entries. */
+  /** {@return the number of (source, partition) entries, the valid range of the entry accessors} */
   public int size() {
     return sources.length;
   }
 
-  /** The source of entry {@code i} (entries sorted by source, then partition). */
+  /**
+   * The source of entry {@code i} (entries sorted by source, then partition).
+   *
+   * @param i the entry, 0 to {@link #size()} - 1, in order of source, then partition
+   * @return the source's name, for example a Kafka topic
+   */
   public String source(int i) {
     return sources[i];
   }
 
-  /** The partition of entry {@code i}. */
+  /**
+   * The partition of entry {@code i}.
+   *
+   * @param i the entry, 0 to {@link #size()} - 1, in order of source, then partition
+   * @return the partition of the source, 0 or more
+   */
   public int partition(int i) {
     return partitions[i];
   }
 
-  /** The next offset of entry {@code i}. */
+  /**
+   * The next offset of entry {@code i}.
+   *
+   * @param i the entry, 0 to {@link #size()} - 1, in order of source, then partition
+   * @return the offset of the next record to consume from that partition
+   */
   public long offset(int i) {
     return offsets[i];
   }
 
-  /** The next offset stored for ({@code source}, {@code partition}), or -1 when there is none. */
+  /**
+   * The next offset stored for ({@code source}, {@code partition}), or -1 when there is none.
+   *
+   * @param source the source's name
+   * @param partition the partition of the source
+   * @return the offset of the next record to consume, or -1 when the positions hold none for them
+   */
   public long offset(String source, int partition) {
     for (int i = 0; i < sources.length; i++) {
       if (partitions[i] == partition && sources[i].equals(source)) {
@@ -107,9 +128,13 @@ public final class SourcePositions {
     /**
      * Sets the next offset of ({@code source}, {@code partition}).
      *
+     * @param source the source's name: 1 to {@link #MAX_SOURCE_BYTES} UTF-8 bytes
+     * @param partition the partition of the source, 0 or more
+     * @param offset the offset of the next record to consume, 0 or more
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if the source is empty, longer than {@link #MAX_SOURCE_BYTES}
-     *     or has an unpaired surrogate (it would not survive the UTF-8 of a snapshot)
-     *     UTF-8 bytes, or the partition or offset is negative
+     *     UTF-8 bytes or has an unpaired surrogate (it would not survive the UTF-8 of a snapshot), or
+     *     the partition or offset is negative
      * @throws NullPointerException if {@code source} is null
      */
     public Builder put(String source, int partition, long offset) {
@@ -140,7 +165,10 @@ public final class SourcePositions {
       return this;
     }
 
-    /** The positions collected so far. */
+    /**
+     * {@return the positions collected so far, sorted by source then partition; {@link #NONE} when
+     * there are none}
+     */
     public SourcePositions build() {
       int n = 0;
       for (TreeMap<Integer, Long> p : entries.values()) {

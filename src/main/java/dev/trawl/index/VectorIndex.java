@@ -178,7 +178,10 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** The attributes this index's items carry: {@link AttributeSchema#feed()} unless built with another. */
+  /**
+   * {@return the attributes this index's items carry: {@link AttributeSchema#feed()} unless built
+   * with another}
+   */
   public AttributeSchema attributeSchema() {
     return attributes.schema();
   }
@@ -218,7 +221,13 @@ public final class VectorIndex implements IdResolver {
     return new PagedArray<>(VectorStore.PAGE_SHIFT, p -> new long[VectorStore.PAGE_SIZE]);
   }
 
-  /** Starts a builder for an index of {@code dimension}-component vectors under {@code metric}. */
+  /**
+   * {@return a new builder for an index of {@code dimension}-component vectors under {@code
+   * metric}}
+   *
+   * @param dimension the number of components of every vector, 1 to 65,536
+   * @param metric how vectors are compared; every distance is smaller-is-nearer
+   */
   public static Builder builder(int dimension, Metric metric) {
     return new Builder(dimension, metric);
   }
@@ -228,6 +237,9 @@ public final class VectorIndex implements IdResolver {
   /**
    * Adds a new item without attributes.
    *
+   * @param id the item's 64-bit external id, the one searches return
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
    * @throws IllegalArgumentException if {@code id} is already present or the vector is invalid
    */
   public void add(long id, float[] vector) {
@@ -238,6 +250,10 @@ public final class VectorIndex implements IdResolver {
    * Adds a new item and indexes its {@code attributes} (copied; null for none) for filtering. The
    * attributes are indexed before the item becomes visible to searches.
    *
+   * @param id the item's 64-bit external id, the one searches return
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
+   * @param attributes the item's attributes in this index's schema, copied; null for none
    * @throws IllegalArgumentException if {@code id} is already present or the vector is invalid
    */
   public void add(long id, float[] vector, ItemAttributes attributes) {
@@ -255,6 +271,9 @@ public final class VectorIndex implements IdResolver {
   /**
    * Replaces the vector of an existing item, keeping its attributes.
    *
+   * @param id the id of a live item
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
    * @throws NoSuchElementException if {@code id} is not present
    * @throws IllegalArgumentException if the vector is invalid
    */
@@ -266,6 +285,11 @@ public final class VectorIndex implements IdResolver {
    * Replaces the vector and the attributes of an existing item ({@code attributes} null keeps the old
    * ones).
    *
+   * @param id the id of a live item
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
+   * @param attributes the item's new attributes in this index's schema, copied; null keeps the old
+   *     ones
    * @throws NoSuchElementException if {@code id} is not present
    * @throws IllegalArgumentException if the vector is invalid
    */
@@ -284,6 +308,9 @@ public final class VectorIndex implements IdResolver {
   /**
    * Adds the item, or replaces its vector when the id is present (keeping its attributes).
    *
+   * @param id the item's 64-bit external id, the one searches return
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
    * @throws IllegalArgumentException if the vector is invalid
    */
   public void upsert(long id, float[] vector) {
@@ -293,6 +320,11 @@ public final class VectorIndex implements IdResolver {
   /**
    * Adds the item or replaces its vector; non-null {@code attributes} replace its attributes.
    *
+   * @param id the item's 64-bit external id, the one searches return
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
+   * @param attributes the item's attributes in this index's schema, copied; null keeps a present
+   *     item's attributes (none for a new item)
    * @throws IllegalArgumentException if the vector is invalid
    */
   public void upsert(long id, float[] vector, ItemAttributes attributes) {
@@ -306,6 +338,7 @@ public final class VectorIndex implements IdResolver {
   /**
    * Removes an item. Once this returns, no search started afterwards returns it.
    *
+   * @param id the id of a live item
    * @throws NoSuchElementException if {@code id} is not present
    */
   public void remove(long id) {
@@ -326,9 +359,16 @@ public final class VectorIndex implements IdResolver {
    * {@code id} (a live item's, or a remembered removal's); non-null {@code attributes} replace the
    * item's attributes, null keeps them. Never throws for a redelivered or reordered write.
    *
+   * @param id the item's 64-bit external id, the one searches return
+   * @param version the write's version, anything but {@link #NO_VERSION}; applied only if newer
+   *     than the last seen for the id
+   * @param vector the item's embedding: the index's dimension, finite, not zero under cosine;
+   *     copied, not kept
+   * @param attributes the item's attributes in this index's schema, copied; null keeps a present
+   *     item's attributes
    * @return {@link WriteOutcome#APPLIED}, or {@link WriteOutcome#STALE} when nothing changed
-   * @throws IllegalArgumentException if the vector is invalid or {@code version} is
-   *     {@link #NO_VERSION} (nothing changes)
+   * @throws IllegalArgumentException if the vector is invalid or {@code version} is {@link
+   *     #NO_VERSION} (nothing changes)
    */
   public WriteOutcome upsert(long id, long version, float[] vector, ItemAttributes attributes) {
     checkVersion(version);
@@ -349,8 +389,12 @@ public final class VectorIndex implements IdResolver {
    * so that a later-arriving older upsert is {@link WriteOutcome#STALE}. Once this returns
    * {@link WriteOutcome#APPLIED}, no search started afterwards returns the item.
    *
-   * @return {@link WriteOutcome#APPLIED} (the item was live and is removed), {@link WriteOutcome#STALE}
-   *     (nothing changed) or {@link WriteOutcome#ABSENT} (it was not live; the removal is remembered)
+   * @param id the item's id, live or not
+   * @param version the write's version, anything but {@link #NO_VERSION}; applied only if newer
+   *     than the last seen for the id
+   * @return {@link WriteOutcome#APPLIED} (the item was live and is removed), {@link
+   *     WriteOutcome#STALE} (nothing changed) or {@link WriteOutcome#ABSENT} (it was not live; the
+   *     removal is remembered)
    * @throws IllegalArgumentException if {@code version} is {@link #NO_VERSION}
    */
   public WriteOutcome remove(long id, long version) {
@@ -374,8 +418,13 @@ public final class VectorIndex implements IdResolver {
    * Replaces the attributes of a live item without touching its vector, if {@code version} is newer
    * than the last version seen for {@code id}; the item's version becomes {@code version}.
    *
-   * @return {@link WriteOutcome#APPLIED}, {@link WriteOutcome#STALE}, or {@link WriteOutcome#ABSENT}
-   *     when the id is not live (nothing changes: an upsert brings an item's attributes with it)
+   * @param id the id of the item
+   * @param version the write's version, anything but {@link #NO_VERSION}; applied only if newer
+   *     than the last seen for the id
+   * @param attributes the item's new attributes in this index's schema, copied
+   * @return {@link WriteOutcome#APPLIED}, {@link WriteOutcome#STALE}, or {@link
+   *     WriteOutcome#ABSENT} when the id is not live (nothing changes: an upsert brings an item's
+   *     attributes with it)
    * @throws IllegalArgumentException if {@code version} is {@link #NO_VERSION}
    * @throws NullPointerException if {@code attributes} is null
    */
@@ -404,6 +453,10 @@ public final class VectorIndex implements IdResolver {
   /**
    * The last version written for {@code id}: a live item's or a remembered removal's, or
    * {@link #NO_VERSION}. Takes no lock, allocates nothing.
+   *
+   * @param id any id
+   * @return the version of the last applied write or remembered removal of {@code id}, or {@link
+   *     #NO_VERSION} when none was versioned or it was forgotten
    */
   public long version(long id) {
     return ids.version(id);
@@ -496,6 +549,8 @@ public final class VectorIndex implements IdResolver {
    * Replaces the attributes of an existing item without touching its vector. A concurrent request sees
    * each changed value under the old key, the new one or both, never neither.
    *
+   * @param id the id of a live item
+   * @param attributes the item's new attributes in this index's schema, copied
    * @throws NoSuchElementException if {@code id} is not present
    * @throws NullPointerException if {@code attributes} is null
    */
@@ -519,6 +574,8 @@ public final class VectorIndex implements IdResolver {
   /**
    * Copies the attributes of {@code id} into {@code out}.
    *
+   * @param id the id of a live item
+   * @param out receives the attributes; cleared first, of this index's schema
    * @throws NoSuchElementException if {@code id} is not present
    */
   public void attributes(long id, ItemAttributes out) {
@@ -531,12 +588,18 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** The attribute bitmap indexes (authors, communities, languages, flags) for composing filters. */
+  /**
+   * {@return the attribute bitmap indexes of this index (one per keyed attribute, and the flags),
+   * for composing filters; the same object on every call}
+   */
   public AttributeIndex attributes() {
     return attributes;
   }
 
-  /** A new request filter sized for this index: one per request context, reused. */
+  /**
+   * {@return a new request filter sized for this index and bound to it (so it rejects ordinals
+   * reused after it was composed): keep one per request context and reuse it}
+   */
   public RequestFilter newFilter() {
     return new RequestFilter(Math.max(1024, graph.size()), this);
   }
@@ -561,12 +624,15 @@ public final class VectorIndex implements IdResolver {
   /**
    * Turns the reuse of removed items' ordinals on or off ({@link Builder#reuseOrdinals}) at run time,
    * for example on an index loaded from a snapshot. Safe while searches and writes run.
+   *
+   * @param reuse true to reuse the slots of removed and replaced items once no walk can hold them,
+   *     false to leave them allocated
    */
   public void reuseOrdinals(boolean reuse) {
     graph.reuseDeleted(reuse);
   }
 
-  /** Number of repair passes completed, automatic or explicit. */
+  /** {@return the number of repair passes completed, automatic or explicit} */
   public int repairsCompleted() {
     return repairsCompleted.get();
   }
@@ -640,12 +706,18 @@ public final class VectorIndex implements IdResolver {
    * pinned since the last such repair still holds the slots. Growing steadily means a walk is stuck
    * (for example a thread blocked inside a search): memory then grows by one slot per update until it
    * ends, and writes stay fast.
+   *
+   * @return the count of such writes since the index was built or loaded; it only grows
    */
   public long writesPastReuseLimit() {
     return writesPastReuseLimit.get();
   }
 
-  /** Whether {@code id} is present. Takes no lock, allocates nothing. */
+  /**
+   * {@return whether {@code id} is live: added and not removed. Takes no lock, allocates nothing}
+   *
+   * @param id any id
+   */
   public boolean contains(long id) {
     return ids.ordinalOf(id) >= 0;
   }
@@ -654,6 +726,8 @@ public final class VectorIndex implements IdResolver {
    * Number of live items: ids present. Not the number of ordinals: {@code graph().size()} counts every
    * ordinal ever allocated, deleted ones included, and with {@link Builder#reuseOrdinals} on stays
    * near the largest live count times {@code 1 + repairThreshold}.
+   *
+   * @return the number of live items (ids present)
    */
   public int size() {
     return ids.live();
@@ -663,6 +737,8 @@ public final class VectorIndex implements IdResolver {
    * Copies the stored vector of {@code id} into {@code out} (normalised under cosine; on a
    * {@link Builder#quantizeInt8 quantized} index, its decoded codes).
    *
+   * @param id the id of a live item
+   * @param out receives the vector; at least the index's dimension long
    * @throws NoSuchElementException if {@code id} is not present
    */
   public void vector(long id, float[] out) {
@@ -677,7 +753,9 @@ public final class VectorIndex implements IdResolver {
     }
   }
 
-  /** Whether vectors are stored as int7 codes ({@link Builder#quantizeInt8(float[][])}). */
+  /**
+   * {@return whether vectors are stored as int7 codes ({@link Builder#quantizeInt8(float[][])})}
+   */
   public boolean quantized() {
     return graph.codes() != null;
   }
@@ -686,6 +764,8 @@ public final class VectorIndex implements IdResolver {
    * Which distance kernels this index's searches run on, for logs and tool output: such as
    * {@code "float32, panama-512 kernels"} or {@code "int7 codes in [-0.2, 0.2], int-scalar
    * kernels; rerank 3 x k by float distance"} ({@code panama-int-512} kernels with the Vector API). Allocates the string.
+   *
+   * @return a short human-readable description of the vector storage and kernels in use
    */
   public String kernels() {
     final Int8Store codes = graph.codes();
@@ -725,6 +805,9 @@ public final class VectorIndex implements IdResolver {
    * The external id stored under a published {@code ordinal}. With {@link Builder#reuseOrdinals} on,
    * an ordinal can name another item once its item was removed or replaced and a repair freed it: only
    * translate ordinals from a search that is still pinned (as {@link Searcher} does).
+   *
+   * @param ordinal a published ordinal, such as one {@link #ordinalOf} returned just now
+   * @return the id stored under it: the live item's, or the last one if it was removed
    */
   public long idOf(int ordinal) {
     return ordinalIds.page(ordinal)[ordinal & (VectorStore.PAGE_SIZE - 1)];
@@ -733,6 +816,7 @@ public final class VectorIndex implements IdResolver {
   /**
    * Bytes of memory the index holds: vectors, graph, node state, tombstones, the ordinal-to-id pages,
    * the id map's tables and the attribute indexes. Counts reserved capacity; an estimate taken without locking the graph.
+   * @return an estimate in bytes, counting whole allocated pages; not synchronised with writers
    */
   public long memoryBytes() {
     final long idMapBytes;
@@ -749,6 +833,9 @@ public final class VectorIndex implements IdResolver {
    * Counts describing the index now: items, slots, the graph's shape per level, memory, repairs.
    * Scans every slot (linear in the index size, allocating a few small arrays): for tools and
    * monitoring, not the request path.
+   *
+   * @return a new, immutable set of counts, read without stopping writers (each count is current,
+   *     the set need not be one instant)
    */
   public IndexStats stats() {
     final int ordinals = graph.size();
@@ -769,7 +856,7 @@ public final class VectorIndex implements IdResolver {
       slots += graph.maxDegree(0) + (long) level * graph.maxDegree(1);
       for (int l = 0; l <= level; l++) {
         nodes[l]++;
-        links[l] += graph.linkPage(o, l)[graph.linkBase(o, l)];
+        links[l] += graph.linkCount(o, l);
       }
     }
     return new IndexStats(
@@ -779,15 +866,21 @@ public final class VectorIndex implements IdResolver {
         writesPastReuseLimit());
   }
 
-  /** A new searcher: one per thread, reused for every query. */
+  /** {@return a new searcher over this index: keep one per thread and reuse it for every query} */
   public Searcher newSearcher() {
     return new Searcher(this);
   }
 
+  /**
+   * {@return the number of components of every vector in this index}
+   */
   public int dimension() {
     return vectors.dimension();
   }
 
+  /**
+   * {@return the metric this index compares vectors by}
+   */
   public Metric metric() {
     return vectors.metric();
   }
@@ -796,7 +889,9 @@ public final class VectorIndex implements IdResolver {
    * The distance between the items at two ordinals ({@link #ordinalOf}), under this index's metric:
    * what a diversity stage needs without copying vectors. Takes no lock and allocates nothing; with
    * ordinal reuse on, an ordinal whose item was removed may name a newer item by the time it is read.
-   *
+   * @param ordinalA the ordinal of one item, looked up by {@link #ordinalOf} just before
+   * @param ordinalB the ordinal of the other item
+   * @return their distance, smaller is nearer, the same as a search would report between them
    * @throws IndexOutOfBoundsException if either ordinal was never allocated
    */
   public float distanceBetween(int ordinalA, int ordinalB) {
@@ -811,6 +906,8 @@ public final class VectorIndex implements IdResolver {
   /**
    * The ids present, in ordinal order: for tools and exports, not for the request path (it allocates
    * an array and scans every ordinal). Concurrent writes may or may not be reflected.
+   *
+   * @return a new array of the live ids, in ordinal order
    */
   public long[] ids() {
     final int ordinals = graph.size();
@@ -862,19 +959,35 @@ public final class VectorIndex implements IdResolver {
       this.metric = metric;
     }
 
-    /** Links per node on upper levels; level 0 keeps 2M. Default 16. */
+    /**
+     * Links per node on upper levels; level 0 keeps 2M. Default 16.
+     *
+     * @param m links per node on upper levels, 2 to 512; more links raise recall and memory
+     * @return this builder, for chaining
+     */
     public Builder m(int m) {
       this.m = m;
       return this;
     }
 
-    /** Beam width while inserting. Default 200. */
+    /**
+     * Beam width while inserting. Default 200.
+     *
+     * @param efConstruction the beam width of an insert's neighbour search, 1 to 65,536; wider
+     *     builds a better graph, slower
+     * @return this builder, for chaining
+     */
     public Builder efConstruction(int efConstruction) {
       this.efConstruction = efConstruction;
       return this;
     }
 
-    /** Seed for level assignment; the same seed and insertion order give the same graph. */
+    /**
+     * Seed for level assignment; the same seed and insertion order give the same graph.
+     *
+     * @param seed any value; it decides each ordinal's level
+     * @return this builder, for chaining
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
@@ -883,6 +996,9 @@ public final class VectorIndex implements IdResolver {
     /**
      * Pre-allocates storage and the id map for this many items, so that adding up to this many
      * allocates nothing (growth beyond it is still automatic). Default 1,024.
+     *
+     * @param expectedItems the items the index is expected to hold; values below 1 count as 1
+     * @return this builder, for chaining
      */
     public Builder expectedItems(int expectedItems) {
       this.expectedItems = Math.max(1, expectedItems);
@@ -894,6 +1010,9 @@ public final class VectorIndex implements IdResolver {
      * this fraction of the index. Default 0.1; {@code Double.POSITIVE_INFINITY} disables automatic
      * repair ({@link VectorIndex#repair} still works).
      *
+     * @param fraction removed and replaced items since the last repair, as a fraction of the
+     *     allocated slots, that start the next one
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if {@code fraction} is NaN or not positive
      */
     public Builder repairThreshold(double fraction) {
@@ -912,6 +1031,10 @@ public final class VectorIndex implements IdResolver {
      * old slot allocated until the index is rebuilt. Reuse is invisible through the API: results and
      * request filters speak ids, and a filter composed before a slot's reuse never admits the slot's
      * new item (see {@code docs/filters.md}, "Reusing removed slots").
+     *
+     * @param reuse true (the default) to reuse removed items' slots, false to keep every slot
+     *     allocated
+     * @return this builder, for chaining
      */
     public Builder reuseOrdinals(boolean reuse) {
       this.reuseOrdinals = reuse;
@@ -925,6 +1048,8 @@ public final class VectorIndex implements IdResolver {
      * Set it above the number of removals a stream can deliver between an event and its latest
      * redelivery or reordering.
      *
+     * @param count removals remembered, 0 or more
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if {@code count} is negative
      */
     public Builder removalMemory(int count) {
@@ -942,6 +1067,8 @@ public final class VectorIndex implements IdResolver {
      * {@link ItemAttributes} of this schema ({@code new ItemAttributes(schema)}); attributes of another
      * schema are refused with an {@link IllegalArgumentException} before anything changes.
      *
+     * @param schema the keyed attributes and flags of the host's items
+     * @return this builder, for chaining
      * @throws NullPointerException if {@code schema} is null
      */
     public Builder attributes(AttributeSchema schema) {
@@ -963,8 +1090,10 @@ public final class VectorIndex implements IdResolver {
      * decoded codes; distances in results are those. See {@code docs/quantization.md}. The sample is
      * read when {@link #build} runs and not kept.
      *
-     * @throws IllegalArgumentException (from {@link #build}) if the sample is empty or holds a vector
-     *     of the wrong dimension, with non-finite components, or zero under cosine
+     * @param sample vectors like the ones to be indexed; null or empty fails at {@link #build}
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException (from {@link #build}) if the sample is empty or holds a
+     *     vector of the wrong dimension, with non-finite components, or zero under cosine
      */
     public Builder quantizeInt8(float[][] sample) {
       this.int8Sample = sample == null ? new float[0][] : sample;
@@ -976,6 +1105,9 @@ public final class VectorIndex implements IdResolver {
      * Stores vectors as int7 codes mapping {@code [lo, hi]} (after normalisation under cosine) onto
      * codes 0..127, clamping components outside it; otherwise as {@link #quantizeInt8(float[][])}.
      *
+     * @param lo the component value code 0 stands for
+     * @param hi the component value code 127 stands for, above {@code lo}
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >= hi}
      */
     public Builder quantizeInt8(float lo, float hi) {
@@ -995,6 +1127,9 @@ public final class VectorIndex implements IdResolver {
     }
 
     /**
+     * Builds an index.
+     *
+     * @return a new, empty index with these settings, independent of any other this builder made
      * @throws IllegalArgumentException when a parameter is out of range
      */
     public VectorIndex build() {

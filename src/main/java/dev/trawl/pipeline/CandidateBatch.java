@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The candidates of one request, as parallel primitive columns: id, source, author, community,
- * creation time, score, source score, index ordinal, and one {@code float} column per candidate
+ * creation time, score, source score, and one {@code float} column per candidate
  * {@link Feature}. Rows {@code [0, size())} are valid.
  *
  * <ul>
@@ -66,64 +66,104 @@ public final class CandidateBatch {
 
   // ------------------------------------------------------------------ reading
 
-  /** Number of candidates. */
+  /** {@return the number of candidates, rows {@code [0, size())}} */
   public int size() {
     return rows.size;
   }
 
-  /** Candidate id of {@code row}. */
+  /**
+   * Candidate id of {@code row}.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the candidate's item id
+   */
   public long id(int row) {
     return rows.ids[check(row)];
   }
 
-  /** Index of the source that produced the row, in declaration order. */
+  /**
+   * Index of the source that produced the row, in declaration order.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the source's index, {@code 0 <= index < sourceCount()}
+   */
   public int source(int row) {
     return rows.sources[check(row)];
   }
 
-  /** Name of the source that produced the row. */
+  /**
+   * Name of the source that produced the row.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the name the source was added under
+   */
   public String sourceName(int row) {
     return schema.sourceNames[rows.sources[check(row)]];
   }
 
-  /** Number of sources in the pipeline (source indexes are {@code [0, sourceCount())}). */
+  /**
+   * {@return the number of sources in the pipeline (source indexes are {@code [0, sourceCount())})}
+   */
   public int sourceCount() {
     return schema.sourceNames.length;
   }
 
-  /** Author id, or {@link #UNKNOWN}. */
+  /**
+   * Author id, or {@link #UNKNOWN}.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the author id
+   */
   public long author(int row) {
     return rows.authors[check(row)];
   }
 
-  /** Community id, or {@link #UNKNOWN}. */
+  /**
+   * Community id, or {@link #UNKNOWN}.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the community id
+   */
   public long community(int row) {
     return rows.communities[check(row)];
   }
 
-  /** Creation time in epoch milliseconds, or {@link #UNKNOWN}. */
+  /**
+   * Creation time in epoch milliseconds, or {@link #UNKNOWN}.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the creation time
+   */
   public long createdAt(int row) {
     return rows.createdAt[check(row)];
   }
 
-  /** Ranking score (higher is better). */
+  /**
+   * Ranking score (higher is better).
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the current ranking score
+   */
   public float score(int row) {
     return rows.scores[check(row)];
   }
 
-  /** The score the source gave the candidate. */
+  /**
+   * The score the source gave the candidate.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return the source's score, unchanged by scorers
+   */
   public float sourceScore(int row) {
     return rows.sourceScores[check(row)];
-  }
-
-  /** Vector index ordinal, or -1 when the source did not know it. */
-  public int ordinal(int row) {
-    return rows.ordinals[check(row)];
   }
 
   /**
    * Value of a candidate feature.
    *
+   * @param feature a candidate feature of the pipeline
+   * @param row a row, {@code 0 <= row < size()}
+   * @return its value, the feature's default until a hydrator sets it
    * @throws IllegalArgumentException if the pipeline has no such candidate feature
    */
   public float feature(Feature feature, int row) {
@@ -132,54 +172,92 @@ public final class CandidateBatch {
 
   // ------------------------------------------------------------------ writing
 
-  /** Sets the ranking score (scorers). */
+  /**
+   * Sets the ranking score (scorers).
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @param score the new score, higher is better; finite
+   */
   public void setScore(int row, float score) {
     rows.scores[check(row)] = score;
   }
 
-  /** Sets the author (hydrators). */
+  /**
+   * Sets the author (hydrators).
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @param author the author id
+   */
   public void setAuthor(int row, long author) {
     rows.authors[check(row)] = author;
   }
 
-  /** Sets the community (hydrators). */
+  /**
+   * Sets the community (hydrators).
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @param community the community id
+   */
   public void setCommunity(int row, long community) {
     rows.communities[check(row)] = community;
   }
 
-  /** Sets the creation time, epoch milliseconds (hydrators). */
+  /**
+   * Sets the creation time, epoch milliseconds (hydrators).
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @param epochMillis the creation time, epoch milliseconds
+   */
   public void setCreatedAt(int row, long epochMillis) {
     rows.createdAt[check(row)] = epochMillis;
   }
 
-  /** Sets the vector index ordinal (hydrators). */
-  public void setOrdinal(int row, int ordinal) {
-    rows.ordinals[check(row)] = ordinal;
-  }
-
-  /** Sets a candidate feature (hydrators). */
+  /**
+   * Sets a candidate feature (hydrators).
+   *
+   * @param feature a candidate feature the stage declared it writes
+   * @param row a row, {@code 0 <= row < size()}
+   * @param value the value
+   */
   public void setFeature(Feature feature, int row, float value) {
     features[schema.candidateColumn(feature)][check(row)] = value;
   }
 
-  /** The id column (rows {@code [0, size())}); read-only by contract. */
+  /**
+   * The id column (rows {@code [0, size())}); read-only by contract.
+   *
+   * @return the live column array, valid until the batch next changes size or order
+   */
   public long[] ids() {
     return rows.ids;
   }
 
-  /** The score column, for bulk scoring (rows {@code [0, size())}). */
+  /**
+   * The score column, for bulk scoring (rows {@code [0, size())}).
+   *
+   * @return the live column array, valid until the batch next changes size or order
+   */
   public float[] scores() {
     return rows.scores;
   }
 
-  /** A candidate feature's column, for bulk hydration (rows {@code [0, size())}). */
+  /**
+   * A candidate feature's column, for bulk hydration (rows {@code [0, size())}).
+   *
+   * @param feature a candidate feature of the pipeline
+   * @return the live column array, valid until the batch next changes size or order
+   */
   public float[] featureColumn(Feature feature) {
     return features[schema.candidateColumn(feature)];
   }
 
   // ------------------------------------------------------------------ removing
 
-  /** Marks a row for removal (rules only); idempotent. The pipeline compacts afterwards. */
+  /**
+   * Marks a row for removal (rules only); idempotent. The pipeline compacts afterwards.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   */
   public void remove(int row) {
     if (!removedMarks[check(row)]) {
       removedMarks[row] = true;
@@ -187,24 +265,37 @@ public final class CandidateBatch {
     }
   }
 
-  /** Whether the running rule marked {@code row}. */
+  /**
+   * Whether the running rule marked {@code row}.
+   *
+   * @param row a row, {@code 0 <= row < size()}
+   * @return true when marked for removal
+   */
   public boolean isRemoved(int row) {
     return removedMarks[check(row)];
   }
 
-  /** Rows marked by the running rule so far. */
+  /** {@return the rows the running rule has marked so far} */
   public int removedCount() {
     return removed;
   }
 
   // --------------------------------------------------------------- reordering
 
-  /** An {@code int} scratch array of at least {@link #size()} entries, owned by the batch. */
+  /**
+   * An {@code int} scratch array of at least {@link #size()} entries, owned by the batch.
+   *
+   * @return the scratch array, reused by every selector
+   */
   public int[] rowScratch() {
     return rowScratch;
   }
 
-  /** A {@code long} scratch array of at least {@link #size()} entries (e.g. packed score keys). */
+  /**
+   * A {@code long} scratch array of at least {@link #size()} entries (e.g. packed score keys).
+   *
+   * @return the scratch array, reused by every selector
+   */
   public long[] longScratch() {
     return longScratch;
   }
@@ -213,6 +304,8 @@ public final class CandidateBatch {
    * Keeps rows {@code rows[0..n)} in that order and drops the others; every column moves together.
    * {@code rows} may be {@link #rowScratch()}.
    *
+   * @param rows the rows to keep, in their new order; distinct, each below {@link #size()}
+   * @param n how many entries of {@code rows} are used
    * @throws IllegalArgumentException if {@code n > size()}, a row is out of range or repeated; the
    *     batch is unchanged
    */
@@ -247,7 +340,11 @@ public final class CandidateBatch {
     }
   }
 
-  /** Shortens the batch to its first {@code n} rows (no-op when {@code n >= size()}). */
+  /**
+   * Shortens the batch to its first {@code n} rows (no-op when {@code n >= size()}).
+   *
+   * @param n the rows kept, 0 or more
+   */
   public void truncate(int n) {
     if (n < 0) {
       throw new IllegalArgumentException("cannot truncate to " + n + " rows");

@@ -11,5 +11,12 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface CandidateHydrator extends Stage {
+  /**
+   * Fills the declared columns of every candidate.
+   *
+   * @param ctx the running request: its inputs, query features and this stage's scratch ({@link
+   *     RequestContext#scratch()})
+   * @param batch the request's candidates; set the declared columns of every row
+   */
   void hydrate(RequestContext ctx, CandidateBatch batch);
 }

@@ -16,6 +16,13 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface CandidateRule extends Stage {
-  /** Marks the candidates of {@code batch} to remove for the request {@code ctx}. */
+  /**
+   * Marks the candidates of {@code batch} to remove for the request {@code ctx}.
+   *
+   * @param ctx the running request: its inputs, query features and this stage's scratch ({@link
+   *     RequestContext#scratch()})
+   * @param batch the request's candidates; mark rows with {@link CandidateBatch#remove(int)}, the
+   *     pipeline compacts afterwards
+   */
   void apply(RequestContext ctx, CandidateBatch batch);
 }

@@ -13,7 +13,7 @@ import dev.trawl.collect.CandidateColumns;
  *
  * <p>Each source of each {@link RequestContext} has its own sink (and its own scratch,
  * {@link #scratch()}), used by one thread at a time and cleared before every request. Columns a
- * source does not set hold {@link CandidateBatch#UNKNOWN} (ordinals: -1). <b>Not thread-safe.</b>
+ * source does not set hold {@link CandidateBatch#UNKNOWN}. <b>Not thread-safe.</b>
  * <b>Allocation:</b> none once the columns have grown to the source's usual output size (pre-sized
  * by {@link StageOptions#expectedCandidates}).
  */
@@ -26,42 +26,69 @@ public final class CandidateSink {
     this.rows = new CandidateColumns(capacity);
   }
 
-  /** Appends a candidate with the source's score (higher is better) and returns its row. */
+  /**
+   * Appends a candidate with the source's score (higher is better) and returns its row.
+   *
+   * @param id the item id
+   * @param score the source's score, higher is better; a NaN or infinite score drops the row at the
+   *     merge
+   * @return the new row, for the setters
+   */
   public int add(long id, float score) {
     return rows.append(id, score);
   }
 
-  /** Sets the author of a row this source added. */
+  /**
+   * Sets the author of a row this source added.
+   *
+   * @param row a row this source added
+   * @param author the author id
+   */
   public void setAuthor(int row, long author) {
     rows.authors[check(row)] = author;
   }
 
-  /** Sets the community of a row this source added. */
+  /**
+   * Sets the community of a row this source added.
+   *
+   * @param row a row this source added
+   * @param community the community id
+   */
   public void setCommunity(int row, long community) {
     rows.communities[check(row)] = community;
   }
 
-  /** Sets the creation time (epoch milliseconds) of a row this source added. */
+  /**
+   * Sets the creation time (epoch milliseconds) of a row this source added.
+   *
+   * @param row a row this source added
+   * @param epochMillis the creation time, epoch milliseconds
+   */
   public void setCreatedAt(int row, long epochMillis) {
     rows.createdAt[check(row)] = epochMillis;
   }
 
-  /** Records the vector index ordinal, so later stages (diversity) can skip the id lookup. */
-  public void setOrdinal(int row, int ordinal) {
-    rows.ordinals[check(row)] = ordinal;
-  }
-
-  /** Candidates written so far. */
+  /** {@return the candidates written so far} */
   public int size() {
     return rows.size;
   }
 
-  /** Id of a row this source added. */
+  /**
+   * Id of a row this source added.
+   *
+   * @param row a row this source added
+   * @return its item id
+   */
   public long id(int row) {
     return rows.ids[check(row)];
   }
 
-  /** This source's per-context scratch, from {@link Stage#newScratch()} ({@code null} if none). */
+  /**
+   * This source's per-context scratch, from {@link Stage#newScratch()} ({@code null} if none).
+   *
+   * @param <T> the scratch's type, as the source created it
+   * @return the scratch object, one per source and context
+   */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {
     return (T) scratch;

@@ -19,6 +19,12 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface CandidateSource extends Stage {
-  /** Writes candidates into {@code out} (already empty). Must not allocate in steady state. */
+  /**
+   * Writes candidates into {@code out} (already empty). Must not allocate in steady state.
+   *
+   * @param ctx the running request (read-only for a source: its inputs and query features)
+   * @param out this source's own sink for this request, with its scratch ({@link
+   *     CandidateSink#scratch()})
+   */
   void fetch(RequestContext ctx, CandidateSink out);
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stage.
  *
  * <p>Built-in columns ({@link #AUTHOR}, {@link #COMMUNITY}, {@link #CREATED_AT}, {@link #SCORE},
- * {@link #SOURCE_SCORE}, {@link #ORDINAL}) have typed accessors on the batch. User features are
+ * {@link #SOURCE_SCORE}) have typed accessors on the batch. User features are
  * {@code float}s with a declared default, created once and kept as {@code static final} constants:
  *
  * <pre>{@code
@@ -47,8 +47,6 @@ public final class Feature {
   public static final Feature SCORE = new Feature("score", Kind.BUILT_IN, 0f);
   /** The score the source gave the candidate, e.g. vector similarity ({@code float}). */
   public static final Feature SOURCE_SCORE = new Feature("source_score", Kind.BUILT_IN, 0f);
-  /** The candidate's vector index ordinal, or -1 when unknown ({@code int}). */
-  public static final Feature ORDINAL = new Feature("ordinal", Kind.BUILT_IN, 0f);
 
   private final String name;
   private final Kind kind;
@@ -66,6 +64,9 @@ public final class Feature {
    * A {@code float} candidate column. Every candidate starts with {@code defaultValue}, which is also
    * what an optional hydrator that fails leaves behind.
    *
+   * @param name the column's name, unique within a pipeline
+   * @param defaultValue the starting value, not NaN
+   * @return a new feature; keep it as a constant
    * @throws IllegalArgumentException if the name is blank or the default is NaN
    */
   public static Feature candidate(String name, float defaultValue) {
@@ -76,6 +77,9 @@ public final class Feature {
    * A {@code float} per-request scalar, set by the host or by a {@link QueryHydrator}, reset to
    * {@code defaultValue} at the start of every request.
    *
+   * @param name the scalar's name, unique within a pipeline
+   * @param defaultValue the starting value, not NaN
+   * @return a new feature; keep it as a constant
    * @throws IllegalArgumentException if the name is blank or the default is NaN
    */
   public static Feature query(String name, float defaultValue) {
@@ -96,17 +100,17 @@ public final class Feature {
     return value;
   }
 
-  /** The feature's name (unique within a pipeline). */
+  /** {@return the feature's name (unique within a pipeline)} */
   public String name() {
     return name;
   }
 
-  /** Candidate column, query scalar or built-in column. */
+  /** {@return whether the feature is a candidate column, a query scalar or a built-in column} */
   public Kind kind() {
     return kind;
   }
 
-  /** The value every candidate (or request) starts with; 0 for built-in columns. */
+  /** {@return the value every candidate (or request) starts with; 0 for built-in columns} */
   public float defaultValue() {
     return defaultValue;
   }

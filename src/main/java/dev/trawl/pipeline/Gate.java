@@ -13,6 +13,11 @@ public interface Gate {
   /** Runs always. */
   Gate ALWAYS = ctx -> true;
 
-  /** Whether to run. */
+  /**
+   * Whether to run.
+   *
+   * @param ctx the running request
+   * @return true to run the pipeline or stage for this request, false to skip it
+   */
   boolean test(RequestContext ctx);
 }

@@ -28,7 +28,12 @@ public final class IdSet {
     members = new long[Math.max(4, expected)];
   }
 
-  /** Adds {@code id}; returns false (and changes nothing) if it was already a member. */
+  /**
+   * Adds {@code id}; returns false (and changes nothing) if it was already a member.
+   *
+   * @param id any id
+   * @return true when it was added
+   */
   public boolean add(long id) {
     if (index.putIfAbsent(id, size) != LongIntTable.MISSING) {
       return false;
@@ -40,24 +45,33 @@ public final class IdSet {
     return true;
   }
 
-  /** Adds every member of {@code other}, in its order. */
+  /**
+   * Adds every member of {@code other}, in its order.
+   *
+   * @param other the set whose members are added; unchanged
+   */
   public void addAll(IdSet other) {
     for (int i = 0; i < other.size; i++) {
       add(other.members[i]);
     }
   }
 
-  /** Whether {@code id} is a member. */
+  /**
+   * Whether {@code id} is a member.
+   *
+   * @param id any id
+   * @return true when {@code id} is a member
+   */
   public boolean contains(long id) {
     return index.contains(id);
   }
 
-  /** Number of members. */
+  /** {@return the number of members} */
   public int size() {
     return size;
   }
 
-  /** Whether the set has no members. */
+  /** {@return whether the set has no members} */
   public boolean isEmpty() {
     return size == 0;
   }
@@ -65,6 +79,8 @@ public final class IdSet {
   /**
    * The {@code i}-th member in insertion order.
    *
+   * @param i the member's position in insertion order
+   * @return the member
    * @throws IndexOutOfBoundsException unless {@code 0 <= i < size()}
    */
   public long get(int i) {
@@ -77,6 +93,9 @@ public final class IdSet {
   /**
    * Copies the members, in insertion order, into {@code out} from index 0, stopping when it is full;
    * returns how many were copied.
+   *
+   * @param out receives the members
+   * @return the number copied, at most {@code out.length}
    */
   public int copyTo(long[] out) {
     final int n = Math.min(size, out.length);

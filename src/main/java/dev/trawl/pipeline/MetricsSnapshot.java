@@ -19,17 +19,20 @@ public final class MetricsSnapshot {
     this.degradedRequests = degradedRequests;
   }
 
-  /** The whole request: calls = requests, failures = failed requests, latency = end to end. */
+  /**
+   * {@return the whole request's statistics: calls = requests, failures = failed requests, latency
+   * = end to end}
+   */
   public StageStats request() {
     return request;
   }
 
-  /** Requests served with at least one optional stage failed, timed out or skipped. */
+  /** {@return the requests served with at least one optional stage failed, timed out or skipped} */
   public long degradedRequests() {
     return degradedRequests;
   }
 
-  /** Every stage, in declaration order. */
+  /** {@return every stage's statistics, in declaration order (an unmodifiable list)} */
   public List<StageStats> stages() {
     return stages;
   }
@@ -37,6 +40,8 @@ public final class MetricsSnapshot {
   /**
    * The stats of the stage called {@code name}.
    *
+   * @param name a stage's name
+   * @return its statistics
    * @throws IllegalArgumentException if there is no such stage
    */
   public StageStats stage(String name) {
@@ -51,6 +56,8 @@ public final class MetricsSnapshot {
   /**
    * The pipeline's own share of the request time: {@code 1 - sum(stage time) / request time}. Source
    * times are summed as if sequential, so with parallel sources this understates the overhead.
+   *
+   * @return the fraction, at most 1 (can be negative with parallel sources)
    */
   public double overheadFraction() {
     long stageNanos = 0;

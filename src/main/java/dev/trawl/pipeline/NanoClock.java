@@ -10,5 +10,10 @@ public interface NanoClock {
   /** {@link System#nanoTime()}. */
   NanoClock SYSTEM = System::nanoTime;
 
+  /**
+   * Reads the clock.
+   *
+   * @return the current time in nanoseconds, monotonic; only differences mean anything
+   */
   long nanoTime();
 }

@@ -148,7 +148,11 @@ public final class Pipeline {
     return out.toArray(new ConfiguredStage[0]);
   }
 
-  /** Starts a builder for a pipeline called {@code name} (used in metrics and errors). */
+  /**
+   * {@return a new builder for a pipeline called {@code name} (used in metrics and errors)}
+   *
+   * @param name the pipeline's name
+   */
   public static PipelineBuilder builder(String name) {
     return new PipelineBuilder(name);
   }
@@ -157,6 +161,8 @@ public final class Pipeline {
    * A new request context for this pipeline: one per request thread, reused for every request.
    * Allocates the context's buffers, every stage's scratch, one task per source and its
    * {@link RequestStats}.
+   *
+   * @return a new context for this pipeline: keep one per request thread and reuse it
    */
   public RequestContext newContext() {
     final Object[] scratch = new Object[all.length];
@@ -171,9 +177,11 @@ public final class Pipeline {
    * Runs one request: reads the inputs of {@code ctx}, writes the page into {@code result}. Allocates
    * nothing in steady state.
    *
+   * @param ctx a context of this pipeline, with the request's inputs set
+   * @param result receives the page; reused across requests
    * @throws PipelineException {@code BAD_REQUEST} if {@code ctx} belongs to another pipeline or a
-   *     stage rejected the request; {@code STAGE_FAILURE} naming the stage if a required stage failed;
-   *     {@code LIBRARY_BUG} if the pipeline itself failed
+   *     stage rejected the request; {@code STAGE_FAILURE} naming the stage if a required stage
+   *     failed; {@code LIBRARY_BUG} if the pipeline itself failed
    */
   public void execute(RequestContext ctx, PipelineResult result) {
     Objects.requireNonNull(ctx, "ctx");
@@ -188,12 +196,12 @@ public final class Pipeline {
 
   // ------------------------------------------------------------ introspection
 
-  /** The pipeline's name, as given to {@link #builder}. */
+  /** {@return the pipeline's name, as given to {@link #builder}} */
   public String name() {
     return name;
   }
 
-  /** Stage names in declaration order. */
+  /** {@return the stage names in declaration order (an unmodifiable list)} */
   public List<String> stageNames() {
     final List<String> names = new ArrayList<>();
     for (ConfiguredStage s : all) {
@@ -202,12 +210,15 @@ public final class Pipeline {
     return names;
   }
 
-  /** Source names; a candidate's {@link CandidateBatch#source(int)} indexes this list. */
+  /**
+   * {@return the source names, an unmodifiable list that a candidate's {@link
+   * CandidateBatch#source(int)} indexes}
+   */
   public List<String> sourceNames() {
     return List.of(schema.sourceNames);
   }
 
-  /** A snapshot of the metrics (allocates; call from the host's metrics exporter). */
+  /** {@return a new snapshot of the metrics (allocates; call from the host's metrics exporter)} */
   public MetricsSnapshot metrics() {
     final List<StageStats> stats = new ArrayList<>();
     for (ConfiguredStage s : all) {
@@ -220,6 +231,8 @@ public final class Pipeline {
   /**
    * The stage object added under {@code name}, e.g. to read a built-in stage's own counters.
    *
+   * @param name a stage's name
+   * @return the stage object as it was added
    * @throws IllegalArgumentException if the pipeline has no stage of that name
    */
   public Stage stage(String name) {
@@ -242,12 +255,15 @@ public final class Pipeline {
     return -1;
   }
 
-  /** Kind of each stage, in declaration order (parallel to {@link #stageNames()}). */
+  /** {@return the kind of each stage, in declaration order (parallel to {@link #stageNames()})} */
   public List<StageKind> stageKinds() {
     return List.of(stageKinds);
   }
 
-  /** Times a source was still running when its context was reused, so its task was replaced. */
+  /**
+   * {@return the times a source was still running when its context was reused, so its task was
+   * replaced}
+   */
   public long replacedSourceTasks() {
     return execution.replacedTasks.get();
   }

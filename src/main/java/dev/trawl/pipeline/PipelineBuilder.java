@@ -45,13 +45,23 @@ public final class PipelineBuilder {
     this.name = name;
   }
 
-  /** Adds a pipeline gate: when it says no, the request returns an empty page at once. */
+  /**
+   * Adds a pipeline gate: when it says no, the request returns an empty page at once.
+   *
+   * @param gate decides per request whether the pipeline runs
+   * @return this builder, for chaining
+   */
   public PipelineBuilder gate(Gate gate) {
     gates.add(Objects.requireNonNull(gate, "gate"));
     return this;
   }
 
-  /** Declares query features the host sets on the context before executing. */
+  /**
+   * Declares query features the host sets on the context before executing.
+   *
+   * @param queryFeatures query features the host sets
+   * @return this builder, for chaining
+   */
   public PipelineBuilder input(Feature... queryFeatures) {
     for (Feature f : queryFeatures) {
       if (f.kind() != Feature.Kind.QUERY) {
@@ -62,72 +72,164 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** Adds a query hydrator (runs before the sources), optional by default. */
+  /**
+   * Adds a query hydrator (runs before the sources), optional by default.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder queryHydrator(String name, QueryHydrator stage) {
     return queryHydrator(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a query hydrator with explicit options. */
+  /**
+   * Adds a query hydrator with explicit options.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder queryHydrator(String name, QueryHydrator stage, StageOptions options) {
     return add(name, StageKind.QUERY_HYDRATOR, stage, options);
   }
 
-  /** Adds a candidate source, optional by default, bounded by the request deadline. */
+  /**
+   * Adds a candidate source, optional by default, bounded by the request deadline.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder source(String name, CandidateSource stage) {
     return source(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a candidate source with explicit options (timeout, policy, expected candidates, gate). */
+  /**
+   * Adds a candidate source with explicit options (timeout, policy, expected candidates, gate).
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder source(String name, CandidateSource stage, StageOptions options) {
     return add(name, StageKind.SOURCE, stage, options);
   }
 
-  /** Adds a candidate hydrator, optional by default; runs in declaration order among candidate stages. */
+  /**
+   * Adds a candidate hydrator, optional by default; runs in declaration order among candidate
+   * stages.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder hydrator(String name, CandidateHydrator stage) {
     return hydrator(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a candidate hydrator with explicit options. */
+  /**
+   * Adds a candidate hydrator with explicit options.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder hydrator(String name, CandidateHydrator stage, StageOptions options) {
     return add(name, StageKind.CANDIDATE_HYDRATOR, stage, options);
   }
 
-  /** Adds a rule, required by default; runs in declaration order among candidate stages. */
+  /**
+   * Adds a rule, required by default; runs in declaration order among candidate stages.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder rule(String name, CandidateRule stage) {
     return rule(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a rule with explicit options. */
+  /**
+   * Adds a rule with explicit options.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder rule(String name, CandidateRule stage, StageOptions options) {
     return add(name, StageKind.RULE, stage, options);
   }
 
-  /** Adds a scorer, required by default; runs in declaration order among candidate stages. */
+  /**
+   * Adds a scorer, required by default; runs in declaration order among candidate stages.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder scorer(String name, Scorer stage) {
     return scorer(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a scorer with explicit options. */
+  /**
+   * Adds a scorer with explicit options.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder scorer(String name, Scorer stage, StageOptions options) {
     return add(name, StageKind.SCORER, stage, options);
   }
 
-  /** Adds a selector, required by default; runs in declaration order among candidate stages. */
+  /**
+   * Adds a selector, required by default; runs in declaration order among candidate stages.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder selector(String name, Selector stage) {
     return selector(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a selector with explicit options. */
+  /**
+   * Adds a selector with explicit options.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder selector(String name, Selector stage, StageOptions options) {
     return add(name, StageKind.SELECTOR, stage, options);
   }
 
-  /** Adds a side effect; runs after the page is built, always optional. */
+  /**
+   * Adds a side effect; runs after the page is built, always optional.
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @return this builder, for chaining
+   */
   public PipelineBuilder sideEffect(String name, SideEffect stage) {
     return sideEffect(name, stage, StageOptions.defaults());
   }
 
-  /** Adds a side effect with options (its policy is always fail-open). */
+  /**
+   * Adds a side effect with options (its policy is always fail-open).
+   *
+   * @param name the stage's name, unique in the pipeline (used in metrics, traces and errors)
+   * @param stage the stage; immutable and thread-safe, shared by every request
+   * @param options its failure policy, timeout, gate, declared features and sizing
+   * @return this builder, for chaining
+   */
   public PipelineBuilder sideEffect(String name, SideEffect stage, StageOptions options) {
     return add(name, StageKind.SIDE_EFFECT, stage, options.policy(StageOptions.Policy.FAIL_OPEN));
   }
@@ -142,6 +244,9 @@ public final class PipelineBuilder {
   /**
    * Default request deadline (default 1 second; a context can override it per request).
    *
+   * @param amount the deadline in {@code unit}s, positive
+   * @param unit the unit of {@code amount}
+   * @return this builder, for chaining
    * @throws IllegalArgumentException if not positive
    */
   public PipelineBuilder timeout(long amount, TimeUnit unit) {
@@ -152,7 +257,12 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** Default page size (default 50; a context can override it per request). */
+  /**
+   * Default page size (default 50; a context can override it per request).
+   *
+   * @param pageSize the candidates on a page, positive
+   * @return this builder, for chaining
+   */
   public PipelineBuilder pageSize(int pageSize) {
     if (pageSize <= 0) {
       throw new IllegalArgumentException("pageSize must be positive, got " + pageSize);
@@ -161,20 +271,34 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** The clock for budgets and latencies (default {@link NanoClock#SYSTEM}). */
+  /**
+   * The clock for budgets and latencies (default {@link NanoClock#SYSTEM}).
+   *
+   * @param clock the clock; kept
+   * @return this builder, for chaining
+   */
   public PipelineBuilder clock(NanoClock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return this;
   }
 
-  /** Runs sources one after another on the request thread (no hand-off, no parallelism). */
+  /**
+   * Runs sources one after another on the request thread (no hand-off, no parallelism).
+   *
+   * @return this builder, for chaining
+   */
   public PipelineBuilder sourcesOnCallerThread() {
     callerThread = true;
     executor = null;
     return this;
   }
 
-  /** Runs sources on {@code executor} (see the class Javadoc for what that costs). */
+  /**
+   * Runs sources on {@code executor} (see the class Javadoc for what that costs).
+   *
+   * @param executor where source tasks run; kept, not shut down by the pipeline
+   * @return this builder, for chaining
+   */
   public PipelineBuilder sourcesOn(Executor executor) {
     this.executor = Objects.requireNonNull(executor, "executor");
     callerThread = false;
@@ -185,6 +309,8 @@ public final class PipelineBuilder {
    * Runs the stages that {@linkplain Stage#mayBlock() may block} on {@code pool} (default
    * {@link WorkerPool#sharedForBlockingStages()}). The host owns the pool and closes it after the
    * pipeline's last request; a closed pool refuses every blocking stage (each counted as a failure).
+   * @param pool the pool, owned by the host
+   * @return this builder, for chaining
    */
   public PipelineBuilder blockingStagesOn(WorkerPool pool) {
     this.stagePool = Objects.requireNonNull(pool, "pool");
@@ -197,6 +323,8 @@ public final class PipelineBuilder {
    * blocking stage, or a source, past its deadline plus this slack; what runs after that is the
    * non-blocking stages.
    *
+   * @param slack the extra wait after the deadline, 0 or more
+   * @return this builder, for chaining
    * @throws IllegalArgumentException if negative
    */
   public PipelineBuilder deadlineSlack(Duration slack) {
@@ -215,6 +343,8 @@ public final class PipelineBuilder {
    * threads instead of queueing one more per request. Calls are accepted again as soon as the hung
    * ones return.
    *
+   * @param limit the hung calls per stage tolerated, positive
+   * @return this builder, for chaining
    * @throws IllegalArgumentException if not positive
    */
   public PipelineBuilder hungStageLimit(int limit) {
@@ -228,6 +358,8 @@ public final class PipelineBuilder {
   /**
    * Which candidate ids are valid (others are dropped and counted as invalid for their source).
    * Default: non-negative ids. Must be thread-safe and allocation-free, e.g. {@code index::contains}.
+   * @param validIds true for an id a candidate may have
+   * @return this builder, for chaining
    */
   public PipelineBuilder validIds(LongPredicate validIds) {
     this.validIds = Objects.requireNonNull(validIds, "validIds");
@@ -237,6 +369,7 @@ public final class PipelineBuilder {
   /**
    * Validates and builds the pipeline.
    *
+   * @return a new, immutable pipeline, shared by every request thread
    * @throws IllegalArgumentException listing every problem: no source, blank or duplicate stage
    *     names, two features with one name, a stage reading a feature no earlier stage writes, a
    *     stage writing what its kind may not write

@@ -20,7 +20,9 @@ public final class PipelineException extends RuntimeException {
     LIBRARY_BUG
   }
 
+  /** What kind of failure this is. */
   private final Kind kind;
+  /** The name of the stage that failed, or null. */
   private final String stage;
 
   PipelineException(Kind kind, String stage, String message, Throwable cause) {
@@ -29,17 +31,22 @@ public final class PipelineException extends RuntimeException {
     this.stage = stage;
   }
 
-  /** For stages: the request is invalid. The pipeline adds the stage name and rethrows it. */
+  /**
+   * For stages: the request is invalid. The pipeline adds the stage name and rethrows it.
+   *
+   * @param message what is wrong with the request
+   * @return the exception, for the stage to throw
+   */
   public static PipelineException badRequest(String message) {
     return new PipelineException(Kind.BAD_REQUEST, null, message, null);
   }
 
-  /** The classification of the failure. */
+  /** {@return the classification of the failure} */
   public Kind kind() {
     return kind;
   }
 
-  /** The name of the stage that failed, or {@code null} when no stage is to blame. */
+  /** {@return the name of the stage that failed, or {@code null} when no stage is to blame} */
   public String stage() {
     return stage;
   }

@@ -22,47 +22,82 @@ public final class PipelineResult {
   private String[] sourceNames = new String[0];
   private Trace trace;
 
-  /** Number of candidates on the page. */
+  /** {@return the number of candidates on the page} */
   public int size() {
     return page.size;
   }
 
-  /** Id of page entry {@code i} (0 is the top). */
+  /**
+   * Id of page entry {@code i} (0 is the top).
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return its item id
+   */
   public long id(int i) {
     return page.ids[check(i)];
   }
 
-  /** Final score of page entry {@code i}. */
+  /**
+   * Final score of page entry {@code i}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return its final score
+   */
   public float score(int i) {
     return page.scores[check(i)];
   }
 
-  /** Index of the source that produced entry {@code i}. */
+  /**
+   * Index of the source that produced entry {@code i}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return the index of its source among the pipeline's sources
+   */
   public int source(int i) {
     return page.sources[check(i)];
   }
 
-  /** Name of the source that produced page entry {@code i}. */
+  /**
+   * Name of the source that produced page entry {@code i}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return the name of its source
+   */
   public String sourceName(int i) {
     return sourceNames[page.sources[check(i)]];
   }
 
-  /** Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
+  /**
+   * Author of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return its author id
+   */
   public long author(int i) {
     return page.authors[check(i)];
   }
 
-  /** Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
+  /**
+   * Community of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return its community id
+   */
   public long community(int i) {
     return page.communities[check(i)];
   }
 
-  /** Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}. */
+  /**
+   * Creation time of page entry {@code i}, or {@link CandidateBatch#UNKNOWN}.
+   *
+   * @param i a page entry, 0 for the top, below {@link #size()}
+   * @return its creation time, epoch milliseconds
+   */
   public long createdAt(int i) {
     return page.createdAt[check(i)];
   }
 
-  /** Candidates left after the last selector, before the page was cut. */
+  /** {@return the candidates left after the last selector, before the page was cut} */
   public int candidatesBeforePage() {
     return candidates;
   }
@@ -71,6 +106,8 @@ public final class PipelineResult {
    * Whether some optional stage failed, a source timed out, the deadline made the pipeline skip
    * optional stages, or a stage {@linkplain RequestContext#markDegraded() marked} the request
    * degraded: the page was served, but from less than the full pipeline.
+   *
+   * @return true when the page came from less than the full pipeline
    */
   public boolean degraded() {
     return failedOpen > 0 || timedOut > 0 || skippedStages > 0 || degradedMarks > 0;
@@ -79,12 +116,14 @@ public final class PipelineResult {
   /**
    * How many times stages called {@link RequestContext#markDegraded()} in this request (e.g. a fetch
    * stage that wrote defaults for keys its store did not answer in time).
+   *
+   * @return the count of marks in this request
    */
   public int degradedMarks() {
     return degradedMarks;
   }
 
-  /** Optional stages that threw in this request. */
+  /** {@return the optional stages that threw in this request} */
   public int failedOpenStages() {
     return failedOpen;
   }
@@ -92,22 +131,27 @@ public final class PipelineResult {
   /**
    * Sources abandoned at their timeout or the deadline, and blocking stages abandoned at the deadline,
    * in this request.
+   *
+   * @return the count of abandoned sources and blocking stages
    */
   public int timedOutSources() {
     return timedOut;
   }
 
-  /** Optional stages skipped because the deadline had passed. */
+  /** {@return the optional stages skipped because the deadline had passed} */
   public int deadlineSkippedStages() {
     return skippedStages;
   }
 
-  /** Whether a pipeline gate turned the pipeline off for this request (the page is empty). */
+  /**
+   * {@return whether a pipeline gate turned the pipeline off for this request (the page is then
+   * empty)}
+   */
   public boolean gatedOff() {
     return gatedOff;
   }
 
-  /** The trace of this request if it was traced, else {@code null}. */
+  /** {@return the trace of this request if it was traced, else {@code null}} */
   public Trace trace() {
     return trace;
   }
@@ -116,6 +160,9 @@ public final class PipelineResult {
    * Makes this result a copy of {@code other} (page, flags and trace reference), e.g. to hand a page
    * to another thread for a shadow comparison while {@code other} is reused. Allocates only when this
    * result's arrays must grow.
+   *
+   * @param other the result copied; unchanged
+   * @return this result
    */
   public PipelineResult copyFrom(PipelineResult other) {
     page.copyFrom(other.page, other.page.size);
@@ -130,7 +177,7 @@ public final class PipelineResult {
     return this;
   }
 
-  /** The page's ids in a new array (allocates; for tests and tools). */
+  /** {@return the page's ids in a new array (allocates; for tests and tools)} */
   public long[] idsCopy() {
     return Arrays.copyOf(page.ids, page.size);
   }

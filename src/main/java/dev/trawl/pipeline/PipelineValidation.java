@@ -56,7 +56,6 @@ final class PipelineValidation {
     final Set<Feature> available = new LinkedHashSet<>(inputs);
     available.add(Feature.SCORE);
     available.add(Feature.SOURCE_SCORE);
-    available.add(Feature.ORDINAL);
     final List<Feature> candidateFeatures = new ArrayList<>();
     // phase order: query hydrators, sources, candidate stages, side effects
     for (ConfiguredStage s : stages) {
@@ -79,9 +78,9 @@ final class PipelineValidation {
         checkReads(s, available, problems, null);
         final List<Feature> w = Arrays.asList(s.writes);
         for (Feature f : s.writes) {
-          if (!missingFrom.containsKey(f) && f != Feature.ORDINAL) {
+          if (!missingFrom.containsKey(f)) {
             problems.add(s.describe() + " declares it writes " + f
-                + ", but sources can only fill author, community, created_at and ordinal");
+                + ", but sources can only fill author, community and created_at");
           }
         }
         for (Map.Entry<Feature, List<String>> e : missingFrom.entrySet()) {

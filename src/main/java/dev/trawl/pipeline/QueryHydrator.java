@@ -11,5 +11,11 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface QueryHydrator extends Stage {
+  /**
+   * Computes the declared query features of the request.
+   *
+   * @param ctx the running request; set the declared query features with {@link
+   *     RequestContext#setQueryFeature}
+   */
   void hydrate(RequestContext ctx);
 }

@@ -80,6 +80,8 @@ public final class RequestContext {
    * Clears every input back to its default (user 0, time 0, the pipeline's page size and timeout,
    * seed 0, no query vector, empty id sets, query features at their defaults, no attachment, no
    * trace, not a shadow request). Returns this context for chaining.
+   *
+   * @return this context, for chaining
    */
   public RequestContext reset() {
     userId = 0;
@@ -107,6 +109,9 @@ public final class RequestContext {
    * e.g. to run the same request through a shadow pipeline. Query features are copied by feature
    * identity where both pipelines have them; the {@linkplain #shadow(boolean) shadow} flag is copied
    * too (a shadow runner sets it on its own context after copying).
+   *
+   * @param other the context whose inputs are copied; unchanged
+   * @return this context, for chaining
    */
   public RequestContext copyInputsFrom(RequestContext other) {
     reset();
@@ -138,24 +143,34 @@ public final class RequestContext {
 
   // ------------------------------------------------------------------- inputs
 
-  /** The user the feed is for. */
+  /**
+   * The user the feed is for.
+   *
+   * @param userId the user's id
+   * @return this context, for chaining
+   */
   public RequestContext userId(long userId) {
     this.userId = userId;
     return this;
   }
 
-  /** The user the feed is for (0 after {@link #reset()}). */
+  /** {@return the user the feed is for (0 after {@link #reset()})} */
   public long userId() {
     return userId;
   }
 
-  /** The request's "now", in epoch milliseconds (used by recency and freshness stages). */
+  /**
+   * The request's "now", in epoch milliseconds (used by recency and freshness stages).
+   *
+   * @param nowMillis the request's time, epoch milliseconds
+   * @return this context, for chaining
+   */
   public RequestContext nowMillis(long nowMillis) {
     this.nowMillis = nowMillis;
     return this;
   }
 
-  /** The request's "now", epoch milliseconds. */
+  /** {@return the request's "now", epoch milliseconds} */
   public long nowMillis() {
     return nowMillis;
   }
@@ -163,6 +178,8 @@ public final class RequestContext {
   /**
    * How many candidates the page holds.
    *
+   * @param pageSize the candidates on the page, positive
+   * @return this context, for chaining
    * @throws IllegalArgumentException if not positive
    */
   public RequestContext pageSize(int pageSize) {
@@ -173,18 +190,23 @@ public final class RequestContext {
     return this;
   }
 
-  /** Candidates on the page. */
+  /** {@return the candidates on the page} */
   public int pageSize() {
     return pageSize;
   }
 
-  /** Seed of the request's random stream ({@link #randomLong()}): same seed, same page. */
+  /**
+   * Seed of the request's random stream ({@link #randomLong()}): same seed, same page.
+   *
+   * @param seed any value
+   * @return this context, for chaining
+   */
   public RequestContext seed(long seed) {
     this.seed = seed;
     return this;
   }
 
-  /** Seed of the request's random stream. */
+  /** {@return the seed of the request's random stream} */
   public long seed() {
     return seed;
   }
@@ -192,6 +214,9 @@ public final class RequestContext {
   /**
    * This request's deadline, counted from the start of {@link Pipeline#execute}.
    *
+   * @param amount the deadline in {@code unit}s, positive
+   * @param unit the unit of {@code amount}
+   * @return this context, for chaining
    * @throws IllegalArgumentException if {@code amount <= 0}
    */
   public RequestContext timeout(long amount, TimeUnit unit) {
@@ -202,12 +227,17 @@ public final class RequestContext {
     return this;
   }
 
-  /** This request's deadline, in nanoseconds from the start of execute. */
+  /** {@return this request's deadline, in nanoseconds from the start of execute} */
   public long timeoutNanos() {
     return timeoutNanos;
   }
 
-  /** Copies {@code vector} into the context's own buffer (the caller keeps its array). */
+  /**
+   * Copies {@code vector} into the context's own buffer (the caller keeps its array).
+   *
+   * @param vector the user's interest vector; copied
+   * @return this context, for chaining
+   */
   public RequestContext queryVector(float[] vector) {
     return queryVector(vector, vector.length);
   }
@@ -221,12 +251,12 @@ public final class RequestContext {
     return this;
   }
 
-  /** Whether a query vector was set since the last {@link #reset()}. */
+  /** {@return whether a query vector was set since the last {@link #reset()}} */
   public boolean hasQueryVector() {
     return queryDimension >= 0;
   }
 
-  /** Dimension of the query vector, or -1 when none is set. */
+  /** {@return the dimension of the query vector, or -1 when none is set} */
   public int queryDimension() {
     return queryDimension;
   }
@@ -234,32 +264,42 @@ public final class RequestContext {
   /**
    * The context's query vector buffer; only the first {@link #queryDimension()} entries are the
    * vector. Read-only by contract.
+   *
+   * @return the context's own buffer, read-only by contract
    */
   public float[] queryVectorBuffer() {
     return queryVector;
   }
 
-  /** Ids the user has already seen (filled by the host, cleared by {@link #reset()}). */
+  /**
+   * {@return the ids the user has already seen (filled by the host, cleared by {@link #reset()})}
+   */
   public IdSet seenIds() {
     return seenIds;
   }
 
-  /** Authors the user blocked: their posts must not be shown. */
+  /** {@return the authors the user blocked: their posts must not be shown} */
   public IdSet blockedAuthors() {
     return blockedAuthors;
   }
 
-  /** Communities the user muted: their posts must not be shown. */
+  /** {@return the communities the user muted: their posts must not be shown} */
   public IdSet mutedCommunities() {
     return mutedCommunities;
   }
 
-  /** Communities the user follows (read by the recency source). */
+  /** {@return the communities the user follows (read by the recency source)} */
   public IdSet followedCommunities() {
     return followedCommunities;
   }
 
-  /** Sets a query feature (host inputs and query hydrators). */
+  /**
+   * Sets a query feature (host inputs and query hydrators).
+   *
+   * @param feature a query feature of the pipeline
+   * @param value its value for this request
+   * @return this context, for chaining
+   */
   public RequestContext setQueryFeature(Feature feature, float value) {
     queryFeatures[pipeline.schema().queryIndex(feature)] = value;
     return this;
@@ -268,25 +308,41 @@ public final class RequestContext {
   /**
    * Value of a query feature.
    *
+   * @param feature a query feature of the pipeline
+   * @return its value, the default unless set for this request
    * @throws IllegalArgumentException if the pipeline has no such query feature
    */
   public float queryFeature(Feature feature) {
     return queryFeatures[pipeline.schema().queryIndex(feature)];
   }
 
-  /** Any host object the host's own stages need (kept until {@link #reset()}). */
+  /**
+   * Any host object the host's own stages need (kept until {@link #reset()}).
+   *
+   * @param attachment the object, kept until the next reset
+   * @return this context, for chaining
+   */
   public RequestContext attachment(Object attachment) {
     this.attachment = attachment;
     return this;
   }
 
-  /** The host object set with {@link #attachment(Object)}, or {@code null}. */
+  /**
+   * The host object set with {@link #attachment(Object)}, or {@code null}.
+   *
+   * @param <T> the type the caller expects
+   * @return the attachment
+   */
   @SuppressWarnings("unchecked")
   public <T> T attachment() {
     return (T) attachment;
   }
 
-  /** Records a {@link Trace} of the next request into its result (allocates; for debugging). */
+  /**
+   * Records a {@link Trace} of the next request into its result (allocates; for debugging).
+   *
+   * @return this context, for chaining
+   */
   public RequestContext traceNextRequest() {
     traceNext = true;
     return this;
@@ -298,13 +354,16 @@ public final class RequestContext {
    * usual. Side effects never change the page, so a shadow request returns the same page as the same
    * request with side effects on. Used by shadow testing to run a copy of the live pipeline without
    * logging impressions or writing to the host's stores twice.
+   *
+   * @param shadow true for a shadow run
+   * @return this context, for chaining
    */
   public RequestContext shadow(boolean shadow) {
     this.shadow = shadow;
     return this;
   }
 
-  /** Whether this request is a shadow run (its side effects are skipped). */
+  /** {@return whether this request is a shadow run (its side effects are skipped)} */
   public boolean shadow() {
     return shadow;
   }
@@ -315,6 +374,8 @@ public final class RequestContext {
    * Per-stage latency and candidate counts of the last request run with this context (or of the
    * running one, while it runs). The same object every time; overwritten by the next request. Never
    * allocates.
+   *
+   * @return the context's statistics object, overwritten by each request
    */
   public RequestStats lastRequest() {
     return stats;
@@ -327,6 +388,9 @@ public final class RequestContext {
    * this; reading another stage's scratch directly is for such accessors only. A linear scan over the
    * pipeline's stages by identity: no allocation.
    *
+   * @param <T> the scratch's type, as the stage created it
+   * @param stage a stage of this context's pipeline
+   * @return its scratch in this context
    * @throws IllegalArgumentException if {@code stage} is not a stage of this context's pipeline
    */
   @SuppressWarnings("unchecked")
@@ -344,6 +408,8 @@ public final class RequestContext {
    * Pipeline#execute}, then one more per request. A stage that leaves per-request state in its
    * scratch stamps it with this number, so a reader can tell this request's state from an earlier
    * one's (e.g. when the stage was skipped or failed this time).
+   *
+   * @return the request number, 0 before the first request
    */
   public long requestNumber() {
     return generation;
@@ -352,6 +418,9 @@ public final class RequestContext {
   /**
    * The scratch of the stage currently running ({@link Stage#newScratch()}), or {@code null}. A
    * blocking stage running on the stage pool gets its own scratch here too.
+   *
+   * @param <T> the scratch's type, as the stage created it
+   * @return the running stage's scratch
    */
   @SuppressWarnings("unchecked")
   public <T> T scratch() {
@@ -379,17 +448,19 @@ public final class RequestContext {
   /**
    * How many times stages of the running (or last) request called {@link #markDegraded()}; 0 when
    * none did.
+   *
+   * @return the count of marks
    */
   public int markedDegraded() {
     return degradedMarks.get();
   }
 
-  /** The deadline of the running request, in {@link NanoClock} time. */
+  /** {@return the deadline of the running request, in {@link NanoClock} time} */
   public long deadlineNanos() {
     return deadlineNanos;
   }
 
-  /** Next value of the request's seeded random stream (SplitMix64). */
+  /** {@return the next value of the request's seeded random stream (SplitMix64)} */
   public long randomLong() {
     long z = (random += 0x9E3779B97F4A7C15L);
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -397,7 +468,7 @@ public final class RequestContext {
     return z ^ (z >>> 31);
   }
 
-  /** Uniform in {@code [0, 1)} from the request's seeded random stream. */
+  /** {@return a value uniform in {@code [0, 1)} from the request's seeded random stream} */
   public double randomDouble() {
     return (randomLong() >>> 11) * 0x1.0p-53;
   }

@@ -41,48 +41,87 @@ public final class RequestStats {
     begin();
   }
 
-  /** Number of stages (the pipeline's, side effects included). */
+  /** {@return the number of stages (the pipeline's, side effects included)} */
   public int stageCount() {
     return names.length;
   }
 
-  /** Name of stage {@code stage}. */
+  /**
+   * Name of stage {@code stage}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return its name
+   */
   public String stageName(int stage) {
     return names[check(stage)];
   }
 
-  /** Kind of stage {@code stage}. */
+  /**
+   * Kind of stage {@code stage}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return its kind
+   */
   public StageKind kind(int stage) {
     return kinds[check(stage)];
   }
 
-  /** Whether stage {@code stage} ran in the last request (including runs that threw). */
+  /**
+   * Whether stage {@code stage} ran in the last request (including runs that threw).
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return true when it ran
+   */
   public boolean ran(int stage) {
     return nanos[check(stage)] != NOT_RUN;
   }
 
-  /** Latency of stage {@code stage} in nanoseconds, or {@link #NOT_RUN}. */
+  /**
+   * Latency of stage {@code stage} in nanoseconds, or {@link #NOT_RUN}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return its latency
+   */
   public long nanos(int stage) {
     return nanos[check(stage)];
   }
 
-  /** Candidates stage {@code stage} received (a source: returned), or {@link #NOT_RUN}. */
+  /**
+   * Candidates stage {@code stage} received (a source: returned), or {@link #NOT_RUN}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return the candidates it received
+   */
   public int in(int stage) {
     return in[check(stage)];
   }
 
-  /** Candidates stage {@code stage} passed on (a source: merged), or {@link #NOT_RUN}. */
+  /**
+   * Candidates stage {@code stage} passed on (a source: merged), or {@link #NOT_RUN}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return the candidates it passed on
+   */
   public int out(int stage) {
     return out[check(stage)];
   }
 
-  /** Candidates stage {@code stage} removed ({@code in - out}; a rule's funnel), or {@link #NOT_RUN}. */
+  /**
+   * Candidates stage {@code stage} removed ({@code in - out}; a rule's funnel), or {@link
+   * #NOT_RUN}.
+   *
+   * @param stage the stage's index in declaration order, below {@link #stageCount()}
+   * @return the candidates it removed
+   */
   public int removed(int stage) {
     final int i = in[check(stage)];
     return i == NOT_RUN ? NOT_RUN : i - out[stage];
   }
 
-  /** End-to-end latency of the last request in nanoseconds, or {@link #NOT_RUN} before the first. */
+  /**
+   * {@return the end-to-end latency of the last request in nanoseconds, or {@link #NOT_RUN} before
+   * the first}
+   */
   public long totalNanos() {
     return totalNanos;
   }

@@ -11,5 +11,12 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface Scorer extends Stage {
+  /**
+   * Scores every candidate.
+   *
+   * @param ctx the running request: its inputs, query features and this stage's scratch ({@link
+   *     RequestContext#scratch()})
+   * @param batch the request's candidates; set every row's score
+   */
   void score(RequestContext ctx, CandidateBatch batch);
 }

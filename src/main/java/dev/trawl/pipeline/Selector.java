@@ -12,5 +12,13 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface Selector extends Stage {
+  /**
+   * Reorders or cuts the candidates.
+   *
+   * @param ctx the running request: its inputs, query features and this stage's scratch ({@link
+   *     RequestContext#scratch()})
+   * @param batch the request's candidates; reorder or cut them with {@link
+   *     CandidateBatch#keepRows(int[], int)}
+   */
   void select(RequestContext ctx, CandidateBatch batch);
 }

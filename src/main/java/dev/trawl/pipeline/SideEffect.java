@@ -11,5 +11,11 @@ package dev.trawl.pipeline;
  */
 @FunctionalInterface
 public interface SideEffect extends Stage {
+  /**
+   * Acts on the page served.
+   *
+   * @param ctx the request that was served
+   * @param page the final page; read during the call only
+   */
   void apply(RequestContext ctx, PipelineResult page);
 }

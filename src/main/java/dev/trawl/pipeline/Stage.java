@@ -13,12 +13,20 @@ public interface Stage {
   /** An empty declaration, for implementations to return. */
   Feature[] NONE = new Feature[0];
 
-  /** Features this stage reads; each must be written by an earlier stage (checked at build). */
+  /**
+   * Features this stage reads; each must be written by an earlier stage (checked at build).
+   *
+   * @return the features read, {@link #NONE} by default; called once, when the pipeline is built
+   */
   default Feature[] reads() {
     return NONE;
   }
 
-  /** Features this stage writes (for a source: the built-in columns it fills for every candidate). */
+  /**
+   * Features this stage writes (for a source: the built-in columns it fills for every candidate).
+   *
+   * @return the features written, {@link #NONE} by default; called once, when the pipeline is built
+   */
   default Feature[] writes() {
     return NONE;
   }
@@ -35,6 +43,9 @@ public interface Stage {
    * <p>A stage abandoned while still running keeps the batch, scratch and query features it was
    * given (the context continues with copies) and its thread is interrupted; its result is never
    * read. It must not change the context's inputs (id sets, attachment), which are not copied.
+   *
+   * @return true when the stage must run on the stage pool, false when it may run on the request
+   *     thread
    */
   default boolean mayBlock() {
     return true;
@@ -43,6 +54,8 @@ public interface Stage {
   /**
    * Per-context scratch (searchers, buffers), created once per {@link RequestContext}, never shared
    * between threads at the same time. Called at context creation, never on the request path.
+   *
+   * @return a new scratch object for one context, or null (the default) for none
    */
   default Object newScratch() {
     return null;

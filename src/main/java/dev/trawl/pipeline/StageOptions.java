@@ -47,22 +47,27 @@ public final class StageOptions {
     this.writes = writes;
   }
 
-  /** Default policy, no timeout beyond the request deadline, no gate. */
+  /** {@return new options: the default policy, no timeout beyond the request deadline, no gate} */
   public static StageOptions defaults() {
     return DEFAULTS;
   }
 
-  /** Defaults with the stage optional. */
+  /** {@return new default options with the stage optional} */
   public static StageOptions failOpen() {
     return DEFAULTS.policy(Policy.FAIL_OPEN);
   }
 
-  /** Defaults with the stage required. */
+  /** {@return new default options with the stage required} */
   public static StageOptions failClosed() {
     return DEFAULTS.policy(Policy.FAIL_CLOSED);
   }
 
-  /** Sets the failure policy. */
+  /**
+   * Sets the failure policy.
+   *
+   * @param policy what a failure does to the request
+   * @return new options with that change (these are immutable)
+   */
   public StageOptions policy(Policy policy) {
     if (policy == null) {
       throw new NullPointerException("policy is null");
@@ -75,6 +80,9 @@ public final class StageOptions {
    * start of the source phase) and discards whatever it returns later. Ignored for other stages,
    * which are bounded by the request deadline instead.
    *
+   * @param amount the timeout in {@code unit}s, positive
+   * @param unit the unit of {@code amount}
+   * @return new options with that change (these are immutable)
    * @throws IllegalArgumentException if {@code amount <= 0}
    */
   public StageOptions timeout(long amount, TimeUnit unit) {
@@ -84,7 +92,12 @@ public final class StageOptions {
     return new StageOptions(policy, unit.toNanos(amount), gate, expectedCandidates, reads, writes);
   }
 
-  /** Runs the stage only for requests the gate accepts (skips are counted, not failures). */
+  /**
+   * Runs the stage only for requests the gate accepts (skips are counted, not failures).
+   *
+   * @param gate decides per request whether the stage runs
+   * @return new options with that change (these are immutable)
+   */
   public StageOptions when(Gate gate) {
     if (gate == null) {
       throw new NullPointerException("gate is null");
@@ -95,6 +108,8 @@ public final class StageOptions {
   /**
    * How many candidates a source usually returns, to pre-size its sink (it still grows on demand).
    *
+   * @param count the usual number of candidates, positive
+   * @return new options with that change (these are immutable)
    * @throws IllegalArgumentException if not positive
    */
   public StageOptions expectedCandidates(int count) {
@@ -104,12 +119,22 @@ public final class StageOptions {
     return new StageOptions(policy, timeoutNanos, gate, count, reads, writes);
   }
 
-  /** Declares features read, in addition to {@link Stage#reads()} (for lambda stages). */
+  /**
+   * Declares features read, in addition to {@link Stage#reads()} (for lambda stages).
+   *
+   * @param features features the stage reads
+   * @return new options with that change (these are immutable)
+   */
   public StageOptions reads(Feature... features) {
     return new StageOptions(policy, timeoutNanos, gate, expectedCandidates, concat(reads, features), writes);
   }
 
-  /** Declares features written, in addition to {@link Stage#writes()} (for lambda stages). */
+  /**
+   * Declares features written, in addition to {@link Stage#writes()} (for lambda stages).
+   *
+   * @param features features the stage writes
+   * @return new options with that change (these are immutable)
+   */
   public StageOptions writes(Feature... features) {
     return new StageOptions(policy, timeoutNanos, gate, expectedCandidates, reads, concat(writes, features));
   }
@@ -125,22 +150,22 @@ public final class StageOptions {
     return out;
   }
 
-  /** The failure policy. */
+  /** {@return the failure policy} */
   public Policy policy() {
     return policy;
   }
 
-  /** The soft timeout in nanoseconds, {@link Long#MAX_VALUE} when none. */
+  /** {@return the soft timeout in nanoseconds, {@link Long#MAX_VALUE} when none} */
   public long timeoutNanos() {
     return timeoutNanos;
   }
 
-  /** The gate, or {@code null}. */
+  /** {@return the gate, or {@code null} when the stage always runs} */
   public Gate gate() {
     return gate;
   }
 
-  /** Candidates a source usually returns (sink pre-size). */
+  /** {@return the candidates a source usually returns (its sink's first size)} */
   public int expectedCandidates() {
     return expectedCandidates;
   }

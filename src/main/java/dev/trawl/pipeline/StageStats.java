@@ -48,27 +48,27 @@ public final class StageStats {
     this.latency = latency;
   }
 
-  /** The stage's name (the pipeline's for the whole-request entry). */
+  /** {@return the stage's name (the pipeline's for the whole-request entry)} */
   public String name() {
     return name;
   }
 
-  /** The stage's kind, or {@code null} for the whole-request entry. */
+  /** {@return the stage's kind, or {@code null} for the whole-request entry} */
   public StageKind kind() {
     return kind;
   }
 
-  /** Times the stage ran (including runs that failed or timed out). */
+  /** {@return the times the stage ran (including runs that failed or timed out)} */
   public long calls() {
     return calls;
   }
 
-  /** Times a gate, or the request deadline, skipped the stage. */
+  /** {@return the times a gate, or the request deadline, skipped the stage} */
   public long skipped() {
     return skipped;
   }
 
-  /** Times the stage threw. */
+  /** {@return the times the stage threw} */
   public long failures() {
     return failures;
   }
@@ -76,22 +76,27 @@ public final class StageStats {
   /**
    * Times a source missed its timeout (or the deadline), or a blocking stage the deadline, and the
    * request stopped waiting for it.
+   *
+   * @return the count of such calls, cumulative
    */
   public long timeouts() {
     return timeouts;
   }
 
-  /** Candidates the stage received (for sources: candidates it produced). */
+  /** {@return the candidates the stage received (for sources: the candidates it produced)} */
   public long candidatesIn() {
     return candidatesIn;
   }
 
-  /** Candidates the stage passed on (for sources: candidates merged into the batch). */
+  /**
+   * {@return the candidates the stage passed on (for sources: the candidates merged into the
+   * batch)}
+   */
   public long candidatesOut() {
     return candidatesOut;
   }
 
-  /** Candidates removed ({@code in - out}): for rules, what they removed. */
+  /** {@return the candidates removed ({@code in - out}): for rules, what they removed} */
   public long removed() {
     return candidatesIn - candidatesOut;
   }
@@ -99,6 +104,8 @@ public final class StageStats {
   /**
    * Calls abandoned at their timeout or the request deadline while still running (a source, or a
    * stage that {@linkplain Stage#mayBlock() may block}); cumulative.
+   *
+   * @return the count of abandoned calls
    */
   public long hung() {
     return hung;
@@ -108,12 +115,16 @@ public final class StageStats {
    * Calls refused without running: the stage already had
    * {@linkplain PipelineBuilder#hungStageLimit(int) the limit} of hung calls still running, or the
    * worker pool refused the task (closed or full). Each counts as a failure of the stage too.
+   *
+   * @return the count of refused calls
    */
   public long rejected() {
     return rejected;
   }
 
-  /** Hung calls whose work had not returned yet when the snapshot was taken (a gauge). */
+  /**
+   * {@return the hung calls whose work had not returned yet when the snapshot was taken (a gauge)}
+   */
   public int stillHung() {
     return stillHung;
   }
@@ -121,17 +132,22 @@ public final class StageStats {
   /**
    * Candidates dropped for an invalid value: from a source, an invalid id or a NaN or infinite score; after a
    * scorer, a NaN or infinite score.
+   *
+   * @return the count of dropped candidates
    */
   public long invalid() {
     return invalid;
   }
 
-  /** Candidates a source returned that an earlier source (or itself) had already returned. */
+  /**
+   * {@return the candidates a source returned that an earlier source (or itself) had already
+   * returned}
+   */
   public long duplicates() {
     return duplicates;
   }
 
-  /** Sum of the stage's latencies in nanoseconds. */
+  /** {@return the sum of the stage's latencies in nanoseconds} */
   public long totalNanos() {
     return totalNanos;
   }
@@ -140,6 +156,8 @@ public final class StageStats {
    * The latency, in nanoseconds, at or below which {@code percentile} percent of the recorded calls
    * fall (0 when nothing was recorded).
    *
+   * @param percentile the percentile, 0 to 100
+   * @return the latency in nanoseconds
    * @throws IllegalArgumentException unless {@code 0 <= percentile <= 100}
    */
   public long latencyAtPercentile(double percentile) {
@@ -152,17 +170,20 @@ public final class StageStats {
   /**
    * Recorded calls whose latency was at most {@code nanos} (within the histogram's 2 significant
    * digits): the cumulative count of a histogram bucket with that upper bound, for exporters.
+   *
+   * @param nanos the bucket's upper bound in nanoseconds
+   * @return the cumulative count
    */
   public long latencyCountAtOrBelow(long nanos) {
     return nanos < 0 ? 0 : latency.getCountBetweenValues(0, nanos);
   }
 
-  /** Calls whose latency was recorded. */
+  /** {@return the calls whose latency was recorded} */
   public long latencyCount() {
     return latency.getTotalCount();
   }
 
-  /** The largest recorded latency in nanoseconds (0 when nothing was recorded). */
+  /** {@return the largest recorded latency in nanoseconds (0 when nothing was recorded)} */
   public long latencyMax() {
     return latency.getTotalCount() == 0 ? 0 : latency.getMaxValue();
   }

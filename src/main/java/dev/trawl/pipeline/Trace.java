@@ -14,10 +14,15 @@ import java.util.List;
 public final class Trace {
   /** How a stage ended. */
   public enum Outcome {
+    /** The stage ran and returned. */
     RAN,
+    /** A gate or the deadline skipped the stage. */
     SKIPPED,
+    /** The optional stage threw; the request went on without it. */
     FAILED_OPEN,
+    /** The request stopped waiting for the stage at its timeout or the deadline. */
     TIMED_OUT,
+    /** The required stage threw; the request failed. */
     FAILED
   }
 
@@ -39,32 +44,32 @@ public final class Trace {
       this.error = error;
     }
 
-    /** The stage's name. */
+    /** {@return the stage's name} */
     public String stage() {
       return stage;
     }
 
-    /** The stage's kind. */
+    /** {@return the stage's kind} */
     public StageKind kind() {
       return kind;
     }
 
-    /** How the stage ended. */
+    /** {@return how the stage ended} */
     public Outcome outcome() {
       return outcome;
     }
 
-    /** Candidate ids before the stage (for a source: empty). */
+    /** {@return the candidate ids before the stage (for a source: empty)} */
     public long[] idsIn() {
       return in.clone();
     }
 
-    /** Candidate ids after the stage (for a source: the ids it returned). */
+    /** {@return the candidate ids after the stage (for a source: the ids it returned)} */
     public long[] idsOut() {
       return out.clone();
     }
 
-    /** The failure message, or {@code null}. */
+    /** {@return the failure message, or {@code null} when the stage did not fail} */
     public String error() {
       return error;
     }
@@ -83,7 +88,7 @@ public final class Trace {
     steps.add(step);
   }
 
-  /** The steps in execution order. */
+  /** {@return the steps in execution order (an unmodifiable list)} */
   public List<Step> steps() {
     return Collections.unmodifiableList(steps);
   }
@@ -91,6 +96,8 @@ public final class Trace {
   /**
    * The step of the stage called {@code name}.
    *
+   * @param name a stage's name
+   * @return its step
    * @throws IllegalArgumentException if the stage did not appear in this request
    */
   public Step step(String name) {

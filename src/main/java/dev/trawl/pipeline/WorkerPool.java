@@ -38,6 +38,8 @@ public final class WorkerPool implements Executor, AutoCloseable {
    * Starts {@code threads} daemon workers (named {@code trawl-worker-*}) with room for
    * {@code queueCapacity} waiting tasks.
    *
+   * @param threads the number of workers
+   * @param queueCapacity the tasks that may wait; a task beyond it is refused
    * @throws IllegalArgumentException if either is not positive
    */
   public WorkerPool(int threads, int queueCapacity) {
@@ -63,7 +65,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
     }
   }
 
-  /** The process-wide default pool, started on first use. */
+  /** {@return the process-wide default pool, started on first use} */
   public static WorkerPool shared() {
     WorkerPool p = shared;
     if (p == null) {
@@ -83,6 +85,8 @@ public final class WorkerPool implements Executor, AutoCloseable {
    * The process-wide default pool for stages that {@linkplain Stage#mayBlock() may block}, started on
    * first use: {@code max(8, 2 x availableProcessors)} daemon threads named {@code trawl-stage-*},
    * room for 1,024 waiting tasks.
+   *
+   * @return the shared pool for blocking stages
    */
   public static WorkerPool sharedForBlockingStages() {
     WorkerPool p = sharedForStages;
@@ -99,12 +103,12 @@ public final class WorkerPool implements Executor, AutoCloseable {
     return p;
   }
 
-  /** Number of worker threads. */
+  /** {@return the number of worker threads} */
   public int threads() {
     return workers.length;
   }
 
-  /** Workers running a task right now (a racy gauge, for metrics). */
+  /** {@return the workers running a task right now (a racy gauge, for metrics)} */
   public int busyThreads() {
     int busy = 0;
     for (Worker w : workers) {
@@ -138,7 +142,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
     }
   }
 
-  /** The worker threads' ids, e.g. to measure their allocation. */
+  /** {@return a new array of the worker threads' ids, e.g. to measure their allocation} */
   public long[] threadIds() {
     final long[] ids = new long[workers.length];
     for (int i = 0; i < ids.length; i++) {

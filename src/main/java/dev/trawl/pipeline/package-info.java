@@ -33,7 +33,8 @@
  *       abandons and merges, with the request's generation and deadline as arguments;
  *       {@code SourceTask} is the hand-off protocol of one source.
  *   <li><b>No retrieval here.</b> This package depends on no other Trawl package but the internal
- *       {@code dev.trawl.collect}: stages exchange ids, ordinals and features. The stages that search
+ *       {@code dev.trawl.collect}: stages exchange ids and features (never an index's ordinals, which a
+ *       removal can give to another item). The stages that search
  *       an index, and the request's filter, are in {@code dev.trawl.pipeline.stages}.
  * </ul>
  *

@@ -25,41 +25,54 @@ public final class ComparisonConfig {
     highestLatencyNanos = b.highestLatencyNanos;
   }
 
-  /** Overlap@10, RBO p = 0.9, 20 score bins over [0, 1), rank shifts to ±50, latencies to 60 s. */
+  /**
+   * {@return overlap@10, RBO p = 0.9, 20 score bins over [0, 1), rank shifts to ±50, latencies to
+   * 60 s}
+   */
   public static ComparisonConfig defaults() {
     return builder().build();
   }
 
+  /**
+   * {@return a new builder holding the defaults of {@link #defaults()}}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** {@code k} of overlap@k. */
+  /**
+   * {@code k} of overlap@k.
+   *
+   * @return the depth {@code k}
+   */
   public int overlapDepth() {
     return overlapDepth;
   }
 
-  /** Persistence {@code p} of rank-biased overlap. */
+  /** {@return persistence {@code p} of rank-biased overlap} */
   public double rboP() {
     return rboP;
   }
 
-  /** Bins of the score histograms (PSI, KS). */
+  /** {@return bins of the score histograms (PSI, KS)} */
   public FixedBins scoreBins() {
     return scoreBins;
   }
 
-  /** Rank shifts beyond ± this value fall into the outermost bins of the rank-shift histogram. */
+  /**
+   * {@return rank shifts beyond ± this value fall into the outermost bins of the rank-shift
+   * histogram}
+   */
   public int maxRankShift() {
     return maxRankShift;
   }
 
-  /** Page size buffers are first sized for. */
+  /** {@return the page size buffers are first sized for} */
   public int expectedPageSize() {
     return expectedPageSize;
   }
 
-  /** Latencies above this are recorded as this value. */
+  /** {@return latencies above this are recorded as this value} */
   public long highestLatencyNanos() {
     return highestLatencyNanos;
   }
@@ -75,6 +88,12 @@ public final class ComparisonConfig {
 
     private Builder() {}
 
+    /**
+     * Sets {@code k} of overlap@k.
+     *
+     * @param k the depth of overlap@k, positive
+     * @return this builder, for chaining
+     */
     public Builder overlapDepth(int k) {
       if (k < 1) {
         throw new IllegalArgumentException("overlap depth must be >= 1, got " + k);
@@ -83,6 +102,12 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Sets the persistence {@code p} of rank-biased overlap.
+     *
+     * @param p the persistence, in (0, 1)
+     * @return this builder, for chaining
+     */
     public Builder rboP(double p) {
       if (!(p > 0 && p < 1)) {
         throw new IllegalArgumentException("RBO persistence p must be in (0, 1), got " + p);
@@ -91,6 +116,12 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Sets the score histograms' bins.
+     *
+     * @param bins the bins of the score histograms (PSI, KS)
+     * @return this builder, for chaining
+     */
     public Builder scoreBins(FixedBins bins) {
       if (bins == null) {
         throw new IllegalArgumentException("score bins must not be null");
@@ -99,6 +130,12 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Sets where the rank-shift histogram's outermost bins start.
+     *
+     * @param max the largest rank shift binned on its own, positive
+     * @return this builder, for chaining
+     */
     public Builder maxRankShift(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("max rank shift must be >= 1, got " + max);
@@ -107,6 +144,12 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Sets the page size buffers are first sized for.
+     *
+     * @param size the usual page length, positive
+     * @return this builder, for chaining
+     */
     public Builder expectedPageSize(int size) {
       if (size < 1) {
         throw new IllegalArgumentException("expected page size must be >= 1, got " + size);
@@ -115,6 +158,12 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Sets the latency above which values are recorded as this value.
+     *
+     * @param nanos the highest latency recorded as itself, positive
+     * @return this builder, for chaining
+     */
     public Builder highestLatencyNanos(long nanos) {
       if (nanos < 1000) {
         throw new IllegalArgumentException("highest latency must be >= 1000 ns, got " + nanos);
@@ -123,6 +172,11 @@ public final class ComparisonConfig {
       return this;
     }
 
+    /**
+     * Builds the configuration.
+     *
+     * @return a new, immutable configuration
+     */
     public ComparisonConfig build() {
       return new ComparisonConfig(this);
     }

@@ -55,7 +55,12 @@ public final class ComparisonWindow {
   final Histogram[] stageA;
   final Histogram[] stageB;
 
-  /** An empty window for comparisons under {@code schema} and {@code config}. */
+  /**
+   * An empty window for comparisons under {@code schema} and {@code config}.
+   *
+   * @param schema the names both sides are reported under
+   * @param config the metrics' parameters
+   */
   public ComparisonWindow(ShadowSchema schema, ComparisonConfig config) {
     this.schema = schema;
     this.config = config;
@@ -119,15 +124,25 @@ public final class ComparisonWindow {
     }
   }
 
+  /**
+   * {@return the schema the window's runs are reported under}
+   */
   public ShadowSchema schema() {
     return schema;
   }
 
+  /**
+   * {@return the metrics' parameters}
+   */
   public ComparisonConfig config() {
     return config;
   }
 
-  /** Folds in the request last compared by {@code c}. Allocation-free. */
+  /**
+   * Folds in the request last compared by {@code c}. Allocation-free.
+   *
+   * @param c a comparison that has just compared a request; read during the call only
+   */
   public synchronized void add(PairComparison c) {
     final RunRecord a = c.a();
     final RunRecord b = c.b();
@@ -183,6 +198,10 @@ public final class ComparisonWindow {
    * Adds pooled funnel counts of a rule to one side, for systems that count per window rather than
    * per request (see {@link CumulativeStats}). Used by the report when no run reported the rule.
    *
+   * @param side {@link #SIDE_A} or {@link #SIDE_B}
+   * @param ruleIndex the rule's index in the schema
+   * @param in the candidates that reached the rule
+   * @param removed the candidates it removed
    * @throws IllegalArgumentException on a bad side, index or counts
    */
   public synchronized void addPooledFunnel(int side, int ruleIndex, long in, long removed) {
@@ -209,6 +228,10 @@ public final class ComparisonWindow {
    * system's own latency histogram); values above the configured highest latency are clamped. For
    * reporting from cumulative counters ({@link CumulativeStats}); allocates nothing.
    *
+   * @param side {@link #SIDE_A} or {@link #SIDE_B}
+   * @param stageIndex the stage's index in the schema
+   * @param nanos the latency of each call
+   * @param count how many calls
    * @throws IllegalArgumentException for a bad side or stage, or a negative count
    */
   public synchronized void addStageLatency(int side, int stageIndex, long nanos, long count) {
@@ -234,22 +257,22 @@ public final class ComparisonWindow {
     dropped.incrementAndGet();
   }
 
-  /** A consistent copy of this window (allocates). */
+  /** {@return a consistent copy of this window (allocates)} */
   public synchronized ComparisonWindow copy() {
     return new ComparisonWindow(this);
   }
 
-  /** Requests folded in (including those where a side failed). */
+  /** {@return requests folded in (including those where a side failed)} */
   public synchronized long requests() {
     return requests;
   }
 
-  /** Requests where both sides answered and pages were compared. */
+  /** {@return requests where both sides answered and pages were compared} */
   public synchronized long pagesCompared() {
     return pagesCompared;
   }
 
-  /** Sampled requests dropped because the shadow queue was full. */
+  /** {@return sampled requests dropped because the shadow queue was full} */
   public long dropped() {
     return dropped.get();
   }

@@ -15,12 +15,16 @@ package dev.trawl.shadow;
  * system. May allocate (reporting is off the request path).
  */
 public interface CumulativeStats {
-  /** An opaque mark of the counters now. */
+  /** {@return an opaque mark of the counters now} */
   Object mark();
 
   /**
    * Adds the counters' growth since {@code mark} to side {@code side} ({@link ComparisonWindow#SIDE_A}
    * or {@link ComparisonWindow#SIDE_B}) of {@code window}.
+   *
+   * @param mark a mark these stats returned earlier
+   * @param window the window to add to
+   * @param side the side to add to
    */
   void addSince(Object mark, ComparisonWindow window, int side);
 }

@@ -33,6 +33,10 @@ public final class DriftMonitor {
   /**
    * A monitor with empty windows; {@code dimension} query components are tracked ({@code 0}: none).
    *
+   * @param schema the names the pipeline's runs are reported under
+   * @param config the metrics' parameters
+   * @param dimension the query components tracked, 0 or more
+   * @param policy decides the verdicts
    * @throws IllegalArgumentException on a missing argument or a negative dimension
    */
   public DriftMonitor(ShadowSchema schema, ComparisonConfig config, int dimension, FlagPolicy policy) {
@@ -47,12 +51,20 @@ public final class DriftMonitor {
     this.current = new DriftWindow(schema, config, dimension);
   }
 
-  /** Folds a run into the current window; allocation-free. */
+  /**
+   * Folds a run into the current window; allocation-free.
+   *
+   * @param run a run of the pipeline; read during the call only
+   */
   public void record(RunRecord run) {
     current.add(run);
   }
 
-  /** Folds a query vector into the current window; allocation-free. */
+  /**
+   * Folds a query vector into the current window; allocation-free.
+   *
+   * @param vector the request's query vector; read during the call only
+   */
   public void recordQuery(float[] vector) {
     current.addQuery(vector);
   }
@@ -63,7 +75,12 @@ public final class DriftMonitor {
     current = new DriftWindow(schema, config, dimension);
   }
 
-  /** Replaces the reference with a copy of {@code window} (e.g. the window the pipeline was tuned on). */
+  /**
+   * Replaces the reference with a copy of {@code window} (e.g. the window the pipeline was tuned
+   * on).
+   *
+   * @param window the reference population; copied
+   */
   public synchronized void reference(DriftWindow window) {
     if (window.schema() != schema || window.config() != config || window.dimension() != dimension) {
       throw new IllegalArgumentException("the reference window must share schema, config and dimension");
@@ -71,7 +88,7 @@ public final class DriftMonitor {
     reference = window.copy();
   }
 
-  /** The reference against the current window. Allocates. */
+  /** {@return a new report comparing the current window against the reference (allocates)} */
   public DriftReport report() {
     return DriftReport.of("drift", reference, current, policy);
   }

@@ -41,8 +41,13 @@ public final class DriftReport {
   /**
    * The drift of {@code current} from {@code reference}.
    *
-   * @throws IllegalArgumentException if an argument is missing or the windows differ in schema, score
-   *     bins or query dimension
+   * @param title the report's title
+   * @param reference the window of the reference population
+   * @param current the window of the current population
+   * @param policy decides the verdicts
+   * @return a new, immutable report
+   * @throws IllegalArgumentException if an argument is missing or the windows differ in schema,
+   *     score bins or query dimension
    */
   public static DriftReport of(String title, DriftWindow reference, DriftWindow current, FlagPolicy policy) {
     if (title == null || reference == null || current == null || policy == null) {
@@ -55,20 +60,26 @@ public final class DriftReport {
     return new DriftReport(title, reference.copy(), current.copy(), policy);
   }
 
+  /**
+   * {@return the report's title}
+   */
   public String title() {
     return title;
   }
 
-  /** Every metric, except query components without drift. */
+  /** {@return every metric, except query components without drift} */
   public List<MetricRow> rows() {
     return rows;
   }
 
-  /** The metrics that drifted (verdict a change). */
+  /** {@return the metrics that drifted (verdict a change)} */
   public List<MetricRow> drifted() {
     return VerdictRows.changed(rows);
   }
 
+  /**
+   * {@return whether any metric drifted (its verdict is a change)}
+   */
   public boolean hasDrift() {
     return !drifted().isEmpty();
   }
@@ -76,6 +87,8 @@ public final class DriftReport {
   /**
    * The row named {@code name}.
    *
+   * @param name a metric's name
+   * @return its row
    * @throws IllegalArgumentException if there is none (a query component without drift has none)
    */
   public MetricRow row(String name) {
@@ -86,28 +99,40 @@ public final class DriftReport {
     return r;
   }
 
+  /**
+   * {@return the requests in the reference window}
+   */
   public long referenceRequests() {
     return reference.requests();
   }
 
+  /**
+   * {@return the requests in the current window}
+   */
   public long currentRequests() {
     return current.requests();
   }
 
-  /** Metrics tested (Bonferroni's m), query components included. */
+  /** {@return metrics tested (Bonferroni's m), query components included} */
   public int metricsTested() {
     return metricsTested;
   }
 
-  /** Query components tested. */
+  /** {@return query components tested} */
   public int featuresTested() {
     return featuresTested;
   }
 
+  /**
+   * {@return the policy the verdicts were decided under}
+   */
   public FlagPolicy policy() {
     return policy;
   }
 
+  /**
+   * {@return the report as a plain-text table}
+   */
   public String toText() {
     final StringBuilder sb = new StringBuilder(2048);
     sb.append("Drift report: ").append(title).append('\n');
@@ -119,6 +144,9 @@ public final class DriftReport {
     return sb.toString();
   }
 
+  /**
+   * {@return the report as JSON}
+   */
   public String toJson() {
     final StringBuilder sb = new StringBuilder(2048);
     sb.append("{\n  \"schema_version\": ").append(ReportJson.SCHEMA_VERSION);

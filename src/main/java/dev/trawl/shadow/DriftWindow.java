@@ -34,6 +34,9 @@ public final class DriftWindow {
    * An empty window for runs under {@code schema}, scores binned by {@code config}, and query vectors
    * of {@code dimension} components ({@code 0}: queries are not tracked).
    *
+   * @param schema the names runs are reported under
+   * @param config the metrics' parameters
+   * @param dimension the query components tracked, 0 or more
    * @throws IllegalArgumentException if {@code dimension < 0}
    */
   public DriftWindow(ShadowSchema schema, ComparisonConfig config, int dimension) {
@@ -53,15 +56,21 @@ public final class DriftWindow {
     shareScratch = new double[schema.sourceCount()];
   }
 
+  /**
+   * {@return the schema runs are reported under}
+   */
   public ShadowSchema schema() {
     return schema;
   }
 
+  /**
+   * {@return the metrics' parameters}
+   */
   public ComparisonConfig config() {
     return config;
   }
 
-  /** Components of the tracked query vectors, {@code 0} when queries are not tracked. */
+  /** {@return components of the tracked query vectors, {@code 0} when queries are not tracked} */
   public int dimension() {
     return dimension;
   }
@@ -69,6 +78,7 @@ public final class DriftWindow {
   /**
    * Folds in one run of the pipeline: outcome and latency always, page metrics when it answered.
    *
+   * @param run a run; read during the call only
    * @throws IllegalArgumentException if the record belongs to another schema
    */
   public synchronized void add(RunRecord run) {
@@ -102,6 +112,7 @@ public final class DriftWindow {
   /**
    * Folds in one query vector (its first {@code dimension} components).
    *
+   * @param vector a query vector; read during the call only
    * @throws IllegalArgumentException if {@code vector} is shorter than the window's dimension
    */
   public synchronized void addQuery(float[] vector) {
@@ -115,17 +126,21 @@ public final class DriftWindow {
     }
   }
 
-  /** Runs folded in. */
+  /**
+   * Runs folded in.
+   *
+   * @return the number of runs folded in
+   */
   public synchronized long requests() {
     return requests;
   }
 
-  /** Query vectors folded in. */
+  /** {@return query vectors folded in} */
   public synchronized long queries() {
     return queries;
   }
 
-  /** A consistent copy (allocates). */
+  /** {@return a consistent copy (allocates)} */
   public synchronized DriftWindow copy() {
     final DriftWindow c = new DriftWindow(schema, config, dimension);
     c.requests = requests;

@@ -48,33 +48,52 @@ public final class FlagPolicy {
     }
   }
 
-  /** The documented defaults: family-wise error 0.05, the minimum effects listed above. */
+  /** {@return the documented defaults: family-wise error 0.05, the minimum effects listed above} */
   public static FlagPolicy defaults() {
     return builder().build();
   }
 
+  /**
+   * {@return a new builder holding the defaults of {@link #defaults()}}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The chance, at most, that a report of identical pipelines shows any change. */
+  /** {@return the chance, at most, that a report of identical pipelines shows any change} */
   public double familyWiseErrorRate() {
     return familyWiseErrorRate;
   }
 
+  /**
+   * {@return how many times the expected sampling PSI a shift must exceed to count}
+   */
   public double psiNoiseMultiplier() {
     return psiNoiseMultiplier;
   }
 
+  /**
+   * {@return the resamples of the latency quantile bootstrap}
+   */
   public int bootstrapResamples() {
     return bootstrapResamples;
   }
 
+  /**
+   * {@return the seed of the latency quantile bootstrap}
+   */
   public long bootstrapSeed() {
     return bootstrapSeed;
   }
 
-  /** The minimum practical effect of a metric of {@code kind} whose primary value is {@code primary}. */
+  /**
+   * The minimum practical effect of a metric of {@code kind} whose primary value is {@code
+   * primary}.
+   *
+   * @param kind the metric's kind
+   * @param primary the primary's value of the metric
+   * @return the smallest effect that counts, in the kind's unit
+   */
   public double minEffect(MetricKind kind, double primary) {
     final double rel = Double.isNaN(primary) ? 0 : relative[kind.ordinal()] * Math.abs(primary);
     return Math.max(absolute[kind.ordinal()], rel);
@@ -99,7 +118,12 @@ public final class FlagPolicy {
       minEffects.put(MetricKind.ERROR_RATE, new double[] {0.001, 0});
     }
 
-    /** The chance, at most, that a report of identical pipelines flags anything; in (0, 1). */
+    /**
+     * The chance, at most, that a report of identical pipelines flags anything; in (0, 1).
+     *
+     * @param alpha the family-wise error rate
+     * @return this builder, for chaining
+     */
     public Builder familyWiseErrorRate(double alpha) {
       require(alpha > 0 && alpha < 1, "familyWiseErrorRate must be in (0, 1)", alpha);
       this.familyWiseErrorRate = alpha;
@@ -109,6 +133,11 @@ public final class FlagPolicy {
     /**
      * The minimum practical effect of {@code kind}: {@code max(absolute, relative · |primary|)}, in the
      * kind's unit (microseconds for latency).
+     *
+     * @param kind the metric kind
+     * @param absolute the absolute floor, in the kind's unit
+     * @param relative the fraction of the primary's value
+     * @return this builder, for chaining
      */
     public Builder minEffect(MetricKind kind, double absolute, double relative) {
       if (kind == null) {
@@ -122,25 +151,46 @@ public final class FlagPolicy {
       return this;
     }
 
+    /**
+     * Sets how many times the PSI expected from sampling alone a shift must exceed to count.
+     *
+     * @param m the multiple of the expected sampling PSI
+     * @return this builder, for chaining
+     */
     public Builder psiNoiseMultiplier(double m) {
       require(m >= 0 && Double.isFinite(m), "psiNoiseMultiplier must be finite and >= 0", m);
       this.psiNoiseMultiplier = m;
       return this;
     }
 
-    /** Resamples of the latency quantile bootstrap (default 400), at least 50. */
+    /**
+     * Resamples of the latency quantile bootstrap (default 400), at least 50.
+     *
+     * @param n the resamples
+     * @return this builder, for chaining
+     */
     public Builder bootstrapResamples(int n) {
       require(n >= 50, "bootstrapResamples must be >= 50", n);
       this.bootstrapResamples = n;
       return this;
     }
 
-    /** Seed of the latency quantile bootstrap; the same seed and windows give the same report. */
+    /**
+     * Seed of the latency quantile bootstrap; the same seed and windows give the same report.
+     *
+     * @param seed the seed
+     * @return this builder, for chaining
+     */
     public Builder bootstrapSeed(long seed) {
       this.bootstrapSeed = seed;
       return this;
     }
 
+    /**
+     * Builds the policy.
+     *
+     * @return a new, immutable policy
+     */
     public FlagPolicy build() {
       return new FlagPolicy(this);
     }

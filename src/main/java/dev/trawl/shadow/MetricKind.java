@@ -41,12 +41,14 @@ public enum MetricKind {
    * Whether the metric is a distance between the two sides, tested against the A/A distance: then
    * only an excess counts, and a candidate closer to the primary than the primary's own re-run is
    * {@link Verdict#SAME}.
+   *
+   * @return true for distance metrics
    */
   public boolean isDistance() {
     return distance;
   }
 
-  /** Whether a decrease is an improvement (and an increase a regression). */
+  /** {@return whether a decrease is an improvement (and an increase a regression)} */
   public boolean lowerIsBetter() {
     return lowerIsBetter;
   }

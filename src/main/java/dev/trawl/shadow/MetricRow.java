@@ -34,7 +34,7 @@ public record MetricRow(
     Verdict verdict,
     String note) {
 
-  /** Whether the verdict is a change ({@link Verdict#isChange()}). */
+  /** {@return whether the verdict is a change ({@link Verdict#isChange()})} */
   public boolean flagged() {
     return verdict.isChange();
   }

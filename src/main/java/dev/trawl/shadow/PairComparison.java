@@ -38,6 +38,12 @@ public final class PairComparison {
   private int communitiesA;
   private int communitiesB;
 
+  /**
+   * A comparison with its buffers sized by {@code config}; one per thread.
+   *
+   * @param schema the names both runs are reported under
+   * @param config the metrics' parameters
+   */
   public PairComparison(ShadowSchema schema, ComparisonConfig config) {
     this.schema = schema;
     this.config = config;
@@ -53,6 +59,8 @@ public final class PairComparison {
   /**
    * Compares run {@code a} with run {@code b} of the same request.
    *
+   * @param a the primary's run
+   * @param b the candidate's run of the same request
    * @throws IllegalArgumentException if a record belongs to another schema
    */
   public void compare(RunRecord a, RunRecord b) {
@@ -123,29 +131,38 @@ public final class PairComparison {
     return b;
   }
 
-  /** Whether both runs answered, i.e. whether the page metrics below are set. */
+  /** {@return whether both runs answered, i.e. whether the page metrics below are set} */
   public boolean bothAnswered() {
     return bothAnswered;
   }
 
+  /**
+   * {@return overlap@k of the last compared pages}
+   */
   public double overlap() {
     return overlap;
   }
 
+  /**
+   * {@return the Jaccard similarity of the last compared pages}
+   */
   public double jaccard() {
     return jaccard;
   }
 
+  /**
+   * {@return the rank-biased overlap of the last compared pages}
+   */
   public double rbo() {
     return rbo;
   }
 
-  /** Kendall's tau on shared items; {@code NaN} with fewer than two. */
+  /** {@return Kendall's tau on shared items; {@code NaN} with fewer than two} */
   public double kendallTau() {
     return tau;
   }
 
-  /** Mean absolute rank shift of shared items; {@code NaN} when none is shared. */
+  /** {@return mean absolute rank shift of shared items; {@code NaN} when none is shared} */
   public double meanRankShift() {
     return meanRankShift;
   }
@@ -166,12 +183,22 @@ public final class PairComparison {
     return communitiesB;
   }
 
-  /** Share of page A's items from source {@code index}. */
+  /**
+   * Share of page A's items from source {@code index}.
+   *
+   * @param index a source's index in the schema
+   * @return the share, in [0, 1]
+   */
   public double shareA(int index) {
     return shareA[index];
   }
 
-  /** Share of page B's items from source {@code index}. */
+  /**
+   * Share of page B's items from source {@code index}.
+   *
+   * @param index a source's index in the schema
+   * @return the share, in [0, 1]
+   */
   public double shareB(int index) {
     return shareB[index];
   }

@@ -60,6 +60,9 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
   /**
    * A lane for in-process shadowing of live requests.
    *
+   * @param pipeline the candidate pipeline
+   * @param schema the names both pipelines are reported under
+   * @return a new lane
    * @throws IllegalArgumentException if the pipeline has sources not in the schema
    */
   public static PipelineLane<RequestContext> live(Pipeline pipeline, ShadowSchema schema) {
@@ -72,6 +75,10 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
    * with the same name among {@code attributes}. Every run reports its rule funnel and stage
    * latencies.
    *
+   * @param pipeline the pipeline replayed
+   * @param schema the names both pipelines are reported under
+   * @param attributes the query features recorded attributes may set
+   * @return a new lane
    * @throws IllegalArgumentException if the pipeline has sources not in the schema
    */
   public static PipelineLane<RequestRecord> replay(
@@ -79,6 +86,9 @@ public final class PipelineLane<H> implements ShadowLane<H, PipelineLane.State> 
     return new PipelineLane<>(pipeline, schema, PipelineShadow::apply, attributes);
   }
 
+  /**
+   * {@return the pipeline this lane runs}
+   */
   public Pipeline pipeline() {
     return pipeline;
   }

@@ -30,6 +30,9 @@ public final class PipelineShadow {
   /**
    * The union of the pipelines' source, rule and stage names, in declaration order. Side-effect
    * stages are left out: shadow lanes skip them, so there is nothing to compare.
+   *
+   * @param pipelines the pipelines compared
+   * @return a new schema
    */
   public static ShadowSchema schema(Pipeline... pipelines) {
     final ShadowSchema.Builder b = ShadowSchema.builder();
@@ -54,6 +57,9 @@ public final class PipelineShadow {
    * the same request from the context's {@link RequestContext#lastRequest()}: offer the request to
    * the shadow before the context runs its next request.
    *
+   * @param primary the primary pipeline
+   * @param schema the names both pipelines are reported under
+   * @return a new recorder
    * @throws IllegalArgumentException if a source of {@code primary} is not in {@code schema}
    */
   public static PipelineRecorder recorder(Pipeline primary, ShadowSchema schema) {
@@ -84,6 +90,9 @@ public final class PipelineShadow {
   /**
    * Records a live request's inputs (user, time, seed, page size, timeout, query vector, seen ids,
    * blocked authors, muted and followed communities and the given query features) for replay.
+   *
+   * @param attributes the query features recorded
+   * @return a new, stateless capture
    */
   public static RequestCapture<RequestContext> capture(Feature... attributes) {
     final Feature[] features = attributes.clone();

@@ -9,6 +9,12 @@ package dev.trawl.shadow;
  */
 @FunctionalInterface
 public interface PrimaryRecorder<H, R> {
-  /** Copies the page (and what else is known) of {@code result} into {@code out}; must not allocate. */
+  /**
+   * Copies the page (and what else is known) of {@code result} into {@code out}; must not allocate.
+   *
+   * @param request the host's request
+   * @param result the primary's answer
+   * @param out receives the run, already cleared
+   */
   void record(H request, R result, RunRecord out);
 }

@@ -8,5 +8,11 @@ package dev.trawl.shadow;
  */
 @FunctionalInterface
 public interface RequestCapture<H> {
+  /**
+   * Copies the inputs of {@code request} into {@code out}; must not allocate.
+   *
+   * @param request the host's request, read during the call only
+   * @param out receives the inputs, already cleared
+   */
   void capture(H request, RequestRecord out);
 }

@@ -40,17 +40,35 @@ public final class RequestLog {
 
   private RequestLog() {}
 
-  /** Creates (or truncates) {@code file} and returns a writer. */
+  /**
+   * Creates (or truncates) {@code file} and returns a writer.
+   *
+   * @param file the log file
+   * @return a writer appending records; close it when done
+   * @throws IOException if the file cannot be opened, read or written
+   */
   public static Writer writer(Path file) throws IOException {
     return new Writer(new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)));
   }
 
-  /** Opens {@code file} for reading. */
+  /**
+   * Opens {@code file} for reading.
+   *
+   * @param file the log file
+   * @return a reader positioned at the first record; close it when done
+   * @throws IOException if the file cannot be opened, read or written
+   */
   public static Reader reader(Path file) throws IOException {
     return new Reader(new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16)), file);
   }
 
-  /** Reads every record of {@code file} (allocates one record each). */
+  /**
+   * Reads every record of {@code file} (allocates one record each).
+   *
+   * @param file the log file
+   * @return a new list of the records, in file order
+   * @throws IOException if the file cannot be opened, read or written
+   */
   public static List<RequestRecord> readAll(Path file) throws IOException {
     final List<RequestRecord> out = new ArrayList<>();
     try (Reader r = reader(file)) {
@@ -63,7 +81,13 @@ public final class RequestLog {
     return out;
   }
 
-  /** Writes {@code records} to {@code file}. */
+  /**
+   * Writes {@code records} to {@code file}.
+   *
+   * @param file the log file, created or truncated
+   * @param records the records, in order
+   * @throws IOException if the file cannot be opened, read or written
+   */
   public static void writeAll(Path file, Iterable<RequestRecord> records) throws IOException {
     try (Writer w = writer(file)) {
       for (RequestRecord r : records) {
@@ -85,6 +109,12 @@ public final class RequestLog {
       out.write(MAGIC);
     }
 
+    /**
+     * Appends one record.
+     *
+     * @param r the record; read during the call only
+     * @throws IOException if the file cannot be written
+     */
     public synchronized void append(RequestRecord r) throws IOException {
       out.writeByte(RECORD);
       out.writeLong(r.userId());
@@ -125,11 +155,20 @@ public final class RequestLog {
       written++;
     }
 
-    /** Records appended so far. */
+    /**
+     * Records appended so far.
+     *
+     * @return the count
+     */
     public synchronized long written() {
       return written;
     }
 
+    /**
+     * Writes the buffered records to the file.
+     *
+     * @throws IOException if the file cannot be written
+     */
     public synchronized void flush() throws IOException {
       out.flush();
     }
@@ -169,6 +208,7 @@ public final class RequestLog {
     /**
      * Reads the next record into {@code into}.
      *
+     * @param into receives the record, cleared first
      * @return {@code false} at the end of the file
      * @throws IOException on a corrupt or truncated record (the message names the record number)
      */

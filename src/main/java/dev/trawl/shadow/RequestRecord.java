@@ -32,7 +32,12 @@ public final class RequestRecord {
     clear();
   }
 
-  /** Resets every field: ids and time 0, page size and timeout 0 (= the pipeline's default), no vector. */
+  /**
+   * Resets every field: ids and time 0, page size and timeout 0 (= the pipeline's default), no
+   * vector.
+   *
+   * @return this record, for chaining
+   */
   public RequestRecord clear() {
     userId = 0;
     nowMillis = 0;
@@ -48,22 +53,45 @@ public final class RequestRecord {
     return this;
   }
 
+  /**
+   * Sets the user the request is for.
+   *
+   * @param userId the user's id
+   * @return this record, for chaining
+   */
   public RequestRecord userId(long userId) {
     this.userId = userId;
     return this;
   }
 
+  /**
+   * Sets the request's "now".
+   *
+   * @param nowMillis the request's time, epoch milliseconds
+   * @return this record, for chaining
+   */
   public RequestRecord nowMillis(long nowMillis) {
     this.nowMillis = nowMillis;
     return this;
   }
 
+  /**
+   * Sets the request's seed.
+   *
+   * @param seed the seed of the request's random stream
+   * @return this record, for chaining
+   */
   public RequestRecord seed(long seed) {
     this.seed = seed;
     return this;
   }
 
-  /** Page size; 0 means the pipeline's default. */
+  /**
+   * Page size; 0 means the pipeline's default.
+   *
+   * @param pageSize the page size, 0 or more
+   * @return this record, for chaining
+   */
   public RequestRecord pageSize(int pageSize) {
     if (pageSize < 0) {
       throw new IllegalArgumentException("page size must be >= 0, got " + pageSize);
@@ -72,7 +100,12 @@ public final class RequestRecord {
     return this;
   }
 
-  /** Request timeout in nanoseconds; 0 means the pipeline's default. */
+  /**
+   * Request timeout in nanoseconds; 0 means the pipeline's default.
+   *
+   * @param timeoutNanos the timeout, 0 or more
+   * @return this record, for chaining
+   */
   public RequestRecord timeoutNanos(long timeoutNanos) {
     if (timeoutNanos < 0) {
       throw new IllegalArgumentException("timeout must be >= 0, got " + timeoutNanos);
@@ -81,7 +114,13 @@ public final class RequestRecord {
     return this;
   }
 
-  /** Copies the first {@code dimension} entries of {@code source} as the query vector. */
+  /**
+   * Copies the first {@code dimension} entries of {@code source} as the query vector.
+   *
+   * @param source the query vector; copied
+   * @param dimension how many of its entries are the vector
+   * @return this record, for chaining
+   */
   public RequestRecord vector(float[] source, int dimension) {
     if (dimension < 0 || dimension > source.length) {
       throw new IllegalArgumentException("dimension " + dimension + " outside [0, " + source.length + "]");
@@ -93,27 +132,55 @@ public final class RequestRecord {
     return this;
   }
 
-  /** Removes the query vector. */
+  /**
+   * Removes the query vector.
+   *
+   * @return this record, for chaining
+   */
   public RequestRecord noVector() {
     vector = null;
     return this;
   }
 
+  /**
+   * Adds a seen post.
+   *
+   * @param id a post the user has seen
+   * @return this record, for chaining
+   */
   public RequestRecord addSeen(long id) {
     seen.add(id);
     return this;
   }
 
+  /**
+   * Adds a blocked author.
+   *
+   * @param author an author the user blocked
+   * @return this record, for chaining
+   */
   public RequestRecord addBlockedAuthor(long author) {
     blocked.add(author);
     return this;
   }
 
+  /**
+   * Adds a muted community.
+   *
+   * @param community a community the user muted
+   * @return this record, for chaining
+   */
   public RequestRecord addMutedCommunity(long community) {
     muted.add(community);
     return this;
   }
 
+  /**
+   * Adds a followed community.
+   *
+   * @param community a community the user follows
+   * @return this record, for chaining
+   */
   public RequestRecord addFollowedCommunity(long community) {
     followed.add(community);
     return this;
@@ -122,6 +189,9 @@ public final class RequestRecord {
   /**
    * Sets the attribute {@code name} (replacing an earlier value).
    *
+   * @param name the attribute's name, such as a query feature's
+   * @param value its value
+   * @return this record, for chaining
    * @throws IllegalArgumentException if the name is null or empty
    */
   public RequestRecord attribute(String name, float value) {
@@ -143,82 +213,156 @@ public final class RequestRecord {
     return this;
   }
 
+  /**
+   * {@return the user the request is for}
+   */
   public long userId() {
     return userId;
   }
 
+  /**
+   * {@return the request's "now", epoch milliseconds}
+   */
   public long nowMillis() {
     return nowMillis;
   }
 
+  /**
+   * {@return the seed of the request's random stream}
+   */
   public long seed() {
     return seed;
   }
 
+  /**
+   * {@return the page size, 0 for the pipeline's default}
+   */
   public int pageSize() {
     return pageSize;
   }
 
+  /**
+   * {@return the timeout in nanoseconds, 0 for the pipeline's default}
+   */
   public long timeoutNanos() {
     return timeoutNanos;
   }
 
+  /**
+   * {@return whether the record holds a query vector}
+   */
   public boolean hasVector() {
     return vector != null;
   }
 
-  /** The query vector (the record's own array; read-only by contract), or {@code null}. */
+  /** {@return the query vector (the record's own array; read-only by contract), or {@code null}} */
   public float[] vector() {
     return vector;
   }
 
+  /**
+   * {@return the number of seen posts recorded}
+   */
   public int seenCount() {
     return seen.size;
   }
 
+  /**
+   * One of the seen posts.
+   *
+   * @param i 0 to {@link #seenCount()} - 1, in the order added
+   * @return that entry of the seen posts
+   */
   public long seen(int i) {
     return seen.get(i);
   }
 
+  /**
+   * {@return the number of blocked authors recorded}
+   */
   public int blockedAuthorCount() {
     return blocked.size;
   }
 
+  /**
+   * One of the blocked authors.
+   *
+   * @param i 0 to {@link #blockedAuthorCount()} - 1, in the order added
+   * @return that entry of the blocked authors
+   */
   public long blockedAuthor(int i) {
     return blocked.get(i);
   }
 
+  /**
+   * {@return the number of muted communities recorded}
+   */
   public int mutedCommunityCount() {
     return muted.size;
   }
 
+  /**
+   * One of the muted communities.
+   *
+   * @param i 0 to {@link #mutedCommunityCount()} - 1, in the order added
+   * @return that entry of the muted communities
+   */
   public long mutedCommunity(int i) {
     return muted.get(i);
   }
 
+  /**
+   * {@return the number of followed communities recorded}
+   */
   public int followedCommunityCount() {
     return followed.size;
   }
 
+  /**
+   * One of the followed communities.
+   *
+   * @param i 0 to {@link #followedCommunityCount()} - 1, in the order added
+   * @return that entry of the followed communities
+   */
   public long followedCommunity(int i) {
     return followed.get(i);
   }
 
+  /**
+   * {@return the number of attributes recorded}
+   */
   public int attributeCount() {
     return attributes;
   }
 
+  /**
+   * The name of attribute {@code i}.
+   *
+   * @param i 0 to {@link #attributeCount()} - 1
+   * @return the attribute's name
+   */
   public String attributeName(int i) {
     checkAttribute(i);
     return attributeNames[i];
   }
 
+  /**
+   * The value of attribute {@code i}.
+   *
+   * @param i 0 to {@link #attributeCount()} - 1
+   * @return the attribute's value
+   */
   public float attributeValue(int i) {
     checkAttribute(i);
     return attributeValues[i];
   }
 
-  /** Copies every field of {@code other}. */
+  /**
+   * Copies every field of {@code other}.
+   *
+   * @param other the record copied; unchanged
+   * @return this record, for chaining
+   */
   public RequestRecord copyFrom(RequestRecord other) {
     clear();
     userId = other.userId;

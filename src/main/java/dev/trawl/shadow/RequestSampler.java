@@ -41,6 +41,10 @@ public final class RequestSampler<H> implements AutoCloseable {
    *
    * @param rate fraction of offered requests recorded, in [0, 1]
    * @param capacity requests that may wait for the writer before samples are dropped
+   * @param <H> the host's request type
+   * @param capture copies a request's inputs into a record
+   * @param writer the log written to
+   * @return a new, running sampler
    */
   public static <H> RequestSampler<H> start(
       RequestCapture<H> capture, RequestLog.Writer writer, double rate, int capacity) {
@@ -58,6 +62,7 @@ public final class RequestSampler<H> implements AutoCloseable {
    * Samples {@code request}; if sampled, copies it for the writer or counts a drop. Never blocks or
    * throws.
    *
+   * @param request the host's request, read during the call only
    * @return whether the request was queued for writing
    */
   public boolean offer(H request) {
@@ -80,27 +85,52 @@ public final class RequestSampler<H> implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Changes the fraction of offered requests recorded.
+   *
+   * @param rate the fraction, in [0, 1]
+   */
   public void sampleRate(double rate) {
     sampleRate = JobPool.checkRate(rate);
   }
 
+  /**
+   * {@return the requests written to the log}
+   */
   public long written() {
     return writer.written();
   }
 
+  /**
+   * {@return the sampled requests dropped because the writer was behind}
+   */
   public long dropped() {
     return dropped.get();
   }
 
+  /**
+   * {@return the sampled requests whose capture threw}
+   */
   public long captureFailures() {
     return captureFailures.get();
   }
 
+  /**
+   * {@return the records the writer failed to write}
+   */
   public long writeFailures() {
     return writeFailures.get();
   }
 
-  /** Waits until every queued request is written, then flushes. */
+  /**
+   * Waits until every queued request is written, then flushes.
+   *
+   * @param timeout how long to wait at most
+   * @param unit the unit of {@code timeout}
+   * @return true when everything queued was written within the timeout
+   * @throws InterruptedException if the thread is interrupted while waiting
+   * @throws IOException if the log cannot be flushed
+   */
   public boolean flush(long timeout, TimeUnit unit) throws InterruptedException, IOException {
     final boolean idle = jobs.awaitIdle(timeout, unit);
     writer.flush();

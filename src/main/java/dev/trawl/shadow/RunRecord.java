@@ -35,7 +35,12 @@ public final class RunRecord {
   private final int[] ruleIn;
   private final int[] ruleRemoved;
 
-  /** A record for runs reported under {@code schema}, with room for {@code pageCapacity} items. */
+  /**
+   * A record for runs reported under {@code schema}, with room for {@code pageCapacity} items.
+   *
+   * @param schema names the sources, rules and stages of the run
+   * @param pageCapacity the items the page arrays first hold
+   */
   public RunRecord(ShadowSchema schema, int pageCapacity) {
     this.schema = schema;
     page = new CandidateColumns(pageCapacity);
@@ -45,6 +50,9 @@ public final class RunRecord {
     clear();
   }
 
+  /**
+   * {@return the schema the run is reported under}
+   */
   public ShadowSchema schema() {
     return schema;
   }
@@ -63,6 +71,11 @@ public final class RunRecord {
   /**
    * Appends the item at the next rank.
    *
+   * @param id the item id
+   * @param sourceIndex its source's index in the schema
+   * @param author its author
+   * @param community its community
+   * @param score its final score
    * @throws IllegalArgumentException if {@code sourceIndex} is not a source of the schema
    */
   public void addItem(long id, int sourceIndex, long author, long community, float score) {
@@ -76,7 +89,11 @@ public final class RunRecord {
     page.communities[i] = community;
   }
 
-  /** Sets the outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}. */
+  /**
+   * Sets the outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}.
+   *
+   * @param outcome the run's outcome
+   */
   public void outcome(int outcome) {
     if (outcome < OK || outcome > TIMED_OUT) {
       throw new IllegalArgumentException("outcome must be OK, FAILED or TIMED_OUT, got " + outcome);
@@ -87,26 +104,38 @@ public final class RunRecord {
   /**
    * Records that {@code count} stages (e.g. sources) were abandoned at their timeout while the run
    * still answered; the run counts towards the timeout rate but its page is compared.
+   *
+   * @param count the stages abandoned, 0 or more
    */
   public void timedOutStages(int count) {
     timedOutStages = Math.max(0, count);
   }
 
-  /** Stages abandoned at their timeout in an answered run. */
+  /** {@return stages abandoned at their timeout in an answered run} */
   public int timedOutStages() {
     return timedOutStages;
   }
 
-  /** Whether the run timed out as a whole or had a stage abandoned at its timeout. */
+  /** {@return whether the run timed out as a whole or had a stage abandoned at its timeout} */
   public boolean timedOut() {
     return outcome == TIMED_OUT || timedOutStages > 0;
   }
 
+  /**
+   * Records the run's latency.
+   *
+   * @param nanos the run's end-to-end latency
+   */
   public void totalNanos(long nanos) {
     totalNanos = Math.max(0, nanos);
   }
 
-  /** Records the latency of the stage in {@code index}. */
+  /**
+   * Records the latency of the stage in {@code index}.
+   *
+   * @param index the stage's index in the schema
+   * @param nanos its latency
+   */
   public void stageNanos(int index, long nanos) {
     stageNanos[index] = Math.max(0, nanos);
   }
@@ -115,6 +144,9 @@ public final class RunRecord {
    * Records the funnel of the rule in {@code index}: {@code in} candidates reached it, {@code removed}
    * of them were removed.
    *
+   * @param index the rule's index in the schema
+   * @param in the candidates that reached it
+   * @param removed the candidates it removed
    * @throws IllegalArgumentException unless {@code 0 <= removed <= in}
    */
   public void ruleCounts(int index, int in, int removed) {
@@ -127,7 +159,11 @@ public final class RunRecord {
     ruleRemoved[index] = removed;
   }
 
-  /** Copies {@code other} (same schema) into this record. */
+  /**
+   * Copies {@code other} (same schema) into this record.
+   *
+   * @param other the record copied; unchanged
+   */
   public void copyFrom(RunRecord other) {
     if (other.schema != schema) {
       throw new IllegalArgumentException("records belong to different schemas");
@@ -142,47 +178,103 @@ public final class RunRecord {
     System.arraycopy(other.ruleRemoved, 0, ruleRemoved, 0, ruleRemoved.length);
   }
 
+  /**
+   * {@return the number of items on the run's page}
+   */
   public int size() {
     return page.size;
   }
 
+  /**
+   * {@return the run's outcome: {@link #OK}, {@link #FAILED} or {@link #TIMED_OUT}}
+   */
   public int outcome() {
     return outcome;
   }
 
+  /**
+   * {@return the run's end-to-end latency in nanoseconds}
+   */
   public long totalNanos() {
     return totalNanos;
   }
 
+  /**
+   * The latency of the stage in {@code index}.
+   *
+   * @param index the stage's index in the schema
+   * @return its latency in nanoseconds, or {@link #NOT_RUN}
+   */
   public long stageNanos(int index) {
     return stageNanos[index];
   }
 
-  /** Candidates that reached the rule in {@code index}, or {@link #NOT_RUN}. */
+  /**
+   * Candidates that reached the rule in {@code index}, or {@link #NOT_RUN}.
+   *
+   * @param index the rule's index in the schema
+   * @return the count
+   */
   public int ruleIn(int index) {
     return ruleIn[index];
   }
 
+  /**
+   * The candidates the rule in {@code index} removed.
+   *
+   * @param index the rule's index in the schema
+   * @return the candidates it removed, or {@link #NOT_RUN}
+   */
   public int ruleRemoved(int index) {
     return ruleRemoved[index];
   }
 
+  /**
+   * The item at {@code rank}.
+   *
+   * @param rank 0 for the top, below {@link #size()}
+   * @return the item id at that rank
+   */
   public long id(int rank) {
     return page.ids[check(rank)];
   }
 
+  /**
+   * The source of the item at {@code rank}.
+   *
+   * @param rank 0 for the top, below {@link #size()}
+   * @return its source's index in the schema
+   */
   public int source(int rank) {
     return page.sources[check(rank)];
   }
 
+  /**
+   * The author of the item at {@code rank}.
+   *
+   * @param rank 0 for the top, below {@link #size()}
+   * @return its author
+   */
   public long author(int rank) {
     return page.authors[check(rank)];
   }
 
+  /**
+   * The community of the item at {@code rank}.
+   *
+   * @param rank 0 for the top, below {@link #size()}
+   * @return its community
+   */
   public long community(int rank) {
     return page.communities[check(rank)];
   }
 
+  /**
+   * The score of the item at {@code rank}.
+   *
+   * @param rank 0 for the top, below {@link #size()}
+   * @return its final score
+   */
   public float score(int rank) {
     return page.scores[check(rank)];
   }

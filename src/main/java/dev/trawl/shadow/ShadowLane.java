@@ -16,10 +16,15 @@ package dev.trawl.shadow;
  * @param <S> the lane's per-job state
  */
 public interface ShadowLane<H, S> {
-  /** State for one in-flight job; called at set-up only. */
+  /** {@return new state for one in-flight job; called at set-up only} */
   S newState();
 
-  /** Copies the host's request into {@code state}. Request thread; must not allocate or block. */
+  /**
+   * Copies the host's request into {@code state}. Request thread; must not allocate or block.
+   *
+   * @param request the host's request, read during the call only
+   * @param state this job's state
+   */
   void capture(H request, S state);
 
   /**
@@ -29,6 +34,9 @@ public interface ShadowLane<H, S> {
    *
    * @param seedSalt XOR-ed into the request's seed: {@code 0} for the candidate (same seed as the
    *     primary, so stochastic stages draw the same numbers), non-zero for the A/A re-run
+   * @param state the captured request
+   * @param out receives the run
+   * @throws Exception whatever the pipeline throws; the run then counts as failed
    */
   void run(S state, long seedSalt, RunRecord out) throws Exception;
 }

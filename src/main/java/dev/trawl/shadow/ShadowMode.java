@@ -117,6 +117,9 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @param schema the names both pipelines are reported under
    * @param recorder copies the primary's answer
    * @param candidate the candidate lane
+   * @param <H> the host's request type
+   * @param <R> the host's result type
+   * @return a new builder
    */
   public static <H, R> Builder<H, R> builder(
       ShadowSchema schema, PrimaryRecorder<H, R> recorder, ShadowLane<H, ?> candidate) {
@@ -128,6 +131,9 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * rate; if sampled and a job is free, copies it and queues it for the shadow workers, else counts a
    * drop. Never blocks, never throws, allocates nothing.
    *
+   * @param request the host's request, read during the call only
+   * @param result the primary's answer, read during the call only
+   * @param primaryNanos the primary's latency in nanoseconds
    * @return whether the request was queued for shadowing
    */
   public boolean offer(H request, R result, long primaryNanos) {
@@ -159,46 +165,55 @@ public final class ShadowMode<H, R> implements AutoCloseable {
     return true;
   }
 
-  /** The fraction of offered requests to shadow, in [0, 1]. Takes effect for the next offer. */
+  /**
+   * The fraction of offered requests to shadow, in [0, 1]. Takes effect for the next offer.
+   *
+   * @param rate the fraction, in [0, 1]
+   */
   public void sampleRate(double rate) {
     sampleRate = JobPool.checkRate(rate);
   }
 
+  /**
+   * {@return the fraction of offered requests shadowed now}
+   */
   public double sampleRate() {
     return sampleRate;
   }
 
-  /** Requests sampled (queued or dropped) since the start. */
+  /** {@return requests sampled (queued or dropped) since the start} */
   public long sampled() {
     return sampled.get();
   }
 
-  /** Sampled requests dropped because every job was in flight, since the start. */
+  /** {@return sampled requests dropped because every job was in flight, since the start} */
   public long dropped() {
     return dropped.get();
   }
 
-  /** Sampled requests whose capture threw (and were not shadowed), since the start. */
+  /** {@return sampled requests whose capture threw (and were not shadowed), since the start} */
   public long captureFailures() {
     return captureFailures.get();
   }
 
-  /** Shadow jobs finished (compared) since the start. */
+  /** {@return shadow jobs finished (compared) since the start} */
   public long completed() {
     return completed.get();
   }
 
-  /** Candidate runs that threw, since the start. */
+  /** {@return candidate runs that threw, since the start} */
   public long candidateFailures() {
     return candidateFailures.get();
   }
 
-  /** Jobs whose comparison itself threw (a bug; they are in no window), since the start. */
+  /**
+   * {@return jobs whose comparison itself threw (a bug; they are in no window), since the start}
+   */
   public long workerErrors() {
     return jobs.handlerErrors();
   }
 
-  /** A report of the current window (which keeps accumulating). */
+  /** {@return a report of the current window (which keeps accumulating)} */
   public synchronized ShadowReport report() {
     return build(ab, aa, marks);
   }
@@ -206,6 +221,8 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   /**
    * Closes the current window: returns its report and starts an empty one. Jobs in flight at the
    * switch may still land in the old window; they are then in neither report.
+   *
+   * @return the report of the window just closed
    */
   public synchronized ShadowReport rollWindow() {
     // cumulative counters are marked at the switch; runs in flight then land on either side
@@ -222,13 +239,16 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   /**
    * Waits until no job is queued or running (for tests, tools and shutdown).
    *
+   * @param timeout how long to wait at most
+   * @param unit the unit of {@code timeout}
    * @return whether it became idle within the timeout
+   * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean awaitIdle(long timeout, TimeUnit unit) throws InterruptedException {
     return jobs.awaitIdle(timeout, unit);
   }
 
-  /** Thread ids of the shadow workers (for allocation measurements). */
+  /** {@return thread ids of the shadow workers (for allocation measurements)} */
   public long[] workerThreadIds() {
     return jobs.workerThreadIds();
   }
@@ -279,12 +299,23 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       this.candidateLane = candidate;
     }
 
-    /** Adds the A/A noise floor: a second instance of the primary, run with another seed. */
+    /**
+     * Adds the A/A noise floor: a second instance of the primary, run with another seed.
+     *
+     * @param primaryAgain a lane running the primary's configuration
+     * @return this builder, for chaining
+     */
     public Builder<H, R> noiseFloor(ShadowLane<H, ?> primaryAgain) {
       this.noiseLane = primaryAgain;
       return this;
     }
 
+    /**
+     * Sets how pages are compared (default {@link ComparisonConfig#defaults()}).
+     *
+     * @param config the metrics' parameters
+     * @return this builder, for chaining
+     */
     public Builder<H, R> config(ComparisonConfig config) {
       if (config == null) {
         throw new IllegalArgumentException("config must not be null");
@@ -293,6 +324,12 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets how verdicts are decided (default {@link FlagPolicy#defaults()}).
+     *
+     * @param policy the verdict policy
+     * @return this builder, for chaining
+     */
     public Builder<H, R> policy(FlagPolicy policy) {
       if (policy == null) {
         throw new IllegalArgumentException("policy must not be null");
@@ -301,6 +338,12 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets the reports' title.
+     *
+     * @param title a non-empty title
+     * @return this builder, for chaining
+     */
     public Builder<H, R> title(String title) {
       if (title == null || title.isEmpty()) {
         throw new IllegalArgumentException("title must be non-empty");
@@ -309,13 +352,24 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       return this;
     }
 
-    /** Initial sample rate in [0, 1] (default 0.01); change it later with {@link ShadowMode#sampleRate(double)}. */
+    /**
+     * Initial sample rate in [0, 1] (default 0.01); change it later with {@link
+     * ShadowMode#sampleRate(double)}.
+     *
+     * @param rate the fraction, in [0, 1]
+     * @return this builder, for chaining
+     */
     public Builder<H, R> sampleRate(double rate) {
       this.sampleRate = JobPool.checkRate(rate);
       return this;
     }
 
-    /** Jobs that may be queued or running at once (default 16); beyond it, samples are dropped. */
+    /**
+     * Jobs that may be queued or running at once (default 16); beyond it, samples are dropped.
+     *
+     * @param jobs the jobs, positive
+     * @return this builder, for chaining
+     */
     public Builder<H, R> queueCapacity(int jobs) {
       if (jobs < 1) {
         throw new IllegalArgumentException("queue capacity must be >= 1, got " + jobs);
@@ -324,7 +378,12 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       return this;
     }
 
-    /** Shadow worker threads (default 1: shadowing should use little of the host's CPU). */
+    /**
+     * Shadow worker threads (default 1: shadowing should use little of the host's CPU).
+     *
+     * @param threads the worker threads, positive
+     * @return this builder, for chaining
+     */
     public Builder<H, R> workers(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("workers must be >= 1, got " + threads);
@@ -333,7 +392,11 @@ public final class ShadowMode<H, R> implements AutoCloseable {
       return this;
     }
 
-    /** Builds and starts the workers. */
+    /**
+     * Builds and starts the workers.
+     *
+     * @return a new, running shadow mode; close it to stop the workers
+     */
     public ShadowMode<H, R> build() {
       return new ShadowMode<>(this);
     }

@@ -73,11 +73,22 @@ public final class ShadowReplay {
     return ShadowReport.of(title, ab, aa, policy);
   }
 
+  /**
+   * Starts a replay.
+   *
+   * @param schema the names both pipelines are reported under
+   * @return a new builder
+   */
   public static Builder builder(ShadowSchema schema) {
     return new Builder(schema);
   }
 
-  /** Replays {@code requests} and reports. */
+  /**
+   * Replays {@code requests} and reports.
+   *
+   * @param requests the recorded requests, read once in order
+   * @return the report of the replay
+   */
   public ShadowReport run(Iterable<RequestRecord> requests) {
     final ComparisonWindow ab = new ComparisonWindow(schema, config);
     final ComparisonWindow aa = noise == null ? null : new ComparisonWindow(schema, config);
@@ -91,6 +102,8 @@ public final class ShadowReplay {
   /**
    * Replays every request of a {@link RequestLog} file and reports.
    *
+   * @param requestLog a file written by {@link RequestLog}
+   * @return the report of the replay
    * @throws IOException if the file cannot be read or is corrupt
    */
   public ShadowReport run(Path requestLog) throws IOException {
@@ -109,6 +122,10 @@ public final class ShadowReplay {
   /**
    * Replays one request into the given windows (for callers that manage windows themselves, e.g. a
    * benchmark). Allocation-free when the lanes are.
+   *
+   * @param request the recorded request
+   * @param ab receives the baseline-versus-candidate comparison
+   * @param aa receives the A/A comparison, or null without a noise floor
    */
   public void replayOne(RequestRecord request, ComparisonWindow ab, ComparisonWindow aa) {
     final boolean withNoise = noise != null && aa != null;
@@ -177,11 +194,23 @@ public final class ShadowReplay {
       this.schema = schema;
     }
 
+    /**
+     * Sets the baseline lane (required).
+     *
+     * @param lane the baseline pipeline's lane
+     * @return this builder, for chaining
+     */
     public Builder baseline(ShadowLane<RequestRecord, ?> lane) {
       this.baseline = lane;
       return this;
     }
 
+    /**
+     * Sets the candidate lane (required).
+     *
+     * @param lane the candidate pipeline's lane
+     * @return this builder, for chaining
+     */
     public Builder candidate(ShadowLane<RequestRecord, ?> lane) {
       this.candidate = lane;
       return this;
@@ -190,12 +219,21 @@ public final class ShadowReplay {
     /**
      * The A/A lane: the baseline configuration again (it may be the same lane object as the
      * baseline; it gets its own state and runs with {@link ShadowMode#NOISE_SEED_SALT}).
+     *
+     * @param lane the A/A lane
+     * @return this builder, for chaining
      */
     public Builder noiseFloor(ShadowLane<RequestRecord, ?> lane) {
       this.noise = lane;
       return this;
     }
 
+    /**
+     * Sets how pages are compared (default {@link ComparisonConfig#defaults()}).
+     *
+     * @param config the metrics' parameters
+     * @return this builder, for chaining
+     */
     public Builder config(ComparisonConfig config) {
       if (config == null) {
         throw new IllegalArgumentException("config must not be null");
@@ -204,6 +242,12 @@ public final class ShadowReplay {
       return this;
     }
 
+    /**
+     * Sets how verdicts are decided (default {@link FlagPolicy#defaults()}).
+     *
+     * @param policy the verdict policy
+     * @return this builder, for chaining
+     */
     public Builder policy(FlagPolicy policy) {
       if (policy == null) {
         throw new IllegalArgumentException("policy must not be null");
@@ -212,6 +256,12 @@ public final class ShadowReplay {
       return this;
     }
 
+    /**
+     * Sets the report's title.
+     *
+     * @param title a non-empty title
+     * @return this builder, for chaining
+     */
     public Builder title(String title) {
       if (title == null || title.isEmpty()) {
         throw new IllegalArgumentException("title must be non-empty");
@@ -223,6 +273,9 @@ public final class ShadowReplay {
     /**
      * Seed of the per-request run order (default {@code 0x5EED}); the same seed and requests give
      * the same orders. Turns randomised order back on after {@link #fixedOrder()}.
+     *
+     * @param seed the seed
+     * @return this builder, for chaining
      */
     public Builder orderSeed(long seed) {
       this.orderSeed = seed;
@@ -233,13 +286,19 @@ public final class ShadowReplay {
     /**
      * Runs every request in the fixed order baseline, candidate, A/A re-run. The lane that runs
      * first then pays every order effect (cold caches, JIT) alone; use this only to measure that effect.
+     * @return this builder, for chaining
      */
     public Builder fixedOrder() {
       this.randomOrder = false;
       return this;
     }
 
-    /** @throws IllegalArgumentException if the baseline or candidate lane is missing */
+    /**
+     * Builds the replay.
+     *
+     * @return a new replay
+     * @throws IllegalArgumentException if the baseline or candidate lane is missing
+     */
     public ShadowReplay build() {
       if (baseline == null || candidate == null) {
         throw new IllegalArgumentException("a replay needs a baseline and a candidate lane");

@@ -43,6 +43,11 @@ public final class ShadowReport {
    * A report of window {@code ab} (primary vs candidate) against the noise floor {@code aa} (primary
    * vs itself; may be {@code null}, then only sampling noise is allowed for).
    *
+   * @param title the report's title
+   * @param ab the primary-versus-candidate window
+   * @param aa the A/A window, or null
+   * @param policy decides the verdicts
+   * @return a new, immutable report
    * @throws IllegalArgumentException if the windows have different schemas or configs
    */
   public static ShadowReport of(
@@ -56,20 +61,26 @@ public final class ShadowReport {
     return new ShadowReport(title, ab.copy(), aa == null ? null : aa.copy(), policy);
   }
 
+  /**
+   * {@return the report's title}
+   */
   public String title() {
     return title;
   }
 
-  /** Every metric, in report order. */
+  /** {@return every metric, in report order} */
   public List<MetricRow> rows() {
     return rows;
   }
 
-  /** The flagged metrics. */
+  /** {@return the flagged metrics} */
   public List<MetricRow> flagged() {
     return VerdictRows.changed(rows);
   }
 
+  /**
+   * {@return whether any metric is flagged}
+   */
   public boolean hasFlags() {
     return !flagged().isEmpty();
   }
@@ -82,7 +93,12 @@ public final class ShadowReport {
     CHANGE
   }
 
-  /** The metrics that trip {@code gate}. */
+  /**
+   * The metrics that trip {@code gate}.
+   *
+   * @param gate what counts as tripping
+   * @return a new list of those rows, in report order
+   */
   public List<MetricRow> tripping(Gate gate) {
     final List<MetricRow> out = new ArrayList<>();
     for (MetricRow r : rows) {
@@ -93,17 +109,25 @@ public final class ShadowReport {
     return out;
   }
 
-  /** Whether any metric trips {@code gate}. */
+  /**
+   * Whether any metric trips {@code gate}.
+   *
+   * @param gate what counts as tripping
+   * @return true when at least one metric trips it
+   */
   public boolean trips(Gate gate) {
     return !tripping(gate).isEmpty();
   }
 
-  /** Metrics that were tested (Bonferroni's m): those with an effect, not decided structurally. */
+  /**
+   * {@return metrics that were tested (Bonferroni's m): those with an effect, not decided
+   * structurally}
+   */
   public int metricsTested() {
     return metricsTested;
   }
 
-  /** The policy the verdicts were decided under. */
+  /** {@return the policy the verdicts were decided under} */
   public FlagPolicy policy() {
     return policy;
   }
@@ -111,6 +135,8 @@ public final class ShadowReport {
   /**
    * The row named {@code name}.
    *
+   * @param name a metric's name
+   * @return its row
    * @throws IllegalArgumentException if there is none
    */
   public MetricRow row(String name) {
@@ -121,54 +147,66 @@ public final class ShadowReport {
     return r;
   }
 
-  /** Requests compared in the A/B window. */
+  /** {@return requests compared in the A/B window} */
   public long requests() {
     return ab.requests();
   }
 
-  /** Requests where both sides answered. */
+  /** {@return requests where both sides answered} */
   public long pagesCompared() {
     return ab.pagesCompared();
   }
 
-  /** Sampled requests dropped because the shadow queue was full. */
+  /** {@return sampled requests dropped because the shadow queue was full} */
   public long dropped() {
     return ab.dropped();
   }
 
-  /** Requests in the A/A window, {@code 0} without one. */
+  /** {@return requests in the A/A window, {@code 0} without one} */
   public long noiseRequests() {
     return aa == null ? 0 : aa.requests();
   }
 
+  /**
+   * {@return whether the report had an A/A window}
+   */
   public boolean hasNoiseFloor() {
     return aa != null;
   }
 
+  /**
+   * {@return the bins of the score histograms}
+   */
   public FixedBins scoreBins() {
     return ab.config().scoreBins();
   }
 
-  /** Score histogram of the primary's pages (copy). */
+  /** {@return score histogram of the primary's pages (copy)} */
   public long[] primaryScoreHistogram() {
     return ab.scoresA.clone();
   }
 
-  /** Score histogram of the candidate's pages (copy). */
+  /** {@return score histogram of the candidate's pages (copy)} */
   public long[] candidateScoreHistogram() {
     return ab.scoresB.clone();
   }
 
-  /** Counts of signed rank shifts {@code rank in candidate - rank in primary}, index 0 = -max (copy). */
+  /**
+   * {@return counts of signed rank shifts {@code rank in candidate - rank in primary}, index 0 =
+   * -max (copy)}
+   */
   public long[] rankShiftHistogram() {
     return ab.rankShiftCounts.clone();
   }
 
+  /**
+   * {@return the rank shift beyond which the histogram's outermost bins count}
+   */
   public int maxRankShift() {
     return ab.config().maxRankShift();
   }
 
-  /** The percentiles at which {@link #latencyCdf} is sampled. */
+  /** {@return the percentiles at which {@link #latencyCdf} is sampled} */
   public static double[] cdfPercentiles() {
     return CDF_PERCENTILES.clone();
   }
@@ -176,6 +214,9 @@ public final class ShadowReport {
   /**
    * End-to-end latency in microseconds at each of {@link #cdfPercentiles()}: {@code side} 0 =
    * primary, 1 = candidate, 2 = the primary's A/A re-run (empty without a noise floor).
+   *
+   * @param side 0, 1 or 2
+   * @return a new array of latencies in microseconds
    */
   public double[] latencyCdf(int side) {
     final Histogram h = side == 0 ? ab.totalA : side == 1 ? ab.totalB : aa == null ? null : aa.totalB;
@@ -189,14 +230,23 @@ public final class ShadowReport {
     return out;
   }
 
+  /**
+   * {@return the report as JSON (schema {@code dev/trawl/shadow/report.schema.json})}
+   */
   public String toJson() {
     return ReportJson.render(this);
   }
 
+  /**
+   * {@return the report as a plain-text table}
+   */
   public String toText() {
     return ReportText.render(this);
   }
 
+  /**
+   * {@return the report as a self-contained HTML page}
+   */
   public String toHtml() {
     return ReportHtml.render(this);
   }

@@ -24,45 +24,90 @@ public final class ShadowSchema {
     stages = b.stages.toArray(new String[0]);
   }
 
+  /**
+   * {@return a new builder declaring nothing yet}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * {@return the number of sources}
+   */
   public int sourceCount() {
     return sources.length;
   }
 
+  /**
+   * {@return the number of rules}
+   */
   public int ruleCount() {
     return rules.length;
   }
 
+  /**
+   * {@return the number of stages}
+   */
   public int stageCount() {
     return stages.length;
   }
 
+  /**
+   * The name of source {@code index}.
+   *
+   * @param index 0 to {@link #sourceCount()} - 1
+   * @return its name
+   */
   public String sourceName(int index) {
     return sources[index];
   }
 
+  /**
+   * The name of rule {@code index}.
+   *
+   * @param index 0 to {@link #ruleCount()} - 1
+   * @return its name
+   */
   public String ruleName(int index) {
     return rules[index];
   }
 
+  /**
+   * The name of stage {@code index}.
+   *
+   * @param index 0 to {@link #stageCount()} - 1
+   * @return its name
+   */
   public String stageName(int index) {
     return stages[index];
   }
 
-  /** Index of source {@code name}, or {@code -1}. */
+  /**
+   * Index of source {@code name}, or {@code -1}.
+   *
+   * @param name a source's name
+   * @return its index
+   */
   public int sourceIndex(String name) {
     return indexOf(sources, name);
   }
 
-  /** Index of rule {@code name}, or {@code -1}. */
+  /**
+   * Index of rule {@code name}, or {@code -1}.
+   *
+   * @param name a rule's name
+   * @return its index
+   */
   public int ruleIndex(String name) {
     return indexOf(rules, name);
   }
 
-  /** Index of stage {@code name}, or {@code -1}. */
+  /**
+   * Index of stage {@code name}, or {@code -1}.
+   *
+   * @param name a stage's name
+   * @return its index
+   */
   public int stageIndex(String name) {
     return indexOf(stages, name);
   }
@@ -90,18 +135,41 @@ public final class ShadowSchema {
 
     private Builder() {}
 
+    /**
+     * Declares sources.
+     *
+     * @param names the sources' names, in order
+     * @return this builder, for chaining
+     */
     public Builder source(String... names) {
       return add(sources, "source", names);
     }
 
+    /**
+     * Declares rules.
+     *
+     * @param names the rules' names, in order
+     * @return this builder, for chaining
+     */
     public Builder rule(String... names) {
       return add(rules, "rule", names);
     }
 
+    /**
+     * Declares stages.
+     *
+     * @param names the stages' names, in order
+     * @return this builder, for chaining
+     */
     public Builder stage(String... names) {
       return add(stages, "stage", names);
     }
 
+    /**
+     * Builds the schema.
+     *
+     * @return a new, immutable schema
+     */
     public ShadowSchema build() {
       return new ShadowSchema(this);
     }

@@ -15,13 +15,21 @@ package dev.trawl.shadow;
  * </ul>
  */
 public enum Verdict {
+  /** No change at least as large as the minimum effect. */
   SAME,
+  /** A real improvement beyond the minimum effect. */
   BETTER,
+  /** A real regression beyond the minimum effect. */
   WORSE,
+  /** A real change of a metric without a direction, or a metric on one side only. */
   CHANGED,
+  /** Too few requests to tell. */
   INCONCLUSIVE;
 
-  /** Whether this is a detected change ({@link #BETTER}, {@link #WORSE} or {@link #CHANGED}). */
+  /**
+   * {@return whether this is a detected change ({@link #BETTER}, {@link #WORSE} or {@link
+   * #CHANGED})}
+   */
   public boolean isChange() {
     return this == BETTER || this == WORSE || this == CHANGED;
   }

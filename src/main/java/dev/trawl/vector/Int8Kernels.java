@@ -41,7 +41,16 @@ public final class Int8Kernels {
 
   private Int8Kernels() {}
 
-  /** Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code ca * cb}. */
+  /**
+   * Sum over the codes of {@code a[ao..ao+ints)} and {@code b[bo..bo+ints)} of {@code ca * cb}.
+   *
+   * @param a the first packed code vector's array
+   * @param ao where it starts in {@code a}
+   * @param b the second packed code vector's array
+   * @param bo where it starts in {@code b}
+   * @param ints the ints holding the codes, four codes each
+   * @return the integer dot product of the codes, exact
+   */
   public static int dot(int[] a, int ao, int[] b, int bo, int ints) {
     int s0 = 0;
     int s1 = 0;
@@ -62,6 +71,13 @@ public final class Int8Kernels {
    * vectorized form is fast where a search calls it (siftsmall, 128 dimensions: 32 CPU-ns per
    * distance, against 97 for the two-sum shape and 120 for this loop calling a per-int helper, which
    * C2 then compiles without SuperWord's speed-up).
+   *
+   * @param a the first packed code vector's array
+   * @param ao where it starts in {@code a}
+   * @param b the second packed code vector's array
+   * @param bo where it starts in {@code b}
+   * @param ints the ints holding the codes, four codes each
+   * @return the integer squared distance between the codes, exact
    */
   public static int squaredL2(int[] a, int ao, int[] b, int bo, int ints) {
     int sum = 0;

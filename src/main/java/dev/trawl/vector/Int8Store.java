@@ -56,6 +56,9 @@ public final class Int8Store {
   /**
    * @param lo the value code 0 stands for; smaller components are clamped to it
    * @param hi the value code 127 stands for; larger components are clamped to it
+   * @param dimension the vectors' number of components
+   * @param metric the metric distances are computed under; cosine vectors are normalised before
+   *     encoding
    * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >= hi}
    */
   public Int8Store(int dimension, Metric metric, float lo, float hi) {
@@ -88,6 +91,8 @@ public final class Int8Store {
   /**
    * Checks a quantization range.
    *
+   * @param lo the value code 0 would stand for
+   * @param hi the value code 127 would stand for
    * @throws IllegalArgumentException if {@code lo} or {@code hi} is not finite or {@code lo >= hi}
    */
   public static void checkRange(float lo, float hi) {
@@ -103,6 +108,10 @@ public final class Int8Store {
    * outliers do not stretch the step for everyone.
    * Allocates a copy of the components.
    *
+   * @param sample vectors like the ones to be stored; read, not kept
+   * @param dimension their number of components
+   * @param metric the metric they are stored under (cosine normalises them first)
+   * @return a new array {@code {lo, hi}}
    * @throws IllegalArgumentException if the sample is empty, or a vector has the wrong dimension,
    *     non-finite components, or is zero under cosine (named by its position in the sample)
    */
@@ -132,65 +141,85 @@ public final class Int8Store {
     return new float[] {lo, hi};
   }
 
+  /**
+   * {@return the vectors' number of components}
+   */
   public int dimension() {
     return dimension;
   }
 
+  /**
+   * {@return the metric distances are computed under}
+   */
   public Metric metric() {
     return metric;
   }
 
-  /** The value code 0 stands for. */
+  /** {@return the value code 0 stands for} */
   public float lo() {
     return lo;
   }
 
-  /** The value code 127 stands for. */
+  /** {@return the value code 127 stands for} */
   public float hi() {
     return hi;
   }
 
-  /** Ints per stored vector: the packed codes, then their sum. */
+  /** {@return the ints per stored vector: the packed codes, then their sum} */
   public int stride() {
     return stride;
   }
 
-  /** Ints holding a vector's packed codes ({@code ceil(dim / 4)}). */
+  /** {@return the ints holding a vector's packed codes ({@code ceil(dim / 4)})} */
   public int codeInts() {
     return codeInts;
   }
 
-  /** Vectors per page (a power of two). */
+  /** {@return the vectors per page, a power of two} */
   public int vectorsPerPage() {
     return pageMask + 1;
   }
 
-  /** Ensures ordinals {@code [0, count)} have storage. One writer at a time. */
+  /**
+   * Ensures ordinals {@code [0, count)} have storage. One writer at a time.
+   *
+   * @param count the ordinals that must have storage
+   */
   public void ensureCapacity(long count) {
     pages.ensureCapacity(count);
   }
 
-  /** Number of ordinals that have storage. */
+  /** {@return the number of ordinals that have storage} */
   public long capacity() {
     return pages.capacity();
   }
 
-  /** Bytes the code pages hold (whole pages, reserved capacity included). */
+  /** {@return the bytes the code pages hold (whole pages, reserved capacity included)} */
   public long memoryBytes() {
     return pages.capacity() * stride * Integer.BYTES;
   }
 
-  /** The page holding {@code ordinal}'s codes. */
+  /**
+   * The page holding {@code ordinal}'s codes.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @return the page array, shared: read it, do not keep it past the node's life
+   */
   public int[] page(int ordinal) {
     return pages.page(ordinal);
   }
 
-  /** Where {@code ordinal}'s codes start inside its {@link #page page}. */
+  /**
+   * Where {@code ordinal}'s codes start inside its {@link #page page}.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @return the index in {@link #page page(ordinal)} of its first code int
+   */
   public int offset(int ordinal) {
     return (ordinal & pageMask) * stride;
   }
 
-  /** The page table, for code that stores codes in the same layout (snapshots). */
+  /** {@return the page table, for code that stores codes in the same layout (snapshots)} */
   public PagedArray<int[]> pages() {
     return pages;
   }
@@ -198,6 +227,8 @@ public final class Int8Store {
   /**
    * Encodes a checked vector (normalised first when the metric asks for it) under {@code ordinal}.
    *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @param vector the vector, checked, of this store's dimension; not kept
    * @throws IllegalArgumentException if a component is NaN (nothing is written)
    */
   public void set(int ordinal, float[] vector) {
@@ -216,6 +247,8 @@ public final class Int8Store {
    * Encodes {@code vector} (already normalised for the metric) into {@code out[0, stride())}: the
    * form a query takes for {@link #distance(int[], int, int)}.
    *
+   * @param vector the vector, normalised for the metric
+   * @param out receives {@link #stride()} ints from index 0
    * @throws IllegalArgumentException if {@code vector} has the wrong length or a NaN component
    */
   public void encode(float[] vector, int[] out) {
@@ -249,7 +282,12 @@ public final class Int8Store {
     out[at + codeInts] = sum;
   }
 
-  /** The code of one component: rounded to the nearest step, clamped to {@code [0, 127]}. */
+  /**
+   * The code of one component: rounded to the nearest step, clamped to {@code [0, 127]}.
+   *
+   * @param value a component
+   * @return its code, 0 to 127
+   */
   public int code(float value) {
     final float scaled = (value - lo) * invStep + 0.5f;
     if (!(scaled > 0f)) {
@@ -258,12 +296,22 @@ public final class Int8Store {
     return scaled >= MAX_CODE ? MAX_CODE : (int) scaled;
   }
 
-  /** The value {@code code} stands for: {@code lo + code * step}. */
+  /**
+   * The value {@code code} stands for: {@code lo + code * step}.
+   *
+   * @param code a code, 0 to 127
+   * @return the component value it decodes to
+   */
   public float value(int code) {
     return lo + code * step;
   }
 
-  /** Writes the decoded vector of {@code ordinal} into {@code out}. */
+  /**
+   * Writes the decoded vector of {@code ordinal} into {@code out}.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @param out receives the decoded components; at least the dimension long
+   */
   public void decode(int ordinal, float[] out) {
     final int[] page = page(ordinal);
     final int at = offset(ordinal);
@@ -272,7 +320,14 @@ public final class Int8Store {
     }
   }
 
-  /** Distance, under the metric, between encoded {@code query[queryOffset..]} and node {@code node}. */
+  /**
+   * Distance, under the metric, between encoded {@code query[queryOffset..]} and node {@code node}.
+   *
+   * @param query the encoded query ({@link #encode})
+   * @param queryOffset where it starts in {@code query}
+   * @param node a stored ordinal
+   * @return the distance between the codes, in the metric's units (smaller is nearer)
+   */
   public float distance(int[] query, int queryOffset, int node) {
     final int[] page = page(node);
     final int at = offset(node);
@@ -285,7 +340,13 @@ public final class Int8Store {
     return dotOffset - (dotConstant + dotLinear * sums + dotScale * codeDot);
   }
 
-  /** Distance between two stored nodes' codes. */
+  /**
+   * Distance between two stored nodes' codes.
+   *
+   * @param a a stored ordinal
+   * @param b another stored ordinal
+   * @return the distance between their codes, in the metric's units
+   */
   public float distanceBetween(int a, int b) {
     return distance(page(a), offset(a), b);
   }
@@ -293,6 +354,11 @@ public final class Int8Store {
   /**
    * Distance, under the metric, from the float {@code query[queryOffset..]} (normalised for the
    * metric) to the decoded codes of {@code node}: only the stored side is quantized.
+   *
+   * @param query the float query, normalised for the metric
+   * @param queryOffset where it starts in {@code query}
+   * @param node a stored ordinal
+   * @return the distance from the query to the node's decoded vector
    */
   public float floatDistance(float[] query, int queryOffset, int node) {
     final int[] page = page(node);

@@ -28,6 +28,8 @@ public final class Kernels {
   /**
    * One line naming the kernels this JVM runs, for tools to print: the float kernels ({@link #BEST})
    * and the int7 kernels of quantized indexes (Vector API, or scalar int loops). Allocates the string.
+   *
+   * @return a one-line description of the float32 and int7 kernels in use
    */
   public static String describe() {
     return "float32: " + BEST.name() + "; int7 (quantized indexes): " + INT8.name()

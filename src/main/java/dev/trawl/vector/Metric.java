@@ -23,7 +23,11 @@ public enum Metric {
   /** One minus the cosine similarity; vectors are normalised on the way in. */
   COSINE;
 
-  /** Whether vectors are normalised to unit length before they are stored or searched. */
+  /**
+   * Whether vectors are normalised to unit length before they are stored or searched.
+   *
+   * @return true for {@link #COSINE}, false otherwise
+   */
   public boolean normalises() {
     return this == COSINE;
   }
@@ -32,6 +36,8 @@ public enum Metric {
    * Parses the names used on command lines and in files: {@code l2}, {@code euclidean}, {@code dot},
    * {@code ip}, {@code inner_product}, {@code cosine}, {@code angular} (any case).
    *
+   * @param name one of the accepted names, in any case
+   * @return the metric it names
    * @throws IllegalArgumentException naming the accepted values when {@code name} is none of them
    */
   public static Metric parse(String name) {

@@ -33,17 +33,21 @@ public final class PagedArray<A> {
     this.pages = new Object[4];
   }
 
-  /** log2 of the slots per page. */
+  /** {@return log2 of the slots per page} */
   public int pageShift() {
     return pageShift;
   }
 
-  /** Number of slots currently backed by pages. */
+  /** {@return the number of slots currently backed by pages} */
   public long capacity() {
     return (long) pageCount << pageShift;
   }
 
-  /** Makes sure slots {@code [0, slots)} are backed by pages. One writer at a time. */
+  /**
+   * Makes sure slots {@code [0, slots)} are backed by pages. One writer at a time.
+   *
+   * @param slots the slots that must be backed
+   */
   public void ensureCapacity(long slots) {
     final long needed = (slots + (1L << pageShift) - 1) >>> pageShift;
     if (needed <= pageCount) {
@@ -62,19 +66,33 @@ public final class PagedArray<A> {
     pages = table; // volatile write publishes the new pages
   }
 
-  /** The page holding {@code slot}. */
+  /**
+   * The page holding {@code slot}.
+   *
+   * @param slot a slot below {@link #capacity()}
+   * @return the page array holding it, at index {@code slot} modulo the page size
+   */
   @SuppressWarnings("unchecked")
   public A page(long slot) {
     return (A) pages[(int) (slot >>> pageShift)];
   }
 
-  /** The page with index {@code pageIndex}. */
+  /**
+   * The page with index {@code pageIndex}.
+   *
+   * @param pageIndex 0 to {@link #pageCount()} - 1
+   * @return that page array
+   */
   @SuppressWarnings("unchecked")
   public A pageAt(int pageIndex) {
     return (A) pages[pageIndex];
   }
 
-  /** Number of pages. Readers see a count no lower than what was published to them. */
+  /**
+   * Number of pages. Readers see a count no lower than what was published to them.
+   *
+   * @return the number of pages allocated
+   */
   public int pageCount() {
     return pageCount;
   }

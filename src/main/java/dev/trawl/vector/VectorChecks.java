@@ -12,8 +12,10 @@ public final class VectorChecks {
   /**
    * Checks that {@code vector} has {@code dimension} components, all finite, and (under cosine) is not
    * the zero vector.
-   *
    * @param what names the vector in the message, such as {@code "query"} or {@code "vector of id 42"}
+   * @param vector the vector to check
+   * @param dimension the dimension it must have
+   * @param metric the metric it will be compared under (cosine refuses the zero vector)
    * @throws IllegalArgumentException saying which rule was broken and where
    * @throws NullPointerException when {@code vector} is null
    */
@@ -24,6 +26,11 @@ public final class VectorChecks {
   /**
    * Like {@link #check(float[], int, Metric, String)} for the vector of item {@code id}; the message
    * is built only on failure, so a valid vector costs no allocation.
+   *
+   * @param vector the vector to check
+   * @param dimension the dimension it must have
+   * @param metric the metric it will be compared under (cosine refuses the zero vector)
+   * @param id the item's id, named in the message
    */
   public static void checkItem(float[] vector, int dimension, Metric metric, long id) {
     check(vector, dimension, metric, null, id);
@@ -85,6 +92,11 @@ public final class VectorChecks {
   /**
    * Copies {@code src} into {@code dst[dstOffset..]}, scaled to unit length when the metric
    * normalises. The caller has already {@link #check checked} {@code src}.
+   *
+   * @param src a checked vector
+   * @param dst the destination array
+   * @param dstOffset where the copy starts in {@code dst}
+   * @param metric the metric: cosine normalises the copy
    */
   public static void copyForMetric(float[] src, float[] dst, int dstOffset, Metric metric) {
     if (!metric.normalises()) {

@@ -29,6 +29,12 @@ public final class VectorStore {
   private final Metric metric;
   private final PagedArray<float[]> pages;
 
+  /**
+   * An empty store; pages are allocated as capacity is ensured.
+   *
+   * @param dimension the vectors' number of components
+   * @param metric the metric; cosine vectors are stored normalised
+   */
   public VectorStore(int dimension, Metric metric) {
     if (dimension <= 0) {
       throw new IllegalArgumentException("dimension must be positive, got " + dimension);
@@ -49,25 +55,35 @@ public final class VectorStore {
     return shift;
   }
 
-  /** Vectors per page (a power of two, at most {@link #PAGE_SIZE}). */
+  /** {@return the vectors per page, a power of two, at most {@link #PAGE_SIZE}} */
   public int vectorsPerPage() {
     return pageMask + 1;
   }
 
+  /**
+   * {@return the vectors' number of components}
+   */
   public int dimension() {
     return dimension;
   }
 
+  /**
+   * {@return the metric the vectors are stored for}
+   */
   public Metric metric() {
     return metric;
   }
 
-  /** Ensures ordinals {@code [0, count)} have storage. One writer at a time. */
+  /**
+   * Ensures ordinals {@code [0, count)} have storage. One writer at a time.
+   *
+   * @param count the ordinals that must have storage
+   */
   public void ensureCapacity(int count) {
     pages.ensureCapacity(count);
   }
 
-  /** Number of ordinals that have storage. */
+  /** {@return the number of ordinals that have storage} */
   public long capacity() {
     return pages.capacity();
   }
@@ -75,28 +91,45 @@ public final class VectorStore {
   /**
    * Stores a checked vector under {@code ordinal}, normalised when the metric asks for it.
    *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @param vector the checked vector, copied
    * @see VectorChecks#check
    */
   public void set(int ordinal, float[] vector) {
     VectorChecks.copyForMetric(vector, page(ordinal), offset(ordinal), metric);
   }
 
-  /** Copies the stored (possibly normalised) vector of {@code ordinal} into {@code out}. */
+  /**
+   * Copies the stored (possibly normalised) vector of {@code ordinal} into {@code out}.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @param out receives the vector; at least the dimension long
+   */
   public void get(int ordinal, float[] out) {
     System.arraycopy(page(ordinal), offset(ordinal), out, 0, dimension);
   }
 
-  /** The page holding {@code ordinal}'s vector. */
+  /**
+   * The page holding {@code ordinal}'s vector.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @return the page array, shared: read it, do not keep it
+   */
   public float[] page(int ordinal) {
     return pages.page(ordinal);
   }
 
-  /** Where {@code ordinal}'s vector starts inside its {@link #page page}. */
+  /**
+   * Where {@code ordinal}'s vector starts inside its {@link #page page}.
+   *
+   * @param ordinal an ordinal below {@link #capacity()}
+   * @return the index in {@link #page page(ordinal)} of its first component
+   */
   public int offset(int ordinal) {
     return (ordinal & pageMask) * dimension;
   }
 
-  /** The page table, for code that stores vectors in the same layout (snapshots). */
+  /** {@return the page table, for code that stores vectors in the same layout (snapshots)} */
   public PagedArray<float[]> pages() {
     return pages;
   }

@@ -12,7 +12,7 @@ class CandidateColumnsTest {
       final int r = c.append(100 + i, i / 10f);
       c.authors[r] = 200 + i;
       c.sources[r] = i % 3;
-      c.ordinals[r] = i;
+      c.createdAt[r] = 300 + i;
     }
     return c;
   }
@@ -28,7 +28,7 @@ class CandidateColumnsTest {
     assertThat(c.sourceScores[r]).isEqualTo(0.5f);
     assertThat(c.communities[r]).isEqualTo(CandidateColumns.UNKNOWN);
     assertThat(c.createdAt[r]).isEqualTo(CandidateColumns.UNKNOWN);
-    assertThat(c.ordinals[r]).isEqualTo(-1);
+    assertThat(c.sources[r]).isZero();
   }
 
   @Test
@@ -48,7 +48,7 @@ class CandidateColumnsTest {
     final CandidateColumns to = new CandidateColumns(1);
     to.copyFrom(from, 4);
     assertThat(to.size).isEqualTo(4);
-    assertThat(to.ordinals[3]).isEqualTo(3);
+    assertThat(to.createdAt[3]).isEqualTo(303);
     to.appendRow(from, 5);
     assertThat(to.ids[4]).isEqualTo(105);
     assertThat(to.authors[4]).isEqualTo(205);

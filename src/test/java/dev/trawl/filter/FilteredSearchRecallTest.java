@@ -145,7 +145,7 @@ class FilteredSearchRecallTest {
       plans[searcher.planner().lastPlan()]++;
       int hits = 0;
       for (int i = 0; i < found.size(); i++) {
-        assertThat(filter.accepts(found.ordinal(i))).as("result passes the filter").isTrue();
+        assertThat(filter.accepts(f.index().ordinalOf(found.id(i)))).as("result passes the filter").isTrue();
         for (int j = 0; j < truth.size(); j++) {
           if (found.id(i) == truth.id(j)) {
             hits++;

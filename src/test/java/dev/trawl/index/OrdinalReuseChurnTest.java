@@ -90,10 +90,9 @@ class OrdinalReuseChurnTest {
       final int level = graph.publishedLevel(node);
       assertThat(level).as("reachable node %d is published", node).isGreaterThanOrEqualTo(0);
       for (int l = 0; l <= level; l++) {
-        final int[] page = graph.linkPage(node, l);
-        final int base = graph.linkBase(node, l);
-        for (int i = 1; i <= page[base]; i++) {
-          final int target = page[base + i];
+        final int[] links = new int[graph.maxDegree(l)];
+        for (int i = 0, count = graph.copyLinks(node, l, links); i < count; i++) {
+          final int target = links[i];
           assertThat(graph.publishedLevel(target))
               .as("node %d links on level %d to %d", node, l, target)
               .isGreaterThanOrEqualTo(l);

@@ -56,10 +56,9 @@ class RepairDuringInsertsTest {
         continue;
       }
       for (int l = 0; l <= level; l++) {
-        final int[] page = graph.linkPage(node, l);
-        final int base = graph.linkBase(node, l);
-        for (int i = 1; i <= page[base]; i++) {
-          final int target = page[base + i];
+        final int[] links = new int[graph.maxDegree(l)];
+        for (int i = 0, count = graph.copyLinks(node, l, links); i < count; i++) {
+          final int target = links[i];
           assertThat(graph.publishedLevel(target)).as("level of %d's link %d", node, target)
               .isGreaterThanOrEqualTo(l);
           assertThat(graph.isDeleted(target)).as("live node %d links to removed %d", node, target).isFalse();

@@ -97,7 +97,7 @@ class PipelineBuilderTest {
         .hasMessageContaining("rule 'f' may not write candidate:affinity");
     final CandidateSource source = (ctx, out) -> { };
     assertThatThrownBy(() -> base().source("s", source, StageOptions.defaults().writes(AFFINITY)).build())
-        .hasMessageContaining("sources can only fill author, community, created_at and ordinal");
+        .hasMessageContaining("sources can only fill author, community and created_at");
   }
 
   @Test

@@ -116,7 +116,7 @@ public class FilteredSearchBenchmark {
       final int n = request(qi);
       for (int i = 0; i < n; i++) {
         found[i] = (int) results.id(i);
-        checkAccepted(qi, results.ordinal(i), found[i]);
+        checkAccepted(qi, index.ordinalOf(results.id(i)), found[i]);
       }
       recall += Recall.atK(found, n, fixture.truth(filter, qi), Dataset.K);
       if (filter.equals("none")) {

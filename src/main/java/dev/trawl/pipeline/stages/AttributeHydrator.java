@@ -21,6 +21,11 @@ public final class AttributeHydrator implements CandidateHydrator {
 
   private final ItemMetadata attributes;
 
+  /**
+   * A hydrator reading the host's {@code attributes}.
+   *
+   * @param attributes the host's metadata lookup; thread-safe, allocation-free, kept
+   */
   public AttributeHydrator(ItemMetadata attributes) {
     if (attributes == null) {
       throw new NullPointerException("attributes is null");

@@ -31,12 +31,22 @@ public final class DiversityCap implements Selector {
     this.max = max;
   }
 
-  /** At most {@code max} candidates per author. */
+  /**
+   * At most {@code max} candidates per author.
+   *
+   * @param max the most candidates one author may have in the result
+   * @return a new, stateless selector
+   */
   public static DiversityCap perAuthor(int max) {
     return new DiversityCap(true, max);
   }
 
-  /** At most {@code max} candidates per community. */
+  /**
+   * At most {@code max} candidates per community.
+   *
+   * @param max the most candidates one community may have in the result
+   * @return a new, stateless selector
+   */
   public static DiversityCap perCommunity(int max) {
     return new DiversityCap(false, max);
   }

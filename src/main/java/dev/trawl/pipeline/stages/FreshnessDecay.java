@@ -24,6 +24,10 @@ public final class FreshnessDecay implements Scorer {
   private final float unknownAgeFactor;
 
   /**
+   * A decay halving scores every {@code halfLifeMillis} of age.
+   *
+   * @param halfLifeMillis the age, in milliseconds, at which a score halves
+   * @param unknownAgeFactor the factor, in [0, 1], for candidates whose creation time is unknown
    * @throws IllegalArgumentException if {@code halfLifeMillis <= 0} or the factor is not in [0, 1]
    */
   public FreshnessDecay(long halfLifeMillis, float unknownAgeFactor) {

@@ -41,6 +41,11 @@ public final class LinearScorer implements Scorer {
     this.sourceBoosts = b.sourceBoosts.clone();
   }
 
+  /**
+   * Starts a scorer.
+   *
+   * @return a new builder: source score weight 1, no bias, no feature, no boost
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -79,12 +84,25 @@ public final class LinearScorer implements Scorer {
     private final List<Float> weights = new ArrayList<>();
     private float[] sourceBoosts = new float[0];
 
+    /**
+     * A constant added to every score (default 0).
+     *
+     * @param bias a finite constant added to every score
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if {@code bias} is not finite
+     */
     public Builder bias(float bias) {
       this.bias = check("bias", bias);
       return this;
     }
 
-    /** Weight of the source score (default 1). */
+    /**
+     * Weight of the source score (default 1).
+     *
+     * @param weight a finite factor of the source's score
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if {@code weight} is not finite
+     */
     public Builder sourceScore(float weight) {
       this.sourceWeight = check("source score weight", weight);
       return this;
@@ -93,6 +111,9 @@ public final class LinearScorer implements Scorer {
     /**
      * Adds {@code weight * feature}.
      *
+     * @param feature a candidate feature an earlier stage writes
+     * @param weight its finite factor
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if the feature is not a candidate feature or the weight is
      *     not finite
      */
@@ -105,7 +126,13 @@ public final class LinearScorer implements Scorer {
       return this;
     }
 
-    /** Adds a constant to candidates of source {@code sourceIndex} (declaration order). */
+    /**
+     * Adds a constant to candidates of source {@code sourceIndex} (declaration order).
+     *
+     * @param sourceIndex the source's position among the pipeline's sources, 0 first
+     * @param boost the finite constant added
+     * @return this builder, for chaining
+     */
     public Builder sourceBoost(int sourceIndex, float boost) {
       if (sourceIndex < 0) {
         throw new IllegalArgumentException("source index must be >= 0, got " + sourceIndex);
@@ -124,6 +151,11 @@ public final class LinearScorer implements Scorer {
       return w;
     }
 
+    /**
+     * Builds the scorer.
+     *
+     * @return a new, immutable scorer
+     */
     public LinearScorer build() {
       return new LinearScorer(this);
     }

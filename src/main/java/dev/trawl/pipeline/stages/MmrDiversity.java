@@ -37,6 +37,7 @@ public final class MmrDiversity implements Selector {
   /**
    * @param lambda trade-off in [0, 1]: 1 is pure relevance, 0 pure diversity
    * @param pool how many top candidates to consider
+   * @param index the index holding the candidates' vectors, looked up by id
    * @throws IllegalArgumentException if lambda is outside [0, 1] or pool is not positive
    */
   public MmrDiversity(VectorIndex index, float lambda, int pool) {

@@ -30,6 +30,7 @@ public final class RecencySource implements CandidateSource {
    * @param maxAgeMillis oldest item age to return
    * @param halfLifeMillis age at which the source score halves
    * @param followedOnly whether to keep only items of followed communities
+   * @param items the host's ring of recent items, shared with its writers
    * @throws IllegalArgumentException if a number is not positive
    */
   public RecencySource(RecentItems items, int limit, long maxAgeMillis, long halfLifeMillis,

@@ -26,6 +26,7 @@ public final class RecentItems {
   /**
    * A ring holding the last {@code capacity} items (rounded up to a power of two).
    *
+   * @param capacity the items kept, at least 1
    * @throws IllegalArgumentException if {@code capacity} is not positive or above 2^30
    */
   public RecentItems(int capacity) {
@@ -41,7 +42,14 @@ public final class RecentItems {
     seqs = new long[c];
   }
 
-  /** Appends an item; items should arrive in (roughly) creation order, as scans stop at old ones. */
+  /**
+   * Appends an item; items should arrive in (roughly) creation order, as scans stop at old ones.
+   *
+   * @param id the item's id
+   * @param author its author, or {@link dev.trawl.pipeline.CandidateBatch#UNKNOWN}
+   * @param community its community, or {@link dev.trawl.pipeline.CandidateBatch#UNKNOWN}
+   * @param createdAtMillis its creation time, epoch milliseconds
+   */
   public synchronized void append(long id, long author, long community, long createdAtMillis) {
     final long pos = head;
     final int slot = (int) pos & mask;
@@ -55,11 +63,14 @@ public final class RecentItems {
     head = pos + 1;
   }
 
-  /** Number of items appended so far (not capped by the capacity). */
+  /** {@return the number of items appended so far (not capped by the capacity)} */
   public long appended() {
     return head;
   }
 
+  /**
+   * {@return the items the ring keeps: the capacity asked for, rounded up to a power of two}
+   */
   public int capacity() {
     return mask + 1;
   }
@@ -67,10 +78,26 @@ public final class RecentItems {
   /** Receives one item of a scan; return false to stop. Non-capturing: state comes as arguments. */
   @FunctionalInterface
   public interface Visitor<T> {
+    /**
+     * Receives one item.
+     *
+     * @param state the scan's state, passed through from {@link #scanNewestFirst}
+     * @param id the item's id
+     * @param author its author
+     * @param community its community
+     * @param createdAtMillis its creation time, epoch milliseconds
+     * @return true to go on to the next older item, false to stop
+     */
     boolean visit(T state, long id, long author, long community, long createdAtMillis);
   }
 
-  /** Visits the retained items newest first until the visitor returns false. */
+  /**
+   * Visits the retained items newest first until the visitor returns false.
+   *
+   * @param <T> the type of the scan's state
+   * @param state passed to every call of the visitor, so it can be a constant
+   * @param visitor called for each retained item, newest first
+   */
   public <T> void scanNewestFirst(T state, Visitor<T> visitor) {
     final long h = head;
     final long stop = Math.max(0, h - ids.length);

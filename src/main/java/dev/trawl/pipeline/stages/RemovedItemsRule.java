@@ -32,7 +32,12 @@ public final class RemovedItemsRule implements CandidateRule {
     this.removed = removed;
   }
 
-  /** Removes ids the predicate reports removed (must be thread-safe and allocation-free). */
+  /**
+   * Removes ids the predicate reports removed (must be thread-safe and allocation-free).
+   *
+   * @param removedIds true for an id that must not be shown
+   * @return a new rule applying it
+   */
   public static RemovedItemsRule of(LongPredicate removedIds) {
     if (removedIds == null) {
       throw new NullPointerException("removedIds is null");

@@ -68,7 +68,13 @@ public final class RequestFilterHydrator implements QueryHydrator {
    */
   @FunctionalInterface
   public interface Restriction {
-    /** Restricts {@code filter} further for the request {@code ctx}. */
+    /**
+     * Restricts {@code filter} further for the request {@code ctx}.
+     *
+     * @param ctx the running request
+     * @param index the index the filter is over
+     * @param filter the request's filter, with the exclusions composed; restrict it further
+     */
     void restrict(RequestContext ctx, VectorIndex index, RequestFilter filter);
   }
 
@@ -92,12 +98,22 @@ public final class RequestFilterHydrator implements QueryHydrator {
     this.rule = new Rule(this);
   }
 
-  /** Excludes the context's seen posts, blocked authors and muted communities over {@code index}. */
+  /**
+   * Excludes the context's seen posts, blocked authors and muted communities over {@code index}.
+   *
+   * @param index the index the filter is over
+   * @return a new stage with every exclusion and no restriction
+   */
   public static RequestFilterHydrator of(VectorIndex index) {
     return builder(index).build();
   }
 
-  /** Configures which exclusions the filter holds and what a host adds. */
+  /**
+   * Configures which exclusions the filter holds and what a host adds.
+   *
+   * @param index the index the filter is over
+   * @return a new builder, every exclusion on
+   */
   public static Builder builder(VectorIndex index) {
     return new Builder(index);
   }
@@ -105,12 +121,18 @@ public final class RequestFilterHydrator implements QueryHydrator {
   /**
    * The query feature this stage sets to 1 once it has composed the request's filter (0, its
    * default, otherwise). The stages that use the filter read it.
+   *
+   * @return the stage's query feature, the same on every call
    */
   public Feature composed() {
     return composed;
   }
 
-  /** The index the filter is over. */
+  /**
+   * The index the filter is over.
+   *
+   * @return the index given to the builder
+   */
   public VectorIndex index() {
     return index;
   }
@@ -158,9 +180,11 @@ public final class RequestFilterHydrator implements QueryHydrator {
    * The filter this stage composed for the running request of {@code ctx}. Read-only by contract;
    * several sources may read it at once.
    *
+   * @param ctx the running request's context
+   * @return the composed filter; valid until the context's next request
    * @throws IllegalArgumentException if this stage is not in the context's pipeline
-   * @throws IllegalStateException if the stage did not compose it for this request (it failed or was
-   *     skipped), so that the calling stage fails instead of searching unfiltered
+   * @throws IllegalStateException if the stage did not compose it for this request (it failed or
+   *     was skipped), so that the calling stage fails instead of searching unfiltered
    */
   public RequestFilter filterFor(RequestContext ctx) {
     final Composed c = ctx.scratchOf(this);
@@ -173,14 +197,16 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
   /**
    * A rule applying this request's filter after retrieval, to the candidates of sources that did not
-   * search with it. A candidate whose source recorded its ordinal (a {@link VectorSource} of this
-   * index) is judged by the filter, one bit test. One without an ordinal is judged by the sets the
-   * filter was composed from: its id against the seen posts, its author and community columns
-   * against the blocked authors and muted communities (so the rule reads those columns; hydrate them
-   * first), with no index lookup; when a host {@link Restriction} is part of the filter, its ordinal
-   * is looked up in the index instead, and one the index does not hold is removed, since the
-   * restriction cannot judge it. Keep the rule required (the default for its kind). The same object
-   * every call.
+   * search with it. A candidate is judged by its id, never by an index ordinal a source kept (a
+   * removal can give that ordinal to another item meanwhile): by the sets the filter was composed
+   * from, its id against the seen posts, its author and community columns against the blocked
+   * authors and muted communities (so the rule reads those columns; hydrate them first), with no
+   * index lookup; when a host {@link Restriction} is part of the filter, its current ordinal is looked
+   * up in the index by id and judged by the filter instead (one lock-free lookup and one bit test,
+   * no allocation), and one the index does not hold is removed, since the restriction cannot judge
+   * it. Keep the rule required (the default for its kind).
+   *
+   * @return the same rule object on every call, bound to this hydrator
    */
   public CandidateRule rule() {
     return rule;
@@ -207,13 +233,24 @@ public final class RequestFilterHydrator implements QueryHydrator {
       this.index = index;
     }
 
-    /** Whether the request's {@link RequestContext#seenIds() seen posts} are excluded (default yes). */
+    /**
+     * Whether the request's {@link RequestContext#seenIds() seen posts} are excluded (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
+     */
     public Builder excludeSeen(boolean exclude) {
       this.seen = exclude;
       return this;
     }
 
-    /** Whether posts of {@link RequestContext#blockedAuthors() blocked authors} are excluded (default yes). */
+    /**
+     * Whether posts of {@link RequestContext#blockedAuthors() blocked authors} are excluded
+     * (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
+     */
     public Builder excludeBlockedAuthors(boolean exclude) {
       this.blockedAuthors = exclude;
       return this;
@@ -222,13 +259,21 @@ public final class RequestFilterHydrator implements QueryHydrator {
     /**
      * Whether posts of {@link RequestContext#mutedCommunities() muted communities} are excluded
      * (default yes).
+     *
+     * @param exclude true to exclude them
+     * @return this builder, for chaining
      */
     public Builder excludeMutedCommunities(boolean exclude) {
       this.mutedCommunities = exclude;
       return this;
     }
 
-    /** A host's own restriction, applied after the exclusions (default: none). */
+    /**
+     * A host's own restriction, applied after the exclusions (default: none).
+     *
+     * @param restriction thread-safe and allocation-free, kept
+     * @return this builder, for chaining
+     */
     public Builder restriction(Restriction restriction) {
       if (restriction == null) {
         throw new NullPointerException("restriction is null");
@@ -241,6 +286,8 @@ public final class RequestFilterHydrator implements QueryHydrator {
      * The name of the stage's {@link #composed()} query feature (default {@code "request_filter"}):
      * give each its own when one pipeline composes two filters.
      *
+     * @param name the feature's name, unique in the pipeline
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if blank
      */
     public Builder featureName(String name) {
@@ -251,6 +298,11 @@ public final class RequestFilterHydrator implements QueryHydrator {
       return this;
     }
 
+    /**
+     * Builds the stage.
+     *
+     * @return a new, immutable stage
+     */
     public RequestFilterHydrator build() {
       return new RequestFilterHydrator(this);
     }
@@ -282,7 +334,7 @@ public final class RequestFilterHydrator implements QueryHydrator {
 
     @Override
     public Feature[] reads() {
-      final List<Feature> reads = new ArrayList<>(List.of(hydrator.composed, Feature.ORDINAL));
+      final List<Feature> reads = new ArrayList<>(List.of(hydrator.composed));
       if (hydrator.restriction == NO_RESTRICTION) {
         if (hydrator.blockedAuthors) {
           reads.add(Feature.AUTHOR);
@@ -304,16 +356,10 @@ public final class RequestFilterHydrator implements QueryHydrator {
       final IdSet blocked = ctx.blockedAuthors();
       final IdSet muted = ctx.mutedCommunities();
       for (int r = 0, n = batch.size(); r < n; r++) {
-        int ordinal = batch.ordinal(r);
-        if (ordinal < 0 && byIndex) {
-          ordinal = ids.ordinalOf(batch.id(r));
-          if (ordinal < 0) {
-            batch.remove(r); // a restriction cannot judge an item the index does not hold
-            continue;
-          }
-        }
-        if (ordinal >= 0) {
-          if (!f.accepts(ordinal)) {
+        if (byIndex) {
+          // the item's ordinal now, by id; one the index does not hold a restriction cannot judge
+          final int ordinal = ids.ordinalOf(batch.id(r));
+          if (ordinal < 0 || !f.accepts(ordinal)) {
             batch.remove(r);
           }
         } else if (h.seen && seen.contains(batch.id(r))

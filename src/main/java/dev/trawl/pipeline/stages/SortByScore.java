@@ -21,6 +21,9 @@ public final class SortByScore implements Selector {
 
   private SortByScore() {}
 
+  /**
+   * {@return the one instance: the selector has no state}
+   */
   public static SortByScore instance() {
     return INSTANCE;
   }

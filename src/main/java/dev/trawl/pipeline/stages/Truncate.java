@@ -25,7 +25,13 @@ public final class Truncate implements Selector {
     this.pageMultiple = pageMultiple;
   }
 
-  /** Keeps the first {@code n} candidates. */
+  /**
+   * Keeps the first {@code n} candidates.
+   *
+   * @param n the candidates kept, positive
+   * @return a new selector
+   * @throws IllegalArgumentException if {@code n} is not positive
+   */
   public static Truncate to(int n) {
     if (n <= 0) {
       throw new IllegalArgumentException("n must be positive, got " + n);
@@ -33,7 +39,12 @@ public final class Truncate implements Selector {
     return new Truncate(n, 0);
   }
 
-  /** Keeps the first {@code multiple * pageSize} candidates. */
+  /**
+   * Keeps the first {@code multiple * pageSize} candidates.
+   *
+   * @param multiple the pages kept, positive
+   * @return a new selector
+   */
   public static Truncate toPages(int multiple) {
     if (multiple <= 0) {
       throw new IllegalArgumentException("multiple must be positive, got " + multiple);

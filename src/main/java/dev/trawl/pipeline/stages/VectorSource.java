@@ -51,6 +51,12 @@ public final class VectorSource implements CandidateSource {
     this.similarityOffset = index.metric() == Metric.COSINE ? 1f : 0f;
   }
 
+  /**
+   * Starts a source over {@code index}.
+   *
+   * @param index the index the source searches
+   * @return a new builder: k 500, ef 600, no filter
+   */
   public static Builder builder(VectorIndex index) {
     return new Builder(index);
   }
@@ -58,11 +64,6 @@ public final class VectorSource implements CandidateSource {
   @Override
   public Feature[] reads() {
     return filter == null ? NONE : new Feature[] {filter.composed()};
-  }
-
-  @Override
-  public Feature[] writes() {
-    return new Feature[] {Feature.ORDINAL};
   }
 
   @Override
@@ -90,8 +91,7 @@ public final class VectorSource implements CandidateSource {
     plans[plan].increment();
     final SearchResults r = s.results;
     for (int i = 0; i < n; i++) {
-      final int row = out.add(r.id(i), similarityOffset - r.distance(i));
-      out.setOrdinal(row, r.ordinal(i));
+      out.add(r.id(i), similarityOffset - r.distance(i));
     }
   }
 
@@ -101,6 +101,8 @@ public final class VectorSource implements CandidateSource {
    * {@link FilterPlanner#WALK_THEN_EXACT}; {@link FilterPlanner#NONE} counts unfiltered searches (no
    * {@link Builder#filter filter}). Thread-safe; a sum over striped counters.
    *
+   * @param plan a plan constant of {@link FilterPlanner}
+   * @return the searches that took it so far
    * @throws IllegalArgumentException for another value
    */
   public long planCount(int plan) {
@@ -135,7 +137,13 @@ public final class VectorSource implements CandidateSource {
       this.index = index;
     }
 
-    /** Candidates to return (default 500). */
+    /**
+     * Candidates to return (default 500).
+     *
+     * @param k the candidates each search returns, positive
+     * @return this builder, for chaining
+     * @throws IllegalArgumentException if {@code k} is not positive
+     */
     public Builder k(int k) {
       if (k <= 0) {
         throw new IllegalArgumentException("k must be positive, got " + k);
@@ -144,7 +152,12 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
-    /** Search beam width, raised to {@code k} if smaller (default 600). */
+    /**
+     * Search beam width, raised to {@code k} if smaller (default 600).
+     *
+     * @param ef the beam width of each search
+     * @return this builder, for chaining
+     */
     public Builder ef(int ef) {
       if (ef <= 0) {
         throw new IllegalArgumentException("ef must be positive, got " + ef);
@@ -157,6 +170,8 @@ public final class VectorSource implements CandidateSource {
      * Searches with the filter {@code stage} composes for each request (which must be in the same
      * pipeline, before the sources: the builder checks it). Default: no filter.
      *
+     * @param stage the stage composing the request's filter
+     * @return this builder, for chaining
      * @throws IllegalArgumentException if the stage composes its filter over another index
      */
     public Builder filter(RequestFilterHydrator stage) {
@@ -170,6 +185,11 @@ public final class VectorSource implements CandidateSource {
       return this;
     }
 
+    /**
+     * Builds the source.
+     *
+     * @return a new, thread-safe source
+     */
     public VectorSource build() {
       return new VectorSource(this);
     }

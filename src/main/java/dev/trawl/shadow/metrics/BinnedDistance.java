@@ -19,6 +19,8 @@ public final class BinnedDistance {
    * empty bin's proportion replaced by {@link #PSI_EMPTY_BIN}. Symmetric, 0 for identical
    * proportions; by convention below 0.1 is "no real shift", above 0.25 "a large shift".
    *
+   * @param a the first histogram: a count per bin
+   * @param b the second histogram, over the same bins
    * @return the PSI, or {@code NaN} if either histogram is empty
    * @throws IllegalArgumentException if the arrays differ in length
    */
@@ -46,6 +48,8 @@ public final class BinnedDistance {
    * the two empirical CDFs evaluated at the bin edges. Binning can only hide differences inside a
    * bin, so it is a lower bound of the unbinned statistic.
    *
+   * @param a the first histogram: a count per bin
+   * @param b the second histogram, over the same bins
    * @return D in [0, 1], or {@code NaN} if either histogram is empty
    * @throws IllegalArgumentException if the arrays differ in length
    */
@@ -71,6 +75,11 @@ public final class BinnedDistance {
    * The KS distance two samples of sizes {@code n} and {@code m} from one distribution exceed with
    * probability about {@code alpha}: {@code c(alpha) sqrt((n + m) / (n m))},
    * {@code c(alpha) = sqrt(-ln(alpha / 2) / 2)}.
+   *
+   * @param n the first sample's size
+   * @param m the second sample's size
+   * @param alpha the false-alarm probability, in (0, 1)
+   * @return the critical distance
    */
   public static double ksCritical(long n, long m, double alpha) {
     if (n == 0 || m == 0) {
@@ -84,6 +93,11 @@ public final class BinnedDistance {
    * The PSI expected from sampling alone for two samples of sizes {@code n} and {@code m} over
    * {@code bins} bins: PSI is a symmetrised KL divergence, which for equal distributions behaves
    * like {@code chi^2(bins - 1) (1/n + 1/m)}; its mean is returned.
+   *
+   * @param n the first sample's size
+   * @param m the second sample's size
+   * @param bins the number of bins
+   * @return the mean PSI of two same-distribution samples of those sizes
    */
   public static double psiExpectedNoise(long n, long m, int bins) {
     if (n == 0 || m == 0) {

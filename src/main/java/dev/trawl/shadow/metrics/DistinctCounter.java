@@ -12,7 +12,11 @@ import dev.trawl.collect.LongIntTable;
 public final class DistinctCounter {
   private final LongIntTable seen;
 
-  /** A counter sized for pages of about {@code expectedSize} entries (grows on demand). */
+  /**
+   * A counter sized for pages of about {@code expectedSize} entries (grows on demand).
+   *
+   * @param expectedSize the usual number of values counted at once
+   */
   public DistinctCounter(int expectedSize) {
     seen = new LongIntTable(expectedSize);
   }
@@ -20,6 +24,9 @@ public final class DistinctCounter {
   /**
    * The number of distinct values among {@code values[0..size)}.
    *
+   * @param values the values, such as the authors of a page
+   * @param size how many of them, from index 0
+   * @return the number of distinct values
    * @throws IllegalArgumentException if {@code size} is negative or exceeds the array
    */
   public int count(long[] values, int size) {

@@ -15,6 +15,8 @@ public final class Distributions {
    * relative error below 1e-5 over {@code [1e-12, 1 - 1e-12]}, ample for critical values), e.g.
    * {@code normalQuantile(0.975) = 1.95996...}.
    *
+   * @param p a probability strictly between 0 and 1
+   * @return the {@code z} with {@code Phi(z) = p}
    * @throws IllegalArgumentException unless {@code 0 < p < 1}
    */
   public static double normalQuantile(double p) {
@@ -49,6 +51,9 @@ public final class Distributions {
    * The two-sided critical value {@code z} for {@code tests} simultaneous tests at family-wise error
    * rate {@code alpha} (Bonferroni): {@code Phi^-1(1 - alpha / (2 tests))}.
    *
+   * @param alpha the family-wise error rate
+   * @param tests the number of tests made together
+   * @return the critical {@code |z|} each test must exceed
    * @throws IllegalArgumentException unless {@code 0 < alpha < 1} and {@code tests >= 1}
    */
   public static double bonferroniZ(double alpha, int tests) {
@@ -65,8 +70,11 @@ public final class Distributions {
    * The value at cumulative fraction {@code u} of a distribution of {@code values} (ascending) with
    * {@code counts}: the smallest value whose cumulative count reaches {@code ceil(u * total)} (at least
    * the first value). {@code NaN} for an empty distribution.
-   *
    * @param cumulative running totals of the counts ({@code cumulative[i] = counts[0] + ... + counts[i]})
+   * @param values the distinct values, ascending
+   * @param length how many of {@code values} are used
+   * @param u the cumulative fraction, in [0, 1]
+   * @return the value at {@code u}
    */
   public static double valueAt(double[] values, long[] cumulative, int length, double u) {
     if (length == 0 || cumulative[length - 1] == 0) {

@@ -23,6 +23,10 @@ public final class FixedBins {
   /**
    * {@code count} equal bins over {@code [lo, hi)}.
    *
+   * @param lo the lower edge of the first bin
+   * @param hi the upper edge of the last bin
+   * @param count the number of bins
+   * @return new, immutable bins
    * @throws IllegalArgumentException unless {@code lo < hi}, both finite, and {@code count >= 1}
    */
   public static FixedBins of(double lo, double hi, int count) {
@@ -35,7 +39,12 @@ public final class FixedBins {
     return new FixedBins(lo, hi, count);
   }
 
-  /** The bin of {@code value}, clamped to {@code [0, count)}. */
+  /**
+   * The bin of {@code value}, clamped to {@code [0, count)}.
+   *
+   * @param value any value; below {@code lo} counts in bin 0, at or above {@code hi} in the last
+   * @return the bin, {@code 0 <= bin < count()}
+   */
   public int index(double value) {
     final double x = (value - lo) * scale;
     if (!(x >= 0.0)) {
@@ -44,19 +53,33 @@ public final class FixedBins {
     return x >= count ? count - 1 : (int) x;
   }
 
+  /**
+   * {@return the number of bins}
+   */
   public int count() {
     return count;
   }
 
+  /**
+   * {@return the lower edge of the first bin}
+   */
   public double lo() {
     return lo;
   }
 
+  /**
+   * {@return the upper edge of the last bin}
+   */
   public double hi() {
     return hi;
   }
 
-  /** Lower edge of bin {@code i}. */
+  /**
+   * Lower edge of bin {@code i}.
+   *
+   * @param i a bin, {@code 0 <= i < count()}
+   * @return the smallest value that falls in it (unclamped)
+   */
   public double lowerEdge(int i) {
     return lo + (hi - lo) * i / count;
   }

@@ -34,7 +34,11 @@ public final class PageAlignment {
   private int sizeB;
   private int shared;
 
-  /** An alignment sized for pages of about {@code expectedPageSize} items (grows on demand). */
+  /**
+   * An alignment sized for pages of about {@code expectedPageSize} items (grows on demand).
+   *
+   * @param expectedPageSize the usual page length
+   */
   public PageAlignment(int expectedPageSize) {
     ranksA = new LongIntTable(expectedPageSize);
     ranksB = new LongIntTable(expectedPageSize);
@@ -44,6 +48,10 @@ public final class PageAlignment {
   /**
    * Joins page A ({@code idsA[0..sizeA)}, best first) with page B.
    *
+   * @param idsA page A's ids, best first; read during the call only
+   * @param sizeA page A's length
+   * @param idsB page B's ids, best first; read during the call only
+   * @param sizeB page B's length
    * @throws IllegalArgumentException if a size is negative or exceeds its array
    */
   public void align(long[] idsA, int sizeA, long[] idsB, int sizeB) {
@@ -68,22 +76,27 @@ public final class PageAlignment {
     shared = common;
   }
 
-  /** Length of page A in the last alignment. */
+  /** {@return the length of page A in the last alignment} */
   public int sizeA() {
     return sizeA;
   }
 
-  /** Length of page B in the last alignment. */
+  /** {@return the length of page B in the last alignment} */
   public int sizeB() {
     return sizeB;
   }
 
-  /** Number of items on both pages. */
+  /** {@return the number of items on both pages} */
   public int shared() {
     return shared;
   }
 
-  /** Rank in page B of the item at position {@code i} of page A, or {@link #ABSENT}. */
+  /**
+   * Rank in page B of the item at position {@code i} of page A, or {@link #ABSENT}.
+   *
+   * @param i a position in page A
+   * @return the item's position in page B, or {@link #ABSENT}
+   */
   public int rankInB(int i) {
     if (i < 0 || i >= sizeA) {
       throw new IndexOutOfBoundsException("position " + i + " of page A of size " + sizeA);
@@ -91,7 +104,12 @@ public final class PageAlignment {
     return rankInB[i];
   }
 
-  /** Rank in page A of the item at position {@code j} of page B, or {@link #ABSENT}. */
+  /**
+   * Rank in page A of the item at position {@code j} of page B, or {@link #ABSENT}.
+   *
+   * @param j a position in page B
+   * @return the item's position in page A, or {@link #ABSENT}
+   */
   public int rankInA(int j) {
     if (j < 0 || j >= sizeB) {
       throw new IndexOutOfBoundsException("position " + j + " of page B of size " + sizeB);
@@ -104,6 +122,8 @@ public final class PageAlignment {
    * so two identical pages shorter than {@code k} still score 1 and a page cut short is penalised.
    * Two empty pages score 1.
    *
+   * @param k the depth, at least 1
+   * @return the overlap, in [0, 1]
    * @throws IllegalArgumentException if {@code k < 1}
    */
   public double overlapAt(int k) {
@@ -125,7 +145,10 @@ public final class PageAlignment {
     return (double) hits / d;
   }
 
-  /** Jaccard similarity of the two pages as sets: {@code |A ∩ B| / |A ∪ B|}; two empty pages score 1. */
+  /**
+   * {@return the Jaccard similarity of the two pages as sets, {@code |A ∩ B| / |A ∪ B|}; two empty
+   * pages score 1}
+   */
   public double jaccard() {
     final int union = sizeA + sizeB - shared;
     return union == 0 ? 1.0 : (double) shared / union;
@@ -149,6 +172,8 @@ public final class PageAlignment {
    * (the paper's eq. 21).
    * Two empty pages score 1; an empty page against a non-empty one scores 0.
    *
+   * @param p the persistence, in (0, 1): higher weighs deeper ranks more
+   * @return the extrapolated RBO, in [0, 1]
    * @throws IllegalArgumentException unless {@code 0 < p < 1}
    */
   public double rbo(double p) {
@@ -225,6 +250,7 @@ public final class PageAlignment {
 
   /**
    * Mean of {@code |rank in A - rank in B|} over the shared items, or {@code NaN} when none is shared.
+   * @return the mean shift in positions, or {@code NaN}
    */
   public double meanAbsoluteRankShift() {
     if (shared == 0) {

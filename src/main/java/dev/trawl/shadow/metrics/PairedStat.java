@@ -16,40 +16,58 @@ public final class PairedStat {
   private final RunningStat b = new RunningStat();
   private final RunningStat diff = new RunningStat();
 
-  /** Adds one request's values. */
+  /**
+   * Adds one request's values.
+   *
+   * @param valueA the primary's value
+   * @param valueB the candidate's value
+   */
   public void add(double valueA, double valueB) {
     a.add(valueA);
     b.add(valueB);
     diff.add(valueB - valueA);
   }
 
-  /** Side A (primary). */
+  /** {@return the statistics of side A (the primary); live, not a copy} */
   public RunningStat a() {
     return a;
   }
 
-  /** Side B (candidate). */
+  /** {@return the statistics of side B (the candidate); live, not a copy} */
   public RunningStat b() {
     return b;
   }
 
-  /** The paired difference {@code B - A}. */
+  /** {@return the statistics of the paired difference {@code B - A}; live, not a copy} */
   public RunningStat diff() {
     return diff;
   }
 
+  /**
+   * Makes this a copy of {@code other}.
+   *
+   * @param other the statistics copied; unchanged
+   */
   public void copyFrom(PairedStat other) {
     a.copyFrom(other.a);
     b.copyFrom(other.b);
     diff.copyFrom(other.diff);
   }
 
+  /**
+   * Adds every pair of {@code other}.
+   *
+   * @param other the statistics added; unchanged
+   */
   public void merge(PairedStat other) {
     a.merge(other.a);
     b.merge(other.b);
     diff.merge(other.diff);
   }
 
+  /**
+   * Forgets every pair.
+   */
   public void reset() {
     a.reset();
     b.reset();

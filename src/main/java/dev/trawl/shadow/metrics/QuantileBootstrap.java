@@ -31,6 +31,8 @@ public final class QuantileBootstrap {
    * A bootstrap of {@code resamples} draws from a generator seeded with {@code seed}; the same seed and
    * inputs give the same result.
    *
+   * @param resamples draws per estimate, at least 50
+   * @param seed the generator's seed
    * @throws IllegalArgumentException if {@code resamples < 50}
    */
   public QuantileBootstrap(int resamples, long seed) {
@@ -47,6 +49,13 @@ public final class QuantileBootstrap {
    * sample is empty.
    *
    * @param p the quantile as a fraction, in {@code [0, 1]}
+   * @param valuesA side A's distinct values, ascending
+   * @param cumulativeA running totals of side A's counts
+   * @param lengthA how many of side A's values are used
+   * @param valuesB side B's distinct values, ascending
+   * @param cumulativeB running totals of side B's counts
+   * @param lengthB how many of side B's values are used
+   * @return the standard error, in the values' unit
    * @throws IllegalArgumentException if {@code p} is outside {@code [0, 1]}
    */
   public double differenceStandardError(

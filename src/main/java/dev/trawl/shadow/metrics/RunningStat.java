@@ -14,7 +14,11 @@ public final class RunningStat {
   private double mean;
   private double m2;
 
-  /** Adds one sample; {@code NaN} is counted as undefined. */
+  /**
+   * Adds one sample; {@code NaN} is counted as undefined.
+   *
+   * @param x the sample
+   */
   public void add(double x) {
     if (Double.isNaN(x)) {
       undefined++;
@@ -26,7 +30,11 @@ public final class RunningStat {
     m2 += delta * (x - mean);
   }
 
-  /** Adds every sample of {@code other} (Chan et al.'s parallel combination). */
+  /**
+   * Adds every sample of {@code other} (Chan et al.'s parallel combination).
+   *
+   * @param other the samples added; unchanged
+   */
   public void merge(RunningStat other) {
     undefined += other.undefined;
     if (other.count == 0) {
@@ -45,7 +53,11 @@ public final class RunningStat {
     count = n;
   }
 
-  /** Copies {@code other} into this. */
+  /**
+   * Copies {@code other} into this.
+   *
+   * @param other the statistics copied; unchanged
+   */
   public void copyFrom(RunningStat other) {
     count = other.count;
     undefined = other.undefined;
@@ -53,6 +65,9 @@ public final class RunningStat {
     m2 = other.m2;
   }
 
+  /**
+   * Forgets every sample.
+   */
   public void reset() {
     count = 0;
     undefined = 0;
@@ -60,27 +75,27 @@ public final class RunningStat {
     m2 = 0;
   }
 
-  /** Number of defined samples. */
+  /** {@return the number of defined samples} */
   public long count() {
     return count;
   }
 
-  /** Number of {@code NaN} samples seen. */
+  /** {@return the number of {@code NaN} samples seen} */
   public long undefinedCount() {
     return undefined;
   }
 
-  /** Mean of the defined samples, {@code NaN} when there are none. */
+  /** {@return the mean of the defined samples, {@code NaN} when there are none} */
   public double mean() {
     return count == 0 ? Double.NaN : mean;
   }
 
-  /** Sample variance (n - 1 denominator), {@code 0} with fewer than two samples. */
+  /** {@return the sample variance (n - 1 denominator), {@code 0} with fewer than two samples} */
   public double variance() {
     return count < 2 ? 0.0 : m2 / (count - 1);
   }
 
-  /** Standard error of the mean, {@code 0} with fewer than two samples. */
+  /** {@return the standard error of the mean, {@code 0} with fewer than two samples} */
   public double standardError() {
     return count < 2 ? 0.0 : Math.sqrt(variance() / count);
   }

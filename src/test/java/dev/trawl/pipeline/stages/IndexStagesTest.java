@@ -44,7 +44,7 @@ class IndexStagesTest {
   }
 
   @Test
-  void vectorSourceReturnsTheNearestItemsWithSimilarityAndOrdinals() {
+  void vectorSourceReturnsTheNearestItemsWithTheirSimilarity() {
     final float[] query = vectors[5];
     final StageTest.Outcome out = StageTest.with(VectorSource.builder(index).k(20).ef(100).build())
         .run(ctx -> ctx.queryVector(query));
