@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # jcstress tests of the write path's lock-free pieces (IdTable publication, versioned write vs
-# remove, node publication). Builds this project against the library (which must be installed:
+# remove, node publication, link lists naming a reused ordinal). Builds this project against the library (which must be installed:
 # mvn -f parent/pom.xml install), runs the tests, and fails when any outcome is FORBIDDEN or a test
 # errs.
 #
