@@ -5,7 +5,7 @@
 # errs.
 #
 #   jcstress/run.sh quick   CI mode: every test in jcstress's "quick" preset on 2 CPUs, one fork,
-#                           one JVM configuration (under 2 minutes on a 2-core machine)
+#                           one JVM configuration (about 5 minutes on a 2-core machine)
 #   jcstress/run.sh long    the "stress" preset on every CPU with jcstress's JVM flag
 #                           combinations (C1/C2, stress-scheduling flags), 4x forks (an hour or
 #                           more; run it on a quiet machine before a release)
