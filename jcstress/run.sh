@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # jcstress tests of the write path's lock-free pieces (IdTable publication, versioned write vs
-# remove, node publication). Builds this project against the library (which must be installed:
+# remove, node publication, link lists naming a reused ordinal). Builds this project against the library (which must be installed:
 # mvn -f parent/pom.xml install), runs the tests, and fails when any outcome is FORBIDDEN or a test
 # errs.
 #
 #   jcstress/run.sh quick   CI mode: every test in jcstress's "quick" preset on 2 CPUs, one fork,
-#                           one JVM configuration (under 2 minutes on a 2-core machine)
+#                           one JVM configuration (about 5 minutes on a 2-core machine)
 #   jcstress/run.sh long    the "stress" preset on every CPU with jcstress's JVM flag
 #                           combinations (C1/C2, stress-scheduling flags), 4x forks (an hour or
 #                           more; run it on a quiet machine before a release)

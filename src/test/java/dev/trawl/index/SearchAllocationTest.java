@@ -2,7 +2,7 @@ package dev.trawl.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trawl.testing.Allocations;
+import dev.trawl.pipeline.testkit.Allocations;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import org.junit.jupiter.api.Test;

@@ -148,6 +148,15 @@ final class HomeFeedFixture {
 
   /** With {@code blend}, a seeded source blender replaces MMR. */
   PipelineBuilder builder(int perSource, boolean blend) {
+    return builder(perSource, blend, new AffinityHydrator());
+  }
+
+  /** With {@code affinity} as the affinity hydrator (say one that runs on the stage pool). */
+  PipelineBuilder builder(int perSource, CandidateHydrator affinity) {
+    return builder(perSource, false, affinity);
+  }
+
+  private PipelineBuilder builder(int perSource, boolean blend, CandidateHydrator affinity) {
     final RequestFilterHydrator exclusions = RequestFilterHydrator.of(index);
     return Pipeline.builder("home-feed")
         .validIds(id -> id >= 0 && id < items)
@@ -159,7 +168,7 @@ final class HomeFeedFixture {
         .source("trending", SyntheticFeed.rotatingTrending(perSource, items, 13),
             StageOptions.defaults().expectedCandidates(perSource))
         .hydrator("attributes", new AttributeHydrator(METADATA))
-        .hydrator("affinity", new AffinityHydrator())
+        .hydrator("affinity", affinity)
         .rule("excluded", exclusions.rule())
         .rule("removed", RemovedItemsRule.of(id -> id % 101 == 0))
         .rule("quality", new QualityFilter())

@@ -1,22 +1,49 @@
 package dev.trawl.pipeline.testkit;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
- * Measures heap allocation of the calling thread, to prove a stage or a pipeline allocates nothing in
- * steady state. Uses HotSpot's {@code com.sun.management.ThreadMXBean}.
+ * Measures heap allocation, to prove a stage, a pipeline or a search allocates nothing in steady
+ * state. Uses HotSpot's {@code com.sun.management.ThreadMXBean}, whose per-thread counters are exact
+ * (reading them allocates nothing), so a test can assert that a window of operations allocated 0
+ * bytes in total, which an average per operation would not show (24 bytes every 25 operations
+ * average under one byte).
  *
  * <pre>{@code
- * double perRequest = Allocations.bytesPerRun(() -> pipeline.execute(ctx, page), 20_000, 10_000);
- * assertThat(perRequest).isLessThan(1.0);
+ * assertThat(Allocations.steadyStateBytes(2_000, () -> pipeline.execute(ctx.reset(), page))).isZero();
+ * // the positive control: one small object every 25 runs must fail the same check
+ * assertThat(Allocations.total(2_000, Allocations.allocatingEvery(25, () -> pipeline.execute(ctx.reset(), page))))
+ *     .isPositive();
  * }</pre>
  *
- * <p>Thread-safe (measures the calling thread only). The runnable is created once by the caller, so
+ * <p><b>Why the warm-up waits for the JIT.</b> On HotSpot a thread that triggers a C2 compilation of a
+ * method (its invocation counter crossing the threshold, checked every 1,024 calls) resolves the
+ * string literals of the method's class on its own thread before queuing the task
+ * ({@code CompileBroker::compile_method} calls {@code ConstantPool::resolve_string_constants}), so a
+ * few {@code String} objects, 50 to 700 bytes, land on the calling thread once per newly compiled
+ * class, while the operation under test allocates nothing. A request path of a few hundred methods
+ * triggers such compilations for its first ~10,000 runs, and a method called on a rare branch can
+ * reach its threshold later. It happens once per class (its literals stay resolved), so it stops.
+ * {@link #steadyStateBytes} therefore warms up until several windows in a row ran with no
+ * compilation anywhere in the JVM and allocated nothing; the measured window must then be exactly 0. This is no allowance: a
+ * single object allocated by the operation in the measured window fails the check.
+ *
+ * <p>Thread-safe (it measures the calling thread and the threads named; the control keeps a counter
+ * per returned operation, to be used by one thread). The runnable is created once by the caller, so
  * the measurement itself allocates nothing per run.
  */
 public final class Allocations {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+  /** Warm-up windows before {@link #steadyStateBytes} measures anyway (and the test then fails). */
+  private static final int MAX_WARM_UP_WINDOWS = 40;
+  /** Consecutive windows without compilation or allocation that end the warm-up. */
+  private static final int QUIET_WINDOWS = 5;
+
+  /** Keeps the positive control's allocation from being eliminated. */
+  public static volatile Object sink;
 
   private Allocations() {}
 
@@ -25,7 +52,7 @@ public final class Allocations {
     return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
   }
 
-  /** Bytes allocated so far by each of {@code threadIds}, summed (-1 entries ignored). */
+  /** Bytes allocated so far by each of {@code threadIds}, summed (threads that ended count 0). */
   public static long threadsBytes(long[] threadIds) {
     long sum = 0;
     for (long b : THREADS.getThreadAllocatedBytes(threadIds)) {
@@ -37,8 +64,67 @@ public final class Allocations {
   }
 
   /**
+   * Total bytes the calling thread and the threads {@code alsoOn} (say a worker pool's, from
+   * {@code WorkerPool.threadIds()}) allocate over {@code n} runs of {@code operation} in steady
+   * state: warms up in windows of {@code n} runs until {@value #QUIET_WINDOWS} windows in a row
+   * allocated nothing while the JIT compiled nothing (see the class comment), at most
+   * {@value #MAX_WARM_UP_WINDOWS} windows, then returns the total of one more window. Any allocation of the operation, even one
+   * object in {@code n} runs, shows.
+   */
+  public static long steadyStateBytes(int n, Runnable operation, long... alsoOn) {
+    int quiet = 0;
+    for (int window = 0; window < MAX_WARM_UP_WINDOWS && quiet < QUIET_WINDOWS; window++) {
+      final long compiledBefore = compilationMillis();
+      final long bytes = total(n, operation, alsoOn);
+      quiet = bytes == 0 && compilationMillis() == compiledBefore ? quiet + 1 : 0;
+    }
+    return total(n, operation, alsoOn);
+  }
+
+  /**
+   * Total bytes the calling thread and the threads {@code alsoOn} allocate over {@code n} runs of
+   * {@code operation}, measured at once (no warm-up).
+   */
+  public static long total(int n, Runnable operation, long... alsoOn) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("runs must be > 0, got " + n);
+    }
+    // the other threads' counters are read outside the calling thread's window: reading them
+    // allocates their result array
+    final long othersBefore = threadsBytes(alsoOn);
+    final long before = currentThreadBytes();
+    for (int i = 0; i < n; i++) {
+      operation.run();
+    }
+    final long after = currentThreadBytes();
+    return after - before + threadsBytes(alsoOn) - othersBefore;
+  }
+
+  /**
+   * A positive control for allocation tests: runs {@code operation} and, after every
+   * {@code every}-th run, allocates one small object (16 bytes; under one byte per run on average
+   * for {@code every >= 17}). Measured with {@link #total} right after the operation's own steady
+   * state, it must show a positive total where the operation showed 0. One counter per returned
+   * operation: use it from one thread.
+   */
+  public static Runnable allocatingEvery(int every, Runnable operation) {
+    if (every <= 0) {
+      throw new IllegalArgumentException("every must be > 0, got " + every);
+    }
+    final int[] runs = {0};
+    return () -> {
+      operation.run();
+      if (++runs[0] % every == 0) {
+        sink = new Object();
+      }
+    };
+  }
+
+  /**
    * Runs {@code op} {@code warmup} times, then {@code runs} times while measuring, and returns the
-   * calling thread's bytes allocated per measured run.
+   * calling thread's bytes allocated per measured run. An average: it shows an allocation on every
+   * run, not one object every few runs; to prove a path allocates nothing use
+   * {@link #steadyStateBytes}.
    */
   public static double bytesPerRun(Runnable op, int warmup, int runs) {
     if (warmup < 0 || runs <= 0) {
@@ -47,21 +133,14 @@ public final class Allocations {
     for (int i = 0; i < warmup; i++) {
       op.run();
     }
-    final long before = currentThreadBytes();
-    for (int i = 0; i < runs; i++) {
-      op.run();
-    }
-    return (double) (currentThreadBytes() - before) / runs;
+    return (double) total(runs, op) / runs;
   }
 
   /**
    * Runs {@code op} {@code warmup} times, then measures {@code windows} windows of {@code runs} runs
    * each and returns the calling thread's bytes per window. A path that allocates nothing shows
-   * windows of exactly 0 bytes; a path that allocates per run shows no 0-byte window at all. Between
-   * the two, a one-off event of the JVM that is no cost of {@code op} (a deoptimization that
-   * rematerialises an object, a class initialised late, a JIT recompilation at a new tier) can land
-   * in one window, which is why {@link #zeroWindows} lets a test require most windows, not all, to be
-   * 0: with 5 windows, 3 at 0 bytes still rules out any per-run allocation.
+   * windows of exactly 0 bytes once the JIT's one-off work is over (see the class comment); a path
+   * that allocates per run shows no 0-byte window at all.
    */
   public static long[] windowBytes(Runnable op, int warmup, int runs, int windows) {
     if (warmup < 0 || runs <= 0 || windows <= 0) {
@@ -73,11 +152,7 @@ public final class Allocations {
     }
     final long[] bytes = new long[windows];
     for (int w = 0; w < windows; w++) {
-      final long before = currentThreadBytes();
-      for (int i = 0; i < runs; i++) {
-        op.run();
-      }
-      bytes[w] = currentThreadBytes() - before;
+      bytes[w] = total(runs, op);
     }
     return bytes;
   }
@@ -91,5 +166,10 @@ public final class Allocations {
       }
     }
     return zero;
+  }
+
+  /** The JIT's total compilation time so far; -1 when the JVM does not report it. */
+  private static long compilationMillis() {
+    return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : -1;
   }
 }

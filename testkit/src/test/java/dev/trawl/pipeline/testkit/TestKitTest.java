@@ -19,6 +19,14 @@ class TestKitTest {
   }
 
   @Test
+  void steadyStateBytesAreZeroForAPathThatAllocatesNothingAndTheControlIsNot() {
+    final long[] sum = {0};
+    final Runnable add = () -> sum[0] += sum[0] ^ 7;
+    assertThat(Allocations.steadyStateBytes(2_000, add)).isZero();
+    assertThat(Allocations.total(2_000, Allocations.allocatingEvery(25, add))).isPositive();
+  }
+
+  @Test
   void candidatesDeclareTheColumnsOnlyWhenEveryRowHasThem() {
     assertThat(Candidates.builder().add(1, 1f, 2, 3, 4).build().writes())
         .containsExactly(Feature.AUTHOR, Feature.COMMUNITY, Feature.CREATED_AT);
