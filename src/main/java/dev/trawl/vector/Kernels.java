@@ -36,7 +36,11 @@ public final class Kernels {
         + (BEST == ScalarKernels.INSTANCE ? " (add --add-modules jdk.incubator.vector for SIMD)" : "");
   }
 
-  /** The name of the int7 code kernels this JVM runs, such as {@code int-scalar}. */
+  /**
+   * The int7 code kernels this JVM runs.
+   *
+   * @return their name, such as {@code int-scalar} or {@code panama-int-512}
+   */
   public static String int8Name() {
     return INT8.name();
   }
