@@ -464,8 +464,11 @@ public final class HnswGraph {
     entry = ((long) level << 32) | node;
   }
 
-  /** The page holding {@code node}'s link list on {@code level}. */
-  int[] linkPage(int node, int level) {
+  /**
+   * The page holding {@code node}'s link list on {@code level}. Public (in this internal package) for
+   * the jcstress tests, which read a list with plain loads exactly as a search does; not for writes.
+   */
+  public int[] linkPage(int node, int level) {
     if (level == 0) {
       return links0.page(node);
     }
@@ -473,7 +476,7 @@ public final class HnswGraph {
   }
 
   /** Where {@code node}'s list on {@code level} starts in its {@link #linkPage}: the count, then ids. */
-  int linkBase(int node, int level) {
+  public int linkBase(int node, int level) {
     if (level == 0) {
       return (node & NODE_MASK) * (1 + maxDegree0);
     }
