@@ -35,11 +35,11 @@ echo "== heap bytes per cached record"
 
 echo "== near cache vs Caffeine (JMH, -prof gc)"
 if [ "$MODE" = smoke ]; then
-  JMH=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+  JMH=(-f 1 -wi 1 -w 1s -i 1 -r 1s -p entries=100000)
 else
   JMH=(-f 2 -wi 3 -w 2s -i 5 -r 2s)
 fi
-"$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main 'dev.trawl.redis.bench.NearCacheBenchmark' "${JMH[@]}" \
+"$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main 'dev.trawl.redis.bench.NearCache(Batch)?Benchmark' "${JMH[@]}" \
   -prof gc -rf json -rff "$OUT/jmh.json" -jvmArgs "-Xms1g -Xmx1g" | tee "$OUT/jmh.txt"
 
 if command -v gnuplot >/dev/null; then

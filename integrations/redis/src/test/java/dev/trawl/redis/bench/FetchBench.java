@@ -154,8 +154,10 @@ public final class FetchBench {
         for (double target : new double[] {0.75, 0.95, 1.0}) {
           rows.add(controlledHitRatio(store, measured, target, -1).row());
         }
-        // the same misses, deferred after a 50 microsecond wait: served as defaults, read behind
+        // the same misses, deferred after a 50 microsecond wait, and at once: served as defaults,
+        // read behind
         rows.add(controlledHitRatio(store, measured, 0.95, 50).row());
+        rows.add(controlledHitRatio(store, measured, 0.95, 0).row());
         rows.addAll(layouts(server, store));
       }
     }

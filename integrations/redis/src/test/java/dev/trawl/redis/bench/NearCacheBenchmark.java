@@ -55,12 +55,7 @@ public class NearCacheBenchmark {
   public void fill() {
     near = NearCache.builder(WIDTH).maxBytes((long) entries * 120).build();
     caffeine = Caffeine.newBuilder().maximumSize(entries).build();
-    final float[] v = new float[WIDTH];
-    for (long k = 0; k < entries; k++) {
-      v[0] = k;
-      near.put(k, 0, 0, v, 0);
-      caffeine.put(k, v.clone());
-    }
+    fill(near, caffeine, entries);
     final Zipf zipf = new Zipf(entries, 0.99, 7);
     keys = new long[STREAM];
     for (int i = 0; i < STREAM; i++) {
@@ -72,6 +67,16 @@ public class NearCacheBenchmark {
       if (near.get(k, 1, row, 0) != NearCache.HIT || caffeine.getIfPresent(k) == null) {
         throw new IllegalStateException("key " + k + " is not cached; raise maxBytes");
       }
+    }
+  }
+
+  /** Caches posts {@code 0 .. entries-1} in both caches, each record's first feature its id. */
+  static void fill(NearCache near, Cache<Long, float[]> caffeine, int entries) {
+    final float[] v = new float[WIDTH];
+    for (long k = 0; k < entries; k++) {
+      v[0] = k;
+      near.put(k, 0, 0, v, 0);
+      caffeine.put(k, v.clone());
     }
   }
 
