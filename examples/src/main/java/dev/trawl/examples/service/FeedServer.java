@@ -40,6 +40,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code GET /health} (200 while running), {@code GET /ready} (200 once the index is built and
  *       the stream has caught up, 503 before and while stopping);
  *   <li>{@code GET /metrics}: Prometheus text (request and stage latencies, index size, ingest lag);
+ *   <li>{@code GET /shadow}: the shadow comparison at each refresh (the page plots it);
  *   <li>{@code GET|POST /admin/shadow-rate} and {@code /admin/hang}: the shadow's sample rate and
  *       the fault stage's switch, at run time;
  *   <li>{@code GET /}: a page that picks a user and shows their feed through the GraphQL endpoint.
@@ -170,6 +171,14 @@ public final class FeedServer implements AutoCloseable {
         }
         case "/admin/shadow-rate" -> {
           return shadowRate(request, response, callback);
+        }
+        case "/shadow" -> {
+          final FeedShadow shadow = service.shadow();
+          return shadow == null
+              ? send(response, callback, 404, JSON_TYPE, JSON.writeValueAsString(
+                  Map.of("error", "no shadow variant: start with --shadow-rate")))
+              : send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(Map.of(
+                  "sampleRate", shadow.sampleRate(), "points", shadow.series())));
         }
         case "/admin/hang" -> {
           return hang(request, response, callback);
