@@ -19,8 +19,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 
 DATASETS = ["siftsmall", "fashion-mnist", "wordnet-minilm-384", "clustered-96"]
-ENGINES = ["trawl", "trawl-scalar", "trawl-int8", "hnswlib-core", "lucene", "jvector", "c++hnswlib",
-           "c++hnswlib-native"]
+ENGINES = ["trawl", "trawl-scalar", "trawl-int8", "trawl-noflags", "trawl-int8-noflags", "hnswlib-core",
+           "lucene", "jvector", "c++hnswlib", "c++hnswlib-native"]
 # c++hnswlib: Debian's python3-hnswlib build; c++hnswlib-native: the same C++ compiled on this machine
 # with g++ -O3 -march=native (benchmarks/native/hnswlib_native.cpp), the fastest HNSW it can run
 PEERS = ["hnswlib-core", "lucene", "jvector", "c++hnswlib", "c++hnswlib-native"]
@@ -55,6 +55,7 @@ class Run:
         self.mixed = {}  # (dataset, ef) -> dict
         self.cpu = {}  # (dataset, engine, threads, ef) -> queries per CPU-second (per thread)
         self.jvm = None
+        self.jvm_flags = {}  # engine -> the JVM arguments of its JMH runs
         for path in sorted(glob.glob(os.path.join(results, "jmh", "*.json"))):
             with open(path) as f:
                 text = f.read()
@@ -92,8 +93,9 @@ class Run:
         p = r["params"]
         sec = r.get("secondaryMetrics", {})
         norm = sec.get("gc.alloc.rate.norm", {}).get("score")
-        self.jvm = self.jvm or "%s %s, flags: %s" % (
-            r["vmName"], r["vmVersion"], repo_relative(" ".join(r["jvmArgs"])))
+        self.jvm = self.jvm or "%s %s" % (r["vmName"], r["vmVersion"])
+        if "engine" in p:
+            self.jvm_flags.setdefault(p["engine"], repo_relative(" ".join(r["jvmArgs"])))
         name = r["benchmark"].rsplit(".", 2)
         bench, method = name[-2], name[-1]
         pm = r["primaryMetric"]
@@ -263,6 +265,8 @@ def plot(run, dataset, docs, mode):
               "hnswlib-core": "lw 2 lc rgb '#1f77b4' pt 5", "lucene": "lw 2 lc rgb '#2ca02c' pt 9",
               "jvector": "lw 2 lc rgb '#9467bd' pt 11", "c++hnswlib": "lw 2 dt 4 lc rgb '#000000' pt 13",
               "trawl-int8": "lw 2 dt 3 lc rgb '#8c564b' pt 4",
+              "trawl-noflags": "lw 2 dt 5 lc rgb '#e377c2' pt 8",
+              "trawl-int8-noflags": "lw 2 dt 3 lc rgb '#bcbd22' pt 10",
               "c++hnswlib-native": "lw 2 lc rgb '#000000' pt 12"}
     plots = ", ".join(
         f"'{data_file}' index {i} using 2:3 with linespoints {styles.get(e, '')} title '{e}'"
@@ -302,7 +306,12 @@ def main():
                  f" raw JMH JSON in `docs/benchmarks/raw/`)")
     lines.append(f"- **Date:** {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     lines.append(f"- **Machine:** {machine()}")
-    lines.append(f"- **JVM (all Java engines, same flags):** {run.jvm}")
+    lines.append(f"- **JVM (all Java engines):** {run.jvm}")
+    by_flags = {}
+    for engine, flags in run.jvm_flags.items():
+        by_flags.setdefault(flags, []).append(engine)
+    for flags, engines in sorted(by_flags.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"- **JVM flags of {', '.join(sorted(engines))}:** {flags}")
     kernels = {e: run.index[(d, e)]["kernels"] for (d, e) in run.index}
     if kernels:
         lines.append("- **Distance code in use:** " + "; ".join(f"{e}: `{k or 'built-in'}`" for e, k in sorted(kernels.items())))

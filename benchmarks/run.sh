@@ -39,7 +39,9 @@ JAR=$BENCH/target/benchmarks.jar
 mkdir -p "$OUT"
 
 # The same JVM flags for every engine: fixed heap, Vector API module on (Trawl's SIMD kernels; the
-# peers' own Panama code needs JDK 20+ and stays scalar on 17). trawl-scalar adds -Dtrawl.kernels=scalar.
+# peers' own Panama code needs JDK 20+ and stays scalar on 17). trawl-scalar adds -Dtrawl.kernels=scalar;
+# the *-noflags engines (trawl-noflags, trawl-int8-noflags) drop --add-modules: Trawl in a JVM started
+# the way most services start one, the kernels it falls back to there.
 HEAP=4g
 [ "$MODE" = full ] && HEAP=8g
 JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.mode=$MODE
@@ -48,7 +50,7 @@ JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.
 
 ALL_DATASETS="siftsmall fashion-mnist wordnet-minilm-384 clustered-96"
 DATASETS=${TRAWL_BENCH_DATASETS:-$ALL_DATASETS}
-ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar trawl-int8 hnswlib-core lucene jvector}
+ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar trawl-int8 trawl-noflags trawl-int8-noflags hnswlib-core lucene jvector}
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -57,8 +59,13 @@ log "preparing datasets ($MODE) in $DATA"
 
 run_engine() { # engine dataset extra-args...
   local engine=$1 dataset=$2; shift 2
-  local flags=("${JVM_FLAGS[@]}")
-  [ "$engine" = trawl-scalar ] && flags+=(-Dtrawl.kernels=scalar)
+  local flags=()
+  case "$engine" in
+    *-noflags) # every suite flag but the Vector API module
+      for f in "${JVM_FLAGS[@]}"; do [ "$f" = --add-modules ] || [ "$f" = jdk.incubator.vector ] || flags+=("$f"); done ;;
+    trawl-scalar) flags=("${JVM_FLAGS[@]}" -Dtrawl.kernels=scalar) ;;
+    *) flags=("${JVM_FLAGS[@]}") ;;
+  esac
   log "$engine on $dataset $*"
   "$JAVA" "${flags[@]}" -cp "$JAR" dev.trawl.bench.Suite run --engine "$engine" --dataset "$dataset" \
     --out "$OUT" "$@" > "$OUT/log-$dataset-$engine.txt" 2>&1 || {
@@ -72,18 +79,19 @@ for dataset in $DATASETS; do
   for engine in $ENGINES; do
     args=()
     if [ "$MODE" = smoke ]; then
-      # smoke proves every benchmark runs once; the extra thread count, the build and the scalar
-      # kernels only on the smallest dataset
+      # smoke proves every benchmark runs once; the extra thread count, the build, the scalar
+      # kernels and the JVMs without the Vector API module only on the smallest dataset
       if [ "$dataset" = siftsmall ]; then
         [ "$engine" = trawl ] && args+=(--mixed --shadow)
+        [[ "$engine" = *-noflags ]] && args+=(--threads 1 --no-build)
       else
-        [ "$engine" = trawl-scalar ] && continue
+        case "$engine" in trawl-scalar|*-noflags) continue ;; esac
         args+=(--threads 1 --no-build)
       fi
     else
       # the 2-thread sweep uses two ef values (around recall 0.95 and 0.99) only
       args+=(--ef2 16,64)
-      if [ "$engine" = trawl-scalar ] || [ "$engine" = trawl-int8 ]; then
+      if [ "$engine" = trawl-scalar ] || [ "$engine" = trawl-int8 ] || [[ "$engine" = *-noflags ]]; then
         args+=(--threads 1 --no-build)
       elif [ "${TRAWL_BENCH_NO_BUILD:-0}" = 1 ]; then
         args+=(--no-build)
