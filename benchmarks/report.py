@@ -253,6 +253,12 @@ def memory_target(run, dataset):
     return idx["bytesPerItem"], budget, raw
 
 
+def header(lines, columns):
+    """A markdown table's header row and separator."""
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("|" + "---|" * len(columns))
+
+
 def target_table(run, lines):
     """The targets for Trawl without JVM flags and with the Vector API (best of float and int7 per
     mode) against every peer, and the quantized index's memory and recall targets."""
@@ -266,8 +272,7 @@ def target_table(run, lines):
                  " `-` = not measured in this run.")
     lines.append("")
     engines = [e for _, mode_engines, _ in MODES for e in mode_engines] + PEERS
-    lines.append("| dataset | " + " | ".join(engines) + " |")
-    lines.append("|" + "---|" * (len(engines) + 1))
+    header(lines, ["dataset"] + engines)
     for d in datasets:
         cells = []
         for e in engines:
@@ -278,10 +283,9 @@ def target_table(run, lines):
     lines.append("Ratios: the faster Trawl engine of each mode / the peer (target in the header; the C++"
                  " reference a mode must reach is marked, the other is shown for information).")
     lines.append("")
-    lines.append("| dataset | Trawl mode (engine used) | / c++hnswlib (no flags >= 1x)"
-                 " | / c++hnswlib-native (Vector API >= 1x) | / hnswlib-core (>= 3x) | / lucene (>= 2x)"
-                 " | / jvector (>= 2x) |")
-    lines.append("|" + "---|" * 7)
+    header(lines, ["dataset", "Trawl mode (engine used)", "/ c++hnswlib (no flags >= 1x)",
+                   "/ c++hnswlib-native (Vector API >= 1x)", "/ hnswlib-core (>= 3x)", "/ lucene (>= 2x)",
+                   "/ jvector (>= 2x)"])
     for d in datasets:
         for mode, mode_engines, reference in MODES:
             points = [(run.at_recall(d, e, 1, 0.95, "cpu"), e) for e in mode_engines]
@@ -309,10 +313,9 @@ def target_table(run, lines):
                  f" best recall@10 after the float rerank at ef <= {INT8_EF_LIMIT}"
                  f" (target >= {INT8_RECALL_TARGET:g}).")
     lines.append("")
-    lines.append("| dataset | int7 bytes/item | float storage + links | int7 / (float storage + links)"
-                 " | float index bytes/item | int7 / float index | recall@10 at ef <= 160, Vector API (ef)"
-                 " | the same, no flags (ef) |")
-    lines.append("|" + "---|" * 8)
+    header(lines, ["dataset", "int7 bytes/item", "float storage + links", "int7 / (float storage + links)",
+                   "float index bytes/item", "int7 / float index",
+                   f"recall@10 at ef <= {INT8_EF_LIMIT}, Vector API (ef)", "the same, no flags (ef)"])
     for d in datasets:
         idx = run.index.get((d, "trawl-int8")) or run.index.get((d, "trawl-int8-noflags"))
         flt = run.index.get((d, "trawl")) or run.index.get((d, "trawl-noflags"))
