@@ -4,6 +4,12 @@
 #   benchmarks/run.sh smoke   # CI: tiny data, every benchmark once, recall sanity asserts (~3 min)
 #   benchmarks/run.sh quick   # real datasets, 100k generated set, short iterations (~25 min on 2 cores)
 #   benchmarks/run.sh full    # all queries, 1M generated set, longer iterations (hours)
+#   benchmarks/run.sh scale   # generated 1,000,000 x 384 (float, int7) and 10,000,000 x 96 (int7):
+#                             # build, bytes/item, snapshot, recall and QPS at several ef (hours)
+#
+# Scale mode: TRAWL_SCALE_SIZES="NxD:engine,engine ..." (default
+# "1000000x384:trawl,trawl-int8 10000000x96:trawl-int8"; under CI=true "5000x384:trawl,trawl-int8
+# 5000x96:trawl-int8", the CI-size variant smoke mode also runs), TRAWL_SCALE_HEAP (default 8g).
 #
 # Environment: JAVA (default java), TRAWL_SHARED_DATA (default ../shared/data beside the repo),
 # TRAWL_BENCH_SKIP_INSTALL=1 to skip installing the library and the test kit, TRAWL_BENCH_DATASETS /
@@ -17,7 +23,7 @@
 set -euo pipefail
 
 MODE=${1:-quick}
-case "$MODE" in smoke|quick|full) ;; *) echo "usage: $0 smoke|quick|full" >&2; exit 2 ;; esac
+case "$MODE" in smoke|quick|full|scale) ;; *) echo "usage: $0 smoke|quick|full|scale" >&2; exit 2 ;; esac
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
@@ -39,7 +45,9 @@ JAR=$BENCH/target/benchmarks.jar
 mkdir -p "$OUT"
 
 # The same JVM flags for every engine: fixed heap, Vector API module on (Trawl's SIMD kernels; the
-# peers' own Panama code needs JDK 20+ and stays scalar on 17). trawl-scalar adds -Dtrawl.kernels=scalar.
+# peers' own Panama code needs JDK 20+ and stays scalar on 17). trawl-scalar adds -Dtrawl.kernels=scalar;
+# the *-noflags engines (trawl-noflags, trawl-int8-noflags) drop --add-modules: Trawl in a JVM started
+# the way most services start one, the kernels it falls back to there.
 HEAP=4g
 [ "$MODE" = full ] && HEAP=8g
 JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.mode=$MODE
@@ -48,17 +56,95 @@ JVM_FLAGS=(-Xms$HEAP -Xmx$HEAP --add-modules jdk.incubator.vector -Dtrawl.bench.
 
 ALL_DATASETS="siftsmall fashion-mnist wordnet-minilm-384 clustered-96"
 DATASETS=${TRAWL_BENCH_DATASETS:-$ALL_DATASETS}
-ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar trawl-int8 hnswlib-core lucene jvector}
+ENGINES=${TRAWL_BENCH_ENGINES:-trawl trawl-scalar trawl-int8 trawl-noflags trawl-int8-noflags hnswlib-core lucene jvector}
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
+
+NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
+NATIVE_CXX=${NATIVE_CXX:-g++}
+native_missing() { # what to install; CI (CI=true) must run both references, so it stops there
+  if [ "${CI:-}" = true ]; then
+    echo "error: native C++ hnswlib reference missing: apt-get install -y $*" >&2
+    exit 1
+  fi
+  log "skipping a native C++ hnswlib reference: apt-get install -y $*"
+}
+native_cpp() { # compiles the -march=native C++ reference into target/ once; false when it cannot
+  [ -x "$BENCH/target/hnswlib_native" ] && [ "$BENCH/target/hnswlib_native" -nt "$BENCH/native/hnswlib_native.cpp" ] && return 0
+  if [ -e /usr/include/hnswlib/hnswalg.h ] && command -v "$NATIVE_CXX" >/dev/null; then
+    "$NATIVE_CXX" -O3 -march=native -std=c++17 -pthread -o "$BENCH/target/hnswlib_native" \
+      "$BENCH/native/hnswlib_native.cpp"
+  else
+    native_missing libhnswlib-dev g++
+    return 1
+  fi
+}
+
+# Scale: generated clustered sets (ScaleSuite), Trawl float and int7 and the -march=native C++
+# reference, build on 2 threads, search on 1. $1: smoke (the CI-size variant) or scale.
+run_scale() {
+  local grid=$1 out=$OUT data=$BENCH/target/data-scale sizes efs="16,32,64,128,256" seconds=3 check=0
+  local heap=${TRAWL_SCALE_HEAP:-8g}
+  local default="1000000x384:trawl,trawl-int8 10000000x96:trawl-int8"
+  if [ "$grid" = smoke ] || [ "${CI:-}" = true ]; then
+    default="5000x384:trawl,trawl-int8 5000x96:trawl-int8"; efs=16,64; seconds=0.2; check=0.9; heap=1g
+    grid=smoke # the C++ reference's smoke grid and recall check
+  fi
+  [ "$MODE" = smoke ] && out=$OUT/scale
+  sizes=${TRAWL_SCALE_SIZES:-$default}
+  mkdir -p "$out" "$data"
+  echo "before: $(uptime)" >> "$out/uptime.txt" # the load of the shared machine, quoted by the report
+  local flags=(-Xms$heap -Xmx$heap --add-modules jdk.incubator.vector -Djmh.ignoreLock=true)
+  for spec in $sizes; do
+    local size=${spec%%:*} engines=${spec#*:}
+    local n=${size%x*} dim=${size#*x}
+    log "scale: preparing ${n} x ${dim} (exact ground truth computed once, cached in $data)"
+    "$JAVA" "${flags[@]}" -cp "$JAR" dev.trawl.bench.ScaleSuite prepare --data "$data" --n "$n" --dim "$dim"
+    for engine in ${engines//,/ }; do
+      log "scale: $engine on ${n} x ${dim}"
+      "$JAVA" "${flags[@]}" -cp "$JAR" dev.trawl.bench.ScaleSuite run --data "$data" --dataset "scale-$size" \
+        --engine "$engine" --out "$out" --efs "$efs" --seconds "$seconds" --min-recall "$check" \
+        > "$out/log-scale-$size-$engine.txt" 2>&1 || {
+          echo "FAILED: scale $engine on $size; last lines of $out/log-scale-$size-$engine.txt:" >&2
+          tail -40 "$out/log-scale-$size-$engine.txt" >&2
+          exit 1
+        }
+    done
+    if [ "${TRAWL_BENCH_NO_NATIVE:-0}" != 1 ] && native_cpp; then
+      log "scale: c++hnswlib-native on ${n} x ${dim}"
+      "$BENCH/target/hnswlib_native" --mode "$grid" --data "$data" --out "$out/native.jsonl" \
+        --grid "$BENCH/native/grid.txt" --build-threads 2 --search-threads 1 --save "$out" "scale-$size" \
+        > "$out/log-scale-$size-native.txt" 2>&1 || {
+          echo "FAILED: scale c++hnswlib-native on $size:" >&2; tail -20 "$out/log-scale-$size-native.txt" >&2; exit 1
+        }
+    fi
+  done
+  echo "after: $(uptime)" >> "$out/uptime.txt"
+  if [ "${TRAWL_BENCH_NO_REPORT:-0}" != 1 ]; then
+    local docs=$ROOT/docs
+    { [ "$MODE" = smoke ] || [ "${CI:-}" = true ]; } && docs=$out/docs
+    "${PYTHON:-python3}" "$BENCH/report.py" --scale --results "$out" --docs "$docs" --mode "$MODE"
+  fi
+}
+
+if [ "$MODE" = scale ]; then
+  run_scale scale
+  log "done in $(( $(date +%s) - START )) s; results in $OUT"
+  exit 0
+fi
 
 log "preparing datasets ($MODE) in $DATA"
 "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.trawl.bench.Suite prepare "$DATA" $DATASETS
 
 run_engine() { # engine dataset extra-args...
   local engine=$1 dataset=$2; shift 2
-  local flags=("${JVM_FLAGS[@]}")
-  [ "$engine" = trawl-scalar ] && flags+=(-Dtrawl.kernels=scalar)
+  local flags=()
+  case "$engine" in
+    *-noflags) # every suite flag but the Vector API module
+      for f in "${JVM_FLAGS[@]}"; do [ "$f" = --add-modules ] || [ "$f" = jdk.incubator.vector ] || flags+=("$f"); done ;;
+    trawl-scalar) flags=("${JVM_FLAGS[@]}" -Dtrawl.kernels=scalar) ;;
+    *) flags=("${JVM_FLAGS[@]}") ;;
+  esac
   log "$engine on $dataset $*"
   "$JAVA" "${flags[@]}" -cp "$JAR" dev.trawl.bench.Suite run --engine "$engine" --dataset "$dataset" \
     --out "$OUT" "$@" > "$OUT/log-$dataset-$engine.txt" 2>&1 || {
@@ -72,18 +158,19 @@ for dataset in $DATASETS; do
   for engine in $ENGINES; do
     args=()
     if [ "$MODE" = smoke ]; then
-      # smoke proves every benchmark runs once; the extra thread count, the build and the scalar
-      # kernels only on the smallest dataset
+      # smoke proves every benchmark runs once; the extra thread count, the build, the scalar
+      # kernels and the JVMs without the Vector API module only on the smallest dataset
       if [ "$dataset" = siftsmall ]; then
         [ "$engine" = trawl ] && args+=(--mixed --shadow)
+        [[ "$engine" = *-noflags ]] && args+=(--threads 1 --no-build)
       else
-        [ "$engine" = trawl-scalar ] && continue
+        case "$engine" in trawl-scalar|*-noflags) continue ;; esac
         args+=(--threads 1 --no-build)
       fi
     else
       # the 2-thread sweep uses two ef values (around recall 0.95 and 0.99) only
       args+=(--ef2 16,64)
-      if [ "$engine" = trawl-scalar ] || [ "$engine" = trawl-int8 ]; then
+      if [ "$engine" = trawl-scalar ] || [ "$engine" = trawl-int8 ] || [[ "$engine" = *-noflags ]]; then
         args+=(--threads 1 --no-build)
       elif [ "${TRAWL_BENCH_NO_BUILD:-0}" = 1 ]; then
         args+=(--no-build)
@@ -131,16 +218,7 @@ fi
 # The native C++ hnswlib references, on the same prepared files and ef grid (native/grid.txt):
 # c++hnswlib is Debian's python3-hnswlib build; c++hnswlib-native is the same C++ compiled here from
 # Debian's libhnswlib-dev headers with -O3 -march=native (the widest SIMD this CPU has).
-NATIVE_PY=${NATIVE_PY:-/usr/bin/python3}
-NATIVE_CXX=${NATIVE_CXX:-g++}
 NATIVE_ENGINES=${TRAWL_BENCH_NATIVE_ENGINES:-c++hnswlib c++hnswlib-native}
-native_missing() { # what to install; CI (CI=true) must run both references, so it stops there
-  if [ "${CI:-}" = true ]; then
-    echo "error: native C++ hnswlib reference missing: apt-get install -y $*" >&2
-    exit 1
-  fi
-  log "skipping a native C++ hnswlib reference: apt-get install -y $*"
-}
 if [ "${TRAWL_BENCH_NO_NATIVE:-0}" = 1 ]; then
   log "skipping the native C++ hnswlib references (TRAWL_BENCH_NO_NATIVE=1)"
 else
@@ -154,17 +232,16 @@ else
     fi ;;
   esac
   case " $NATIVE_ENGINES " in *" c++hnswlib-native "*)
-    if [ -e /usr/include/hnswlib/hnswalg.h ] && command -v "$NATIVE_CXX" >/dev/null; then
+    if native_cpp; then
       log "native C++ hnswlib compiled here ($NATIVE_CXX -O3 -march=native, Debian libhnswlib-dev)"
-      "$NATIVE_CXX" -O3 -march=native -std=c++17 -pthread -o "$BENCH/target/hnswlib_native" \
-        "$BENCH/native/hnswlib_native.cpp"
       "$BENCH/target/hnswlib_native" --mode "$MODE" --data "$DATA" --out "$OUT/native.jsonl" \
         --grid "$BENCH/native/grid.txt" $DATASETS
-    else
-      native_missing libhnswlib-dev g++
     fi ;;
   esac
 fi
+
+# the CI-size variant of the scale mode, so that it cannot rot
+[ "$MODE" = smoke ] && run_scale smoke
 
 if [ "${TRAWL_BENCH_NO_REPORT:-0}" != 1 ]; then
   if [ "$MODE" = smoke ]; then

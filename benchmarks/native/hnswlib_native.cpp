@@ -14,6 +14,10 @@
 // Smoke mode is a correctness check only: it fails (exit 1) when recall@10 at ef >= 64 is below 0.9.
 //
 // Usage: hnswlib_native --mode quick --data DIR --out FILE --grid grid.txt dataset...
+// The scale mode of run.sh adds --build-threads 2 --search-threads 1 (build and search only on those
+// thread counts) and --save DIR: the built index is saved there (saveIndex) and loaded back
+// (loadIndex), timed, and the loaded copy is searched; its build record then also carries the file
+// size, the save and load times and the index's own bytes per item (vectors, links, labels).
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -157,8 +161,20 @@ struct Args {
   std::string data;
   std::string out;
   std::string grid;
+  std::vector<size_t> buildThreads{1, 2};
+  std::vector<size_t> searchThreads{1, 2};
+  std::string save;  // empty: no save/load round trip
   std::vector<std::string> datasets;
 };
+
+// Bytes the index holds for its items: level-0 blocks (vector, links, label) of every element plus
+// the upper-level link lists, as hnswlib 0.6.2 allocates them.
+double indexBytesPerItem(const hnswlib::HierarchicalNSW<float>& index) {
+  const size_t n = index.cur_element_count;
+  double bytes = static_cast<double>(index.size_data_per_element_) * n;
+  for (size_t i = 0; i < n; i++) bytes += static_cast<double>(index.size_links_per_element_) * index.element_levels_[i];
+  return bytes / n;
+}
 
 Args parseArgs(int argc, char** argv) {
   Args a;
@@ -172,6 +188,9 @@ Args parseArgs(int argc, char** argv) {
     else if (arg == "--data") a.data = value();
     else if (arg == "--out") a.out = value();
     else if (arg == "--grid") a.grid = value();
+    else if (arg == "--build-threads") a.buildThreads = parseList(value());
+    else if (arg == "--search-threads") a.searchThreads = parseList(value());
+    else if (arg == "--save") a.save = value();
     else if (arg.rfind("--", 0) == 0) throw std::runtime_error("unknown option " + arg);
     else a.datasets.push_back(arg);
   }
@@ -201,20 +220,42 @@ int run(const Args& args) {
     else space.reset(new hnswlib::InnerProductSpace(base.dim));
 
     std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
-    for (int threads = 1; threads <= 2; threads++) {
+    for (size_t threads : args.buildThreads) {
       index.reset(new hnswlib::HierarchicalNSW<float>(space.get(), base.rows, 16, 200, 42));
       const double start = now();
       parallelFor(base.rows, threads, [&](size_t i) { index->addPoint(base.row(i), i); });
       const double seconds = now() - start;
       std::fprintf(out,
-                   "{\"kind\": \"native-build\", \"engine\": \"%s\", \"dataset\": \"%s\", \"threads\": %d,"
+                   "{\"kind\": \"native-build\", \"engine\": \"%s\", \"dataset\": \"%s\", \"threads\": %zu,"
                    " \"items\": %zu, \"seconds\": %.6f, \"itemsPerSecond\": %.3f}\n",
                    ENGINE, name.c_str(), threads, base.rows, seconds, base.rows / seconds);
       std::fflush(out);
-      std::printf("%s %s: build on %d thread(s) %.2f s\n", ENGINE, name.c_str(), threads, seconds);
+      std::printf("%s %s: build on %zu thread(s) %.2f s\n", ENGINE, name.c_str(), threads, seconds);
+    }
+    if (!args.save.empty()) {
+      const std::string file = args.save + "/" + name + ".hnsw";
+      double start = now();
+      index->saveIndex(file);
+      const double saveSeconds = now() - start;
+      const double bytesPerItem = indexBytesPerItem(*index);
+      index.reset();
+      start = now();
+      index.reset(new hnswlib::HierarchicalNSW<float>(space.get(), file, false, base.rows));
+      const double loadSeconds = now() - start;
+      std::ifstream in(file, std::ios::binary | std::ios::ate);
+      const long long fileBytes = static_cast<long long>(in.tellg());
+      std::remove(file.c_str());
+      std::fprintf(out,
+                   "{\"kind\": \"native-snapshot\", \"engine\": \"%s\", \"dataset\": \"%s\", \"items\": %zu,"
+                   " \"bytesPerItem\": %.1f, \"snapshotBytes\": %lld, \"snapshotWriteSeconds\": %.3f,"
+                   " \"snapshotLoadSeconds\": %.3f}\n",
+                   ENGINE, name.c_str(), base.rows, bytesPerItem, fileBytes, saveSeconds, loadSeconds);
+      std::fflush(out);
+      std::printf("%s %s: %.0f bytes/item, saved %lld bytes in %.2f s, loaded in %.2f s\n", ENGINE,
+                  name.c_str(), bytesPerItem, fileBytes, saveSeconds, loadSeconds);
     }
     std::vector<size_t> labels(queries.rows * 10);
-    for (int threads = 1; threads <= 2; threads++) {
+    for (size_t threads : args.searchThreads) {
       for (size_t ef : grid.efs) {
         if (threads == 2 && !smoke && std::find(grid.ef2.begin(), grid.ef2.end(), ef) == grid.ef2.end())
           continue;
@@ -232,11 +273,11 @@ int run(const Args& args) {
         } while (elapsed < grid.seconds);
         const double cpu = processCpu() - cpuStart;
         std::fprintf(out,
-                     "{\"kind\": \"native-search\", \"engine\": \"%s\", \"dataset\": \"%s\", \"threads\": %d,"
+                     "{\"kind\": \"native-search\", \"engine\": \"%s\", \"dataset\": \"%s\", \"threads\": %zu,"
                      " \"ef\": %zu, \"recall\": %.6f, \"qps\": %.3f, \"qpsPerCpuSecond\": %.3f}\n",
                      ENGINE, name.c_str(), threads, ef, recall, done / elapsed, done / cpu);
         std::fflush(out);
-        std::printf("%s %s: ef=%zu t=%d recall=%.4f qps=%.0f\n", ENGINE, name.c_str(), ef, threads,
+        std::printf("%s %s: ef=%zu t=%zu recall=%.4f qps=%.0f\n", ENGINE, name.c_str(), ef, threads,
                     recall, done / elapsed);
         std::fflush(stdout);
         if (smoke && ef >= 64 && recall < 0.9) {

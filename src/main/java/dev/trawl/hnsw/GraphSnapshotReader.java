@@ -46,8 +46,8 @@ public final class GraphSnapshotReader {
   static final float MAX_SQUARED_NORM = (float) VectorChecks.MAX_SQUARED_NORM;
 
   /**
-   * The graph fields of a snapshot's header, which the caller has checked against their ranges
-   * (a known metric; dimension, {@code M} and efConstruction within the builder's bounds;
+   * The graph fields of a snapshot's header: as written, or as read and checked by the caller
+   * against their ranges (a known metric; dimension, {@code M} and efConstruction within the builder's bounds;
    * {@code 0 <= live <= published <= ordinals}; an entry point of {@code -1, -1} exactly when nothing
    * is published, else a node below {@code ordinals} at a level up to {@link HnswGraph#MAX_LEVEL}).
    *

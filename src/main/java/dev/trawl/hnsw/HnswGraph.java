@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntSupplier;
 
 /**
  * A concurrent HNSW graph over the vectors of a {@link VectorStore}, addressed by dense {@code int}
@@ -59,6 +60,7 @@ public final class HnswGraph {
   private static final int UPPER_MASK = (1 << UPPER_SHIFT) - 1;
   private static final int STRIPES = 4096;
   private static final int POOLED_INSERTERS = 16;
+  private static final IntSupplier NO_GROWTH_LIMIT = () -> Integer.MAX_VALUE;
 
   private final VectorStore vectors;
   private final Int8Store codes; // null: float vectors
@@ -98,6 +100,8 @@ public final class HnswGraph {
       new AtomicReferenceArray<>(POOLED_INSERTERS);
   private int upperTop;
   private volatile int size;
+  /** New ordinals taken past the caller's growth limit ({@link #allocate(IntSupplier)}); under allocationLock. */
+  private volatile long grownPastLimit;
   private volatile int nodeCapacity;
   private volatile long entry = NO_ENTRY;
 
@@ -245,6 +249,21 @@ public final class HnswGraph {
    * @throws IllegalStateException when the index holds 2^31 - 1 ordinals
    */
   public int allocate() {
+    return allocate(NO_GROWTH_LIMIT);
+  }
+
+  /**
+   * {@link #allocate()}, counting in {@link #grownPastLimit()} a new ordinal taken with reuse on while
+   * the ordinals already allocated exceed {@code growthLimit.getAsInt()}: the caller's bound on what
+   * the graph needs while reuse keeps up, or {@link Integer#MAX_VALUE} to count nothing. The limit is
+   * asked for only when a new ordinal is taken, under the allocation lock, so the count is exact.
+   *
+   * @param growthLimit the caller's bound, asked under the allocation lock; kept by the caller as a
+   *     constant so that nothing is allocated per call
+   * @return the reserved ordinal
+   * @throws IllegalStateException when the index holds 2^31 - 1 ordinals
+   */
+  public int allocate(IntSupplier growthLimit) {
     synchronized (allocationLock) {
       if (reuseDeleted) {
         int reused = reclaimer.take();
@@ -271,8 +290,17 @@ public final class HnswGraph {
       if (ordinal == Integer.MAX_VALUE) {
         throw new IllegalStateException("index is full: 2^31 - 1 ordinals allocated");
       }
-      return allocateLocked(ordinal, levelOf(ordinal));
+      final int allocated = allocateLocked(ordinal, levelOf(ordinal));
+      if (reuseDeleted && ordinal > growthLimit.getAsInt()) {
+        grownPastLimit++; // under allocationLock; volatile for readers
+      }
+      return allocated;
     }
+  }
+
+  /** {@return the new ordinals {@link #allocate(IntSupplier)} took past the caller's growth limit} */
+  public long grownPastLimit() {
+    return grownPastLimit;
   }
 
   /**

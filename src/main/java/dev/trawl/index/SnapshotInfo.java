@@ -1,5 +1,6 @@
 package dev.trawl.index;
 
+import dev.trawl.hnsw.GraphSnapshotReader;
 import dev.trawl.vector.Metric;
 import java.util.List;
 
@@ -62,6 +63,23 @@ public record SnapshotInfo(
   public SnapshotInfo {
     sections = List.copyOf(sections);
     java.util.Objects.requireNonNull(positions, "positions");
+  }
+
+  /**
+   * The info of a file this build reads or writes, from its header's fields as one record rather
+   * than field by field.
+   *
+   * @param header the header's graph fields
+   * @param fileBytes the file's size
+   * @param sections the section table, in file order; copied
+   * @param positions the stream positions stored with the snapshot
+   * @return the info
+   */
+  static SnapshotInfo of(GraphSnapshotReader.Header header, long fileBytes, List<Section> sections,
+      SourcePositions positions) {
+    return new SnapshotInfo(SnapshotFormat.VERSION, header.metric(), header.dimension(), header.m(),
+        header.efConstruction(), header.seed(), header.ordinals(), header.published(), header.live(),
+        header.entryNode(), header.entryLevel(), fileBytes, sections, positions);
   }
 
   /**

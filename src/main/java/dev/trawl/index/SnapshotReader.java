@@ -59,18 +59,8 @@ final class SnapshotReader {
   private final long fileSize;
   private final long chunkBytes;
 
-  // header
-  private Metric metric;
-  private int dimension;
-  private int m;
-  private int efConstruction;
-  private long seed;
-  private int ordinals;
-  private int live;
-  private int entryNode;
-  private int entryLevel;
-  private int published;
-  private int deletedAtLastRepair;
+  /** The header's fields, once read and checked. */
+  private GraphSnapshotReader.Header header;
   private final List<SnapshotInfo.Section> sections = new ArrayList<>();
   private final SnapshotInfo.Section[] known = new SnapshotInfo.Section[Kind.values().length];
   private SourcePositions positions = SourcePositions.NONE;
@@ -137,8 +127,8 @@ final class SnapshotReader {
         // Sizes are checked against the file before anything is allocated, so this is a valid file
         // too large for the heap: the partly built index is garbage now, and the caller can go on.
         throw reader.corrupt(
-            "the heap cannot hold this snapshot (" + reader.ordinals + " ordinals of dimension "
-                + reader.dimension + ", " + reader.fileSize + " bytes)", e);
+            "the heap cannot hold this snapshot (" + reader.header.ordinals() + " ordinals of dimension "
+                + reader.header.dimension() + ", " + reader.fileSize + " bytes)", e);
       } catch (InternalError e) {
         // a mapped read faulted: the file was truncated by someone else while it was being read
         throw reader.corrupt("the file changed while it was being read (" + e.getMessage() + ")", e);
@@ -147,21 +137,7 @@ final class SnapshotReader {
   }
 
   private SnapshotInfo info() {
-    return new SnapshotInfo(
-        SnapshotFormat.VERSION,
-        metric,
-        dimension,
-        m,
-        efConstruction,
-        seed,
-        ordinals,
-        published,
-        live,
-        entryNode,
-        entryLevel,
-        fileSize,
-        sections,
-        positions);
+    return SnapshotInfo.of(header, fileSize, sections, positions);
   }
 
   // ---------------------------------------------------------------- header and table
@@ -225,16 +201,16 @@ final class SnapshotReader {
   }
 
   private void readFields(ByteBuffer h) throws SnapshotException {
-    metric = SnapshotFormat.metricOf(h.getInt(SnapshotFormat.AT_METRIC));
-    dimension = h.getInt(SnapshotFormat.AT_DIMENSION);
-    m = h.getInt(SnapshotFormat.AT_M);
-    efConstruction = h.getInt(SnapshotFormat.AT_EF_CONSTRUCTION);
-    seed = h.getLong(SnapshotFormat.AT_SEED);
-    ordinals = h.getInt(SnapshotFormat.AT_ORDINALS);
-    live = h.getInt(SnapshotFormat.AT_LIVE);
-    entryNode = h.getInt(SnapshotFormat.AT_ENTRY_NODE);
-    entryLevel = h.getInt(SnapshotFormat.AT_ENTRY_LEVEL);
-    published = h.getInt(SnapshotFormat.AT_PUBLISHED);
+    final Metric metric = SnapshotFormat.metricOf(h.getInt(SnapshotFormat.AT_METRIC));
+    final int dimension = h.getInt(SnapshotFormat.AT_DIMENSION);
+    final int m = h.getInt(SnapshotFormat.AT_M);
+    final int efConstruction = h.getInt(SnapshotFormat.AT_EF_CONSTRUCTION);
+    final long seed = h.getLong(SnapshotFormat.AT_SEED);
+    final int ordinals = h.getInt(SnapshotFormat.AT_ORDINALS);
+    final int live = h.getInt(SnapshotFormat.AT_LIVE);
+    final int entryNode = h.getInt(SnapshotFormat.AT_ENTRY_NODE);
+    final int entryLevel = h.getInt(SnapshotFormat.AT_ENTRY_LEVEL);
+    final int published = h.getInt(SnapshotFormat.AT_PUBLISHED);
     if (metric == null) {
       throw corrupt("header: unknown metric code " + h.getInt(SnapshotFormat.AT_METRIC));
     }
@@ -248,7 +224,7 @@ final class SnapshotReader {
       throw corrupt("header: efConstruction " + efConstruction + " is outside [1, "
           + Limits.MAX_EF_CONSTRUCTION + "]");
     }
-    deletedAtLastRepair = h.getInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR);
+    final int deletedAtLastRepair = h.getInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR);
     if (deletedAtLastRepair < 0 || deletedAtLastRepair > Math.max(0, ordinals)) {
       throw corrupt("header: impossible deleted count at the last repair: " + deletedAtLastRepair);
     }
@@ -270,6 +246,8 @@ final class SnapshotReader {
         || (entryNode < 0) != (published == 0)) {
       throw corrupt("header: impossible entry point: node " + entryNode + " at level " + entryLevel);
     }
+    header = new GraphSnapshotReader.Header(metric, dimension, m, efConstruction, seed, ordinals,
+        published, live, entryNode, entryLevel, deletedAtLastRepair);
   }
 
   private void readTable(ByteBuffer h, int count) throws SnapshotException {
@@ -360,7 +338,8 @@ final class SnapshotReader {
         }
         continue;
       }
-      final long expected = SnapshotFormat.fixedLength(kind, ordinals, dimension, m);
+      final long expected =
+          SnapshotFormat.fixedLength(kind, header.ordinals(), header.dimension(), header.m());
       if (expected >= 0 && section.length() != expected) {
         throw corrupt(
             "section "
@@ -370,7 +349,7 @@ final class SnapshotReader {
                 + " bytes, expected "
                 + expected
                 + " for "
-                + ordinals
+                + header.ordinals()
                 + " ordinals");
       }
       if (section.length() % kind.elementBytes != 0) {
@@ -489,10 +468,10 @@ final class SnapshotReader {
       schema = decodeSchema(map(section.offset(), section.length()));
     }
     final SnapshotInfo.Section values = known[Kind.ATTRIBUTE_VALUES.ordinal()];
-    final long expected = (long) ordinals * schema.width() * 8;
+    final long expected = (long) header.ordinals() * schema.width() * 8;
     if (values != null && values.length() != expected) {
       throw corrupt("section ATTRIBUTE_VALUES has " + values.length() + " bytes, expected " + expected
-          + " for " + ordinals + " ordinals of " + schema.width() + " values");
+          + " for " + header.ordinals() + " ordinals of " + schema.width() + " values");
     }
   }
 
@@ -541,10 +520,7 @@ final class SnapshotReader {
 
   private VectorIndex restore() throws IOException, GraphFormatException {
     final GraphSnapshotReader graphReader =
-        new GraphSnapshotReader(
-            new GraphSnapshotReader.Header(
-                metric, dimension, m, efConstruction, seed, ordinals, published, live, entryNode,
-                entryLevel, deletedAtLastRepair));
+        new GraphSnapshotReader(header);
     graphReader.readLevelsAndTombstones(
         new Input(Kind.NODE_LEVELS),
         new Input(Kind.TOMBSTONES),
@@ -557,20 +533,20 @@ final class SnapshotReader {
     graphReader.readLinks(new Input(Kind.LINKS_LEVEL0), new Input(Kind.LINKS_UPPER));
 
     final PagedArray<long[]> ids = VectorIndex.newIdPages();
-    ids.ensureCapacity(ordinals);
+    ids.ensureCapacity(header.ordinals());
     final Input idInput = new Input(Kind.IDS);
-    for (int p = 0; (long) p << VectorStore.PAGE_SHIFT < ordinals; p++) {
+    for (int p = 0; (long) p << VectorStore.PAGE_SHIFT < header.ordinals(); p++) {
       idInput.longs(
           ids.pageAt(p),
           0,
-          Math.min(VectorStore.PAGE_SIZE, ordinals - (p << VectorStore.PAGE_SHIFT)));
+          Math.min(VectorStore.PAGE_SIZE, header.ordinals() - (p << VectorStore.PAGE_SHIFT)));
     }
-    final long[] versions = new long[ordinals];
+    final long[] versions = new long[header.ordinals()];
     Arrays.fill(versions, VectorIndex.NO_VERSION);
     long removalMemory = VectorIndex.Builder.DEFAULT_REMOVAL_MEMORY;
     ByteBuffer removals = null;
     if (known[Kind.VERSIONS.ordinal()] != null) {
-      new Input(Kind.VERSIONS).longs(versions, 0, ordinals);
+      new Input(Kind.VERSIONS).longs(versions, 0, header.ordinals());
       final SnapshotInfo.Section section = known[Kind.REMOVALS.ordinal()];
       if (section.length() > Integer.MAX_VALUE) {
         throw corrupt("section REMOVALS is over 2 GiB, which this reader cannot map");
@@ -584,8 +560,8 @@ final class SnapshotReader {
             + " in " + section.length() + " bytes");
       }
     }
-    final IdTable idTable = new IdTable(live, (int) removalMemory);
-    for (int o = 0; o < ordinals; o++) {
+    final IdTable idTable = new IdTable(header.live(), (int) removalMemory);
+    for (int o = 0; o < header.ordinals(); o++) {
       final long id = ids.page(o)[o & (VectorStore.PAGE_SIZE - 1)];
       if (graphReader.isDeleted(o)) {
         if (!graphReader.isPublished(o) && id != 0) {
@@ -611,13 +587,13 @@ final class SnapshotReader {
       idTable.restoreRemoval(id, version);
     }
     final HnswGraph graph = graphReader.publish();
-    final VectorIndex index = new VectorIndex(graph, ids, idTable, deletedAtLastRepair, schema);
+    final VectorIndex index = new VectorIndex(graph, ids, idTable, header.deletedAtLastRepair(), schema);
     if (known[Kind.ATTRIBUTE_VALUES.ordinal()] != null) {
       restoreAttributes(index.attributes(), graphReader);
     } else {
       // Every ordinal has attribute storage in a built index, and removals, attribute reads and
       // changes rely on it: without it, the first removal of a loaded item failed half done.
-      index.attributes().ensureCapacity(ordinals);
+      index.attributes().ensureCapacity(header.ordinals());
     }
     return index;
   }
@@ -638,16 +614,16 @@ final class SnapshotReader {
    * without bound.)
    */
   private void restoreAttributes(AttributeIndex attributes, GraphSnapshotReader graph) throws IOException {
-    attributes.ensureCapacity(ordinals);
+    attributes.ensureCapacity(header.ordinals());
     final PagedArray<long[]> pages = attributes.valuePages();
     final Input values = new Input(Kind.ATTRIBUTE_VALUES);
     final int perPage = AttributeIndex.PAGE_ORDINALS;
     final int keyed = schema.keyedCount();
     final int width = schema.width();
     final long[] expected = new long[keyed + 1];
-    for (int p = 0; (long) p * perPage < ordinals; p++) {
+    for (int p = 0; (long) p * perPage < header.ordinals(); p++) {
       final int first = p * perPage;
-      final int count = Math.min(perPage, ordinals - first);
+      final int count = Math.min(perPage, header.ordinals() - first);
       final long[] page = pages.pageAt(p);
       values.longs(page, 0, width * count);
       for (int i = 0; i < count; i++) {
@@ -732,7 +708,7 @@ final class SnapshotReader {
         final PeekableIntIterator members = bitmap.getIntIterator();
         while (members.hasNext()) {
           final int o = members.next();
-          if (o < 0 || o >= ordinals || graph.isDeleted(o) || !holds(pages, o, f, key, keyed)) {
+          if (o < 0 || o >= header.ordinals() || graph.isDeleted(o) || !holds(pages, o, f, key, keyed)) {
             throw corrupt(
                 "section ATTRIBUTE_BITMAPS: the bitmap of " + names[f] + " " + key + " names ordinal "
                     + Integer.toUnsignedString(o) + ", which is not a live item with that value");

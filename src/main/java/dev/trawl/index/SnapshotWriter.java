@@ -3,6 +3,7 @@ package dev.trawl.index;
 import dev.trawl.filter.AttributeIndex;
 import dev.trawl.filter.AttributeSchema;
 import dev.trawl.filter.ItemAttributes;
+import dev.trawl.hnsw.GraphSnapshotReader;
 import dev.trawl.hnsw.GraphSnapshotWriter;
 import dev.trawl.hnsw.HnswGraph;
 import dev.trawl.hnsw.SectionOutput;
@@ -319,17 +320,21 @@ final class SnapshotWriter implements SectionOutput {
     header.putInt(SnapshotFormat.AT_VERSION, SnapshotFormat.VERSION);
     header.putInt(SnapshotFormat.AT_HEADER_LENGTH, headerLength);
     header.putInt(SnapshotFormat.AT_SECTION_COUNT, kinds.length);
-    header.putInt(SnapshotFormat.AT_METRIC, SnapshotFormat.metricCode(graph.vectors().metric()));
-    header.putInt(SnapshotFormat.AT_DIMENSION, dimension);
-    header.putInt(SnapshotFormat.AT_M, m);
-    header.putInt(SnapshotFormat.AT_EF_CONSTRUCTION, graph.efConstruction());
-    header.putLong(SnapshotFormat.AT_SEED, graph.seed());
-    header.putInt(SnapshotFormat.AT_ORDINALS, ordinals);
-    header.putInt(SnapshotFormat.AT_LIVE, live);
-    header.putInt(SnapshotFormat.AT_ENTRY_NODE, cut.entryNode());
-    header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, cut.entryLevel());
-    header.putInt(SnapshotFormat.AT_PUBLISHED, cut.published());
-    header.putInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR, deletedAtLastRepair);
+    // one record of the header's fields, written here and returned in the info, so the two agree
+    final GraphSnapshotReader.Header fields = new GraphSnapshotReader.Header(graph.vectors().metric(),
+        dimension, m, graph.efConstruction(), graph.seed(), ordinals, cut.published(), live,
+        cut.entryNode(), cut.entryLevel(), deletedAtLastRepair);
+    header.putInt(SnapshotFormat.AT_METRIC, SnapshotFormat.metricCode(fields.metric()));
+    header.putInt(SnapshotFormat.AT_DIMENSION, fields.dimension());
+    header.putInt(SnapshotFormat.AT_M, fields.m());
+    header.putInt(SnapshotFormat.AT_EF_CONSTRUCTION, fields.efConstruction());
+    header.putLong(SnapshotFormat.AT_SEED, fields.seed());
+    header.putInt(SnapshotFormat.AT_ORDINALS, fields.ordinals());
+    header.putInt(SnapshotFormat.AT_LIVE, fields.live());
+    header.putInt(SnapshotFormat.AT_ENTRY_NODE, fields.entryNode());
+    header.putInt(SnapshotFormat.AT_ENTRY_LEVEL, fields.entryLevel());
+    header.putInt(SnapshotFormat.AT_PUBLISHED, fields.published());
+    header.putInt(SnapshotFormat.AT_DELETED_AT_LAST_REPAIR, fields.deletedAtLastRepair());
     final List<SnapshotInfo.Section> sections = new ArrayList<>();
     for (int s = 0; s < kinds.length; s++) {
       final int at = SnapshotFormat.FIXED_HEADER + s * SnapshotFormat.TABLE_ENTRY;
@@ -350,21 +355,7 @@ final class SnapshotWriter implements SectionOutput {
     while (header.hasRemaining()) {
       channel.write(header, header.position());
     }
-    return new SnapshotInfo(
-        SnapshotFormat.VERSION,
-        graph.vectors().metric(),
-        dimension,
-        m,
-        graph.efConstruction(),
-        graph.seed(),
-        ordinals,
-        cut.published(),
-        live,
-        cut.entryNode(),
-        cut.entryLevel(),
-        end,
-        sections,
-        positions);
+    return SnapshotInfo.of(fields, end, sections, positions);
   }
 
   private boolean isPresent(Kind kind) {

@@ -103,8 +103,15 @@ public final class VectorIndex implements IdResolver {
   private volatile int deletedAtLastRepair;
   /** The oldest pinned walk epoch when a writer's repair could not free enough, or -1. */
   private volatile long stuckEpoch = -1;
+  /**
+   * Set when a writer's repair finds a walk stuck; cleared once a writer sees the unreclaimed slots
+   * within the limit again (a stuck walk that ended leaves its held slots to the next repair).
+   */
+  private volatile boolean reuseHeldBack;
   private final java.util.concurrent.atomic.AtomicLong writesPastReuseLimit =
       new java.util.concurrent.atomic.AtomicLong();
+  /** {@link #stuckGrowthLimit}, kept so that handing it to every allocation allocates nothing. */
+  private final java.util.function.IntSupplier stuckGrowthLimit = this::stuckGrowthLimit;
 
   private VectorIndex(Builder b) {
     this.vectors = new VectorStore(b.dimension, b.metric);
@@ -478,7 +485,7 @@ public final class VectorIndex implements IdResolver {
    */
   private void write(long id, long version, float[] vector, ItemAttributes itemAttributes, int replaced) {
     final long previousVersion = ids.version(id);
-    final int ordinal = graph.allocate();
+    final int ordinal = graph.allocate(stuckGrowthLimit);
     int previousState = IdTable.EMPTY;
     boolean mapped = false;
     boolean attributesSized = false;
@@ -644,6 +651,8 @@ public final class VectorIndex implements IdResolver {
   private void maybeScheduleRepair() {
     if (graph.reusesDeleted() && unreclaimed() > stallLimit()) {
       stallForRepair();
+    } else if (reuseHeldBack) {
+      reuseHeldBack = false;
     }
     final int pending = graph.deletedCount() - deletedAtLastRepair;
     if (pending <= repairThreshold * graph.size() || !repairScheduled.compareAndSet(false, true)) {
@@ -695,9 +704,40 @@ public final class VectorIndex implements IdResolver {
         // Stuck: a walk that entered before this pass (which waited for old walks) is still pinned
         // after it, and the pass could not free enough. Walks that entered since are not stuck.
         final long oldest = graph.epochs().oldestPinned();
-        stuckEpoch = unreclaimed() > stallLimit() && oldest < started ? oldest : -1;
+        final long stuck = unreclaimed() > stallLimit() && oldest < started ? oldest : -1;
+        stuckEpoch = stuck;
+        if (stuck >= 0) {
+          reuseHeldBack = true;
+        }
       }
     }
+  }
+
+  /**
+   * What the graph should hold at most while reuse is held back by a stuck walk ({@link
+   * #reuseHeldBack}): the live items plus the backpressure limit. A new slot taken past it is one
+   * reuse would have supplied but for the stuck walk. Otherwise {@code Integer.MAX_VALUE} (nothing is
+   * counted): the writers' repairs keep the count within the limit. Asked by the graph under its
+   * allocation lock, only when it takes a new slot.
+   */
+  private int stuckGrowthLimit() {
+    if (!reuseHeldBack) {
+      return Integer.MAX_VALUE;
+    }
+    return (int) Math.min(Integer.MAX_VALUE, size() + (long) stallLimit());
+  }
+
+  /**
+   * New slots the graph took while a stuck walk held reusable ones back and more than the
+   * backpressure limit were already waiting for reuse (see {@link #stuckGrowthLimit}); exact, counted
+   * under the graph's allocation lock. Each write past the reuse limit ({@link #writesPastReuseLimit})
+   * may reuse a slot or take a new one; this counts the new ones, so the graph's size stays within
+   * the live items, the limit, one slot in flight per writer, and this count.
+   *
+   * @return the count since the index was built or loaded; it only grows
+   */
+  long slotsGrownPastReuseLimit() {
+    return graph.grownPastLimit();
   }
 
   /**

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * The bounded executor behind shadowing and request sampling: a fixed array of pre-allocated jobs
  * and a few daemon worker threads. A job moves {@code FREE -> CLAIMED} (a request thread fills it)
  * {@code -> QUEUED -> RUNNING} (a worker handles it) {@code -> FREE}, each step a CAS or volatile
- * write on its state. When no job is free, {@link #claim} fails at once: the caller drops the work.
+ * write on its state. When no job is free, {@link #offer} fails at once: the caller drops the work.
  *
  * <p>Why not a {@code ThreadPoolExecutor}: its queue allocates a node per task and its lock may
  * allocate under contention; Agrona's lock-free queues need {@code --add-exports} on modern JDKs.
@@ -38,6 +38,7 @@ final class JobPool<J> implements AutoCloseable {
   private final Handler<J> handler;
   private final List<Worker> workers;
   private final AtomicLong handlerErrors = new AtomicLong();
+  private final AtomicLong fillFailures = new AtomicLong();
   private volatile boolean closed;
 
   JobPool(List<J> jobs, int workerCount, String name, Handler<J> handler) {
@@ -58,26 +59,58 @@ final class JobPool<J> implements AutoCloseable {
     }
   }
 
-  /** {@link #sampleAndClaim}: the request was not sampled. */
+  /**
+   * Fills a claimed job on the request thread from what was offered. The offer's state comes as
+   * arguments, so an implementation is created once (a field), never per offer.
+   */
+  @FunctionalInterface
+  interface Filler<J, A, B> {
+    void fill(J job, A a, B b, long n);
+  }
+
+  /** {@link #offer}: the request was not sampled. */
   static final int NOT_SAMPLED = -2;
-  /** {@link #claim}, {@link #sampleAndClaim}: every job is busy (or the pool is closed). */
+  /** {@link #offer}: every job is busy (or the pool is closed); the sample is dropped. */
   static final int FULL = -1;
+  /** {@link #offer}: the filler threw; the job went back unused (counted in {@link #fillFailures}). */
+  static final int FILL_FAILED = -3;
+  /** {@link #offer}: the job is queued for the workers. */
+  static final int QUEUED_JOB = 0;
 
   /**
-   * The one sampling path of shadowing and request recording: draws whether an offered request is
+   * The one offer path of shadowing and request recording: draws whether an offered request is
    * sampled at {@code rate} (no draw at 0 or 1; otherwise one {@code ThreadLocalRandom} draw) and, if
-   * so, claims a free job for it. Returns the job's index, {@link #NOT_SAMPLED}, or {@link #FULL},
-   * which the caller counts as a dropped sample. Never blocks; allocates nothing.
+   * so, claims a free job, fills it with {@code filler} and queues it. If the filler throws, the job
+   * goes back unused and the failure is counted. Returns {@link #QUEUED_JOB}, {@link #NOT_SAMPLED},
+   * {@link #FULL} (the caller counts a dropped sample) or {@link #FILL_FAILED}. Never blocks, never
+   * throws; allocates nothing unless the filler does.
    */
-  int sampleAndClaim(double rate) {
+  <A, B> int offer(double rate, Filler<? super J, A, B> filler, A a, B b, long n) {
     if (rate <= 0.0 || (rate < 1.0 && ThreadLocalRandom.current().nextDouble() >= rate)) {
       return NOT_SAMPLED;
     }
-    return claim();
+    final int claimed = claim();
+    if (claimed == FULL) {
+      return FULL;
+    }
+    try {
+      filler.fill(jobs.get(claimed), a, b, n);
+    } catch (RuntimeException e) {
+      fillFailures.incrementAndGet();
+      release(claimed);
+      return FILL_FAILED;
+    }
+    submit(claimed);
+    return QUEUED_JOB;
+  }
+
+  /** {@return offers whose filler threw (their request was not queued)} */
+  long fillFailures() {
+    return fillFailures.get();
   }
 
   /**
-   * Checks a sample rate for {@link #sampleAndClaim}.
+   * Checks a sample rate for {@link #offer}.
    *
    * @throws IllegalArgumentException unless {@code 0 <= rate <= 1}
    */
@@ -89,24 +122,20 @@ final class JobPool<J> implements AutoCloseable {
   }
 
   /** Claims a free job for filling; its index, or {@link #FULL} when all are busy (or closed). */
-  int claim() {
+  private int claim() {
     if (closed) {
       return FULL;
     }
     return move(FREE, CLAIMED, ThreadLocalRandom.current().nextInt(capacity));
   }
 
-  J job(int index) {
-    return jobs.get(index);
-  }
-
   /** Returns a claimed job unused. */
-  void release(int index) {
+  private void release(int index) {
     states.set(index, FREE);
   }
 
   /** Queues a claimed, filled job for the workers (the volatile write publishes its contents). */
-  void submit(int index) {
+  private void submit(int index) {
     states.set(index, QUEUED);
     final List<Worker> ws = workers;
     for (int i = 0; i < ws.size(); i++) {

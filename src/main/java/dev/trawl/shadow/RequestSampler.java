@@ -21,14 +21,16 @@ public final class RequestSampler<H> implements AutoCloseable {
   private final RequestLog.Writer writer;
   private final JobPool<RequestRecord> jobs;
   private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong captureFailures = new AtomicLong();
   private final AtomicLong writeFailures = new AtomicLong();
   private volatile double sampleRate;
+  /** Copies an offered request into a record (request thread); one per sampler. */
+  private final JobPool.Filler<RequestRecord, H, Void> filler;
 
   private RequestSampler(RequestCapture<H> capture, RequestLog.Writer writer, double rate, int capacity) {
     this.capture = capture;
     this.writer = writer;
     this.sampleRate = rate;
+    this.filler = (record, request, unused, unusedToo) -> capture.capture(request, record.clear());
     final List<RequestRecord> records = new ArrayList<>(capacity);
     for (int i = 0; i < capacity; i++) {
       records.add(new RequestRecord());
@@ -66,23 +68,11 @@ public final class RequestSampler<H> implements AutoCloseable {
    * @return whether the request was queued for writing
    */
   public boolean offer(H request) {
-    final int claimed = jobs.sampleAndClaim(sampleRate);
-    if (claimed == JobPool.NOT_SAMPLED) {
-      return false;
-    }
-    if (claimed == JobPool.FULL) {
+    final int outcome = jobs.offer(sampleRate, filler, request, null, 0L);
+    if (outcome == JobPool.FULL) {
       dropped.incrementAndGet();
-      return false;
     }
-    try {
-      capture.capture(request, jobs.job(claimed).clear());
-    } catch (RuntimeException e) {
-      captureFailures.incrementAndGet();
-      jobs.release(claimed);
-      return false;
-    }
-    jobs.submit(claimed);
-    return true;
+    return outcome == JobPool.QUEUED_JOB;
   }
 
   /**
@@ -112,7 +102,7 @@ public final class RequestSampler<H> implements AutoCloseable {
    * {@return the sampled requests whose capture threw}
    */
   public long captureFailures() {
-    return captureFailures.get();
+    return jobs.fillFailures();
   }
 
   /**

@@ -53,7 +53,6 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private final JobPool<Job<H>> jobs;
   private final AtomicLong sampled = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong captureFailures = new AtomicLong();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong candidateFailures = new AtomicLong();
   private volatile double sampleRate;
@@ -61,6 +60,8 @@ public final class ShadowMode<H, R> implements AutoCloseable {
   private volatile ComparisonWindow aa;
   private final LaneStats laneStats;
   private volatile Object[] marks;
+  /** {@link #fill}, kept so that an offer allocates nothing. */
+  private final JobPool.Filler<Job<H>, H, R> filler = this::fill;
 
   /** One in-flight request: the primary's answer and each lane's state and answer. */
   private static final class Job<H> {
@@ -137,32 +138,27 @@ public final class ShadowMode<H, R> implements AutoCloseable {
    * @return whether the request was queued for shadowing
    */
   public boolean offer(H request, R result, long primaryNanos) {
-    final int claimed = jobs.sampleAndClaim(sampleRate);
-    if (claimed == JobPool.NOT_SAMPLED) {
+    final int outcome = jobs.offer(sampleRate, filler, request, result, primaryNanos);
+    if (outcome == JobPool.NOT_SAMPLED) {
       return false;
     }
     sampled.incrementAndGet();
-    if (claimed == JobPool.FULL) {
+    if (outcome == JobPool.FULL) {
       dropped.incrementAndGet();
       ab.recordDropped();
-      return false;
     }
-    final Job<H> job = jobs.job(claimed);
-    try {
-      job.primary.clear();
-      recorder.record(request, result, job.primary);
-      job.primary.totalNanos(primaryNanos);
-      job.candidate.capture(request);
-      if (job.rerun != null) {
-        job.rerun.capture(request);
-      }
-    } catch (RuntimeException e) {
-      captureFailures.incrementAndGet();
-      jobs.release(claimed);
-      return false;
+    return outcome == JobPool.QUEUED_JOB;
+  }
+
+  /** Copies an offered request and the primary's answer into a job, on the request thread. */
+  private void fill(Job<H> job, H request, R result, long primaryNanos) {
+    job.primary.clear();
+    recorder.record(request, result, job.primary);
+    job.primary.totalNanos(primaryNanos);
+    job.candidate.capture(request);
+    if (job.rerun != null) {
+      job.rerun.capture(request);
     }
-    jobs.submit(claimed);
-    return true;
   }
 
   /**
@@ -193,7 +189,7 @@ public final class ShadowMode<H, R> implements AutoCloseable {
 
   /** {@return sampled requests whose capture threw (and were not shadowed), since the start} */
   public long captureFailures() {
-    return captureFailures.get();
+    return jobs.fillFailures();
   }
 
   /** {@return shadow jobs finished (compared) since the start} */

@@ -8,8 +8,18 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The near cache's behaviour. Its allocation tests assert 0 bytes over a window of operations after
+ * {@link Allocations#steadyStateBytes}'s warm-up (until windows in a row ran with no JIT compilation
+ * and allocated nothing), on the calling thread and the shared maintenance thread that replays the
+ * recorded hits; beside each, a positive control runs the same operations plus one 16-byte object
+ * every {@value #CONTROL_EVERY} runs, and must fail the same check.
+ */
 class NearCacheTest {
   private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+  private static final int LOOKUPS = 2_000;
+  private static final int CONTROL_EVERY = 25;
+  static final String MAINTENANCE_THREAD = "trawl-near-cache-maintenance";
 
   private static float[] record(long key, int width) {
     final float[] r = new float[width];
@@ -87,9 +97,9 @@ class NearCacheTest {
   @Test
   void theByteBoundHoldsAndAScanOfTenTimesTheCapacityAllocatesNothing() {
     final long bound = 2L << 20;
-    final long beforeBuild = ThreadAllocation.bytes();
+    final long beforeBuild = Allocations.currentThreadBytes();
     final NearCache cache = NearCache.builder(8).maxBytes(bound).ttl(1, 1, TimeUnit.MINUTES).build();
-    final long built = ThreadAllocation.bytes() - beforeBuild;
+    final long built = Allocations.currentThreadBytes() - beforeBuild;
     // everything the cache will ever hold was allocated by build(), within the bound
     assertThat(built).as("bytes allocated by build()").isLessThanOrEqualTo(bound);
     assertThat(cache.footprintBytes()).isLessThanOrEqualTo(bound).isGreaterThan(bound * 9 / 10);
@@ -104,14 +114,14 @@ class NearCacheTest {
       cache.get(k - 1, k, out, 0);
       cache.get(k >>> 3, k, out, 0);
     };
-    ThreadAllocation.during(scanStep, 10_000); // class loading and JIT first
-    final long allocated = ThreadAllocation.during(scanStep, 10 * capacity);
-    assertThat(allocated).as("bytes allocated by a scan of 10x capacity").isZero();
+    final long[] maintenance = maintenanceThread(scanStep);
+    final long evictionsBefore = cache.stats().evictions();
+    assertThat(Allocations.steadyStateBytes(10 * capacity, scanStep, maintenance))
+        .as("bytes allocated by a scan of 10x capacity, writer and maintenance thread").isZero();
     assertThat(cache.size()).isLessThanOrEqualTo(capacity);
-    assertThat(cache.stats().evictions()).isGreaterThanOrEqualTo(9L * capacity);
-    // positive control: the same measurement sees an allocation
-    final float[][] sink = new float[1][];
-    assertThat(ThreadAllocation.during(() -> sink[0] = new float[8], 1)).isPositive();
+    assertThat(cache.stats().evictions() - evictionsBefore).isGreaterThanOrEqualTo(9L * capacity);
+    assertThat(Allocations.total(10 * capacity, Allocations.allocatingEvery(CONTROL_EVERY, scanStep),
+        maintenance)).as("positive control, one object every %d steps", CONTROL_EVERY).isPositive();
   }
 
   @Test
@@ -305,7 +315,7 @@ class NearCacheTest {
   }
 
   @Test
-  void aWarmBatchLookupAllocatesNothing() {
+  void aWarmBatchLookupAllocatesNothingOnTheReaderOrTheMaintenanceThread() {
     final int width = 8;
     final int batch = 1_000;
     final NearCache cache = NearCache.builder(width).maxBytes(8 << 20).build();
@@ -318,15 +328,27 @@ class NearCacheTest {
     final byte[] outcomes = new byte[batch];
     final int[] hits = new int[1];
     final Runnable lookup = () -> hits[0] = cache.getAll(keys, 0, batch, 1, out, outcomes);
-    final long[] windows = Allocations.windowBytes(lookup, 20_000, 2_000, 5);
+    // the hits recorded by the lookups are replayed on the maintenance thread: measured too
+    final long[] maintenance = maintenanceThread(lookup);
+    assertThat(Allocations.steadyStateBytes(LOOKUPS, lookup, maintenance))
+        .as("bytes over %d batch lookups of %d keys, reader and maintenance thread", LOOKUPS, batch)
+        .isZero();
     assertThat(hits[0]).as("every key is a hit").isEqualTo(batch);
-    // most windows, not all: see Allocations.windowBytes for the JVM events that can land in one
-    assertThat(Allocations.zeroWindows(windows))
-        .as("0-byte windows of 2,000 batch lookups of 1,000 keys: " + java.util.Arrays.toString(windows))
-        .isGreaterThanOrEqualTo(3);
-    // positive control: the same measurement sees a per-run allocation in every window
-    final Object[] sink = new Object[1];
-    final long[] control = Allocations.windowBytes(() -> sink[0] = new long[2], 0, 2_000, 5);
-    assertThat(Allocations.zeroWindows(control)).isZero();
+    assertThat(Allocations.total(LOOKUPS, Allocations.allocatingEvery(CONTROL_EVERY, lookup), maintenance))
+        .as("positive control, one object every %d lookups", CONTROL_EVERY).isPositive();
+  }
+
+  /**
+   * The id of the near caches' shared maintenance thread, started by running {@code reads} (hits)
+   * until it exists.
+   */
+  static long[] maintenanceThread(Runnable reads) {
+    long[] ids = Allocations.threadIds(MAINTENANCE_THREAD);
+    for (int i = 0; i < 1_000 && ids.length == 0; i++) {
+      reads.run();
+      ids = Allocations.threadIds(MAINTENANCE_THREAD);
+    }
+    assertThat(ids).as("the maintenance thread runs").hasSize(1);
+    return ids;
   }
 }

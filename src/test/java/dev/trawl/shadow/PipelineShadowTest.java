@@ -249,6 +249,31 @@ class PipelineShadowTest {
     }
   }
 
+  @Test
+  void aCaptureThatThrowsIsCountedAndLosesOnlyThatSample() throws Exception {
+    final RequestCapture<RequestContext> real = PipelineShadow.capture();
+    final int[] calls = {0};
+    final RequestCapture<RequestContext> everyThirdThrows = (c, record) -> {
+      if (++calls[0] % 3 == 0) {
+        throw new IllegalStateException("capture bug");
+      }
+      real.capture(c, record);
+    };
+    try (RequestSampler<RequestContext> sampler = RequestSampler.start(
+        everyThirdThrows, RequestLog.writer(dir.resolve("throws.trq")), 1.0, 64)) {
+      int queued = 0;
+      for (int i = 0; i < 30; i++) {
+        FeedPipelines.request(ctx, i % USERS);
+        queued += sampler.offer(ctx) ? 1 : 0;
+        assertThat(sampler.flush(60, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(queued).isEqualTo(20);
+      assertThat(sampler.captureFailures()).isEqualTo(10);
+      assertThat(sampler.written()).isEqualTo(20);
+      assertThat(sampler.dropped()).isZero();
+    }
+  }
+
   /** Counts the requests whose page it saw, like an impression log. */
   private static final class CountingSideEffect implements SideEffect {
     final AtomicLong pages = new AtomicLong();

@@ -139,28 +139,42 @@ public final class DatasetLoader {
    * queries drawn from the same mixture with another seed.
    */
   static Dataset clustered(String name, int n, int queries, int dim) {
-    final Random random = new Random(CLUSTER_SEED);
-    final int clusters = 1024;
-    final float[][] centres = new float[clusters][dim];
-    for (float[] c : centres) {
-      for (int j = 0; j < dim; j++) {
-        c[j] = (float) random.nextGaussian();
-      }
-    }
+    final float[][] centres = clusterCentres(dim);
     final float[][] base = mixture(centres, n, new Random(CLUSTER_SEED + 1));
     final float[][] q = mixture(centres, queries, new Random(CLUSTER_SEED + 2));
     return new Dataset(name, Metric.L2, base, q, exactTruth(Metric.L2, base, q));
   }
 
-  private static float[][] mixture(float[][] centres, int n, Random random) {
-    final int dim = centres[0].length;
-    final float[][] out = new float[n][dim];
-    for (float[] v : out) {
-      final double u = random.nextDouble();
-      final float[] c = centres[(int) (centres.length * u * u)];
+  /** The 1,024 centres of the generated clustered sets of dimension {@code dim} (fixed seed). */
+  public static float[][] clusterCentres(int dim) {
+    final Random random = new Random(CLUSTER_SEED);
+    final float[][] centres = new float[1024][dim];
+    for (float[] c : centres) {
       for (int j = 0; j < dim; j++) {
-        v[j] = c[j] + 0.5f * (float) random.nextGaussian();
+        c[j] = (float) random.nextGaussian();
       }
+    }
+    return centres;
+  }
+
+  /** The random stream of the base points ({@code queries = false}) or queries of a clustered set. */
+  public static Random clusterStream(boolean queries) {
+    return new Random(CLUSTER_SEED + (queries ? 2 : 1));
+  }
+
+  /** Draws one point of the mixture into {@code out}: skewed cluster choice, N(0, 0.5^2) noise. */
+  public static void drawPoint(float[][] centres, Random random, float[] out) {
+    final double u = random.nextDouble();
+    final float[] c = centres[(int) (centres.length * u * u)];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = c[j] + 0.5f * (float) random.nextGaussian();
+    }
+  }
+
+  private static float[][] mixture(float[][] centres, int n, Random random) {
+    final float[][] out = new float[n][centres[0].length];
+    for (float[] v : out) {
+      drawPoint(centres, random, v);
     }
     return out;
   }

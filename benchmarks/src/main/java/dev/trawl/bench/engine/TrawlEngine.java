@@ -16,38 +16,67 @@ import dev.trawl.vector.Metric;
  * use {@link Metric#COSINE} (what a user picks for text embeddings; the query is normalised into the
  * searcher's own buffer, a few hundred multiplications).
  *
- * <p>{@code scalar} asserts that the JVM was started with {@code -Dtrawl.kernels=scalar}, so that the
- * scalar and SIMD kernels are measured in separate JVMs with otherwise equal flags. {@code int8}
- * ({@code trawl-int8}) builds the index with {@link VectorIndex.Builder#quantizeInt8(float[][])} on
- * the first 2,000 base vectors: its walk runs on int kernels whatever the JVM flags.
+ * <p>Each variant checks that its JVM was started the way its name says (see {@link Jvm}), so that
+ * kernels are compared in separate JVMs with otherwise equal flags and a misconfigured run fails
+ * instead of reporting the wrong kernels. {@code int8} variants build the index with
+ * {@link VectorIndex.Builder#quantizeInt8(float[][])} on the first 2,000 base vectors. Not
+ * thread-safe (one per benchmark JVM); the built indexes are thread-safe as the library's are.
  */
 final class TrawlEngine implements AnnEngine {
-  private static final int INT8_SAMPLE = 2000;
-  private final boolean scalar;
-  private final boolean int8;
-
-  TrawlEngine(boolean scalar) {
-    this(scalar, false);
+  /** How the variant's JVM must have been started. */
+  enum Jvm {
+    /** {@code --add-modules jdk.incubator.vector}: the Vector API kernels. */
+    VECTOR_API,
+    /** The Vector API module present but {@code -Dtrawl.kernels=scalar}: scalar kernels, like for like. */
+    FORCED_SCALAR,
+    /** No {@code --add-modules} at all, as most services start a JVM: the kernels Trawl falls back to. */
+    NO_FLAGS
   }
 
-  TrawlEngine(boolean scalar, boolean int8) {
-    this.scalar = scalar;
+  private static final int INT8_SAMPLE = 2000;
+  private final String name;
+  private final Jvm jvm;
+  private final boolean int8;
+
+  TrawlEngine(String name, Jvm jvm, boolean int8) {
+    this.name = name;
+    this.jvm = jvm;
     this.int8 = int8;
   }
 
   @Override
   public String name() {
-    return int8 ? "trawl-int8" : scalar ? "trawl-scalar" : "trawl";
+    return name;
+  }
+
+  /** Throws unless this JVM runs the kernels the variant's name promises. */
+  private void checkJvm() {
+    final boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    final boolean scalar = Kernels.BEST.name().equals("scalar");
+    final boolean ok;
+    switch (jvm) {
+      case VECTOR_API:
+        ok = module && !scalar;
+        break;
+      case FORCED_SCALAR:
+        ok = scalar && "scalar".equals(System.getProperty("trawl.kernels"));
+        break;
+      default:
+        ok = !module && scalar;
+        break;
+    }
+    if (!ok) {
+      throw new IllegalStateException(
+          "engine " + name + " needs a JVM started for " + jvm + " but runs " + Kernels.describe()
+              + " (Vector API module " + (module ? "present" : "absent") + "): trawl and trawl-int8"
+              + " JVMs need --add-modules jdk.incubator.vector, trawl-scalar JVMs also"
+              + " -Dtrawl.kernels=scalar, *-noflags JVMs neither");
+    }
   }
 
   @Override
   public Index build(Dataset data, int count, int threads) throws Exception {
-    final String kernels = Kernels.BEST.name();
-    if (!int8 && scalar != kernels.equals("scalar")) {
-      throw new IllegalStateException(
-          "engine " + name() + " runs on kernels '" + kernels + "': start trawl-scalar JVMs with"
-              + " -Dtrawl.kernels=scalar and trawl JVMs without it");
-    }
+    checkJvm();
     final Metric metric = data.metric() == Dataset.Metric.L2 ? Metric.L2 : Metric.COSINE;
     final float[][] base = data.base();
     final VectorIndex.Builder builder =
@@ -60,14 +89,17 @@ final class TrawlEngine implements AnnEngine {
       builder.quantizeInt8(java.util.Arrays.copyOf(base, Math.min(INT8_SAMPLE, count)));
     }
     final VectorIndex index = builder.build();
-    System.out.println(name() + ": " + index.kernels());
+    System.out.println(name() + ": " + index.kernels() + " (" + Kernels.describe() + ")");
     Parallel.forEach(count, threads, i -> index.add(i, base[i]));
-    return adapt(index);
+    return adapt(index, int8 ? "int7 " + Kernels.int8Name() : Kernels.BEST.name());
   }
 
-  /** The benchmark view of a built index (ids = base positions). */
-  static Index adapt(VectorIndex index) {
-    final String kernels = Kernels.BEST.name();
+  /**
+   * The benchmark view of a built index (ids = base positions).
+   *
+   * @param kernels the kernels the index's searches run on, as the report names them
+   */
+  static Index adapt(VectorIndex index, String kernels) {
     return new Index() {
       @Override
       public Query newQuery(int ef) {

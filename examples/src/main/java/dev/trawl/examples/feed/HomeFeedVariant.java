@@ -80,6 +80,8 @@ public final class HomeFeedVariant {
   private CandidateHydrator fetchedFeatures;
   private Feature fetchedFeature;
   private float fetchedWeight;
+  private String extraName;
+  private CandidateHydrator extra;
 
   /** The home feed's settings, except that sources have no timeout of their own. */
   public HomeFeedVariant() {}
@@ -240,6 +242,19 @@ public final class HomeFeedVariant {
     return this;
   }
 
+  /**
+   * One more candidate hydrator of the host's, run after the built-in hydrators (the service's
+   * fault drill adds a stage that can be made to hang this way).
+   */
+  public HomeFeedVariant extraHydrator(String stageName, CandidateHydrator stage) {
+    if (stageName == null || stageName.isBlank() || stage == null) {
+      throw new IllegalArgumentException("an extra hydrator needs a non-blank name and a stage");
+    }
+    this.extraName = stageName;
+    this.extra = stage;
+    return this;
+  }
+
   /** Whether sources run on the calling thread (default) or on the pipeline's worker pool. */
   public HomeFeedVariant sourcesOnCallerThread(boolean callerThread) {
     this.callerThread = callerThread;
@@ -307,6 +322,9 @@ public final class HomeFeedVariant {
         .hydrator("affinity", new HomeFeedPipeline.AffinityHydrator());
     if (fetchedFeatures != null) {
       b.hydrator("fetched", fetchedFeatures);
+    }
+    if (extra != null) {
+      b.hydrator(extraName, extra);
     }
     if (excludes) {
       b.rule("excluded", requestFilter.rule());

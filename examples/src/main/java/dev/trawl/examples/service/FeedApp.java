@@ -82,8 +82,16 @@ public final class FeedApp implements AutoCloseable {
     for (Consumer<MeterRegistry> binder : b.metrics) {
       binder.accept(meters);
     }
+    if (b.fault != null) {
+      final HangingStage fault = b.fault;
+      Gauge.builder("trawl.fault.hanging", fault, f -> f.hanging() ? 1 : 0)
+          .description("1 while the fault stage hangs (POST /admin/hang)").register(meters);
+      Gauge.builder("trawl.fault.blocked", fault, HangingStage::blocked)
+          .description("calls blocked in the fault stage now (stage-pool threads it holds)")
+          .register(meters);
+    }
     this.server = new FeedServer(service, meters, this::ready, b.http.host(), b.http.port(),
-        b.http.threads(), b.http.drainMillis());
+        b.http.threads(), b.http.drainMillis(), b.fault);
   }
 
   /** Starts the stream (if any) and the HTTP server over an already built world. */
@@ -108,6 +116,7 @@ public final class FeedApp implements AutoCloseable {
     private SourcePositions from = SourcePositions.NONE;
     private Path snapshot;
     private FeedShadow shadow;
+    private HangingStage fault;
     private final List<Consumer<MeterRegistry>> metrics = new ArrayList<>();
     private final List<AutoCloseable> closeLast = new ArrayList<>();
 
@@ -163,6 +172,16 @@ public final class FeedApp implements AutoCloseable {
     public Builder shadow(FeedShadow shadow) {
       this.shadow = Objects.requireNonNull(shadow, "shadow");
       return closeLast(shadow);
+    }
+
+    /**
+     * The fault stage the world's pipeline holds (added through {@link
+     * CorpusWorld.Options#stages}): exported as metrics and switched through {@code POST
+     * /admin/hang}; released on close, so no thread stays blocked in it.
+     */
+    public Builder fault(HangingStage stage) {
+      this.fault = Objects.requireNonNull(stage, "stage");
+      return closeLast(stage::release);
     }
 
     /** Closes {@code resource} after everything else (a store the pipeline reads). */

@@ -40,6 +40,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code GET /health} (200 while running), {@code GET /ready} (200 once the index is built and
  *       the stream has caught up, 503 before and while stopping);
  *   <li>{@code GET /metrics}: Prometheus text (request and stage latencies, index size, ingest lag);
+ *   <li>{@code GET /shadow}: the shadow comparison at each refresh (the page plots it);
+ *   <li>{@code GET|POST /admin/shadow-rate} and {@code /admin/hang}: the shadow's sample rate and
+ *       the fault stage's switch, at run time;
  *   <li>{@code GET /}: a page that picks a user and shows their feed through the GraphQL endpoint.
  * </ul>
  *
@@ -65,15 +68,18 @@ public final class FeedServer implements AutoCloseable {
   private final Timer jsonTimer;
   private final byte[] page;
   private final GracefulHandler graceful;
+  private final HangingStage fault;
   private volatile boolean stopping;
 
   /**
    * A server on {@code host:port} (port 0: a free one) with {@code threads} request threads, ready
-   * when {@code ready} says so; in-flight requests get {@code drainMillis} to finish on close.
+   * when {@code ready} says so; in-flight requests get {@code drainMillis} to finish on close;
+   * {@code fault} (null: none) is the fault stage {@code /admin/hang} switches.
    */
   public FeedServer(FeedService service, PrometheusMeterRegistry meters, BooleanSupplier ready,
-      String host, int port, int threads, long drainMillis) {
+      String host, int port, int threads, long drainMillis, HangingStage fault) {
     this.service = service;
+    this.fault = fault;
     this.graphql = new FeedGraphQL(service);
     this.meters = meters;
     this.ready = ready;
@@ -166,6 +172,17 @@ public final class FeedServer implements AutoCloseable {
         case "/admin/shadow-rate" -> {
           return shadowRate(request, response, callback);
         }
+        case "/shadow" -> {
+          final FeedShadow shadow = service.shadow();
+          return shadow == null
+              ? send(response, callback, 404, JSON_TYPE, JSON.writeValueAsString(
+                  Map.of("error", "no shadow variant: start with --shadow-rate")))
+              : send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(Map.of(
+                  "sampleRate", shadow.sampleRate(), "points", shadow.series())));
+        }
+        case "/admin/hang" -> {
+          return hang(request, response, callback);
+        }
         case "/health" -> {
           return send(response, callback, 200, "text/plain", "ok\n");
         }
@@ -256,6 +273,30 @@ public final class FeedServer implements AutoCloseable {
     }
     return send(response, callback, 200, JSON_TYPE,
         JSON.writeValueAsString(Map.of("shadowRate", shadow.sampleRate())));
+  }
+
+  /**
+   * {@code GET} answers whether the fault stage hangs and how many calls it holds; {@code POST
+   * ?on=true|false} hangs or releases it: 400 for another value, 404 without a fault stage.
+   */
+  private boolean hang(Request request, Response response, Callback callback) throws IOException {
+    if (fault == null) {
+      return send(response, callback, 404, JSON_TYPE,
+          JSON.writeValueAsString(Map.of("error", "no fault stage: start with --fault-stage")));
+    }
+    if (HttpMethod.POST.is(request.getMethod())) {
+      final String on = Request.extractQueryParameters(request).getValue("on");
+      if ("true".equals(on)) {
+        fault.hang();
+      } else if ("false".equals(on)) {
+        fault.release();
+      } else {
+        return send(response, callback, 400, JSON_TYPE, JSON.writeValueAsString(Map.of("error",
+            "pass on=true (hang) or on=false (release), got '" + on + "'")));
+      }
+    }
+    return send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(Map.of(
+        "hanging", fault.hanging(), "blocked", fault.blocked(), "blockedEver", fault.blockedEver())));
   }
 
   private static long longParam(Fields params, String name, Long fallback) {

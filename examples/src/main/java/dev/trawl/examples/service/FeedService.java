@@ -1,11 +1,15 @@
 package dev.trawl.examples.service;
 
 import dev.trawl.cli.FeedCorpus;
+import dev.trawl.pipeline.MetricsSnapshot;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.RequestStats;
+import dev.trawl.pipeline.StageStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The home feed as a plain Java call, shared by the GraphQL and JSON endpoints: {@link #feed} ranks
@@ -47,6 +52,7 @@ public final class FeedService {
   private final Timer[] stageTimers;
   private final Counter degraded;
   private final FeedShadow shadow;
+  private final StageHealth health;
 
   /** One thread's reusable request state. */
   private static final class Slot {
@@ -86,6 +92,53 @@ public final class FeedService {
         Counter.builder("trawl.feed.degraded")
             .description("pages served with a stage failed or timed out")
             .register(meters);
+    // meters hold their object weakly: the service keeps it
+    this.health = new StageHealth(pipeline);
+    for (int s = 0; s < shape.stageCount(); s++) {
+      final String stage = shape.stageName(s);
+      health.counter(meters, stage, "trawl.pipeline.stage.hung",
+          "calls abandoned at their timeout or the deadline while still running", st -> st.hung());
+      health.counter(meters, stage, "trawl.pipeline.stage.rejected",
+          "calls refused without running (the stage's hung calls at their limit, or a full pool)",
+          st -> st.rejected());
+      health.counter(meters, stage, "trawl.pipeline.stage.timeouts",
+          "calls that ran out of their time budget", st -> st.timeouts());
+      health.counter(meters, stage, "trawl.pipeline.stage.skipped",
+          "calls skipped (the request deadline had passed, or a gate was closed)", st -> st.skipped());
+      Gauge.builder("trawl.pipeline.stage.still.hung", health, h -> h.stats(stage).stillHung())
+          .description("abandoned calls whose work has not returned yet")
+          .tag("stage", stage).register(meters);
+    }
+  }
+
+  /**
+   * The pipeline's per-stage failure counts for the metrics endpoint, from one snapshot per scrape:
+   * a snapshot copies every stage's latency histograms, so each meter does not take its own.
+   */
+  private static final class StageHealth {
+    private static final long MAX_AGE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private final Pipeline pipeline;
+    private MetricsSnapshot last;
+    private long takenAt;
+
+    StageHealth(Pipeline pipeline) {
+      this.pipeline = pipeline;
+    }
+
+    synchronized StageStats stats(String stage) {
+      final long now = System.nanoTime();
+      if (last == null || now - takenAt > MAX_AGE_NANOS) {
+        last = pipeline.metrics();
+        takenAt = now;
+      }
+      return last.stage(stage);
+    }
+
+    void counter(MeterRegistry meters, String stage, String name, String description,
+        ToDoubleFunction<StageStats> count) {
+      FunctionCounter.builder(name, this, h -> count.applyAsDouble(h.stats(stage)))
+          .description(description).tag("stage", stage).register(meters);
+    }
   }
 
   /** A client error: the request names something that does not exist or asks for too much. */

@@ -15,8 +15,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * metrics, refreshed every few seconds: {@code trawl_shadow_agreement{metric=...}} (overlap, RBO,
  * Jaccard, Kendall's tau: similarity, 1 = the same page; mean rank shift), {@code
  * trawl_shadow_flagged} (metrics whose verdict is a change beyond the noise), and the counts of
- * sampled, completed, dropped and failed candidate runs.
+ * sampled, completed, dropped and failed candidate runs. Each refresh also appends a point to
+ * {@link #series()} (the last {@link #SERIES_POINTS}), which the service's page plots.
  *
  * <p>The live answer never depends on the candidate: {@link #offer} never blocks or throws, a slow
  * candidate only causes drops, and a throwing one is counted as a failed run.
@@ -39,11 +43,23 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FeedShadow implements AutoCloseable {
   private static final long REFRESH_SECONDS = 5;
+  /** Refreshes the series keeps: half an hour at one every 5 s. */
+  static final int SERIES_POINTS = 360;
 
   private final ShadowMode<RequestContext, PipelineResult> mode;
   private final ScheduledExecutorService refresher;
   private volatile MultiGauge agreement;
   private volatile int flagged;
+  private final ArrayDeque<Point> series = new ArrayDeque<>(); // guarded by itself
+
+  /**
+   * The comparison at one refresh, over every run since start: when it was taken (epoch
+   * milliseconds), the candidate runs compared, and the metrics: the agreement ones (similarity of
+   * the candidate's pages to the live ones, 1 = the same; {@code overlap@10}, {@code jaccard},
+   * {@code rbo}, {@code kendall_tau}; {@code mean_rank_shift} in places) and {@code psi}, the
+   * population stability index of the two score distributions (0 = the same).
+   */
+  public record Point(long epochMillis, long completed, Map<String, Double> metrics) {}
 
   FeedShadow(ShadowMode<RequestContext, PipelineResult> mode) {
     this.mode = mode;
@@ -132,8 +148,41 @@ public final class FeedShadow implements AutoCloseable {
       }
       agreement.register(rows, true);
       flagged = report.flagged().size();
+      if (report.pagesCompared() > 0) {
+        append(new Point(System.currentTimeMillis(), mode.completed(), plotted(report)));
+      }
     } catch (RuntimeException e) {
       // a report that cannot be computed leaves the previous values; serving is unaffected
+    }
+  }
+
+  /** The metrics a point keeps, finite ones only (JSON has no NaN); RBO without its parameter. */
+  private static Map<String, Double> plotted(ShadowReport report) {
+    final Map<String, Double> values = new LinkedHashMap<>();
+    for (MetricRow row : report.rows()) {
+      final boolean agreement = row.group().equals("agreement");
+      final double value = agreement ? row.candidate() : row.delta();
+      if ((agreement || row.name().equals("score_psi")) && Double.isFinite(value)) {
+        final String name = row.name();
+        values.put(name.startsWith("rbo") ? "rbo" : name.equals("score_psi") ? "psi" : name, value);
+      }
+    }
+    return values;
+  }
+
+  private void append(Point point) {
+    synchronized (series) {
+      if (series.size() == SERIES_POINTS) {
+        series.removeFirst();
+      }
+      series.addLast(point);
+    }
+  }
+
+  /** {@return the comparison at each refresh, oldest first (a copy)} */
+  public List<Point> series() {
+    synchronized (series) {
+      return List.copyOf(series);
     }
   }
 

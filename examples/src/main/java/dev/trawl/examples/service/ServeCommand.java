@@ -93,6 +93,11 @@ public final class ServeCommand implements Callable<Integer> {
       + " the interest search (the live feed uses 600; raised to k = 500 when smaller). Default ${DEFAULT-VALUE}.")
   int shadowEf;
 
+  @Option(names = "--fault-stage", description = "Add a stage that hangs on demand (POST"
+      + " /admin/hang?on=true, released with on=false), for fault drills; while released it costs one"
+      + " hand-off to the stage pool per request.")
+  boolean faultStage;
+
   @Override
   public Integer call() throws Exception {
     final PrintWriter out = spec.commandLine().getOut();
@@ -119,10 +124,14 @@ public final class ServeCommand implements Callable<Integer> {
           loaded.index().size(), from.size() == 0 ? "none" : from);
     }
     final RedisDemo store = redis == null ? null : RedisDemo.open(redis, redisTimeoutMillis);
+    final HangingStage fault = faultStage ? new HangingStage() : null;
     final CorpusWorld world;
     try {
-      if (store != null) {
-        options.stages(store::addStages, true);
+      if (store != null || fault != null) {
+        options.stages(v -> {
+          final HomeFeedVariant with = store == null ? v : store.addStages(v);
+          return fault == null ? with : with.extraHydrator(HangingStage.NAME, fault);
+        }, store != null);
       }
       world = CorpusWorld.build(options);
       if (store != null) {
@@ -151,6 +160,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (store != null) {
       b.redis(store);
+    }
+    if (fault != null) {
+      b.fault(fault);
     }
     if (shadowRate != null) {
       b.shadow(FeedShadow.of(world, new HomeFeedVariant().interestEf(shadowEf), shadowRate));

@@ -21,6 +21,8 @@
  *   <li><b>{@link dev.trawl.examples.service.FeedShadow}</b> runs a candidate variant beside the live
  *       feed on sampled requests (the library's {@code ShadowMode}); the live answer never waits for
  *       it.
+ *   <li><b>{@link dev.trawl.examples.service.HangingStage}</b> is a fault drill: a stage switched
+ *       to hang at run time, to watch the pipeline abandon, count and refuse its calls under load.
  *   <li>Client errors are {@link dev.trawl.examples.service.FeedService.BadFeedRequest}s with a
  *       message that names the bad value; a failing stage degrades the page, never the request.
  * </ul>

@@ -2,13 +2,16 @@ package dev.trawl.examples.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.examples.feed.HomeFeedVariant;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,6 +48,52 @@ class ServiceBrowserTest {
       assertThat(dom).containsPattern("id=\"status\" class=\"\">user 4: 10 posts in \\d+ µs</p>");
       // the request's stage timings are rendered below the feed
       assertThat(dom).contains("<td>interest</td>").contains("<td>mmr</td>");
+      // no shadow variant: the plot says so and has no points
+      assertThat(dom).contains("no shadow variant: start with --shadow-rate")
+          .contains("data-points=\"0\"").doesNotContain("data-metric=");
+    }
+  }
+
+  @Test
+  void pagePlotsTheShadowComparisonOnceShadowTrafficWasCompared() throws Exception {
+    final CorpusWorld world = CorpusWorld.build(
+        CorpusWorld.options().posts(3_000).users(20).seed(5).nowMillis(NOW).clock(() -> NOW));
+    // a candidate that searches less deeply, so its pages differ from the live ones
+    final FeedShadow shadow = FeedShadow.of(world, new HomeFeedVariant().interestK(100), 1.0);
+    try (FeedApp app = FeedApp.builder(world, new FeedApp.Http("127.0.0.1", 0, 8, 1_000))
+        .shadow(shadow).start()) {
+      final HttpClient http = HttpClient.newHttpClient();
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 20; i++) {
+          assertThat(ServiceTests.get(http, app, "/feed?userId=" + i + "&first=10").statusCode())
+              .isEqualTo(200);
+        }
+        assertThat(shadow.mode().awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+        shadow.refresh(); // a point now, rather than at the next scheduled refresh
+      }
+      final String dom = dumpDom("http://127.0.0.1:" + app.port() + "/?user=4");
+      final List<FeedShadow.Point> series = shadow.series();
+      assertThat(dom).contains("data-state=\"plotted\"");
+      final Matcher plotted = Pattern.compile("data-points=\"(\\d+)\"").matcher(dom);
+      assertThat(plotted.find()).isTrue();
+      final int points = Integer.parseInt(plotted.group(1));
+      // two refreshes after traffic, and any scheduled ones since (the page reads the series later)
+      assertThat(points).isBetween(2, series.size());
+      for (String metric : List.of("overlap@10", "rbo", "jaccard", "psi")) {
+        final List<String> drawn = new ArrayList<>();
+        final Matcher circle = Pattern.compile(
+            "data-metric=\"" + Pattern.quote(metric) + "\" data-value=\"([0-9.]+)\"").matcher(dom);
+        while (circle.find()) {
+          drawn.add(circle.group(1));
+        }
+        final List<String> expected = series.subList(0, points).stream()
+            .map(p -> String.format(Locale.ROOT, "%.4f", p.metrics().get(metric))).toList();
+        assertThat(drawn).as(metric + " points drawn, as the service computed them").isEqualTo(expected);
+      }
+      // the candidate differs: its pages are not all identical to the live ones
+      assertThat(series.get(points - 1).metrics().get("jaccard")).isLessThan(1.0);
+      assertThat(series.get(points - 1).completed()).isGreaterThanOrEqualTo(40 - shadow.mode().dropped())
+          .isPositive();
     }
   }
 

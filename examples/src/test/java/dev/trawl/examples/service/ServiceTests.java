@@ -1,7 +1,14 @@
 package dev.trawl.examples.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trawl.cli.KafkaBroker;
 import dev.trawl.examples.feed.HomeFeedVariant;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +20,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /** What the service's tests share: a small fixed-time world, topics, feed ids, polling. */
 final class ServiceTests {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The fixed "now" of the test worlds, epoch milliseconds. */
   static final long NOW = 1_767_225_600_000L;
 
@@ -54,5 +63,24 @@ final class ServiceTests {
       }
       Thread.sleep(20);
     }
+  }
+
+  /** The post ids of a JSON page ({@code GET /feed}). */
+  static List<Long> pageIds(String page) throws Exception {
+    final List<Long> ids = new ArrayList<>();
+    for (JsonNode post : JSON.readTree(page).get("posts")) {
+      ids.add(post.get("id").asLong());
+    }
+    return ids;
+  }
+
+  static HttpResponse<String> get(HttpClient http, FeedApp app, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(HttpClient http, FeedApp app, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -1,10 +1,11 @@
 package dev.trawl.examples.service;
 
+import static dev.trawl.examples.service.ServiceTests.get;
+import static dev.trawl.examples.service.ServiceTests.pageIds;
+import static dev.trawl.examples.service.ServiceTests.post;
 import static dev.trawl.examples.service.ServiceTests.smallWorld;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
@@ -14,9 +15,7 @@ import dev.trawl.shadow.ShadowLane;
 import dev.trawl.shadow.ShadowMode;
 import dev.trawl.shadow.ShadowSchema;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class ShadowVariantTest {
   private static final int REQUESTS = 200;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void aThrowingCandidateNeverChangesTheLiveAnswer() throws Exception {
@@ -52,7 +50,7 @@ class ShadowVariantTest {
         final int user = i % 10;
         final HttpResponse<String> r = get(http, app, "/feed?userId=" + user + "&first=20");
         if (r.statusCode() == 200 && r.body().contains("\"degraded\":false")
-            && ids(r.body()).equals(expected.get(user))) {
+            && pageIds(r.body()).equals(expected.get(user))) {
           same++;
         }
       }
@@ -124,23 +122,5 @@ class ShadowVariantTest {
     public void run(long[] state, long seedSalt, RunRecord out) {
       throw new IllegalStateException("candidate broken for user " + state[0]);
     }
-  }
-
-  private static List<Long> ids(String page) throws Exception {
-    final List<Long> ids = new ArrayList<>();
-    for (JsonNode post : JSON.readTree(page).get("posts")) {
-      ids.add(post.get("id").asLong());
-    }
-    return ids;
-  }
-
-  private static HttpResponse<String> get(HttpClient http, FeedApp app, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> post(HttpClient http, FeedApp app, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

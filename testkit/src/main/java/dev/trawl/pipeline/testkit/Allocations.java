@@ -64,6 +64,18 @@ public final class Allocations {
   }
 
   /**
+   * Ids of the live threads whose name starts with {@code namePrefix}, to pass as {@code alsoOn}
+   * when a library thread that cannot be reached otherwise (say the near caches' maintenance thread)
+   * works during the measured operation. Allocates: call it before measuring.
+   */
+  public static long[] threadIds(String namePrefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(namePrefix))
+        .mapToLong(Thread::getId)
+        .toArray();
+  }
+
+  /**
    * Total bytes the calling thread and the threads {@code alsoOn} (say a worker pool's, from
    * {@code WorkerPool.threadIds()}) allocate over {@code n} runs of {@code operation} in steady
    * state: warms up in windows of {@code n} runs until {@value #QUIET_WINDOWS} windows in a row

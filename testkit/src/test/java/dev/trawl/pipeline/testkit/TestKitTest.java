@@ -27,6 +27,27 @@ class TestKitTest {
   }
 
   @Test
+  void threadIdsNameTheLiveThreadsWhoseNameHasThePrefix() throws Exception {
+    final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    final Thread worker = new Thread(() -> {
+      try {
+        stop.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "testkit-thread-ids-worker");
+    worker.start();
+    try {
+      assertThat(Allocations.threadIds("testkit-thread-ids-")).containsExactly(worker.getId());
+      assertThat(Allocations.threadIds("no-such-thread-")).isEmpty();
+    } finally {
+      stop.countDown();
+      worker.join();
+    }
+    assertThat(Allocations.threadIds("testkit-thread-ids-")).as("ended threads are not named").isEmpty();
+  }
+
+  @Test
   void candidatesDeclareTheColumnsOnlyWhenEveryRowHasThem() {
     assertThat(Candidates.builder().add(1, 1f, 2, 3, 4).build().writes())
         .containsExactly(Feature.AUTHOR, Feature.COMMUNITY, Feature.CREATED_AT);
