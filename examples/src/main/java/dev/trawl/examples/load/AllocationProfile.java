@@ -106,15 +106,15 @@ public final class AllocationProfile {
   }
 
   /**
-   * A thread's group: its name up to its first number ({@code trawl-http-42} is {@code
-   * trawl-http}, as is Jetty's acceptor {@code trawl-http-40-acceptor-0@...}), so a pool's threads
-   * add up; a table cell, so without {@code |}.
+   * A thread's group: its name up to its first separated number ({@code trawl-http-42} is {@code
+   * trawl-http}, as is Jetty's acceptor {@code trawl-http-40-acceptor-0@...}; {@code C1
+   * CompilerThread0} stays itself), so a pool's threads add up; a table cell, so without {@code |}.
    */
   static String threadGroup(String name) {
     if (name == null) {
       return "(unnamed)";
     }
-    return name.replaceAll("[-_ #]*\\d.*$", "").replace('|', '/');
+    return name.replaceAll("[-_ #]\\d.*$", "").replace('|', '/');
   }
 
   /**
@@ -133,11 +133,12 @@ public final class AllocationProfile {
   }
 
   private void add(RecordedEvent e) {
-    final Instant t = e.getStartTime();
-    first = first == null || t.isBefore(first) ? t : first;
-    last = last == null || t.isAfter(last) ? t : last;
     switch (e.getEventType().getName()) {
       case "jdk.ObjectAllocationSample" -> {
+        // the span of the samples: a recording's chunk also holds events that began before it
+        final Instant t = e.getStartTime();
+        first = first == null || t.isBefore(first) ? t : first;
+        last = last == null || t.isAfter(last) ? t : last;
         final long weight = e.getLong("weight");
         final RecordedStackTrace stack = e.getStackTrace();
         final List<String> frames = new ArrayList<>();
@@ -205,10 +206,11 @@ public final class AllocationProfile {
     final double total = Math.max(1, totalBytes());
     b.append(String.format(Locale.ROOT,
         "recording: %.1f s; allocation %.1f MB/s (%,d samples, %.0f MB in all); %d GC pauses, %.1f ms"
-            + " in all, longest %.1f ms; heap after GC %.0f to %.0f MB%n%n",
+            + " in all, longest %.1f ms; heap after GC %s%n%n",
         seconds, seconds > 0 ? total / 1e6 / seconds : 0, samples, total / 1e6, gcCount,
         gcPauses.toNanos() / 1e6, longestPause.toNanos() / 1e6,
-        heapAfterGcMin == Long.MAX_VALUE ? 0 : heapAfterGcMin / 1e6, heapAfterGcMax / 1e6));
+        heapAfterGcMin == Long.MAX_VALUE ? "n/a (no GC)" : String.format(Locale.ROOT, "%.0f to %.0f MB",
+            heapAfterGcMin / 1e6, heapAfterGcMax / 1e6)));
     b.append("| allocated by | MB | share |\n|---|---:|---:|\n");
     for (String l : LAYERS) {
       b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f%% |%n", l, bytes(l) / 1e6,

@@ -31,6 +31,7 @@ class AllocationProfileTest {
     assertThat(AllocationProfile.layer(List.of())).isEqualTo("JDK");
     assertThat(AllocationProfile.threadGroup("trawl-http-42")).isEqualTo("trawl-http");
     assertThat(AllocationProfile.threadGroup("trawl-http-40-acceptor-0@29b1")).isEqualTo("trawl-http");
+    assertThat(AllocationProfile.threadGroup("C1 CompilerThread0")).isEqualTo("C1 CompilerThread0");
     assertThat(AllocationProfile.threadGroup("kafka-producer | dlq")).isEqualTo("kafka-producer / dlq");
   }
 
