@@ -21,6 +21,7 @@ final class GraphInserter implements OrdinalFilter {
   private final int[] chosenCount;
   private final long[] pruneScratch;
   private final int[] pruneChosen;
+  private final int[] spliceScratch;
   private int replaced = -1;
 
   GraphInserter(HnswGraph graph) {
@@ -31,6 +32,7 @@ final class GraphInserter implements OrdinalFilter {
     this.chosenCount = new int[HnswGraph.MAX_LEVEL + 1];
     this.pruneScratch = new long[graph.maxDegree(0) + 1];
     this.pruneChosen = new int[graph.maxDegree(0)];
+    this.spliceScratch = new int[graph.maxDegree(0)];
   }
 
   @Override
@@ -89,8 +91,11 @@ final class GraphInserter implements OrdinalFilter {
       for (int l = top; l >= 0; l--) {
         final int[] neighbours = chosen[l];
         for (int i = 0, n = chosenCount[l]; i < n; i++) {
-          addReverseLink(neighbours[i], node, l);
+          addReverseLink(neighbours[i], node, l, replacedOrdinal);
         }
+      }
+      if (replacedOrdinal >= 0) {
+        spliceOut(replacedOrdinal, node, Math.min(level, g.levelOf(replacedOrdinal)));
       }
       if (level > entryLevel) {
         synchronized (g.entryLock()) {
@@ -150,16 +155,87 @@ final class GraphInserter implements OrdinalFilter {
   }
 
   void addReverseLink(int node, int added, int level) {
+    addReverseLink(node, added, level, -1);
+  }
+
+  /**
+   * After an update: the retired node's neighbours (which mostly link back to it, HNSW links being
+   * mostly mutual) get the same replacement as in {@link #addReverseLink}, on every level both nodes
+   * have. Only replaces, never adds: a neighbour that does not link to the retired node is left alone.
+   */
+  private void spliceOut(int retired, int added, int topLevel) {
+    final HnswGraph g = graph;
+    final int[] around = spliceScratch;
+    for (int l = topLevel; l >= 0; l--) {
+      final int count;
+      synchronized (g.stripe(retired)) {
+        final int[] page = g.linkPage(retired, l);
+        final int base = g.linkBase(retired, l);
+        count = Math.min(page[base], g.maxDegree(l));
+        System.arraycopy(page, base + 1, around, 0, count);
+      }
+      for (int i = 0; i < count; i++) {
+        final int neighbour = around[i];
+        if (neighbour != added && g.publishedLevel(neighbour) >= l) {
+          takeRetiredPlace(neighbour, added, l, retired);
+        }
+      }
+    }
+  }
+
+  /** {@link #linkedOrTookPlace} under {@code node}'s stripe lock, and nothing else. */
+  private void takeRetiredPlace(int node, int added, int level, int retired) {
+    final HnswGraph g = graph;
+    synchronized (g.stripe(node)) {
+      final int[] page = g.linkPage(node, level);
+      final int base = g.linkBase(node, level);
+      linkedOrTookPlace(
+          page, base, Math.min(page[base], g.maxDegree(level)), node, added, retired);
+    }
+  }
+
+  /**
+   * Whether {@code node}'s list ({@code count} links at {@code page[base + 1]}) already names
+   * {@code added}, or names {@code retired} (the node {@code added} replaces, or -1) and
+   * {@code added}, no farther from {@code node}, now took its place. Caller holds the stripe lock.
+   */
+  private boolean linkedOrTookPlace(
+      int[] page, int base, int count, int node, int added, int retired) {
+    int retiredAt = 0;
+    for (int i = 1; i <= count; i++) {
+      final int neighbour = page[base + i];
+      if (neighbour == added) {
+        return true;
+      }
+      if (neighbour == retired) {
+        retiredAt = i;
+      }
+    }
+    if (retiredAt > 0
+        && graph.distanceBetween(node, added) <= graph.distanceBetween(node, retired)) {
+      page[base + retiredAt] = added;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Links {@code node} to {@code added}. When {@code added} replaces {@code retired} (an update) and
+   * {@code node} links to the retired node, {@code added} takes its place if it is no farther from
+   * {@code node}: the link then leads to the item's new vector instead of a dead node, so searches stop
+   * walking through the retired node now rather than after the next repair, and the list needs no
+   * pruning. A re-embedded item that moved away from {@code node} joins the list as any new node does,
+   * and the dead link waits for the repair, which bridges it to the retired node's neighbours.
+   */
+  private void addReverseLink(int node, int added, int level, int retired) {
     final HnswGraph g = graph;
     final int maxDegree = g.maxDegree(level);
     synchronized (g.stripe(node)) {
       final int[] page = g.linkPage(node, level);
       final int base = g.linkBase(node, level);
       final int count = page[base];
-      for (int i = 1; i <= count; i++) {
-        if (page[base + i] == added) {
-          return;
-        }
+      if (linkedOrTookPlace(page, base, count, node, added, retired)) {
+        return;
       }
       if (count < maxDegree) {
         page[base + 1 + count] = added;

@@ -39,6 +39,7 @@ public final class HnswSearcher {
   private float prefetchSink;
   private final int[] fresh; // the expanded node's unvisited, published neighbours
   private int visitedCount;
+  private int rejectedCount;
   private int lastBeam;
   private boolean budgetExhausted;
 
@@ -108,6 +109,7 @@ public final class HnswSearcher {
     slot.pin();
     results.clear();
     visitedCount = 0;
+    rejectedCount = 0;
     budgetExhausted = false;
     final long entry = graph.entry();
     if (entry == HnswGraph.NO_ENTRY) {
@@ -263,6 +265,7 @@ public final class HnswSearcher {
     }
     float worst = found.size() >= beam ? entryDist : Float.POSITIVE_INFINITY;
     int scored = 1;
+    int rejected = 0;
     while (!frontier.isEmpty()) {
       final long current = frontier.pop();
       if (NodeScores.distance(current) > worst) {
@@ -305,7 +308,11 @@ public final class HnswSearcher {
                 core.pop();
               }
             }
-          } else if (widens && d < nearestAccepted && beam < efLimit) {
+          } else {
+            rejected++;
+            if (!widens || d >= nearestAccepted || beam >= efLimit) {
+              continue;
+            }
             core.offerBounded(~scoredNode, coreLimit);
             if (k + core.size() > beam) {
               beam = k + core.size();
@@ -316,6 +323,7 @@ public final class HnswSearcher {
       }
     }
     visitedCount += scored;
+    rejectedCount += rejected;
     lastBeam = beam;
   }
 
@@ -466,6 +474,15 @@ public final class HnswSearcher {
   /** Nodes scored by the last search (a cost measure that does not depend on the clock). */
   public int visitedCount() {
     return visitedCount;
+  }
+
+  /**
+   * Nodes the last approximate search scored near enough to expand but could not return: deleted
+   * (tombstoned, not yet repaired away) or rejected by the filter. Under a stream of updates with no
+   * filter, this is the dead nodes the walk went through. Allocates nothing.
+   */
+  public int rejectedCount() {
+    return rejectedCount;
   }
 
   /** Whether the last approximate search stopped because it hit its visit budget. */

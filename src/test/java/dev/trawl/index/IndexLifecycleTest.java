@@ -52,6 +52,12 @@ class IndexLifecycleTest {
     assertThat(index.writesPastReuseLimit()).isGreaterThan(updates / 2);
     final int grown = index.graph().size();
     assertThat(grown).isGreaterThan(n + updates / 2); // it grew instead
+    // One writer: the index grew to the live items plus the backpressure limit (2 * 0.1 * n + 256)
+    // plus the write that passed it, uncounted; every slot beyond was taken while the walk held
+    // reusable ones back, and counted exactly.
+    final long reuseBound = n + (2 * n / 10 + 256) + 1;
+    final long heldBackGrowth = index.slotsGrownPastReuseLimit();
+    assertThat(heldBackGrowth).isEqualTo(grown - reuseBound);
 
     stuck.unpin();
     for (int u = 0; u < 3 * updates; u++) {
@@ -60,6 +66,8 @@ class IndexLifecycleTest {
     // reuse resumes once the walk ends: three times as many updates, no further growth but the one
     // ordinal the first write takes before its repair frees the rest
     assertThat(index.graph().size()).isLessThanOrEqualTo(grown + 1);
+    assertThat((long) index.graph().size()).isLessThanOrEqualTo(reuseBound + index.slotsGrownPastReuseLimit());
+    assertThat(index.slotsGrownPastReuseLimit()).isLessThanOrEqualTo(heldBackGrowth + 1);
     assertThat(index.size()).isEqualTo(n);
   }
 }

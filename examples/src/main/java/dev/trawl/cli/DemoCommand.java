@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,11 +57,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--posts", defaultValue = "20000", description = "Posts. Default ${DEFAULT-VALUE}.")
-  int posts;
-
-  @Option(names = "--users", defaultValue = "1000", description = "Users. Default ${DEFAULT-VALUE}.")
-  int users;
+  @Mixin CorpusOptions corpusOptions;
 
   @Option(
       names = "--requests",
@@ -74,17 +71,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "Untimed feed requests first. Default ${DEFAULT-VALUE}.")
   int warmup;
 
-  @Option(names = "--dimension", defaultValue = "64", description = "Dimension. Default ${DEFAULT-VALUE}.")
-  int dimension;
-
   @Option(
       names = "--communities",
       defaultValue = "40",
       description = "Communities. Default ${DEFAULT-VALUE}.")
   int communities;
-
-  @Option(names = "--seed", defaultValue = "7", description = "Seed. Default ${DEFAULT-VALUE}.")
-  long seed;
 
   @Option(
       names = "--threads",
@@ -123,7 +114,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (posts < 100 || users < 1 || requests < 1 || warmup < 0 || dimension < 2 || communities < 4) {
+    final int posts = corpusOptions.posts();
+    final int users = corpusOptions.users();
+    if (posts < 100 || users < 1 || requests < 1 || warmup < 0 || corpusOptions.dimension() < 2
+        || communities < 4) {
       throw new CliError(
           "need --posts >= 100, --users >= 1, --requests >= 1, --warmup >= 0, --dimension >= 2 and"
               + " --communities >= 4");
@@ -132,11 +126,12 @@ final class DemoCommand implements Callable<Integer> {
       throw new CliError("need --redis-timeout-ms >= 1, got " + redisTimeoutMillis);
     }
     final PrintWriter out = spec.commandLine().getOut();
-    final FeedCorpus corpus = new FeedCorpus(posts, dimension, communities, NOW_MILLIS, seed);
+    final FeedCorpus corpus = new FeedCorpus(posts, corpusOptions.dimension(), communities, NOW_MILLIS,
+        corpusOptions.seed());
     out.printf(
         Locale.ROOT,
         "demo feed: %,d posts by %,d authors in %d communities over the last two days, %,d users (seed %d)%n",
-        posts, corpus.authors(), communities, users, seed);
+        posts, corpus.authors(), communities, users, corpusOptions.seed());
     out.flush();
 
     final VectorIndex index = buildIndex(corpus, out);
@@ -179,7 +174,7 @@ final class DemoCommand implements Callable<Integer> {
     for (int r = 0; r < warmup; r++) {
       serve(pipeline, ctx, page, people[r % people.length], r, stateInStore);
     }
-    for (int u = 0; u < Math.min(show, users); u++) {
+    for (int u = 0; u < Math.min(show, corpusOptions.users()); u++) {
       serve(pipeline, ctx, page, people[u], u, stateInStore);
       printFeed(out, people[u], page);
     }
@@ -218,7 +213,8 @@ final class DemoCommand implements Callable<Integer> {
     final long start = System.nanoTime();
     final VectorIndex index;
     try (Progress bar = Progress.start(spec.commandLine().getErr(), "building", corpus.posts(), null)) {
-      index = Indexing.build(rows, null, new Indexing.Params(Metric.COSINE, 16, 100, seed, threads), bar);
+      index = Indexing.build(rows, null,
+          new Indexing.Params(Metric.COSINE, 16, 100, corpusOptions.seed(), threads), bar);
     }
     final double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(

@@ -6,6 +6,7 @@ import dev.trawl.fetch.FetchHydrator;
 import dev.trawl.fetch.FetchStats;
 import dev.trawl.fetch.NearCache;
 import dev.trawl.pipeline.Feature;
+import dev.trawl.pipeline.testkit.RedisServer;
 import dev.trawl.redis.RedisFeatureFetcher;
 import dev.trawl.redis.RedisFeatureWriter;
 import dev.trawl.redis.RedisStore;
@@ -14,6 +15,7 @@ import dev.trawl.redis.UserStateLayout;
 import dev.trawl.redis.UserStateWriter;
 import io.lettuce.core.RedisFuture;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +39,7 @@ public final class RedisDemo implements AutoCloseable {
   /** Weight of {@link #POST_QUALITY} in the score. */
   static final float QUALITY_WEIGHT = 0.2f;
 
-  private final LocalRedis server;
+  private final RedisServer server;
   private final String host;
   private final int port;
   private final String address;
@@ -47,7 +49,7 @@ public final class RedisDemo implements AutoCloseable {
   private final FetchHydrator fetch;
   private final UserStateHydrator users;
 
-  private RedisDemo(LocalRedis server, String host, int port, long timeoutMillis) {
+  private RedisDemo(RedisServer server, String host, int port, long timeoutMillis) {
     this.server = server;
     this.host = host;
     this.port = port;
@@ -88,7 +90,12 @@ public final class RedisDemo implements AutoCloseable {
   }
 
   private static RedisDemo startLocal(long timeoutMillis) {
-    final LocalRedis local = LocalRedis.start();
+    final RedisServer local;
+    try {
+      local = RedisServer.start();
+    } catch (IllegalStateException | UncheckedIOException e) {
+      throw new CliError("cannot start a local redis-server: " + e.getMessage());
+    }
     try {
       return new RedisDemo(local, "127.0.0.1", local.port(), timeoutMillis);
     } catch (RuntimeException e) {
@@ -159,7 +166,7 @@ public final class RedisDemo implements AutoCloseable {
   }
 
   /** The server started for {@code local}, or null when connected to one given by address. */
-  public LocalRedis local() {
+  public RedisServer local() {
     return server;
   }
 

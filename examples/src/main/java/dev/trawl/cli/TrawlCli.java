@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       ProduceCommand.class,
       dev.trawl.examples.service.ServeCommand.class,
       dev.trawl.examples.load.LoadCommand.class,
+      dev.trawl.examples.load.JfrSummaryCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrawlCli implements Runnable {
@@ -57,7 +58,7 @@ public final class TrawlCli implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce, serve, load");
+        "missing command: one of build, inspect, query, eval, demo, shadow, ingest, produce, serve, load, jfr-summary");
   }
 
   /**

@@ -9,7 +9,9 @@
  *       helpers: {@code VectorFile} (reads .fvecs, .bvecs, .npy and .csv, memory-mapping binary
  *       files and decoding rows on demand), {@code InputFiles} (truth and id lists), {@code
  *       Indexing} (multi-threaded build), {@code SearchBench} (the timing harness), {@code
- *       Snapshots} (the door to {@link dev.trawl.index.IndexSnapshot}) and {@code Progress}.
+ *       Snapshots} (the door to {@link dev.trawl.index.IndexSnapshot}), {@code Progress} and {@code
+ *       CorpusOptions} (the generated corpus's flags, a picocli mixin of {@code demo} and {@code
+ *       serve}).
  *   <li><b>Errors are one line.</b> Anything wrong with the user's input is a {@code CliError}
  *       whose message names the file, the row or the option and what is wrong; {@code TrawlCli}
  *       prints it on standard error and exits with 1 (2 for a command line that does not parse, 3

@@ -1,5 +1,6 @@
 package dev.trawl.examples.service;
 
+import dev.trawl.cli.CorpusOptions;
 import dev.trawl.cli.FeedCorpus;
 import dev.trawl.cli.RedisDemo;
 import dev.trawl.cli.Snapshots;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,23 +36,13 @@ import picocli.CommandLine.Spec;
 public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CorpusOptions corpusOptions;
+
   @Option(names = "--port", defaultValue = "8080", description = "Port (0: a free one). Default ${DEFAULT-VALUE}.")
   int port;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default ${DEFAULT-VALUE}.")
   String host;
-
-  @Option(names = "--posts", defaultValue = "20000", description = "Posts in the generated corpus. Default ${DEFAULT-VALUE}.")
-  int posts;
-
-  @Option(names = "--users", defaultValue = "1000", description = "Users (ids 0..N-1). Default ${DEFAULT-VALUE}.")
-  int users;
-
-  @Option(names = "--dimension", defaultValue = "64", description = "Embedding dimension. Default ${DEFAULT-VALUE}.")
-  int dimension;
-
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of the corpus. Default ${DEFAULT-VALUE}.")
-  long seed;
 
   @Option(names = "--build-threads", defaultValue = "2", description = "Threads building the index. Default ${DEFAULT-VALUE}.")
   int buildThreads;
@@ -112,8 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--redis-timeout-ms must be positive, got " + redisTimeoutMillis);
     }
     final long t0 = System.nanoTime();
-    final CorpusWorld.Options options = CorpusWorld.options().posts(posts).users(users)
-        .dimension(dimension).seed(seed).threads(buildThreads);
+    final CorpusWorld.Options options = CorpusWorld.options().posts(corpusOptions.posts())
+        .users(corpusOptions.users()).dimension(corpusOptions.dimension()).seed(corpusOptions.seed())
+        .threads(buildThreads);
     SourcePositions from = SourcePositions.NONE;
     final boolean resuming = snapshot != null && Files.exists(snapshot);
     if (resuming) {
@@ -135,8 +128,8 @@ public final class ServeCommand implements Callable<Integer> {
       }
       world = CorpusWorld.build(options);
       if (store != null) {
-        final FeedCorpus.User[] people = new FeedCorpus.User[users];
-        for (int u = 0; u < users; u++) {
+        final FeedCorpus.User[] people = new FeedCorpus.User[corpusOptions.users()];
+        for (int u = 0; u < corpusOptions.users(); u++) {
           people[u] = world.user(u);
         }
         store.load(world.corpus(), people, out);
@@ -148,7 +141,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     out.printf(Locale.ROOT, "%s %,d posts (%d dims) in %.1f s%n", resuming ? "ready with" : "built",
-        world.index().size(), dimension,
+        world.index().size(), corpusOptions.dimension(),
         (System.nanoTime() - t0) / 1e9);
     final FeedApp.Builder b = FeedApp.builder(world,
         new FeedApp.Http(host, port, httpThreads, (long) (drainSeconds * 1000)));

@@ -8,6 +8,7 @@ import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.WorkerPool;
 import dev.trawl.pipeline.testkit.Allocations;
+import dev.trawl.pipeline.testkit.RedisServer;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 

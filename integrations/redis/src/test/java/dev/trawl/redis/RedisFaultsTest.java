@@ -3,6 +3,7 @@ package dev.trawl.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trawl.fetch.CircuitBreaker;
+import dev.trawl.pipeline.testkit.RedisServer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

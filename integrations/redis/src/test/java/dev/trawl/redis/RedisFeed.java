@@ -10,6 +10,7 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.StageOptions;
+import dev.trawl.pipeline.testkit.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -6,6 +6,7 @@ import dev.trawl.fetch.CircuitBreaker;
 import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
+import dev.trawl.pipeline.testkit.RedisServer;
 import io.lettuce.core.RedisFuture;
 import java.time.Duration;
 import java.util.ArrayList;

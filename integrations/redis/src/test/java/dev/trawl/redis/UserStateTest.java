@@ -10,6 +10,7 @@ import dev.trawl.pipeline.PipelineResult;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.VectorSource;
+import dev.trawl.pipeline.testkit.RedisServer;
 import dev.trawl.vector.Metric;
 import java.time.Duration;
 import io.lettuce.core.RedisFuture;

@@ -5,8 +5,10 @@
  * deterministic budgets ({@link dev.trawl.pipeline.testkit.FakeClock}), an allocation meter
  * ({@link dev.trawl.pipeline.testkit.Allocations}) to prove a stage allocates nothing, and stand-ins for
  * host services derived from ids ({@link dev.trawl.pipeline.testkit.SyntheticFeed}: metadata, a recent
- * posts ring, a trending list, an author-affinity feature) so a whole feed runs over a generated corpus;
- * the library's tests, the JMH pipeline benchmark and the example feed share them.
+ * posts ring, a trending list, an author-affinity feature) so a whole feed runs over a generated corpus,
+ * and a real {@code redis-server} process ({@link dev.trawl.pipeline.testkit.RedisServer}); the
+ * library's tests, the JMH pipeline benchmark, the Redis integration's tests and the example feed
+ * share them.
  *
  * <p>Everything here allocates freely and is meant for tests and tools, never for the request path.
  */

@@ -1,4 +1,4 @@
-package dev.trawl.redis;
+package dev.trawl.pipeline.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,16 +20,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real {@code redis-server} (Debian's package) for tests and benchmarks: started on a free
- * loopback port with its own temporary directory, stopped (and restarted on the same port, with its
- * data) on demand, deleted on close. Startup failure throws: a test that needs Redis fails when
- * Redis cannot run, it never skips.
+ * A real {@code redis-server} (Debian's package) for tests, benchmarks and the example CLI's
+ * {@code --redis local}: started on a free loopback port with its own temporary directory, stopped
+ * with SIGTERM (it saves its data there first, so {@link #restart} on the same port comes back with
+ * it), deleted on close. Startup failure throws: a test that needs Redis fails when Redis cannot run,
+ * it never skips. The binary is {@code redis-server} on the path, or the system property
+ * {@code trawl.redis.server}.
  *
  * <p>Also a minimal RESP client ({@link #command}) for what tests do to the server itself: pause it,
  * put it to sleep, read its command statistics, write raw bytes.
  *
- * <p>Thread-safe for {@link #command} (a connection per call); start, stop and close are not meant
- * to be called concurrently.
+ * <p>Thread-safe for {@link #command} (a connection per call); start, stop, restart and close from
+ * one thread. Allocates freely: never for a request path.
  */
 public final class RedisServer implements AutoCloseable {
   private static final String BINARY = System.getProperty("trawl.redis.server", "redis-server");
@@ -45,7 +47,9 @@ public final class RedisServer implements AutoCloseable {
   /**
    * Starts a server on a free port.
    *
+   * @return the running server
    * @throws IllegalStateException if {@code redis-server} is missing or does not answer in 10 s
+   * @throws UncheckedIOException if there is no free port or no temporary directory
    */
   public static RedisServer start() {
     try {
@@ -126,6 +130,7 @@ public final class RedisServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      process.destroyForcibly();
     }
     process = null;
   }
