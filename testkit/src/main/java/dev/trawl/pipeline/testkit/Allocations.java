@@ -148,38 +148,6 @@ public final class Allocations {
     return (double) total(runs, op) / runs;
   }
 
-  /**
-   * Runs {@code op} {@code warmup} times, then measures {@code windows} windows of {@code runs} runs
-   * each and returns the calling thread's bytes per window. A path that allocates nothing shows
-   * windows of exactly 0 bytes once the JIT's one-off work is over (see the class comment); a path
-   * that allocates per run shows no 0-byte window at all.
-   */
-  public static long[] windowBytes(Runnable op, int warmup, int runs, int windows) {
-    if (warmup < 0 || runs <= 0 || windows <= 0) {
-      throw new IllegalArgumentException("warmup must be >= 0, runs and windows > 0, got " + warmup
-          + ", " + runs + ", " + windows);
-    }
-    for (int i = 0; i < warmup; i++) {
-      op.run();
-    }
-    final long[] bytes = new long[windows];
-    for (int w = 0; w < windows; w++) {
-      bytes[w] = total(runs, op);
-    }
-    return bytes;
-  }
-
-  /** How many of {@code windowBytes} (from {@link #windowBytes}) are exactly 0 bytes. */
-  public static int zeroWindows(long[] windowBytes) {
-    int zero = 0;
-    for (long b : windowBytes) {
-      if (b == 0) {
-        zero++;
-      }
-    }
-    return zero;
-  }
-
   /** The JIT's total compilation time so far; -1 when the JVM does not report it. */
   private static long compilationMillis() {
     return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : -1;
