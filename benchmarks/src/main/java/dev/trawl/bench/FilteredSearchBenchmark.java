@@ -7,8 +7,6 @@ import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
 import dev.trawl.index.Searcher;
 import dev.trawl.index.VectorIndex;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -66,8 +63,6 @@ public class FilteredSearchBenchmark {
   /** Requests per CPU-second of the measuring thread, key {@code dataset|case|ef}. Thread-safe. */
   static final Map<String, Double> CPU_QPS = new ConcurrentHashMap<>();
 
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
   @Param({"siftsmall"})
   public String dataset;
 
@@ -86,11 +81,7 @@ public class FilteredSearchBenchmark {
   private long[][] seen;
   private int seenCount;
   private int next;
-  private boolean measuring;
-  private long ops;
-  private long cpuStart;
-  private long measuredOps;
-  private long measuredCpuNanos;
+  private final ThreadCpuCount cpu = new ThreadCpuCount();
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -149,25 +140,20 @@ public class FilteredSearchBenchmark {
 
   @Setup(Level.Iteration)
   public void startIteration(IterationParams params) {
-    measuring = params.getType() == IterationType.MEASUREMENT;
-    ops = 0;
-    cpuStart = THREADS.getCurrentThreadCpuTime();
+    cpu.begin(params);
   }
 
   @TearDown(Level.Iteration)
   public void endIteration() {
-    if (measuring) {
-      measuredOps += ops;
-      measuredCpuNanos += THREADS.getCurrentThreadCpuTime() - cpuStart;
-    }
+    cpu.end();
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    final double perCpuSecond = measuredOps / (measuredCpuNanos / 1e9);
+    final double perCpuSecond = cpu.perCpuSecond();
     CPU_QPS.put(dataset + "|" + filter + "|" + ef, perCpuSecond);
     Records.write("filtered-cpu", "engine", "trawl", "dataset", dataset, "filter", filter, "ef", ef,
-        "ops", measuredOps, "cpuSeconds", measuredCpuNanos / 1e9, "qpsPerCpuSecond", perCpuSecond);
+        "ops", cpu.ops(), "cpuSeconds", cpu.cpuSeconds(), "qpsPerCpuSecond", perCpuSecond);
   }
 
   /** Fails when a filtered request returned an item its filter excludes (checked in every mode). */
@@ -201,7 +187,7 @@ public class FilteredSearchBenchmark {
   public long search() {
     final int qi = next;
     next = qi + 1 == queries.length ? 0 : qi + 1;
-    ops++;
+    cpu.op();
     final int n = request(qi);
     return n == 0 ? 0 : n + results.id(0);
   }
