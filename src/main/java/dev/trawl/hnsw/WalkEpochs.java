@@ -9,7 +9,9 @@ import java.util.Arrays;
  * Epoch-based quiescence for reusing the ordinals of deleted nodes: tells the reclaimer when every graph
  * walk that might still hold an ordinal has finished.
  *
- * <p>The graph keeps a global epoch, advanced only by the reclaimer. Every walker (a searcher, an
+ * <p>The graph keeps a global epoch, advanced by the reclaimer (and by an index that needs a point in
+ * time to tell walks pinned before it from later ones; an extra advance only makes later walks newer,
+ * which never frees anything early). Every walker (a searcher, an
  * inserting thread, a repair) owns a {@link Slot}; at the start of a walk it announces the epoch it
  * entered at, and at the end it clears the slot. When the reclaimer has unlinked some dead nodes and
  * then advanced the epoch to {@code E}, a walker whose slot is idle or holds at least {@code E} cannot
@@ -55,7 +57,10 @@ public final class WalkEpochs {
     return epoch;
   }
 
-  /** Advances the epoch and returns the new value. For the reclaimer. */
+  /**
+   * Advances the epoch and returns the new value: walks pinned before the call hold a smaller epoch,
+   * walks that pin after it hold at least the returned one.
+   */
   public long advance() {
     synchronized (lock) {
       final long next = epoch + 1;

@@ -699,7 +699,11 @@ public final class VectorIndex implements IdResolver {
     }
     synchronized (repairLock) {
       if (unreclaimed() > stallLimit()) {
-        final long started = graph.epochs().current();
+        // Advancing marks the moment: every walk pinned now holds an older epoch, every walk that
+        // enters later a newer one. Reading the current epoch instead would leave a walk that pinned
+        // it judged "entered since" whenever no pass had advanced the epoch after its pin, and the
+        // next writer would repeat the useless pass (and take one more slot uncounted).
+        final long started = graph.epochs().advance();
         repair();
         // Stuck: a walk that entered before this pass (which waited for old walks) is still pinned
         // after it, and the pass could not free enough. Walks that entered since are not stuck.

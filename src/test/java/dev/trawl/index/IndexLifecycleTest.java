@@ -70,4 +70,31 @@ class IndexLifecycleTest {
     assertThat(index.slotsGrownPastReuseLimit()).isLessThanOrEqualTo(heldBackGrowth + 1);
     assertThat(index.size()).isEqualTo(n);
   }
+
+  @Test
+  void aWalkPinnedBeforeAnyRepairIsJudgedStuckByTheFirstWritersPass() {
+    final int n = 500;
+    final float[][] v = Vectors.clustered(n, DIM, 5, 3L);
+    // threshold 1.0: deletions never exceed the allocated slots, so no background pass ever runs
+    // and nothing advances the epoch between the pin and the first writer's stall
+    final VectorIndex index =
+        VectorIndex.builder(DIM, Metric.L2).m(8).efConstruction(32).repairThreshold(1.0).build();
+    for (int i = 0; i < n; i++) {
+      index.upsert(i, v[i]);
+    }
+    final HnswSearcher stuck = new HnswSearcher(index.graph());
+    stuck.pin();
+    final int stallLimit = 2 * n + 256; // 2 * repairThreshold * size() + 256
+    final int updates = stallLimit + 200;
+    for (int u = 0; u < updates; u++) {
+      index.upsert(u % n, v[(u * 7) % n]);
+    }
+    // the write that took the (stallLimit + 1)-th unreclaimed slot repaired, found the walk that
+    // pinned before it still pinned, and every later write went on without repairing
+    assertThat(index.repairsCompleted()).isEqualTo(1);
+    assertThat(index.writesPastReuseLimit()).isEqualTo(updates - (stallLimit + 1));
+    assertThat(index.slotsGrownPastReuseLimit())
+        .isEqualTo(index.graph().size() - (n + stallLimit + 1));
+    stuck.unpin();
+  }
 }
