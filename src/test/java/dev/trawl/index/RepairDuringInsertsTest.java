@@ -7,19 +7,21 @@ import dev.trawl.testing.Reachability;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Repair passes running while another thread inserts: the inserts add reverse links to ordinals
  * allocated after the pass started, which the pass must be able to hold in its scratch.
  */
 class RepairDuringInsertsTest {
-  @Test
-  void repairPassesSurviveConcurrentInsertsAndRemovals() throws Exception {
+  @ParameterizedTest(name = "reuseOrdinals={0}")
+  @ValueSource(booleans = {false, true})
+  void repairPassesSurviveConcurrentInsertsAndRemovals(boolean reuse) throws Exception {
     final int n = 6000;
     final float[][] vectors = Vectors.clustered(n, 8, 10, 41);
-    final VectorIndex index =
-        VectorIndex.builder(8, Metric.L2).m(6).efConstruction(30).repairThreshold(1.0).build();
+    final VectorIndex index = VectorIndex.builder(8, Metric.L2).m(6).efConstruction(30)
+        .repairThreshold(1.0).reuseOrdinals(reuse).build();
     for (int i = 0; i < 500; i++) {
       index.add(i, vectors[i]);
     }
@@ -79,12 +81,18 @@ class RepairDuringInsertsTest {
     assertThat(index.size()).isEqualTo(live);
     // HNSW leaves the odd node without in-links even when built on one thread (3 here, at M = 6).
     // Removing 30% while inserting leaves more: a new node whose in-links all came from nodes removed
-    // later is re-linked only if a repair picks it as a replacement. Measured 22 of 4,167 with the
-    // repairs racing the writer (18 with one writer and background repairs, 4 with a repair every 200
-    // writes on the writer's thread); bounded here at 1% of the live items.
+    // later is re-linked only if a repair picks it as a replacement. Without slot reuse: 3 to 10 of
+    // 4,167 over repeated runs; bounded at 1% of the live items.
+    // With reuse the count is heavy-tailed (2 to 280 of 4,167 over repeated runs): the lost items
+    // sit in one cluster, keep in-links and stay reachable by links, but a beam of 128 for their own
+    // vector ends among their cluster's other nodes. That is a known limitation (docs/writes.md,
+    // "Repairs racing writes"); with reuse the bound guards against a repair that disconnects the
+    // graph, at 10% of the live items.
     final int lost = live - Reachability.foundByOwnVector(index, n, 128, id -> vectors[id]);
     final int sequentialLost = live - Reachability.foundByOwnVector(sequential, n, 128, id -> vectors[id]);
-    System.out.printf("repair during inserts: %d live, %d lost (sequential build %d)%n", live, lost, sequentialLost);
-    assertThat(lost).as("live items not found by their own vector").isLessThanOrEqualTo(live / 100);
+    System.out.printf("repair during inserts (reuse %b): %d live, %d lost (sequential build %d)%n",
+        reuse, live, lost, sequentialLost);
+    assertThat(lost).as("live items not found by their own vector")
+        .isLessThanOrEqualTo(reuse ? live / 10 : live / 100);
   }
 }
