@@ -115,15 +115,18 @@ public final class Pipeline {
     }
     this.batchCapacity = capacity;
     final ConfiguredStage[] blocking = blocking(all);
+    final WorkerPool stagePool = blocking.length == 0 ? null
+        : b.stagePool == null ? WorkerPool.sharedForBlockingStages() : b.stagePool;
+    final int threadsPerStage = b.threadsPerBlockingStage > 0 ? b.threadsPerBlockingStage
+        : stagePool == null ? 1 : PipelineBuilder.defaultThreadsPerBlockingStage(stagePool);
     this.execution = new RequestExecution(name, b.gates.toArray(new Gate[0]),
         ofKinds(all, StageKind.QUERY_HYDRATOR), sources,
         ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.RULE, StageKind.SCORER,
             StageKind.SELECTOR),
         ofKinds(all, StageKind.SIDE_EFFECT), schema.sourceNames, b.clock,
         b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor, b.validIds,
-        blocking, blocking.length == 0 ? null
-            : b.stagePool == null ? WorkerPool.sharedForBlockingStages() : b.stagePool,
-        b.deadlineSlackNanos, b.hungStageLimit);
+        blocking, stagePool, b.deadlineSlackNanos, b.hungStageLimit, all.length, threadsPerStage,
+        b.stageWaitCapacity);
   }
 
   private static ConfiguredStage[] blocking(ConfiguredStage[] stages) {

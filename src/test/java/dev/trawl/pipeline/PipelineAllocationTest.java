@@ -229,7 +229,8 @@ class PipelineAllocationTest {
     return Allocations.threadsBytes(threads) - before;
   }
 
-  private static void awaitUninterruptibly(CountDownLatch latch) {
+  /** Waits for {@code latch} through interrupts, then restores the thread's interrupt flag. */
+  static void awaitUninterruptibly(CountDownLatch latch) {
     boolean interrupted = false;
     while (true) {
       try {
