@@ -63,10 +63,15 @@ import java.util.concurrent.Executor;
  * abandoned: its thread is interrupted, its result is never read, the context continues with copies
  * of the batch and query features and a fresh scratch (the hung stage keeps the old ones), and the
  * stage fails open (the page degraded, counted in {@link StageStats#timeouts()} and
- * {@link StageStats#hung()}) or, if required, fails the request. Once
+ * {@link StageStats#hung()}) or, if required, fails the request. At most
+ * {@linkplain PipelineBuilder#threadsPerBlockingStage a stage's share} of the pool (default half
+ * its threads) runs calls of one stage at once; further calls are queued behind them in the stage's
+ * own queue ({@link StageStats#deferred()}) and handed to the pool as they return, so a stage that
+ * hangs holds at most its share of threads however many requests arrive before the first hung call
+ * reaches its deadline, and the rest of the pool stays with the other stages. Once
  * {@linkplain PipelineBuilder#hungStageLimit a stage's limit} of abandoned calls (default 2) is still
- * running, new calls to it are refused at once ({@link StageStats#rejected()}), so a hung dependency
- * holds a bounded number of threads; it is called again as soon as they return. A stage that
+ * running, new calls to it are refused at once ({@link StageStats#rejected()}), so its requests stop
+ * waiting for a dependency known to hang; it is called again as soon as they return. A stage that
  * declares {@code mayBlock() == false} runs on the request thread with no hand-off and cannot be
  * abandoned; what runs after the deadline (required stages, non-blocking ones) is on the host.
  *

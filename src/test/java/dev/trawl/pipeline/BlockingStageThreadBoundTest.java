@@ -1,12 +1,14 @@
 package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +40,13 @@ class BlockingStageThreadBoundTest {
     final AtomicInteger inside = new AtomicInteger();
     final AtomicInteger mostInside = new AtomicInteger();
 
+    /** {@return a stage whose calls wait until {@link #gate} is counted down} */
+    static Gated closed() {
+      final Gated g = new Gated();
+      g.gate = new CountDownLatch(1);
+      return g;
+    }
+
     @Override
     public Feature[] writes() {
       return new Feature[] {AFFINITY};
@@ -61,8 +70,163 @@ class BlockingStageThreadBoundTest {
   }
 
   private static PipelineBuilder pipeline(String name, Gated hydrator, WorkerPool pool) {
-    return Pipeline.builder(name).source("ten", TEN).hydrator("gated", hydrator)
+    return pipeline(name, hydrator, StageOptions.defaults(), pool);
+  }
+
+  private static PipelineBuilder pipeline(String name, Gated hydrator, StageOptions options,
+      WorkerPool pool) {
+    return Pipeline.builder(name).source("ten", TEN).hydrator("gated", hydrator, options)
         .sourcesOnCallerThread().blockingStagesOn(pool).pageSize(10);
+  }
+
+  /** One request on a context of its own, on a thread of its own; its page or failure is kept. */
+  private static final class Request {
+    final PipelineResult page = new PipelineResult();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final Thread thread;
+
+    Request(Pipeline p) {
+      final RequestContext ctx = p.newContext();
+      thread = new Thread(() -> {
+        try {
+          p.execute(ctx, page);
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      });
+      thread.start();
+    }
+
+    void join() throws InterruptedException {
+      thread.join();
+    }
+  }
+
+  /** Spins until the stage's count of queued calls reaches {@code n} (no clock: a count). */
+  private static void awaitDeferred(Pipeline p, long n) {
+    while (p.metrics().stage("gated").deferred() < n) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private static void awaitEntered(Gated stage, int n) {
+    while (stage.entered.get() < n) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void aHealthyCallBeyondTheShareIsQueuedAndCompletesWhenTheRunningOneReturns() {
+    assertTimeoutPreemptively(GUARD, () -> {
+      try (WorkerPool pool = new WorkerPool(4, 64)) {
+        final Gated stage = Gated.closed();
+        final Pipeline p = pipeline("bounded", stage, pool).threadsPerBlockingStage(1)
+            .timeout(10, TimeUnit.MINUTES).build();
+        final Request first = new Request(p);
+        awaitEntered(stage, 1);
+        final Request second = new Request(p);
+        awaitDeferred(p, 1);
+        assertThat(stage.entered.get()).as("the queued call has not started").isEqualTo(1);
+
+        stage.gate.countDown();
+        first.join();
+        second.join();
+        for (Request r : new Request[] {first, second}) {
+          assertThat(r.failure.get()).isNull();
+          assertThat(r.page.size()).isEqualTo(10);
+          assertThat(r.page.degraded()).isFalse();
+        }
+        final StageStats s = p.metrics().stage("gated");
+        assertThat(stage.entered.get()).isEqualTo(2);
+        assertThat(stage.mostInside.get()).as("calls inside the stage at once").isEqualTo(1);
+        assertThat(s.deferred()).isEqualTo(1);
+        assertThat(s.calls()).isEqualTo(2);
+        assertThat(s.rejected() + s.failures() + s.timeouts() + s.hung()).isZero();
+      }
+    });
+  }
+
+  @Test
+  void aCallFindingTheStagesQueueFullFailsOpenAtOnceWhileTheQueuedOnesComplete() {
+    assertTimeoutPreemptively(GUARD, () -> {
+      try (WorkerPool pool = new WorkerPool(4, 64)) {
+        final Gated stage = Gated.closed();
+        final PipelineBuilder b = pipeline("bounded", stage, pool).threadsPerBlockingStage(1)
+            .timeout(10, TimeUnit.MINUTES);
+        b.stageWaitCapacity = 2;
+        final Pipeline p = b.build();
+        final Request running = new Request(p);
+        awaitEntered(stage, 1);
+        final Request queued1 = new Request(p);
+        final Request queued2 = new Request(p);
+        awaitDeferred(p, 2);
+
+        // the stage's queue is full: this request is answered now, long before its deadline
+        // and while the running call still holds the stage's only thread
+        final PipelineResult page = new PipelineResult();
+        p.execute(p.newContext(), page);
+        assertThat(page.size()).isEqualTo(10);
+        assertThat(page.degraded()).isTrue();
+        assertThat(stage.entered.get()).as("only the running call has started").isEqualTo(1);
+        final StageStats refused = p.metrics().stage("gated");
+        assertThat(refused.rejected()).isEqualTo(1);
+        assertThat(refused.failures()).isEqualTo(1);
+        assertThat(refused.timeouts()).isZero();
+
+        stage.gate.countDown();
+        for (Request r : new Request[] {running, queued1, queued2}) {
+          r.join();
+          assertThat(r.failure.get()).isNull();
+          assertThat(r.page.degraded()).isFalse();
+        }
+        assertThat(stage.entered.get()).isEqualTo(3);
+        assertThat(stage.mostInside.get()).isEqualTo(1);
+        assertThat(p.metrics().stage("gated").rejected()).isEqualTo(1);
+      }
+    });
+  }
+
+  @Test
+  void aQueuedCallThePoolRefusesWhenHandedOverFailsItsFailClosedRequestAtOnce() {
+    assertTimeoutPreemptively(GUARD, () -> {
+      final WorkerPool pool = new WorkerPool(4, 64);
+      final Gated stage = Gated.closed();
+      final Pipeline p = pipeline("bounded", stage, StageOptions.failClosed(), pool)
+          .threadsPerBlockingStage(1).timeout(10, TimeUnit.MINUTES).build();
+      final Request running = new Request(p);
+      awaitEntered(stage, 1);
+      final Request queued = new Request(p);
+      awaitDeferred(p, 1);
+
+      // the running call returns into a closed pool: handing the queued call over is refused, and
+      // its request fails then, not at its deadline
+      pool.close();
+      stage.gate.countDown();
+      running.join();
+      queued.join();
+      assertThat(running.failure.get()).isNull();
+      assertThat(running.page.degraded()).isFalse();
+      assertThat(queued.failure.get()).isInstanceOf(PipelineException.class);
+      final PipelineException e = (PipelineException) queued.failure.get();
+      assertThat(e.kind()).isEqualTo(PipelineException.Kind.STAGE_FAILURE);
+      assertThat(e.stage()).isEqualTo("gated");
+      assertThat(e).hasMessageContaining("worker pool is closed");
+      assertThat(stage.entered.get()).as("the refused call never ran").isEqualTo(1);
+      final StageStats s = p.metrics().stage("gated");
+      assertThat(s.rejected()).isEqualTo(1);
+      assertThat(s.failures()).isEqualTo(1);
+      assertThat(s.timeouts() + s.hung()).isZero();
+    });
+  }
+
+  @Test
+  void aNonPositiveShareOfThePoolIsRefusedByTheBuilder() {
+    for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
+      assertThatThrownBy(() -> Pipeline.builder("p").threadsPerBlockingStage(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("threadsPerBlockingStage must be positive")
+          .hasMessageContaining("got " + bad);
+    }
   }
 
   @Test
@@ -72,8 +236,7 @@ class BlockingStageThreadBoundTest {
       final int requestThreads = 16;
       final int requestsEach = 3;
       try (WorkerPool pool = new WorkerPool(poolThreads, 1024)) {
-        final Gated hung = new Gated();
-        hung.gate = new CountDownLatch(1);
+        final Gated hung = Gated.closed();
         final Pipeline hanging = pipeline("hanging", hung, pool).timeout(100, TimeUnit.MILLISECONDS)
             .build();
         final Gated healthy = new Gated();
