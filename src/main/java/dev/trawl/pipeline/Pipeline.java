@@ -87,8 +87,9 @@ import java.util.concurrent.Executor;
  * (proved by {@code PipelineAllocationTest}), except on failure paths (exceptions, a replacement task
  * when an abandoned source is still running when its context is reused, the copies a context takes
  * when it abandons a blocking stage) and when tracing. Metrics
- * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), allocated
- * when the pipeline is built.
+ * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), and each
+ * stage that may block a queue of 1,024 slots (about 12 KB) for its calls beyond its share of the
+ * stage pool, allocated when the pipeline is built.
  */
 public final class Pipeline {
   private final String name;
