@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>The stage's bound.</b> A stage task reaches the pool through its stage's
  * {@link StageBulkhead}, holding one of its permits; {@link #leftPool} gives it back exactly once per
- * run, whichever way the run ends (work returned, stale entry skipped). A task the pool refuses as it
+ * hand-over to the pool, whichever way the run ends (work returned, stale entry skipped). A task the pool refuses as it
  * leaves the stage's queue is failed with {@link #refuse}, which claims it like a run, so the
  * request sees the refusal at once and the one-CAS-wins rule above still holds.
  *
