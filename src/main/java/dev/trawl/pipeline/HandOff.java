@@ -23,6 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@link StageMetrics#stillHung} is raised before the abandoning CAS and lowered by the worker when
  * the work finally returns, so the count never goes below zero and is exact once the work ends.
  *
+ * <p><b>The stage's bound.</b> A stage task reaches the pool through its stage's
+ * {@link StageBulkhead}, holding one of its permits; {@link #leftPool} gives it back exactly once per
+ * hand-over to the pool, whichever way the run ends (work returned, stale entry skipped). A task the pool refuses as it
+ * leaves the stage's queue is failed with {@link #refuse}, which claims it like a run, so the
+ * request sees the refusal at once and the one-CAS-wins rule above still holds.
+ *
  * <p><b>Interrupts.</b> When asked to, the abandoning thread goes through {@code ABANDONING}: it
  * interrupts the runner (published in {@link #runner} only while {@code RUNNING}) and then moves to
  * {@code ABANDONED}. The runner, once its work returns, waits while the state is
@@ -103,14 +109,24 @@ abstract class HandOff implements Runnable {
     return state() == of(generation, IDLE);
   }
 
+  /**
+   * Called on the worker once per pool hand-over, when the task is finished with the pool: after
+   * its work returned (before the result is published, so the request thread's next call of the
+   * stage finds the permit free), or at once for a stale entry. {@link StageTask} gives back its
+   * stage's permit ({@link StageBulkhead}); sources have none.
+   */
+  void leftPool() {}
+
   @Override
   public final void run() {
     final long armed = state();
     if (phase(armed) != QUEUED) {
+      leftPool();
       return; // a stale queue entry: abandoned before it started, or already run
     }
     final long generation = armed >>> SHIFT;
     if (!STATE.compareAndSet(this, armed, of(generation, RUNNING))) {
+      leftPool();
       return;
     }
     runner = Thread.currentThread();
@@ -121,11 +137,42 @@ abstract class HandOff implements Runnable {
     } catch (Throwable t) {
       if (t instanceof VirtualMachineError) {
         runner = null;
+        leftPool();
         throw (VirtualMachineError) t;
       }
       error = t;
     }
     final long elapsed = clock.nanoTime() - t0;
+    leftPool();
+    publish(generation, error, elapsed, true);
+  }
+
+  /**
+   * Fails a task that is still {@code QUEUED} without running it (the pool refused it when it left
+   * its stage's queue), so its request sees the refusal at once instead of at its deadline; counted
+   * in {@link StageStats#rejected()}. A stale task (its request already stopped waiting) is left
+   * alone. Called by whichever thread drains the stage's queue.
+   */
+  final void refuse(Throwable reason) {
+    final long armed = state();
+    if (phase(armed) != QUEUED) {
+      return;
+    }
+    final long generation = armed >>> SHIFT;
+    // Claimed like a run, so no other thread writes the output while this one does.
+    if (!STATE.compareAndSet(this, armed, of(generation, RUNNING))) {
+      return;
+    }
+    metrics.rejected.increment();
+    publish(generation, reason, 0, false);
+  }
+
+  /**
+   * Writes the output of a claimed task and moves it to {@code DONE}, waking its waiter; if the
+   * request abandoned it meanwhile, makes it reusable instead. {@code ranHere}: the calling thread
+   * was the published {@link #runner}, so an abandoning interrupt may have hit it.
+   */
+  private void publish(long generation, Throwable error, long elapsed, boolean ranHere) {
     failure = error;
     elapsedNanos = elapsed;
     metrics.recordLatency(elapsed);
@@ -141,7 +188,9 @@ abstract class HandOff implements Runnable {
     while (phase(state()) == ABANDONING) {
       Thread.onSpinWait();
     }
-    Thread.interrupted(); // the abandoning interrupt was for this work, not the worker's next task
+    if (ranHere) {
+      Thread.interrupted(); // the abandoning interrupt was for this work, not the worker's next task
+    }
     metrics.stillHung.decrementAndGet();
     STATE.setVolatile(this, of(generation, IDLE));
   }

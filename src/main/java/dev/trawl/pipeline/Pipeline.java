@@ -63,10 +63,15 @@ import java.util.concurrent.Executor;
  * abandoned: its thread is interrupted, its result is never read, the context continues with copies
  * of the batch and query features and a fresh scratch (the hung stage keeps the old ones), and the
  * stage fails open (the page degraded, counted in {@link StageStats#timeouts()} and
- * {@link StageStats#hung()}) or, if required, fails the request. Once
+ * {@link StageStats#hung()}) or, if required, fails the request. At most
+ * {@linkplain PipelineBuilder#threadsPerBlockingStage a stage's share} of the pool (default half
+ * its threads) runs calls of one stage at once; further calls are queued behind them in the stage's
+ * own queue ({@link StageStats#deferred()}) and handed to the pool as they return, so a stage that
+ * hangs holds at most its share of threads however many requests arrive before the first hung call
+ * reaches its deadline, and the rest of the pool stays with the other stages. Once
  * {@linkplain PipelineBuilder#hungStageLimit a stage's limit} of abandoned calls (default 2) is still
- * running, new calls to it are refused at once ({@link StageStats#rejected()}), so a hung dependency
- * holds a bounded number of threads; it is called again as soon as they return. A stage that
+ * running, new calls to it are refused at once ({@link StageStats#rejected()}), so its requests stop
+ * waiting for a dependency known to hang; it is called again as soon as they return. A stage that
  * declares {@code mayBlock() == false} runs on the request thread with no hand-off and cannot be
  * abandoned; what runs after the deadline (required stages, non-blocking ones) is on the host.
  *
@@ -82,8 +87,9 @@ import java.util.concurrent.Executor;
  * (proved by {@code PipelineAllocationTest}), except on failure paths (exceptions, a replacement task
  * when an abandoned source is still running when its context is reused, the copies a context takes
  * when it abandons a blocking stage) and when tracing. Metrics
- * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), allocated
- * when the pipeline is built.
+ * take about 100 KB per stage (three HdrHistograms of 2 significant digits up to 60 s), and each
+ * stage that may block a queue of 1,024 slots (about 12 KB) for its calls beyond its share of the
+ * stage pool, allocated when the pipeline is built.
  */
 public final class Pipeline {
   private final String name;
@@ -115,15 +121,18 @@ public final class Pipeline {
     }
     this.batchCapacity = capacity;
     final ConfiguredStage[] blocking = blocking(all);
+    final WorkerPool stagePool = blocking.length == 0 ? null
+        : b.stagePool == null ? WorkerPool.sharedForBlockingStages() : b.stagePool;
+    final int threadsPerStage = b.threadsPerBlockingStage > 0 ? b.threadsPerBlockingStage
+        : stagePool == null ? 1 : PipelineBuilder.defaultThreadsPerBlockingStage(stagePool);
     this.execution = new RequestExecution(name, b.gates.toArray(new Gate[0]),
         ofKinds(all, StageKind.QUERY_HYDRATOR), sources,
         ofKinds(all, StageKind.CANDIDATE_HYDRATOR, StageKind.RULE, StageKind.SCORER,
             StageKind.SELECTOR),
         ofKinds(all, StageKind.SIDE_EFFECT), schema.sourceNames, b.clock,
         b.callerThread ? null : b.executor == null ? WorkerPool.shared() : b.executor, b.validIds,
-        blocking, blocking.length == 0 ? null
-            : b.stagePool == null ? WorkerPool.sharedForBlockingStages() : b.stagePool,
-        b.deadlineSlackNanos, b.hungStageLimit);
+        blocking, stagePool, b.deadlineSlackNanos, b.hungStageLimit, all.length, threadsPerStage,
+        b.stageWaitCapacity);
   }
 
   private static ConfiguredStage[] blocking(ConfiguredStage[] stages) {

@@ -37,6 +37,10 @@ public final class PipelineBuilder {
   WorkerPool stagePool;
   long deadlineSlackNanos = TimeUnit.MILLISECONDS.toNanos(10);
   int hungStageLimit = 2;
+  /** 0: {@link #defaultThreadsPerBlockingStage} of the stage pool, fixed when the pipeline is built. */
+  int threadsPerBlockingStage;
+  /** Calls one blocking stage may queue behind its running ones; package-private for tests. */
+  int stageWaitCapacity = 1024;
 
   PipelineBuilder(String name) {
     if (name == null || name.isBlank()) {
@@ -339,9 +343,11 @@ public final class PipelineBuilder {
   /**
    * How many abandoned calls of one stage may still be running before new calls to that stage are
    * refused (default 2): a refused call fails at once, open or closed by the stage's policy, and is
-   * counted in {@link StageStats#rejected()}, so a stage that hangs holds at most this many pool
-   * threads instead of queueing one more per request. Calls are accepted again as soon as the hung
-   * ones return.
+   * counted in {@link StageStats#rejected()}, so once a stage is known to hang its requests stop
+   * waiting for it until the deadline. Calls are accepted again as soon as the hung ones return.
+   * This limit does not bound the threads a hung stage holds: a call counts as hung only once its
+   * request has stopped waiting for it, and calls started before that may all hang too;
+   * {@link #threadsPerBlockingStage(int)} bounds those.
    *
    * @param limit the hung calls per stage tolerated, positive
    * @return this builder, for chaining
@@ -353,6 +359,46 @@ public final class PipelineBuilder {
     }
     hungStageLimit = limit;
     return this;
+  }
+
+  /**
+   * How many calls of one stage that {@linkplain Stage#mayBlock() may block} may run on the stage
+   * pool at once. A call beyond it does not fail: it is queued behind that stage's running calls
+   * (in the stage's own queue, not the pool's, so other stages never wait behind it) and handed to
+   * the pool when one of them returns; it is counted in {@link StageStats#deferred()}, and if it is
+   * still queued at its request's deadline it is abandoned without ever running, like any call not
+   * done by then. If the stage's queue (1,024 calls) is full, or the pool refuses the call when it
+   * is handed over, the call fails at once (open or closed by the stage's policy, counted in
+   * {@link StageStats#rejected()}); it never runs on the request thread.
+   *
+   * <p>This is what bounds the threads a hung stage can hold, whatever the concurrency: before the
+   * first hung call reaches its deadline a hung call looks like a slow one, so without this bound
+   * every request arriving in that window would start one more, until every pool thread was blocked
+   * in the hung stage and every other blocking stage sharing the pool waited behind it.
+   *
+   * <p>Default: half the stage pool's threads, at least 1 ({@code max(1, threads / 2)}; 4 of the
+   * shared pool's 8 on a machine of up to 4 cores), decided when {@link #build()} runs. Half, so that
+   * one hung stage leaves the other half of the pool to every other blocking stage of this and the
+   * other pipelines sharing the pool, while a healthy stage can still use most of an idle pool; a
+   * pipeline with several slow stages on one pool may want a smaller share. A value at or above the
+   * pool's thread count leaves a stage unbounded by anything but the pool.
+   *
+   * @param threads the calls of one blocking stage on the pool at once, positive
+   * @return this builder, for chaining
+   * @throws IllegalArgumentException if not positive
+   */
+  public PipelineBuilder threadsPerBlockingStage(int threads) {
+    if (threads <= 0) {
+      throw new IllegalArgumentException("threadsPerBlockingStage must be positive (the calls of one "
+          + "blocking stage that may run on the stage pool at once), got " + threads);
+    }
+    threadsPerBlockingStage = threads;
+    return this;
+  }
+
+  /** {@code max(1, threads / 2)}: see {@link #threadsPerBlockingStage(int)} for why. */
+  static int defaultThreadsPerBlockingStage(WorkerPool pool) {
+    return Math.max(1, pool.threads() / 2);
   }
 
   /**

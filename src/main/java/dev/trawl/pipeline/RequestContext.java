@@ -71,7 +71,8 @@ public final class RequestContext {
     this.sources = new SourceFanOut(execution, this, scratch, batchCapacity);
     this.stageTasks = new StageTask[scratch.length];
     for (ConfiguredStage s : execution.blockingStages) {
-      stageTasks[s.index] = new StageTask(this, s, scratch[s.index], execution.clock);
+      stageTasks[s.index] = new StageTask(this, s, scratch[s.index], execution.clock,
+          execution.bulkheads[s.index]);
     }
     reset();
   }
@@ -503,7 +504,7 @@ public final class RequestContext {
     final ConfiguredStage s = task.stage;
     final Object fresh = s.stage.newScratch();
     scratch[s.index] = fresh;
-    stageTasks[s.index] = new StageTask(this, s, fresh, task.clock());
+    stageTasks[s.index] = new StageTask(this, s, fresh, task.clock(), task.bulkhead);
   }
 
   @Override

@@ -30,6 +30,8 @@ final class RequestExecution {
   /** Query hydrators, candidate stages and side effects that may block: run on {@link #stagePool}. */
   final ConfiguredStage[] blockingStages;
   final WorkerPool stagePool;
+  /** Each blocking stage's bound on the stage pool (by stage index, {@code null} for the others). */
+  final StageBulkhead[] bulkheads;
   final long deadlineSlackNanos;
   final int hungStageLimit;
   private final Gate[] gates;
@@ -45,7 +47,7 @@ final class RequestExecution {
       ConfiguredStage[] sources, ConfiguredStage[] candidateStages, ConfiguredStage[] sideEffects,
       String[] sourceNames, NanoClock clock, Executor executor, LongPredicate validIds,
       ConfiguredStage[] blockingStages, WorkerPool stagePool, long deadlineSlackNanos,
-      int hungStageLimit) {
+      int hungStageLimit, int stageCount, int threadsPerBlockingStage, int stageWaitCapacity) {
     this.pipelineName = pipelineName;
     this.gates = gates;
     this.queryHydrators = queryHydrators;
@@ -60,6 +62,11 @@ final class RequestExecution {
     this.stagePool = stagePool;
     this.deadlineSlackNanos = deadlineSlackNanos;
     this.hungStageLimit = hungStageLimit;
+    this.bulkheads = new StageBulkhead[stageCount];
+    for (ConfiguredStage s : blockingStages) {
+      bulkheads[s.index] = new StageBulkhead(s, stagePool, threadsPerBlockingStage,
+          stageWaitCapacity);
+    }
     this.requestMetrics = new StageMetrics(pipelineName, null);
   }
 
@@ -274,9 +281,10 @@ final class RequestExecution {
   }
 
   /**
-   * Hands a blocking stage to the stage pool; returns the reason when it is refused (too many of its
-   * calls still hung, or the pool is full or closed), {@code null} when it was queued. A refused
-   * stage never runs on the request thread: waiting on it there could not be abandoned.
+   * Hands a blocking stage to the stage pool through its {@link StageBulkhead}; returns the reason
+   * when it is refused (too many of its calls still hung, its queue behind the running calls full,
+   * or the pool full or closed), {@code null} when it was handed over or queued. A refused stage
+   * never runs on the request thread: waiting on it there could not be abandoned.
    */
   private Throwable submit(ConfiguredStage s, StageTask task, RequestContext ctx, CandidateBatch b,
       PipelineResult out) {
@@ -285,14 +293,12 @@ final class RequestExecution {
       return refused;
     }
     task.arm(ctx.generation, b, out, Thread.currentThread());
-    try {
-      stagePool.execute(task);
-      return null;
-    } catch (RejectedExecutionException e) {
+    final RejectedExecutionException e = task.bulkhead.submit(task);
+    if (e != null) {
       task.disarm(ctx.generation);
       s.metrics.rejected.increment();
-      return e;
     }
+    return e;
   }
 
   /** Why {@code s} may not start now (its hung calls reached the limit), or {@code null}. */

@@ -31,6 +31,8 @@ final class StageMetrics {
   final LongAdder hung = new LongAdder();
   /** Calls refused without running: too many still hung, or the pool refused the task. */
   final LongAdder rejected = new LongAdder();
+  /** Calls that found their stage at its thread bound and waited in the stage's queue. */
+  final LongAdder deferred = new LongAdder();
   /** Abandoned calls whose work has not returned yet (a gauge; see {@link HandOff}). */
   final AtomicInteger stillHung = new AtomicInteger();
   private final Recorder recorder = new Recorder(MAX_NANOS, 2);
@@ -59,6 +61,6 @@ final class StageMetrics {
     cumulative.add(interval);
     return new StageStats(name, kind, calls.sum(), skipped.sum(), failures.sum(), timeouts.sum(),
         candidatesIn.sum(), candidatesOut.sum(), invalid.sum(), duplicates.sum(), totalNanos.sum(),
-        hung.sum(), rejected.sum(), stillHung.get(), cumulative.copy());
+        hung.sum(), rejected.sum(), stillHung.get(), deferred.sum(), cumulative.copy());
   }
 }

@@ -26,11 +26,12 @@ public final class StageStats {
   private final long hung;
   private final long rejected;
   private final int stillHung;
+  private final long deferred;
   private final Histogram latency;
 
   StageStats(String name, StageKind kind, long calls, long skipped, long failures, long timeouts,
       long candidatesIn, long candidatesOut, long invalid, long duplicates, long totalNanos,
-      long hung, long rejected, int stillHung, Histogram latency) {
+      long hung, long rejected, int stillHung, long deferred, Histogram latency) {
     this.name = name;
     this.kind = kind;
     this.calls = calls;
@@ -45,6 +46,7 @@ public final class StageStats {
     this.hung = hung;
     this.rejected = rejected;
     this.stillHung = stillHung;
+    this.deferred = deferred;
     this.latency = latency;
   }
 
@@ -113,8 +115,10 @@ public final class StageStats {
 
   /**
    * Calls refused without running: the stage already had
-   * {@linkplain PipelineBuilder#hungStageLimit(int) the limit} of hung calls still running, or the
-   * worker pool refused the task (closed or full). Each counts as a failure of the stage too.
+   * {@linkplain PipelineBuilder#hungStageLimit(int) the limit} of hung calls still running, its
+   * queue behind its {@linkplain PipelineBuilder#threadsPerBlockingStage(int) running calls} was
+   * full, or the worker pool refused the task (closed or full, also when a queued call is handed
+   * over). Each counts as a failure of the stage too.
    *
    * @return the count of refused calls
    */
@@ -127,6 +131,19 @@ public final class StageStats {
    */
   public int stillHung() {
     return stillHung;
+  }
+
+  /**
+   * Calls of a stage that {@linkplain Stage#mayBlock() may block} that found it already running on
+   * {@linkplain PipelineBuilder#threadsPerBlockingStage(int) its share of the stage pool} and were
+   * queued behind its running calls until one returned (cumulative; 0 for other stages). A call that
+   * is still queued at its request's deadline is abandoned without running and also counted in
+   * {@link #timeouts()}.
+   *
+   * @return the count of queued calls
+   */
+  public long deferred() {
+    return deferred;
   }
 
   /**
@@ -193,7 +210,7 @@ public final class StageStats {
     return name + (kind == null ? "" : " (" + kind + ")") + ": calls=" + calls + " skipped=" + skipped
         + " failures=" + failures + " timeouts=" + timeouts + " in=" + candidatesIn + " out="
         + candidatesOut + " invalid=" + invalid + " duplicates=" + duplicates + " hung=" + hung
-        + " rejected=" + rejected + " p50="
+        + " rejected=" + rejected + " deferred=" + deferred + " p50="
         + latencyAtPercentile(50) + "ns p99=" + latencyAtPercentile(99) + "ns";
   }
 }

@@ -7,21 +7,25 @@ package dev.trawl.pipeline;
  * and result to work on when it arms the task and reads them again only after seeing {@code DONE}.
  * A task abandoned while running keeps the batch, scratch and query features it was given; the
  * request thread detaches the context from them ({@link RequestContext#detachFrom}) and the task is
- * replaced before its next use.
+ * replaced before its next use. It reaches the pool only through its stage's {@link StageBulkhead}.
  */
 final class StageTask extends HandOff {
   final RequestContext ctx;
   final ConfiguredStage stage;
   final Object scratch;
+  /** The stage's bound on the pool; the task holds one of its permits while handed to the pool. */
+  final StageBulkhead bulkhead;
   private CandidateBatch batch;
   private PipelineResult out;
   private Thread waiter;
 
-  StageTask(RequestContext ctx, ConfiguredStage stage, Object scratch, NanoClock clock) {
+  StageTask(RequestContext ctx, ConfiguredStage stage, Object scratch, NanoClock clock,
+      StageBulkhead bulkhead) {
     super(stage.metrics, clock);
     this.ctx = ctx;
     this.stage = stage;
     this.scratch = scratch;
+    this.bulkhead = bulkhead;
   }
 
   /** Prepares the task for {@code generation} on {@code batch} (plain writes published by the arm). */
@@ -47,6 +51,11 @@ final class StageTask extends HandOff {
         worker.stageScratch = null;
       }
     }
+  }
+
+  @Override
+  void leftPool() {
+    bulkhead.release();
   }
 
   @Override

@@ -18,7 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * flag, so back-to-back tasks wake different workers) and unparks it. {@link #shared()} is
  * a process-wide pool of {@code max(2, availableProcessors)} threads used for sources by default;
  * {@link #sharedForBlockingStages()} a second one of {@code max(8, 2 x availableProcessors)} threads
- * for blocking stages, sized for threads that wait rather than compute. Both are bounded: a full
+ * for blocking stages, sized for threads that wait rather than compute (a pipeline lets one blocking
+ * stage run on at most {@linkplain PipelineBuilder#threadsPerBlockingStage its share} of them at
+ * once, by default half). Both are bounded: a full
  * queue refuses tasks ({@link RejectedExecutionException}), which the pipeline counts as a failure of
  * the stage, never running it on the request thread instead. A worker clears its interrupt flag
  * before every task, so an interrupt meant for an abandoned stage never reaches the next one.

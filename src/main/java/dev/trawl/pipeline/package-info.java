@@ -49,8 +49,10 @@
  * Stages that {@linkplain dev.trawl.pipeline.Stage#mayBlock() may block} use the same hand-off
  * ({@code HandOff}, {@code StageTask}) on a stage pool, so the request thread can abandon them at
  * the deadline plus a slack; an abandoned stage keeps the batch, scratch and query features it was
- * given and the context continues with copies. Nothing that was refused by a pool, or abandoned,
- * ever runs on the request thread.
+ * given and the context continues with copies. Each blocking stage reaches the pool through its
+ * own bound ({@code StageBulkhead}: a permit count and an allocation-free queue of the calls beyond
+ * it), so a stage that hangs holds at most its share of the pool's threads. Nothing that was refused
+ * by a pool, or abandoned, ever runs on the request thread.
  *
  * <h2>Failures and budgets</h2>
  * Per-request deadline, per-source soft timeouts, per-stage fail-open/fail-closed

@@ -6,7 +6,12 @@ import dev.trawl.index.FilterPlanner;
 import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.VectorSource;
 import dev.trawl.pipeline.testkit.Allocations;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.roaringbitmap.RoaringBitmap;
@@ -14,7 +19,8 @@ import org.roaringbitmap.RoaringBitmap;
 /**
  * A full home-feed request (the request's filter, 3 sources, 4 filters, 2 hydrators, scorers, caps,
  * MMR, page of 50) allocates nothing in steady state: on the calling thread, and with sources on a
- * worker pool or a blocking hydrator on the stage pool, on the pool's threads too.
+ * worker pool or a blocking hydrator on the stage pool (also when its calls queue behind its
+ * thread bound), on the pool's threads too.
  *
  * <p>Each measurement is the total over a window of {@value #REQUESTS} requests, asserted to be 0
  * bytes, after {@link Allocations#steadyStateBytes}'s warm-up (until windows in a row ran with no JIT
@@ -174,11 +180,19 @@ class PipelineAllocationTest {
     }
   }
 
-  /** A blocking hydrator ({@code mayBlock()} true) that can allocate on every 25th call, as the control. */
+  /**
+   * A blocking hydrator ({@code mayBlock()} true) that can allocate on every 25th call, as the
+   * control. With a {@link #holder} context, its calls for that context hold the stage's thread until
+   * the stage's count of queued calls ({@link #deferred}) reaches the number of held calls, so the
+   * call of another request made meanwhile is queued every time.
+   */
   private static final class BlockingAffinity implements CandidateHydrator {
     private final HomeFeedFixture.AffinityHydrator affinity = new HomeFeedFixture.AffinityHydrator();
     volatile boolean control;
-    private int calls;
+    private final AtomicInteger calls = new AtomicInteger();
+    volatile RequestContext holder;
+    volatile LongAdder deferred;
+    final AtomicInteger held = new AtomicInteger();
 
     @Override
     public Feature[] reads() {
@@ -193,8 +207,15 @@ class PipelineAllocationTest {
     @Override
     public void hydrate(RequestContext ctx, CandidateBatch batch) {
       affinity.hydrate(ctx, batch);
-      if (++calls % CONTROL_EVERY == 0 && control) {
+      if (calls.incrementAndGet() % CONTROL_EVERY == 0 && control) {
         Allocations.sink = new Object();
+      }
+      if (ctx == holder) {
+        final int n = held.incrementAndGet();
+        final LongAdder queued = deferred;
+        while (queued.sum() < n) {
+          Thread.onSpinWait();
+        }
       }
     }
   }
@@ -220,6 +241,81 @@ class PipelineAllocationTest {
     }
   }
 
+  /**
+   * Two requests at once on one blocking stage limited to one thread: every call of the second is
+   * queued behind the first's (it waits in the stage's queue, is handed to the pool when the first
+   * returns, and its permit comes back), and neither thread nor the pool allocates.
+   */
+  @Test
+  void aBlockingCallQueuedBehindItsStagesRunningCallAllocatesNothingOnAnyThread() throws Exception {
+    final BlockingAffinity blocking = new BlockingAffinity();
+    try (WorkerPool stagePool = new WorkerPool(2, 64)) {
+      final Pipeline p = feed.builder(100, blocking).sourcesOnCallerThread()
+          .blockingStagesOn(stagePool).threadsPerBlockingStage(1).timeout(10, TimeUnit.MINUTES)
+          .build();
+      final HomeFeedRequests holding = new HomeFeedRequests(p);
+      final HomeFeedRequests queued = new HomeFeedRequests(p);
+      StageMetrics metrics = null;
+      for (StageTask t : holding.ctx.stageTasks) {
+        if (t != null && t.stage.name.equals("affinity")) {
+          metrics = t.stage.metrics;
+        }
+      }
+      blocking.deferred = metrics.deferred;
+      blocking.holder = holding.ctx;
+
+      // the holding requests run on a thread of their own, one per round, told by a counter
+      final AtomicInteger started = new AtomicInteger();
+      final AtomicInteger finished = new AtomicInteger();
+      final AtomicBoolean stop = new AtomicBoolean();
+      final Thread holder = new Thread(() -> {
+        int round = 0;
+        while (!stop.get()) {
+          if (started.get() > round) {
+            holding.run();
+            finished.set(++round);
+          } else {
+            Thread.onSpinWait();
+          }
+        }
+      }, "holding-requests");
+      holder.start();
+      final Runnable pair = () -> {
+        final int round = started.incrementAndGet();
+        while (blocking.held.get() < round) {
+          Thread.onSpinWait(); // the holding call has the stage's only thread
+        }
+        queued.run();
+        while (finished.get() < round) {
+          Thread.onSpinWait();
+        }
+      };
+      try {
+        final long[] threads = Arrays.copyOf(stagePool.threadIds(), 3);
+        threads[2] = holder.getId();
+        assertThat(Allocations.steadyStateBytes(REQUESTS, pair, threads))
+            .as("bytes over %d pairs on the caller, the holding thread and the stage pool",
+                REQUESTS).isZero();
+        final StageStats affinity = p.metrics().stage("affinity");
+        assertThat(affinity.deferred()).as("every call of the second request was queued")
+            .isEqualTo(started.get()).isEqualTo(queued.sent);
+        assertThat(affinity.calls()).isEqualTo(holding.sent + queued.sent);
+        assertThat(affinity.hung() + affinity.timeouts() + affinity.rejected()
+            + affinity.failures()).isZero();
+        holding.assertLastRequestServed();
+        queued.assertLastRequestServed();
+
+        // the control: the hydrator allocates one object every 25 calls on the stage pool's threads
+        blocking.control = true;
+        assertThat(poolBytes(stagePool.threadIds(), pair)).as("positive control on the stage pool")
+            .isPositive();
+      } finally {
+        stop.set(true);
+        holder.join();
+      }
+    }
+  }
+
   /** Bytes the pool's threads allocate over {@value #REQUESTS} runs of {@code request}. */
   private static long poolBytes(long[] threads, Runnable request) {
     final long before = Allocations.threadsBytes(threads);
@@ -229,7 +325,8 @@ class PipelineAllocationTest {
     return Allocations.threadsBytes(threads) - before;
   }
 
-  private static void awaitUninterruptibly(CountDownLatch latch) {
+  /** Waits for {@code latch} through interrupts, then restores the thread's interrupt flag. */
+  static void awaitUninterruptibly(CountDownLatch latch) {
     boolean interrupted = false;
     while (true) {
       try {

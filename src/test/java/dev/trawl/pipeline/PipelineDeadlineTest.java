@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Stages that may block run where they can be abandoned: a request never waits for one past its
- * deadline plus the slack, a hung stage is counted and isolated (its pool threads bounded by the
- * hung-stage limit), and nothing falls back to the request thread. Hangs are latches, never clocks:
+ * deadline plus the slack, a hung stage is counted and isolated (refused once the hung-stage limit
+ * of its calls is still running; its pool threads bounded by its share of the pool, see
+ * {@code BlockingStageThreadBoundTest}), and nothing falls back to the request thread. Hangs are latches, never clocks:
  * every assertion is on pages, flags and counters, and "returned before the stage finished" is a
  * latch the stage has not passed yet when {@code execute} returns.
  */
@@ -383,7 +384,10 @@ class PipelineDeadlineTest {
     hog.block();
     final Pipeline hogging = Pipeline.builder("hog").sourcesOnCallerThread().blockingStagesOn(pool)
         .timeout(500, TimeUnit.MILLISECONDS).source("ten", TEN).hydrator("hog", hog).build();
-    final Pipeline p = pipeline(200).hungStageLimit(100).build();
+    // a share above what the pool can take, so the pool's own queue fills and refuses (with the
+    // default share of 1 the stage's calls would wait in its own queue instead, see
+    // BlockingStageThreadBoundTest)
+    final Pipeline p = pipeline(200).hungStageLimit(100).threadsPerBlockingStage(4).build();
     try {
       assertTimeoutPreemptively(GUARD, () -> {
         hogging.execute(hogging.newContext(), new PipelineResult());
