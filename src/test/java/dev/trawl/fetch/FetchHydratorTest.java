@@ -75,7 +75,7 @@ class FetchHydratorTest {
 
   private static Pipeline pipeline(FetchHydrator hydrator, StageOptions options, Feature... captured) {
     return Pipeline.builder("fetch-test").sourcesOnCallerThread().pageSize(4096)
-        .timeout(5, TimeUnit.SECONDS)
+        .timeout(5, TimeUnit.SECONDS).threadsPerBlockingStage(8)
         .source("ids", (ctx, sink) -> {
           final Request r = ctx.attachment();
           for (long id : r.ids) {
