@@ -80,8 +80,10 @@ public final class HomeFeedVariant {
   private CandidateHydrator fetchedFeatures;
   private Feature fetchedFeature;
   private float fetchedWeight;
-  private String extraName;
-  private CandidateHydrator extra;
+  private final List<Extra> extras = new ArrayList<>();
+
+  /** A host's hydrator added after the built-in ones. */
+  private record Extra(String name, CandidateHydrator stage, StageOptions options) {}
 
   /** The home feed's settings, except that sources have no timeout of their own. */
   public HomeFeedVariant() {}
@@ -243,15 +245,23 @@ public final class HomeFeedVariant {
   }
 
   /**
-   * One more candidate hydrator of the host's, run after the built-in hydrators (the service's
-   * fault drill adds a stage that can be made to hang this way).
+   * One more candidate hydrator of the host's, run after the built-in hydrators with the default
+   * stage options (the service's fault drill adds a stage that can be made to hang this way).
    */
   public HomeFeedVariant extraHydrator(String stageName, CandidateHydrator stage) {
-    if (stageName == null || stageName.isBlank() || stage == null) {
-      throw new IllegalArgumentException("an extra hydrator needs a non-blank name and a stage");
+    return extraHydrator(stageName, stage, StageOptions.defaults());
+  }
+
+  /**
+   * One more candidate hydrator of the host's, run after the built-in hydrators and the extra ones
+   * added before it, with {@code options} (say fail-closed: the shadow's fault drill adds a stage
+   * whose throws fail the candidate's runs this way).
+   */
+  public HomeFeedVariant extraHydrator(String stageName, CandidateHydrator stage, StageOptions options) {
+    if (stageName == null || stageName.isBlank() || stage == null || options == null) {
+      throw new IllegalArgumentException("an extra hydrator needs a non-blank name, a stage and options");
     }
-    this.extraName = stageName;
-    this.extra = stage;
+    extras.add(new Extra(stageName, stage, options));
     return this;
   }
 
@@ -323,8 +333,8 @@ public final class HomeFeedVariant {
     if (fetchedFeatures != null) {
       b.hydrator("fetched", fetchedFeatures);
     }
-    if (extra != null) {
-      b.hydrator(extraName, extra);
+    for (Extra e : extras) {
+      b.hydrator(e.name(), e.stage(), e.options());
     }
     if (excludes) {
       b.rule("excluded", requestFilter.rule());

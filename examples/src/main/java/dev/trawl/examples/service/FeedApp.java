@@ -90,8 +90,13 @@ public final class FeedApp implements AutoCloseable {
           .description("calls blocked in the fault stage now (stage-pool threads it holds)")
           .register(meters);
     }
+    if (b.candidateFault != null) {
+      Gauge.builder("trawl.fault.candidate.throwing", b.candidateFault, f -> f.throwing() ? 1 : 0)
+          .description("1 while the shadow candidate's fault stage throws (POST /admin/candidate-throws)")
+          .register(meters);
+    }
     this.server = new FeedServer(service, meters, this::ready, b.http.host(), b.http.port(),
-        b.http.threads(), b.http.drainMillis(), b.fault);
+        b.http.threads(), b.http.drainMillis(), b.fault, b.candidateFault);
   }
 
   /** Starts the stream (if any) and the HTTP server over an already built world. */
@@ -117,6 +122,7 @@ public final class FeedApp implements AutoCloseable {
     private Path snapshot;
     private FeedShadow shadow;
     private HangingStage fault;
+    private ThrowingStage candidateFault;
     private final List<Consumer<MeterRegistry>> metrics = new ArrayList<>();
     private final List<AutoCloseable> closeLast = new ArrayList<>();
 
@@ -182,6 +188,16 @@ public final class FeedApp implements AutoCloseable {
     public Builder fault(HangingStage stage) {
       this.fault = Objects.requireNonNull(stage, "stage");
       return closeLast(stage::release);
+    }
+
+    /**
+     * The fault stage the shadow candidate's pipeline holds (added to the candidate variant given to
+     * {@link FeedShadow#of}): exported as a metric and switched through {@code POST
+     * /admin/candidate-throws}.
+     */
+    public Builder candidateFault(ThrowingStage stage) {
+      this.candidateFault = Objects.requireNonNull(stage, "stage");
+      return this;
     }
 
     /** Closes {@code resource} after everything else (a store the pipeline reads). */

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -41,8 +43,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       the stream has caught up, 503 before and while stopping);
  *   <li>{@code GET /metrics}: Prometheus text (request and stage latencies, index size, ingest lag);
  *   <li>{@code GET /shadow}: the shadow comparison at each refresh (the page plots it);
- *   <li>{@code GET|POST /admin/shadow-rate} and {@code /admin/hang}: the shadow's sample rate and
- *       the fault stage's switch, at run time;
+ *   <li>{@code GET|POST /admin/shadow-rate}, {@code /admin/hang} and {@code
+ *       /admin/candidate-throws}: the shadow's sample rate, the fault stage's switch and the shadow
+ *       candidate's fault switch, at run time;
  *   <li>{@code GET /}: a page that picks a user and shows their feed through the GraphQL endpoint.
  * </ul>
  *
@@ -69,17 +72,21 @@ public final class FeedServer implements AutoCloseable {
   private final byte[] page;
   private final GracefulHandler graceful;
   private final HangingStage fault;
+  private final ThrowingStage candidateFault;
   private volatile boolean stopping;
 
   /**
    * A server on {@code host:port} (port 0: a free one) with {@code threads} request threads, ready
    * when {@code ready} says so; in-flight requests get {@code drainMillis} to finish on close;
-   * {@code fault} (null: none) is the fault stage {@code /admin/hang} switches.
+   * {@code fault} (null: none) is the fault stage {@code /admin/hang} switches, {@code
+   * candidateFault} (null: none) the shadow candidate's, switched by {@code /admin/candidate-throws}.
    */
   public FeedServer(FeedService service, PrometheusMeterRegistry meters, BooleanSupplier ready,
-      String host, int port, int threads, long drainMillis, HangingStage fault) {
+      String host, int port, int threads, long drainMillis, HangingStage fault,
+      ThrowingStage candidateFault) {
     this.service = service;
     this.fault = fault;
+    this.candidateFault = candidateFault;
     this.graphql = new FeedGraphQL(service);
     this.meters = meters;
     this.ready = ready;
@@ -183,6 +190,9 @@ public final class FeedServer implements AutoCloseable {
         case "/admin/hang" -> {
           return hang(request, response, callback);
         }
+        case "/admin/candidate-throws" -> {
+          return candidateThrows(request, response, callback);
+        }
         case "/health" -> {
           return send(response, callback, 200, "text/plain", "ok\n");
         }
@@ -284,20 +294,56 @@ public final class FeedServer implements AutoCloseable {
       return send(response, callback, 404, JSON_TYPE,
           JSON.writeValueAsString(Map.of("error", "no fault stage: start with --fault-stage")));
     }
+    return faultSwitch(request, response, callback, "hang", "release",
+        on -> {
+          if (on) {
+            fault.hang();
+          } else {
+            fault.release();
+          }
+        },
+        () -> Map.of("hanging", fault.hanging(), "blocked", fault.blocked(),
+            "blockedEver", fault.blockedEver()));
+  }
+
+  /**
+   * {@code GET} answers whether the shadow candidate's fault stage throws and how often it has;
+   * {@code POST ?on=true|false} starts or stops it: 400 for another value, 404 without one.
+   */
+  private boolean candidateThrows(Request request, Response response, Callback callback)
+      throws IOException {
+    if (candidateFault == null) {
+      return send(response, callback, 404, JSON_TYPE, JSON.writeValueAsString(Map.of("error",
+          "no candidate fault stage: start with --fault-stage and --shadow-rate")));
+    }
+    return faultSwitch(request, response, callback, "throw", "stop",
+        on -> {
+          if (on) {
+            candidateFault.start();
+          } else {
+            candidateFault.stop();
+          }
+        },
+        () -> Map.of("throwing", candidateFault.throwing(), "thrown", candidateFault.thrown()));
+  }
+
+  /**
+   * A fault drill's switch: a {@code POST} applies {@code on=true|false} (400 naming what each
+   * does for another value); any method then answers the drill's {@code state}.
+   */
+  private boolean faultSwitch(Request request, Response response, Callback callback, String onDoes,
+      String offDoes, Consumer<Boolean> apply, Supplier<Map<String, Object>> state) throws IOException {
     if (HttpMethod.POST.is(request.getMethod())) {
       final String on = Request.extractQueryParameters(request).getValue("on");
-      if ("true".equals(on)) {
-        fault.hang();
-      } else if ("false".equals(on)) {
-        fault.release();
-      } else {
+      if (!"true".equals(on) && !"false".equals(on)) {
         return send(response, callback, 400, JSON_TYPE, JSON.writeValueAsString(Map.of("error",
-            "pass on=true (hang) or on=false (release), got '" + on + "'")));
+            "pass on=true (" + onDoes + ") or on=false (" + offDoes + "), got '" + on + "'")));
       }
+      apply.accept("true".equals(on));
     }
-    return send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(Map.of(
-        "hanging", fault.hanging(), "blocked", fault.blocked(), "blockedEver", fault.blockedEver())));
+    return send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(state.get()));
   }
+
 
   private static long longParam(Fields params, String name, Long fallback) {
     final String value = params.getValue(name);

@@ -7,6 +7,7 @@ import dev.trawl.cli.Snapshots;
 import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.index.LoadedSnapshot;
 import dev.trawl.index.SourcePositions;
+import dev.trawl.pipeline.StageOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +88,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--fault-stage", description = "Add a stage that hangs on demand (POST"
       + " /admin/hang?on=true, released with on=false), for fault drills; while released it costs one"
-      + " hand-off to the stage pool per request.")
+      + " hand-off to the stage pool per request. With --shadow-rate, the candidate also gets a"
+      + " fail-closed stage that throws on demand (POST /admin/candidate-throws?on=true|false).")
   boolean faultStage;
 
   @Override
@@ -158,7 +160,13 @@ public final class ServeCommand implements Callable<Integer> {
       b.fault(fault);
     }
     if (shadowRate != null) {
-      b.shadow(FeedShadow.of(world, new HomeFeedVariant().interestEf(shadowEf), shadowRate));
+      final HomeFeedVariant candidate = new HomeFeedVariant().interestEf(shadowEf);
+      if (faultStage) {
+        final ThrowingStage candidateFault = new ThrowingStage();
+        candidate.extraHydrator(ThrowingStage.NAME, candidateFault, StageOptions.failClosed());
+        b.candidateFault(candidateFault);
+      }
+      b.shadow(FeedShadow.of(world, candidate, shadowRate));
     }
     final FeedApp app = b.start();
     final Thread hook = new Thread(() -> {

@@ -23,6 +23,9 @@
  *       it.
  *   <li><b>{@link dev.trawl.examples.service.HangingStage}</b> is a fault drill: a stage switched
  *       to hang at run time, to watch the pipeline abandon, count and refuse its calls under load.
+ *   <li><b>{@link dev.trawl.examples.service.ThrowingStage}</b> is the shadow's fault drill: a
+ *       fail-closed stage of the candidate switched to throw at run time, to watch every candidate
+ *       run fail while the live pages stay as they were.
  *   <li>Client errors are {@link dev.trawl.examples.service.FeedService.BadFeedRequest}s with a
  *       message that names the bad value; a failing stage degrades the page, never the request.
  * </ul>

@@ -1,7 +1,7 @@
 package dev.trawl.examples.service;
 
+import static dev.trawl.examples.service.ServiceTests.completePages;
 import static dev.trawl.examples.service.ServiceTests.get;
-import static dev.trawl.examples.service.ServiceTests.pageIds;
 import static dev.trawl.examples.service.ServiceTests.post;
 import static dev.trawl.examples.service.ServiceTests.smallWorld;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trawl.pipeline.StageStats;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +34,7 @@ class HangingStageTest {
     try (FeedApp app = FeedApp.builder(world, new FeedApp.Http("127.0.0.1", 0, 8, 10_000))
         .fault(fault).start()) {
       final HttpClient http = HttpClient.newHttpClient();
-      final List<List<Long>> before = pages(http, app);
+      final List<List<Long>> before = completePages(http, app, USERS);
 
       assertThat(post(http, app, "/admin/hang?on=true").body()).contains("\"hanging\":true");
       int degraded = 0;
@@ -61,7 +60,7 @@ class HangingStageTest {
       ServiceTests.await(() -> stage(app).stillHung() == 0 && fault.blocked() == 0,
           "the hung calls return");
       final long callsBefore = stage(app).calls();
-      assertThat(pages(http, app)).as("complete pages again, as before the hang")
+      assertThat(completePages(http, app, USERS)).as("complete pages again, as before the hang")
           .isEqualTo(before);
       assertThat(stage(app).calls() - callsBefore).as("the stage runs again").isEqualTo(USERS);
       assertThat(stage(app).rejected()).isEqualTo(DURING - HUNG_LIMIT);
@@ -86,18 +85,6 @@ class HangingStageTest {
       assertThat(r.statusCode()).isEqualTo(404);
       assertThat(r.body()).contains("no fault stage");
     }
-  }
-
-  /** Every user's first page, each asserted complete (not degraded). */
-  private static List<List<Long>> pages(HttpClient http, FeedApp app) throws Exception {
-    final List<List<Long>> pages = new ArrayList<>();
-    for (int u = 0; u < USERS; u++) {
-      final HttpResponse<String> r = get(http, app, "/feed?userId=" + u + "&first=10");
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.body()).contains("\"degraded\":false");
-      pages.add(pageIds(r.body()));
-    }
-    return pages;
   }
 
   private static StageStats stage(FeedApp app) {

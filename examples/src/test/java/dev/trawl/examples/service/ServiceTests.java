@@ -1,5 +1,7 @@
 package dev.trawl.examples.service;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.trawl.cli.KafkaBroker;
@@ -82,5 +84,17 @@ final class ServiceTests {
   static HttpResponse<String> post(HttpClient http, FeedApp app, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The first page (10 posts) of users {@code 0..users-1}, each asserted complete (not degraded). */
+  static List<List<Long>> completePages(HttpClient http, FeedApp app, int users) throws Exception {
+    final List<List<Long>> pages = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      final HttpResponse<String> r = get(http, app, "/feed?userId=" + u + "&first=10");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"degraded\":false");
+      pages.add(pageIds(r.body()));
+    }
+    return pages;
   }
 }
