@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # jcstress tests of the write path's lock-free pieces (IdTable publication, versioned write vs
-# remove, node publication, link lists naming a reused ordinal). Builds this project against the library (which must be installed:
+# remove, node publication, link lists naming a reused ordinal) and of the pipeline's stage
+# bulkhead (the hand-over of a queued call when a permit comes back). Builds this project against the library (which must be installed:
 # mvn -f parent/pom.xml install), runs the tests, and fails when any outcome is FORBIDDEN or a test
 # errs.
 #

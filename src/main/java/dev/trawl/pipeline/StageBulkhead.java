@@ -1,5 +1,6 @@
 package dev.trawl.pipeline;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,21 +23,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a worker gives its permit back and then drains. A drainer takes a permit before it polls and gives
  * it back if the poll finds nothing, and loops while the queue is not empty, so whichever of the two
  * comes second sees both the waiting task and the free permit (all of it is volatile, hence in one
- * synchronization order).
+ * synchronization order). Checked under jcstress ({@code jcstress/.../StageBulkheadHandOver}): a
+ * call queued while the last permit comes back is handed over exactly once, and of two calls
+ * waiting for one returning permit exactly one gets it.
  *
  * <p>One per blocking stage of a pipeline; thread-safe. Allocates nothing after construction
  * except on failure paths (the refusal's exception).
  */
 final class StageBulkhead {
   final int limit;
-  private final WorkerPool pool;
+  /** The stage pool (a {@link WorkerPool}); an {@code Executor} so that a stress test can count hand-overs. */
+  private final Executor pool;
   private final StageMetrics metrics;
   private final String stageDescription;
   private final TaskQueue waiting;
   /** Tasks of this stage handed to the pool and not finished with it (permits taken). */
   final AtomicInteger running = new AtomicInteger();
 
-  StageBulkhead(ConfiguredStage stage, WorkerPool pool, int limit, int waitCapacity) {
+  StageBulkhead(ConfiguredStage stage, Executor pool, int limit, int waitCapacity) {
     this.limit = limit;
     this.pool = pool;
     this.metrics = stage.metrics;
@@ -99,6 +103,11 @@ final class StageBulkhead {
         ((HandOff) task).refuse(e);
       }
     }
+  }
+
+  /** {@return whether no call of the stage waits in its queue} */
+  boolean queueIsEmpty() {
+    return waiting.isEmpty();
   }
 
   private boolean tryAcquire() {

@@ -43,9 +43,12 @@ final class TaskQueue {
           sequences.set(i, t + 1);
           return true;
         }
-      } else if (seq < t) {
+      } else if (seq < t && t - head.get() >= cells.length()) {
         return false; // full
       }
+      // else: another producer took ticket t (re-read the tail), or the cell's previous consumer
+      // has claimed it but not released it yet; that is not full, and the consumer is between two
+      // instructions, so wait for it rather than refuse a task into a queue with free cells
     }
   }
 
