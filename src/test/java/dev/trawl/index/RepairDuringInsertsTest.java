@@ -7,7 +7,6 @@ import dev.trawl.testing.Reachability;
 import dev.trawl.testing.Vectors;
 import dev.trawl.vector.Metric;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -87,8 +86,8 @@ class RepairDuringInsertsTest {
     // With reuse the count is heavy-tailed (2 to 417 of 4,167 over about 100 runs): the missed items
     // sit in one cluster, in a pocket of nodes that link to each other (each keeps links to and from
     // 3 or 4 of its 10 true nearest neighbours) but that the beam for their own vector does not
-    // reach. A known limitation (docs/writes.md, "Repairs racing writes"): with reuse the count is
-    // printed, not bounded; the structural checks above hold either way.
+    // reach. A known limitation (docs/writes.md, "Repairs racing writes"; ChurnReachability measures
+    // it): with reuse the count is printed, not bounded; the structural checks above hold either way.
     final int lost = live - Reachability.foundByOwnVector(index, n, 128, id -> vectors[id]);
     final int sequentialLost = live - Reachability.foundByOwnVector(sequential, n, 128, id -> vectors[id]);
     System.out.printf("repair during inserts (reuse %b): %d live, %d lost (sequential build %d)%n",
@@ -96,52 +95,5 @@ class RepairDuringInsertsTest {
     if (!reuse) {
       assertThat(lost).as("live items not found by their own vector").isLessThanOrEqualTo(live / 100);
     }
-  }
-
-  /**
-   * The same churn with the repairs run by the writing thread itself (after every insert, and every
-   * 100 inserts), over 6 seeds of data and graph: with the writes and passes serialised, slot reuse
-   * leaves as many live items unreachable as fresh ordinals do. Deterministic (one thread, seeded), so
-   * the counts are exact: 211 lost with reuse, 180 without, over 12 runs of 4,167 live items (each run
-   * 2 to 95 with reuse, 2 to 41 without). The churn itself costs this small-M, tightly clustered
-   * graph up to 2% of its items whichever way ordinals are handed out; what reuse adds in the
-   * concurrent test above comes from passes racing the writes, not from reusing a slot.
-   */
-  @Test
-  void withSerialisedRepairsSlotReuseLosesNoMoreItemsThanFreshOrdinals() {
-    final int n = 6000;
-    long lostWithReuse = 0;
-    long lostWithout = 0;
-    for (long seed = 41; seed < 47; seed++) {
-      final float[][] vectors = Vectors.clustered(n, 8, 10, seed);
-      for (int every : new int[] {1, 100}) {
-        for (boolean reuse : new boolean[] {false, true}) {
-          final VectorIndex index = VectorIndex.builder(8, Metric.L2).m(6).efConstruction(30)
-              .repairThreshold(1.0).reuseOrdinals(reuse).seed(seed).build();
-          for (int i = 0; i < n; i++) {
-            index.add(i, vectors[i]);
-            if (i >= 500 && i % 3 == 0) {
-              index.remove(i - 250);
-            }
-            if (i >= 500 && i % every == 0) {
-              index.repair();
-            }
-          }
-          index.repair();
-          assertThat(index.size()).isEqualTo(4_167);
-          final int lost = 4_167 - Reachability.foundByOwnVector(index, n, 128, id -> vectors[id]);
-          assertThat(lost).as("seed %d, repair every %d, reuse %b", seed, every, reuse)
-              .isLessThanOrEqualTo(4_167 * 3 / 100);
-          if (reuse) {
-            lostWithReuse += lost;
-          } else {
-            lostWithout += lost;
-          }
-        }
-      }
-    }
-    System.out.printf("serialised repairs over 12 runs: %d lost with reuse, %d without%n",
-        lostWithReuse, lostWithout);
-    assertThat(lostWithReuse).isLessThanOrEqualTo(lostWithout * 3 / 2);
   }
 }
