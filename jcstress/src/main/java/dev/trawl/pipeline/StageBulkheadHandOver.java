@@ -26,20 +26,20 @@ public final class StageBulkheadHandOver {
   /** A stage bulkhead of limit 1 over a counting pool, its first call already running. */
   static class Limited {
     final AtomicInteger handedOver = new AtomicInteger();
+    private final ConfiguredStage stage = new ConfiguredStage("stressed",
+        StageKind.CANDIDATE_HYDRATOR, (CandidateHydrator) (ctx, batch) -> { }, StageOptions.defaults(), 0);
     final StageBulkhead bulkhead;
 
     Limited() {
       final Executor counting = task -> handedOver.incrementAndGet();
-      final ConfiguredStage stage = new ConfiguredStage("stressed", StageKind.CANDIDATE_HYDRATOR,
-          (CandidateHydrator) (ctx, batch) -> { }, StageOptions.defaults(), 0);
       bulkhead = new StageBulkhead(stage, counting, 1, 8);
-      if (bulkhead.submit(call(stage)) != null) {
+      if (bulkhead.submit(newCall()) != null) {
         throw new IllegalStateException("the first call was refused");
       }
     }
 
-    /** A call of {@code stage}; only handed over and counted here, never run. */
-    static HandOff call(ConfiguredStage stage) {
+    /** A call of the stage; only handed over and counted here, never run. */
+    final HandOff newCall() {
       return new HandOff(stage.metrics, NanoClock.SYSTEM) {
         @Override
         void work() {}
@@ -49,11 +49,6 @@ public final class StageBulkheadHandOver {
           return null;
         }
       };
-    }
-
-    HandOff newCall() {
-      return call(new ConfiguredStage("other", StageKind.CANDIDATE_HYDRATOR,
-          (CandidateHydrator) (ctx, batch) -> { }, StageOptions.defaults(), 0));
     }
   }
 

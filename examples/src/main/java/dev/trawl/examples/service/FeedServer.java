@@ -344,7 +344,6 @@ public final class FeedServer implements AutoCloseable {
     return send(response, callback, 200, JSON_TYPE, JSON.writeValueAsString(state.get()));
   }
 
-
   private static long longParam(Fields params, String name, Long fallback) {
     final String value = params.getValue(name);
     if (value == null) {
