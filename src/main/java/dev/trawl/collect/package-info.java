@@ -1,5 +1,5 @@
 /**
- * Internal primitive collections shared by the pipeline, its built-in stages and shadow testing. Not
+ * Internal primitive collections and counters shared by the pipeline, its built-in stages and shadow testing. Not
  * part of the public API: the types here appear in no public signature of another package, and may
  * change in any release.
  *
@@ -12,7 +12,12 @@
  * what it inserts and allocates nothing. Sets, counters and maps are the same table used through
  * different methods rather than three hand-written copies.
  *
- * <p>Not thread-safe: every instance is owned by one thread at a time. Depends on nothing else in
- * Trawl.
+ * <p>And one counter group, {@link dev.trawl.collect.StripedCounters}: the metrics counters that
+ * request threads, pool threads and maintenance threads all add to. It stripes updates by thread like
+ * {@code LongAdder} but allocates every stripe when built, because a {@code LongAdder} allocates its
+ * cells at the first collision of two threads, which can come at any time on a request path.
+ *
+ * <p>The table is not thread-safe: every instance is owned by one thread at a time. The counter group
+ * is thread-safe. Depends on nothing else in Trawl.
  */
 package dev.trawl.collect;

@@ -1,10 +1,10 @@
 package dev.trawl.fetch;
 
+import dev.trawl.collect.StripedCounters;
 import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.NanoClock;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One store's candidate features, as a {@link FetchHydrator} fetches them: which {@link Feature}
@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A fetch is <b>shared</b>: one per store, used by every request thread and by any number of
  * hydrators (its in-flight table is what makes coalescing work across them). <b>Thread-safe.</b>
- * Counters are {@link LongAdder}s; {@link #stats()} allocates its snapshot.
+ * Counters are striped by thread ({@link StripedCounters}) and allocate nothing when updated;
+ * {@link #stats()} allocates its snapshot.
  */
 public final class FeatureFetch {
   /** The near-cache kind (time to live class) of a key; must be thread-safe and allocation-free. */
@@ -51,21 +52,22 @@ public final class FeatureFetch {
   final InFlight inFlight;
   volatile Throwable lastFailure;
 
-  final LongAdder lookups = new LongAdder();
-  final LongAdder cacheHits = new LongAdder();
-  final LongAdder negativeHits = new LongAdder();
-  final LongAdder coalesced = new LongAdder();
-  final LongAdder claimed = new LongAdder();
-  final LongAdder storeCalls = new LongAdder();
-  final LongAdder found = new LongAdder();
-  final LongAdder absent = new LongAdder();
-  final LongAdder malformed = new LongAdder();
-  final LongAdder failedKeys = new LongAdder();
-  final LongAdder timedOutKeys = new LongAdder();
-  final LongAdder deferredKeys = new LongAdder();
-  final LongAdder refusedKeys = new LongAdder();
-  final LongAdder staleReplaced = new LongAdder();
-  final LongAdder fetcherErrors = new LongAdder();
+  private final StripedCounters counters = new StripedCounters(15);
+  final StripedCounters.Counter lookups = counters.newCounter();
+  final StripedCounters.Counter cacheHits = counters.newCounter();
+  final StripedCounters.Counter negativeHits = counters.newCounter();
+  final StripedCounters.Counter coalesced = counters.newCounter();
+  final StripedCounters.Counter claimed = counters.newCounter();
+  final StripedCounters.Counter storeCalls = counters.newCounter();
+  final StripedCounters.Counter found = counters.newCounter();
+  final StripedCounters.Counter absent = counters.newCounter();
+  final StripedCounters.Counter malformed = counters.newCounter();
+  final StripedCounters.Counter failedKeys = counters.newCounter();
+  final StripedCounters.Counter timedOutKeys = counters.newCounter();
+  final StripedCounters.Counter deferredKeys = counters.newCounter();
+  final StripedCounters.Counter refusedKeys = counters.newCounter();
+  final StripedCounters.Counter staleReplaced = counters.newCounter();
+  final StripedCounters.Counter fetcherErrors = counters.newCounter();
 
   private FeatureFetch(Builder b) {
     this.name = b.name;

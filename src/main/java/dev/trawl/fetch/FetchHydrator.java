@@ -1,5 +1,6 @@
 package dev.trawl.fetch;
 
+import dev.trawl.collect.StripedCounters;
 import dev.trawl.pipeline.CandidateBatch;
 import dev.trawl.pipeline.CandidateHydrator;
 import dev.trawl.pipeline.Feature;
@@ -10,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -80,8 +80,9 @@ public final class FetchHydrator implements CandidateHydrator {
   private final OnFailure onFailure;
   private final NanoClock clock;
   private final Feature[] writes;
-  private final LongAdder requests = new LongAdder();
-  private final LongAdder degradedRequests = new LongAdder();
+  private final StripedCounters counters = new StripedCounters(2);
+  private final StripedCounters.Counter requests = counters.newCounter();
+  private final StripedCounters.Counter degradedRequests = counters.newCounter();
 
   private FetchHydrator(Builder b) {
     this.fetches = b.fetches.toArray(new FeatureFetch[0]);

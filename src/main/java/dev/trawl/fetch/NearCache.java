@@ -1,12 +1,12 @@
 package dev.trawl.fetch;
 
+import dev.trawl.collect.StripedCounters;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 
@@ -66,7 +66,7 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p><b>Allocation:</b> {@link #get} and the hit path allocate nothing; {@link #put} and
  * {@link #putAbsent} allocate nothing either (a contended {@code ReentrantLock} may allocate its wait
- * node). Counters are {@link LongAdder}s, which allocate their cells once under contention.
+ * node). Counters are striped by thread ({@link StripedCounters}), allocated when the cache is built.
  * {@link #stats()} allocates its snapshot.
  */
 public final class NearCache {
@@ -95,13 +95,14 @@ public final class NearCache {
   private final long maxBytes;
   private final int capacity;
   private final long footprint;
-  final LongAdder hits = new LongAdder();
-  final LongAdder absentHits = new LongAdder();
-  final LongAdder misses = new LongAdder();
-  final LongAdder expiredReads = new LongAdder();
-  final LongAdder puts = new LongAdder();
-  final LongAdder evictions = new LongAdder();
-  final LongAdder rejections = new LongAdder();
+  private final StripedCounters counters = new StripedCounters(7);
+  final StripedCounters.Counter hits = counters.newCounter();
+  final StripedCounters.Counter absentHits = counters.newCounter();
+  final StripedCounters.Counter misses = counters.newCounter();
+  final StripedCounters.Counter expiredReads = counters.newCounter();
+  final StripedCounters.Counter puts = counters.newCounter();
+  final StripedCounters.Counter evictions = counters.newCounter();
+  final StripedCounters.Counter rejections = counters.newCounter();
 
   private NearCache(Builder b) {
     this.width = b.width;

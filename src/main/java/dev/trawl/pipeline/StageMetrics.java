@@ -1,15 +1,15 @@
 package dev.trawl.pipeline;
 
+import dev.trawl.collect.StripedCounters;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * Live counters and latency recorder of one stage (or of the whole request), bound when the pipeline
- * is built. Recording is wait-free from any thread: {@link LongAdder} counters (which spread
- * contended updates over per-CPU cells, allocated once when contention is first seen) and an
+ * is built. Recording is wait-free from any thread and allocates nothing: counters striped by thread
+ * in one {@link StripedCounters} group (every stripe allocated when the stage is built) and an
  * HdrHistogram {@link Recorder} whose interval histograms are folded into a cumulative one when a
  * snapshot is taken.
  */
@@ -18,21 +18,22 @@ final class StageMetrics {
 
   final String name;
   final StageKind kind;
-  final LongAdder calls = new LongAdder();
-  final LongAdder skipped = new LongAdder();
-  final LongAdder failures = new LongAdder();
-  final LongAdder timeouts = new LongAdder();
-  final LongAdder candidatesIn = new LongAdder();
-  final LongAdder candidatesOut = new LongAdder();
-  final LongAdder invalid = new LongAdder();
-  final LongAdder duplicates = new LongAdder();
-  final LongAdder totalNanos = new LongAdder();
+  private final StripedCounters counters = new StripedCounters(12);
+  final StripedCounters.Counter calls = counters.newCounter();
+  final StripedCounters.Counter skipped = counters.newCounter();
+  final StripedCounters.Counter failures = counters.newCounter();
+  final StripedCounters.Counter timeouts = counters.newCounter();
+  final StripedCounters.Counter candidatesIn = counters.newCounter();
+  final StripedCounters.Counter candidatesOut = counters.newCounter();
+  final StripedCounters.Counter invalid = counters.newCounter();
+  final StripedCounters.Counter duplicates = counters.newCounter();
+  final StripedCounters.Counter totalNanos = counters.newCounter();
   /** Calls abandoned at the deadline while still running (cumulative). */
-  final LongAdder hung = new LongAdder();
+  final StripedCounters.Counter hung = counters.newCounter();
   /** Calls refused without running: too many still hung, or the pool refused the task. */
-  final LongAdder rejected = new LongAdder();
+  final StripedCounters.Counter rejected = counters.newCounter();
   /** Calls that found their stage at its thread bound and waited in the stage's queue. */
-  final LongAdder deferred = new LongAdder();
+  final StripedCounters.Counter deferred = counters.newCounter();
   /** Abandoned calls whose work has not returned yet (a gauge; see {@link HandOff}). */
   final AtomicInteger stillHung = new AtomicInteger();
   private final Recorder recorder = new Recorder(MAX_NANOS, 2);

@@ -2,6 +2,7 @@ package dev.trawl.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trawl.collect.StripedCounters;
 import dev.trawl.index.FilterPlanner;
 import dev.trawl.pipeline.stages.RequestFilterHydrator;
 import dev.trawl.pipeline.stages.VectorSource;
@@ -11,7 +12,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.roaringbitmap.RoaringBitmap;
@@ -191,7 +191,7 @@ class PipelineAllocationTest {
     volatile boolean control;
     private final AtomicInteger calls = new AtomicInteger();
     volatile RequestContext holder;
-    volatile LongAdder deferred;
+    volatile StripedCounters.Counter deferred;
     final AtomicInteger held = new AtomicInteger();
 
     @Override
@@ -212,7 +212,7 @@ class PipelineAllocationTest {
       }
       if (ctx == holder) {
         final int n = held.incrementAndGet();
-        final LongAdder queued = deferred;
+        final StripedCounters.Counter queued = deferred;
         while (queued.sum() < n) {
           Thread.onSpinWait();
         }

@@ -1,5 +1,6 @@
 package dev.trawl.pipeline.stages;
 
+import dev.trawl.collect.StripedCounters;
 import dev.trawl.index.FilterPlanner;
 import dev.trawl.filter.RequestFilter;
 import dev.trawl.index.SearchResults;
@@ -11,7 +12,6 @@ import dev.trawl.pipeline.Feature;
 import dev.trawl.pipeline.PipelineException;
 import dev.trawl.pipeline.RequestContext;
 import dev.trawl.vector.Metric;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Candidates nearest to the request's query vector ({@link RequestContext#queryVectorBuffer()}) in a
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * it. {@link #planCount(int)} counts how many searches took each plan. Without one, the search is
  * unfiltered.
  *
- * <p><b>Thread-safe and immutable</b> (its plan counters are {@link LongAdder}s); each context gets
+ * <p><b>Thread-safe and immutable</b> (its plan counters are striped by thread and allocated when it is built); each context gets
  * its own {@link Searcher} and results as scratch, so a fetch allocates nothing. A request without a
  * query vector, or with one of the wrong dimension, is a bad request; a filter that was not composed
  * for the request fails the source.
@@ -41,7 +41,14 @@ public final class VectorSource implements CandidateSource {
   private final RequestFilterHydrator filter;
   private final float similarityOffset;
   // indexed by FilterPlanner.NONE (unfiltered), EXACT, WALK, WALK_THEN_EXACT
-  private final LongAdder[] plans = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+  private final StripedCounters.Counter[] plans = newPlanCounters();
+
+  private static StripedCounters.Counter[] newPlanCounters() {
+    final StripedCounters group = new StripedCounters(4);
+    return new StripedCounters.Counter[] {
+      group.newCounter(), group.newCounter(), group.newCounter(), group.newCounter()
+    };
+  }
 
   private VectorSource(Builder b) {
     this.index = b.index;
