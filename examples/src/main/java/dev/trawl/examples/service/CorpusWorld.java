@@ -15,6 +15,11 @@ import dev.trawl.pipeline.Pipeline;
 import dev.trawl.pipeline.stages.ItemMetadata;
 import dev.trawl.pipeline.stages.RecentItems;
 import dev.trawl.vector.Metric;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,9 +32,10 @@ import java.util.function.UnaryOperator;
  * posts that arrived later through the stream, and the home-feed pipeline over all of them.
  *
  * <p>Posts streamed in (see {@link #listener()}) are written into the same index by the Kafka
- * connector; this class keeps what the index does not (author, community, creation time) so the
- * pipeline can hydrate and rank them, and appends them to the recent ring so the fresh source sees
- * them at once.
+ * connector; this class keeps what the index does not hold in a form the pipeline reads (author,
+ * community, creation time) so the pipeline can hydrate and rank them, and appends them to the recent
+ * ring so the fresh source sees them at once. Their creation times outlive a restart in a
+ * {@link StreamedPostTimes} file beside the snapshot.
  *
  * <p><b>Thread-safety:</b> immutable after {@link #build} apart from the streamed-post state, which
  * is safe for one or more applying threads beside any number of serving threads. <b>Allocation:</b>
@@ -65,7 +71,7 @@ public final class CorpusWorld implements ItemMetadata {
       recent.append(id, corpus.author(id), corpus.community(id), corpus.createdAt(id));
     }
     if (o.index != null) {
-      restoreStreamed();
+      restoreStreamed(o.streamedCreatedAt);
     }
     this.trending = o.trending != null ? o.trending : corpus.trending(200);
     this.stages = o.stages;
@@ -75,18 +81,46 @@ public final class CorpusWorld implements ItemMetadata {
 
   /**
    * Posts a loaded snapshot holds beyond the corpus arrived through the stream before it was
-   * written: their author and community are in the index's attributes; their creation time is not
-   * (the connector keeps it outside the index), so they rank as posts of unknown age and stay out of
-   * the recent ring.
+   * written: their author and community are in the index's attributes, their creation time in
+   * {@code createdAt} (read from the {@link StreamedPostTimes} file beside the snapshot). Those with a
+   * known time go back into the recent ring, oldest first, so the fresh source sees them as before
+   * the restart; a post without one (no times file, or one from another cut of the stream) ranks as
+   * a post of unknown age and stays out of the ring.
    */
-  private void restoreStreamed() {
+  private void restoreStreamed(Map<Long, Long> createdAt) {
     final ItemAttributes a = new ItemAttributes();
+    final List<long[]> timed = new ArrayList<>();
     for (long id : index.ids()) {
       if (!inCorpus(id)) {
         index.attributes(id, a);
-        streamed.put(id, new long[] {known(a.author()), known(a.community()), CandidateBatch.UNKNOWN});
+        final Long time = createdAt.get(id);
+        final long[] post = {known(a.author()), known(a.community()),
+            time == null ? CandidateBatch.UNKNOWN : time};
+        streamed.put(id, post);
+        if (time != null) {
+          timed.add(new long[] {id, post[0], post[1], time});
+        }
       }
     }
+    timed.sort(Comparator.comparingLong((long[] p) -> p[3]).thenComparingLong(p -> p[0]));
+    for (int i = Math.max(0, timed.size() - RECENT_CAPACITY); i < timed.size(); i++) {
+      final long[] p = timed.get(i);
+      recent.append(p[0], p[1], p[2], p[3]);
+    }
+  }
+
+  /**
+   * The creation time of every streamed post this world knows one for (a copy), for the
+   * {@link StreamedPostTimes} file written beside a snapshot. Call once nothing applies events.
+   */
+  public Map<Long, Long> streamedCreatedAt() {
+    final Map<Long, Long> times = new HashMap<>();
+    streamed.forEach((id, post) -> {
+      if (post[2] != CandidateBatch.UNKNOWN) {
+        times.put(id, post[2]);
+      }
+    });
+    return times;
   }
 
   private static long known(long attribute) {
@@ -105,6 +139,7 @@ public final class CorpusWorld implements ItemMetadata {
     CandidateSource trending;
     LongSupplier clock = System::currentTimeMillis;
     VectorIndex index;
+    Map<Long, Long> streamedCreatedAt = Map.of();
     UnaryOperator<HomeFeedVariant> stages = UnaryOperator.identity();
     boolean userStateInStore;
 
@@ -166,6 +201,15 @@ public final class CorpusWorld implements ItemMetadata {
      */
     public Options index(VectorIndex loaded) {
       this.index = loaded;
+      return this;
+    }
+
+    /**
+     * With {@link #index}: the creation times of the streamed posts the snapshot holds (from
+     * {@link StreamedPostTimes#read}); posts not in it rank as posts of unknown age. Kept.
+     */
+    public Options streamedCreatedAt(Map<Long, Long> createdAt) {
+      this.streamedCreatedAt = createdAt;
       return this;
     }
 
@@ -250,6 +294,11 @@ public final class CorpusWorld implements ItemMetadata {
   /** The index (shared with the stream consumer, which writes streamed posts into it). */
   public VectorIndex index() {
     return index;
+  }
+
+  /** The ring of recent posts the fresh source scans. */
+  RecentItems recent() {
+    return recent;
   }
 
   /** The home-feed pipeline over this world; shared by all serving threads. */

@@ -29,9 +29,10 @@ import java.util.function.Consumer;
  * <p>{@link #close} shuts down in an order that loses nothing: the HTTP server stops accepting and
  * drains the requests in flight, then the stream consumer finishes its batch and stops, then (with
  * {@link Builder#snapshotOnClose}) the index is written with the stream positions it has applied up
- * to. Nothing writes the index at that point, so the snapshot is an exact cut of the stream: a
- * service started from it ({@link Builder#stream(Stream, SourcePositions)} with the stored
- * positions) applies every later event once and none of the earlier ones again.
+ * to, and beside it the streamed posts' creation times ({@link StreamedPostTimes}). Nothing writes
+ * the index at that point, so the snapshot is an exact cut of the stream: a service started from it
+ * ({@link Builder#stream(Stream, SourcePositions)} with the stored positions) applies every later
+ * event once and none of the earlier ones again.
  *
  * <p><b>Thread-safety:</b> start and close from one thread ({@link #close} is idempotent).
  * <b>Allocation:</b> see the parts.
@@ -141,7 +142,10 @@ public final class FeedApp implements AutoCloseable {
       return this;
     }
 
-    /** Writes the index and the stream positions to {@code file} (atomically) on {@link #close}. */
+    /**
+     * Writes the index and the stream positions to {@code file} (atomically) on {@link #close}, and
+     * the streamed posts' creation times to {@link StreamedPostTimes#fileFor}{@code (file)}.
+     */
     public Builder snapshotOnClose(Path file) {
       this.snapshot = Objects.requireNonNull(file, "file");
       return this;
@@ -295,8 +299,10 @@ public final class FeedApp implements AutoCloseable {
           if (parent != null) {
             Files.createDirectories(parent);
           }
-          written = IndexSnapshot.write(world.index(), snapshot,
-              stream != null ? stream.positions() : SourcePositions.NONE);
+          final SourcePositions cut = stream != null ? stream.positions() : SourcePositions.NONE;
+          written = IndexSnapshot.write(world.index(), snapshot, cut);
+          StreamedPostTimes.write(StreamedPostTimes.fileFor(snapshot), cut,
+              world.streamedCreatedAt());
         }
       } finally {
         for (AutoCloseable c : closeLast) {

@@ -8,8 +8,10 @@ import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.index.LoadedSnapshot;
 import dev.trawl.index.SourcePositions;
 import dev.trawl.pipeline.StageOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -117,6 +119,13 @@ public final class ServeCommand implements Callable<Integer> {
       from = loaded.positions();
       out.printf(Locale.ROOT, "loaded %s: %,d live posts, stream positions %s%n", snapshot,
           loaded.index().size(), from.size() == 0 ? "none" : from);
+      try {
+        options.streamedCreatedAt(StreamedPostTimes.read(StreamedPostTimes.fileFor(snapshot), from));
+      } catch (IOException e) {
+        // the index is good without it: streamed posts then rank as posts of unknown age
+        out.printf(Locale.ROOT, "warning: streamed posts restored without creation times: %s%n",
+            e instanceof NoSuchFileException ? e.getMessage() + " is missing" : e.getMessage());
+      }
     }
     final RedisDemo store = redis == null ? null : RedisDemo.open(redis, redisTimeoutMillis);
     final HangingStage fault = faultStage ? new HangingStage() : null;

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -118,7 +119,11 @@ class GracefulShutdownTest {
       assertThat(offsetSum(loaded.positions())).isEqualTo(STREAMED + REMOVED);
 
       // restart from it; the earlier events are not applied again, the later ones are
-      final CorpusWorld world = CorpusWorld.build(smallWorld().index(loaded.index()));
+      final Map<Long, Long> times =
+          StreamedPostTimes.read(StreamedPostTimes.fileFor(file), loaded.positions());
+      assertThat(times).as("the creation time of every streamed post left").hasSize(STREAMED - REMOVED);
+      final CorpusWorld world =
+          CorpusWorld.build(smallWorld().index(loaded.index()).streamedCreatedAt(times));
       try (FeedApp again = FeedApp.builder(world, new FeedApp.Http("127.0.0.1", 0, 8, 1_000))
           .stream(new FeedApp.Stream(broker.bootstrap(), TOPIC, "shutdown-test"), loaded.positions())
           .start()) {
@@ -138,6 +143,8 @@ class GracefulShutdownTest {
         // a post streamed before the snapshot keeps its author and community
         assertThat(world.author(2_010)).isEqualTo(910);
         assertThat(world.community(2_010)).isEqualTo(10 % 7);
+        // and its creation time, from the times file beside the snapshot
+        assertThat(world.createdAt(2_010)).isEqualTo(NOW - 10_000);
       }
     }
   }
