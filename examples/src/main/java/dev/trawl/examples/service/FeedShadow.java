@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * Jaccard, Kendall's tau: similarity, 1 = the same page; mean rank shift), {@code
  * trawl_shadow_flagged} (metrics whose verdict is a change beyond the noise), and the counts of
  * sampled, completed, dropped and failed candidate runs. Each refresh also appends a point to
- * {@link #series()} (the last {@link #SERIES_POINTS}), which the service's page plots.
+ * {@link #series()} (the last {@link #SERIES_POINTS}), with the comparison since start and over the
+ * pages compared since the point before, which the service's page plots.
  *
  * <p>The live answer never depends on the candidate: {@link #offer} never blocks or throws, a slow
  * candidate only causes drops, and a throwing one is counted as a failed run.
@@ -51,15 +52,27 @@ public final class FeedShadow implements AutoCloseable {
   private volatile MultiGauge agreement;
   private volatile int flagged;
   private final ArrayDeque<Point> series = new ArrayDeque<>(); // guarded by itself
+  // the previous point's pages compared and metrics, for the next window (guarded by this)
+  private long previousPages;
+  private Map<String, Double> previous = Map.of();
 
   /**
-   * The comparison at one refresh, over every run since start: when it was taken (epoch
-   * milliseconds), the candidate runs compared, and the metrics: the agreement ones (similarity of
-   * the candidate's pages to the live ones, 1 = the same; {@code overlap@10}, {@code jaccard},
-   * {@code rbo}, {@code kendall_tau}; {@code mean_rank_shift} in places) and {@code psi}, the
-   * population stability index of the two score distributions (0 = the same).
+   * The comparison at one refresh: when it was taken (epoch milliseconds), the candidate runs
+   * compared since start, and two sets of metrics.
+   *
+   * @param metrics over every run since start: the agreement ones (similarity of the candidate's
+   *     pages to the live ones, 1 = the same; {@code overlap@10}, {@code jaccard}, {@code rbo},
+   *     {@code kendall_tau}; {@code mean_rank_shift} in places) and {@code psi}, the population
+   *     stability index of the two score distributions (0 = the same)
+   * @param window the agreement metrics over the pages compared since the previous point alone, so a
+   *     change shows within one refresh instead of being diluted by the history; empty when no page
+   *     was compared in between. Derived from the cumulative means ({@code (sum now - sum before) /
+   *     (pages now - pages before)}): exact for the metrics every compared page has (overlap,
+   *     Jaccard, RBO), close for Kendall's tau, which a page with fewer than two posts in common
+   *     lacks. PSI does not decompose this way and is not in it.
    */
-  public record Point(long epochMillis, long completed, Map<String, Double> metrics) {}
+  public record Point(long epochMillis, long completed, Map<String, Double> metrics,
+      Map<String, Double> window) {}
 
   FeedShadow(ShadowMode<RequestContext, PipelineResult> mode) {
     this.mode = mode;
@@ -136,8 +149,8 @@ public final class FeedShadow implements AutoCloseable {
     refresher.scheduleWithFixedDelay(this::refresh, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
   }
 
-  /** Recomputes the report and republishes the comparison meters. */
-  void refresh() {
+  /** Recomputes the report and republishes the comparison meters. Called by one thread at a time. */
+  synchronized void refresh() {
     try {
       final ShadowReport report = mode.report();
       final List<MultiGauge.Row<?>> rows = new ArrayList<>();
@@ -146,10 +159,18 @@ public final class FeedShadow implements AutoCloseable {
           rows.add(MultiGauge.Row.of(Tags.of("metric", row.name()), row.candidate()));
         }
       }
-      agreement.register(rows, true);
+      final MultiGauge meters = agreement;
+      if (meters != null) { // null until bound to a registry
+        meters.register(rows, true);
+      }
       flagged = report.flagged().size();
-      if (report.pagesCompared() > 0) {
-        append(new Point(System.currentTimeMillis(), mode.completed(), plotted(report)));
+      final long pages = report.pagesCompared();
+      if (pages > 0) {
+        final Map<String, Double> metrics = plotted(report);
+        append(new Point(System.currentTimeMillis(), mode.completed(), metrics,
+            window(previous, previousPages, metrics, pages)));
+        previous = metrics;
+        previousPages = pages;
       }
     } catch (RuntimeException e) {
       // a report that cannot be computed leaves the previous values; serving is unaffected
@@ -168,6 +189,28 @@ public final class FeedShadow implements AutoCloseable {
       }
     }
     return values;
+  }
+
+  /** The agreement means over the pages compared between two points (see {@link Point#window}). */
+  static Map<String, Double> window(Map<String, Double> before, long pagesBefore,
+      Map<String, Double> now, long pagesNow) {
+    final Map<String, Double> window = new LinkedHashMap<>();
+    final long pages = pagesNow - pagesBefore;
+    if (pages <= 0) {
+      return window;
+    }
+    for (Map.Entry<String, Double> e : now.entrySet()) {
+      if (e.getKey().equals("psi")) {
+        continue;
+      }
+      final Double was = before.get(e.getKey());
+      final double sumBefore = was == null ? 0 : was * pagesBefore;
+      final double value = (e.getValue() * pagesNow - sumBefore) / pages;
+      if (Double.isFinite(value)) {
+        window.put(e.getKey(), value);
+      }
+    }
+    return window;
   }
 
   private void append(Point point) {

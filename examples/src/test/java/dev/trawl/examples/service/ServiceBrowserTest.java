@@ -90,6 +90,22 @@ class ServiceBrowserTest {
             .map(p -> String.format(Locale.ROOT, "%.4f", p.metrics().get(metric))).toList();
         assertThat(drawn).as(metric + " points drawn, as the service computed them").isEqualTo(expected);
       }
+      // below it, the same similarities over each window alone (no PSI)
+      assertThat(dom).containsPattern("id=\"shadow-window-plot\"[^>]* data-points=\"" + points + "\"");
+      for (String metric : List.of("overlap@10", "rbo", "jaccard", "psi")) {
+        final List<String> drawn = new ArrayList<>();
+        final Matcher circle = Pattern.compile("data-window-metric=\"" + Pattern.quote(metric)
+            + "\" data-value=\"([0-9.]+)\"").matcher(dom);
+        while (circle.find()) {
+          drawn.add(circle.group(1));
+        }
+        final List<String> expected = series.subList(0, points).stream()
+            .filter(p -> p.window().containsKey(metric))
+            .map(p -> String.format(Locale.ROOT, "%.4f", p.window().get(metric))).toList();
+        assertThat(drawn).as(metric + " window points drawn, as the service computed them")
+            .isEqualTo(expected);
+        assertThat(drawn.isEmpty()).as(metric + " has no window values").isEqualTo(metric.equals("psi"));
+      }
       // the candidate differs: its pages are not all identical to the live ones
       assertThat(series.get(points - 1).metrics().get("jaccard")).isLessThan(1.0);
       assertThat(series.get(points - 1).completed()).isGreaterThanOrEqualTo(40 - shadow.mode().dropped())

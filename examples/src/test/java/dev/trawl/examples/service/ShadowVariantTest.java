@@ -5,6 +5,7 @@ import static dev.trawl.examples.service.ServiceTests.pageIds;
 import static dev.trawl.examples.service.ServiceTests.post;
 import static dev.trawl.examples.service.ServiceTests.smallWorld;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.trawl.examples.feed.HomeFeedVariant;
 import dev.trawl.pipeline.PipelineResult;
@@ -122,5 +123,50 @@ class ShadowVariantTest {
     public void run(long[] state, long seedSalt, RunRecord out) {
       throw new IllegalStateException("candidate broken for user " + state[0]);
     }
+  }
+
+  @Test
+  void aPointsWindowIsTheComparisonOfTheRequestsSinceThePointBeforeAlone() throws Exception {
+    final CorpusWorld world = CorpusWorld.build(smallWorld());
+    // a candidate that searches less deeply: pages differ, by an amount that depends on the user
+    final HomeFeedVariant candidate = new HomeFeedVariant().interestK(60);
+    try (FeedShadow both = FeedShadow.of(world, candidate, 1.0);
+        FeedShadow secondOnly = FeedShadow.of(world, candidate, 1.0)) {
+      final FeedService service = new FeedService(world, new SimpleMeterRegistry(), both);
+      final FeedService alone = new FeedService(world, new SimpleMeterRegistry(), secondOnly);
+      for (int u = 0; u < 5; u++) {
+        service.feed(u, 20, null);
+      }
+      settle(both);
+      for (int u = 5; u < 10; u++) {
+        service.feed(u, 20, null);
+        alone.feed(u, 20, null);
+      }
+      settle(both);
+      settle(secondOnly);
+      assertThat(both.mode().dropped() + secondOnly.mode().dropped()).isZero();
+
+      final List<FeedShadow.Point> series = both.series();
+      assertThat(series).hasSize(2);
+      // the first window is everything up to the first point
+      assertThat(series.get(0).window().get("jaccard"))
+          .isCloseTo(series.get(0).metrics().get("jaccard"), within(1e-12));
+      // the second window holds the second round only: the same as a shadow that saw just that round
+      final FeedShadow.Point expected = secondOnly.series().get(0);
+      for (String metric : List.of("overlap@10", "jaccard", "rbo")) {
+        assertThat(series.get(1).window().get(metric)).as(metric)
+            .isCloseTo(expected.metrics().get(metric), within(1e-9));
+      }
+      assertThat(series.get(1).window()).doesNotContainKey("psi");
+      // and differs from the cumulative value, which the first round still weighs on
+      assertThat(series.get(1).window().get("jaccard"))
+          .isNotCloseTo(series.get(1).metrics().get("jaccard"), within(1e-6));
+    }
+  }
+
+  /** Waits for the shadow's runs, then takes a point. */
+  private static void settle(FeedShadow shadow) throws InterruptedException {
+    assertThat(shadow.mode().awaitIdle(60, TimeUnit.SECONDS)).isTrue();
+    shadow.refresh();
   }
 }
