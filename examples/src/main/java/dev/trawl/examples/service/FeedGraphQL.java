@@ -8,13 +8,18 @@ import graphql.analysis.MaxQueryComplexityInstrumentation;
 import graphql.analysis.MaxQueryDepthInstrumentation;
 import graphql.execution.DataFetcherResult;
 import graphql.execution.instrumentation.ChainedInstrumentation;
+import graphql.execution.preparsed.PreparsedDocumentEntry;
+import graphql.execution.preparsed.PreparsedDocumentProvider;
 import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLSchema;
 import graphql.schema.idl.RuntimeWiring;
 import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The home feed's GraphQL API over {@link FeedService}:
@@ -28,10 +33,14 @@ import java.util.Map;
  * deeper than {@value #MAX_DEPTH} levels or costlier than {@value #MAX_COMPLEXITY} fields are
  * rejected before they run.
  *
- * <p><b>Thread-safety:</b> immutable after construction; {@link #execute} may be called from any
- * number of threads. <b>Allocation:</b> graphql-java parses, validates and builds the result per
- * call (the parsed document is cached by graphql-java's preparsed-document provider only when one is
- * configured; this example does not, so the measured cost includes parsing).
+ * <p>Parsed and validated documents are kept by query text (the last {@value #CACHED_DOCUMENTS}
+ * distinct ones, least recently used evicted first), as a production GraphQL server does: clients
+ * send the same few documents with different variables, so a request normally skips parsing and
+ * validation and pays for execution only. Depth and complexity are still checked on every request.
+ *
+ * <p><b>Thread-safety:</b> {@link #execute} may be called from any number of threads (the document
+ * cache is synchronised; two threads missing the same document both parse it). <b>Allocation:</b>
+ * graphql-java executes and builds the result per call.
  */
 public final class FeedGraphQL {
   /** Deepest query accepted. */
@@ -39,6 +48,9 @@ public final class FeedGraphQL {
 
   /** Most fields (graphql-java's default complexity: one per field) a query may select. */
   public static final int MAX_COMPLEXITY = 200;
+
+  /** Distinct query documents kept parsed and validated. */
+  public static final int CACHED_DOCUMENTS = 1_000;
 
   /** The schema, in SDL. */
   public static final String SCHEMA =
@@ -79,6 +91,7 @@ public final class FeedGraphQL {
       """;
 
   private final GraphQL graphql;
+  private final DocumentCache documents = new DocumentCache();
 
   /** The API over {@code service}. */
   public FeedGraphQL(FeedService service) {
@@ -110,7 +123,61 @@ public final class FeedGraphQL {
                     List.of(
                         new MaxQueryDepthInstrumentation(MAX_DEPTH),
                         new MaxQueryComplexityInstrumentation(MAX_COMPLEXITY))))
+            .preparsedDocumentProvider(documents)
             .build();
+  }
+
+  /** Documents parsed since start (cache misses): for tests and metrics. */
+  public long documentsParsed() {
+    return documents.parsed();
+  }
+
+  /** Documents held parsed now. */
+  public int documentsCached() {
+    return documents.size();
+  }
+
+  /**
+   * Parsed and validated documents by query text, bounded, least recently used evicted first. An
+   * entry with errors (a document that does not parse or validate) is kept too: the same bad query
+   * gets the same errors without being parsed again.
+   */
+  private static final class DocumentCache implements PreparsedDocumentProvider {
+    private final LinkedHashMap<String, PreparsedDocumentEntry> entries =
+        new LinkedHashMap<>(64, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, PreparsedDocumentEntry> eldest) {
+            return size() > CACHED_DOCUMENTS;
+          }
+        };
+    private long parsed;
+
+    @Override
+    public CompletableFuture<PreparsedDocumentEntry> getDocumentAsync(
+        ExecutionInput input, Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
+      final String query = input.getQuery();
+      PreparsedDocumentEntry entry;
+      synchronized (this) {
+        entry = entries.get(query);
+      }
+      if (entry == null) {
+        // parsed outside the lock: a slow document does not hold up the others
+        entry = parseAndValidate.apply(input);
+        synchronized (this) {
+          entries.put(query, entry);
+          parsed++;
+        }
+      }
+      return CompletableFuture.completedFuture(entry);
+    }
+
+    synchronized long parsed() {
+      return parsed;
+    }
+
+    synchronized int size() {
+      return entries.size();
+    }
   }
 
   private static DataFetcherResult<Object> badInput(

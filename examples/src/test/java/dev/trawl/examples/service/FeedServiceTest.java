@@ -135,6 +135,32 @@ class FeedServiceTest {
   }
 
   @Test
+  void aDocumentIsParsedOnceAndTheCacheOfThemStaysBounded() {
+    final FeedGraphQL api = new FeedGraphQL(service);
+    for (int u = 0; u < 3; u++) {
+      assertThat(api.execute(PAGE_QUERY, null, Map.of("u", String.valueOf(u), "n", 5)).getErrors())
+          .isEmpty();
+    }
+    assertThat(api.documentsParsed()).as("one document, three variable sets").isEqualTo(1);
+    // a document that does not validate keeps its errors: the same answer, not parsed again
+    for (int i = 0; i < 2; i++) {
+      final ExecutionResult bad = api.execute("{ feed(userId: 1) { likes } }", null, null);
+      assertThat(bad.isDataPresent()).isFalse();
+      assertThat(bad.getErrors().get(0).getMessage()).contains("likes");
+    }
+    assertThat(api.documentsParsed()).isEqualTo(2);
+    // many distinct documents (a client sending a new one each time) evict the oldest
+    for (int i = 0; i < FeedGraphQL.CACHED_DOCUMENTS + 100; i++) {
+      assertThat(api.execute("{ unknownField" + i + " }", null, null).isDataPresent()).isFalse();
+    }
+    assertThat(api.documentsCached()).isEqualTo(FeedGraphQL.CACHED_DOCUMENTS);
+    assertThat(api.documentsParsed()).isEqualTo(2 + FeedGraphQL.CACHED_DOCUMENTS + 100);
+    assertThat(api.execute(PAGE_QUERY, null, Map.of("u", "4", "n", 5)).getErrors()).isEmpty();
+    assertThat(api.documentsParsed()).as("the page query was evicted: parsed again")
+        .isEqualTo(3 + FeedGraphQL.CACHED_DOCUMENTS + 100);
+  }
+
+  @Test
   void aFailingStageMarksThePageDegradedAndTheFeedStillComes() throws Exception {
     final CandidateSource broken = (ctx, out) -> {
       throw new IllegalStateException("trending store unavailable");
