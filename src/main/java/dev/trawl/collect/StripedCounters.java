@@ -19,8 +19,8 @@ import java.lang.invoke.VarHandle;
  * updating several counters of one stage touches its own lines only. A thread's stripe is its id,
  * Fibonacci-hashed; two threads that share a stripe still count exactly (each add is an atomic
  * {@code getAndAdd}), they only contend. Stripes: twice the processors, rounded up to a power of two,
- * at most 64, so a group of up to 16 counters costs 128 bytes per stripe (1 KiB on 2 cores, 8 KiB at
- * most).
+ * at most 64, so a group of up to 16 counters costs 128 bytes per stripe and two more for the padding
+ * (768 bytes on 2 cores, 8.25 KiB at most).
  *
  * <p><b>Thread-safe</b>: {@link Counter#add} and {@link Counter#sum} may be called from any thread.
  * A sum read while adds run is, as {@code LongAdder#sum}, not an atomic snapshot: it includes every
@@ -53,7 +53,8 @@ public final class StripedCounters {
     if (capacity < 1 || capacity > 1024) {
       throw new IllegalArgumentException("capacity must be in [1, 1024], got " + capacity);
     }
-    final int stripes = Math.min(MAX_STRIPES, Integer.highestOneBit(Math.max(1, 2 * processors - 1)) << 1);
+    final int stripes =
+        Math.min(MAX_STRIPES, Integer.highestOneBit(Math.max(1, 2 * processors - 1)) << 1);
     this.capacity = capacity;
     this.stride = (capacity + LINE_LONGS - 1) / LINE_LONGS * LINE_LONGS;
     this.stripeShift = 64 - Integer.numberOfTrailingZeros(stripes);

@@ -1,7 +1,7 @@
 /**
- * Internal primitive collections and counters shared by the pipeline, its built-in stages and shadow testing. Not
- * part of the public API: the types here appear in no public signature of another package, and may
- * change in any release.
+ * Internal primitive collections and counters shared by the pipeline, its built-in stages, fetching
+ * and shadow testing. Not part of the public API: the types here appear in no public signature of
+ * another package, and may change in any release.
  *
  * <h2>Design</h2>
  * One table, {@link dev.trawl.collect.LongIntTable}: open addressing over {@code long} keys with
