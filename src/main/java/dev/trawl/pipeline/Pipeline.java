@@ -270,8 +270,9 @@ public final class Pipeline {
   }
 
   /**
-   * {@return the times a source was still running when its context was reused, so its task was
-   * replaced}
+   * {@return the times a source was still running when its context was reused and a new task (with
+   * new scratch) was made for it: the source's spare, the task abandoned before, was still running
+   * too or there was none}
    */
   public long replacedSourceTasks() {
     return execution.replacedTasks.get();

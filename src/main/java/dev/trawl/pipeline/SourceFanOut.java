@@ -14,15 +14,20 @@ import java.util.function.LongPredicate;
  *
  * <p>Everything a request needs comes in as arguments ({@link #run}: the context, the result, the
  * request's generation and deadline); what outlives a request is here: the tasks (one per source,
- * replaced when an abandoned one is still running), the de-duplication set and the thread to wake.
- * The hand-off protocol itself is {@link SourceTask}'s.
+ * replaced when an abandoned one is still running, which is then kept as the source's spare and
+ * taken back by a later replacement once it has returned), the de-duplication set and the thread to
+ * wake. The hand-off protocol itself is {@link SourceTask}'s.
  *
  * <p>One per context, used by its request thread; workers only touch their task and {@link #waiter}.
- * Allocates nothing per request, except a replacement task when an abandoned source is still running.
+ * Allocates nothing per request, except a replacement task (and its scratch) when an abandoned source
+ * is still running and so is the spare: a source that times out on every request allocates only
+ * while its abandoned calls pile up, not once per timeout.
  */
 final class SourceFanOut {
   private final RequestExecution execution;
   private final SourceTask[] tasks;
+  /** Per source, the last task abandoned while running: taken back once its source returned. */
+  private final SourceTask[] spares;
   private final LongIntTable dedup;
   /** The request thread while it waits for workers (they unpark it), else {@code null}. */
   volatile Thread waiter;
@@ -32,6 +37,7 @@ final class SourceFanOut {
     this.dedup = new LongIntTable(batchCapacity);
     final ConfiguredStage[] sources = execution.sources;
     this.tasks = new SourceTask[sources.length];
+    this.spares = new SourceTask[sources.length];
     for (int i = 0; i < sources.length; i++) {
       tasks[i] = newTask(ctx, i, scratch[sources[i].index]);
     }
@@ -62,10 +68,19 @@ final class SourceFanOut {
         final ConfiguredStage s = sources[i];
         SourceTask task = tasks[i];
         if (!task.reusable()) {
-          // its source is still running for an abandoned request: give this request a fresh sink
-          task = newTask(ctx, i, s.stage.newScratch());
+          // its source is still running for an abandoned request: this request takes the task
+          // abandoned before it if that one has returned since, else a fresh task and scratch (a
+          // vector source's searcher holds a visited set the size of the index: 4 MB at a million
+          // items, which a timeout per request would otherwise allocate each time)
+          final SourceTask spare = spares[i];
+          spares[i] = task;
+          if (spare != null && spare.reusable()) {
+            task = spare;
+          } else {
+            task = newTask(ctx, i, s.stage.newScratch());
+            execution.replacedTasks.incrementAndGet();
+          }
           tasks[i] = task;
-          execution.replacedTasks.incrementAndGet();
         }
         if (!execution.gateOpen(s, ctx, out)) {
           task.disarm(generation);

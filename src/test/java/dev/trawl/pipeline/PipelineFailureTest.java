@@ -270,6 +270,70 @@ class PipelineFailureTest {
   }
 
   @Test
+  void aSourceAbandonedAgainTakesBackItsEarlierTaskOnceThatReturnedInsteadOfNewScratch()
+      throws Exception {
+    final CountDownLatch[] release = {new CountDownLatch(1), new CountDownLatch(1)};
+    final AtomicInteger scratches = new AtomicInteger();
+    // users 1 and 3 hang until released, then write a late result that must never reach a page
+    final CandidateSource hangsForOddUsers = new CandidateSource() {
+      @Override
+      public Object newScratch() {
+        scratches.incrementAndGet();
+        return new Object();
+      }
+
+      @Override
+      public void fetch(RequestContext ctx, CandidateSink out) {
+        final long user = ctx.userId();
+        if (user == 1 || user == 3) {
+          try {
+            release[(int) user / 2].await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          out.add(666_000 + user, 100f);
+          return;
+        }
+        out.add(20, 0.9f);
+      }
+    };
+    try (WorkerPool pool = new WorkerPool(2, 64)) {
+      final Pipeline p = Pipeline.builder("pool").sourcesOn(pool)
+          .source("fast", Candidates.ofIds(1, 2))
+          .source("hangs", hangsForOddUsers,
+              StageOptions.defaults().timeout(300, TimeUnit.MILLISECONDS))
+          .selector("sort", SortByScore.instance())
+          .build();
+      final RequestContext ctx = p.newContext();
+      final PipelineResult page = new PipelineResult();
+      final int built = scratches.get();
+
+      p.execute(ctx.reset().userId(1), page); // abandoned: the first task stays busy
+      assertThat(page.timedOutSources()).isEqualTo(1);
+      p.execute(ctx.reset().userId(2), page); // so a second task, with new scratch
+      assertThat(page.idsCopy()).containsExactly(1L, 2L, 20L);
+      assertThat(p.replacedSourceTasks()).isEqualTo(1);
+      assertThat(scratches.get()).isEqualTo(built + 1);
+
+      release[0].countDown(); // the first task's source returns
+      final StageStats[] hangs = {p.metrics().stage("hangs")};
+      for (int i = 0; i < 10_000 && hangs[0].stillHung() > 0; i++) {
+        Thread.sleep(1);
+        hangs[0] = p.metrics().stage("hangs");
+      }
+      assertThat(hangs[0].stillHung()).isZero();
+
+      p.execute(ctx.reset().userId(3), page); // the second task is abandoned in turn
+      assertThat(page.timedOutSources()).isEqualTo(1);
+      p.execute(ctx.reset().userId(2), page); // takes the first task back: nothing new
+      assertThat(page.idsCopy()).as("no late result of the task taken back").containsExactly(1L, 2L, 20L);
+      assertThat(p.replacedSourceTasks()).isEqualTo(1);
+      assertThat(scratches.get()).isEqualTo(built + 1);
+      release[1].countDown();
+    }
+  }
+
+  @Test
   void onTheWorkerPoolAThrowingSourceLeavesTheOthersIntact() {
     try (WorkerPool pool = new WorkerPool(2, 64)) {
       final Pipeline p = Pipeline.builder("pool").sourcesOn(pool)
