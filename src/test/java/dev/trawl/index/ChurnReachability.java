@@ -15,7 +15,8 @@ import java.util.Arrays;
  *   <li><b>serialised</b>: the writing thread runs a repair pass after every 10 inserts; for each data
  *       seed, 12 graph seeds, so the counts are exact and repeatable;
  *   <li><b>concurrent</b>: one thread writes while the calling thread runs repair passes back to back,
- *       as in the test; {@code -Druns=N} runs (default 25) per mode, on the test's data.
+ *       as in the test; {@code -Druns=N} runs (default 25) per mode, on the test's data, first all
+ *       with the test's graph (its default seed), then with graph seeds 1 to N.
  * </ul>
  * Run after {@code mvn test-compile}:
  *
@@ -54,28 +55,41 @@ final class ChurnReachability {
     }
     final int runs = Integer.getInteger("runs", 25);
     final float[][] vectors = Vectors.clustered(N, 8, 10, 41);
-    for (boolean reuse : new boolean[] {false, true}) {
-      final int[] lost = new int[runs];
-      for (int r = 0; r < runs; r++) {
-        final VectorIndex index = newIndex(reuse).build();
-        for (int i = 0; i < 500; i++) {
+    for (boolean seeded : new boolean[] {false, true}) {
+      for (boolean reuse : new boolean[] {false, true}) {
+        concurrent(vectors, runs, seeded, reuse);
+      }
+    }
+  }
+
+  /**
+   * {@code runs} concurrent churns: with the test's graph (the default seed) each time, or with
+   * graph seeds 1 to {@code runs}, so that one graph's luck does not stand for the mode's.
+   */
+  private static void concurrent(float[][] vectors, int runs, boolean seeded, boolean reuse)
+      throws InterruptedException {
+    final int[] lost = new int[runs];
+    for (int r = 0; r < runs; r++) {
+      final VectorIndex.Builder builder = newIndex(reuse);
+      final VectorIndex index = (seeded ? builder.seed(r + 1) : builder).build();
+      for (int i = 0; i < 500; i++) {
+        write(index, vectors, i);
+      }
+      final Thread writer = new Thread(() -> {
+        for (int i = 500; i < N; i++) {
           write(index, vectors, i);
         }
-        final Thread writer = new Thread(() -> {
-          for (int i = 500; i < N; i++) {
-            write(index, vectors, i);
-          }
-        });
-        writer.start();
-        while (writer.isAlive()) {
-          index.repair();
-        }
-        writer.join();
+      });
+      writer.start();
+      while (writer.isAlive()) {
         index.repair();
-        lost[r] = lost(index, vectors);
       }
-      print("concurrent, data seed 41", reuse, lost);
+      writer.join();
+      index.repair();
+      lost[r] = lost(index, vectors);
     }
+    print("concurrent, data seed 41, " + (seeded ? "graph seeds 1.." + runs : "the test's graph"),
+        reuse, lost);
   }
 
   private static VectorIndex.Builder newIndex(boolean reuse) {
