@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -66,12 +67,15 @@ public final class FeedApp implements AutoCloseable {
     Gauge.builder("trawl.index.size", world.index(), i -> i.size())
         .description("live posts in the index").register(meters);
     if (b.stream != null) {
-      this.stream =
+      final PostStreamConsumer.Builder consumer =
           PostStreamConsumer.builder(b.stream.bootstrap(), b.stream.topic())
               .groupId(b.stream.group())
               .index(world.index(), b.from)
-              .listener(world.listener())
-              .build();
+              .listener(world.listener());
+      if (b.ingestYield != null) {
+        consumer.yieldWhile(this::requestsInFlight, b.ingestYield);
+      }
+      this.stream = consumer.build();
       Gauge.builder("trawl.ingest.lag", this.stream, s -> s.metrics().totalLag())
           .description("events not yet applied, over all partitions").register(meters);
       Gauge.builder("trawl.ingest.applied", this.stream, s -> s.metrics().applied())
@@ -100,6 +104,12 @@ public final class FeedApp implements AutoCloseable {
         b.http.threads(), b.http.drainMillis(), b.fault, b.candidateFault);
   }
 
+  /** Whether an HTTP request is being handled; the server is built after the stream, none before. */
+  private boolean requestsInFlight() {
+    final FeedServer s = server;
+    return s != null && s.inFlight() > 0;
+  }
+
   /** Starts the stream (if any) and the HTTP server over an already built world. */
   public static FeedApp start(CorpusWorld world, Stream stream, Http http) throws Exception {
     final Builder b = builder(world, http);
@@ -121,6 +131,7 @@ public final class FeedApp implements AutoCloseable {
     private Stream stream;
     private SourcePositions from = SourcePositions.NONE;
     private Path snapshot;
+    private Duration ingestYield;
     private FeedShadow shadow;
     private HangingStage fault;
     private ThrowingStage candidateFault;
@@ -139,6 +150,16 @@ public final class FeedApp implements AutoCloseable {
     public Builder stream(Stream stream, SourcePositions from) {
       this.stream = Objects.requireNonNull(stream, "stream");
       this.from = Objects.requireNonNull(from, "from");
+      return this;
+    }
+
+    /**
+     * Lets requests have the CPU before the stream: while an HTTP request is in flight, the stream's
+     * apply thread waits before each event, at most {@code maxHold} (see {@link
+     * PostStreamConsumer.Builder#yieldWhile}). Null or zero: apply at once.
+     */
+    public Builder ingestYield(Duration maxHold) {
+      this.ingestYield = maxHold == null || maxHold.isZero() ? null : maxHold;
       return this;
     }
 

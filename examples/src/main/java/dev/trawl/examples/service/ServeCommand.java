@@ -65,6 +65,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--group", defaultValue = "trawl-serve", description = "Consumer group. Default ${DEFAULT-VALUE}.")
   String group;
 
+  @Option(names = "--ingest-yield-ms", defaultValue = "0", description = "With --kafka: while a request"
+      + " is in flight, the stream waits before each event, at most this long, so requests get the"
+      + " CPU first (0: apply at once). Default ${DEFAULT-VALUE}.")
+  double ingestYieldMillis;
+
   @Option(names = "--snapshot", paramLabel = "FILE", description = "Load the index and the stream"
       + " positions from FILE when it exists (instead of building the index; same corpus options as"
       + " the run that wrote it), and write them to FILE on shutdown.")
@@ -97,6 +102,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     final PrintWriter out = spec.commandLine().getOut();
+    if (!(ingestYieldMillis >= 0 && ingestYieldMillis <= 10_000)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--ingest-yield-ms must be between 0 and 10000, got " + ingestYieldMillis);
+    }
     if (port < 0 || port > 65_535 || httpThreads < 1 || drainSeconds < 0) {
       throw new IllegalArgumentException("need --port in 0..65535, --http-threads >= 1, --drain-seconds >= 0");
     }
@@ -158,6 +167,7 @@ public final class ServeCommand implements Callable<Integer> {
         new FeedApp.Http(host, port, httpThreads, (long) (drainSeconds * 1000)));
     if (kafka != null) {
       b.stream(new FeedApp.Stream(kafka, topic, group), from);
+      b.ingestYield(java.time.Duration.ofNanos((long) (ingestYieldMillis * 1e6)));
     }
     if (snapshot != null) {
       b.snapshotOnClose(snapshot);

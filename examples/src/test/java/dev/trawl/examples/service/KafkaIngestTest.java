@@ -11,11 +11,16 @@ import dev.trawl.cli.FeedCorpus;
 import dev.trawl.cli.KafkaBroker;
 import dev.trawl.filter.ItemAttributes;
 import dev.trawl.kafka.PostEventPublisher;
+import dev.trawl.index.SourcePositions;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Live ingestion on a real broker (integrations/kafka/bin/local-kafka): a post produced to the topic
  * shows up in the feed of the user it suits, with the author and community from the event, and
- * leaves the feed when a remove event follows.
+ * leaves the feed when a remove event follows; with {@code ingestYield}, a post waits while an HTTP
+ * request is in flight and is applied once it ends.
  */
 class KafkaIngestTest {
   private static final String TOPIC = "posts";
@@ -107,6 +113,46 @@ class KafkaIngestTest {
         await(() -> ids(app.service().feed(5, FeedService.MAX_FIRST, null)).contains(2_000L),
             "a post produced after the restart reaches the feed");
         assertThat(app.stream().state()).isEqualTo(dev.trawl.kafka.PostStreamConsumer.State.RUNNING);
+      }
+    }
+  }
+
+  @Test
+  void withIngestYieldAPostWaitsWhileARequestIsInFlightAndArrivesOnceItEnds() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"))) {
+      createTopic(broker, TOPIC, 1);
+      final CorpusWorld world = CorpusWorld.build(smallWorld());
+      try (FeedApp app = FeedApp.builder(world, new FeedApp.Http("127.0.0.1", 0, 8, 1_000))
+              .stream(new FeedApp.Stream(broker.bootstrap(), TOPIC, "yield-test"), SourcePositions.NONE)
+              .ingestYield(Duration.ofSeconds(10))
+              .start();
+          PostEventPublisher publisher = PostEventPublisher.create(broker.bootstrap(), TOPIC);
+          Socket slow = new Socket("127.0.0.1", app.port())) {
+        await(() -> app.ready(), "the service is ready once the stream has caught up");
+        final FeedCorpus.User user = world.user(3);
+        // a request in flight: its headers are read, its body is still on the way
+        final String body = "{\"query\":\"{ feed(userId: 3, first: 5) { posts { id } } }\"}";
+        final OutputStream out = slow.getOutputStream();
+        out.write(("POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10))
+            .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        await(() -> app.server().inFlight() == 1, "the slow request is in flight");
+
+        publisher.upsert(2_000, 1, NOW - 1_000,
+            new ItemAttributes().author(user.blockedAuthor() + 1).community(user.primary()),
+            user.interest()).get(60, TimeUnit.SECONDS);
+        // far longer than the stream takes to poll and apply one event here, far shorter than the bound
+        Thread.sleep(3_000);
+        assertThat(world.index().contains(2_000)).as("applied while a request was in flight").isFalse();
+
+        out.write(body.substring(10).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        final String answer = new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertThat(answer).isEqualTo("HTTP/1.1 200");
+        await(() -> world.index().contains(2_000), "the held post is applied once no request is in flight");
+        assertThat(app.stream().metrics().heldEvents()).isEqualTo(1);
+        assertThat(app.stream().metrics().expiredHolds()).isZero();
       }
     }
   }

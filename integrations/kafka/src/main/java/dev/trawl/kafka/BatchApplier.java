@@ -26,18 +26,21 @@ final class BatchApplier {
   private final PostEvent event;
   private final PostEventListener listener;
   private final Recorder applyNanos;
+  private final HostYield hostYield; // null: apply at once
   final List<Poison> poison = new ArrayList<>();
   long applied;
   long stale;
   long absent;
   long listenerFailures;
 
-  BatchApplier(VectorIndex index, PostEventListener listener, Recorder applyNanos) {
+  BatchApplier(
+      VectorIndex index, PostEventListener listener, Recorder applyNanos, HostYield hostYield) {
     this.index = index;
     this.decoder = new PostEventDecoder(index.dimension());
     this.event = new PostEvent(index.dimension());
     this.listener = listener;
     this.applyNanos = applyNanos;
+    this.hostYield = hostYield;
   }
 
   /** Clears the counters and the poison list for a new batch. */
@@ -79,6 +82,9 @@ final class BatchApplier {
     if (defect != EventDefect.NONE) {
       poison.add(new Poison(record, defect, decoder.reason(defect)));
       return;
+    }
+    if (hostYield != null) {
+      hostYield.awaitTurn();
     }
     final long start = System.nanoTime();
     final WriteOutcome outcome;

@@ -22,6 +22,9 @@ public final class ConsumerMetrics {
   private final long snapshots;
   private final long snapshotFailures;
   private final long commitFailures;
+  private final long heldEvents;
+  private final long expiredHolds;
+  private final long heldNanos;
   private final int[] partitions;
   private final long[] positions;
   private final long[] lags;
@@ -38,6 +41,9 @@ public final class ConsumerMetrics {
       long snapshots,
       long snapshotFailures,
       long commitFailures,
+      long heldEvents,
+      long expiredHolds,
+      long heldNanos,
       int[] partitions,
       long[] positions,
       long[] lags,
@@ -52,6 +58,9 @@ public final class ConsumerMetrics {
     this.snapshots = snapshots;
     this.snapshotFailures = snapshotFailures;
     this.commitFailures = commitFailures;
+    this.heldEvents = heldEvents;
+    this.expiredHolds = expiredHolds;
+    this.heldNanos = heldNanos;
     this.partitions = partitions;
     this.positions = positions;
     this.lags = lags;
@@ -115,6 +124,24 @@ public final class ConsumerMetrics {
   /** Offset commits that failed (harmless for the index: the snapshot holds the positions). */
   public long commitFailures() {
     return commitFailures;
+  }
+
+  /**
+   * Events an apply thread waited for the host before applying ({@link
+   * PostStreamConsumer.Builder#yieldWhile}); 0 without yielding.
+   */
+  public long heldEvents() {
+    return heldEvents;
+  }
+
+  /** Of {@link #heldEvents}, those applied because their wait reached the bound, the host still busy. */
+  public long expiredHolds() {
+    return expiredHolds;
+  }
+
+  /** Nanoseconds apply threads spent waiting for the host, in total. */
+  public long heldNanos() {
+    return heldNanos;
   }
 
   /** How many partitions the consumer is assigned. */

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -77,7 +78,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and a sentence in headers, and are counted; they never change the index nor stop the consumer.
  * Only when the whole batch is applied and its dead letters are acknowledged does the consumer
  * advance its positions and commit them ({@code commitAsync}, for monitoring tools; positions are
- * never read back from the group, see below).
+ * never read back from the group, see below). With {@link Builder#yieldWhile}, an apply thread
+ * waits before each event while the host says it is busy (bounded per event), so a service's
+ * requests get the CPU before the stream.
  *
  * <h2>Snapshots and restart</h2>
  *
@@ -155,6 +158,7 @@ public final class PostStreamConsumer implements AutoCloseable {
   private final SourcePositions startPositions;
   private final Duration pollTimeout;
   private final PostEventListener listener;
+  private final HostYield hostYield; // null: the stream does not yield
   private final Thread thread;
   private final CountDownLatch done = new CountDownLatch(1);
 
@@ -198,6 +202,7 @@ public final class PostStreamConsumer implements AutoCloseable {
     this.deadLetterTopic = b.deadLetterTopic != null ? b.deadLetterTopic : b.topic + ".dlq";
     this.requestedPartitions = b.partitions;
     this.applyThreads = b.applyThreads;
+    this.hostYield = b.hostBusy == null ? null : new HostYield(b.hostBusy, b.maxHold.toNanos());
     this.snapshotDir = b.snapshotDir;
     this.snapshotEveryNanos = b.snapshotEvery.toNanos();
     this.startPositions = start;
@@ -321,6 +326,9 @@ public final class PostStreamConsumer implements AutoCloseable {
         snapshots.get(),
         snapshotFailures.get(),
         commitFailures.get(),
+        hostYield == null ? 0 : hostYield.heldEvents(),
+        hostYield == null ? 0 : hostYield.expiredHolds(),
+        hostYield == null ? 0 : hostYield.heldNanos(),
         parts.clone(),
         Arrays.copyOf(pos, parts.length),
         Arrays.copyOf(lags, parts.length),
@@ -340,6 +348,9 @@ public final class PostStreamConsumer implements AutoCloseable {
       }
     }
     stopping = true;
+    if (hostYield != null) {
+      hostYield.release();
+    }
     final KafkaConsumer<byte[], byte[]> c = liveConsumer;
     if (c != null) {
       c.wakeup();
@@ -380,7 +391,7 @@ public final class PostStreamConsumer implements AutoCloseable {
       producer = new KafkaProducer<>(producerProperties);
       appliers = new BatchApplier[applyThreads];
       for (int i = 0; i < applyThreads; i++) {
-        appliers[i] = new BatchApplier(index, listener, applyRecorder);
+        appliers[i] = new BatchApplier(index, listener, applyRecorder, hostYield);
       }
       if (applyThreads > 1) {
         final AtomicInteger n = new AtomicInteger();
@@ -735,6 +746,8 @@ public final class PostStreamConsumer implements AutoCloseable {
     private VectorIndex index;
     private Supplier<VectorIndex> newIndex;
     private PostEventListener listener = PostEventListener.NONE;
+    private BooleanSupplier hostBusy;
+    private Duration maxHold;
     private final Properties kafka = new Properties();
     private final Properties kafkaProducer = new Properties();
 
@@ -846,6 +859,33 @@ public final class PostStreamConsumer implements AutoCloseable {
     /** Told about every applied event (default none). */
     public Builder listener(PostEventListener listener) {
       this.listener = Objects.requireNonNull(listener);
+      return this;
+    }
+
+    /**
+     * Gives the host's requests the CPU before the stream. Before each event an apply thread asks
+     * {@code busy} (for example "a feed request is in flight") and, while it answers true, waits,
+     * asking again every 50 microseconds, for at most {@code maxHold}; then it applies the event
+     * whatever {@code busy} says. A request then shares the cores with at most the insert under way
+     * when it arrived, not with the stream; the stream catches up between requests, and the bound
+     * keeps it moving under a load that never pauses (at least one event per {@code maxHold} per
+     * apply thread, so the lag shows it). Default: no yielding.
+     *
+     * <p>{@code busy} is called from apply threads, often: it must be cheap, thread-safe and
+     * allocation-free (an atomic counter read). If it throws, the event is applied at once. {@link
+     * #close()} ends every wait. Counted in {@link ConsumerMetrics#heldEvents()}, {@link
+     * ConsumerMetrics#expiredHolds()} and {@link ConsumerMetrics#heldNanos()}.
+     *
+     * @throws IllegalArgumentException when {@code maxHold} is not in (0, 10 s]
+     */
+    public Builder yieldWhile(BooleanSupplier busy, Duration maxHold) {
+      Objects.requireNonNull(busy, "busy");
+      Objects.requireNonNull(maxHold, "maxHold");
+      if (maxHold.isNegative() || maxHold.isZero() || maxHold.compareTo(Duration.ofSeconds(10)) > 0) {
+        throw new IllegalArgumentException("maxHold must be in (0, 10 s], got " + maxHold);
+      }
+      this.hostBusy = busy;
+      this.maxHold = maxHold;
       return this;
     }
 
